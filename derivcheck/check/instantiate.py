@@ -1,0 +1,109 @@
+"""Sizes and indices: which symbols they are, and expressions with them made concrete."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Iterator
+
+import sympy
+
+from derivcheck.check.assume import Relation, truth
+from derivcheck.parse.symbols import SymbolSpec
+
+MAX_TERMS = 2000
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The size symbols (bounds of sums and index ranges) and index symbols in play."""
+
+    sizes: tuple[sympy.Symbol, ...]
+    indices: tuple[tuple[sympy.Symbol, sympy.Expr, sympy.Expr], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.sizes and not self.indices
+
+
+def shape_of(exprs: list[sympy.Expr], relations: list[Relation], symbols: tuple[SymbolSpec, ...]) -> Shape:
+    """Return the sizes and indices the expressions (and their conditions) depend on."""
+    free: set = set()
+    for expr in exprs:
+        free |= expr.free_symbols
+    for rel in relations:
+        free |= rel.expr.free_symbols
+    specs = {spec.obj: spec for spec in symbols if not spec.is_vector}
+    sizes: list[sympy.Symbol] = []
+    for expr in exprs + [r.expr for r in relations]:
+        for node in expr.atoms(sympy.Sum, sympy.Product):
+            for _, lo, hi in node.limits:
+                for s in (lo.free_symbols | hi.free_symbols):
+                    if s not in sizes and s in free:
+                        sizes.append(s)
+    indices = []
+    for obj, spec in specs.items():
+        if spec.index_range is None or obj not in free:
+            continue
+        lo, hi = (_bound(b, specs) for b in spec.index_range)
+        indices.append((obj, lo, hi))
+        for s in lo.free_symbols | hi.free_symbols:
+            if s not in sizes:
+                sizes.append(s)
+    sizes = [s for s in sizes if s not in {i for i, _, _ in indices}]
+    return Shape(tuple(sorted(sizes, key=str)), tuple(sorted(indices, key=lambda t: str(t[0]))))
+
+
+def _bound(text: str, specs: dict) -> sympy.Expr:
+    if text.lstrip("-").isdigit():
+        return sympy.Integer(int(text))
+    for obj in specs:
+        if str(obj) == text:
+            return obj
+    return sympy.Symbol(text, integer=True, positive=True)
+
+
+def assignments(
+    shape: Shape, relations: list[Relation], max_size: int, min_size: int = 1
+) -> Iterator[dict]:
+    """Yield every assignment of sizes (min_size..max_size) and indices in range that the conditions allow."""
+    size_ranges = [range(min_size, max_size + 1) for _ in shape.sizes]
+    for size_values in itertools.product(*size_ranges):
+        sizes = dict(zip(shape.sizes, (sympy.Integer(v) for v in size_values)))
+        index_ranges = []
+        for symbol, lo, hi in shape.indices:
+            lo_v, hi_v = lo.xreplace(sizes), hi.xreplace(sizes)
+            if not (lo_v.is_Integer and hi_v.is_Integer):
+                index_ranges = None
+                break
+            index_ranges.append([sympy.Integer(v) for v in range(int(lo_v), int(hi_v) + 1)])
+        if index_ranges is None:
+            continue
+        for index_values in itertools.product(*index_ranges):
+            mapping = dict(sizes)
+            mapping.update(zip((s for s, _, _ in shape.indices), index_values))
+            if all(truth(r.substitute(mapping)) is not False for r in relations):
+                yield mapping
+
+
+def instantiate(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
+    """Return ``expr`` with sizes and indices replaced and finite sums written out.
+
+    A sum with more than MAX_TERMS terms is left as it is.
+    """
+    expr = expr.xreplace(mapping)
+    if not expr.has(sympy.Sum, sympy.Product):
+        return expr
+    return expr.replace(
+        lambda n: isinstance(n, (sympy.Sum, sympy.Product)) and _terms(n) <= MAX_TERMS,
+        lambda n: n.doit(deep=False),
+    )
+
+
+def _terms(node) -> int:
+    count = 1
+    for _, lo, hi in node.limits:
+        if not (lo.is_Integer and hi.is_Integer):
+            return MAX_TERMS + 1
+        count *= max(0, int(hi) - int(lo) + 1)
+    return count

@@ -1,0 +1,51 @@
+"""What one check decides, with its evidence, as plain data (strings, numbers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    """The five verdicts of FORMAT.md."""
+
+    PROVED = "proved"
+    PROVED_FOR_SIZES = "proved for sizes"
+    NUMERIC = "numeric"
+    WRONG = "wrong"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict of one check and the evidence behind it.
+
+    ``method`` names what decided it (``cancel``, ``cases on sign of x``,
+    ``numeric screen``…); the other fields are filled where they apply.
+    """
+
+    verdict: Verdict
+    method: str
+    detail: str = ""
+    counterexample: dict[str, str] | None = None
+    values: tuple[str, str] | None = None
+    difference: str | None = None
+    suggestion: str | None = None
+    size_bound: int | None = None
+    sizes: tuple[int, ...] = ()
+    points: int = 0
+    tried: tuple[str, ...] = ()
+    hint: str | None = None
+    value: tuple[str, ...] | None = None
+    claimed: tuple[str, ...] | None = None
+    tol: tuple[str, ...] | None = None
+    failing: tuple[int, ...] = ()
+    elapsed: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def with_(self, **changes) -> "Outcome":
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)

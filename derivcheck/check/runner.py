@@ -1,0 +1,67 @@
+"""Run checks: cached outcomes first, the rest in this process or in worker processes."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.config import CheckConfig
+
+# Outcomes that depend on the machine's speed or memory are not cached.
+_TRANSIENT = {"time limit", "memory limit", "worker stopped", "internal error"}
+
+
+def run_tasks(
+    tasks: Sequence, config: CheckConfig, progress: Callable[[int, int], None] | None = None
+) -> list[Outcome]:
+    """Return one Outcome per task, in task order."""
+    from derivcheck.check.cache import ResultCache, task_key
+
+    outcomes: list[Outcome | None] = [None] * len(tasks)
+    cache = ResultCache(config.cache_dir) if config.cache_dir else None
+    keys: list[str] = []
+    if cache is not None:
+        keys = [task_key(task, config.verdict_key()) for task in tasks]
+        for index, key in enumerate(keys):
+            outcomes[index] = cache.get(key)
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    finished = len(tasks) - len(todo)
+    fresh: list[tuple[str, Outcome]] = []
+
+    def done(position: int, outcome: Outcome) -> None:
+        nonlocal finished
+        index = todo[position]
+        outcomes[index] = outcome
+        finished += 1
+        if cache is not None and outcome.method not in _TRANSIENT:
+            fresh.append((keys[index], outcome))
+        if progress:
+            progress(finished, len(tasks))
+
+    if progress:
+        progress(finished, len(tasks))
+    pending = [tasks[i] for i in todo]
+    try:
+        if config.jobs <= 1:
+            from derivcheck.check.engine import run_task
+
+            for position, task in enumerate(pending):
+                done(position, _safe_run(run_task, task, config))
+        else:
+            from derivcheck.check.pool import run_in_workers
+
+            run_in_workers(pending, config, done)
+    finally:
+        if cache is not None:
+            cache.put_many(fresh)
+            cache.close()
+    return [o if o is not None else Outcome(Verdict.UNKNOWN, "internal error") for o in outcomes]
+
+
+def _safe_run(run_task, task, config: CheckConfig) -> Outcome:
+    try:
+        return run_task(task, config)
+    except MemoryError:
+        return Outcome(Verdict.UNKNOWN, "memory limit", "the check ran out of memory")
+    except Exception as exc:  # a bug must not take the run down; report it as unknown
+        return Outcome(Verdict.UNKNOWN, "internal error", f"{type(exc).__name__}: {exc}")

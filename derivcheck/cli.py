@@ -1,0 +1,184 @@
+"""The command line: options in, library calls, exit code out. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from derivcheck import __version__
+from derivcheck.config import CheckConfig
+
+app = typer.Typer(
+    name="derivcheck",
+    help=(
+        "Check hand-written mathematical derivations step by step.\n\n"
+        "A derivation is a YAML file (or a ```derivation block in Markdown): a chain of "
+        "expressions, each equal to the one before it. derivcheck proves each step with "
+        "SymPy or shows a counterexample.\n\n"
+        "Example: derivcheck verify derivations/"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"derivcheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Check hand-written mathematical derivations step by step."""
+
+
+@app.command()
+def verify(
+    paths: List[str] = typer.Argument(
+        None,
+        help="Files (.yaml, .yml, .md) or directories, searched recursively. "
+        "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
+        show_default=False,
+    ),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    strict: Optional[bool] = typer.Option(
+        None, "--strict/--no-strict", help="Fail on 'numeric' verdicts too (no proof, only sampled agreement)."
+    ),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", help="Worker processes [default: CPUs]; 1 checks in this process."
+    ),
+    cache_dir: Optional[str] = typer.Option(
+        None, "--cache-dir", help="Result cache directory [default: .derivcheck_cache, or $DERIVCHECK_CACHE_DIR]."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
+    samples: Optional[int] = typer.Option(None, "--samples", help="Numeric sample points per step [default: 12]."),
+    max_size: Optional[int] = typer.Option(
+        None, "--max-size", help="Largest size tried for sums over a symbolic range [default: 4]."
+    ),
+    memory_limit: Optional[int] = typer.Option(
+        None, "--memory-limit", help="Memory limit of each worker process, in MiB [default: 2048]."
+    ),
+    max_file_size: Optional[int] = typer.Option(
+        None, "--max-file-size", help="Refuse files larger than this many bytes [default: 1000000]."
+    ),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the evidence of passing steps too."),
+) -> None:
+    """Check every step and number claim; exit 0 if all pass, 1 if any fails, 2 if a file cannot be read.
+
+    Example: derivcheck verify derivations/ --format json --strict
+    """
+    from derivcheck.settings import SettingsError, cache_directory, default_paths, read_project_settings
+
+    try:
+        settings = read_project_settings()
+    except SettingsError as exc:
+        typer.echo(f"derivcheck: {exc}", err=True)
+        raise typer.Exit(2)
+    base = CheckConfig()
+    config = base.with_(
+        strict=_pick(strict, settings.strict, base.strict),
+        timeout=_pick(timeout, settings.timeout, base.timeout),
+        jobs=_pick(jobs, settings.jobs, base.jobs),
+        samples=_pick(samples, settings.samples, base.samples),
+        max_size=_pick(max_size, settings.max_size, base.max_size),
+        memory_limit_mb=_pick(memory_limit, settings.memory_limit, base.memory_limit_mb),
+        max_file_bytes=_pick(max_file_size, settings.max_file_size, base.max_file_bytes),
+        cache_dir=cache_directory(cache_dir, no_cache, settings),
+    )
+    problem = _invalid(config)
+    if problem:
+        typer.echo(f"derivcheck: {problem}", err=True)
+        raise typer.Exit(2)
+    targets = list(paths) if paths else default_paths(settings)
+    from derivcheck.api import verify_paths
+    from derivcheck.report import REPORTERS
+
+    with _progress(format is Format.text and sys.stdout.isatty() and color is not False) as progress:
+        report = verify_paths(targets, config, progress)
+    REPORTERS[format.value](report, sys.stdout, color=color)
+    raise typer.Exit(report.exit_code)
+
+
+def _pick(option, configured, default):
+    if option is not None:
+        return option
+    return configured if configured is not None else default
+
+
+def _invalid(config: CheckConfig) -> str | None:
+    if config.timeout <= 0:
+        return "--timeout must be positive"
+    if config.jobs < 1:
+        return "--jobs must be at least 1"
+    if config.samples < 1:
+        return "--samples must be at least 1"
+    if not 1 <= config.max_size <= 12:
+        return "--max-size must be from 1 to 12"
+    if config.memory_limit_mb < 0:
+        return "--memory-limit must be positive (0: no limit)"
+    return None
+
+
+class _progress:
+    """A rich progress bar on a terminal for runs longer than about a second."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        import time
+
+        started = time.monotonic()
+
+        def update(done: int, total: int) -> None:
+            if self.bar is None and time.monotonic() - started > 1.0 and done < total:
+                from rich.progress import Progress
+
+                self.bar = Progress(transient=True)
+                self.bar.start()
+                self.task = self.bar.add_task("checking", total=total)
+            if self.bar is not None:
+                self.bar.update(self.task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+def main() -> None:
+    """Entry point of the ``derivcheck`` command."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("derivcheck: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # no traceback reaches a user
+        sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write("please report this with the file that caused it\n")
+        sys.exit(2)

@@ -1,0 +1,58 @@
+"""Loading: files on disk -> documents (or load errors, as values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from derivcheck.errors import FormatError
+from derivcheck.load.documents import documents_from_text, read_text_file
+from derivcheck.load.markdown import derivation_blocks
+from derivcheck.load.model import Document, LoadError
+
+YAML_SUFFIXES = (".yaml", ".yml")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One input file: its documents and load errors, in file order."""
+
+    path: str
+    items: tuple[Document | LoadError, ...]
+    kind: str  # "yaml" or "markdown"
+
+
+def discover(paths: list[str]) -> list[str | LoadError]:
+    """Return the files to check: files as given, directories searched recursively (sorted)."""
+    found: list[str | LoadError] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in YAML_SUFFIXES + MARKDOWN_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            found.extend(str(p) for p in files)
+        elif path.is_file():
+            found.append(raw)
+        else:
+            found.append(LoadError(raw, None, "no such file or directory"))
+    return found
+
+
+def load_file(path: str, max_bytes: int) -> LoadedFile:
+    """Read one YAML or Markdown file into its documents; failures become LoadError items."""
+    is_markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
+    kind = "markdown" if is_markdown else "yaml"
+    try:
+        text = read_text_file(Path(path), max_bytes)
+        if not is_markdown:
+            return LoadedFile(path, tuple(documents_from_text(text, path)), kind)
+        items: list[Document | LoadError] = []
+        for block in derivation_blocks(text):
+            items.extend(documents_from_text(block.text, path, line_offset=block.first_line - 1))
+        return LoadedFile(path, tuple(items), kind)
+    except FormatError as exc:
+        return LoadedFile(path, (LoadError(path, exc.line, exc.message),), kind)

@@ -1,0 +1,289 @@
+"""Build the document model from YAML node trees, checking keys and shapes."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Iterable
+
+from derivcheck.errors import FormatError
+from derivcheck.load.model import (
+    Chain,
+    Document,
+    FunctionDecl,
+    LoadError,
+    NumberClaim,
+    Step,
+    SymbolDecl,
+    Text,
+)
+from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
+
+TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases", "numbers")
+STEP_KEYS = ("expr", "by", "wrong")
+CASE_KEYS = ("when", "steps")
+NUMBER_KEYS = ("expr", "at", "is", "tol")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the nearest candidate, or ``""``."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def read_text_file(path: Path, max_bytes: int) -> str:
+    """Return the UTF-8 text of ``path``; FormatError for size, binary or encoding trouble."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormatError(f"cannot read file: {exc.strerror}") from None
+    if size > max_bytes:
+        raise FormatError(
+            f"file is {size} bytes, over the limit of {max_bytes} bytes "
+            "(raise it with --max-file-size if this is really a derivation)"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot read file: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise FormatError("file holds binary data (a NUL byte); a derivation is UTF-8 text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FormatError("file is not valid UTF-8 text", line) from None
+
+
+def documents_from_text(
+    text: str, path: str, line_offset: int = 0
+) -> list[Document | LoadError]:
+    """Parse every YAML document of ``text`` into a Document or a LoadError."""
+    out: list[Document | LoadError] = []
+    try:
+        for root in read_yaml_documents(text, line_offset):
+            if root is None:
+                continue
+            try:
+                out.append(build_document(root, path))
+            except FormatError as exc:
+                out.append(LoadError(path, exc.line, exc.message))
+    except FormatError as exc:
+        out.append(LoadError(path, exc.line, exc.message))
+    if not out:
+        out.append(LoadError(path, None, "no derivation in the file (it is empty)"))
+    return out
+
+
+def build_document(root: Node, path: str) -> Document:
+    """Return the Document held by one YAML document's root node."""
+    if not isinstance(root, Mapping):
+        raise FormatError(
+            "a derivation is a mapping with keys " + ", ".join(TOP_KEYS), root.line
+        )
+    _check_keys(root, TOP_KEYS, "top-level")
+    title = root.get("title")
+    if title is None:
+        raise FormatError("missing required key 'title'", root.line)
+    if not isinstance(title, Scalar) or title.is_null or not title.raw.strip():
+        raise FormatError("'title' must be one line of text", title.line)
+    if root.get("symbols") is None:
+        raise FormatError(
+            "missing required key 'symbols' (write 'symbols: {}' when there is none)", root.line
+        )
+    if not any(root.get(k) is not None for k in ("steps", "cases", "numbers")):
+        raise FormatError("a derivation needs one of 'steps', 'cases', 'numbers'", root.line)
+    source = root.get("source")
+    chains: list[Chain] = []
+    steps = root.get("steps")
+    if steps is not None:
+        chains.append(Chain("steps", _steps(steps, "steps"), (), steps.line))
+    cases = root.get("cases")
+    if cases is not None:
+        chains.extend(_cases(cases))
+    numbers = root.get("numbers")
+    return Document(
+        path=path,
+        title=title.raw.strip(),
+        line=root.line,
+        source=_plain_text(source, "source") if source is not None else None,
+        symbols=_symbols(root.get("symbols")),
+        functions=_functions(root.get("functions")),
+        assume=_conditions(root.get("assume"), "assume"),
+        chains=tuple(chains),
+        numbers=_numbers(numbers) if numbers is not None else (),
+    )
+
+
+def _check_keys(node: Mapping, allowed: tuple[str, ...], where: str) -> None:
+    for key, line in zip(node.keys(), node.key_lines):
+        if key not in allowed:
+            raise FormatError(
+                f"unknown {where} key '{key}'{suggest(key, allowed)}; allowed keys: "
+                + ", ".join(allowed),
+                line,
+            )
+
+
+def _plain_text(node: Node, what: str) -> str:
+    if not isinstance(node, Scalar):
+        raise FormatError(f"'{what}' must be text", node.line)
+    return node.raw
+
+
+def _expr_text(node: Node | None, what: str, line: int) -> Text:
+    if node is None:
+        raise FormatError(f"{what} is missing its expression", line)
+    if not isinstance(node, Scalar) or node.is_null or not node.raw.strip():
+        raise FormatError(f"{what} must be an expression written as text", node.line)
+    return Text(node.raw, node.line)
+
+
+def _symbols(node: Node | None) -> tuple[SymbolDecl, ...]:
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    if not isinstance(node, Mapping):
+        raise FormatError("'symbols' must be a mapping 'name: words' ({} when empty)", node.line)
+    out: list[SymbolDecl] = []
+    seen: dict[str, int] = {}
+    for (key, value), line in zip(node.items, node.key_lines):
+        if isinstance(value, Scalar):
+            words = "" if value.is_null else value.raw
+        else:
+            raise FormatError(f"the words for '{key}' must be text such as 'real' or 'index 1..C'", line)
+        for name in (part.strip() for part in key.split(",")):
+            if not _NAME.match(name):
+                raise FormatError(f"'{name}' is not a valid symbol name (letters, digits, _)", line)
+            if name.startswith("__"):
+                raise FormatError(f"'{name}': names starting with '__' are not allowed", line)
+            if name in seen:
+                raise FormatError(f"symbol '{name}' declared twice (first at line {seen[name]})", line)
+            seen[name] = line
+            out.append(SymbolDecl(name, words.strip(), line))
+    return tuple(out)
+
+
+def _functions(node: Node | None) -> tuple[FunctionDecl, ...]:
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    if not isinstance(node, Mapping):
+        raise FormatError("'functions' must be a mapping 'name(params): body'", node.line)
+    out: list[FunctionDecl] = []
+    for (key, value), line in zip(node.items, node.key_lines):
+        head = _FUNCTION_HEAD.match(key)
+        if not head:
+            raise FormatError(
+                f"'{key}' is not a function head; write it as name(param, ...), e.g. sigma(t)", line
+            )
+        name, params_text = head.group(1), head.group(2)
+        params = tuple(p.strip() for p in params_text.split(",")) if params_text.strip() else ()
+        for param in params:
+            if not _NAME.match(param) or param.startswith("__"):
+                raise FormatError(f"'{param}' is not a valid parameter name in '{key}'", line)
+        if len(set(params)) != len(params):
+            raise FormatError(f"repeated parameter in '{key}'", line)
+        if name.startswith("__"):
+            raise FormatError(f"'{name}': names starting with '__' are not allowed", line)
+        if isinstance(value, Scalar) and value.is_null:
+            body = None
+        elif isinstance(value, Scalar) and value.raw.strip():
+            body = Text(value.raw, value.line)
+        else:
+            raise FormatError(f"the body of '{key}' must be an expression or null", value.line)
+        out.append(FunctionDecl(name, params, body, line))
+    return tuple(out)
+
+
+def _conditions(node: Node | None, what: str) -> tuple[Text, ...]:
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    items = node.items if isinstance(node, Sequence) else (node,)
+    out = []
+    for item in items:
+        if not isinstance(item, Scalar) or item.is_null or not item.raw.strip():
+            raise FormatError(f"each condition in '{what}' must be a relation written as text", item.line)
+        out.append(Text(item.raw, item.line))
+    return tuple(out)
+
+
+def _steps(node: Node, label: str) -> tuple[Step, ...]:
+    if not isinstance(node, Sequence):
+        raise FormatError(f"'{label}' must be a list of expressions", node.line)
+    steps: list[Step] = []
+    for item in node.items:
+        if isinstance(item, Mapping):
+            _check_keys(item, STEP_KEYS, "step")
+            expr = _expr_text(item.get("expr"), "a step", item.line)
+            by, wrong = item.get("by"), item.get("wrong")
+            steps.append(
+                Step(
+                    expr,
+                    by=_plain_text(by, "by") if by is not None else None,
+                    wrong=_erratum_text(wrong) if wrong is not None else None,
+                )
+            )
+        else:
+            steps.append(Step(_expr_text(item, "a step", item.line)))
+    if len(steps) < 2:
+        raise FormatError(
+            f"the chain '{label}' has {len(steps)} step; a chain needs at least two "
+            "(each step is checked against the one before it)",
+            node.line,
+        )
+    if steps[0].wrong is not None:
+        raise FormatError("the first step of a chain cannot be marked 'wrong'", steps[0].expr.line)
+    return tuple(steps)
+
+
+def _erratum_text(node: Node) -> str:
+    if isinstance(node, Scalar) and not node.is_null and node.raw.strip():
+        return node.raw
+    raise FormatError("'wrong' takes a short text saying what the erratum is", node.line)
+
+
+def _cases(node: Node) -> list[Chain]:
+    if not isinstance(node, Sequence):
+        raise FormatError("'cases' must be a list of {when, steps}", node.line)
+    chains = []
+    for number, item in enumerate(node.items, start=1):
+        if not isinstance(item, Mapping):
+            raise FormatError("each case is a mapping with 'when' and 'steps'", item.line)
+        _check_keys(item, CASE_KEYS, "case")
+        when, steps = item.get("when"), item.get("steps")
+        if when is None:
+            raise FormatError("a case needs 'when' (its condition)", item.line)
+        if steps is None:
+            raise FormatError("a case needs 'steps'", item.line)
+        label = f"cases[{number}]"
+        chains.append(Chain(label, _steps(steps, label), _conditions(when, "when"), item.line))
+    return chains
+
+
+def _numbers(node: Node) -> tuple[NumberClaim, ...]:
+    if not isinstance(node, Sequence):
+        raise FormatError("'numbers' must be a list of {expr, at, is}", node.line)
+    out = []
+    for item in node.items:
+        if not isinstance(item, Mapping):
+            raise FormatError("each number claim is a mapping with 'expr', 'at', 'is'", item.line)
+        _check_keys(item, NUMBER_KEYS, "number")
+        expr = _expr_text(item.get("expr"), "a number claim", item.line)
+        claimed = item.get("is")
+        if claimed is None:
+            raise FormatError("a number claim needs 'is' (the claimed value)", item.line)
+        at = item.get("at")
+        bindings: tuple = ()
+        if at is not None and not (isinstance(at, Scalar) and at.is_null):
+            if not isinstance(at, Mapping):
+                raise FormatError("'at' must map names to values, e.g. {x: 0}", at.line)
+            bindings = tuple(at.items)
+        out.append(NumberClaim(expr, bindings, claimed, item.get("tol"), expr.line))
+    return tuple(out)
+
+
+def load_error(path: str, exc: FormatError) -> LoadError:
+    """Return the LoadError value for a FormatError raised while reading ``path``."""
+    return LoadError(path, exc.line, exc.message)

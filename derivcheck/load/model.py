@@ -1,0 +1,96 @@
+"""The document model: a derivation file as plain data, every piece with its line.
+
+Nothing here knows about SymPy; expressions are still text. The parser turns
+these texts into SymPy objects (``derivcheck.parse``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of expression text and the 1-based line where it starts."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SymbolDecl:
+    """One declared name with its words (``real``, ``vector``, ``index 1..C``)."""
+
+    name: str
+    words: str
+    line: int
+
+
+@dataclass(frozen=True)
+class FunctionDecl:
+    """``name(params): body``; ``body`` is None for an undefined function."""
+
+    name: str
+    params: tuple[str, ...]
+    body: Text | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """One expression of a chain, with the author's reason and erratum note."""
+
+    expr: Text
+    by: str | None = None
+    wrong: str | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain of steps under extra conditions (empty for the top level)."""
+
+    label: str
+    steps: tuple[Step, ...]
+    when: tuple[Text, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class NumberClaim:
+    """``expr`` at the values ``at`` is ``claimed`` (each value kept as written)."""
+
+    expr: Text
+    at: tuple[tuple[str, Any], ...]
+    claimed: Any
+    tol: Any
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One derivation (one YAML document)."""
+
+    path: str
+    title: str
+    line: int
+    source: str | None = None
+    symbols: tuple[SymbolDecl, ...] = ()
+    functions: tuple[FunctionDecl, ...] = ()
+    assume: tuple[Text, ...] = ()
+    chains: tuple[Chain, ...] = ()
+    numbers: tuple[NumberClaim, ...] = ()
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A file, or a part of it, that cannot be read as the format."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"

@@ -1,0 +1,524 @@
+"""Expression text -> SymPy, safely.
+
+The text is parsed by Python's ``ast`` in ``eval`` mode and nothing else:
+every node kind is checked against a whitelist and SymPy objects are built
+here, by hand. No ``eval``, ``exec``, ``sympify`` or ``parse_expr`` ever sees
+file text. Sizes are bounded so that no literal can make the process compute
+without end.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable
+
+import sympy
+
+from derivcheck.errors import FormatError
+from derivcheck.load.documents import suggest
+from derivcheck.load.model import FunctionDecl, Text
+from derivcheck.parse.symbols import SymbolSpec
+
+CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
+_UNARY = {
+    "exp": sympy.exp,
+    "sqrt": sympy.sqrt,
+    "abs": sympy.Abs,
+    "sign": sympy.sign,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+}
+BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product"}
+RESERVED = BUILTIN_FUNCTIONS | frozenset(CONSTANTS)
+
+MAX_DEPTH = 150
+MAX_INT_DIGITS = 1000
+MAX_NUMBER_BITS = 40_000
+MAX_DIFF_ORDER = 50
+MAX_TEXT = 2_000_000
+_CHUNK_TERMS = 400
+
+_FORBIDDEN = {
+    ast.Attribute: "attribute access ('.')",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.JoinedStr: "an f-string",
+    ast.FormattedValue: "an f-string",
+    ast.NamedExpr: "an assignment expression (':=')",
+    ast.Starred: "a starred argument ('*')",
+    ast.Dict: "a dict",
+    ast.Set: "a set (sets are only allowed in 'name in {…}' conditions)",
+    ast.List: "a list",
+    ast.IfExp: "a conditional expression ('if … else')",
+    ast.BoolOp: "'and'/'or' (write conditions as a list instead)",
+    ast.Compare: "a comparison inside an expression",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield'",
+    ast.Slice: "a slice (':')",
+    ast.Tuple: "a tuple (tuples only appear as the limits of Sum/Product)",
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One parsed condition: ``lhs op rhs`` or ``lhs in {values}``."""
+
+    op: str
+    lhs: sympy.Expr
+    rhs: sympy.Expr | None
+    values: tuple[sympy.Expr, ...]
+    text: str
+    line: int
+
+
+@dataclass
+class Scope:
+    """Declared names of one document, and the memo of expanded function calls."""
+
+    symbols: dict[str, SymbolSpec]
+    functions: dict[str, FunctionDecl]
+    _bodies: dict[str, tuple[tuple[sympy.Dummy, ...], sympy.Expr | None]] = field(
+        default_factory=dict
+    )
+    _expanding: list[str] = field(default_factory=list)
+
+    def known_names(self) -> list[str]:
+        return [*self.symbols, *self.functions, *RESERVED]
+
+
+def parse_expression(text: Text, scope: Scope) -> sympy.Expr:
+    """Return the SymPy expression written in ``text``; FormatError points at the fault."""
+    return _Builder(scope, text).build_text()
+
+
+def define_function(scope: Scope, decl: FunctionDecl) -> None:
+    """Parse the body of ``decl`` into ``scope`` (FormatError on a fault or a cycle)."""
+    _Builder(scope, decl.body or Text("0", decl.line))._function_body(decl)
+
+
+def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
+    """Return the conditions written in ``text`` (a chain ``0 < p < 1`` gives two)."""
+    return _Builder(scope, text).build_condition()
+
+
+def _prepare(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise FormatError(f"expression is {len(text)} characters long (limit {MAX_TEXT})")
+    return text.replace("^", "**").strip()
+
+
+def _parse_ast(source: str, line: int) -> ast.expr:
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        msg = exc.msg
+        where = f" at column {exc.offset}" if exc.offset else ""
+        if "Exceeds the limit" in msg:
+            msg = "an integer literal is far too long"
+        raise FormatError(f"cannot parse '{_short(source)}': {msg}{where}", line) from None
+    except (RecursionError, MemoryError):
+        raise FormatError(
+            f"expression nested too deeply to parse: '{_short(source)}'", line
+        ) from None
+    except ValueError as exc:
+        raise FormatError(f"cannot parse '{_short(source)}': {exc}", line) from None
+    return tree.body
+
+
+def _short(source: str, width: int = 60) -> str:
+    one_line = " ".join(source.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+
+
+def split_top_level_terms(source: str) -> list[str] | None:
+    """Split ``a + b - c`` at its top-level ``+``/``-`` signs; None if it cannot be tokenized.
+
+    Long sums are parsed a chunk at a time so that ``ast`` does not recurse
+    once per term.
+    """
+    terms: list[str] = []
+    depth = 0
+    start = 0
+    previous = None
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for piece in lines:
+        offsets.append(offsets[-1] + len(piece))
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER):
+                continue
+            pos = offsets[tok.start[0] - 1] + tok.start[1]
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+            elif (
+                depth == 0
+                and tok.type == tokenize.OP
+                and tok.string in "+-"
+                and previous is not None
+                and (previous.type in (tokenize.NAME, tokenize.NUMBER) or previous.string in ")]}")
+            ):
+                terms.append(source[start:pos])
+                start = pos
+            previous = tok
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    terms.append(source[start:])
+    return terms
+
+
+class _Builder:
+    def __init__(self, scope: Scope, text: Text, bound: dict[str, sympy.Expr] | None = None):
+        self.scope = scope
+        self.text = text
+        self.bound = dict(bound or {})
+        self.depth = 0
+        self.source = ""
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def build_text(self) -> sympy.Expr:
+        self.source = _prepare(self.text.text)
+        if not self.source:
+            raise FormatError("empty expression", self.text.line)
+        if len(self.source) > 4000:
+            terms = split_top_level_terms(self.source)
+            if terms and len(terms) > _CHUNK_TERMS:
+                return self._build_chunks(terms)
+        return self._expr(_parse_ast(self.source, self.text.line))
+
+    def _build_chunks(self, terms: list[str]) -> sympy.Expr:
+        parts = []
+        for i in range(0, len(terms), _CHUNK_TERMS):
+            self.source = "".join(terms[i : i + _CHUNK_TERMS]).strip()
+            if self.source.startswith("+"):
+                self.source = self.source[1:]
+            parts.append(self._expr(_parse_ast(self.source, self.text.line)))
+        return sympy.Add(*parts)
+
+    def build_condition(self) -> list[Condition]:
+        self.source = _prepare(self.text.text)
+        node = _parse_ast(self.source, self.text.line)
+        if not isinstance(node, ast.Compare):
+            raise self._error(
+                node,
+                "a condition must be a relation (==, !=, <, <=, >, >=) or 'name in {…}'",
+            )
+        out: list[Condition] = []
+        left = self._expr(node.left)
+        for op, right_node in zip(node.ops, node.comparators):
+            if isinstance(op, ast.In):
+                if len(node.ops) != 1:
+                    raise self._error(node, "'in {…}' cannot be chained with other relations")
+                if not isinstance(right_node, ast.Set):
+                    raise self._error(right_node, "'in' takes a set of values, e.g. 'y in {0, 1}'")
+                values = tuple(self._expr(v) for v in right_node.elts)
+                out.append(Condition("in", left, None, values, self.text.text, self.text.line))
+                continue
+            symbol = _RELATIONS.get(type(op))
+            if symbol is None:
+                raise self._error(node, "unsupported relation; use ==, !=, <, <=, >, >= or in")
+            right = self._expr(right_node)
+            out.append(Condition(symbol, left, right, (), self.text.text, self.text.line))
+            left = right
+        return out
+
+    # -- nodes ----------------------------------------------------------------------------------
+
+    def _error(self, node: ast.AST, message: str) -> FormatError:
+        segment = ast.get_source_segment(self.source, node) if hasattr(node, "lineno") else None
+        line = self.text.line + (getattr(node, "lineno", 1) - 1)
+        if segment:
+            return FormatError(f"{message}: '{_short(segment)}'", line)
+        return FormatError(message, line)
+
+    def _expr(self, node: ast.AST) -> sympy.Expr:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise self._error(node, f"expression nested deeper than {MAX_DEPTH} levels")
+            method = _DISPATCH.get(type(node))
+            if method is None:
+                what = _FORBIDDEN.get(type(node), f"'{type(node).__name__}' syntax")
+                raise self._error(node, f"{what} is not allowed in an expression")
+            return method(self, node)
+        finally:
+            self.depth -= 1
+
+    def _constant(self, node: ast.Constant) -> sympy.Expr:
+        value = node.value
+        if isinstance(value, bool) or value is None:
+            raise self._error(node, "True/False/None are not numbers")
+        if isinstance(value, int):
+            if value.bit_length() > MAX_INT_DIGITS * 3.33:
+                raise self._error(node, f"integer literal longer than {MAX_INT_DIGITS} digits")
+            return sympy.Integer(value)
+        if isinstance(value, float):
+            segment = ast.get_source_segment(self.source, node) or repr(value)
+            try:
+                exact = Fraction(segment.replace("_", ""))
+            except (ValueError, ZeroDivisionError):
+                raise self._error(node, "cannot read this number") from None
+            if exact.numerator.bit_length() + exact.denominator.bit_length() > MAX_NUMBER_BITS:
+                raise self._error(node, "number literal too large")
+            return sympy.Rational(exact.numerator, exact.denominator)
+        if isinstance(value, complex):
+            raise self._error(node, "imaginary literals are not supported (declare a complex symbol)")
+        raise self._error(node, "strings and bytes are not expressions")
+
+    def _name(self, node: ast.Name) -> sympy.Expr:
+        name = node.id
+        if name in self.bound:
+            return self.bound[name]
+        spec = self.scope.symbols.get(name)
+        if spec is not None:
+            if spec.is_vector:
+                raise self._error(node, f"'{name}' is a vector; use an element such as {name}[i]")
+            return spec.obj
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if name in self.scope.functions or name in BUILTIN_FUNCTIONS:
+            raise self._error(node, f"function '{name}' must be called, e.g. {name}(x)")
+        candidates = [*self.bound, *self.scope.known_names()]
+        raise self._error(
+            node, f"undeclared name '{name}'{suggest(name, candidates)}; declare it under 'symbols'"
+        )
+
+    def _unary(self, node: ast.UnaryOp) -> sympy.Expr:
+        sign = 1
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            if isinstance(node.op, ast.USub):
+                sign = -sign
+            node = node.operand
+        if isinstance(node, ast.UnaryOp):
+            raise self._error(node, "only '+' and '-' are allowed as unary operators")
+        value = self._expr(node)
+        return -value if sign < 0 else value
+
+    def _binop(self, node: ast.BinOp) -> sympy.Expr:
+        op = type(node.op)
+        if op in (ast.Add, ast.Sub):
+            return self._chain(node, (ast.Add, ast.Sub), _add_terms)
+        if op in (ast.Mult, ast.Div):
+            return self._chain(node, (ast.Mult, ast.Div), _mul_factors)
+        if op in (ast.Pow, ast.BitXor):
+            base = self._expr(node.left)
+            exponent = self._expr(node.right)
+            return self._power(node, base, exponent)
+        raise self._error(node, f"operator '{type(node.op).__name__}' is not allowed")
+
+    def _chain(self, node: ast.BinOp, family: tuple, combine: Callable) -> sympy.Expr:
+        # Walk a left-deep chain (a + b - c + ...) without recursing once per term.
+        operands: list[tuple[type, ast.AST]] = []
+        while isinstance(node, ast.BinOp) and type(node.op) in family:
+            operands.append((type(node.op), node.right))
+            node = node.left
+        first = self._expr(node)
+        built = [(type(None), first)] + [(op, self._expr(right)) for op, right in reversed(operands)]
+        try:
+            return combine(built)
+        except FormatError as exc:
+            raise FormatError(exc.message, self.text.line) from None
+
+    def _power(self, node: ast.AST, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+        if base.is_Number and exponent.is_Number and exponent.is_Rational:
+            size = _bits(base) * abs(float(exponent))
+            if size > MAX_NUMBER_BITS:
+                digits = int(size / 3.33)
+                raise self._error(
+                    node,
+                    f"number too large: this power has about {digits} digits "
+                    f"(limit {int(MAX_NUMBER_BITS / 3.33)})",
+                )
+        return sympy.Pow(base, exponent)
+
+    def _subscript(self, node: ast.Subscript) -> sympy.Expr:
+        if not isinstance(node.value, ast.Name):
+            raise self._error(node, "only a declared vector can be subscripted, e.g. z[i]")
+        name = node.value.id
+        spec = self.scope.symbols.get(name)
+        if spec is None or not spec.is_vector:
+            hint = "" if spec is None else " (declare it with the word 'vector')"
+            raise self._error(node, f"'{name}' is not a declared vector{hint}")
+        slice_node = node.slice
+        if isinstance(slice_node, ast.Tuple):
+            indices = [self._expr(elt) for elt in slice_node.elts]
+        else:
+            indices = [self._expr(slice_node)]
+        for index in indices:
+            if index.is_Number and not index.is_Integer:
+                raise self._error(node, "a vector index must be a whole number or an index name")
+        return spec.obj[tuple(indices) if len(indices) > 1 else indices[0]]
+
+    def _call(self, node: ast.Call) -> sympy.Expr:
+        if not isinstance(node.func, ast.Name):
+            raise self._error(node, "only named functions can be called")
+        if node.keywords:
+            raise self._error(node, "keyword arguments are not allowed")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self._error(arg, "starred arguments ('*') are not allowed")
+        name = node.func.id
+        if name in self.scope.functions and name not in self.bound:
+            return self._declared_call(node, name)
+        if name in ("Sum", "Product"):
+            return self._sum_or_product(node, name)
+        if name == "diff":
+            return self._diff(node)
+        if name in _UNARY:
+            self._arity(node, name, 1, 1)
+            return _UNARY[name](self._expr(node.args[0]))
+        if name == "log":
+            self._arity(node, name, 1, 2)
+            args = [self._expr(a) for a in node.args]
+            return sympy.log(*args)
+        if name in ("max", "min"):
+            self._arity(node, name, 2, None)
+            args = [self._expr(a) for a in node.args]
+            return (sympy.Max if name == "max" else sympy.Min)(*args)
+        if name in self.scope.symbols or name in CONSTANTS or name in self.bound:
+            raise self._error(node, f"'{name}' is a symbol, not a function (multiplication is written '*')")
+        candidates = [*self.scope.functions, *BUILTIN_FUNCTIONS]
+        raise self._error(
+            node,
+            f"unknown function '{name}'{suggest(name, candidates)}; declare it under 'functions'",
+        )
+
+    def _arity(self, node: ast.Call, name: str, low: int, high: int | None) -> None:
+        count = len(node.args)
+        if count < low or (high is not None and count > high):
+            if high is None:
+                wanted = f"at least {low} arguments"
+            elif low == high:
+                wanted = f"{low} argument{'s' if low != 1 else ''}"
+            else:
+                wanted = f"{low} to {high} arguments"
+            raise self._error(node, f"{name} takes {wanted}, given {count}")
+
+    def _declared_call(self, node: ast.Call, name: str) -> sympy.Expr:
+        decl = self.scope.functions[name]
+        self._arity(node, name, len(decl.params), len(decl.params))
+        args = [self._expr(a) for a in node.args]
+        params, body = self._function_body(decl)
+        if body is None:
+            return sympy.Function(name, real=True)(*args)
+        return body.xreplace(dict(zip(params, args)))
+
+    def _function_body(self, decl: FunctionDecl):
+        cached = self.scope._bodies.get(decl.name)
+        if cached is not None:
+            return cached
+        if decl.name in self.scope._expanding:
+            cycle = self.scope._expanding[self.scope._expanding.index(decl.name) :] + [decl.name]
+            kind = "calls itself" if len(cycle) == 2 else "functions call each other in a cycle"
+            raise FormatError(f"{kind}: {' -> '.join(cycle)}", decl.line)
+        params = tuple(sympy.Dummy(p) for p in decl.params)
+        if decl.body is None:
+            result = (params, None)
+        else:
+            self.scope._expanding.append(decl.name)
+            try:
+                inner = _Builder(self.scope, decl.body, dict(zip(decl.params, params)))
+                result = (params, inner.build_text())
+            finally:
+                self.scope._expanding.pop()
+        self.scope._bodies[decl.name] = result
+        return result
+
+    def _sum_or_product(self, node: ast.Call, name: str) -> sympy.Expr:
+        self._arity(node, name, 2, 2)
+        limits = node.args[1]
+        if not isinstance(limits, ast.Tuple) or len(limits.elts) != 3:
+            raise self._error(node, f"{name} takes (term, (k, lo, hi)), e.g. {name}(z[k], (k, 1, C))")
+        var_node, lo_node, hi_node = limits.elts
+        if not isinstance(var_node, ast.Name):
+            raise self._error(var_node, f"the variable of {name} must be a name")
+        var_name = var_node.id
+        spec = self.scope.symbols.get(var_name)
+        if spec is not None and not spec.is_vector:
+            var = spec.obj
+        else:
+            var = sympy.Symbol(var_name, integer=True)
+        lo, hi = self._expr(lo_node), self._expr(hi_node)
+        for bound in (lo, hi):
+            if bound.is_Number and not bound.is_Integer:
+                raise self._error(node, f"the bounds of {name} must be whole numbers or names")
+        saved = self.bound.get(var_name)
+        self.bound[var_name] = var
+        try:
+            term = self._expr(node.args[0])
+        finally:
+            if saved is None:
+                self.bound.pop(var_name, None)
+            else:
+                self.bound[var_name] = saved
+        cls = sympy.Sum if name == "Sum" else sympy.Product
+        return cls(term, (var, lo, hi))
+
+    def _diff(self, node: ast.Call) -> sympy.Expr:
+        self._arity(node, "diff", 2, 3)
+        target = self._expr(node.args[0])
+        variable = self._expr(node.args[1])
+        if not isinstance(variable, (sympy.Symbol, sympy.Indexed)):
+            raise self._error(node.args[1], "diff needs a symbol or a vector element to differentiate in")
+        order = 1
+        if len(node.args) == 3:
+            order_expr = self._expr(node.args[2])
+            if not order_expr.is_Integer or not 1 <= int(order_expr) <= MAX_DIFF_ORDER:
+                raise self._error(
+                    node.args[2], f"the order of diff must be a whole number from 1 to {MAX_DIFF_ORDER}"
+                )
+            order = int(order_expr)
+        return sympy.diff(target, variable, order)
+
+
+def _bits(number: sympy.Expr) -> float:
+    if number.is_Rational:
+        p, q = int(number.p), int(number.q)
+        return max(abs(p).bit_length(), q.bit_length(), 1)
+    return 64.0
+
+
+def _add_terms(built: list[tuple[type, sympy.Expr]]) -> sympy.Expr:
+    return sympy.Add(*[(-value if op is ast.Sub else value) for op, value in built])
+
+
+def _mul_factors(built: list[tuple[type, sympy.Expr]]) -> sympy.Expr:
+    numeric_bits = sum(_bits(value) for _, value in built if value.is_Number)
+    if numeric_bits > MAX_NUMBER_BITS:
+        raise FormatError("product of numbers too large")
+    factors = [(sympy.Pow(value, -1) if op is ast.Div else value) for op, value in built]
+    return sympy.Mul(*factors)
+
+
+_RELATIONS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+
+_DISPATCH: dict[type, Callable] = {
+    ast.Constant: _Builder._constant,
+    ast.Name: _Builder._name,
+    ast.UnaryOp: _Builder._unary,
+    ast.BinOp: _Builder._binop,
+    ast.Call: _Builder._call,
+    ast.Subscript: _Builder._subscript,
+}

@@ -1,0 +1,120 @@
+"""Symbol declarations (``x: real``, ``z: real vector``, ``i, j: index 1..C``) as SymPy objects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from derivcheck.errors import FormatError
+from derivcheck.load.model import SymbolDecl
+
+WORDS = (
+    "real",
+    "complex",
+    "positive",
+    "negative",
+    "nonnegative",
+    "nonpositive",
+    "nonzero",
+    "integer",
+    "vector",
+    "index LO..HI",
+)
+_SIGN_WORDS = {"positive", "negative", "nonnegative", "nonpositive", "nonzero"}
+_INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
+_BOUND = re.compile(r"-?\d+\Z|[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """What a declaration means: the SymPy object and the facts sampling needs."""
+
+    name: str
+    obj: sympy.Symbol | sympy.IndexedBase
+    is_vector: bool
+    is_complex: bool
+    is_integer: bool
+    index_range: tuple[str, str] | None
+    line: int
+
+    @property
+    def is_index(self) -> bool:
+        return self.index_range is not None
+
+
+def read_symbol(decl: SymbolDecl) -> SymbolSpec:
+    """Return the SymbolSpec of one declaration; FormatError on a malformed word."""
+    words = decl.words
+    index_range = None
+    match = _INDEX.search(words)
+    if match:
+        lo, hi = match.group(1), match.group(2)
+        for bound in (lo, hi):
+            if not _BOUND.match(bound):
+                raise FormatError(
+                    f"index bound '{bound}' of '{decl.name}' must be a whole number or a name",
+                    decl.line,
+                )
+        index_range = (lo, hi)
+        words = words[: match.start()] + " " + words[match.end() :]
+    tokens = words.replace(",", " ").split()
+    allowed = set(WORDS[:-1])
+    for token in tokens:
+        if token not in allowed:
+            from derivcheck.load.documents import suggest
+
+            hint = suggest(token, allowed | {"index"})
+            if token == "index":
+                raise FormatError(
+                    f"'index' of '{decl.name}' needs a range written LO..HI, e.g. 'index 1..C'",
+                    decl.line,
+                )
+            raise FormatError(
+                f"unknown word '{token}' for symbol '{decl.name}'{hint}; words: " + ", ".join(WORDS),
+                decl.line,
+            )
+    flags = set(tokens)
+    is_vector = "vector" in flags
+    flags.discard("vector")
+    is_complex = "complex" in flags
+    if is_complex and (flags & (_SIGN_WORDS - {"nonzero"}) or "real" in flags):
+        raise FormatError(
+            f"symbol '{decl.name}' cannot be both complex and real-signed; pick one", decl.line
+        )
+    assumptions: dict[str, bool] = {}
+    if index_range is not None:
+        if is_vector or is_complex:
+            raise FormatError(f"an index ('{decl.name}') cannot be a vector or complex", decl.line)
+        flags.add("integer")
+        lo = index_range[0]
+        if lo.lstrip("-").isdigit():
+            if int(lo) >= 1:
+                flags.add("positive")
+            elif int(lo) >= 0:
+                flags.add("nonnegative")
+    if is_complex:
+        assumptions["complex"] = True
+    else:
+        assumptions["real"] = True
+    for word in flags - {"real", "complex"}:
+        assumptions[word] = True
+    try:
+        if is_vector:
+            obj = sympy.IndexedBase(decl.name, **assumptions)
+        else:
+            obj = sympy.Symbol(decl.name, **assumptions)
+    except Exception as exc:  # InconsistentAssumptions and friends
+        raise FormatError(
+            f"the words '{decl.words}' of '{decl.name}' contradict each other ({exc})", decl.line
+        ) from None
+    return SymbolSpec(
+        name=decl.name,
+        obj=obj,
+        is_vector=is_vector,
+        is_complex=is_complex,
+        is_integer="integer" in flags,
+        index_range=index_range,
+        line=decl.line,
+    )

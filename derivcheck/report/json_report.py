@@ -1,0 +1,15 @@
+"""``--format json``: one JSON object, FORMAT.md's "Machine-readable output"."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from derivcheck.report.fields import report_fields
+from derivcheck.results import Report
+
+
+def write_json(report: Report, stream: TextIO) -> None:
+    """Write the report as one JSON object."""
+    json.dump(report_fields(report), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

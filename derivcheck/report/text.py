@@ -1,0 +1,127 @@
+"""Human-readable output with rich: one line per result, evidence under failing ones."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+
+from derivcheck.results import Report, Result
+
+_MARKS = {
+    "proved": ("✓", "green"),
+    "proved for sizes": ("✓", "green"),
+    "numeric": ("≈", "yellow"),
+    "wrong": ("✗", "red"),
+    "unknown": ("?", "magenta"),
+}
+_WIDTH = 64
+
+
+def _short(text: str, width: int = _WIDTH) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
+def write_text(
+    report: Report, stream: TextIO, color: bool | None = None, verbose: bool = False, **_
+) -> None:
+    """Write the report for people: grouped by file and chain, a summary line last."""
+    console = Console(
+        file=stream,
+        force_terminal=color,
+        no_color=color is False,
+        highlight=False,
+        soft_wrap=True,
+        width=120 if color is not True else None,
+    )
+    current_file = current_chain = None
+    for result in report.results:
+        if result.file != current_file:
+            current_file, current_chain = result.file, None
+            console.print(f"[bold]{escape(result.file)}[/bold]")
+        if result.is_error:
+            where = f"{result.file}:{result.line}" if result.line else result.file
+            console.print(f"  [red bold]error[/] {escape(where)}: {escape(result.message)}")
+            continue
+        chain = (result.title, result.chain)
+        if chain != current_chain:
+            current_chain = chain
+            console.print(f"  [cyan]{escape(result.title)}[/] · {escape(result.chain)}")
+        _write_result(console, result, verbose)
+    for path in report.empty_files:
+        console.print(f"[bold]{escape(path)}[/bold]\n  no derivation blocks (nothing to check)")
+    console.print(_summary(report))
+
+
+def _write_result(console: Console, result: Result, verbose: bool) -> None:
+    verdict = result.verdict.value if result.verdict else "?"
+    mark, style = _MARKS.get(verdict, ("?", "white"))
+    outcome = result.outcome
+    label = verdict
+    if result.verdict is not None and verdict == "proved for sizes" and outcome and outcome.size_bound:
+        label = f"proved for sizes ≤ {outcome.size_bound}"
+    if result.erratum is not None:
+        label = "erratum refuted" if result.passes else f"erratum NOT refuted ({verdict})"
+        style = "green" if result.passes else "red"
+        mark = "✓" if result.passes else "✗"
+    elif not result.passes:
+        style = "red bold" if verdict == "wrong" else style
+    method = f" [dim]({escape(outcome.method)})[/dim]" if outcome and outcome.method and result.passes else ""
+    by = f" [dim]— {escape(_short(result.by, 48))}[/dim]" if result.by else ""
+    console.print(
+        f"    [{style}]{mark} {label:<16}[/] :{result.line:<4} {escape(_short(result.expr))}{method}{by}"
+    )
+    if outcome is None:
+        return
+    failing = not result.passes or result.erratum is not None
+    if result.kind == "number" and (failing or verbose) and outcome.value:
+        console.print(f"{'':10}value {escape(', '.join(outcome.value))}")
+        console.print(
+            f"{'':10}claimed {escape(', '.join(outcome.claimed or ()))}  tol {escape(', '.join(outcome.tol or ()))}"
+        )
+        if outcome.failing:
+            console.print(f"{'':10}failing elements: {', '.join(str(i + 1) for i in outcome.failing)}")
+    if result.kind == "step" and (failing or verbose):
+        if result.erratum is not None:
+            console.print(f"{'':10}erratum: {escape(result.erratum)}")
+        if verdict == "wrong" or not result.passes:
+            console.print(f"{'':10}previous (line {result.previous_line}): {escape(_short(result.previous, 90))}")
+            console.print(f"{'':10}this step:{'':16}{escape(_short(result.expr, 90))}")
+    if outcome.counterexample and (failing or verbose):
+        point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
+        console.print(f"{'':10}counterexample: {escape(point)}")
+        if outcome.values:
+            console.print(
+                f"{'':10}values there: {escape(outcome.values[0])} (previous) vs {escape(outcome.values[1])} (this step)"
+            )
+    if outcome.difference and (failing or verbose):
+        console.print(f"{'':10}{escape(outcome.difference)}")
+    if outcome.suggestion and (failing or verbose):
+        console.print(f"{'':10}[green]did you mean:[/] {escape(outcome.suggestion)}")
+    for note in result.notes:
+        console.print(f"{'':10}[yellow]{escape(note)}[/]")
+    if verdict in ("unknown", "numeric") and (failing or verbose or verdict == "numeric"):
+        if outcome.detail:
+            console.print(f"{'':10}{escape(outcome.detail)}")
+        if outcome.tried:
+            console.print(f"{'':10}tried: {escape(', '.join(outcome.tried))}")
+        if outcome.hint:
+            console.print(f"{'':10}hint: {escape(outcome.hint)}")
+
+
+def _summary(report: Report) -> str:
+    counts = report.counts()
+    parts = [f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}"]
+    parts.append(f"{counts['steps']} steps, {counts['numbers']} numbers")
+    verdicts = ", ".join(
+        f"{counts[v]} {v}" for v in ("proved", "proved for sizes", "numeric", "wrong", "unknown")
+    )
+    text = f"{'; '.join(parts)}: {verdicts}"
+    if counts["errata"]:
+        text += f"; {counts['errata']} known errata"
+    if counts["errors"]:
+        text += f"; [red]{counts['errors']} unreadable[/]"
+    status = {0: "[green]passed[/]", 1: "[red]failed[/]", 2: "[red]error[/]"}[report.exit_code]
+    return f"{text} — {status} ({counts['failed']} not passing)"

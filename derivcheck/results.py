@@ -1,0 +1,74 @@
+"""Results: the contract between the checker and the reporters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from derivcheck.check.outcome import Outcome, Verdict
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of the report: a checked step, a number claim, or a file that cannot be read."""
+
+    file: str
+    line: int | None
+    kind: str  # "step", "number" or "error"
+    verdict: Verdict | None
+    passes: bool
+    title: str = ""
+    chain: str = ""
+    expr: str = ""
+    previous: str = ""
+    previous_line: int | None = None
+    by: str | None = None
+    erratum: str | None = None
+    message: str = ""
+    outcome: Outcome | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind == "error"
+
+
+def passes(verdict: Verdict, erratum: str | None, strict: bool) -> bool:
+    """Whether a verdict passes: FORMAT.md's table, with ``wrong:`` steps passing only when refuted."""
+    if erratum is not None:
+        return verdict is Verdict.WRONG
+    if verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):
+        return True
+    if verdict is Verdict.NUMERIC:
+        return not strict
+    return False
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a run found, in file order."""
+
+    results: tuple[Result, ...]
+    files: tuple[str, ...]
+    strict: bool = False
+    empty_files: tuple[str, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything passes, 1 when anything does not, 2 when a file cannot be read."""
+        if any(r.is_error for r in self.results):
+            return 2
+        if any(not r.passes for r in self.results):
+            return 1
+        return 0
+
+    def counts(self) -> dict[str, int]:
+        """Return how many results got each verdict, plus errors and failures."""
+        counter = Counter(str(r.verdict) for r in self.results if r.verdict is not None)
+        out = {v.value: counter.get(v.value, 0) for v in Verdict}
+        out["errors"] = sum(1 for r in self.results if r.is_error)
+        out["failed"] = sum(1 for r in self.results if not r.passes)
+        out["steps"] = sum(1 for r in self.results if r.kind == "step")
+        out["numbers"] = sum(1 for r in self.results if r.kind == "number")
+        out["errata"] = sum(1 for r in self.results if r.erratum is not None)
+        return out
