@@ -68,7 +68,7 @@ def verify(
         None, "--cache-dir", help="Result cache directory [default: .derivcheck_cache, or $DERIVCHECK_CACHE_DIR]."
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
-    samples: Optional[int] = typer.Option(None, "--samples", help="Numeric sample points per step [default: 12]."),
+    samples: Optional[int] = typer.Option(None, "--samples", help="Numeric sample points per step [default: 24]."),
     max_size: Optional[int] = typer.Option(
         None, "--max-size", help="Largest size tried for sums over a symbolic range [default: 4]."
     ),

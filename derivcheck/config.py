@@ -24,7 +24,7 @@ class CheckConfig:
     """
 
     timeout: float = 10.0
-    samples: int = 12
+    samples: int = 24
     max_size: int = 4
     seed: int = 0
     strict: bool = False

@@ -16,7 +16,7 @@ import sympy
 from derivcheck.check.assume import Relation, relations_of
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import time_limit
-from derivcheck.check.numeric import evaluate, screen
+from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import prove_equal
 from derivcheck.config import CheckConfig
@@ -81,17 +81,12 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
     relations = relations_of(task.conditions)
     shape = shape_of([a, b], relations, task.symbols)
+    relations = relevant_relations([a, b], relations, set(shape.sizes))
+    shape = shape_of([a, b], relations, task.symbols)
     tried = ["numeric screen"]
     found = screen(a, b, relations, shape, config.samples, config.max_size, config.seed)
     if found.counterexample is not None:
-        return Outcome(
-            Verdict.WRONG,
-            "numeric screen",
-            "the two sides differ at the point shown",
-            counterexample=found.counterexample.describe(),
-            values=found.values,
-            points=found.agreed,
-        )
+        return _wrong(found, "numeric screen")
     proof_budget = config.timeout * 0.5 if shape.empty else config.timeout * 0.35
     tried.append("symbolic proof")
     stopped = None
@@ -107,7 +102,32 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         sized = prove_for_sizes(a, b, relations, shape, config)
         if sized is not None:
             return sized.with_(points=found.agreed)
+    refuted = refute_at_high_precision(found)
+    if refuted is not None:
+        return _wrong(refuted, "numeric screen at high precision")
     return _undecided(found, tried, stopped, shape)
+
+
+def _wrong(found, method: str) -> Outcome:
+    return Outcome(
+        Verdict.WRONG,
+        method,
+        "the two sides differ at the point shown",
+        counterexample=found.counterexample.describe(),
+        values=found.values,
+        points=found.agreed,
+    )
+
+
+def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes: set) -> list[Relation]:
+    """Keep the conditions that constrain the step: they share a non-size symbol with it, or speak of sizes only."""
+    used = set().union(*(e.free_symbols for e in exprs))
+    kept = []
+    for relation in relations:
+        symbols = relation.expr.free_symbols
+        if symbols <= sizes or (symbols - sizes) & used:
+            kept.append(relation)
+    return kept
 
 
 def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Outcome:

@@ -18,7 +18,8 @@ from derivcheck.check.instantiate import Shape, assignments, instantiate
 SCREEN_PREC = 30
 CONFIRM_PREC = 60
 RELATIVE_GAP = sympy.Float("1e-18", 30)
-_SIMPLE = [1, 2, -1, sympy.Rational(1, 2), 3, -2, 0, sympy.Rational(-1, 2), sympy.Rational(3, 2)]
+_MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
+_SIMPLE_ATTEMPTS = 16
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Screen:
     undefined: int = 0
     counterexample: Point | None = None
     values: tuple[str, str] | None = None
+    agreeing: list = field(default_factory=list)  # (point, a, b) where the sides agreed, a few
 
 
 def concrete_functions(exprs: list[sympy.Expr]) -> tuple[list[sympy.Expr], dict[str, str]]:
@@ -72,12 +74,20 @@ def concrete_functions(exprs: list[sympy.Expr]) -> tuple[list[sympy.Expr], dict[
     return exprs, described
 
 
-def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int) -> sympy.Expr:
-    """Return a value allowed by the atom's assumptions: simple ones first, then random decimals."""
-    for _ in range(50):
-        if attempt < len(_SIMPLE):
-            value = _SIMPLE[(attempt + rng.randrange(len(_SIMPLE))) % len(_SIMPLE)]
-            value = sympy.sympify(value) if not isinstance(value, sympy.Basic) else value
+def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 0) -> sympy.Expr:
+    """Return a value allowed by the atom's assumptions.
+
+    The first attempts use simple values with every pattern of signs across
+    the atoms (``slot`` is the atom's position), so that identities that hold
+    only for some signs are caught; later attempts use random decimals.
+    """
+    for tries in range(50):
+        if attempt < _SIMPLE_ATTEMPTS and tries == 0:
+            magnitude = _MAGNITUDES[(attempt + slot + rng.randrange(2)) % len(_MAGNITUDES)]
+            negative = (attempt >> (slot % 5)) & 1
+            value = -magnitude if negative else magnitude
+            if attempt % 7 == 6 and slot % 2 == 0:
+                value = sympy.Integer(0)
         elif atom.is_integer:
             value = sympy.Integer(rng.randint(-6, 6))
         else:
@@ -190,12 +200,13 @@ def screen(
             result.undefined += 1
             continue
         _, differs = _gap(va, vb)
+        if differs:
+            ca, cb = evaluate(ai, values, CONFIRM_PREC), evaluate(bi, values, CONFIRM_PREC)
+            differs = ca is not None and cb is not None and _gap(ca, cb)[1]
         if not differs:
             result.agreed += 1
-            continue
-        ca, cb = evaluate(ai, values, CONFIRM_PREC), evaluate(bi, values, CONFIRM_PREC)
-        if ca is None or cb is None or not _gap(ca, cb)[1]:
-            result.agreed += 1
+            if len(result.agreeing) < 4:
+                result.agreeing.append((point, ai, bi))
             continue
         result.counterexample = point
         result.values = (_show(ca), _show(cb))
@@ -220,9 +231,9 @@ def _draw_point(a, b, relations, mapping, rng, attempt):
             if found and found[0] in atoms and found[0] not in values and all(found[0] != s for s, _ in solved):
                 solved.append((found[0], rel))
     solved_atoms = {s for s, _ in solved}
-    for atom in sorted(atoms, key=str):
+    for slot, atom in enumerate(sorted(atoms, key=str)):
         if atom not in values and atom not in solved_atoms:
-            values[atom] = draw_value(atom, rng, attempt)
+            values[atom] = draw_value(atom, rng, attempt, slot)
     for atom, rel in solved:
         equation = rel.expr.xreplace(values)
         coeff = sympy.diff(equation, atom)
@@ -248,3 +259,25 @@ def _is_label(symbol, *exprs) -> bool:
                 if indexed.base.label == symbol:
                     return True
     return False
+
+
+def refute_at_high_precision(found: Screen, prec: int = 110) -> Screen | None:
+    """Re-evaluate the points where the sides agreed at far higher precision.
+
+    Returns a Screen with a counterexample if a difference too small for the
+    screen's precision shows up (``x`` vs ``x + 10**-30``), else None.
+    """
+    threshold = sympy.Float(10, prec) ** -(prec * 2 // 3)
+    for point, ai, bi in found.agreeing:
+        va, vb = evaluate(ai, point.values, prec), evaluate(bi, point.values, prec)
+        if va is None or vb is None or isinstance(va, complex) or isinstance(vb, complex):
+            continue
+        gap = abs(va - vb)
+        if gap > threshold * max(sympy.Float(1), abs(va), abs(vb)):
+            return Screen(
+                agreed=found.agreed - 1,
+                tried=found.tried,
+                counterexample=point,
+                values=(sympy.sstr(sympy.Float(va, 40)), sympy.sstr(sympy.Float(vb, 40))),
+            )
+    return None

@@ -448,11 +448,9 @@ class _Builder:
         if not isinstance(var_node, ast.Name):
             raise self._error(var_node, f"the variable of {name} must be a name")
         var_name = var_node.id
-        spec = self.scope.symbols.get(var_name)
-        if spec is not None and not spec.is_vector:
-            var = spec.obj
-        else:
-            var = sympy.Symbol(var_name, integer=True)
+        # The summation variable is bound: a Dummy, so that giving a declared
+        # symbol of the same name a value never touches it.
+        var = sympy.Dummy(var_name, integer=True)
         lo, hi = self._expr(lo_node), self._expr(hi_node)
         for bound in (lo, hi):
             if bound.is_Number and not bound.is_Integer:
