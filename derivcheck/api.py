@@ -12,11 +12,15 @@ from derivcheck.load.model import Document, LoadError, Step
 from derivcheck.results import Report, Result, passes
 
 Progress = Callable[[int, int], None]
+FOLLOWS_FROM_SLIP = "follows from the slip"
 
 
 @dataclass(frozen=True)
 class PlannedCheck:
-    """A check to run and where its result goes in the report."""
+    """A check to run and where its result goes in the report.
+
+    ``diagnose`` is the task that explains the step if it turns out wrong.
+    """
 
     file: str
     title: str
@@ -27,6 +31,7 @@ class PlannedCheck:
     previous: Step | None
     step: Step | None
     task: object
+    diagnose: object = None
 
 
 def verify_paths(
@@ -77,14 +82,18 @@ def verify_loaded(
             planned.extend(checks)
         per_file[item.path] = entries
     outcomes = run_tasks([p.task for p in planned], config, progress)
+    outcomes = _with_diagnostics(planned, outcomes, config)
     by_check = dict(zip(map(id, planned), outcomes))
     results: list[Result] = list(errors or [])
     for path in per_file:
-        for entry in per_file[path]:
+        entries = per_file[path]
+        checked = [e for e in entries if isinstance(e, PlannedCheck)]
+        notes = localize(checked, [by_check[id(e)] for e in checked])
+        for entry in entries:
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                results.append(_result(entry, by_check[id(entry)], config))
+                results.append(_result(entry, by_check[id(entry)], config, notes.get(id(entry), ())))
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -95,6 +104,7 @@ def verify_loaded(
 
 def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     """Parse a document and return its checks: adjacent steps, then numbers."""
+    from derivcheck.check.diagnose import DiagnoseTask
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
     from derivcheck.parse.document import parse_document
@@ -108,10 +118,10 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         raise FormatError("an expression is nested too deeply", doc.line)
     symbols = tuple(parsed.symbols.values())
     checks: list[PlannedCheck] = []
-    for chain in parsed.chains:
+    for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
-        anchor = chain.steps[0]
-        for current in chain.steps[1:]:
+        anchor, anchor_index = chain.steps[0], 0
+        for position, current in enumerate(chain.steps[1:], start=1):
             task = StepTask(anchor.expr, current.expr, conditions, symbols)
             checks.append(
                 PlannedCheck(
@@ -124,10 +134,11 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     anchor.step,
                     current.step,
                     task,
+                    DiagnoseTask(doc, chain_index, position, anchor_index),
                 )
             )
             if current.step.wrong is None:
-                anchor = current
+                anchor, anchor_index = current, position
     for number in parsed.numbers:
         checks.append(
             PlannedCheck(
@@ -138,8 +149,58 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     return checks
 
 
-def _result(check: PlannedCheck, outcome, config: CheckConfig) -> Result:
+def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: CheckConfig) -> list:
+    """Run the diagnosis of every wrong step and merge its evidence into the step's outcome."""
+    from derivcheck.check.outcome import Verdict
+    from derivcheck.check.runner import run_tasks
+
+    wrong = [
+        i for i, (check, outcome) in enumerate(zip(planned, outcomes))
+        if check.diagnose is not None and outcome.verdict is Verdict.WRONG
+    ]
+    if not wrong:
+        return outcomes
+    diagnoses = run_tasks([planned[i].diagnose for i in wrong], config)
+    merged = list(outcomes)
+    for index, diagnosis in zip(wrong, diagnoses):
+        merged[index] = outcomes[index].with_(
+            difference=diagnosis.difference,
+            suggestion=diagnosis.suggestion,
+            extra={**outcomes[index].extra, **(diagnosis.extra or {})},
+        )
+    return merged
+
+
+def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str, ...]]:
+    """Notes that place each wrong step in its chain: a lone slip, or an error that propagates."""
+    from derivcheck.check.outcome import Verdict
+
+    notes: dict[int, tuple[str, ...]] = {}
+    for position, (check, outcome) in enumerate(zip(checks, outcomes)):
+        if check.kind != "step" or outcome.verdict is not Verdict.WRONG or check.step.wrong is not None:
+            continue
+        following = [
+            (c, o) for c, o in zip(checks[position + 1 :], outcomes[position + 1 :])
+            if c.kind == "step" and c.chain == check.chain and c.title == check.title
+        ]
+        if outcome.extra.get("next_equals_previous") and following:
+            after = following[0][0]
+            notes[id(check)] = (
+                f"first error in this chain: only this step is a slip; the next step (line {after.line}) "
+                f"equals the step before it (line {check.previous.expr.line}), so the chain continues correctly",
+            )
+            notes[id(after)] = (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",)
+        elif following and all(o.verdict is not Verdict.WRONG for _, o in following):
+            notes[id(check)] = (
+                "the error propagates: every later step of this chain follows from this wrong step",
+            )
+    return notes
+
+
+def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str, ...] = ()) -> Result:
     erratum = check.step.wrong if check.step is not None else None
+    if any(note.startswith(FOLLOWS_FROM_SLIP) for note in notes):
+        outcome = outcome.with_(suggestion=None)  # the fix belongs to the slip, not to this step
     return Result(
         file=check.file,
         line=check.line,
@@ -154,6 +215,7 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig) -> Result:
         by=check.step.by if check.step is not None else None,
         erratum=erratum,
         outcome=outcome,
+        notes=notes,
     )
 
 

@@ -53,8 +53,12 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
         with time_limit(config.timeout):
             if isinstance(task, NumberTask):
                 outcome = check_number(task.number)
-            else:
+            elif isinstance(task, StepTask):
                 outcome = check_step(task, config)
+            else:
+                from derivcheck.check.diagnose import diagnose_step
+
+                outcome = diagnose_step(task, config)
     except CheckTimeout:
         outcome = Outcome(
             Verdict.UNKNOWN,

@@ -162,8 +162,15 @@ def _gap(va, vb):
 
 def _show(value) -> str:
     if isinstance(value, complex):
-        return sympy.sstr(sympy.nsimplify(0) + sympy.Float(value.real, 15) + sympy.I * sympy.Float(value.imag, 15))
-    return sympy.sstr(sympy.Float(value, 15))
+        return f"{_trim(sympy.Float(value.real, 15))} + {_trim(sympy.Float(value.imag, 15))}*I"
+    return _trim(sympy.Float(value, 15))
+
+
+def _trim(number) -> str:
+    text = sympy.sstr(number)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def screen(
@@ -180,14 +187,15 @@ def screen(
     (a, b), functions = concrete_functions([a, b])
     shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
     preferred = [m for m in shapes if all(int(v) >= 2 for k, v in m.items() if k in shape.sizes)]
-    shapes = preferred or shapes
+    # Small sizes first (simple counterexamples), every size visited early.
+    shapes = sorted(preferred or shapes, key=lambda m: sum(int(m[k]) for k in shape.sizes if k in m))
     result = Screen()
     if not shapes:
         return result
     attempts = 0
     while result.tried < samples and attempts < samples * 8:
         attempts += 1
-        mapping = shapes[rng.randrange(len(shapes))] if attempts > 1 else shapes[-1]
+        mapping = shapes[(attempts - 1) % len(shapes)] if attempts <= len(shapes) else shapes[rng.randrange(len(shapes))]
         drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1)
         if drawn is None:
             continue
@@ -208,6 +216,7 @@ def screen(
             if len(result.agreeing) < 4:
                 result.agreeing.append((point, ai, bi))
             continue
+        point, (ca, cb) = simplify_point(ai, bi, relations, point, (ca, cb))
         result.counterexample = point
         result.values = (_show(ca), _show(cb))
         return result
@@ -281,3 +290,29 @@ def refute_at_high_precision(found: Screen, prec: int = 110) -> Screen | None:
                 values=(sympy.sstr(sympy.Float(va, 40)), sympy.sstr(sympy.Float(vb, 40))),
             )
     return None
+
+
+_PLAIN = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
+          sympy.Rational(1, 2), sympy.Integer(3)]
+
+
+def simplify_point(ai, bi, relations: list[Relation], point: Point, values):
+    """Make a counterexample simpler: each value replaced by 0, 1, -1, 2, … where the sides still differ.
+
+    Every replacement keeps the conditions true and is confirmed at high precision.
+    """
+    rels = [Relation(r.op, instantiate(r.expr, point.shape), r.values) for r in relations]
+    current = dict(point.values)
+    for atom in sorted(current, key=str):
+        for candidate in _PLAIN:
+            if current[atom] == candidate or not allowed_by_assumptions(atom, candidate):
+                continue
+            trial = {**current, atom: candidate}
+            if any(truth(r.substitute(trial)) is not True for r in rels):
+                continue
+            ca, cb = evaluate(ai, trial, CONFIRM_PREC), evaluate(bi, trial, CONFIRM_PREC)
+            if ca is None or cb is None or not _gap(ca, cb)[1]:
+                continue
+            current, values = trial, (ca, cb)
+            break
+    return Point(point.shape, current, point.functions), values

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sympy
@@ -71,6 +71,7 @@ class ParsedDocument:
     assume: tuple[Condition, ...]
     chains: tuple[ParsedChain, ...]
     numbers: tuple[ParsedNumber, ...]
+    scope: Scope | None = field(default=None, compare=False, repr=False)
 
 
 def parse_document(document: Document) -> ParsedDocument:
@@ -93,7 +94,7 @@ def parse_document(document: Document) -> ParsedDocument:
         assume.extend(parse_conditions(text, scope))
     chains = tuple(_parse_chain(chain, scope) for chain in document.chains)
     numbers = tuple(_parse_number(claim, scope) for claim in document.numbers)
-    return ParsedDocument(document, symbols, tuple(assume), chains, numbers)
+    return ParsedDocument(document, symbols, tuple(assume), chains, numbers, scope)
 
 
 def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
