@@ -31,6 +31,9 @@ app = typer.Typer(
 class Format(str, Enum):
     text = "text"
     json = "json"
+    junit = "junit"
+    github = "github"
+    sarif = "sarif"
 
 
 def _version(value: bool) -> None:
@@ -56,7 +59,14 @@ def verify(
         "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
         show_default=False,
     ),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    format: Format = typer.Option(
+        Format.text,
+        "--format",
+        "-f",
+        help="Output format: text (for people), json (FORMAT.md), junit (JUnit XML test report), "
+        "github (GitHub Actions annotations), sarif (SARIF 2.1.0 for code scanning). "
+        "Example: --format sarif > derivcheck.sarif",
+    ),
     strict: Optional[bool] = typer.Option(
         None, "--strict/--no-strict", help="Fail on 'numeric' verdicts too (no proof, only sampled agreement)."
     ),
@@ -167,6 +177,56 @@ class _progress:
         if self.bar is not None:
             self.bar.stop()
         return False
+
+
+@app.command()
+def new(
+    path: str = typer.Argument(..., help="The file to create (.yaml or .yml); its folder must exist."),
+    title: Optional[str] = typer.Option(
+        None, "--title", "-t", help="The derivation's title [default: made from the file name]."
+    ),
+) -> None:
+    """Write a commented skeleton derivation that verifies as written and shows every key of the format.
+
+    Refuses to overwrite an existing file (exit 2).
+
+    Example: derivcheck new derivations/my_loss.yaml --title "My loss, gradient"
+    """
+    from pathlib import Path
+
+    from derivcheck.authoring.skeleton import default_title, write_skeleton
+
+    target = Path(path)
+    try:
+        write_skeleton(target, title if title is not None else default_title(target))
+    except FileExistsError:
+        typer.echo(f"derivcheck: {path} already exists; not overwriting it", err=True)
+        raise typer.Exit(2)
+    except (FileNotFoundError, ValueError) as exc:
+        typer.echo(f"derivcheck: {exc}", err=True)
+        raise typer.Exit(2)
+    except OSError as exc:
+        typer.echo(f"derivcheck: cannot write {path}: {exc.strerror}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"wrote {path}; check it with: derivcheck verify {path}", err=True)
+
+
+@app.command()
+def schema() -> None:
+    """Print a JSON Schema (draft 2020-12) of the derivation format, for editors and validators.
+
+    Save it, then name it on the first line of a derivation file (the path relative to that file):
+
+    \b
+    # yaml-language-server: $schema=derivcheck.schema.json
+
+    Example: derivcheck schema > derivcheck.schema.json
+    """
+    import json
+
+    from derivcheck.authoring.schema import derivation_schema
+
+    typer.echo(json.dumps(derivation_schema(), indent=2, ensure_ascii=False))
 
 
 def main() -> None:

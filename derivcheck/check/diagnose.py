@@ -58,7 +58,9 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     difference = suggestion = None
     try:
         with time_limit(config.timeout):
-            difference = describe_difference(a, b, budget=min(3.0, config.timeout / 3))
+            difference = describe_difference(
+                a, b, budget=min(3.0, config.timeout / 3), relations=relations_of(conditions)
+            )
             if task.position + 1 < len(chain.steps):
                 after = chain.steps[task.position + 1]
                 if after.step.wrong is None:
@@ -83,14 +85,22 @@ def readable(expr: sympy.Expr) -> str:
     return sympy.sstr(expr.xreplace(dummies) if dummies else expr)
 
 
-def describe_difference(a: sympy.Expr, b: sympy.Expr, budget: float) -> str | None:
-    """Say how the step differs from the previous one: a constant factor, or ``previous - step``."""
+def describe_difference(
+    a: sympy.Expr, b: sympy.Expr, budget: float, relations: list | None = None
+) -> str | None:
+    """Say how the step differs from the previous one: a constant factor, or ``previous - step``.
+
+    Conditions that only give a symbol a sign (``x > 0``) are used, so the
+    difference is written as simply as the case allows.
+    """
+    signed, back = _sign_only(relations or [])
+    a, b = a.xreplace(signed), b.xreplace(signed)
     try:
         with time_limit(budget):
             ratio = sympy.cancel(sympy.together(b / a)) if a != 0 else None
             if ratio is not None and ratio.free_symbols == set() and ratio.is_Number and ratio not in (0, 1):
                 return f"this step is the previous one times {readable(ratio)}"
-            diff = sympy.simplify(a - b)
+            diff = sympy.simplify(a - b).xreplace(back)
             if diff.free_symbols == set() and diff.is_Number:
                 return f"the sides differ by the constant {readable(diff)} (previous - this step)"
             text = readable(diff)
@@ -101,6 +111,22 @@ def describe_difference(a: sympy.Expr, b: sympy.Expr, budget: float) -> str | No
     except Exception:  # SymPy failing to simplify is no reason to fail the report
         return None
     return None
+
+
+def _sign_only(relations) -> tuple[dict, dict]:
+    """Substitutions that only rename a symbol to one with a sign (x -> positive t), and their inverse."""
+    from derivcheck.check.assume import scenarios
+
+    plans = scenarios(relations)
+    if len(plans) != 1:
+        return {}, {}
+    forward, back = {}, {}
+    for mapping in plans[0]:
+        for atom, value in mapping.items():
+            if isinstance(value, sympy.Dummy) and isinstance(atom, sympy.Symbol):
+                forward[atom] = value
+                back[value] = atom
+    return forward, back
 
 
 def suggest_fix(
@@ -151,8 +177,8 @@ def candidate_edits(text: str, scope: Scope, previous: sympy.Expr) -> Iterator[s
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     yield from _rename_one_occurrence(tree, scope, indices_only=True)
-    yield from _flip_signs(tree)
     yield from _swap_symbols(tree, scope)
+    yield from _flip_signs(tree)
     yield from _rename_one_occurrence(tree, scope, indices_only=False)
     yield from _fix_factor(source, scope, previous)
     if len(source) <= MAX_PAREN_TEXT:

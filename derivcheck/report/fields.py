@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from derivcheck.results import Report, Result
 
 _EVIDENCE = (
@@ -95,3 +97,98 @@ def result_message(result: Result) -> str:
     if outcome and result.verdict and result.verdict.value in ("unknown", "numeric") and outcome.detail:
         text += f"; {outcome.detail}"
     return text
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of finding: its stable id (SARIF ``ruleId``, JUnit failure ``type``) and descriptions."""
+
+    id: str
+    summary: str
+    help: str
+
+
+UNREADABLE_FILE = Rule(
+    "unreadable-file",
+    "A file cannot be read as a derivation",
+    "The file is not valid YAML, breaks the derivation format, or uses an undeclared name; "
+    "the message says where and what is allowed.",
+)
+WRONG_STEP = Rule(
+    "wrong-step",
+    "A step differs from the step before it",
+    "A counterexample was found: values allowed by the conditions where the two sides differ.",
+)
+UNKNOWN_STEP = Rule(
+    "unknown-step",
+    "A step was neither proved nor refuted",
+    "No proof and no counterexample within the time limit; add assumptions, split the step "
+    "with 'cases:', or write smaller steps.",
+)
+NUMERIC_STEP = Rule(
+    "numeric-step",
+    "A step agrees numerically but was not proved",
+    "No symbolic proof was found; the two sides agree at every sampled point. "
+    "Passes unless --strict.",
+)
+ERRATUM_NOT_REFUTED = Rule(
+    "erratum-not-refuted",
+    "A step marked 'wrong' was not refuted",
+    "A step marked 'wrong:' passes only when the checker finds a counterexample; this one "
+    "could not be refuted, so it may not be wrong after all.",
+)
+WRONG_NUMBER = Rule(
+    "wrong-number",
+    "A number claim does not hold",
+    "The expression at the given values differs from the claimed value by more than the tolerance.",
+)
+UNKNOWN_NUMBER = Rule(
+    "unknown-number",
+    "A number claim could not be evaluated",
+    "The expression could not be evaluated to a number at the given values.",
+)
+NUMERIC_NUMBER = Rule(
+    "numeric-number",
+    "A number claim holds only numerically",
+    "The claim was not decided exactly. Passes unless --strict.",
+)
+RULES: tuple[Rule, ...] = (
+    UNREADABLE_FILE,
+    WRONG_STEP,
+    UNKNOWN_STEP,
+    NUMERIC_STEP,
+    ERRATUM_NOT_REFUTED,
+    WRONG_NUMBER,
+    UNKNOWN_NUMBER,
+    NUMERIC_NUMBER,
+)
+_BY_VERDICT = {
+    ("step", "wrong"): WRONG_STEP,
+    ("step", "unknown"): UNKNOWN_STEP,
+    ("step", "numeric"): NUMERIC_STEP,
+    ("number", "wrong"): WRONG_NUMBER,
+    ("number", "unknown"): UNKNOWN_NUMBER,
+    ("number", "numeric"): NUMERIC_NUMBER,
+}
+
+
+def finding_level(result: Result) -> str | None:
+    """Return ``"error"`` for a result that does not pass, ``"warning"`` for a passing
+    ``numeric`` one (no proof, only sampled agreement), else None (nothing to report)."""
+    if not result.passes:
+        return "error"
+    if result.verdict is not None and result.verdict.value == "numeric":
+        return "warning"
+    return None
+
+
+def finding_rule(result: Result) -> Rule | None:
+    """Return the kind of finding a result is, or None for a result with nothing to report."""
+    if finding_level(result) is None:
+        return None
+    if result.is_error:
+        return UNREADABLE_FILE
+    if result.erratum is not None and not result.passes:
+        return ERRATUM_NOT_REFUTED
+    verdict = result.verdict.value if result.verdict is not None else "unknown"
+    return _BY_VERDICT.get((result.kind, verdict), UNKNOWN_STEP if result.kind == "step" else UNKNOWN_NUMBER)

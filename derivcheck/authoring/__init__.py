@@ -1,0 +1,1 @@
+"""Authoring helpers: a skeleton for new derivations and a JSON Schema of the format for editors."""

@@ -1,0 +1,186 @@
+"""A JSON Schema (draft 2020-12) of the derivation format, built from the loader's own constants.
+
+The keys come from ``derivcheck.load.documents`` and the symbol words from
+``derivcheck.parse.symbols``, so the schema cannot drift from what the loader
+accepts. It describes a YAML document after loading (``yaml.safe_load``), as
+editors see it through ``# yaml-language-server: $schema=…``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from derivcheck.load.documents import CASE_KEYS, NUMBER_KEYS, STEP_KEYS, TOP_KEYS
+from derivcheck.parse.symbols import WORDS
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_BOUND = rf"(?:-?[0-9]+|{_NAME})"
+_INDEX_WORD = "index LO..HI"
+
+# What each key means, shown by editors on hover (FORMAT.md's wording).
+_TOP_HELP = {
+    "title": "One line naming the derivation.",
+    "source": "Where it comes from (document, section, equation numbers).",
+    "symbols": "Every name used in an expression that is not built in or a function: "
+    "'name: words' ({} when there is none).",
+    "functions": "Definitions 'name(params): body'; a null body declares an unknown function.",
+    "assume": "Conditions that hold everywhere in this derivation (a list means all of them).",
+    "steps": "A chain: each expression equals the one before it.",
+    "cases": "More chains, each under the extra conditions of 'when'.",
+    "numbers": "Numeric claims: an expression at given values has a stated value.",
+}
+_STEP_HELP = {
+    "expr": "The expression of the step.",
+    "by": "Free text: the reason the author gives; shown in reports, never checked.",
+    "wrong": "Free text: this step is known to be wrong (an erratum); it passes only if refuted.",
+}
+_CASE_HELP = {
+    "when": "The condition (or a list of conditions) of this case.",
+    "steps": "A chain checked under 'assume' and 'when'.",
+}
+_NUMBER_HELP = {
+    "expr": "The expression to evaluate.",
+    "at": "Values of the symbols: a number, an expression, or a list (element by element).",
+    "is": "The claimed value, or a list of values when 'at' gives lists.",
+    "tol": "Allowed absolute difference; default one unit in the last decimal place of 'is'.",
+}
+
+
+def symbol_words_pattern() -> str:
+    """Return a regular expression for the words of a symbol: any of WORDS, with ``index LO..HI``."""
+    plain = [re.escape(word) for word in WORDS if word != _INDEX_WORD]
+    index = rf"index\s+{_BOUND}\s*\.\.\s*{_BOUND}"
+    word = "(?:" + "|".join(plain + [index]) + ")"
+    return rf"^[\s,]*(?:{word}(?:[\s,]+|$))*$"
+
+
+def symbol_names_pattern() -> str:
+    """Return a regular expression for a symbols key: one name or several separated by commas."""
+    return rf"^\s*{_NAME}(?:\s*,\s*{_NAME})*\s*$"
+
+
+def function_head_pattern() -> str:
+    """Return a regular expression for a functions key, ``name(params)``."""
+    return rf"^\s*{_NAME}\s*\(\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\)\s*$"
+
+
+def _fixed_keys(keys: tuple[str, ...], properties: dict[str, dict], help_text: dict[str, str]) -> dict:
+    """Return the properties for exactly ``keys``, the loader's; a key new to the loader is allowed as anything."""
+    out = {}
+    for key in keys:
+        schema = dict(properties.get(key, {}))
+        if key in help_text:
+            schema["description"] = help_text[key]
+        out[key] = schema
+    return out
+
+
+def derivation_schema() -> dict:
+    """Return the JSON Schema (draft 2020-12) of one derivation document."""
+    expression = {"$ref": "#/$defs/expression"}
+    text = {"$ref": "#/$defs/text"}
+    conditions = {"$ref": "#/$defs/conditions"}
+    chain = {"$ref": "#/$defs/chain"}
+    top = {
+        "title": text,
+        "source": text,
+        "symbols": {"$ref": "#/$defs/symbols"},
+        "functions": {"$ref": "#/$defs/functions"},
+        "assume": conditions,
+        "steps": chain,
+        "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
+        "numbers": {"type": "array", "items": {"$ref": "#/$defs/number"}},
+    }
+    step = {"expr": expression, "by": text, "wrong": text}
+    case = {"when": conditions, "steps": chain}
+    number = {
+        "expr": expression,
+        "at": {
+            "type": ["object", "null"],
+            "additionalProperties": {"$ref": "#/$defs/value"},
+        },
+        "is": {"$ref": "#/$defs/value"},
+        "tol": {"type": ["number", "string"]},
+    }
+    return {
+        "$schema": DIALECT,
+        "title": "derivcheck derivation",
+        "description": "A mathematical derivation checked step by step by derivcheck "
+        "(format version 1). Words for symbols: " + ", ".join(WORDS) + ".",
+        "type": "object",
+        "properties": _fixed_keys(TOP_KEYS, top, _TOP_HELP),
+        "required": ["title", "symbols"],
+        "anyOf": [{"required": ["steps"]}, {"required": ["cases"]}, {"required": ["numbers"]}],
+        "additionalProperties": False,
+        "$defs": {
+            "expression": {
+                "description": "An expression in Python operator syntax (^ is also power).",
+                "type": ["string", "number"],
+            },
+            "text": {"description": "Free text.", "type": ["string", "number"]},
+            "condition": {
+                "description": "A relation: ==, !=, <, <=, >, >=, chains such as 0 < p < 1, "
+                "or 'name in {0, 1}'.",
+                "type": "string",
+                "minLength": 1,
+            },
+            "conditions": {
+                "anyOf": [
+                    {"$ref": "#/$defs/condition"},
+                    {"type": "array", "items": {"$ref": "#/$defs/condition"}},
+                    {"type": "null"},
+                ]
+            },
+            "symbols": {
+                "type": ["object", "null"],
+                "propertyNames": {"pattern": symbol_names_pattern()},
+                "additionalProperties": {
+                    "description": "Words: " + ", ".join(WORDS) + " (none means real).",
+                    "anyOf": [
+                        {"type": "string", "pattern": symbol_words_pattern()},
+                        {"type": "null"},
+                    ],
+                },
+            },
+            "functions": {
+                "type": ["object", "null"],
+                "propertyNames": {"pattern": function_head_pattern()},
+                "additionalProperties": {
+                    "description": "The body, an expression of the parameters; null for an unknown function.",
+                    "type": ["string", "number", "null"],
+                },
+            },
+            "step": {
+                "anyOf": [
+                    expression,
+                    {
+                        "type": "object",
+                        "properties": _fixed_keys(STEP_KEYS, step, _STEP_HELP),
+                        "required": ["expr"],
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+            "chain": {"type": "array", "items": {"$ref": "#/$defs/step"}, "minItems": 2},
+            "case": {
+                "type": "object",
+                "properties": _fixed_keys(CASE_KEYS, case, _CASE_HELP),
+                "required": list(CASE_KEYS),
+                "additionalProperties": False,
+            },
+            "number": {
+                "type": "object",
+                "properties": _fixed_keys(NUMBER_KEYS, number, _NUMBER_HELP),
+                "required": ["expr", "is"],
+                "additionalProperties": False,
+            },
+            "scalar": {"type": ["number", "string"]},
+            "value": {
+                "anyOf": [
+                    {"$ref": "#/$defs/scalar"},
+                    {"type": "array", "items": {"$ref": "#/$defs/scalar"}},
+                ]
+            },
+        },
+    }

@@ -1,0 +1,105 @@
+"""``derivcheck new``: a commented skeleton derivation that verifies as written and shows every key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from string import Template
+
+SUFFIXES = (".yaml", ".yml")
+
+SKELETON = Template(
+    """\
+# A derivation for derivcheck (the format: FORMAT.md). Check it with
+#   derivcheck verify $name
+# For completion and checks in an editor, write the schema once with
+#   derivcheck schema > derivcheck.schema.json
+# and put this line first (the path relative to this file):
+#   # yaml-language-server: $$schema=derivcheck.schema.json
+
+# Required: one line naming the derivation.
+title: $title
+# Optional: where it comes from (document, section, equation numbers).
+source: "the document, its section and equation numbers"
+
+# Required: every name used in an expression that is not built in or a
+# function ('symbols: {}' when there is none). Words: real, complex, positive,
+# negative, nonnegative, nonpositive, nonzero, integer, vector (an indexed
+# family used as z[k]), index LO..HI (an integer, e.g. 'i, j: index 1..n').
+# No word means real.
+symbols:
+  x: real
+  a: positive
+
+# Optional: definitions 'name(params): body'. A null body declares an
+# unknown function, e.g. 'f(t): null'.
+functions:
+  sigma(t): 1/(1 + exp(-t))
+
+# Optional: conditions that hold everywhere (==, !=, <, <=, >, >=,
+# chains such as 0 < p < 1, 'name in {0, 1}'); a list means all of them.
+assume:
+  - a <= 10
+
+# A chain: each step must equal the one before it. A step is an expression,
+# or a mapping with 'expr' and optionally 'by' (your reason, shown in
+# reports, never checked) and 'wrong' (see the case below).
+steps:
+  - diff(sigma(x), x)
+  - expr: exp(-x)/(1 + exp(-x))**2
+    by: quotient rule
+  - expr: sigma(x)*(1 - sigma(x))
+    by: 1 - sigma(x) = exp(-x)/(1 + exp(-x))
+
+# Optional: more chains, each checked with its 'when' added to 'assume'.
+cases:
+  - when: x >= 0
+    steps:
+      - abs(x) + a
+      # 'wrong' keeps a known erratum of the source: the step passes only if
+      # derivcheck refutes it, and the next step is checked against the last
+      # step not marked wrong.
+      - expr: a - x
+        wrong: "|x| = -x holds only for x <= 0"
+      - x + a
+
+# Optional: numeric claims. 'tol' is the allowed absolute difference; by
+# default one unit in the last decimal place written in 'is'.
+numbers:
+  - expr: sigma(x)*(1 - sigma(x))
+    at: {x: 0}
+    is: 0.25
+    tol: 0.001
+"""
+)
+
+
+def skeleton_text(title: str, name: str = "derivation.yaml") -> str:
+    """Return the skeleton derivation with ``title`` as its title (quoted for YAML), for file ``name``."""
+    one_line = " ".join(title.split())
+    if not one_line:
+        raise ValueError("the title is empty")
+    # A JSON string is a valid YAML double-quoted scalar: every character is kept as text.
+    return SKELETON.substitute(
+        title=json.dumps(one_line, ensure_ascii=False), name=" ".join(name.split()) or "derivation.yaml"
+    )
+
+
+def default_title(path: Path) -> str:
+    """Return a title made from a file name: ``my_loss.yaml`` gives ``my loss``."""
+    return " ".join(path.stem.replace("_", " ").replace("-", " ").split()) or "a derivation"
+
+
+def write_skeleton(path: Path, title: str) -> None:
+    """Create ``path`` holding the skeleton; never overwrites.
+
+    FileExistsError when the file exists, FileNotFoundError when its folder
+    does not, ValueError for a name not ending in .yaml or .yml or an empty title.
+    """
+    if path.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"{path}: a derivation file name ends in .yaml or .yml")
+    text = skeleton_text(title, path.name)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path.parent}: no such directory (create it first)")
+    with path.open("x", encoding="utf-8", newline="\n") as out:
+        out.write(text)
