@@ -60,7 +60,7 @@ def verify_loaded(
     files: list[str] | None = None,
 ) -> Report:
     """Check already loaded files (used by verify_paths and by tests)."""
-    from derivcheck.check.runner import run_tasks
+    from derivcheck.check.runner import RunStats, run_tasks
 
     per_file: dict[str, list[Result | PlannedCheck]] = {}
     planned: list[PlannedCheck] = []
@@ -81,8 +81,9 @@ def verify_loaded(
             entries.extend(checks)
             planned.extend(checks)
         per_file[item.path] = entries
-    outcomes = run_tasks([p.task for p in planned], config, progress)
-    outcomes = _with_diagnostics(planned, outcomes, config)
+    stats = RunStats()
+    outcomes = run_tasks([p.task for p in planned], config, progress, stats)
+    outcomes = _with_diagnostics(planned, outcomes, config, stats)
     by_check = dict(zip(map(id, planned), outcomes))
     results: list[Result] = list(errors or [])
     for path in per_file:
@@ -99,6 +100,8 @@ def verify_loaded(
         tuple(files if files is not None else [f.path for f in loaded]),
         config.strict,
         tuple(empty),
+        cached=stats.cached,
+        computed=stats.computed,
     )
 
 
@@ -149,7 +152,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     return checks
 
 
-def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: CheckConfig) -> list:
+def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> list:
     """Run the diagnosis of every wrong step and merge its evidence into the step's outcome."""
     from derivcheck.check.outcome import Verdict
     from derivcheck.check.runner import run_tasks
@@ -160,7 +163,7 @@ def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: Check
     ]
     if not wrong:
         return outcomes
-    diagnoses = run_tasks([planned[i].diagnose for i in wrong], config)
+    diagnoses = run_tasks([planned[i].diagnose for i in wrong], config, stats=stats)
     merged = list(outcomes)
     for index, diagnosis in zip(wrong, diagnoses):
         merged[index] = outcomes[index].with_(

@@ -52,6 +52,8 @@ class Report:
     files: tuple[str, ...]
     strict: bool = False
     empty_files: tuple[str, ...] = field(default=())
+    cached: int = field(default=0, compare=False)
+    computed: int = field(default=0, compare=False)
 
     @property
     def exit_code(self) -> int:

@@ -136,10 +136,16 @@ def allowed_by_assumptions(atom, value) -> bool:
 def evaluate(expr: sympy.Expr, values: dict, prec: int):
     """Return the value of ``expr`` at ``values`` to ``prec`` digits, or None if undefined."""
     try:
-        result = expr.xreplace(values)
-        if result.free_symbols:
-            return None
-        number = sympy.N(result, prec)
+        if _has_huge_power(expr):
+            # Exact evaluation of (3/2)**(10**8) would never end: evaluate in floating point.
+            number = expr.evalf(prec, subs=values)
+            if not _precise(number, prec):
+                return None
+        else:
+            result = expr.xreplace(values)
+            if result.free_symbols:
+                return None
+            number = sympy.N(result, prec)
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError):
         return None
     if not number.is_number or number.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
@@ -148,6 +154,25 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int):
         return complex(number) if number.has(sympy.I) else sympy.Float(number, prec)
     except (TypeError, ValueError):
         return None
+
+
+HUGE_EXPONENT = 1000
+
+
+def _has_huge_power(expr: sympy.Expr) -> bool:
+    return any(
+        p.exp.is_Number and abs(p.exp) > HUGE_EXPONENT
+        for p in expr.atoms(sympy.Pow)
+    )
+
+
+def _precise(number, prec: int) -> bool:
+    """Reject the low-precision garbage evalf returns at a removable singularity."""
+    parts = number.as_real_imag() if number.is_number else ()
+    for part in parts:
+        if isinstance(part, sympy.Float) and part != 0 and part._prec < prec * 3:
+            return False
+    return True
 
 
 def _gap(va, vb):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from derivcheck.check.outcome import Outcome, Verdict
@@ -11,10 +12,21 @@ from derivcheck.config import CheckConfig
 _TRANSIENT = {"time limit", "memory limit", "worker stopped", "internal error"}
 
 
+@dataclass
+class RunStats:
+    """How many checks were answered from the cache and how many were computed."""
+
+    cached: int = 0
+    computed: int = 0
+
+
 def run_tasks(
-    tasks: Sequence, config: CheckConfig, progress: Callable[[int, int], None] | None = None
+    tasks: Sequence,
+    config: CheckConfig,
+    progress: Callable[[int, int], None] | None = None,
+    stats: RunStats | None = None,
 ) -> list[Outcome]:
-    """Return one Outcome per task, in task order."""
+    """Return one Outcome per task, in task order (``stats`` is updated if given)."""
     from derivcheck.check.cache import ResultCache, task_key
 
     outcomes: list[Outcome | None] = [None] * len(tasks)
@@ -25,6 +37,9 @@ def run_tasks(
         for index, key in enumerate(keys):
             outcomes[index] = cache.get(key)
     todo = [i for i, o in enumerate(outcomes) if o is None]
+    if stats is not None:
+        stats.cached += len(tasks) - len(todo)
+        stats.computed += len(todo)
     finished = len(tasks) - len(todo)
     fresh: list[tuple[str, Outcome]] = []
 

@@ -124,4 +124,7 @@ def _summary(report: Report) -> str:
     if counts["errors"]:
         text += f"; [red]{counts['errors']} unreadable[/]"
     status = {0: "[green]passed[/]", 1: "[red]failed[/]", 2: "[red]error[/]"}[report.exit_code]
-    return f"{text} — {status} ({counts['failed']} not passing)"
+    text = f"{text} — {status} ({counts['failed']} not passing)"
+    if report.cached:
+        text += f" [dim]· {report.cached} of {report.cached + report.computed} checks from the cache[/]"
+    return text
