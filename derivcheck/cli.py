@@ -229,6 +229,70 @@ def schema() -> None:
     typer.echo(json.dumps(derivation_schema(), indent=2, ensure_ascii=False))
 
 
+class RenderTarget(str, Enum):
+    markdown = "markdown"
+    html = "html"
+    latex = "latex"
+
+
+@app.command()
+def render(
+    paths: List[str] = typer.Argument(..., help="Files (.yaml, .yml, .md) or directories, searched recursively."),
+    to: RenderTarget = typer.Option(RenderTarget.markdown, "--to", "-t", help="Output format."),
+    out: Optional[str] = typer.Option(
+        None, "--output", "-o",
+        help="A file ending in .md/.html/.tex (everything in one document), or a directory "
+        "(a page per input, mirroring folders, plus an index). Default: standard output.",
+    ),
+    check: bool = typer.Option(True, "--check/--no-check", help="Check the steps and show verdict marks."),
+    title: str = typer.Option("Derivations", "--title", help="Title of the index or combined page."),
+    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="'numeric' counts as failing."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes [default: CPUs]."),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="Result cache directory."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
+) -> None:
+    """Render derivations for readers: aligned math with each step's reason and verdict mark.
+
+    Markdown uses $$\\begin{aligned}…$$ blocks (GitHub renders them); HTML is a standalone page
+    with MathML (no script, works offline); LaTeX is a complete document with align*.
+    Exit 0 when rendered, 2 when an input is missing or the output cannot be written.
+
+    Example: derivcheck render derivations --to markdown -o docs/derivations/
+    """
+    from derivcheck.render import RenderError, render_paths
+    from derivcheck.settings import SettingsError, cache_directory, read_project_settings
+
+    try:
+        settings = read_project_settings()
+    except SettingsError as exc:
+        typer.echo(f"derivcheck: {exc}", err=True)
+        raise typer.Exit(2)
+    base = CheckConfig()
+    config = base.with_(
+        strict=_pick(strict, settings.strict, base.strict),
+        timeout=_pick(timeout, settings.timeout, base.timeout),
+        jobs=_pick(jobs, settings.jobs, base.jobs),
+        cache_dir=cache_directory(cache_dir, no_cache, settings),
+    )
+    problem = _invalid(config)
+    if problem:
+        typer.echo(f"derivcheck: {problem}", err=True)
+        raise typer.Exit(2)
+    try:
+        run = render_paths(list(paths), to.value, out, config, check=check, title=title)
+    except RenderError as exc:
+        typer.echo(f"derivcheck: {exc}", err=True)
+        raise typer.Exit(2)
+    for path in run.missing:
+        typer.echo(f"derivcheck: {path}: no such file or directory", err=True)
+    if run.text is not None:
+        sys.stdout.write(run.text)
+    elif run.written:
+        typer.echo(f"wrote {len(run.written)} file(s) under {out}", err=True)
+    raise typer.Exit(2 if run.missing else 0)
+
+
 def main() -> None:
     """Entry point of the ``derivcheck`` command."""
     try:

@@ -24,7 +24,6 @@ _SIGN_OF = {
     "<=": {"nonpositive": True},
     "!=": {"nonzero": True},
 }
-_FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "!=": "!=", "==": "=="}
 
 
 @dataclass(frozen=True)
@@ -112,8 +111,12 @@ def linear_atom(expr: sympy.Expr, require_real: bool = True):
 
 
 def _atom_order(atom) -> tuple:
-    # Prefer introduced variables last, plain reals before integers, then by name.
-    return (isinstance(atom, sympy.Dummy), bool(atom.is_integer), str(atom))
+    # Replace the symbol that loses least: declared symbols before introduced
+    # ones, then those with no sign of their own, then reals before integers.
+    signed = any(
+        getattr(atom, f"is_{word}") for word in ("positive", "negative", "nonnegative", "nonpositive")
+    )
+    return (isinstance(atom, sympy.Dummy), signed, bool(atom.is_integer), str(atom))
 
 
 def encode(relation: Relation) -> list[dict] | None:
@@ -132,10 +135,10 @@ def encode(relation: Relation) -> list[dict] | None:
     atom, coeff, rest = found
     if relation.op == "==":
         return [{atom: -rest / coeff}]
-    op = relation.op if coeff > 0 else _FLIP[relation.op]
-    fresh = sympy.Dummy("t", real=True, **_SIGN_OF[op])
-    # k*v + r = s*|k|  with s of the wanted sign  =>  v = (s*|k| - r)/k
-    return [{atom: (fresh * abs(coeff) - rest) / coeff}]
+    # g = k*v + r must satisfy "g op 0": let s be a fresh symbol with that sign
+    # and set v = (s - r)/k, so that g == s exactly.
+    fresh = sympy.Dummy("t", real=True, **_SIGN_OF[relation.op])
+    return [{atom: (fresh - rest) / coeff}]
 
 
 def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[list[dict]]:

@@ -9,6 +9,7 @@ can change a check's answer changes its key.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -21,13 +22,24 @@ _DUMMY = re.compile(r"dummy_index=\d+")
 _GITIGNORE = "# Created by derivcheck automatically.\n*\n"
 
 
+@functools.lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """A hash of the checking and parsing code, so that a changed engine never reuses old verdicts."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in ("check", "parse", "load"):
+        for source in sorted((root / folder).glob("*.py")):
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def task_key(task, config_key: str) -> str:
     """Return the cache key of a task under a configuration."""
     import sympy
 
     from derivcheck import __version__
 
-    parts = [__version__, sympy.__version__, config_key, type(task).__name__]
+    parts = [__version__, engine_fingerprint(), sympy.__version__, config_key, type(task).__name__]
     for field in dataclasses.fields(task):
         parts.append(_canonical(getattr(task, field.name)))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

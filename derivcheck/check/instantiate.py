@@ -96,8 +96,16 @@ def instantiate(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
         return expr
     return expr.replace(
         lambda n: isinstance(n, (sympy.Sum, sympy.Product)) and _terms(n) <= MAX_TERMS,
-        lambda n: n.doit(deep=False),
+        _write_out,
     )
+
+
+def _write_out(node):
+    """A sum or product with whole-number bounds as the plain Add or Mul of its terms."""
+    terms = [node.function]
+    for var, lo, hi in reversed(node.limits):
+        terms = [t.xreplace({var: sympy.Integer(v)}) for v in range(int(lo), int(hi) + 1) for t in terms]
+    return sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
 
 
 def _terms(node) -> int:

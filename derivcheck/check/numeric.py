@@ -218,10 +218,11 @@ def screen(
     if not shapes:
         return result
     attempts = 0
+    memo: dict = {}
     while result.tried < samples and attempts < samples * 8:
         attempts += 1
         mapping = shapes[(attempts - 1) % len(shapes)] if attempts <= len(shapes) else shapes[rng.randrange(len(shapes))]
-        drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1)
+        drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
         if drawn is None:
             continue
         point, ai, bi = drawn
@@ -248,9 +249,15 @@ def screen(
     return result
 
 
-def _draw_point(a, b, relations, mapping, rng, attempt):
-    ai, bi = instantiate(a, mapping), instantiate(b, mapping)
-    rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
+def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None):
+    key = tuple(sorted((str(k), int(v)) for k, v in mapping.items()))
+    if memo is not None and key in memo:
+        ai, bi, rels = memo[key]
+    else:
+        ai, bi = instantiate(a, mapping), instantiate(b, mapping)
+        rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
+        if memo is not None:
+            memo[key] = (ai, bi, rels)
     atoms = set()
     for expr in [ai, bi] + [r.expr for r in rels]:
         atoms |= {s for s in expr.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}

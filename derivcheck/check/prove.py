@@ -108,6 +108,56 @@ def _prove_by_exponentiating(diff: sympy.Expr) -> str | None:
     return None
 
 
+def monotone_core(g: sympy.Expr) -> sympy.Expr:
+    """Return an expression with the same sign as ``g`` (real), peeling the increasing exp.
+
+    ``exp(u) - exp(v)`` has the sign of ``u - v``, and ``exp(u) - c`` (c > 0)
+    the sign of ``u - log(c)``.
+    """
+    for _ in range(8):
+        terms = sympy.Add.make_args(g)
+        if len(terms) != 2:
+            return g
+        parts = [_signed_exp(t) for t in terms]
+        exps = [p for p in parts if p is not None]
+        constants = [t for t, p in zip(terms, parts) if p is None and t.is_number]
+        if len(exps) == 2 and exps[0][0] == -exps[1][0]:
+            (sign, u), (_, v) = exps
+            g = sign * (u - v)
+        elif len(exps) == 1 and len(constants) == 1 and (-exps[0][0] * constants[0]).is_positive:
+            sign, u = exps[0]
+            g = sign * (u - sympy.log(-sign * constants[0]))
+        else:
+            return g
+        g = sympy.expand(g)
+    return g
+
+
+def _signed_exp(term: sympy.Expr):
+    if isinstance(term, sympy.exp):
+        return 1, term.args[0]
+    if isinstance(-term, sympy.exp):
+        return -1, (-term).args[0]
+    return None
+
+
+def decide_extrema(expr: sympy.Expr) -> sympy.Expr:
+    """Replace max/min whose arguments' order the assumptions decide (after monotone peeling)."""
+
+    def decide(node):
+        if not isinstance(node, (sympy.Max, sympy.Min)) or len(node.args) != 2:
+            return node
+        a, b = node.args
+        core = monotone_core(sympy.expand(a - b))
+        if core.is_nonnegative:
+            return a if isinstance(node, sympy.Max) else b
+        if core.is_nonpositive:
+            return b if isinstance(node, sympy.Max) else a
+        return node
+
+    return expr.replace(lambda n: isinstance(n, (sympy.Max, sympy.Min)), decide)
+
+
 def sign_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
     """Return the expressions whose sign decides the branch of Abs, Max, Min, sign, Piecewise."""
     found: list[sympy.Expr] = []
@@ -153,6 +203,12 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
     method = prove_zero(diff, budget)
     if method is not None:
         return Proof(method)
+    decided = decide_extrema(diff)
+    if decided != diff:
+        method = prove_zero(decided, budget)
+        if method is not None:
+            return Proof(f"max/min decided by monotonicity, {method}")
+        diff = decided
     if depth >= MAX_SPLIT_DEPTH:
         return None
     for arg in sign_arguments(diff):

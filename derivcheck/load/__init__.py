@@ -7,7 +7,7 @@ from pathlib import Path
 
 from derivcheck.errors import FormatError
 from derivcheck.load.documents import documents_from_text, read_text_file
-from derivcheck.load.markdown import derivation_blocks
+from derivcheck.load.markdown import documents_from_markdown
 from derivcheck.load.model import Document, LoadError
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -50,9 +50,6 @@ def load_file(path: str, max_bytes: int) -> LoadedFile:
         text = read_text_file(Path(path), max_bytes)
         if not is_markdown:
             return LoadedFile(path, tuple(documents_from_text(text, path)), kind)
-        items: list[Document | LoadError] = []
-        for block in derivation_blocks(text):
-            items.extend(documents_from_text(block.text, path, line_offset=block.first_line - 1))
-        return LoadedFile(path, tuple(items), kind)
+        return LoadedFile(path, tuple(documents_from_markdown(text, path)), kind)
     except FormatError as exc:
         return LoadedFile(path, (LoadError(path, exc.line, exc.message),), kind)

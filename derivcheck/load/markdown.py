@@ -1,4 +1,9 @@
-"""Derivations inside Markdown: fenced code blocks whose info string is ``derivation``."""
+"""Derivations inside Markdown: fenced code blocks whose info string is ``derivation``.
+
+Every other code block is ignored. Lines stay lines of the Markdown file: the
+YAML of a block is read with the offset of its first content line, so every
+result and error points into the post.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,36 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 
 from derivcheck.errors import FormatError
+from derivcheck.load.model import Document, LoadError
 
 INFO = "derivation"
 
 
 @dataclass(frozen=True)
 class Block:
-    """The text of one fenced derivation block and the file line of its first content line."""
+    """One fenced derivation block.
+
+    ``first_line`` is the file line of its first content line; ``fence_line``
+    the line of the opening fence and ``end_line`` the line of the closing one
+    (all 1-based). ``indent`` is the text before the opening fence (a list
+    item's indentation, a blockquote's ``>``).
+    """
 
     text: str
     first_line: int
+    fence_line: int = 0
+    end_line: int = 0
+    indent: str = ""
+
+
+def is_derivation_info(info: str) -> bool:
+    """Whether a fence's info string marks a derivation block (its first word is ``derivation``)."""
+    return info.strip().split(maxsplit=1)[:1] == [INFO]
+
+
+def markdown_parser() -> MarkdownIt:
+    """Return the CommonMark parser used for posts (raw HTML is not passed through)."""
+    return MarkdownIt("commonmark", {"html": False})
 
 
 def derivation_blocks(text: str) -> list[Block]:
@@ -24,17 +49,50 @@ def derivation_blocks(text: str) -> list[Block]:
 
     A derivation fence that is never closed is a FormatError at the fence's line.
     """
+    blocks, unclosed = scan_blocks(text)
+    if unclosed is not None:
+        raise unclosed
+    return blocks
+
+
+def documents_from_markdown(text: str, path: str) -> list[Document | LoadError]:
+    """Return the documents of every derivation block of a post, errors as values, in file order.
+
+    An empty block and a fence that is never closed become a LoadError at the
+    fence's line; the blocks before them still load.
+    """
+    from derivcheck.load.documents import documents_from_text
+
+    blocks, unclosed = scan_blocks(text)
+    items: list[Document | LoadError] = []
+    for block in blocks:
+        if not block.text.strip():
+            items.append(LoadError(path, block.fence_line, f"the ```{INFO} block is empty"))
+            continue
+        items.extend(documents_from_text(block.text, path, line_offset=block.first_line - 1))
+    if unclosed is not None:
+        items.append(LoadError(path, unclosed.line, unclosed.message))
+    return items
+
+
+def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:
+    """Return the derivation blocks up to the first unclosed one, and the error for that one (or None)."""
     lines = text.splitlines()
-    blocks = []
-    for token in MarkdownIt("commonmark").parse(text):
-        if token.type != "fence" or token.info.strip().split(maxsplit=1)[:1] != [INFO]:
+    blocks: list[Block] = []
+    for token in markdown_parser().parse(text):
+        if token.type != "fence" or not is_derivation_info(token.info):
             continue
         start, end = token.map
-        fence = lines[start].lstrip()[:3]
-        closed = end - 1 > start and lines[end - 1].strip().startswith(fence[0] * 3)
+        opening = lines[start]
+        stripped = opening.lstrip(" >\t")
+        indent = opening[: len(opening) - len(stripped)]
+        fence = token.markup or stripped[:3]
+        last = lines[end - 1].lstrip(" >\t") if end - 1 > start else ""
+        closed = end - 1 > start and last.startswith(fence[0] * len(fence)) and not last.strip(fence[0] + " \t")
         if not closed:
-            raise FormatError(
-                f"the ```{INFO} block opened here is never closed (add a line with {fence})", start + 1
+            return blocks, FormatError(
+                f"the ```{INFO} block opened here is never closed (add a line with {fence} after it)",
+                start + 1,
             )
-        blocks.append(Block(token.content, start + 2))
-    return blocks
+        blocks.append(Block(token.content, start + 2, start + 1, end, indent))
+    return blocks, None

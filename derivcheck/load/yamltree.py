@@ -7,6 +7,7 @@ checked before anything is built, and the walk is bounded in size and depth.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -24,6 +25,7 @@ _ALLOWED_SCALAR_TAGS = {
 }
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_UNPRINTABLE = re.compile(r"[\x00\ud800-\udfff]")
 MAX_NODES = 200_000
 MAX_DEPTH = 64
 
@@ -103,7 +105,10 @@ def read_yaml_documents(text: str, line_offset: int = 0) -> Iterator[Node | None
     Raises FormatError for YAML syntax errors, unknown tags, duplicate keys and
     oversized alias expansions.
     """
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise FormatError(_reader_message(exc), text.count("\n", 0, exc.position) + 1 + line_offset) from None
     try:
         while True:
             try:
@@ -135,6 +140,7 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int, offset: int) -> Node:
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _ALLOWED_SCALAR_TAGS:
             raise FormatError(_tag_message(node.tag), line)
+        _check_characters(node.value, line)
         return Scalar(node.value, node.tag, line)
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
@@ -153,6 +159,7 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int, offset: int) -> Node:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _ALLOWED_SCALAR_TAGS:
                 raise FormatError("a mapping key must be a plain name", key_line)
             key = key_node.value
+            _check_characters(key, key_line)
             if key == "<<":
                 raise FormatError("YAML merge keys (<<) are not supported", key_line)
             if key in seen:
@@ -165,6 +172,22 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int, offset: int) -> Node:
             key_lines.append(key_line)
         return Mapping(tuple(items), tuple(key_lines), line)
     raise FormatError("unsupported YAML node", line)  # pragma: no cover
+
+
+def _check_characters(value: str, line: int) -> None:
+    # Escapes in double-quoted scalars ("\0", "\ud800") can smuggle in what
+    # the file itself may not hold: NUL and lone surrogates cannot be printed.
+    bad = _UNPRINTABLE.search(value)
+    if bad:
+        raise FormatError(
+            f"text holds the character U+{ord(bad.group()):04X}, which a derivation cannot use", line
+        )
+
+
+def _reader_message(exc: yaml.reader.ReaderError) -> str:
+    char = exc.character
+    code = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(char):04X}"
+    return f"file holds the character {code} (a control character), which YAML does not allow"
 
 
 def _tag_message(tag: str) -> str:

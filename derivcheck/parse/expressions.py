@@ -12,9 +12,10 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Iterator
 
 import sympy
 
@@ -43,6 +44,9 @@ MAX_DEPTH = 150
 MAX_INT_DIGITS = 1000
 MAX_NUMBER_BITS = 40_000
 MAX_DIFF_ORDER = 50
+MAX_CALL_DEPTH = 64
+MAX_TREE_NODES = 500_000
+MAX_TREE_DEPTH = 400
 MAX_TEXT = 2_000_000
 _CHUNK_TERMS = 400
 
@@ -93,24 +97,47 @@ class Scope:
         default_factory=dict
     )
     _expanding: list[str] = field(default_factory=list)
+    _measures: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def known_names(self) -> list[str]:
         return [*self.symbols, *self.functions, *RESERVED]
 
+    def measure(self, name: str) -> tuple[int, int]:
+        """Return the tree size and depth of the parsed body of function ``name``."""
+        if name not in self._measures:
+            body = self._bodies[name][1]
+            self._measures[name] = tree_measure(body) if body is not None else (1, 1)
+        return self._measures[name]
+
 
 def parse_expression(text: Text, scope: Scope) -> sympy.Expr:
     """Return the SymPy expression written in ``text``; FormatError points at the fault."""
-    return _Builder(scope, text).build_text()
+    with _depth_guard(text.line):
+        return _Builder(scope, text).build_text()
 
 
 def define_function(scope: Scope, decl: FunctionDecl) -> None:
     """Parse the body of ``decl`` into ``scope`` (FormatError on a fault or a cycle)."""
-    _Builder(scope, decl.body or Text("0", decl.line))._function_body(decl)
+    with _depth_guard(decl.line):
+        _Builder(scope, decl.body or Text("0", decl.line))._function_body(decl)
 
 
 def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     """Return the conditions written in ``text`` (a chain ``0 < p < 1`` gives two)."""
-    return _Builder(scope, text).build_condition()
+    with _depth_guard(text.line):
+        return _Builder(scope, text).build_condition()
+
+
+@contextmanager
+def _depth_guard(line: int) -> Iterator[None]:
+    # SymPy recurses over the trees we build; a tree deep through nested
+    # function calls can reach Python's recursion limit even within MAX_DEPTH.
+    try:
+        yield
+    except RecursionError:
+        raise FormatError(
+            "expression nested too deeply (directly or through function definitions)", line
+        ) from None
 
 
 def _prepare(text: str) -> str:
@@ -188,6 +215,7 @@ class _Builder:
         self.bound = dict(bound or {})
         self.depth = 0
         self.source = ""
+        self.expanded = 0
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -198,17 +226,43 @@ class _Builder:
         if len(self.source) > 4000:
             terms = split_top_level_terms(self.source)
             if terms and len(terms) > _CHUNK_TERMS:
-                return self._build_chunks(terms)
-        return self._expr(_parse_ast(self.source, self.text.line))
+                return self._bounded(self._build_chunks(terms))
+        return self._bounded(self._expr(_parse_ast(self.source, self.text.line)))
+
+    def _bounded(self, expr: sympy.Expr) -> sympy.Expr:
+        # Calls of declared functions share subtrees, so a short text can stand
+        # for a tree far too large to check (f2(t): f1(f1(t)), f3(t): f2(f2(t)), …).
+        size, depth = tree_measure(expr)
+        if size > MAX_TREE_NODES:
+            raise FormatError(
+                f"expression too large: more than {MAX_TREE_NODES} nodes once its function "
+                "calls are expanded",
+                self.text.line,
+            )
+        if depth > MAX_TREE_DEPTH:
+            raise FormatError(
+                f"expression nested too deeply: more than {MAX_TREE_DEPTH} levels once its "
+                "function calls are expanded",
+                self.text.line,
+            )
+        return expr
 
     def _build_chunks(self, terms: list[str]) -> sympy.Expr:
-        parts = []
+        # Every term goes into one Add: adding up per-chunk Adds would sort and
+        # collect all terms twice.
+        built: list[tuple[type, sympy.Expr]] = []
         for i in range(0, len(terms), _CHUNK_TERMS):
             self.source = "".join(terms[i : i + _CHUNK_TERMS]).strip()
             if self.source.startswith("+"):
-                self.source = self.source[1:]
-            parts.append(self._expr(_parse_ast(self.source, self.text.line)))
-        return sympy.Add(*parts)
+                self.source = self.source[1:].lstrip()
+            node = _parse_ast(self.source, self.text.line)
+            operands: list[tuple[type, ast.AST]] = []
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+                operands.append((type(node.op), node.right))
+                node = node.left
+            built.append((type(None), self._expr(node)))
+            built.extend((op, self._expr(right)) for op, right in reversed(operands))
+        return _add_terms(built)
 
     def build_condition(self) -> list[Condition]:
         self.source = _prepare(self.text.text)
@@ -219,7 +273,7 @@ class _Builder:
                 "a condition must be a relation (==, !=, <, <=, >, >=) or 'name in {…}'",
             )
         out: list[Condition] = []
-        left = self._expr(node.left)
+        left = self._bounded(self._expr(node.left))
         for op, right_node in zip(node.ops, node.comparators):
             if isinstance(op, ast.In):
                 if len(node.ops) != 1:
@@ -232,7 +286,7 @@ class _Builder:
             symbol = _RELATIONS.get(type(op))
             if symbol is None:
                 raise self._error(node, "unsupported relation; use ==, !=, <, <=, >, >= or in")
-            right = self._expr(right_node)
+            right = self._bounded(self._expr(right_node))
             out.append(Condition(symbol, left, right, (), self.text.text, self.text.line))
             left = right
         return out
@@ -269,6 +323,8 @@ class _Builder:
             return sympy.Integer(value)
         if isinstance(value, float):
             segment = ast.get_source_segment(self.source, node) or repr(value)
+            if _exponent_too_large(segment):
+                raise self._error(node, "number literal too large")
             try:
                 exact = Fraction(segment.replace("_", ""))
             except (ValueError, ZeroDivisionError):
@@ -335,13 +391,16 @@ class _Builder:
             raise FormatError(exc.message, self.text.line) from None
 
     def _power(self, node: ast.AST, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
-        if base.is_Number and exponent.is_Number and exponent.is_Rational:
-            size = _bits(base) * abs(float(exponent))
-            if size > MAX_NUMBER_BITS:
-                digits = int(size / 3.33)
+        # SymPy evaluates a power of numbers at once, also the numeric factors of a
+        # product ((2*x)**n) and numeric radicals (sqrt(2)**n): bound the result.
+        if exponent.is_Rational:
+            size = _growth_bits(base) * abs(int(exponent.p))
+            if size > MAX_NUMBER_BITS * int(exponent.q):
+                digits = size * 100 // (333 * int(exponent.q))
+                shown = f"about {digits}" if digits < 10**15 else "more than 10^15"
                 raise self._error(
                     node,
-                    f"number too large: this power has about {digits} digits "
+                    f"number too large: this power has {shown} digits "
                     f"(limit {int(MAX_NUMBER_BITS / 3.33)})",
                 )
         return sympy.Pow(base, exponent)
@@ -359,6 +418,8 @@ class _Builder:
             indices = [self._expr(elt) for elt in slice_node.elts]
         else:
             indices = [self._expr(slice_node)]
+        if not indices:
+            raise self._error(node, "a vector element needs an index, e.g. z[i]")
         for index in indices:
             if index.is_Number and not index.is_Integer:
                 raise self._error(node, "a vector index must be a whole number or an index name")
@@ -416,7 +477,25 @@ class _Builder:
         params, body = self._function_body(decl)
         if body is None:
             return sympy.Function(name, real=True)(*args)
-        return body.xreplace(dict(zip(params, args)))
+        # Bound the expansion before building it: depth from the measures, size
+        # counted call by call, so nested definitions cannot fill the memory.
+        _, body_depth = self.scope.measure(decl.name)
+        arg_depth = max((tree_measure(arg)[1] for arg in args), default=0)
+        if body_depth + arg_depth > MAX_TREE_DEPTH:
+            raise self._error(
+                node,
+                f"expression nested too deeply: more than {MAX_TREE_DEPTH} levels once "
+                "function calls are expanded",
+            )
+        result = body.xreplace(dict(zip(params, args)))
+        self.expanded += tree_measure(result)[0]
+        if self.expanded > MAX_TREE_NODES:
+            raise self._error(
+                node,
+                f"expression too large: more than {MAX_TREE_NODES} nodes once function "
+                "calls are expanded",
+            )
+        return result
 
     def _function_body(self, decl: FunctionDecl):
         cached = self.scope._bodies.get(decl.name)
@@ -425,7 +504,12 @@ class _Builder:
         if decl.name in self.scope._expanding:
             cycle = self.scope._expanding[self.scope._expanding.index(decl.name) :] + [decl.name]
             kind = "calls itself" if len(cycle) == 2 else "functions call each other in a cycle"
-            raise FormatError(f"{kind}: {' -> '.join(cycle)}", decl.line)
+            raise FormatError(f"{kind}: {_call_path(cycle)}", decl.line)
+        if len(self.scope._expanding) >= MAX_CALL_DEPTH:
+            path = _call_path(self.scope._expanding + [decl.name])
+            raise FormatError(
+                f"function definitions nest more than {MAX_CALL_DEPTH} calls deep: {path}", decl.line
+            )
         params = tuple(sympy.Dummy(p) for p in decl.params)
         if decl.body is None:
             result = (params, None)
@@ -484,11 +568,62 @@ class _Builder:
         return sympy.diff(target, variable, order)
 
 
-def _bits(number: sympy.Expr) -> float:
-    if number.is_Rational:
-        p, q = int(number.p), int(number.q)
-        return max(abs(p).bit_length(), q.bit_length(), 1)
-    return 64.0
+def tree_measure(expr: sympy.Basic) -> tuple[int, int]:
+    """Return the node count and the depth of ``expr`` written out as a tree.
+
+    Shared subtrees count each time they occur; the walk itself visits each
+    distinct subtree once and never recurses.
+    """
+    measured: dict[sympy.Basic, tuple[int, int]] = {}
+    stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            parts = [measured[arg] for arg in node.args]
+            measured[node] = (
+                1 + sum(size for size, _ in parts),
+                1 + max((depth for _, depth in parts), default=0),
+            )
+        elif node not in measured:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args if arg not in measured)
+    return measured[expr]
+
+
+def _call_path(names: list[str], shown: int = 12) -> str:
+    if len(names) <= shown:
+        return " -> ".join(names)
+    half = shown // 2
+    return " -> ".join(names[:half]) + " -> … -> " + " -> ".join(names[-half:])
+
+
+def _exponent_too_large(literal: str) -> bool:
+    # Fraction("1e999999999") would build 10**999999999 before any size check.
+    _, sep, exponent = literal.lower().partition("e")
+    if not sep:
+        return False
+    digits = exponent.lstrip("+-").replace("_", "").lstrip("0")
+    return len(digits) > 6 or (digits != "" and int(digits) > 2 * MAX_NUMBER_BITS)
+
+
+def _bits(number: sympy.Expr) -> int:
+    p, q = int(number.p), int(number.q)
+    return max(abs(p).bit_length(), q.bit_length(), 1)
+
+
+def _growth_bits(expr: sympy.Expr) -> int:
+    """Bits of the numbers SymPy multiplies out when ``expr`` is raised to a power or multiplied.
+
+    0, 1 and -1 count nothing; a product counts its numeric factors, a numeric
+    radical (``sqrt(2)``) its base in proportion to its exponent.
+    """
+    if expr.is_Rational:
+        return 0 if expr in (0, 1, -1) else _bits(expr)
+    if expr.is_Pow and expr.base.is_Rational and expr.exp.is_Rational:
+        return _growth_bits(expr.base) * abs(int(expr.exp.p)) // int(expr.exp.q) + 1
+    if expr.is_Mul:
+        return sum(_growth_bits(arg) for arg in expr.args)
+    return 0
 
 
 def _add_terms(built: list[tuple[type, sympy.Expr]]) -> sympy.Expr:
@@ -496,7 +631,7 @@ def _add_terms(built: list[tuple[type, sympy.Expr]]) -> sympy.Expr:
 
 
 def _mul_factors(built: list[tuple[type, sympy.Expr]]) -> sympy.Expr:
-    numeric_bits = sum(_bits(value) for _, value in built if value.is_Number)
+    numeric_bits = sum(_growth_bits(value) for _, value in built)
     if numeric_bits > MAX_NUMBER_BITS:
         raise FormatError("product of numbers too large")
     factors = [(sympy.Pow(value, -1) if op is ast.Div else value) for op, value in built]

@@ -105,9 +105,9 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
             obj = sympy.IndexedBase(decl.name, **assumptions)
         else:
             obj = sympy.Symbol(decl.name, **assumptions)
-    except Exception as exc:  # InconsistentAssumptions and friends
+    except Exception:  # InconsistentAssumptions and friends
         raise FormatError(
-            f"the words '{decl.words}' of '{decl.name}' contradict each other ({exc})", decl.line
+            f"the words '{decl.words}' of '{decl.name}' contradict each other", decl.line
         ) from None
     return SymbolSpec(
         name=decl.name,

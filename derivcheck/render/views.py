@@ -1,0 +1,451 @@
+"""What a rendered page shows: documents typeset as boxes, each step with its verdict mark.
+
+``collect_files`` loads the inputs, checks them (unless told not to) and
+returns one FileView per input. The writers (``markdown``, ``html``,
+``latex``) only format these views.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from derivcheck.check.outcome import Verdict
+from derivcheck.config import CheckConfig
+from derivcheck.load import LoadedFile, discover, load_file
+from derivcheck.load.markdown import Block, scan_blocks
+from derivcheck.load.model import Document, LoadError, NumberClaim
+from derivcheck.load.yamltree import Mapping, Scalar, Sequence
+from derivcheck.render.boxes import Box, Fenced, Op, row
+from derivcheck.render.expressions import (
+    layout_condition,
+    layout_definition,
+    layout_expression,
+    layout_name,
+)
+from derivcheck.results import Result
+
+COMMA = Op(",", ",", "sep")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A verdict as a reader sees it: a symbol, a label, a tone for colour, the evidence in words.
+
+    ``tone`` is ``proved``, ``sizes``, ``numeric``, ``wrong``, ``unknown``,
+    ``erratum`` (a step marked wrong and refuted, as it should be) or
+    ``erratum-missed`` (marked wrong but not refuted).
+    """
+
+    symbol: str
+    label: str
+    tone: str
+    passes: bool
+    detail: str = ""
+    suggestion: str | None = None
+    bound: int | None = None
+
+    @property
+    def tag(self) -> str:
+        """The symbol with the size bound (``✓≤4``), for a narrow column beside the math."""
+        return f"{self.symbol}≤{self.bound}" if self.bound else self.symbol
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One step: its typeset expression, its line, the author's reason and its verdict mark.
+
+    ``relation`` is empty for the first step of a chain, ``≠`` for a step shown
+    wrong, else ``=``; ``against`` is the line the step was checked against
+    when that is not the step just before (after a step marked ``wrong:``).
+    """
+
+    box: Box
+    text: str
+    line: int
+    by: str | None = None
+    erratum: str | None = None
+    mark: Mark | None = None
+    relation: str = "="
+    against: int | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChainView:
+    """A chain of steps, with the typeset conditions of its case (none for the top level)."""
+
+    label: str
+    when: tuple[Box, ...]
+    steps: tuple[StepView, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class NumberView:
+    """A number claim: the expression, the values it is taken at, the claimed and computed values."""
+
+    box: Box
+    text: str
+    at: tuple[Box, ...]
+    claimed: str
+    computed: str | None
+    mark: Mark | None
+    line: int
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    """Something that could not be read or checked, at its line when known."""
+
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One derivation, typeset."""
+
+    title: str
+    line: int
+    source: str | None
+    definitions: tuple[Box, ...]
+    assume: tuple[Box, ...]
+    chains: tuple[ChainView, ...]
+    numbers: tuple[NumberView, ...]
+    errors: tuple[ErrorView, ...] = ()
+
+    def marks(self) -> list[Mark]:
+        """Every verdict mark of the document, steps first."""
+        out = [s.mark for c in self.chains for s in c.steps if s.mark is not None]
+        return out + [n.mark for n in self.numbers if n.mark is not None]
+
+
+@dataclass(frozen=True)
+class FileView:
+    """One input file: its documents and errors in file order.
+
+    For a Markdown post, ``text`` is the whole post and ``blocks`` its
+    derivation blocks; each part belongs to the block whose lines hold it.
+    """
+
+    path: str
+    kind: str
+    parts: tuple[DocumentView | ErrorView, ...]
+    checked: bool
+    text: str | None = None
+    blocks: tuple[Block, ...] = field(default=())
+
+    @property
+    def documents(self) -> list[DocumentView]:
+        return [p for p in self.parts if isinstance(p, DocumentView)]
+
+    @property
+    def errors(self) -> list[ErrorView]:
+        out = [p for p in self.parts if isinstance(p, ErrorView)]
+        return out + [e for d in self.documents for e in d.errors]
+
+    @property
+    def title(self) -> str:
+        """A post's first heading, else the first document's title, else the file name."""
+        if self.text is not None:
+            heading = _first_heading(self.text)
+            if heading:
+                return heading
+        docs = self.documents
+        return docs[0].title if docs else self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def marks(self) -> list[Mark]:
+        return [m for d in self.documents for m in d.marks()]
+
+    def summary(self) -> str:
+        """``12 steps and 2 numbers: 11 proved, 1 erratum refuted`` or why there is none."""
+        if not self.checked:
+            return "not checked"
+        marks = self.marks()
+        steps = sum(len(c.steps) - 1 for d in self.documents for c in d.chains)
+        numbers = sum(len(d.numbers) for d in self.documents)
+        counts = Counter(m.tone for m in marks)
+        words = [f"{counts[tone]} {TONE_WORDS[tone]}" for tone in TONE_WORDS if counts[tone]]
+        head = " and ".join(
+            _plural(count, word) for count, word in ((steps, "step"), (numbers, "number")) if count
+        ) or "nothing"
+        errors = len(self.errors)
+        tail = f"; {_plural(errors, 'error')}" if errors else ""
+        if not marks and not errors:
+            return "no derivation blocks (nothing to check)" if self.kind == "markdown" else "nothing checked"
+        return f"{head}: {', '.join(words) or 'none checked'}{tail}"
+
+    def passes(self) -> bool:
+        return not self.errors and all(m.passes for m in self.marks())
+
+
+TONE_WORDS = {
+    "proved": "proved",
+    "sizes": "proved for sizes",
+    "numeric": "numeric",
+    "wrong": "wrong",
+    "unknown": "unknown",
+    "erratum": "erratum refuted",
+    "erratum-missed": "erratum not refuted",
+}
+
+
+def _first_heading(text: str) -> str | None:
+    from derivcheck.load.markdown import markdown_parser
+
+    tokens = markdown_parser().parse(text)
+    for first, second in zip(tokens, tokens[1:]):
+        if first.type == "heading_open" and second.type == "inline":
+            return _one_line(second.content)
+    return None
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def collect_files(
+    paths: list[str], config: CheckConfig, check: bool = True
+) -> tuple[list[FileView], list[str]]:
+    """Load, check and typeset every file under ``paths``; return the views and the missing paths.
+
+    A Markdown file without derivation blocks found in a directory is left out
+    (it is a README, not a post); one named on the command line is kept.
+    """
+    from derivcheck.api import verify_loaded
+
+    missing: list[str] = []
+    loaded: list[LoadedFile] = []
+    texts: dict[str, str] = {}
+    named = set(paths)
+    for entry in discover(list(paths)):
+        if isinstance(entry, LoadError):
+            missing.append(entry.path)
+            continue
+        item = load_file(entry, config.max_file_bytes)
+        if item.kind == "markdown":
+            if not item.items and entry not in named:
+                continue
+            text = _read_post(entry, config.max_file_bytes)
+            if text is not None:
+                texts[entry] = text
+        loaded.append(item)
+    results: dict[tuple[str, int, str], Result] = {}
+    errors: dict[str, list[Result]] = {}
+    if check and loaded:
+        report = verify_loaded(loaded, config)
+        for result in report.results:
+            if result.is_error:
+                errors.setdefault(result.file, []).append(result)
+            elif result.line is not None:
+                results[(result.file, result.line, result.kind)] = result
+    views = [_file_view(item, results, errors.get(item.path, []), check, texts.get(item.path)) for item in loaded]
+    return views, missing
+
+
+def _read_post(path: str, max_bytes: int) -> str | None:
+    from pathlib import Path
+
+    from derivcheck.errors import FormatError
+    from derivcheck.load.documents import read_text_file
+
+    try:
+        return read_text_file(Path(path), max_bytes)
+    except FormatError:
+        return None
+
+
+def _file_view(
+    item: LoadedFile,
+    results: dict[tuple[str, int, str], Result],
+    error_results: list[Result],
+    checked: bool,
+    text: str | None,
+) -> FileView:
+    known = {(e.line, e.message) for e in item.items if isinstance(e, LoadError)}
+    extra = [ErrorView(r.line, r.message) for r in error_results if (r.line, r.message) not in known]
+    documents = [d for d in item.items if isinstance(d, Document)]
+    parts: list[DocumentView | ErrorView] = []
+    for entry in item.items:
+        if isinstance(entry, LoadError):
+            parts.append(ErrorView(entry.line, entry.message))
+            continue
+        mine = [e for e in extra if _owner(e.line, documents) is entry]
+        parts.append(document_view(entry, results, checked, tuple(mine)))
+    parts.extend(ErrorView(e.line, e.message) for e in extra if _owner(e.line, documents) is None)
+    blocks = tuple(scan_blocks(text)[0]) if text is not None else ()
+    return FileView(item.path, item.kind, tuple(parts), checked, text, blocks)
+
+
+def _owner(line: int | None, documents: list[Document]) -> Document | None:
+    if line is None:
+        return None
+    before = [d for d in documents if d.line <= line]
+    return max(before, key=lambda d: d.line) if before else None
+
+
+def document_view(
+    doc: Document,
+    results: dict[tuple[str, int, str], Result] | None = None,
+    checked: bool = False,
+    errors: tuple[ErrorView, ...] = (),
+) -> DocumentView:
+    """Typeset one document; ``results`` (by file, line, kind) give the verdict marks."""
+    results = results or {}
+    chains = []
+    for chain in sorted(doc.chains, key=lambda c: c.line):  # as written: cases may come before steps
+        steps = []
+        previous_line = None
+        for position, step in enumerate(chain.steps):
+            result = results.get((doc.path, step.expr.line, "step")) if position else None
+            mark = mark_of(result) if result is not None else None
+            relation = "" if position == 0 else ("≠" if result is not None and result.verdict is Verdict.WRONG else "=")
+            against = None
+            if result is not None and result.previous_line not in (None, previous_line):
+                against = result.previous_line
+            steps.append(
+                StepView(
+                    layout_expression(step.expr.text),
+                    step.expr.text.strip(),
+                    step.expr.line,
+                    _one_line(step.by),
+                    _one_line(step.wrong),
+                    mark,
+                    relation,
+                    against,
+                    tuple(result.notes) if result is not None else (),
+                )
+            )
+            previous_line = step.expr.line
+        when = tuple(layout_condition(t.text) for t in chain.when)
+        chains.append(ChainView(chain.label, when, tuple(steps), chain.line))
+    numbers = tuple(_number_view(doc, n, results.get((doc.path, n.line, "number"))) for n in doc.numbers)
+    definitions = tuple(
+        layout_definition(f.name, f.params, f.body.text if f.body else None) for f in doc.functions
+    )
+    return DocumentView(
+        title=_one_line(doc.title) or "",
+        line=doc.line,
+        source=_one_line(doc.source),
+        definitions=definitions,
+        assume=tuple(layout_condition(t.text) for t in doc.assume),
+        chains=tuple(chains),
+        numbers=numbers,
+        errors=errors,
+    )
+
+
+def _number_view(doc: Document, claim: NumberClaim, result: Result | None) -> NumberView:
+    at = tuple(row(layout_name(name), Op("=", "="), _value_box(value)) for name, value in claim.at)
+    computed = None
+    if result is not None and result.outcome is not None and result.outcome.value:
+        computed = ", ".join(_short_number(v) for v in result.outcome.value)
+    return NumberView(
+        layout_expression(claim.expr.text),
+        claim.expr.text.strip(),
+        at,
+        _node_text(claim.claimed),
+        computed,
+        mark_of(result) if result is not None else None,
+        claim.line,
+    )
+
+
+def _value_box(node) -> Box:
+    if isinstance(node, Sequence):
+        items: list[Box] = []
+        for i, item in enumerate(node.items):
+            if i:
+                items.append(COMMA)
+            items.append(_value_box(item))
+        return Fenced("[", "]", row(*items) if items else row())
+    if isinstance(node, Scalar):
+        return layout_expression(node.raw)
+    return layout_expression(_node_text(node))
+
+
+def _node_text(node) -> str:
+    if isinstance(node, Scalar):
+        return node.raw.strip()
+    if isinstance(node, Sequence):
+        return "[" + ", ".join(_node_text(i) for i in node.items) + "]"
+    if isinstance(node, Mapping):
+        return "{" + ", ".join(f"{k}: {_node_text(v)}" for k, v in node.items) + "}"
+    return "" if node is None else str(node)
+
+
+def _short_number(text: str, digits: int = 6) -> str:
+    """A computed value shortened for a table (``0.145294766…`` becomes ``0.145295``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.{digits}g}"
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text is not None else None
+
+
+def mark_of(result: Result) -> Mark:
+    """The reader's mark of one checked step or number."""
+    outcome = result.outcome
+    verdict = result.verdict
+    if result.erratum is not None:
+        if result.passes:
+            return Mark("✗", "erratum, refuted as marked", "erratum", True, _counterexample(result))
+        return Mark("!", f"marked wrong but {verdict}", "erratum-missed", False, _evidence(result))
+    if verdict is Verdict.PROVED:
+        return Mark("✓", "proved", "proved", result.passes, _evidence(result))
+    if verdict is Verdict.PROVED_FOR_SIZES:
+        bound = outcome.size_bound if outcome is not None else None
+        label = f"proved for sizes ≤ {bound}" if bound else "proved for sizes"
+        return Mark("✓", label, "sizes", result.passes, _evidence(result), bound=bound)
+    if verdict is Verdict.NUMERIC:
+        return Mark("≈", "numeric", "numeric", result.passes, _evidence(result))
+    if verdict is Verdict.WRONG:
+        suggestion = result.outcome.suggestion if result.outcome is not None else None
+        return Mark("✗", "wrong", "wrong", result.passes, _counterexample(result), suggestion)
+    return Mark("?", "unknown", "unknown", result.passes, _evidence(result))
+
+
+def _evidence(result: Result) -> str:
+    outcome = result.outcome
+    if outcome is None:
+        return ""
+    if result.kind == "number":
+        return "" if result.passes else _number_failure(result)
+    if result.verdict is Verdict.NUMERIC and outcome.points:
+        return f"equal at {outcome.points} sample points, no proof found"
+    if result.verdict is Verdict.UNKNOWN:
+        return outcome.detail or outcome.hint or ""
+    if result.verdict is Verdict.PROVED_FOR_SIZES:
+        return outcome.detail or ""
+    return ""
+
+
+def _number_failure(result: Result) -> str:
+    outcome = result.outcome
+    if outcome is None or not outcome.value:
+        return outcome.detail if outcome else ""
+    values = ", ".join(_short_number(v, 10) for v in outcome.value)
+    return f"computed {values}"
+
+
+def _counterexample(result: Result) -> str:
+    outcome = result.outcome
+    if outcome is None:
+        return ""
+    if result.kind == "number":
+        return _number_failure(result)
+    parts = []
+    if outcome.counterexample:
+        point = ", ".join(f"{name} = {value}" for name, value in outcome.counterexample.items())
+        parts.append(f"at {point}")
+    if outcome.values and len(outcome.values) == 2:
+        before, this = (_short_number(v, 8) for v in outcome.values)
+        parts.append(f"the step before is {before}, this step {this}")
+    return ": ".join(parts) if parts else (outcome.detail or "")
