@@ -179,9 +179,15 @@ def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str,
     from derivcheck.check.outcome import Verdict
 
     notes: dict[int, tuple[str, ...]] = {}
+    seen_chains: set[tuple[str, str]] = set()
     for position, (check, outcome) in enumerate(zip(checks, outcomes)):
         if check.kind != "step" or outcome.verdict is not Verdict.WRONG or check.step.wrong is not None:
             continue
+        if id(check) in notes:  # already explained as following from an earlier slip
+            continue
+        first = (check.title, check.chain) not in seen_chains
+        seen_chains.add((check.title, check.chain))
+        lead = "first error in this chain: " if first else ""
         following = [
             (c, o) for c, o in zip(checks[position + 1 :], outcomes[position + 1 :])
             if c.kind == "step" and c.chain == check.chain and c.title == check.title
@@ -189,14 +195,16 @@ def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str,
         if outcome.extra.get("next_equals_previous") and following:
             after = following[0][0]
             notes[id(check)] = (
-                f"first error in this chain: only this step is a slip; the next step (line {after.line}) "
+                f"{lead}only this step is a slip; the next step (line {after.line}) "
                 f"equals the step before it (line {check.previous.expr.line}), so the chain continues correctly",
             )
             notes[id(after)] = (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",)
         elif following and all(o.verdict is not Verdict.WRONG for _, o in following):
             notes[id(check)] = (
-                "the error propagates: every later step of this chain follows from this wrong step",
+                f"{lead}the error propagates: every later step of this chain follows from this wrong step",
             )
+        elif first:
+            notes[id(check)] = ("first error in this chain",)
     return notes
 
 
