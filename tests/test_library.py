@@ -32,7 +32,7 @@ ERRATA = [
 @functools.lru_cache(maxsize=None)
 def report_of(relative: str):
     """Return the strict report of one library file (computed once per file)."""
-    return verify_paths([LIBRARY / relative], CheckConfig(strict=True))
+    return verify_paths([str(LIBRARY / relative)], CheckConfig(strict=True))
 
 
 def line_of_step(relative: str, expr: str) -> int:
