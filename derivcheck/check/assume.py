@@ -17,6 +17,7 @@ import sympy
 from derivcheck.parse.expressions import Condition
 
 MAX_SCENARIOS = 64
+MAX_KEPT_SIGNS = 8
 _SIGN_OF = {
     ">": {"positive": True},
     ">=": {"nonnegative": True},
@@ -151,6 +152,7 @@ def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[lis
     pending: list[tuple[list[dict], list[Relation]]] = [([], list(relations))]
     while pending:
         subs, rest = pending.pop()
+        kept_signs = 0
         while rest:
             relation = rest.pop(0)
             decided = truth(relation)
@@ -170,9 +172,30 @@ def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[lis
             option = options[0]
             subs = subs + [option]
             rest = [r.substitute(option) for r in rest]
+            if kept_signs < MAX_KEPT_SIGNS:
+                lost = lost_signs(option)
+                kept_signs += len(lost)
+                rest.extend(lost)
         if subs is not None:
             result.append(subs)
     return result
+
+
+def lost_signs(mapping: dict) -> list[Relation]:
+    """The signs that replaced symbols had, as relations on what replaced them.
+
+    Replacing a positive ``b`` by ``t + s`` would forget that ``t + s > 0``;
+    keeping it as a condition lets the next substitution carry it on.
+    """
+    out = []
+    for atom, value in mapping.items():
+        if value.is_number:
+            continue
+        for word, op in (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<=")):
+            if getattr(atom, f"is_{word}"):
+                out.append(Relation(op, value))
+                break
+    return out
 
 
 def apply(expr: sympy.Expr, substitutions: list[dict]) -> sympy.Expr:

@@ -216,16 +216,17 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
             continue
         options = []
         for op in (">", "<", "=="):
-            encoded = encode(Relation(op, arg))
-            if encoded is None:
+            if encode(Relation(op, arg)) is None:
                 break
-            options.append((op, encoded[0]))
+            options.append((op, scenarios([Relation(op, arg)])))
         if len(options) != 3:
             continue
         cases = 0
         methods = []
-        for op, mapping in options:
-            case_diff = diff.xreplace(mapping)
+        for op, plans in options:
+            if not plans:  # this sign is impossible under the assumptions
+                continue
+            case_diff = apply(diff, plans[0])
             sub = _prove_with_splits(case_diff, budget, depth + 1)
             if sub is None:
                 return None

@@ -30,6 +30,9 @@ RIGHT = [
     ("x^2", "x**2", XY, [], {}),
     ("log(8, 2)", "3", XY, [], {}),
     ("sign(x)*abs(x)", "x", XY, [], {}),
+    ("min(abs(x), b)", "abs(x)", {"x": "real", "b": "positive"}, ["-b < x < b"], {}),
+    ("abs(x)", "x", XY, ["0 <= x"], {}),
+    ("min(exp(-abs(x)), 1)", "exp(-abs(x))", XY, [], {}),
 ]
 
 WRONG = [
@@ -46,6 +49,9 @@ WRONG = [
     ("0.1 + 0.2", "0.30000000000000004", XY, [], {}),                  # decimals are exact
     ("x", "x + 10**-30", XY, [], {}),                                   # tiny but real difference
     ("abs(x)", "x", XY, ["x <= 1"], {}),
+    ("abs(x)", "-x", XY, ["0 <= x"], {}),                              # sign of the condition matters
+    ("min(abs(x), b)", "b", {"x": "real", "b": "positive"}, ["-b < x < b"], {}),
+    ("max(exp(-abs(x)), 1)", "exp(-abs(x))", XY, [], {}),
 ]
 
 
