@@ -53,3 +53,20 @@ def test_contradictory_conditions_leave_no_scenario():
 def test_a_symbol_with_its_own_sign_is_kept_when_another_can_move():
     (mapping,) = encode(Relation(">", x - b))
     assert list(mapping) == [x]
+
+
+@pytest.mark.parametrize(
+    "lhs, rhs, relation, provable",
+    [
+        (sympy.Abs(x), x, Relation("<=", -x), True),      # 0 <= x
+        (sympy.Abs(x), -x, Relation("<=", -x), False),
+        (sympy.Abs(x), -x, Relation("<", x), True),       # x < 0
+        (sympy.Abs(x), x, Relation("<", x), False),
+        (sympy.Min(sympy.Abs(x), b), sympy.Abs(x), Relation("<", x - b), False),   # only x < b: |x| may exceed b
+    ],
+)
+def test_the_prover_alone_respects_the_direction_of_conditions(lhs, rhs, relation, provable):
+    # No numeric screen here: the symbolic prover must not prove a false identity on its own.
+    from derivcheck.check.prove import prove_equal
+
+    assert (prove_equal(lhs, rhs, [relation], 5.0) is not None) is provable
