@@ -273,6 +273,10 @@ def render(
         strict=_pick(strict, settings.strict, base.strict),
         timeout=_pick(timeout, settings.timeout, base.timeout),
         jobs=_pick(jobs, settings.jobs, base.jobs),
+        samples=_pick(None, settings.samples, base.samples),
+        max_size=_pick(None, settings.max_size, base.max_size),
+        memory_limit_mb=_pick(None, settings.memory_limit, base.memory_limit_mb),
+        max_file_bytes=_pick(None, settings.max_file_size, base.max_file_bytes),
         cache_dir=cache_directory(cache_dir, no_cache, settings),
     )
     problem = _invalid(config)

@@ -7,6 +7,7 @@ result and error points into the post.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -23,8 +24,9 @@ class Block:
 
     ``first_line`` is the file line of its first content line; ``fence_line``
     the line of the opening fence and ``end_line`` the line of the closing one
-    (all 1-based). ``indent`` is the text before the opening fence (a list
-    item's indentation, a blockquote's ``>``).
+    (all 1-based). ``lead`` is the text before the opening fence (a list
+    marker, a blockquote's ``>``) and ``indent`` what continues it on the
+    following lines.
     """
 
     text: str
@@ -32,6 +34,7 @@ class Block:
     fence_line: int = 0
     end_line: int = 0
     indent: str = ""
+    lead: str = ""
 
 
 def is_derivation_info(info: str) -> bool:
@@ -84,9 +87,9 @@ def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:
             continue
         start, end = token.map
         opening = lines[start]
-        stripped = opening.lstrip(" >\t")
-        indent = opening[: len(opening) - len(stripped)]
-        fence = token.markup or stripped[:3]
+        fence = token.markup or opening.lstrip(" >\t")[:3]
+        lead = opening[: opening.find(fence)] if fence in opening else ""
+        indent = re.sub(r"[^>\s]", " ", lead)
         last = lines[end - 1].lstrip(" >\t") if end - 1 > start else ""
         closed = end - 1 > start and last.startswith(fence[0] * len(fence)) and not last.strip(fence[0] + " \t")
         if not closed:
@@ -94,5 +97,5 @@ def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:
                 f"the ```{INFO} block opened here is never closed (add a line with {fence} after it)",
                 start + 1,
             )
-        blocks.append(Block(token.content, start + 2, start + 1, end, indent))
+        blocks.append(Block(token.content, start + 2, start + 1, end, indent, lead))
     return blocks, None

@@ -34,6 +34,7 @@ from derivcheck.render.boxes import (
 )
 
 MAX_TEXT = 20_000
+MAX_DEPTH = 200  # the checker refuses deeper expressions; the writers recurse once per level
 
 GREEK = {
     name: (f"\\{name}", char)
@@ -205,12 +206,19 @@ def _wrap(piece: Piece) -> Piece:
 class _Walker:
     def __init__(self, source: str):
         self.source = source
+        self.depth = 0
 
     def expr(self, node: ast.AST) -> Piece:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise Unrenderable(type(node).__name__)
-        return method(node)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise Unrenderable("nested too deeply")
+            return method(node)
+        finally:
+            self.depth -= 1
 
     # -- leaves --------------------------------------------------------------------------------
 

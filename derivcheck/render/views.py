@@ -160,24 +160,20 @@ class FileView:
 
     def summary(self) -> str:
         """``12 steps and 2 numbers: 11 proved, 1 erratum refuted`` or why there is none."""
-        if not self.checked:
-            return "not checked"
-        marks = self.marks()
         steps = sum(len(c.steps) - 1 for d in self.documents for c in d.chains)
         numbers = sum(len(d.numbers) for d in self.documents)
-        counts = Counter(m.tone for m in marks)
-        words = [f"{counts[tone]} {TONE_WORDS[tone]}" for tone in TONE_WORDS if counts[tone]]
-        head = " and ".join(
-            _plural(count, word) for count, word in ((steps, "step"), (numbers, "number")) if count
-        ) or "nothing"
         errors = len(self.errors)
         tail = f"; {_plural(errors, 'error')}" if errors else ""
-        if not marks and not errors:
-            return "no derivation blocks (nothing to check)" if self.kind == "markdown" else "nothing checked"
+        if not self.documents and not errors:
+            return "no derivation blocks (nothing to check)" if self.kind == "markdown" else "nothing to check"
+        head = " and ".join(
+            _plural(count, word) for count, word in ((steps, "step"), (numbers, "number")) if count
+        ) or "nothing to check"
+        if not self.checked:
+            return f"{head}, not checked{tail}"
+        counts = Counter(m.tone for m in self.marks())
+        words = [f"{counts[tone]} {TONE_WORDS[tone]}" for tone in TONE_WORDS if counts[tone]]
         return f"{head}: {', '.join(words) or 'none checked'}{tail}"
-
-    def passes(self) -> bool:
-        return not self.errors and all(m.passes for m in self.marks())
 
 
 TONE_WORDS = {

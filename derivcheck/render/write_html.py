@@ -101,8 +101,11 @@ def index(entries: list[tuple[FileView, str]], title: str = "Derivations") -> st
             body.append("<ul>")
             open_list = True
         titles = "; ".join(d.title for d in view.documents) or view.path
+        if view.kind == "markdown" and view.text is not None:
+            titles = view.title
+        name = href.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         body.append(
-            f'<li><a href="{escape(href, quote=True)}">{escape(titles)}</a> '
+            f'<li><a href="{escape(href, quote=True)}">{escape(name)}</a>: {escape(titles)} '
             f'<span class="summary">— {escape(view.summary())}</span></li>'
         )
     if open_list:
@@ -134,7 +137,7 @@ def _file_body(view: FileView, source_href: str | None, heading: int = 1) -> str
         return _post(view)
     out = []
     single = len(view.documents) == 1
-    title = view.title if single else view.path
+    title = view.title if single else view.path.replace("\\", "/").rsplit("/", 1)[-1]
     out.append(f"<h{heading}>{escape(title)}</h{heading}>")
     name = f"<code>{escape(view.path)}</code>"
     if source_href:

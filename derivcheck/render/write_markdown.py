@@ -40,7 +40,7 @@ def page(view: FileView, source_href: str | None = None) -> str:
     """Return the Markdown page of one input file."""
     if view.kind == "markdown" and view.text is not None:
         return _post(view)
-    name = escape_markdown(view.path)
+    name = escape_markdown(view.path.replace("\\", "/").rsplit("/", 1)[-1])
     where = f"[`{view.path}`]({_href(source_href)})" if source_href else f"`{view.path}`"
     lines = [f"# {escape_markdown(view.title)}", "", f"{where} · {escape_markdown(view.summary())}", ""]
     if len(view.documents) != 1:
@@ -88,7 +88,8 @@ def chain_lines(chain: ChainView) -> list[str]:
         relation = {"": "", "=": "={}", "≠": "\\neq{}"}[step.relation]
         tag = f"({number})" + (f" {step.mark.tag}" if step.mark else "")
         rows.append(f"{relation}& {to_latex(step.box)} && \\text{{{escape_text(tag)}}}")
-    out = ["$$", "\\begin{aligned}", " \\\\\n".join(rows), "\\end{aligned}", "$$", ""]
+    rows = [row + " \\\\" for row in rows[:-1]] + rows[-1:]
+    out = ["$$", "\\begin{aligned}", *rows, "\\end{aligned}", "$$", ""]
     out += [f"{number}. {step_note(step)}" for number, step in enumerate(chain.steps, start=1)]
     return out + [""]
 
@@ -138,8 +139,11 @@ def index(entries: list[tuple[FileView, str]], title: str = "Derivations") -> st
             folder = here
             if here:
                 lines += ["", f"## {escape_markdown(here)}", ""]
-        titles = "; ".join(escape_markdown(d.title) for d in view.documents) or escape_markdown(view.path)
-        lines.append(f"- [{titles}]({_href(href)}) — {escape_markdown(view.summary())}")
+        name = escape_markdown(href.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+        titles = "; ".join(escape_markdown(d.title) for d in view.documents)
+        if view.kind == "markdown" and view.text is not None:
+            titles = escape_markdown(view.title)
+        lines.append(f"- [{name}]({_href(href)}): {titles} — {escape_markdown(view.summary())}")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -179,7 +183,10 @@ def _post(view: FileView) -> str:
                 rendered += [f"**{escape_markdown(part.title)}**", ""] + document(part, level=0, in_post=True)
         while rendered and not rendered[-1]:
             rendered.pop()
-        out += [(block.indent + line) if line else block.indent.rstrip() for line in rendered]
+        prefixed = [(block.indent + line) if line else block.indent.rstrip() for line in rendered]
+        if prefixed:
+            prefixed[0] = block.lead + rendered[0]
+        out += prefixed
         position = block.end_line
     out += lines[position:]
     return "\n".join(out).rstrip() + "\n"
