@@ -95,7 +95,29 @@ def verify(
 
     Example: derivcheck verify derivations/ --format json --strict
     """
-    from derivcheck.settings import SettingsError, cache_directory, default_paths, read_project_settings
+    from derivcheck.settings import default_paths
+
+    settings, config = _configure(
+        strict=strict, timeout=timeout, jobs=jobs, samples=samples, max_size=max_size,
+        memory_limit=memory_limit, max_file_size=max_file_size, cache_dir=cache_dir, no_cache=no_cache,
+    )
+    targets = list(paths) if paths else default_paths(settings)
+    from derivcheck.api import verify_paths
+    from derivcheck.report import REPORTERS
+
+    with _progress(format is Format.text and sys.stdout.isatty() and color is not False) as progress:
+        report = verify_paths(targets, config, progress)
+    REPORTERS[format.value](report, sys.stdout, color=color)
+    raise typer.Exit(report.exit_code)
+
+
+def _configure(
+    *,
+    strict=None, timeout=None, jobs=None, samples=None, max_size=None,
+    memory_limit=None, max_file_size=None, cache_dir=None, no_cache=False,
+):
+    """Return (project settings, CheckConfig): options over [tool.derivcheck] over defaults; exit 2 if invalid."""
+    from derivcheck.settings import SettingsError, cache_directory, read_project_settings
 
     try:
         settings = read_project_settings()
@@ -117,14 +139,7 @@ def verify(
     if problem:
         typer.echo(f"derivcheck: {problem}", err=True)
         raise typer.Exit(2)
-    targets = list(paths) if paths else default_paths(settings)
-    from derivcheck.api import verify_paths
-    from derivcheck.report import REPORTERS
-
-    with _progress(format is Format.text and sys.stdout.isatty() and color is not False) as progress:
-        report = verify_paths(targets, config, progress)
-    REPORTERS[format.value](report, sys.stdout, color=color)
-    raise typer.Exit(report.exit_code)
+    return settings, config
 
 
 def _pick(option, configured, default):
@@ -261,28 +276,7 @@ def render(
     Example: derivcheck render derivations --to markdown -o docs/derivations/
     """
     from derivcheck.render import RenderError, render_paths
-    from derivcheck.settings import SettingsError, cache_directory, read_project_settings
-
-    try:
-        settings = read_project_settings()
-    except SettingsError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
-    base = CheckConfig()
-    config = base.with_(
-        strict=_pick(strict, settings.strict, base.strict),
-        timeout=_pick(timeout, settings.timeout, base.timeout),
-        jobs=_pick(jobs, settings.jobs, base.jobs),
-        samples=_pick(None, settings.samples, base.samples),
-        max_size=_pick(None, settings.max_size, base.max_size),
-        memory_limit_mb=_pick(None, settings.memory_limit, base.memory_limit_mb),
-        max_file_bytes=_pick(None, settings.max_file_size, base.max_file_bytes),
-        cache_dir=cache_directory(cache_dir, no_cache, settings),
-    )
-    problem = _invalid(config)
-    if problem:
-        typer.echo(f"derivcheck: {problem}", err=True)
-        raise typer.Exit(2)
+    _, config = _configure(strict=strict, timeout=timeout, jobs=jobs, cache_dir=cache_dir, no_cache=no_cache)
     try:
         run = render_paths(list(paths), to.value, out, config, check=check, title=title)
     except RenderError as exc:
