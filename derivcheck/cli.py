@@ -83,7 +83,7 @@ def verify(
         None, "--max-size", help="Largest size tried for sums over a symbolic range [default: 4]."
     ),
     memory_limit: Optional[int] = typer.Option(
-        None, "--memory-limit", help="Memory limit of each worker process, in MiB [default: 2048]."
+        None, "--memory-limit", help="Memory limit of each worker process, in MiB [default: 512]."
     ),
     max_file_size: Optional[int] = typer.Option(
         None, "--max-file-size", help="Refuse files larger than this many bytes [default: 1000000]."

@@ -30,7 +30,7 @@ class CheckConfig:
     strict: bool = False
     jobs: int = field(default_factory=_default_jobs)
     cache_dir: Path | None = None
-    memory_limit_mb: int = 2048
+    memory_limit_mb: int = 512
     max_file_bytes: int = 1_000_000
     suggest_fixes: bool = True
 

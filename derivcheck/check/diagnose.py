@@ -108,6 +108,8 @@ def describe_difference(
                 return f"the sides differ by {text} (previous - this step)"
     except CheckTimeout:
         return None
+    except MemoryError:
+        raise
     except Exception:  # SymPy failing to simplify is no reason to fail the report
         return None
     return None

@@ -15,6 +15,8 @@ from typing import Iterator
 
 from derivcheck.errors import CheckTimeout
 
+_REPEAT = 0.1
+
 
 def _can_alarm() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -34,7 +36,9 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     budget = min(seconds, outer_left) if outer_left > 0 else seconds
     previous = signal.signal(signal.SIGALRM, _raise_timeout)
     started = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, budget)
+    # Keep firing every 0.1 s until the block ends: one alarm can be swallowed
+    # (a signal raised inside a garbage-collection callback is ignored).
+    signal.setitimer(signal.ITIMER_REAL, budget, _REPEAT)
     try:
         yield
     finally:
@@ -44,4 +48,4 @@ def time_limit(seconds: float | None) -> Iterator[None]:
             left = outer_left - (time.monotonic() - started)
             if left <= 0:
                 raise CheckTimeout()
-            signal.setitimer(signal.ITIMER_REAL, left)
+            signal.setitimer(signal.ITIMER_REAL, left, _REPEAT)

@@ -67,7 +67,7 @@ def prove_zero(diff: sympy.Expr, budget: float) -> str | None:
             try:
                 if transform(diff) == 0:
                     return name
-            except CheckTimeout:
+            except (CheckTimeout, MemoryError):
                 raise
             except Exception:  # a SymPy failure is no proof, and no reason to stop
                 continue
@@ -77,7 +77,7 @@ def prove_zero(diff: sympy.Expr, budget: float) -> str | None:
         try:
             if sympy.simplify(diff) == 0:
                 return "simplify"
-        except CheckTimeout:
+        except (CheckTimeout, MemoryError):
             raise
         except Exception:
             pass
@@ -85,7 +85,7 @@ def prove_zero(diff: sympy.Expr, budget: float) -> str | None:
             rewritten = sympy.simplify(diff.rewrite(sympy.exp))
             if rewritten == 0:
                 return "rewrite as exp, simplify"
-        except CheckTimeout:
+        except (CheckTimeout, MemoryError):
             raise
         except Exception:
             pass
@@ -101,7 +101,7 @@ def _prove_by_exponentiating(diff: sympy.Expr) -> str | None:
         for transform in (_cancel, lambda e: _cancel(_exp_as_powers(sympy.powsimp(e))), sympy.simplify):
             if sympy.simplify(transform(exponentiated) - 1) == 0:
                 return "exponentiate (exp is one-to-one on reals)"
-    except CheckTimeout:
+    except (CheckTimeout, MemoryError):
         raise
     except Exception:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import keyword
 import re
 from pathlib import Path
 from typing import Iterable
@@ -24,6 +25,7 @@ TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases
 STEP_KEYS = ("expr", "by", "wrong")
 CASE_KEYS = ("when", "steps")
 NUMBER_KEYS = ("expr", "at", "is", "tol")
+MAX_DOCUMENTS = 500
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
 
@@ -64,8 +66,13 @@ def documents_from_text(
     """Parse every YAML document of ``text`` into a Document or a LoadError."""
     out: list[Document | LoadError] = []
     try:
-        for root in read_yaml_documents(text, line_offset):
-            if root is None:
+        for count, root in enumerate(read_yaml_documents(text, line_offset), start=1):
+            if count > MAX_DOCUMENTS:
+                raise FormatError(
+                    f"more than {MAX_DOCUMENTS} YAML documents in one file; split it into several files",
+                    root.line if root is not None else None,
+                )
+            if root is None or _is_empty_document(root):
                 continue
             try:
                 out.append(build_document(root, path))
@@ -76,6 +83,12 @@ def documents_from_text(
     if not out:
         out.append(LoadError(path, None, "no derivation in the file (it is empty)"))
     return out
+
+
+def _is_empty_document(root: Node) -> bool:
+    # "---" with nothing after it (before the next "---" or the end) composes to
+    # an empty null scalar; it holds no derivation and is skipped.
+    return isinstance(root, Scalar) and root.is_null and root.raw == ""
 
 
 def build_document(root: Node, path: str) -> Document:
@@ -157,13 +170,20 @@ def _symbols(node: Node | None) -> tuple[SymbolDecl, ...]:
         for name in (part.strip() for part in key.split(",")):
             if not _NAME.match(name):
                 raise FormatError(f"'{name}' is not a valid symbol name (letters, digits, _)", line)
-            if name.startswith("__"):
-                raise FormatError(f"'{name}': names starting with '__' are not allowed", line)
+            _check_name(name, line)
             if name in seen:
                 raise FormatError(f"symbol '{name}' declared twice (first at line {seen[name]})", line)
             seen[name] = line
             out.append(SymbolDecl(name, words.strip(), line))
     return tuple(out)
+
+
+def _check_name(name: str, line: int) -> None:
+    # Such names could never be used in an expression, or look like Python's own.
+    if name.startswith("__"):
+        raise FormatError(f"'{name}': names starting with '__' are not allowed", line)
+    if keyword.iskeyword(name):
+        raise FormatError(f"'{name}' is a reserved word of the expression syntax; choose another name", line)
 
 
 def _functions(node: Node | None) -> tuple[FunctionDecl, ...]:
@@ -181,12 +201,12 @@ def _functions(node: Node | None) -> tuple[FunctionDecl, ...]:
         name, params_text = head.group(1), head.group(2)
         params = tuple(p.strip() for p in params_text.split(",")) if params_text.strip() else ()
         for param in params:
-            if not _NAME.match(param) or param.startswith("__"):
+            if not _NAME.match(param):
                 raise FormatError(f"'{param}' is not a valid parameter name in '{key}'", line)
+            _check_name(param, line)
         if len(set(params)) != len(params):
             raise FormatError(f"repeated parameter in '{key}'", line)
-        if name.startswith("__"):
-            raise FormatError(f"'{name}': names starting with '__' are not allowed", line)
+        _check_name(name, line)
         if isinstance(value, Scalar) and value.is_null:
             body = None
         elif isinstance(value, Scalar) and value.raw.strip():

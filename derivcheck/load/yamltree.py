@@ -83,10 +83,11 @@ Node = Scalar | Mapping | Sequence
 
 
 class _Budget:
-    """Counts nodes visited so that alias expansion cannot blow up."""
+    """Counts nodes visited so that alias expansion cannot blow up; knows the lists and maps being read."""
 
     def __init__(self) -> None:
         self.nodes = 0
+        self.open: set[int] = set()
 
     def spend(self, line: int) -> None:
         self.nodes += 1
@@ -142,6 +143,22 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int, offset: int) -> Node:
             raise FormatError(_tag_message(node.tag), line)
         _check_characters(node.value, line)
         return Scalar(node.value, node.tag, line)
+    if not isinstance(node, yaml.CollectionNode):
+        raise FormatError("unsupported YAML node", line)  # pragma: no cover
+    if id(node) in budget.open:
+        raise FormatError(
+            "an alias refers to the list or mapping that contains it (a recursive anchor)", line
+        )
+    budget.open.add(id(node))
+    try:
+        return _convert_collection(node, budget, depth, offset, line)
+    finally:
+        budget.open.discard(id(node))
+
+
+def _convert_collection(
+    node: yaml.CollectionNode, budget: _Budget, depth: int, offset: int, line: int
+) -> Node:
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
             raise FormatError(_tag_message(node.tag), line)
@@ -156,12 +173,12 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int, offset: int) -> Node:
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1 + offset
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+                raise FormatError("YAML merge keys (<<) are not supported", key_line)
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _ALLOWED_SCALAR_TAGS:
                 raise FormatError("a mapping key must be a plain name", key_line)
             key = key_node.value
             _check_characters(key, key_line)
-            if key == "<<":
-                raise FormatError("YAML merge keys (<<) are not supported", key_line)
             if key in seen:
                 raise FormatError(
                     f"duplicate key '{key}' (first at line {seen[key]}); each key may appear once",

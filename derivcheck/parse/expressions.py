@@ -46,10 +46,11 @@ MAX_NUMBER_BITS = 40_000
 MAX_DIFF_ORDER = 50
 MAX_CALL_DEPTH = 64
 MAX_TREE_NODES = 500_000
-MAX_TREE_DEPTH = 400
+MAX_TREE_DEPTH = 200
 MAX_TEXT = 2_000_000
 _CHUNK_TERMS = 400
 
+_DUNDER = "names starting with '__' are not allowed (a derivation never refers to Python)"
 _FORBIDDEN = {
     ast.Attribute: "attribute access ('.')",
     ast.Lambda: "a lambda",
@@ -347,6 +348,8 @@ class _Builder:
             return spec.obj
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name.startswith("__"):
+            raise self._error(node, f"undeclared name '{name}': {_DUNDER}")
         if name in self.scope.functions or name in BUILTIN_FUNCTIONS:
             raise self._error(node, f"function '{name}' must be called, e.g. {name}(x)")
         candidates = [*self.bound, *self.scope.known_names()]
@@ -375,10 +378,12 @@ class _Builder:
             base = self._expr(node.left)
             exponent = self._expr(node.right)
             return self._power(node, base, exponent)
-        raise self._error(node, f"operator '{type(node.op).__name__}' is not allowed")
+        symbol = _OPERATORS.get(type(node.op), type(node.op).__name__)
+        raise self._error(node, f"operator '{symbol}' is not allowed")
 
     def _chain(self, node: ast.BinOp, family: tuple, combine: Callable) -> sympy.Expr:
         # Walk a left-deep chain (a + b - c + ...) without recursing once per term.
+        whole = node
         operands: list[tuple[type, ast.AST]] = []
         while isinstance(node, ast.BinOp) and type(node.op) in family:
             operands.append((type(node.op), node.right))
@@ -388,7 +393,7 @@ class _Builder:
         try:
             return combine(built)
         except FormatError as exc:
-            raise FormatError(exc.message, self.text.line) from None
+            raise self._error(whole, exc.message) from None
 
     def _power(self, node: ast.AST, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
         # SymPy evaluates a power of numbers at once, also the numeric factors of a
@@ -427,13 +432,21 @@ class _Builder:
 
     def _call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
+            what = _FORBIDDEN.get(type(node.func))
+            if what is not None:
+                raise self._error(node.func, f"{what} is not allowed in an expression")
             raise self._error(node, "only named functions can be called")
         if node.keywords:
-            raise self._error(node, "keyword arguments are not allowed")
+            raise self._error(node.keywords[0], "keyword arguments are not allowed")
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self._error(arg, "starred arguments ('*') are not allowed")
+            if type(arg) in _FORBIDDEN and not isinstance(arg, ast.Tuple):
+                # Say what the argument is before counting arguments (a generator is one).
+                raise self._error(arg, f"{_FORBIDDEN[type(arg)]} is not allowed in an expression")
         name = node.func.id
+        if name.startswith("__"):
+            raise self._error(node.func, f"unknown function '{name}': {_DUNDER}")
         if name in self.scope.functions and name not in self.bound:
             return self._declared_call(node, name)
         if name in ("Sum", "Product"):
@@ -532,6 +545,8 @@ class _Builder:
         if not isinstance(var_node, ast.Name):
             raise self._error(var_node, f"the variable of {name} must be a name")
         var_name = var_node.id
+        if var_name.startswith("__"):
+            raise self._error(var_node, _DUNDER)
         # The summation variable is bound: a Dummy, so that giving a declared
         # symbol of the same name a value never touches it.
         var = sympy.Dummy(var_name, integer=True)
@@ -637,6 +652,16 @@ def _mul_factors(built: list[tuple[type, sympy.Expr]]) -> sympy.Expr:
     factors = [(sympy.Pow(value, -1) if op is ast.Div else value) for op, value in built]
     return sympy.Mul(*factors)
 
+
+_OPERATORS = {
+    ast.MatMult: "@",
+    ast.Mod: "%",
+    ast.FloorDiv: "//",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+}
 
 _RELATIONS = {
     ast.Eq: "==",

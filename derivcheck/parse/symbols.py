@@ -52,7 +52,7 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
     if match:
         lo, hi = match.group(1), match.group(2)
         for bound in (lo, hi):
-            if not _BOUND.match(bound):
+            if not _BOUND.match(bound) or bound.startswith("__"):
                 raise FormatError(
                     f"index bound '{bound}' of '{decl.name}' must be a whole number or a name",
                     decl.line,
