@@ -98,7 +98,7 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
         assumptions["complex"] = True
     else:
         assumptions["real"] = True
-    for word in flags - {"real", "complex"}:
+    for word in sorted(flags - {"real", "complex"}):  # sorted: the same srepr in every process
         assumptions[word] = True
     try:
         if is_vector:

@@ -128,3 +128,25 @@ def test_a_check_that_overruns_is_stopped_and_the_others_complete(tmp_path, monk
     assert verdicts[0] == (Verdict.UNKNOWN, "time limit")
     assert verdicts[1][0] is Verdict.PROVED and verdicts[2][0] is Verdict.PROVED
     assert elapsed < 30
+
+
+def test_cache_keys_are_the_same_in_every_process(tmp_path):
+    # Hash randomization differs per process; keys must not depend on it.
+    import os
+    import subprocess
+    import sys
+
+    doc, cache = tmp_path / "d.yaml", tmp_path / "cache"
+    doc.write_text(
+        "title: t\nsymbols:\n  z: real vector\n  i, c: index 1..C\n  C: positive integer\n  b: positive nonzero real\n"
+        "steps:\n  - Sum(z[c], (c, 1, C)) + b*z[i]\n  - z[i]*b + Sum(z[c], (c, 1, C))\n"
+    )
+    outputs = []
+    for seed in ("0", "1", "2", "3", "4", "5", "6", "7"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-m", "derivcheck", "verify", "--jobs", "1", "--cache-dir", str(cache), str(doc)],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+        outputs.append(proc.stdout)
+    assert all("1 of 1 checks from the cache" in out for out in outputs[1:]), outputs
