@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -56,6 +57,10 @@ def run_tasks(
     if progress:
         progress(finished, len(tasks))
     pending = [tasks[i] for i in todo]
+    # The parsed documents stay alive for the whole run; keep the garbage
+    # collector from rescanning them after every few checks (it made long
+    # in-process runs grow faster than linearly).
+    gc.freeze()
     try:
         if config.jobs <= 1:
             from derivcheck.check.engine import run_task
@@ -67,6 +72,7 @@ def run_tasks(
 
             run_in_workers(pending, config, done)
     finally:
+        gc.unfreeze()
         if cache is not None:
             cache.put_many(fresh)
             cache.close()
