@@ -138,7 +138,7 @@ def encode(relation: Relation) -> list[dict] | None:
         return [{atom: -rest / coeff}]
     # g = k*v + r must satisfy "g op 0": let s be a fresh symbol with that sign
     # and set v = (s - r)/k, so that g == s exactly.
-    fresh = sympy.Dummy("t", real=True, **_SIGN_OF[relation.op])
+    fresh = sympy.Dummy(sympy.sstr(atom), real=True, **_SIGN_OF[relation.op])  # named after what it replaces
     return [{atom: (fresh - rest) / coeff}]
 
 
