@@ -445,3 +445,27 @@ def _counterexample(result: Result) -> str:
         before, this = (_short_number(v, 8) for v in outcome.values)
         parts.append(f"the step before is {before}, this step {this}")
     return ": ".join(parts) if parts else (outcome.detail or "")
+
+
+def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]:
+    """The pieces of one step's note (verdict, line, reason, erratum, evidence), each in a format's markup.
+
+    ``escape`` escapes free text, ``strong``/``emphasis`` wrap escaped text, ``math``
+    typesets a suggestion given as expression text.
+    """
+    head = f"line {step.line}"
+    if step.mark is not None:
+        head = f"{escape(step.mark.symbol)} {strong(escape(step.mark.label))}, {head}"
+    if step.against is not None:
+        head += f" (checked against line {step.against})"
+    parts = [head]
+    if step.by:
+        parts.append(emphasis(escape(step.by)))
+    if step.erratum:
+        parts.append(f"erratum: {escape(step.erratum)}")
+    if step.mark is not None and step.mark.detail:
+        parts.append(escape(step.mark.detail))
+    if step.mark is not None and step.mark.suggestion:
+        parts.append("a step that would hold here: " + math(step.mark.suggestion))
+    parts += [escape(note) for note in step.notes]
+    return parts

@@ -10,6 +10,7 @@ from __future__ import annotations
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
+    note_parts,
     ChainView,
     DocumentView,
     ErrorView,
@@ -138,21 +139,13 @@ def chain_align(chain: ChainView) -> str:
 
 
 def _note(step: StepView) -> str:
-    head = f"line {step.line}"
-    if step.mark is not None:
-        head = f"{text(step.mark.symbol)} \\textbf{{{text(step.mark.label)}}}, {head}"
-    if step.against is not None:
-        head += f" (checked against line {step.against})"
-    parts = [head]
-    if step.by:
-        parts.append(f"\\emph{{{escape_text(step.by)}}}")
-    if step.erratum:
-        parts.append(f"erratum: {escape_text(step.erratum)}")
-    if step.mark is not None and step.mark.detail:
-        parts.append(text(step.mark.detail))
-    if step.mark is not None and step.mark.suggestion:
-        parts.append(f"a step that would hold here: ${to_latex(layout_expression(step.mark.suggestion))}$")
-    parts += [text(note) for note in step.notes]
+    parts = note_parts(
+        step,
+        escape=text,
+        strong=lambda t: f"\\textbf{{{t}}}",
+        emphasis=lambda t: f"\\emph{{{t}}}",
+        math=lambda source: f"${to_latex(layout_expression(source))}$",
+    )
     return " --- ".join(parts)
 
 

@@ -14,6 +14,7 @@ from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
+    note_parts,
     ChainView,
     DocumentView,
     ErrorView,
@@ -96,21 +97,13 @@ def chain_lines(chain: ChainView) -> list[str]:
 
 def step_note(step: StepView) -> str:
     """One line on a step: verdict, line, evidence, the author's reason, the erratum."""
-    head = f"line {step.line}"
-    if step.mark is not None:
-        head = f"{step.mark.symbol} **{escape_markdown(step.mark.label)}**, {head}"
-    if step.against is not None:
-        head += f" (checked against line {step.against})"
-    parts = [head]
-    if step.by:
-        parts.append(f"*{escape_markdown(step.by)}*")
-    if step.erratum:
-        parts.append(f"erratum: {escape_markdown(step.erratum)}")
-    if step.mark is not None and step.mark.detail:
-        parts.append(escape_markdown(step.mark.detail))
-    if step.mark is not None and step.mark.suggestion:
-        parts.append("a step that would hold here: " + inline_math(layout_expression(step.mark.suggestion)))
-    parts += [escape_markdown(note) for note in step.notes]
+    parts = note_parts(
+        step,
+        escape=escape_markdown,
+        strong=lambda t: f"**{t}**",
+        emphasis=lambda t: f"*{t}*",
+        math=lambda source: inline_math(layout_expression(source)),
+    )
     return " — ".join(parts)
 
 
