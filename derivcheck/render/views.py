@@ -469,3 +469,18 @@ def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]
         parts.append("a step that would hold here: " + math(step.mark.suggestion))
     parts += [escape(note) for note in step.notes]
     return parts
+
+
+def place_in_blocks(view: "FileView", render_part) -> tuple[dict[int, list[str]], list[str]]:
+    """Render each part of a Markdown post and group the results by the fenced block they came from.
+
+    Returns ``(rendered, loose)``: rendered text by the block's fence line, and
+    the parts that belong to no block (errors about the whole file).
+    """
+    rendered: dict[int, list[str]] = {b.fence_line: [] for b in view.blocks}
+    loose: list[str] = []
+    for part in view.parts:
+        text = render_part(part)
+        block = next((b for b in view.blocks if part.line and b.fence_line <= part.line <= b.end_line), None)
+        (rendered[block.fence_line] if block else loose).append(text)
+    return rendered, loose

@@ -14,6 +14,7 @@ from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.mathml import math_element
 from derivcheck.render.views import (
+    place_in_blocks,
     ChainView,
     DocumentView,
     ErrorView,
@@ -249,12 +250,9 @@ def _post(view: FileView) -> str:
     """The post as HTML (CommonMark), each derivation block replaced by its rendering."""
     from derivcheck.load.markdown import is_derivation_info, markdown_parser
 
-    rendered: dict[int, list[str]] = {b.fence_line: [] for b in view.blocks}
-    loose: list[str] = []
-    for part in view.parts:
-        html = _error(part) if isinstance(part, ErrorView) else document(part, heading=2)
-        block = next((b for b in view.blocks if part.line and b.fence_line <= part.line <= b.end_line), None)
-        (rendered[block.fence_line] if block else loose).append(html)
+    rendered, loose = place_in_blocks(
+        view, lambda part: _error(part) if isinstance(part, ErrorView) else document(part, heading=2)
+    )
     md = markdown_parser()
     plain_fence = md.renderer.rules["fence"]
     plain_image = md.renderer.rules["image"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
+    place_in_blocks,
     note_parts,
     ChainView,
     DocumentView,
@@ -174,12 +175,9 @@ def _post(view: FileView) -> str:
     """The post's prose as LaTeX (headings, paragraphs, lists, code), derivation blocks rendered in place."""
     from derivcheck.load.markdown import is_derivation_info, markdown_parser
 
-    rendered: dict[int, list[str]] = {b.fence_line: [] for b in view.blocks}
-    loose: list[str] = []
-    for part in view.parts:
-        tex = _error(part) if isinstance(part, ErrorView) else document(part, "subsection")
-        block = next((b for b in view.blocks if part.line and b.fence_line <= part.line <= b.end_line), None)
-        (rendered[block.fence_line] if block else loose).append(tex)
+    rendered, loose = place_in_blocks(
+        view, lambda part: _error(part) if isinstance(part, ErrorView) else document(part, "subsection")
+    )
     out = list(loose)
     lists: list[str] = []
     for token in markdown_parser().parse(view.text):
