@@ -303,7 +303,3 @@ def _numbers(node: Node) -> tuple[NumberClaim, ...]:
         out.append(NumberClaim(expr, bindings, claimed, item.get("tol"), expr.line))
     return tuple(out)
 
-
-def load_error(path: str, exc: FormatError) -> LoadError:
-    """Return the LoadError value for a FormatError raised while reading ``path``."""
-    return LoadError(path, exc.line, exc.message)
