@@ -98,9 +98,10 @@ def _bool(value) -> bool | None:
 
 def linear_atom(expr: sympy.Expr, require_real: bool = True):
     """Return ``(v, k, r)`` with ``expr == k*v + r``, k a nonzero number and r free of v; or None."""
+    # An equation replaces a complex atom first: by a real expression it gains a fact.
     atoms = sorted(
         (a for a in expr.free_symbols if isinstance(a, (sympy.Symbol, sympy.Indexed))),
-        key=_atom_order,
+        key=lambda a: (not require_real and a.is_extended_real is True, *_atom_order(a)),
     )
     for atom in atoms:
         if require_real and not atom.is_real:

@@ -63,8 +63,8 @@ def _bound(text: str, specs: dict) -> sympy.Expr:
     return sympy.Symbol(text, integer=True, positive=True)
 
 
-def size_range(size: sympy.Symbol, max_size: int, min_size: int | None = None) -> range:
-    """The values a size takes when sizes are tried one by one, smallest first.
+def size_range(size: sympy.Symbol, max_size: int, min_size: int | None = None) -> list[int]:
+    """The values a size takes when sizes are tried one by one, nearest zero first.
 
     From the smallest value its declaration allows: 1 for a positive size, 0 for
     a nonnegative one, ``-max_size`` when it may be negative (a plain integer),
@@ -84,7 +84,7 @@ def size_range(size: sympy.Symbol, max_size: int, min_size: int | None = None) -
         low, high = -max_size, max_size
     if min_size is not None:
         low = max(low, min_size)
-    return range(low, high + 1)
+    return sorted(range(low, high + 1), key=lambda v: (abs(v), v))  # small counterexamples first
 
 
 def assignments(
