@@ -171,6 +171,19 @@ def _with_outer_variables(expr: sympy.Expr, outer: tuple):
         yield expr.xreplace(mapping)
 
 
+def ranges_decided(expr: sympy.Basic, outer: tuple = ()) -> bool:
+    """True when every sum and product in ``expr`` has a range known proper or known empty."""
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Sum, sympy.Product):
+        return True
+    if isinstance(expr, (sympy.Sum, sympy.Product)):
+        limits = tuple(expr.limits)
+        for position, (_, lo, hi) in enumerate(limits):
+            if range_status(lo, hi, outer + limits[position + 1 :]) is None:
+                return False
+        return ranges_decided(expr.function, outer + limits)
+    return all(ranges_decided(arg, outer) for arg in expr.args)
+
+
 def hide_undecided_ranges(expr: sympy.Expr) -> sympy.Expr:
     """Replace each sum or product whose range may be empty by an opaque symbol.
 
@@ -183,7 +196,7 @@ def hide_undecided_ranges(expr: sympy.Expr) -> sympy.Expr:
     while stack:  # outermost sums only: a kept sum's inner sums are decided too
         node = stack.pop()
         if isinstance(node, (sympy.Sum, sympy.Product)):
-            if node not in mapping and not _evaluate(node, ())[1]:
+            if node not in mapping and not ranges_decided(node):
                 real = node.function.is_extended_real is True and node.function.is_finite is True
                 mapping[node] = sympy.Dummy("range", real=True) if real else sympy.Dummy("range")
         elif isinstance(node, sympy.Basic) and node.has(sympy.Sum, sympy.Product):
