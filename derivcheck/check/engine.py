@@ -19,6 +19,7 @@ from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import prove_equal
+from derivcheck.check.sums import refute_at_larger_sizes, try_general_proof
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
@@ -98,6 +99,9 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     proof_budget = config.timeout * 0.5 if shape.empty else min(1.5, config.timeout * 0.2)
     tried.append("symbolic proof")
     stopped = None
+    general = try_general_proof(a, b, relations, config.timeout)
+    if general is not None:
+        return general.with_(points=found.agreed)
     try:
         with time_limit(proof_budget):
             proof = prove_equal(a, b, relations, config.timeout)
@@ -108,6 +112,8 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     if not shape.empty:
         tried.append(f"sizes up to {config.max_size}")
         sized = prove_for_sizes(a, b, relations, shape, config)
+        if sized is not None and sized.verdict is Verdict.PROVED_FOR_SIZES:
+            sized = refute_at_larger_sizes(a, b, relations, shape, config) or sized
         if sized is not None:
             return sized.with_(points=found.agreed)
     refuted = refute_at_high_precision(found)
@@ -190,6 +196,9 @@ def prove_for_sizes(
         sizes_seen.update(int(mapping[s]) for s in shape.sizes if s in mapping)
     if count == 0:
         return None
+    if not shape.sizes:  # every index has a numeric range: the instances are all the cases
+        values = "; ".join(f"{s} = {lo}..{hi}" for s, lo, hi in shape.indices)
+        return Outcome(Verdict.PROVED, f"cases on every index value ({values})", f"{count} cases")
     bound = max(sizes_seen) if sizes_seen else config.max_size
     names = ", ".join(str(s) for s in shape.sizes) or "the indices"
     return Outcome(
