@@ -174,6 +174,7 @@ def _normal_sum(node: sympy.Sum, facts: SumFacts) -> sympy.Expr:
 
 def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     """``Sum(body, (var, lo, hi))`` split into terms, deltas collapsed, closed forms taken."""
+    lo, hi = sympy.sympify(lo), sympy.sympify(hi)
     if var not in body.free_symbols:
         return _count(body, lo, hi, facts, lambda: sympy.Sum(body, (var, lo, hi)))
     terms = sympy.Add.make_args(_expand(body))
@@ -313,20 +314,24 @@ def provably_nonnegative(expr: sympy.Expr, relations: list[Relation]) -> bool:
     differ from ``-e`` (for a condition ``e <= 0`` or ``e < 0``) by such a
     quantity.
     """
-    expr = sympy.expand(expr)
-    candidates = [expr]
+    substitutions = []
     for relation in relations:
         if relation.op == "==":
             found = linear_atom(relation.expr, require_real=False)
             if found is not None:
                 atom, coeff, rest = found
-                candidates.append(sympy.expand(candidates[-1].xreplace({atom: -rest / coeff})))
+                substitutions.append({atom: -rest / coeff})
     bounds = [r.expr for r in relations if r.op in ("<=", "<")]
     bounds += [-r.expr for r in relations if r.op in (">=", ">")]
-    for candidate in candidates:
+    for use in range(len(substitutions) + 1):
+        candidate, shifted = expr, bounds
+        for mapping in substitutions[:use]:
+            candidate = candidate.xreplace(mapping)
+            shifted = [b.xreplace(mapping) for b in shifted]
+        candidate = sympy.expand(candidate)
         if _nonnegative(candidate):
             return True
-        for bound in bounds:  # bound <= 0, so candidate >= candidate + bound
+        for bound in shifted:  # bound <= 0, so candidate >= candidate + bound
             if _nonnegative(sympy.expand(candidate + bound)):
                 return True
     return False

@@ -37,7 +37,7 @@ _UNARY = {
     "cosh": sympy.cosh,
     "tanh": sympy.tanh,
 }
-BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product"}
+BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product", "KroneckerDelta"}
 RESERVED = BUILTIN_FUNCTIONS | frozenset(CONSTANTS)
 
 MAX_DEPTH = 150
@@ -460,6 +460,9 @@ class _Builder:
             self._arity(node, name, 1, 2)
             args = [self._expr(a) for a in node.args]
             return sympy.log(*args)
+        if name == "KroneckerDelta":
+            self._arity(node, name, 2, 2)
+            return sympy.KroneckerDelta(*(self._expr(a) for a in node.args))
         if name in ("max", "min"):
             self._arity(node, name, 2, None)
             args = [self._expr(a) for a in node.args]
