@@ -34,6 +34,9 @@ from derivcheck.check.instantiate import Shape, instantiate
 from derivcheck.check.limits import time_limit
 from derivcheck.check.prove import Proof, prove_equal
 from derivcheck.errors import CheckTimeout
+from derivcheck.parse.extrema import EXTREMA
+
+_WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
 MAX_ROUNDS = 5
 MAX_EXPAND_TERMS = 400
@@ -64,7 +67,7 @@ class SumFacts:
 def has_symbolic_sums(*exprs: sympy.Expr) -> bool:
     """Whether some sum or product has a bound that is not a number."""
     for expr in exprs:
-        for node in expr.atoms(sympy.Sum, sympy.Product):
+        for node in expr.atoms(*_WITH_LIMITS):
             for _, lo, hi in node.limits:
                 if not (lo.is_Integer and hi.is_Integer):
                     return True
@@ -131,7 +134,7 @@ def _prove_split_deltas(a, b, relations, budget, depth: int = 0) -> Proof | None
 
 
 def _has_sums(expr: sympy.Expr) -> bool:
-    return expr.has(sympy.Sum, sympy.Product)
+    return expr.has(*_WITH_LIMITS)
 
 
 def reduce_sums(expr: sympy.Expr, facts: SumFacts) -> sympy.Expr:
@@ -156,7 +159,7 @@ def normal_form(expr: sympy.Expr, facts: SumFacts) -> sympy.Expr:
         return expr
     if isinstance(expr, sympy.Sum):
         return _normal_sum(expr, facts)
-    if isinstance(expr, sympy.Product):
+    if isinstance(expr, (sympy.Product, *EXTREMA)):
         return _rename_product(expr, facts)
     args = [normal_form(arg, facts) for arg in expr.args]
     return expr.func(*args) if args != list(expr.args) else expr
@@ -222,13 +225,13 @@ def _closed_or_sum(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     closed = _closed_form(dep, var, lo, hi, facts)
     if closed is not None:
         return closed
-    height = 1 + max((_height(n) for n in dep.atoms(sympy.Sum, sympy.Product)), default=-1)
+    height = 1 + max((_height(n) for n in dep.atoms(*_WITH_LIMITS)), default=-1)
     name = facts.name(height)
     return sympy.Sum(dep.xreplace({var: name}), (name, lo, hi))
 
 
 def _height(node) -> int:
-    inner = [n for n in node.function.atoms(sympy.Sum, sympy.Product)]
+    inner = [n for n in node.function.atoms(*_WITH_LIMITS)]
     return 1 + max((_height(n) for n in inner), default=-1)
 
 
@@ -297,9 +300,9 @@ def _integer_range(lo, hi) -> bool:
 def _rename_product(node: sympy.Product, facts: SumFacts) -> sympy.Expr:
     body = normal_form(node.function, facts)
     for var, lo, hi in node.limits:
-        height = 1 + max((_height(n) for n in body.atoms(sympy.Sum, sympy.Product)), default=-1)
+        height = 1 + max((_height(n) for n in body.atoms(*_WITH_LIMITS)), default=-1)
         name = facts.name(height)
-        body = sympy.Product(body.xreplace({var: name}), (name, lo, hi))
+        body = node.func(body.xreplace({var: name}), (name, lo, hi))
     return body
 
 
@@ -355,7 +358,7 @@ def abstract_sums(expr: sympy.Expr, facts: SumFacts) -> sympy.Expr:
 def _abstract(expr, bound: frozenset, facts: SumFacts):
     if not isinstance(expr, sympy.Basic) or not expr.args or not _has_sums(expr):
         return expr
-    if isinstance(expr, (sympy.Sum, sympy.Product)):
+    if isinstance(expr, _WITH_LIMITS):
         if not (expr.free_symbols & bound):
             return symbol_for(expr, facts)
         variables = frozenset(v for v, _, _ in expr.limits)
@@ -370,7 +373,7 @@ def symbol_for(node, facts: SumFacts) -> sympy.Dummy:
     if node in facts.symbols:
         return facts.symbols[node]
     assumptions = _sign_of(node, facts)
-    label = "S" if isinstance(node, sympy.Sum) else "P"
+    label = {sympy.Sum: "S", sympy.Product: "P"}.get(type(node), "M")
     symbol = sympy.Dummy(f"{label}{len(facts.symbols)}", **assumptions)
     facts.symbols[node] = symbol
     facts.note("sums as symbols")
@@ -380,6 +383,8 @@ def symbol_for(node, facts: SumFacts) -> sympy.Dummy:
 def _sign_of(node, facts: SumFacts) -> dict:
     term = node.function
     nonempty = all(provably_nonnegative(hi - lo, facts.relations) for _, lo, hi in node.limits)
+    if isinstance(node, EXTREMA):
+        return _sign_of_extremum(term)
     if isinstance(node, sympy.Product):
         if term.is_positive:
             return {"positive": True}
@@ -395,6 +400,13 @@ def _sign_of(node, facts: SumFacts) -> dict:
     if term.is_real:
         return {"real": True}
     return {}
+
+
+def _sign_of_extremum(term) -> dict:
+    for word in ("positive", "negative", "nonnegative", "nonpositive"):
+        if getattr(term, f"is_{word}"):
+            return {word: True}
+    return {"real": True} if term.is_real else {}
 
 
 # -- the screen at larger sizes ---------------------------------------------------------------

@@ -463,6 +463,8 @@ class _Builder:
         if name == "KroneckerDelta":
             self._arity(node, name, 2, 2)
             return sympy.KroneckerDelta(*(self._expr(a) for a in node.args))
+        if name in ("max", "min") and len(node.args) in (1, 2) and self._is_element_extremum(node):
+            return self._element_extremum(node, name)
         if name in ("max", "min"):
             self._arity(node, name, 2, None)
             args = [self._expr(a) for a in node.args]
@@ -474,6 +476,38 @@ class _Builder:
             node,
             f"unknown function '{name}'{suggest(name, candidates)}; declare it under 'functions'",
         )
+
+    def _is_element_extremum(self, node: ast.Call) -> bool:
+        first = node.args[0]
+        if len(node.args) == 1:
+            spec = self.scope.symbols.get(first.id) if isinstance(first, ast.Name) else None
+            return spec is not None and spec.is_vector and first.id not in self.bound
+        return isinstance(node.args[1], ast.Tuple)
+
+    def _element_extremum(self, node: ast.Call, name: str) -> sympy.Expr:
+        """``max(z)`` (the one index range of the document) or ``max(z[k], (k, lo, hi))``."""
+        from derivcheck.parse.extrema import ElementMax, ElementMin
+
+        cls = ElementMax if name == "max" else ElementMin
+        if len(node.args) == 2:
+            return self._with_limits(node, name, cls)
+        vector = node.args[0].id
+        ranges = {spec.index_range for spec in self.scope.symbols.values() if spec.index_range}
+        if len(ranges) != 1:
+            found = "no index is declared" if not ranges else "the indices have different ranges"
+            raise self._error(
+                node,
+                f"{name}({vector}) needs one index range, but {found}; write "
+                f"{name}({vector}[k], (k, 1, C)) with the range of the elements",
+            )
+        lo, hi = (self._bound_value(text) for text in ranges.pop())
+        var = sympy.Dummy("k", integer=True)
+        return cls(self.scope.symbols[vector].obj[var], (var, lo, hi))
+
+    def _bound_value(self, text: str) -> sympy.Expr:
+        if text.lstrip("-").isdigit():
+            return sympy.Integer(int(text))
+        return self.scope.symbols[text].obj
 
     def _arity(self, node: ast.Call, name: str, low: int, high: int | None) -> None:
         count = len(node.args)
@@ -540,6 +574,9 @@ class _Builder:
         return result
 
     def _sum_or_product(self, node: ast.Call, name: str) -> sympy.Expr:
+        return self._with_limits(node, name, sympy.Sum if name == "Sum" else sympy.Product)
+
+    def _with_limits(self, node: ast.Call, name: str, cls) -> sympy.Expr:
         self._arity(node, name, 2, 2)
         limits = node.args[1]
         if not isinstance(limits, ast.Tuple) or len(limits.elts) != 3:
@@ -566,7 +603,6 @@ class _Builder:
                 self.bound.pop(var_name, None)
             else:
                 self.bound[var_name] = saved
-        cls = sympy.Sum if name == "Sum" else sympy.Product
         return cls(term, (var, lo, hi))
 
     def _diff(self, node: ast.Call) -> sympy.Expr:
