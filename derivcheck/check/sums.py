@@ -434,13 +434,14 @@ def larger_size_assignments(shape: Shape, relations: list[Relation], seed: int) 
     return out
 
 
-def screen_larger_sizes(a, b, relations: list[Relation], shape: Shape, samples: int, seed: int):
-    """Evaluate the step at random sizes in LARGE_SIZES; return (Screen, mapping) of a difference, or None."""
+def screen_larger_sizes(a, b, relations: list[Relation], shape: Shape, samples: int, seed: int, every=()):
+    """Evaluate the step at random sizes in LARGE_SIZES; return the Screen of a difference, or None."""
     from derivcheck.check.numeric import screen
 
     for mapping in larger_size_assignments(shape, relations, seed):
         ai, bi = instantiate(a, mapping), instantiate(b, mapping)
         rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
+        rels += every_relations(every, [ai, bi], rels, mapping)
         found = screen(ai, bi, rels, Shape((), ()), max(4, samples // 4), 1, seed)
         if found.counterexample is not None:
             found.counterexample.shape = {**mapping, **found.counterexample.shape}
@@ -467,12 +468,12 @@ def try_general_proof(a, b, relations: list[Relation], timeout: float):
     return Outcome(Verdict.PROVED, proof.method, "proved for every size")
 
 
-def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config):
+def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config, every=()):
     """An Outcome ``wrong`` (size shown) when a step proved for small sizes fails at a larger one."""
     from derivcheck.check.numeric import _show
     from derivcheck.check.outcome import Outcome, Verdict
 
-    found = screen_larger_sizes(a, b, relations, shape, config.samples, config.seed)
+    found = screen_larger_sizes(a, b, relations, shape, config.samples, config.seed, every)
     if found is None:
         return None
     sizes = ", ".join(f"{s} = {found.counterexample.shape[s]}" for s in shape.sizes if s in found.counterexample.shape)
@@ -483,3 +484,57 @@ def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config
         counterexample=found.counterexample.describe(),
         values=found.values,
     )
+
+
+# -- conditions for every element -------------------------------------------------------------
+
+
+def split_every(conditions) -> tuple[list, list]:
+    """Return (plain conditions, conditions written '… for every c')."""
+    plain = [c for c in conditions if not getattr(c, "every", ())]
+    every = [c for c in conditions if getattr(c, "every", ())]
+    return plain, every
+
+
+def every_relations(every, exprs, relations: list[Relation], mapping: dict | None = None, upto: int = 0):
+    """The conditions '… for every c' as relations on the elements they constrain.
+
+    One relation per element ``y[t]`` of ``exprs`` (outside any sum) whose
+    index ``t`` is known to lie in the range of ``c``, and, with ``upto``,
+    one per whole number from the range's start to ``upto`` (for the samples).
+    """
+    mapping = mapping or {}
+    out: list[Relation] = []
+    for condition in every:
+        index, lo, hi = condition.every
+        lo, hi = sympy.sympify(lo).xreplace(mapping), sympy.sympify(hi).xreplace(mapping)
+        targets: list = []
+        for expr in exprs:
+            bound = {v for n in expr.atoms(*_WITH_LIMITS) for v, _, _ in n.limits}
+            for element in expr.atoms(sympy.Indexed):
+                for t in element.indices:
+                    if t in targets or t.free_symbols & bound:
+                        continue
+                    if _within(t, lo, hi, relations):
+                        targets.append(t)
+        if upto and lo.is_Integer:
+            last = int(hi) if hi.is_Integer else upto
+            targets += [sympy.Integer(v) for v in range(int(lo), last + 1) if sympy.Integer(v) not in targets]
+        for t in targets:
+            out.append(_relation_at(condition, index, t))
+    return out
+
+
+def _within(t, lo, hi, relations) -> bool:
+    if t.is_Integer and lo.is_Integer and hi.is_Integer:
+        return int(lo) <= int(t) <= int(hi)
+    if t.is_integer is not True:
+        return False
+    return provably_nonnegative(t - lo, relations) and provably_nonnegative(hi - t, relations)
+
+
+def _relation_at(condition, index, t) -> Relation:
+    at = {index: t}
+    if condition.op == "in":
+        return Relation("in", condition.lhs.xreplace(at), tuple(v.xreplace(at) for v in condition.values))
+    return Relation(condition.op, (condition.lhs - condition.rhs).xreplace(at))

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Callable, Iterator
 
@@ -86,6 +87,14 @@ class Condition:
     values: tuple[sympy.Expr, ...]
     text: str
     line: int
+    every: tuple = ()  # (index, lo, hi) of "… for every c": one condition per element
+
+    @property
+    def is_for_every(self) -> bool:
+        return bool(self.every)
+
+
+_FOR_EVERY = re.compile(r"^(?P<body>.*\S)\s+for\s+every\s+(?P<index>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.S)
 
 
 @dataclass
@@ -125,8 +134,39 @@ def define_function(scope: Scope, decl: FunctionDecl) -> None:
 
 def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     """Return the conditions written in ``text`` (a chain ``0 < p < 1`` gives two)."""
+    match = _FOR_EVERY.match(text.text.strip())
+    if match is None:
+        with _depth_guard(text.line):
+            return _Builder(scope, text).build_condition()
+    every = _every_index(match.group("index"), scope, text)
     with _depth_guard(text.line):
-        return _Builder(scope, text).build_condition()
+        conditions = _Builder(scope, Text(match.group("body"), text.line)).build_condition()
+    index = every[0]
+    for condition in conditions:
+        mentioned = condition.lhs.free_symbols | (condition.rhs.free_symbols if condition.rhs is not None else set())
+        if index not in mentioned:
+            raise FormatError(
+                f"'for every {index}' but the condition does not use {index}: '{text.text.strip()}'; "
+                f"write e.g. 'y[{index}] in {{0, 1}} for every {index}'",
+                text.line,
+            )
+    return [replace(c, text=text.text, every=every) for c in conditions]
+
+
+def _every_index(name: str, scope: Scope, text: Text) -> tuple:
+    spec = scope.symbols.get(name)
+    if spec is None or spec.index_range is None:
+        raise FormatError(
+            f"'for every {name}' needs an index declared with its range, e.g. '{name}: index 1..C'",
+            text.line,
+        )
+    bounds = []
+    for bound in spec.index_range:
+        if bound.lstrip("-").isdigit():
+            bounds.append(sympy.Integer(int(bound)))
+        else:
+            bounds.append(scope.symbols[bound].obj)
+    return (spec.obj, bounds[0], bounds[1])
 
 
 @contextmanager
