@@ -153,6 +153,28 @@ def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     return [replace(c, text=text.text, every=every) for c in conditions]
 
 
+def probable_every(conditions, symbols: dict[str, SymbolSpec]) -> tuple[str, ...]:
+    """Warnings for conditions on one element ``y[k]`` (k a declared index) that likely meant every element."""
+    indices = {spec.obj for spec in symbols.values() if spec.index_range is not None}
+    warnings = []
+    for condition in conditions:
+        if condition.every or not isinstance(condition.lhs, sympy.Indexed):
+            continue
+        if condition.op != "in" and not (condition.rhs is not None and condition.rhs.is_number):
+            continue
+        index = condition.lhs.indices[0] if len(condition.lhs.indices) == 1 else None
+        if index not in indices:
+            continue
+        text = condition.text.strip()
+        warning = (
+            f"warning: '{text}' (line {condition.line}) constrains the one element {condition.lhs}; "
+            f"if every element is meant, write '{text} for every {index}'"
+        )
+        if warning not in warnings:
+            warnings.append(warning)
+    return tuple(warnings)
+
+
 def _every_index(name: str, scope: Scope, text: Text) -> tuple:
     spec = scope.symbols.get(name)
     if spec is None or spec.index_range is None:
