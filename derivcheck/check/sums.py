@@ -193,8 +193,33 @@ def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
             total += coeff * collapsed
             continue
         grouped[dep] = grouped.get(dep, sympy.Integer(0)) + coeff
+    total += _telescope(grouped, var, lo, hi, facts)
     for dep, coeff in grouped.items():
         total += coeff * _closed_or_sum(dep, var, lo, hi, facts)
+    return total
+
+
+def _telescope(grouped: dict, var, lo, hi, facts: SumFacts) -> sympy.Expr:
+    """Take out pairs ``k*(g(var + 1) - g(var))``: they sum to ``k*(g(hi + 1) - g(lo))``.
+
+    Only when ``hi - lo + 1 >= 0`` is known (an empty range gives ``g(lo) - g(lo) = 0``).
+    Removes the pairs it takes from ``grouped``.
+    """
+    if len(grouped) < 2 or not _integer_range(lo, hi) or not provably_nonnegative(hi - lo + 1, facts.relations):
+        return sympy.Integer(0)
+    total = sympy.Integer(0)
+    for dep in list(grouped):
+        if dep not in grouped:
+            continue
+        shifted = dep.xreplace({var: var + 1})
+        if shifted == dep or shifted not in grouped:
+            continue
+        k = grouped[dep]
+        if sympy.expand(grouped[shifted] + k) != 0:
+            continue
+        total += k * (dep.xreplace({var: lo}) - dep.xreplace({var: hi + 1}))
+        del grouped[dep], grouped[shifted]
+        facts.note("telescoping sum")
     return total
 
 

@@ -116,3 +116,21 @@ def test_provably_nonnegative_uses_equalities_and_bounds():
     relations = [Relation("==", j - i), Relation("<=", i - C)]
     assert provably_nonnegative(C - j, relations)
     assert not provably_nonnegative(C - j - 1, relations)
+
+
+TELESCOPING = {"z": "real vector", "C": "positive integer", "c": "index 1..C", "n": "nonnegative integer", "k": "index 1..n"}
+
+
+@pytest.mark.parametrize(
+    "previous, step, verdict",
+    [
+        ("Sum(z[c + 1] - z[c], (c, 1, C))", "z[C + 1] - z[1]", "proved"),
+        ("Sum(1/c - 1/(c + 1), (c, 1, C))", "1 - 1/(C + 1)", "proved"),
+        ("Sum(z[k + 1] - z[k], (k, 1, n))", "z[n + 1] - z[1]", "proved"),  # n = 0: both sides 0
+        ("Sum(z[c + 1] - z[c], (c, 1, C))", "z[C] - z[1]", "wrong"),  # off by one at the top
+        ("Sum(z[c + 1] - z[c], (c, 1, C))", "z[C + 1] - z[2]", "wrong"),  # off by one at the bottom
+    ],
+)
+def test_telescoping_sums(previous, step, verdict):
+    result = _verdict(previous, step, TELESCOPING, [], {})
+    assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
