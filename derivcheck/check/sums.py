@@ -39,6 +39,7 @@ from derivcheck.parse.extrema import EXTREMA
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
 MAX_ROUNDS = 5
+CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
 MAX_EXPAND_TERMS = 400
 LARGE_SIZES = (5, 12)
 LARGE_SIZE_DRAWS = 3
@@ -101,16 +102,73 @@ def prove_with_sums(
     return Proof(f"sums for every size ({steps}); {proof.method}", proof.cases)
 
 
+def _prove_leaf(a, b, relations, budget) -> Proof | None:
+    """prove_equal, first with every radical ``A**(p/q)`` as a power of one symbol ``r = A**(1/q)``.
+
+    Bounds on indices and sizes alone are left out (they were used for the
+    sums; dropping a condition only weakens what is assumed).
+    """
+    relations = [r for r in relations if not _on_integers_only(r)]
+    ga, gb = radicals_as_symbols([a, b])
+    if (ga, gb) != (a, b):
+        proof = prove_equal(ga, gb, relations, budget)
+        if proof is not None:
+            return Proof(f"radicals as symbols, {proof.method}", proof.cases)
+    return prove_equal(a, b, relations, budget)
+
+
+def _on_integers_only(relation: Relation) -> bool:
+    # Bounds of indices and sizes (1 <= i <= C); equalities such as j == i are kept.
+    if relation.op not in ("<", "<=", ">", ">="):
+        return False
+    symbols = relation.expr.free_symbols
+    return bool(symbols) and all(isinstance(s, sympy.Symbol) and s.is_integer for s in symbols)
+
+
+def radicals_as_symbols(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
+    """Replace ``A**(p/q)`` by ``r**p`` and ``A**m`` by ``r**(q*m)`` for a fresh symbol ``r``.
+
+    With ``r = A**(1/q)`` (principal branch) both are exact: ``A**(p/q) ==
+    exp(p/q*log(A)) == r**p``. The symbol carries no assumption (it stands
+    for a complex number), so proving for every ``r`` proves the original.
+    Only bases free of the symbols of other radicals' bases are treated; a
+    base that also occurs in other forms is left to the generalisation.
+    """
+    bases: dict = {}
+    for expr in exprs:
+        for power in expr.atoms(sympy.Pow):
+            if power.exp.is_Rational and not power.exp.is_Integer and power.base.is_Add:
+                base = sympy.expand(power.base)
+                q = int(power.exp.q)
+                bases[base] = q if base not in bases else sympy.ilcm(bases[base], q)
+    if not bases:
+        return exprs
+    symbols = {base: sympy.Dummy("r") for base in sorted(bases, key=sympy.default_sort_key)}
+
+    def rewrite(node):
+        if node.is_Add or (node.is_Pow and node.exp.is_Rational and node.base.is_Add):
+            base, exponent = (node, sympy.Integer(1)) if node.is_Add else (node.base, node.exp)
+            base = sympy.expand(base)
+            if base in symbols:
+                return symbols[base] ** (exponent * bases[base])
+        if not node.args:
+            return node
+        args = [rewrite(arg) for arg in node.args]
+        return node.func(*args) if args != list(node.args) else node
+
+    return [rewrite(expr) for expr in exprs]
+
+
 def _prove_split_deltas(a, b, relations, budget, depth: int = 0) -> Proof | None:
     """Prove, splitting on ``i == j`` / ``i != j`` for Kronecker deltas of two indices."""
     deltas = sorted((a - b).atoms(sympy.KroneckerDelta), key=sympy.default_sort_key)
     if not deltas or depth >= 3:
-        return prove_equal(a, b, relations, budget)
+        return _prove_leaf(a, b, relations, budget)
     delta = deltas[0]
     first, second = delta.args
     found = linear_atom(first - second, require_real=False)
     if found is None or found[1] not in (1, -1):
-        return prove_equal(a, b, relations, budget)
+        return _prove_leaf(a, b, relations, budget)
     atom, coeff, rest = found
     value = -rest / coeff
     # Equal: substitute; different: the delta is 0 (proved for all values, a generalisation).
@@ -126,9 +184,14 @@ def _prove_split_deltas(a, b, relations, budget, depth: int = 0) -> Proof | None
     )
     if differ is None:
         return None
-    pair = f"{sympy.sstr(first)}, {sympy.sstr(second)}"
+    equal_text = f"{sympy.sstr(first)} = {sympy.sstr(second)}"
+    differ_text = f"{sympy.sstr(first)} != {sympy.sstr(second)}"
+    if same.method == CONTRADICTORY:
+        return Proof(f"{differ.method}, where {differ_text}", differ.cases)
+    if differ.method == CONTRADICTORY:
+        return Proof(f"{same.method}, where {equal_text}", same.cases)
     return Proof(
-        f"cases equal ({same.method}) and different ({differ.method}) for the indices {pair}",
+        f"cases {equal_text} ({same.method}) and {differ_text} ({differ.method})",
         same.cases + differ.cases,
     )
 
@@ -224,8 +287,14 @@ def _telescope(grouped: dict, var, lo, hi, facts: SumFacts) -> sympy.Expr:
 
 
 def _expand(body: sympy.Expr) -> sympy.Expr:
+    # Radicals of sums stay whole ((a + b)**(3/2) is not split into (a + b)*sqrt(a + b)).
+    radicals = {
+        p: sympy.Dummy("radical")
+        for p in body.atoms(sympy.Pow)
+        if p.exp.is_Rational and not p.exp.is_Integer and p.base.is_Add
+    }
     try:
-        expanded = sympy.expand(body)
+        expanded = sympy.expand(body.xreplace(radicals)).xreplace({v: k for k, v in radicals.items()})
     except (CheckTimeout, MemoryError):
         raise
     except Exception:

@@ -134,3 +134,33 @@ TELESCOPING = {"z": "real vector", "C": "positive integer", "c": "index 1..C", "
 def test_telescoping_sums(previous, step, verdict):
     result = _verdict(previous, step, TELESCOPING, [], {})
     assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
+
+
+def test_radicals_become_powers_of_one_symbol_exactly():
+    from derivcheck.check.sums import radicals_as_symbols
+
+    x, y = sympy.symbols("x y", real=True)
+    a = (x + 1) ** sympy.Rational(3, 2) / (x + 1)
+    b = (x + 1) ** sympy.Rational(1, 3) * (1 + x) ** sympy.Rational(1, 2)
+    ga, gb = radicals_as_symbols([a, b])
+    (r,) = (ga.free_symbols | gb.free_symbols) - {x}
+    assert r.is_real is None  # r = (x + 1)**(1/6) may be complex: no assumption
+    assert ga == r**3 and gb == r**5
+    # each base has its own symbol; sqrt(A)*sqrt(B) - sqrt(A*B) is not 0 for complex values
+    c = sympy.sqrt(x + 1) * sympy.sqrt(y + 1) - sympy.sqrt((x + 1) * (y + 1))
+    (gc,) = radicals_as_symbols([c])
+    assert len(gc.free_symbols) == 2 and sympy.simplify(gc) != 0
+
+
+@pytest.mark.parametrize(
+    "previous, step, verdict",
+    [
+        ("(Sum(z[c]**2, (c, 1, C)) + 1)**(3/2)/(1 + Sum(z[c]**2, (c, 1, C)))", "sqrt(Sum(z[c]**2, (c, 1, C)) + 1)", "proved"),
+        ("sqrt(Sum(z[c], (c, 1, C)) + 1)**2", "Sum(z[c], (c, 1, C)) + 1", "proved"),
+        ("sqrt((Sum(z[c], (c, 1, C)) + 1)**2)", "Sum(z[c], (c, 1, C)) + 1", "wrong"),  # may be negative
+        ("sqrt(Sum(z[c]**2, (c, 1, C)) + 1)**3", "(Sum(z[c]**2, (c, 1, C)) + 1)*sqrt(Sum(z[c]**2, (c, 1, C)))", "wrong"),
+    ],
+)
+def test_radicals_of_sums(previous, step, verdict):
+    result = _verdict(previous, step, VEC, [], {})
+    assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
