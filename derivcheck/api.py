@@ -32,6 +32,7 @@ class PlannedCheck:
     step: Step | None
     task: object
     diagnose: object = None
+    warnings: tuple[str, ...] = ()
 
 
 def verify_paths(
@@ -94,7 +95,8 @@ def verify_loaded(
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                results.append(_result(entry, by_check[id(entry)], config, notes.get(id(entry), ())))
+                notes_of = notes.get(id(entry), ()) + entry.warnings
+                results.append(_result(entry, by_check[id(entry)], config, notes_of))
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -111,6 +113,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
     from derivcheck.parse.document import parse_document
+    from derivcheck.parse.expressions import probable_every
 
     try:
         with time_limit(max(config.timeout, 5.0)):
@@ -123,6 +126,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     checks: list[PlannedCheck] = []
     for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
+        warnings = probable_every(conditions, parsed.symbols)
         anchor, anchor_index = chain.steps[0], 0
         for position, current in enumerate(chain.steps[1:], start=1):
             task = StepTask(anchor.expr, current.expr, conditions, symbols)
@@ -138,6 +142,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     current.step,
                     task,
                     DiagnoseTask(doc, chain_index, position, anchor_index),
+                    warnings=warnings if position == 1 else (),
                 )
             )
             if current.step.wrong is None:
