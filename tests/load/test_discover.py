@@ -132,7 +132,13 @@ def test_a_folder_tree_1200_levels_deep_is_walked(tmp_path):
         os.mkdir(folder)
     deepest = os.path.join(folder, "deep.yaml")
     Path(deepest).write_text(RIGHT)
-    found = find_files([str(tmp_path)])
+    try:
+        found = find_files([str(tmp_path)])
+    finally:
+        os.remove(deepest)
+        while folder != str(tmp_path):  # remove it here: pytest's own clean-up recurses
+            os.rmdir(folder)
+            folder = os.path.dirname(folder)
     assert found.entries == [str(deepest)]
 
 
