@@ -103,7 +103,7 @@ def _walk(top: str, found: Discovery) -> None:
     """Search ``top`` and every folder below it without recursion; add what is found to ``found``."""
     root = os.path.realpath(top)
     files: list[str] = []
-    stack = [top]
+    stack = [str(Path(top))]  # as pathlib writes it: "./a" is "a", as discovery always named files
     while stack:
         folder = stack.pop()
         try:
@@ -117,24 +117,25 @@ def _walk(top: str, found: Discovery) -> None:
             if entry.name.startswith("."):
                 continue
             wanted = os.path.splitext(entry.name)[1].lower() in SUFFIXES
+            path = str(Path(folder, entry.name))
             try:
                 if entry.is_symlink():
                     if not wanted:
                         continue
-                    reason = _link_problem(entry.path, root, top)
+                    reason = _link_problem(path, root, top)
                     if reason is None:
-                        files.append(entry.path)
+                        files.append(path)
                     else:
-                        found.skipped.append(f"{entry.path}: {reason}")
+                        found.skipped.append(f"{path}: {reason}")
                 elif entry.is_dir(follow_symlinks=False):
-                    below.append(entry.path)
+                    below.append(path)
                 elif wanted:
                     mode = entry.stat(follow_symlinks=False).st_mode
                     if stat.S_ISREG(mode):
-                        files.append(entry.path)
+                        files.append(path)
                     else:
-                        found.skipped.append(f"{entry.path}: {_kind_of(mode)}; not read")
+                        found.skipped.append(f"{path}: {_kind_of(mode)}; not read")
             except OSError as exc:
-                found.entries.append(LoadError(entry.path, None, f"cannot read this path: {exc.strerror or exc}"))
+                found.entries.append(LoadError(path, None, f"cannot read this path: {exc.strerror or exc}"))
         stack.extend(reversed(below))
     found.entries.extend(sorted(files, key=lambda p: Path(p).parts))

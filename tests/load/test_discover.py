@@ -150,3 +150,11 @@ def test_files_are_in_sorted_order_with_folders_mixed_in(tmp_path):
     names = [Path(p).relative_to(tmp_path).as_posix() for p in found.entries]
     assert names == sorted(names, key=lambda n: Path(n).parts)
     assert set(names) == {"b.yaml", "a/z.yaml", "a/b/c.md", "c.yml", "a.yaml"}
+
+
+def test_files_in_the_working_directory_are_named_without_a_leading_dot_slash(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.yaml").write_text(RIGHT)
+    monkeypatch.chdir(tmp_path)
+    assert find_files(["."]).entries == ["sub/a.yaml"]
+    assert find_files(["./sub/"]).entries == ["sub/a.yaml"]
