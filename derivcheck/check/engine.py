@@ -15,7 +15,7 @@ import sympy
 
 from derivcheck.check.assume import Relation, relations_of
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
-from derivcheck.check.limits import time_limit
+from derivcheck.check.limits import memory_limit_outcome, time_limit
 from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import prove_equal
@@ -68,12 +68,7 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
             hint="split the step into smaller steps, or raise --timeout",
         )
     except MemoryError:
-        outcome = Outcome(
-            Verdict.UNKNOWN,
-            "memory limit",
-            "the check ran out of memory",
-            hint="split the step into smaller steps",
-        )
+        outcome = memory_limit_outcome()
     except RecursionError:
         outcome = Outcome(Verdict.UNKNOWN, "recursion limit", "the expression is too deep to check")
     return outcome.with_(elapsed=round(time.monotonic() - started, 4))
