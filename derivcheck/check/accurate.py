@@ -60,12 +60,18 @@ def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = sympy
     return None
 
 
-def bounded_value(expr: sympy.Expr, digits: int = BASE_DIGITS) -> Bounded:
+def bounded_value(expr: sympy.Expr, digits: int = BASE_DIGITS, subs: dict | None = None) -> Bounded:
     """Return the value of the constant ``expr`` with an error bound; Unevaluable if it has none.
 
     The expression is evaluated at ``digits``, then twice and four times as
     many; two consecutive levels must agree within their claimed errors.
+    ``subs`` gives values to substitute inside the evaluation (for powers
+    too large to expand exactly).
     """
+    if subs:
+        if expr.free_symbols - set(subs):
+            raise Unevaluable("no value given for some symbols")
+        return _levels(expr, digits, subs)
     if expr.free_symbols:
         raise Unevaluable("no value given for " + ", ".join(sorted(str(s) for s in expr.free_symbols)))
     if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
@@ -74,14 +80,21 @@ def bounded_value(expr: sympy.Expr, digits: int = BASE_DIGITS) -> Bounded:
         return Bounded(expr, sympy.Integer(0))
     if expr.has(sympy.Sum, sympy.Product):
         return _with_long_sums(expr, digits)
+    return _levels(expr, digits, None)
+
+
+def _levels(expr: sympy.Expr, digits: int, subs: dict | None) -> Bounded:
     previous = None
     for level in range(MAX_LEVELS):
         n = digits * 2**level
-        current = _evaluate_level(expr, n)
+        current = _evaluate_level(expr, n, subs)
         if previous is not None:
             gap = _abs(sympy.N(current.value - previous.value, n + 10))
             if gap <= current.error + previous.error:
-                return Bounded(current.value, current.error + gap)
+                # Two values evalf calls precise: their gap is real error, add it.
+                # A rough bound ("indistinguishable from 0") only has to contain the value.
+                rough = previous.value.is_zero and not previous.exact
+                return Bounded(current.value, current.error + (0 if rough else gap))
         previous = current
     raise Unevaluable(f"the digits do not settle up to {digits * 2 ** (MAX_LEVELS - 1)} digits")
 
@@ -105,17 +118,17 @@ def _with_long_sums(expr: sympy.Expr, digits: int) -> Bounded:
     return Bounded(centre.value, centre.error + 2 * spread)
 
 
-def _evaluate_level(expr: sympy.Expr, n: int) -> Bounded:
+def _evaluate_level(expr: sympy.Expr, n: int, subs: dict | None = None) -> Bounded:
     try:
-        value = expr.evalf(n, strict=True, maxn=4 * n)
+        value = expr.evalf(n, subs=subs, strict=True, maxn=4 * n)
     except PrecisionExhausted:
         # Cannot be told from zero at this precision: evalf's bound on |value|.
-        rough = expr.evalf(n)
+        rough = expr.evalf(n, subs=subs)
         if not rough.is_number or rough.has(sympy.nan, sympy.zoo, sympy.oo):
             raise Unevaluable("the expression is undefined there") from None
         bound = 2 * _abs(rough) + sympy.Float(10, n) ** (-4 * n)
         return Bounded(sympy.Integer(0), bound)
-    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError) as exc:
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError) as exc:
         raise Unevaluable(f"cannot evaluate: {exc.__class__.__name__}") from None
     if not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo, sympy.Sum, sympy.Product):
         raise Unevaluable("the expression is undefined there")
@@ -229,7 +242,7 @@ def _compile(expr: sympy.Expr, variables: list):
         if not constant.is_number or constant.has(sympy.nan, sympy.zoo, sympy.oo):
             raise Unevaluable(f"cannot evaluate {sympy.sstr(expr)}")
         re, im = constant.as_real_imag()
-        value = mpmath.mpc(mpmath.mpf(re), mpmath.mpf(im)) if im != 0 else mpmath.mpf(re)
+        value = mpmath.mpc(mpmath.mpf(re), mpmath.mpf(im)) if not im.is_zero else mpmath.mpf(re)
         return lambda env: value
     if expr in variables:
         return lambda env: env[expr]

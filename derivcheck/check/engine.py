@@ -129,14 +129,26 @@ def _wrong(found, method: str) -> Outcome:
 
 
 def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes: set) -> list[Relation]:
-    """Keep the conditions that constrain the step: they share a non-size symbol with it, or speak of sizes only."""
-    used = set().union(*(e.free_symbols for e in exprs))
-    kept = []
-    for relation in relations:
-        symbols = relation.expr.free_symbols
-        if symbols <= sizes or (symbols - sizes) & used:
-            kept.append(relation)
-    return kept
+    """Keep the conditions that constrain the step.
+
+    A condition is kept when it speaks of sizes only, or shares a non-size
+    symbol with the step or with another kept condition (the closure: with
+    ``x > y`` and ``y > 5``, a step in ``x`` keeps both).
+    """
+    used = set().union(*(e.free_symbols for e in exprs)) - sizes
+    kept = [r for r in relations if r.expr.free_symbols <= sizes]
+    pending = [r for r in relations if not r.expr.free_symbols <= sizes]
+    changed = True
+    while changed:
+        changed = False
+        for relation in list(pending):
+            symbols = relation.expr.free_symbols - sizes
+            if symbols & used:
+                kept.append(relation)
+                pending.remove(relation)
+                used |= symbols
+                changed = True
+    return [r for r in relations if r in kept]
 
 
 def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Outcome:
@@ -326,9 +338,9 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
         bounded = bounded_value(expr)
     except Unevaluable as exc:
         return ClaimElement("unknown", "", f"cannot evaluate: {exc}")
-    if bounded.value.as_real_imag()[1] != 0 and not _is_real(expr):
+    if bounded.value.as_real_imag()[1].is_zero is False and not _is_real(expr):
         return ClaimElement("unknown", "", "cannot evaluate to a real number")
-    shown = sympy.sstr(sympy.Float(sympy.re(bounded.value), 20))
+    shown = _show_value(bounded.value)
     outside = differs_from(bounded, claimed, tol)
     if outside is True:
         return ClaimElement("fails", shown)
@@ -352,6 +364,14 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
     if tol == 0:
         return ClaimElement("close", shown)
     return ClaimElement("unknown", shown, "the value is too close to the edge of the tolerance to decide")
+
+
+def _show_value(value: sympy.Expr) -> str:
+    """20 significant digits, trailing zeros dropped (0.25, not 0.25000000000000000000)."""
+    text = sympy.sstr(sympy.Float(sympy.re(value), 20))
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def _is_real(expr: sympy.Expr) -> bool:
