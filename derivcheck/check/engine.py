@@ -243,13 +243,13 @@ def check_number(number: ParsedNumber) -> Outcome:
         expr = _claim_expression(number, k)
         position = k if number.claimed_is_list else 0
         element = decide_claim(expr, number.claimed[position], number.tol[position])
-        if element.status == "unknown" and length == 1 or element.status == "missing":
-            return Outcome(Verdict.UNKNOWN, "evaluate", element.detail, hint="give every symbol a value in 'at'"
-                           if element.status == "missing" else "check the expression and the values in 'at'")
+        if element.status == "missing":
+            return Outcome(Verdict.UNKNOWN, "evaluate", element.detail, hint="give every symbol a value in 'at'")
         elements.append(element)
     texts = tuple(number.claimed_text[k if number.claimed_is_list else 0] for k in range(length))
     tols = tuple(sympy.sstr(t) for t in number.tol)
-    fields = dict(value=tuple(e.value for e in elements), claimed=texts, tol=tols)
+    shown_values = tuple(e.value for e in elements)
+    fields = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
     failing = tuple(k for k, e in enumerate(elements) if e.status == "fails")
     shown_tol = [show_tolerance(number.tol[k if number.claimed_is_list else 0]) for k in range(length)]
     if failing:
@@ -258,12 +258,18 @@ def check_number(number: ParsedNumber) -> Outcome:
         )
     undecided = [k for k, e in enumerate(elements) if e.status == "unknown"]
     if undecided:
-        reasons = "; ".join(f"element {k + 1}: {elements[k].detail}" for k in undecided)
-        return Outcome(Verdict.UNKNOWN, "evaluate", f"cannot decide {_of(undecided, length)}: {reasons}", **fields)
+        if length == 1:
+            detail = elements[0].detail
+        else:
+            reasons = "; ".join(f"element {k + 1}: {elements[k].detail}" for k in undecided)
+            detail = f"cannot decide {_of(undecided, length)}: {reasons}"
+        hint = "check the expression and the values in 'at', or give a larger 'tol'"
+        return Outcome(Verdict.UNKNOWN, "evaluate", detail, hint=hint, **fields)
     close = [k for k, e in enumerate(elements) if e.status == "close"]
     if close:
+        verb = "agrees" if len(close) == 1 else "agree"
         detail = (
-            f"{_of(close, length)} agree with the exact claim to every digit computed, "
+            f"{_of(close, length)} {verb} with the exact claim to every digit computed, "
             "but value - claim was not reduced to exactly 0 (tol 0 asks for the exact value)"
         )
         return Outcome(Verdict.NUMERIC, "evaluate", detail, **fields)

@@ -106,10 +106,15 @@ def test_decide_claim_exact_and_bounded():
     assert decide_claim(sympy.pi, sympy.Rational(355, 113), sympy.Rational(1, 10**7)).status == "fails"
 
 
-def test_equal_to_every_digit_but_not_proved_exact_is_not_proved():
-    # zeta(3) has no closed form SymPy reduces the claim to: numeric, never "proved".
-    status = decide_claim(sympy.zeta(3), sympy.zeta(3).evalf(120), sympy.Integer(0)).status
-    assert status in ("fails", "close")
+def test_equal_to_every_digit_but_not_proved_exact_is_numeric_not_proved():
+    # True (Gauss), but SymPy does not reduce it to 0: numeric, never "proved".
+    c = sympy.cos
+    product = c(sympy.pi / 7) * c(2 * sympy.pi / 7) * c(4 * sympy.pi / 7)
+    assert decide_claim(product, sympy.Rational(-1, 8), sympy.Integer(0)).status == "close"
+    result = single("cos(pi/7)*cos(2*pi/7)*cos(4*pi/7)", "-1/8")
+    assert result.verdict.value == "numeric", result.outcome
+    # a Float claim of finite precision is not the exact value
+    assert decide_claim(sympy.zeta(3), sympy.zeta(3).evalf(120), sympy.Integer(0)).status == "fails"
 
 
 def test_at_value_breaking_a_declaration_is_a_format_error():
