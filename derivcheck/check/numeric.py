@@ -397,7 +397,7 @@ class _Plan:
     equations: list  # (atom, relation): the atom is solved from the equation
     breaks: list  # (atom, root): a breakpoint of abs/max/min/sign/Piecewise at atom == root
     repairs: list  # (relation, [(atom, coeff, rest)]): a linear inequality and the atoms that can satisfy it
-    growth: list  # arguments of exp, trig and symbolic powers, innermost first (far points must keep them moderate)
+    growth: list | None = None  # arguments of exp, trig, symbolic powers, innermost first (computed at the first far point)
 
 
 def _plan(a, b, relations, mapping) -> _Plan:
@@ -435,7 +435,7 @@ def _plan(a, b, relations, mapping) -> _Plan:
         for atom, root in _roots_symbolic(arg, atoms, solved):
             if (atom, root) not in breaks and len(breaks) < _MAX_BREAKS:
                 breaks.append((atom, root))
-    return _Plan(ai, bi, rels, atoms, equations, breaks, repairs, _growth_arguments([ai, bi]))
+    return _Plan(ai, bi, rels, atoms, equations, breaks, repairs)
 
 
 _TAME = (sympy.log, sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.re, sympy.im)
@@ -451,11 +451,17 @@ def _growth_arguments(exprs) -> list:
                 found.add(node.exp * sympy.log(node.base) if node.base.is_number else node.exp)
             elif isinstance(node, sympy.Function) and not isinstance(node, _TAME):
                 found.update(arg for arg in node.args if arg.free_symbols)
-    return sorted(found, key=sympy.count_ops)
+    return sorted(found, key=_size)
+
+
+def _size(expr) -> int:
+    return sum(1 for _ in sympy.preorder_traversal(expr))
 
 
 def _moderate(plan: "_Plan", values: dict) -> bool:
     """Whether every growth argument stays below MAX_GROWTH at the point (checked innermost first)."""
+    if plan.growth is None:
+        plan.growth = _growth_arguments([plan.ai, plan.bi])
     for arg in plan.growth:
         value = evaluate(arg, values, 5)
         if value is None:
