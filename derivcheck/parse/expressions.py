@@ -19,6 +19,8 @@ from fractions import Fraction
 from typing import Callable, Iterator
 
 import sympy
+from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.core.logic import fuzzy_and
 
 from derivcheck.errors import FormatError
 from derivcheck.load.documents import suggest
@@ -588,7 +590,7 @@ class _Builder:
         args = [self._expr(a) for a in node.args]
         params, body = self._function_body(decl)
         if body is None:
-            return sympy.Function(name, real=True)(*args)
+            return unknown_function(name)(*args)
         # Bound the expansion before building it: depth from the measures, size
         # counted call by call, so nested definitions cannot fill the memory.
         _, body_depth = self.scope.measure(decl.name)
@@ -682,6 +684,27 @@ class _Builder:
                 )
             order = int(order_expr)
         return sympy.diff(target, variable, order)
+
+
+class UnknownFunctionValue(AppliedUndef):
+    """A call of a function declared with a ``null`` body.
+
+    Its value is real exactly when every argument is real (an unknown function
+    of real arguments is a real function, as in version 1 of the format); with
+    an argument that may be complex it may be complex. It is finite when its
+    arguments are.
+    """
+
+    def _eval_is_extended_real(self):
+        return True if fuzzy_and(arg.is_extended_real for arg in self.args) else None
+
+    def _eval_is_finite(self):
+        return True if fuzzy_and(arg.is_finite for arg in self.args) else None
+
+
+def unknown_function(name: str) -> type[AppliedUndef]:
+    """The SymPy function class of a ``null``-bodied function (see UnknownFunctionValue)."""
+    return UndefinedFunction(name, bases=(UnknownFunctionValue,))
 
 
 def tree_measure(expr: sympy.Basic) -> tuple[int, int]:
