@@ -565,7 +565,6 @@ def try_general_proof(a, b, relations: list[Relation], timeout: float):
 
 def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config, every=()):
     """An Outcome ``wrong`` (size shown) when a step proved for small sizes fails at a larger one."""
-    from derivcheck.check.numeric import _show
     from derivcheck.check.outcome import Outcome, Verdict
 
     found = screen_larger_sizes(a, b, relations, shape, config.samples, config.seed, every)
