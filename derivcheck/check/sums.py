@@ -242,14 +242,15 @@ def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     """``Sum(body, (var, lo, hi))`` split into terms, deltas collapsed, closed forms taken."""
     lo, hi = sympy.sympify(lo), sympy.sympify(hi)
     if var not in body.free_symbols:
-        return _count(body, lo, hi, facts, lambda: sympy.Sum(body, (var, lo, hi)))
+        return _count(body, lo, hi, facts, lambda: _closed_or_sum(body, var, lo, hi, facts))
     terms = sympy.Add.make_args(_expand(body))
     grouped: dict = {}
     total = sympy.Integer(0)
     for term in terms:
         coeff, dep = term.as_independent(var, as_Add=False)
         if dep == 1:
-            total += _count(coeff, lo, hi, facts, lambda c=coeff: sympy.Sum(c, (var, lo, hi)))
+            one = sympy.Integer(1)
+            total += coeff * _count(one, lo, hi, facts, lambda: _closed_or_sum(one, var, lo, hi, facts))
             continue
         collapsed = _collapse_delta(dep, var, lo, hi, facts)
         if collapsed is not None:
@@ -564,7 +565,6 @@ def try_general_proof(a, b, relations: list[Relation], timeout: float):
 
 def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config, every=()):
     """An Outcome ``wrong`` (size shown) when a step proved for small sizes fails at a larger one."""
-    from derivcheck.check.numeric import _show
     from derivcheck.check.outcome import Outcome, Verdict
 
     found = screen_larger_sizes(a, b, relations, shape, config.samples, config.seed, every)
