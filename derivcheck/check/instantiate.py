@@ -9,6 +9,7 @@ from typing import Iterator
 import sympy
 
 from derivcheck.check.assume import Relation, truth
+from derivcheck.parse.extrema import write_out_extrema
 from derivcheck.parse.symbols import SymbolSpec
 
 MAX_TERMS = 2000
@@ -115,7 +116,7 @@ def instantiate(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
 
     A sum with more than MAX_TERMS terms is left as it is.
     """
-    expr = expr.xreplace(mapping)
+    expr = write_out_extrema(expr.xreplace(mapping))
     if not expr.has(sympy.Sum, sympy.Product):
         return expr
     return expr.replace(
