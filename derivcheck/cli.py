@@ -8,8 +8,9 @@ from typing import List, Optional
 
 import typer
 
-from derivcheck import __version__
+from derivcheck.bounds import MAX_SIZE_LIMIT
 from derivcheck.config import CheckConfig
+from derivcheck.version import __version__
 
 app = typer.Typer(
     name="derivcheck",
@@ -155,8 +156,8 @@ def _invalid(config: CheckConfig) -> str | None:
         return "--jobs must be at least 1"
     if config.samples < 1:
         return "--samples must be at least 1"
-    if not 1 <= config.max_size <= 12:
-        return "--max-size must be from 1 to 12"
+    if not 1 <= config.max_size <= MAX_SIZE_LIMIT:
+        return f"--max-size must be from 1 to {MAX_SIZE_LIMIT}"
     if config.memory_limit_mb < 0:
         return "--memory-limit must be positive (0: no limit)"
     return None

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivcheck.bounds import MAX_KEPT_SIGNS, MAX_SCENARIOS
 from derivcheck.parse.expressions import Condition
 
-MAX_SCENARIOS = 64
-MAX_KEPT_SIGNS = 8
 _SIGN_OF = {
     ">": {"positive": True},
     ">=": {"nonnegative": True},

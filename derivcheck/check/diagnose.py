@@ -17,6 +17,11 @@ from typing import Iterator
 
 import sympy
 
+from derivcheck.bounds import (
+    DIAGNOSIS_SAMPLES as SCREEN_SAMPLES,
+    MAX_DIAGNOSIS_CANDIDATES as MAX_CANDIDATES,
+    MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
+)
 from derivcheck.check.assume import relations_of
 from derivcheck.check.instantiate import shape_of
 from derivcheck.check.limits import time_limit
@@ -27,10 +32,6 @@ from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load.model import Document, Text
 from derivcheck.parse.expressions import Scope, parse_expression
-
-MAX_CANDIDATES = 600
-MAX_PAREN_TEXT = 400
-SCREEN_SAMPLES = 6
 
 
 @dataclass(frozen=True)

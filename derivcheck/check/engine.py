@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivcheck.bounds import MAX_INSTANCES, MIN_AGREEING_POINTS
 from derivcheck.check.assume import Relation, relations_of
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import time_limit
@@ -24,9 +25,6 @@ from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
 from derivcheck.parse.expressions import Condition
 from derivcheck.parse.symbols import SymbolSpec
-
-MIN_AGREEING_POINTS = 3
-MAX_INSTANCES = 400
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,9 @@ from typing import Iterator
 
 import sympy
 
+from derivcheck.bounds import MAX_SUM_TERMS as MAX_TERMS
 from derivcheck.check.assume import Relation, truth
 from derivcheck.parse.symbols import SymbolSpec
-
-MAX_TERMS = 2000
 
 
 @dataclass(frozen=True)

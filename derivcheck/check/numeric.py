@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivcheck.bounds import (
+    CONFIRM_PRECISION as CONFIRM_PREC,
+    HUGE_EXPONENT,
+    SCREEN_PRECISION as SCREEN_PREC,
+)
 from derivcheck.check.assume import Relation, linear_atom, truth
 from derivcheck.check.instantiate import Shape, assignments, instantiate
 
-SCREEN_PREC = 30
-CONFIRM_PREC = 60
 RELATIVE_GAP = sympy.Float("1e-18", 30)
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
 _SIMPLE_ATTEMPTS = 16
@@ -154,9 +157,6 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int):
         return complex(number) if number.has(sympy.I) else sympy.Float(number, prec)
     except (TypeError, ValueError):
         return None
-
-
-HUGE_EXPONENT = 1000
 
 
 def _has_huge_power(expr: sympy.Expr) -> bool:

@@ -13,10 +13,9 @@ import time
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Sequence
 
+from derivcheck.bounds import WORKER_GRACE_SECONDS as GRACE_SECONDS
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig
-
-GRACE_SECONDS = 2.0
 
 
 def _limit_memory(megabytes: int) -> None:

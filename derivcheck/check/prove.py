@@ -12,11 +12,10 @@ from typing import Callable
 
 import sympy
 
+from derivcheck.bounds import MAX_SPLIT_DEPTH
 from derivcheck.check.assume import Relation, apply, encode, scenarios
 from derivcheck.check.limits import time_limit
 from derivcheck.errors import CheckTimeout
-
-MAX_SPLIT_DEPTH = 4
 
 
 @dataclass(frozen=True)

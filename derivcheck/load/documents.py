@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from pathlib import Path
-from typing import Iterable
 
+from derivcheck.bounds import MAX_YAML_DOCUMENTS as MAX_DOCUMENTS
 from derivcheck.errors import FormatError
+from derivcheck.hints import suggest
 from derivcheck.load.model import (
     Chain,
     Document,
@@ -25,15 +25,8 @@ TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases
 STEP_KEYS = ("expr", "by", "wrong")
 CASE_KEYS = ("when", "steps")
 NUMBER_KEYS = ("expr", "at", "is", "tol")
-MAX_DOCUMENTS = 500
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the nearest candidate, or ``""``."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def read_text_file(path: Path, max_bytes: int) -> str:

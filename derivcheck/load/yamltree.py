@@ -13,6 +13,7 @@ from typing import Iterator
 
 import yaml
 
+from derivcheck.bounds import MAX_YAML_DEPTH as MAX_DEPTH, MAX_YAML_NODES as MAX_NODES
 from derivcheck.errors import FormatError
 
 _STR = "tag:yaml.org,2002:str"
@@ -26,8 +27,6 @@ _ALLOWED_SCALAR_TAGS = {
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _UNPRINTABLE = re.compile(r"[\x00\ud800-\udfff]")
-MAX_NODES = 200_000
-MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 import sympy
 
 from derivcheck.errors import FormatError
-from derivcheck.load.documents import suggest
+from derivcheck.hints import suggest
 from derivcheck.load.model import Chain, Document, NumberClaim, Step, SymbolDecl, Text
 from derivcheck.load.yamltree import Node, Scalar, Sequence
 from derivcheck.parse.expressions import (

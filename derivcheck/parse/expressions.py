@@ -19,8 +19,18 @@ from typing import Callable, Iterator
 
 import sympy
 
+from derivcheck.bounds import (
+    MAX_CALL_DEPTH,
+    MAX_DIFF_ORDER,
+    MAX_EXPRESSION_TEXT as MAX_TEXT,
+    MAX_INT_DIGITS,
+    MAX_NUMBER_BITS,
+    MAX_SYNTAX_DEPTH as MAX_DEPTH,
+    MAX_TREE_DEPTH,
+    MAX_TREE_NODES,
+)
 from derivcheck.errors import FormatError
-from derivcheck.load.documents import suggest
+from derivcheck.hints import suggest
 from derivcheck.load.model import FunctionDecl, Text
 from derivcheck.parse.symbols import SymbolSpec
 
@@ -40,14 +50,6 @@ _UNARY = {
 BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product"}
 RESERVED = BUILTIN_FUNCTIONS | frozenset(CONSTANTS)
 
-MAX_DEPTH = 150
-MAX_INT_DIGITS = 1000
-MAX_NUMBER_BITS = 40_000
-MAX_DIFF_ORDER = 50
-MAX_CALL_DEPTH = 64
-MAX_TREE_NODES = 500_000
-MAX_TREE_DEPTH = 200
-MAX_TEXT = 2_000_000
 _CHUNK_TERMS = 400
 
 _DUNDER = "names starting with '__' are not allowed (a derivation never refers to Python)"

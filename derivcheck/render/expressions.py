@@ -16,6 +16,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from derivcheck.bounds import MAX_RENDER_DEPTH as MAX_DEPTH, MAX_RENDER_TEXT as MAX_TEXT
 from derivcheck.render.boxes import (
     ACCENTS,
     Accent,
@@ -32,9 +33,6 @@ from derivcheck.render.boxes import (
     Words,
     row,
 )
-
-MAX_TEXT = 20_000
-MAX_DEPTH = 200  # the checker refuses deeper expressions; the writers recurse once per level
 
 GREEK = {
     name: (f"\\{name}", char)

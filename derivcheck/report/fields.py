@@ -57,7 +57,7 @@ def result_fields(result: Result) -> dict:
 
 def report_fields(report: Report) -> dict:
     """Return the whole report as one JSON object."""
-    from derivcheck import __version__
+    from derivcheck.version import __version__
 
     return {
         "version": __version__,

@@ -25,7 +25,7 @@ def write_sarif(report: Report, stream: TextIO) -> None:
 
 def sarif_log(report: Report) -> dict:
     """Return the SARIF log of a report: one run, a result per finding."""
-    from derivcheck import __version__
+    from derivcheck.version import __version__
 
     rule_index = {rule.id: index for index, rule in enumerate(RULES)}
     results = []
