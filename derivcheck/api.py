@@ -16,6 +16,17 @@ FOLLOWS_FROM_SLIP = "follows from the slip"
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where a wrong step stands in its chain: notes for the reader, and whether it only follows from a slip.
+
+    ``follows_slip``: the step equals the step before an earlier slip, so the fix belongs to that slip.
+    """
+
+    notes: tuple[str, ...] = ()
+    follows_slip: bool = False
+
+
+@dataclass(frozen=True)
 class PlannedCheck:
     """A check to run and where its result goes in the report.
 
@@ -39,17 +50,19 @@ def verify_paths(
 ) -> Report:
     """Check every derivation found under ``paths`` and return the Report."""
     config = config or CheckConfig()
-    files: list[str] = []
-    errors: list[Result] = []
-    loaded: list[LoadedFile] = []
-    for entry in discover(list(paths)):
-        if isinstance(entry, LoadError):
-            errors.append(_error_result(entry))
-            files.append(entry.path)
-            continue
-        files.append(entry)
-        loaded.append(load_file(entry, config.max_file_bytes))
+    found = load_paths(paths, config)
+    loaded = [entry for entry in found if isinstance(entry, LoadedFile)]
+    errors = [_error_result(entry) for entry in found if isinstance(entry, LoadError)]
+    files = [entry.path for entry in found]
     return verify_loaded(loaded, config, progress, errors, files)
+
+
+def load_paths(paths: Iterable[str], config: CheckConfig) -> list[LoadedFile | LoadError]:
+    """Find and load every file under ``paths``, in order; a path that does not exist is a LoadError."""
+    found: list[LoadedFile | LoadError] = []
+    for entry in discover(list(paths)):
+        found.append(entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes))
+    return found
 
 
 def verify_loaded(
@@ -94,7 +107,7 @@ def verify_loaded(
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                results.append(_result(entry, by_check[id(entry)], config, notes.get(id(entry), ())))
+                results.append(_result(entry, by_check[id(entry)], config, notes.get(id(entry), Placement())))
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -169,16 +182,17 @@ def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: Check
         merged[index] = outcomes[index].with_(
             difference=diagnosis.difference,
             suggestion=diagnosis.suggestion,
-            extra={**outcomes[index].extra, **(diagnosis.extra or {})},
+            next_equals_previous=diagnosis.next_equals_previous,
+            diagnosis_stopped=diagnosis.diagnosis_stopped,
         )
     return merged
 
 
-def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str, ...]]:
+def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, Placement]:
     """Notes that place each wrong step in its chain: a lone slip, or an error that propagates."""
     from derivcheck.check.outcome import Verdict
 
-    notes: dict[int, tuple[str, ...]] = {}
+    notes: dict[int, Placement] = {}
     seen_chains: set[tuple[str, str]] = set()
     for position, (check, outcome) in enumerate(zip(checks, outcomes)):
         if check.kind != "step" or outcome.verdict is not Verdict.WRONG or check.step.wrong is not None:
@@ -192,25 +206,29 @@ def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str,
             (c, o) for c, o in zip(checks[position + 1 :], outcomes[position + 1 :])
             if c.kind == "step" and c.chain == check.chain and c.title == check.title
         ]
-        if outcome.extra.get("next_equals_previous") and following:
+        if outcome.next_equals_previous and following:
             after = following[0][0]
-            notes[id(check)] = (
+            notes[id(check)] = Placement((
                 f"{lead}only this step is a slip; the next step (line {after.line}) "
                 f"equals the step before it (line {check.previous.expr.line}), so the chain continues correctly",
+            ))
+            notes[id(after)] = Placement(
+                (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",),
+                follows_slip=True,
             )
-            notes[id(after)] = (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",)
         elif following and all(o.verdict is not Verdict.WRONG for _, o in following):
-            notes[id(check)] = (
+            notes[id(check)] = Placement((
                 f"{lead}the error propagates: every later step of this chain follows from this wrong step",
-            )
+            ))
         elif first:
-            notes[id(check)] = ("first error in this chain",)
+            notes[id(check)] = Placement(("first error in this chain",))
     return notes
 
 
-def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str, ...] = ()) -> Result:
+def _result(check: PlannedCheck, outcome, config: CheckConfig, placement: Placement | None = None) -> Result:
+    placement = placement or Placement()
     erratum = check.step.wrong if check.step is not None else None
-    if any(note.startswith(FOLLOWS_FROM_SLIP) for note in notes):
+    if placement.follows_slip:
         outcome = outcome.with_(suggestion=None)  # the fix belongs to the slip, not to this step
     return Result(
         file=check.file,
@@ -226,7 +244,7 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
         by=check.step.by if check.step is not None else None,
         erratum=erratum,
         outcome=outcome,
-        notes=notes,
+        notes=placement.notes,
     )
 
 

@@ -55,7 +55,8 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     b = chain.steps[task.position].expr
     conditions = parsed.assume + chain.when
     symbols = tuple(parsed.symbols.values())
-    extra: dict = {}
+    next_equals_previous = False
+    stopped = None
     difference = suggestion = None
     try:
         with time_limit(config.timeout):
@@ -67,7 +68,7 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
                 if after.step.wrong is None:
                     quick = config.with_(timeout=min(config.timeout, 5.0))
                     verdict = check_step(StepTask(a, after.expr, conditions, symbols), quick).verdict
-                    extra["next_equals_previous"] = verdict in (
+                    next_equals_previous = verdict in (
                         Verdict.PROVED,
                         Verdict.PROVED_FOR_SIZES,
                         Verdict.NUMERIC,
@@ -76,8 +77,15 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
                 text = chain.steps[task.position].step.expr.text
                 suggestion = suggest_fix(text, a, parsed.scope, conditions, symbols, config)
     except CheckTimeout:
-        extra["stopped"] = "time limit"
-    return Outcome(Verdict.WRONG, "diagnosis", difference=difference, suggestion=suggestion, extra=extra)
+        stopped = "time limit"
+    return Outcome(
+        Verdict.WRONG,
+        "diagnosis",
+        difference=difference,
+        suggestion=suggestion,
+        next_equals_previous=next_equals_previous,
+        diagnosis_stopped=stopped,
+    )
 
 
 def readable(expr: sympy.Expr) -> str:

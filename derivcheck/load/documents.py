@@ -15,6 +15,7 @@ from derivcheck.load.model import (
     FunctionDecl,
     LoadError,
     NumberClaim,
+    NumberValue,
     Step,
     SymbolDecl,
     Text,
@@ -288,11 +289,24 @@ def _numbers(node: Node) -> tuple[NumberClaim, ...]:
         if claimed is None:
             raise FormatError("a number claim needs 'is' (the claimed value)", item.line)
         at = item.get("at")
-        bindings: tuple = ()
+        bindings: tuple[tuple[str, NumberValue], ...] = ()
         if at is not None and not (isinstance(at, Scalar) and at.is_null):
             if not isinstance(at, Mapping):
                 raise FormatError("'at' must map names to values, e.g. {x: 0}", at.line)
-            bindings = tuple(at.items)
-        out.append(NumberClaim(expr, bindings, claimed, item.get("tol"), expr.line))
+            bindings = tuple((name, _number_value(value, f"the value of '{name}'")) for name, value in at.items)
+        value = _number_value(claimed, "'is'")
+        tol = item.get("tol")
+        tol_value = _number_value(tol, "'tol'") if tol is not None else None
+        out.append(NumberClaim(expr, bindings, value, tol_value, expr.line))
     return tuple(out)
+
+
+def _number_value(node: Node, what: str) -> NumberValue:
+    items = node.items if isinstance(node, Sequence) else (node,)
+    texts = []
+    for item in items:
+        if not isinstance(item, Scalar) or item.is_null:
+            raise FormatError(f"{what} must be a number or a list of numbers", item.line)
+        texts.append(Text(item.raw, item.line))
+    return NumberValue(tuple(texts), isinstance(node, Sequence), node.line)
 

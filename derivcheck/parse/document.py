@@ -9,8 +9,7 @@ import sympy
 
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.load.model import Chain, Document, NumberClaim, Step, SymbolDecl, Text
-from derivcheck.load.yamltree import Node, Scalar, Sequence
+from derivcheck.load.model import Chain, Document, NumberClaim, NumberValue, Step, SymbolDecl, Text
 from derivcheck.parse.expressions import (
     RESERVED,
     Condition,
@@ -142,23 +141,23 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
     expr = parse_expression(claim.expr, scope)
     constants = Scope({}, {})
     bindings = []
-    for name, node in claim.at:
+    for name, value in claim.at:
         spec = scope.symbols.get(name)
         if spec is None:
             raise FormatError(
                 f"'at' names '{name}', which is not a declared symbol"
                 f"{suggest(name, scope.symbols)}",
-                node.line,
+                value.line,
             )
-        values, is_list = _values(node, constants, f"the value of '{name}'")
+        values, is_list = _values(value, constants, f"the value of '{name}'")
         if spec.is_vector and not is_list:
-            raise FormatError(f"'{name}' is a vector; give it a list of values", node.line)
+            raise FormatError(f"'{name}' is a vector; give it a list of values", value.line)
         bindings.append(Binding(spec.obj, values, is_list, spec.is_vector))
     lengths = {len(b.values) for b in bindings if b.is_list and not b.is_vector}
     if len(lengths) > 1:
         raise FormatError("the lists given in 'at' have different lengths", claim.line)
     claimed, claimed_is_list = _values(claim.claimed, constants, "'is'")
-    texts = _raw_texts(claim.claimed)
+    texts = tuple(item.text for item in claim.claimed.items)
     if lengths and claimed_is_list and len(claimed) != lengths.pop():
         raise FormatError("'is' has a different number of values than the lists in 'at'", claim.line)
     if claim.tol is not None:
@@ -171,22 +170,14 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
     return ParsedNumber(claim, expr, tuple(bindings), claimed, texts, claimed_is_list, tol)
 
 
-def _values(node: Node, constants: Scope, what: str) -> tuple[tuple[sympy.Expr, ...], bool]:
-    items = node.items if isinstance(node, Sequence) else (node,)
+def _values(written: NumberValue, constants: Scope, what: str) -> tuple[tuple[sympy.Expr, ...], bool]:
     values = []
-    for item in items:
-        if not isinstance(item, Scalar) or item.is_null:
-            raise FormatError(f"{what} must be a number or a list of numbers", item.line)
-        value = parse_expression(Text(item.raw, item.line), constants)
+    for item in written.items:
+        value = parse_expression(item, constants)
         if value.free_symbols:
-            raise FormatError(f"{what} must be a number: '{item.raw}'", item.line)
+            raise FormatError(f"{what} must be a number: '{item.text}'", item.line)
         values.append(value)
-    return tuple(values), isinstance(node, Sequence)
-
-
-def _raw_texts(node: Node) -> tuple[str, ...]:
-    items = node.items if isinstance(node, Sequence) else (node,)
-    return tuple(item.raw if isinstance(item, Scalar) else "" for item in items)
+    return tuple(values), written.is_list
 
 
 def default_tolerance(text: str) -> sympy.Rational:

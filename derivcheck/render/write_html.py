@@ -14,13 +14,13 @@ from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.mathml import math_element
 from derivcheck.render.views import (
-    place_in_blocks,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    place_in_blocks,
 )
 
 SUFFIX = ".html"

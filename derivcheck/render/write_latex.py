@@ -10,14 +10,14 @@ from __future__ import annotations
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
-    place_in_blocks,
-    note_parts,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    note_parts,
+    place_in_blocks,
 )
 
 SUFFIX = ".tex"
