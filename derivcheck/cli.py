@@ -10,6 +10,7 @@ import typer
 
 from derivcheck.bounds import MAX_SIZE_LIMIT
 from derivcheck.config import CheckConfig
+from derivcheck.report import REPORTERS
 from derivcheck.version import __version__
 
 app = typer.Typer(
@@ -29,12 +30,13 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-    github = "github"
-    sarif = "sarif"
+# The --format choices: one per registered reporter (derivcheck.report.REPORTERS).
+Format = Enum("Format", [(name, name) for name in REPORTERS], type=str)  # type: ignore[misc]
+FORMAT_HELP = (
+    "Output format: "
+    + ", ".join(f"{name} ({reporter.description})" for name, reporter in REPORTERS.items())
+    + ". Example: --format sarif > derivcheck.sarif"
+)
 
 
 def _version(value: bool) -> None:
@@ -60,14 +62,7 @@ def verify(
         "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
         show_default=False,
     ),
-    format: Format = typer.Option(
-        Format.text,
-        "--format",
-        "-f",
-        help="Output format: text (for people), json (FORMAT.md), junit (JUnit XML test report), "
-        "github (GitHub Actions annotations), sarif (SARIF 2.1.0 for code scanning). "
-        "Example: --format sarif > derivcheck.sarif",
-    ),
+    format: Format = typer.Option(Format("text"), "--format", "-f", help=FORMAT_HELP),
     strict: Optional[bool] = typer.Option(
         None, "--strict/--no-strict", help="Fail on 'numeric' verdicts too (no proof, only sampled agreement)."
     ),
@@ -104,11 +99,10 @@ def verify(
     )
     targets = list(paths) if paths else default_paths(settings)
     from derivcheck.api import verify_paths
-    from derivcheck.report import REPORTERS
 
-    with _progress(format is Format.text and sys.stdout.isatty() and color is not False) as progress:
+    with _progress(format.value == "text" and sys.stdout.isatty() and color is not False) as progress:
         report = verify_paths(targets, config, progress)
-    REPORTERS[format.value](report, sys.stdout, color=color)
+    REPORTERS[format.value](report, sys.stdout, color=color, verbose=verbose)
     raise typer.Exit(report.exit_code)
 
 

@@ -17,7 +17,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"
 
 
-def write_sarif(report: Report, stream: TextIO) -> None:
+def write_sarif(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report as one SARIF 2.1.0 log."""
     json.dump(sarif_log(report), stream, indent=2, ensure_ascii=False)
     stream.write("\n")

@@ -24,9 +24,7 @@ def _short(text: str, width: int = _WIDTH) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
-def write_text(
-    report: Report, stream: TextIO, color: bool | None = None, verbose: bool = False, **_
-) -> None:
+def write_text(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report for people: grouped by file and chain, a summary line last."""
     console = Console(
         file=stream,
