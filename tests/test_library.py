@@ -9,6 +9,8 @@ import pytest
 
 from derivcheck import CheckConfig, verify_paths
 
+pytestmark = pytest.mark.slow  # checks the whole library
+
 LIBRARY = Path(__file__).resolve().parent.parent / "derivations"
 FILES = sorted(LIBRARY.rglob("*.yaml"))
 
