@@ -18,7 +18,7 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _BOUND = rf"(?:-?[0-9]+|{_NAME})"
 _INDEX_WORD = "index LO..HI"
 
-# What each key means, shown by editors on hover (FORMAT.md's wording).
+# What each key means, shown by editors on hover (docs/format.md's wording).
 _TOP_HELP = {
     "title": "One line naming the derivation.",
     "source": "Where it comes from (document, section, equation numbers).",
@@ -107,7 +107,8 @@ def derivation_schema() -> dict:
         "$schema": DIALECT,
         "title": "derivcheck derivation",
         "description": "A mathematical derivation checked step by step by derivcheck "
-        "(format version 1). Words for symbols: " + ", ".join(WORDS) + ".",
+        "(format version 1, specified in docs/format.md of the derivcheck repository). "
+        "Words for symbols: " + ", ".join(WORDS) + ".",
         "type": "object",
         "properties": _fixed_keys(TOP_KEYS, top, _TOP_HELP),
         "required": ["title", "symbols"],

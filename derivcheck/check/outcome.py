@@ -7,7 +7,7 @@ from enum import Enum
 
 
 class Verdict(str, Enum):
-    """The five verdicts of FORMAT.md."""
+    """The five verdicts of docs/format.md."""
 
     PROVED = "proved"
     PROVED_FOR_SIZES = "proved for sizes"

@@ -26,7 +26,7 @@ _EVIDENCE = (
 
 
 def result_fields(result: Result) -> dict:
-    """Return the JSON object of one result (FORMAT.md's keys first, evidence after)."""
+    """Return the JSON object of one result (docs/format.md's keys first, evidence after)."""
     data: dict = {
         "file": result.file,
         "line": result.line,

@@ -1,4 +1,4 @@
-"""``--format json``: one JSON object, FORMAT.md's "Machine-readable output"."""
+"""``--format json``: one JSON object, docs/format.md's "Machine-readable output"."""
 
 from __future__ import annotations
 
