@@ -276,6 +276,7 @@ def run_cli(*args):
     return proc
 
 
+@pytest.mark.slow
 def test_cli_renders_to_stdout_and_to_a_directory(tmp_path):
     proc = run_cli(FIXTURES / "marks.yaml", "--to", "latex", "--no-cache", "--jobs", "1")
     assert proc.returncode == 0
@@ -288,6 +289,7 @@ def test_cli_renders_to_stdout_and_to_a_directory(tmp_path):
     assert "(marks.md)" in index and "(post.md)" in index
 
 
+@pytest.mark.slow
 def test_cli_single_output_file_and_missing_input(tmp_path):
     target = tmp_path / "all.html"
     proc = run_cli(FIXTURES / "marks.yaml", FIXTURES / "post.md", "--to", "html", "-o", target, "--no-check")
