@@ -26,11 +26,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import sympy  # noqa: E402
-
 import checkers  # noqa: E402
 import corpus as corpus_mod  # noqa: E402
 import scaling  # noqa: E402
+import sympy  # noqa: E402
+
 import derivcheck  # noqa: E402
 
 CHECKER_ORDER = ["derivcheck", "simplify", "equals", "symbolic-math-verify"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import random
-import re
 import signal
 import tokenize
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ import mpmath
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivcheck.check.assume import relations_of, truth
-from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
+from derivcheck.check.assume import relations_of
+from derivcheck.check.instantiate import assignments, instantiate, shape_of
 from derivcheck.errors import FormatError
 from derivcheck.load import discover, load_file
 from derivcheck.load.model import LoadError, Text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError

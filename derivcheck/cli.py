@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import List, Optional
 
 import typer
 
@@ -56,35 +55,35 @@ def _root(
 
 @app.command()
 def verify(
-    paths: List[str] = typer.Argument(
+    paths: list[str] = typer.Argument(
         None,
         help="Files (.yaml, .yml, .md) or directories, searched recursively. "
         "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
         show_default=False,
     ),
     format: Format = typer.Option(Format("text"), "--format", "-f", help=FORMAT_HELP),
-    strict: Optional[bool] = typer.Option(
+    strict: bool | None = typer.Option(
         None, "--strict/--no-strict", help="Fail on 'numeric' verdicts too (no proof, only sampled agreement)."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
-    jobs: Optional[int] = typer.Option(
+    timeout: float | None = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
+    jobs: int | None = typer.Option(
         None, "--jobs", "-j", help="Worker processes [default: CPUs]; 1 checks in this process."
     ),
-    cache_dir: Optional[str] = typer.Option(
+    cache_dir: str | None = typer.Option(
         None, "--cache-dir", help="Result cache directory [default: .derivcheck_cache, or $DERIVCHECK_CACHE_DIR]."
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
-    samples: Optional[int] = typer.Option(None, "--samples", help="Numeric sample points per step [default: 24]."),
-    max_size: Optional[int] = typer.Option(
+    samples: int | None = typer.Option(None, "--samples", help="Numeric sample points per step [default: 24]."),
+    max_size: int | None = typer.Option(
         None, "--max-size", help="Largest size tried for sums over a symbolic range [default: 4]."
     ),
-    memory_limit: Optional[int] = typer.Option(
+    memory_limit: int | None = typer.Option(
         None, "--memory-limit", help="Memory limit of each worker process, in MiB [default: 512]."
     ),
-    max_file_size: Optional[int] = typer.Option(
+    max_file_size: int | None = typer.Option(
         None, "--max-file-size", help="Refuse files larger than this many bytes [default: 1000000]."
     ),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
+    color: bool | None = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the evidence of passing steps too."),
 ) -> None:
     """Check every step and number claim; exit 0 if all pass, 1 if any fails, 2 if a file cannot be read.
@@ -192,7 +191,7 @@ class _progress:
 @app.command()
 def new(
     path: str = typer.Argument(..., help="The file to create (.yaml or .yml); its folder must exist."),
-    title: Optional[str] = typer.Option(
+    title: str | None = typer.Option(
         None, "--title", "-t", help="The derivation's title [default: made from the file name]."
     ),
 ) -> None:
@@ -247,19 +246,19 @@ class RenderTarget(str, Enum):
 
 @app.command()
 def render(
-    paths: List[str] = typer.Argument(..., help="Files (.yaml, .yml, .md) or directories, searched recursively."),
+    paths: list[str] = typer.Argument(..., help="Files (.yaml, .yml, .md) or directories, searched recursively."),
     to: RenderTarget = typer.Option(RenderTarget.markdown, "--to", "-t", help="Output format."),
-    out: Optional[str] = typer.Option(
+    out: str | None = typer.Option(
         None, "--output", "-o",
         help="A file ending in .md/.html/.tex (everything in one document), or a directory "
         "(a page per input, mirroring folders, plus an index). Default: standard output.",
     ),
     check: bool = typer.Option(True, "--check/--no-check", help="Check the steps and show verdict marks."),
     title: str = typer.Option("Derivations", "--title", help="Title of the index or combined page."),
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="'numeric' counts as failing."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes [default: CPUs]."),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="Result cache directory."),
+    strict: bool | None = typer.Option(None, "--strict/--no-strict", help="'numeric' counts as failing."),
+    timeout: float | None = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes [default: CPUs]."),
+    cache_dir: str | None = typer.Option(None, "--cache-dir", help="Result cache directory."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
 ) -> None:
     """Render derivations for readers: aligned math with each step's reason and verdict mark.

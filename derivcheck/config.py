@@ -49,6 +49,6 @@ class CheckConfig:
             f"seed={self.seed};fix={self.suggest_fixes}"
         )
 
-    def with_(self, **changes) -> "CheckConfig":
+    def with_(self, **changes) -> CheckConfig:
         """Return a copy with some fields changed."""
         return replace(self, **changes)

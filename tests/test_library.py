@@ -31,7 +31,7 @@ ERRATA = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def report_of(relative: str):
     """Return the strict report of one library file (computed once per file)."""
     return verify_paths([str(LIBRARY / relative)], CheckConfig(strict=True))

@@ -15,8 +15,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
+from hypothesis import event, given, settings, strategies as st
 from typer.testing import CliRunner
 
 from derivcheck.check.limits import time_limit

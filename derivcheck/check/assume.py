@@ -34,7 +34,7 @@ class Relation:
     expr: sympy.Expr
     values: tuple[sympy.Expr, ...] = ()
 
-    def substitute(self, mapping: dict) -> "Relation":
+    def substitute(self, mapping: dict) -> Relation:
         return Relation(
             self.op,
             self.expr.xreplace(mapping),

@@ -12,8 +12,8 @@ import ast
 import copy
 import io
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import sympy
 

@@ -50,6 +50,6 @@ class Outcome:
     next_equals_previous: bool = False
     diagnosis_stopped: str | None = None
 
-    def with_(self, **changes) -> "Outcome":
+    def with_(self, **changes) -> Outcome:
         """Return a copy with some fields changed."""
         return replace(self, **changes)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Callable, Sequence
 
 from derivcheck.bounds import WORKER_GRACE_SECONDS as GRACE_SECONDS
 from derivcheck.check.outcome import Outcome, Verdict

@@ -7,8 +7,8 @@ evaluation (``Expr.equals``) is never used here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy
 

@@ -8,8 +8,8 @@ checked before anything is built, and the walk is bounded in size and depth.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import yaml
 
@@ -50,11 +50,11 @@ class Scalar:
 class Mapping:
     """A mapping with string keys, in file order; ``key_lines`` gives each key's line."""
 
-    items: tuple[tuple[str, "Node"], ...]
+    items: tuple[tuple[str, Node], ...]
     key_lines: tuple[int, ...]
     line: int
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         for k, v in self.items:
             if k == key:
                 return v
@@ -74,7 +74,7 @@ class Mapping:
 class Sequence:
     """A list of nodes."""
 
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     line: int
 
 

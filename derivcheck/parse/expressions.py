@@ -12,10 +12,10 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, Iterator
 
 import sympy
 

@@ -443,7 +443,7 @@ def _counterexample(result: Result) -> str:
     return ": ".join(parts) if parts else (outcome.detail or "")
 
 
-def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]:
+def note_parts(step: StepView, *, escape, strong, emphasis, math) -> list[str]:
     """The pieces of one step's note (verdict, line, reason, erratum, evidence), each in a format's markup.
 
     ``escape`` escapes free text, ``strong``/``emphasis`` wrap escaped text, ``math``

@@ -9,10 +9,10 @@ import pytest
 
 from derivcheck.api import verify_paths
 from derivcheck.config import CheckConfig
+from derivcheck.errors import FormatError
 from derivcheck.load import load_file
 from derivcheck.load.markdown import derivation_blocks, documents_from_markdown
 from derivcheck.load.model import Document, LoadError
-from derivcheck.errors import FormatError
 
 FAST = CheckConfig(jobs=1, cache_dir=None, timeout=10.0)
 

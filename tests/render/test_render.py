@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from derivcheck.config import CheckConfig
-from derivcheck.render import RenderError, WRITERS, page_paths, render_paths
+from derivcheck.render import WRITERS, RenderError, page_paths, render_paths
 from derivcheck.render.views import collect_files
 
 ROOT = Path(__file__).resolve().parents[2]

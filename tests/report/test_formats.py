@@ -34,7 +34,7 @@ EXPECTED_EXIT = {"passing": 0, "wrong": 1, "numeric": 0, "unreadable": 2, "missi
 FORMATS = ("json", "junit", "github", "sarif")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(target: str, fmt: str, strict: bool = False) -> tuple[int, str]:
     """Run ``derivcheck verify`` in process; return the exit code and standard output."""
     args = ["verify", "--no-cache", "--jobs", "1", "--format", fmt]
