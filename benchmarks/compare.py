@@ -523,7 +523,6 @@ def render_derivcheck_misses(pairs, results) -> list[str]:
 
 def render_runs(runs, sizes, jobs1_max) -> list[str]:
     out = ["## Part 2: the CLI on 1x..8x the library", ""]
-    first = runs[0]
     out.append(
         "`python -m derivcheck verify DIR --format json --jobs J --cache-dir C` as a subprocess, wall clock; CPU is user + "
         "system of the process and its workers. The corpus is the library's files copied K times, every copy with its "

@@ -129,9 +129,9 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         with time_limit(max(config.timeout, 5.0)):
             parsed = parse_document(doc)
     except CheckTimeout:
-        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line)
+        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line) from None
     except RecursionError:
-        raise FormatError("an expression is nested too deeply", doc.line)
+        raise FormatError("an expression is nested too deeply", doc.line) from None
     symbols = tuple(parsed.symbols.values())
     checks: list[PlannedCheck] = []
     for chain_index, chain in enumerate(parsed.chains):

@@ -31,6 +31,7 @@ app = typer.Typer(
 
 # The --format choices: one per registered reporter (derivcheck.report.REPORTERS).
 Format = Enum("Format", [(name, name) for name in REPORTERS], type=str)  # type: ignore[misc]
+DEFAULT_FORMAT = Format("text")
 FORMAT_HELP = (
     "Output format: "
     + ", ".join(f"{name} ({reporter.description})" for name, reporter in REPORTERS.items())
@@ -61,7 +62,7 @@ def verify(
         "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
         show_default=False,
     ),
-    format: Format = typer.Option(Format("text"), "--format", "-f", help=FORMAT_HELP),
+    format: Format = typer.Option(DEFAULT_FORMAT, "--format", "-f", help=FORMAT_HELP),
     strict: bool | None = typer.Option(
         None, "--strict/--no-strict", help="Fail on 'numeric' verdicts too (no proof, only sampled agreement)."
     ),
@@ -117,7 +118,7 @@ def _configure(
         settings = read_project_settings()
     except SettingsError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     base = CheckConfig()
     config = base.with_(
         strict=_pick(strict, settings.strict, base.strict),
@@ -210,13 +211,13 @@ def new(
         write_skeleton(target, title if title is not None else default_title(target))
     except FileExistsError:
         typer.echo(f"derivcheck: {path} already exists; not overwriting it", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except (FileNotFoundError, ValueError) as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"derivcheck: cannot write {path}: {exc.strerror}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"wrote {path}; check it with: derivcheck verify {path}", err=True)
 
 
@@ -275,7 +276,7 @@ def render(
         run = render_paths(list(paths), to.value, out, config, check=check, title=title)
     except RenderError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     for path in run.missing:
         typer.echo(f"derivcheck: {path}: no such file or directory", err=True)
     if run.text is not None:

@@ -70,7 +70,7 @@ def assignments(
     for size_values in itertools.product(*size_ranges):
         sizes = dict(zip(shape.sizes, (sympy.Integer(v) for v in size_values)))
         index_ranges = []
-        for symbol, lo, hi in shape.indices:
+        for _symbol, lo, hi in shape.indices:
             lo_v, hi_v = lo.xreplace(sizes), hi.xreplace(sizes)
             if not (lo_v.is_Integer and hi_v.is_Integer):
                 index_ranges = None

@@ -221,7 +221,10 @@ def screen(
     memo: dict = {}
     while result.tried < samples and attempts < samples * 8:
         attempts += 1
-        mapping = shapes[(attempts - 1) % len(shapes)] if attempts <= len(shapes) else shapes[rng.randrange(len(shapes))]
+        if attempts <= len(shapes):
+            mapping = shapes[(attempts - 1) % len(shapes)]
+        else:
+            mapping = shapes[rng.randrange(len(shapes))]
         drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
         if drawn is None:
             continue

@@ -222,7 +222,7 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
             continue
         cases = 0
         methods = []
-        for op, plans in options:
+        for _op, plans in options:
             if not plans:  # this sign is impossible under the assumptions
                 continue
             case_diff = apply(diff, plans[0])

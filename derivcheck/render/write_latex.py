@@ -162,7 +162,9 @@ def numbers_table(numbers: tuple[NumberView, ...]) -> str:
         )
     return (
         "\\begin{center}\\small\n\\begin{tabular}{llllll}\n"
-        "  & claim & at & claimed & computed & line \\\\ \\hline\n" + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}\n"
+        "  & claim & at & claimed & computed & line \\\\ \\hline\n"
+        + "\n".join(rows)
+        + "\n\\end{tabular}\n\\end{center}\n"
     )
 
 

@@ -116,7 +116,8 @@ def numbers_table(numbers: tuple[NumberView, ...]) -> list[str]:
         at = ", ".join(inline_math(a) for a in number.at)
         computed = escape_markdown(number.computed) if number.computed is not None else ""
         out.append(
-            f"| {mark} | {inline_math(number.box)} | {at} | {escape_markdown(number.claimed)} | {computed} | {number.line} |"
+            f"| {mark} | {inline_math(number.box)} | {at} | {escape_markdown(number.claimed)} "
+            f"| {computed} | {number.line} |"
         )
     return out + [""]
 

@@ -13,7 +13,9 @@ def number_results(numbers, symbols=None, functions=SIGMA):
     return [r for r in verify_text(text).results if r.kind == "number"]
 
 
-@pytest.mark.parametrize("text, tol", [("0.2360", "1/10000"), ("0.25", "1/100"), ("1", "0"), ("1.5e-3", "1/10000"), ("3/4", "0")])
+@pytest.mark.parametrize(
+    "text, tol", [("0.2360", "1/10000"), ("0.25", "1/100"), ("1", "0"), ("1.5e-3", "1/10000"), ("3/4", "0")]
+)
 def test_default_tolerance_is_one_unit_in_last_written_place(text, tol):
     assert str(default_tolerance(text)) == tol
 

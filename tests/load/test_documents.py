@@ -44,7 +44,11 @@ def error_of(text: str) -> LoadError:
         ("title: t\nsymbols: {}\nstepz:\n  - 1\n  - 1\n", 3, "unknown top-level key 'stepz' (did you mean 'steps'?)"),
         ("symbols: {}\nsteps:\n  - 1\n  - 1\n", 1, "missing required key 'title'"),
         ("title: t\nsymbols: {}\nsteps:\n  - 1\n", 4, "a chain needs at least two"),
-        ("title: t\nsymbols: {}\nsteps:\n  - expr: 1\n    bye: x\n  - 1\n", 5, "unknown step key 'bye' (did you mean 'by'?)"),
+        (
+            "title: t\nsymbols: {}\nsteps:\n  - expr: 1\n    bye: x\n  - 1\n",
+            5,
+            "unknown step key 'bye' (did you mean 'by'?)",
+        ),
         ("title: t\nsymbols: {}\n", 1, "needs one of 'steps', 'cases', 'numbers'"),
         ("title: t\nsteps:\n  - 1\n  - 1\n", 1, "missing required key 'symbols'"),
         ("title: t\nsymbols: {}\ntitle: u\nsteps: [1, 1]\n", 3, "duplicate key 'title'"),
@@ -54,7 +58,11 @@ def error_of(text: str) -> LoadError:
         ("title: t\nsymbols: {}\nnumbers:\n  - expr: 1\n    at: {}\n", 4, "needs 'is'"),
         ("title: t\nsymbols: {}\nfunctions:\n  f x: 1\nsteps: [1, 1]\n", 4, "not a function head"),
         ("title: t\nsymbols:\n  1x: real\nsteps: [1, 1]\n", 3, "not a valid symbol name"),
-        ("title: t\nsymbols: {}\nsteps:\n  - expr: 1\n    wrong: typo\n  - 1\n", 4, "first step of a chain cannot be marked"),
+        (
+            "title: t\nsymbols: {}\nsteps:\n  - expr: 1\n    wrong: typo\n  - 1\n",
+            4,
+            "first step of a chain cannot be marked",
+        ),
     ],
 )
 def test_malformed_documents(text, line, fragment):

@@ -240,7 +240,8 @@ def test_readme_without_blocks_is_skipped_in_a_directory(tmp_path):
 
 def test_page_paths_mirror_folders_and_avoid_clashes(tmp_path):
     (tmp_path / "lib" / "sub").mkdir(parents=True)
-    files = [str(tmp_path / "lib" / "sub" / "a.yaml"), str(tmp_path / "lib" / "sub" / "a.md"), str(tmp_path / "lib" / "b.yaml")]
+    lib = tmp_path / "lib"
+    files = [str(lib / "sub" / "a.yaml"), str(lib / "sub" / "a.md"), str(lib / "b.yaml")]
     paths = page_paths([str(tmp_path / "lib")], files, "out", ".md")
     assert paths == {
         files[0]: str(Path("out/sub/a.yaml.md")),
