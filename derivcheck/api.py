@@ -195,7 +195,10 @@ def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, Placement]
     notes: dict[int, Placement] = {}
     seen_chains: set[tuple[str, str]] = set()
     for position, (check, outcome) in enumerate(zip(checks, outcomes)):
-        if check.kind != "step" or outcome.verdict is not Verdict.WRONG or check.step.wrong is not None:
+        if check.kind != "step" or outcome.verdict is not Verdict.WRONG:
+            continue
+        assert check.step is not None and check.previous is not None  # a step check has both
+        if check.step.wrong is not None:
             continue
         if id(check) in notes:  # already explained as following from an earlier slip
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
+from typing import Any
 
 import typer
 
@@ -162,7 +163,8 @@ class _progress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
+        self.bar: Any = None  # a rich Progress once started
+        self.task: Any = None
 
     def __enter__(self):
         if not self.enabled:

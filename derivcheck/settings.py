@@ -54,7 +54,7 @@ def read_project_settings(start: Path | None = None) -> ProjectSettings:
     paths = table.get("paths")
     if paths is not None and (not isinstance(paths, list) or not all(isinstance(p, str) for p in paths)):
         raise SettingsError(f"{path}: [tool.derivcheck] paths must be a list of strings")
-    expected = {
+    expected: dict[str, type | tuple[type, ...]] = {
         "strict": bool, "timeout": (int, float), "jobs": int, "cache-dir": str,
         "samples": int, "max-size": int, "memory-limit": int, "max-file-size": int,
     }

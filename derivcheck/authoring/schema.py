@@ -9,6 +9,7 @@ editors see it through ``# yaml-language-server: $schema=…``.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from derivcheck.load.documents import CASE_KEYS, NUMBER_KEYS, STEP_KEYS, TOP_KEYS
 from derivcheck.parse.symbols import WORDS
@@ -65,7 +66,7 @@ def function_head_pattern() -> str:
     return rf"^\s*{_NAME}\s*\(\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\)\s*$"
 
 
-def _fixed_keys(keys: tuple[str, ...], properties: dict[str, dict], help_text: dict[str, str]) -> dict:
+def _fixed_keys(keys: tuple[str, ...], properties: dict[str, Any], help_text: dict[str, str]) -> dict:
     """Return the properties for exactly ``keys``, the loader's; a key new to the loader is allowed as anything."""
     out = {}
     for key in keys:

@@ -150,6 +150,7 @@ def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[lis
     result: list[list[dict]] = []
     pending: list[tuple[list[dict], list[Relation]]] = [([], list(relations))]
     while pending:
+        subs: list[dict] | None
         subs, rest = pending.pop()
         kept_signs = 0
         while rest:

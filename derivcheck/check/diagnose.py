@@ -75,6 +75,7 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
                     )
             if config.suggest_fixes:
                 text = chain.steps[task.position].step.expr.text
+                assert parsed.scope is not None  # parse_document always sets it
                 suggestion = suggest_fix(text, a, parsed.scope, conditions, symbols, config)
     except CheckTimeout:
         stopped = "time limit"
@@ -247,13 +248,16 @@ def _flip_signs(tree) -> Iterator[str]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
             edited = copy.deepcopy(tree)
             target = list(ast.walk(edited))[position]
+            assert isinstance(target, ast.BinOp)  # the copy has the same node at the same position
             target.op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
             yield _unparse(edited)
     for position, node in enumerate(ast.walk(tree)):
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             edited = copy.deepcopy(tree)
             nodes = list(ast.walk(edited))
-            _replace_child(edited, nodes[position], nodes[position].operand)
+            negation = nodes[position]
+            assert isinstance(negation, ast.UnaryOp)
+            _replace_child(edited, negation, negation.operand)
             yield _unparse(edited)
     yield _unparse(ast.UnaryOp(ast.USub(), copy.deepcopy(tree.body)))
 

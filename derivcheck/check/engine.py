@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -233,7 +234,7 @@ def check_number(number: ParsedNumber) -> Outcome:
         values.append(sympy.sstr(sympy.Float(value, 20)))
         texts.append(number.claimed_text[k if number.claimed_is_list else 0])
     tols = tuple(sympy.sstr(t) for t in number.tol)
-    fields = dict(value=tuple(values), claimed=tuple(texts), tol=tols)
+    fields: dict[str, Any] = dict(value=tuple(values), claimed=tuple(texts), tol=tols)
     if failing:
         which = ", ".join(str(k + 1) for k in failing)
         detail = (

@@ -69,14 +69,13 @@ def assignments(
     size_ranges = [range(min_size, max_size + 1) for _ in shape.sizes]
     for size_values in itertools.product(*size_ranges):
         sizes = dict(zip(shape.sizes, (sympy.Integer(v) for v in size_values)))
-        index_ranges = []
+        index_ranges: list[list[sympy.Integer]] = []
         for _symbol, lo, hi in shape.indices:
             lo_v, hi_v = lo.xreplace(sizes), hi.xreplace(sizes)
             if not (lo_v.is_Integer and hi_v.is_Integer):
-                index_ranges = None
                 break
             index_ranges.append([sympy.Integer(v) for v in range(int(lo_v), int(hi_v) + 1)])
-        if index_ranges is None:
+        if len(index_ranges) < len(shape.indices):  # a range that does not resolve to whole numbers
             continue
         for index_values in itertools.product(*index_ranges):
             mapping = dict(sizes)

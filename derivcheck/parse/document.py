@@ -189,6 +189,7 @@ def default_tolerance(text: str) -> sympy.Rational:
     if not number.is_finite():
         return sympy.Integer(0)
     exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite Decimal has an integer exponent
     if "." not in text and "e" not in text.lower():
         return sympy.Integer(0)
     return sympy.Rational(1, 10 ** (-exponent)) if exponent < 0 else sympy.Integer(10) ** exponent

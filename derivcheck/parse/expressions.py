@@ -359,7 +359,7 @@ class _Builder:
             node, f"undeclared name '{name}'{suggest(name, candidates)}; declare it under 'symbols'"
         )
 
-    def _unary(self, node: ast.UnaryOp) -> sympy.Expr:
+    def _unary(self, node: ast.expr) -> sympy.Expr:
         sign = 1
         while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             if isinstance(node.op, ast.USub):
@@ -383,7 +383,7 @@ class _Builder:
         symbol = _OPERATORS.get(type(node.op), type(node.op).__name__)
         raise self._error(node, f"operator '{symbol}' is not allowed")
 
-    def _chain(self, node: ast.BinOp, family: tuple, combine: Callable) -> sympy.Expr:
+    def _chain(self, node: ast.expr, family: tuple, combine: Callable) -> sympy.Expr:
         # Walk a left-deep chain (a + b - c + ...) without recursing once per term.
         whole = node
         operands: list[tuple[type, ast.AST]] = []

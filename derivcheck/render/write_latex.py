@@ -182,7 +182,7 @@ def _post(view: FileView) -> str:
     )
     out = list(loose)
     lists: list[str] = []
-    for token in markdown_parser().parse(view.text):
+    for token in markdown_parser().parse(view.text or ""):
         kind = token.type
         if kind == "heading_open":
             level = int(token.tag[1])
