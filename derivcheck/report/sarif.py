@@ -57,14 +57,13 @@ def sarif_log(report: Report) -> dict:
 
 
 def _rule(rule: Rule) -> dict:
-    default = "warning" if rule.id.startswith("numeric") else "error"
     return {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.help},
         "help": {"text": rule.help},
-        "defaultConfiguration": {"level": default},
+        "defaultConfiguration": {"level": rule.level},
     }
 
 
