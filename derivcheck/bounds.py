@@ -82,8 +82,32 @@ MAX_SCENARIOS = 64
 MAX_KEPT_SIGNS = 8
 """Signs of replaced symbols kept as conditions in one scenario."""
 
-MAX_SUM_TERMS = 2000
+MAX_WRITTEN_OUT_TERMS = 2000
 """Terms a finite sum or product may have to be written out term by term."""
+
+MAX_WRITTEN_OUT_EXTREMA = 2000
+"""Elements a ``max``/``min`` over an index range may have to be written out element by element."""
+
+MAX_ERROR_CONTROLLED_TERMS = 200_000
+"""Terms of a long sum or product a number claim evaluates term by term with error control."""
+
+ACCURATE_BASE_DIGITS = 30
+"""Decimal digits of the first level of a number claim's evaluation with an error bound."""
+
+MAX_PRECISION_LEVELS = 3
+"""Levels of doubling digits before a number claim's value that does not settle is ``unknown``."""
+
+MAX_SUM_ROUNDS = 5
+"""Rounds of normalising and replacing closed sums when proving a step with sums in general."""
+
+MAX_EXPAND_TERMS = 400
+"""Terms an expansion inside a sum may produce before the general proof gives up on it."""
+
+MAX_ROOT_DEGREE = 4
+"""Degree of a polynomial condition whose numeric roots are split into cases."""
+
+MAX_BREAK_POINTS = 8
+"""Points where a sign changes that the numeric screen samples around, per step."""
 
 MAX_INSTANCES = 400
 """Size and index assignments tried for one step with sums or indices."""
@@ -100,8 +124,17 @@ SCREEN_PRECISION = 30
 CONFIRM_PRECISION = 60
 """Decimal digits at which a difference is confirmed before a counterexample is reported."""
 
-WORKER_GRACE_SECONDS = 2.0
-"""Extra seconds a worker process gets beyond its soft time limit before it is replaced."""
+WORKER_BACKSTOP_FACTOR = 5.0
+"""A worker's check is killed after this many times its CPU budget in wall time (plus the grace below)."""
+
+WORKER_BACKSTOP_GRACE_SECONDS = 10.0
+"""Extra wall-clock seconds before the backstop kills a worker's check."""
+
+PARSE_CPU_SECONDS = 60.0
+"""Least CPU seconds allowed to parse one document (the run's ``--timeout`` if larger)."""
+
+MAX_TIMER_SECONDS = 1e8
+"""Longest time limit passed to the timer (larger values overflow the kernel's timeval)."""
 
 # --- Diagnosing a wrong step ---
 
