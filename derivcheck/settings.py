@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,8 @@ def read_project_settings(start: Path | None = None) -> ProjectSettings:
 
 
 def default_paths(settings: ProjectSettings) -> list[str]:
-    """The paths to check when none are given: the configured ones (a missing one is then an error), else derivations/."""
+    """The paths to check when none are given: the configured ones (a missing one is then an error),
+    else derivations/."""
     if settings.paths:
         return list(settings.paths)
     return list(DEFAULT_PATHS)
@@ -179,7 +181,8 @@ def _checked(bound: Bound, value, source: str, trusted: bool):
         )
     high = bound.high if trusted else bound.config_high
     if not bound.low <= value <= high:
-        allowed = bound.describe(high) + (f", or {_show(bound.off)} for no limit" if trusted and bound.off is not None else "")
+        off = f", or {_show(bound.off)} for no limit" if trusted and bound.off is not None else ""
+        allowed = bound.describe(high) + off
         more = ""
         if not trusted and value > high and bound.high > high:
             more = f"; a configuration file may set at most {_show(high)}, {bound.option}" + (
@@ -192,7 +195,7 @@ def _checked(bound: Bound, value, source: str, trusted: bool):
 def build_config(
     options: dict,
     settings: ProjectSettings,
-    environ: dict | None = None,
+    environ: Mapping[str, str] | None = None,
     cpu_count: int | None = None,
 ) -> CheckConfig:
     """The run's CheckConfig from command-line ``options`` (keys as in pyproject, None when not given),
@@ -200,7 +203,7 @@ def build_config(
 
     ``options`` may also hold ``strict``, ``cache-dir`` and ``no-cache``.
     """
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     cpus = max(1, cpu_count or os.cpu_count() or 1)
     where = f"{settings.source or 'pyproject.toml'}: [tool.derivcheck]"
     changes: dict = {}
@@ -209,8 +212,8 @@ def build_config(
         if option is not None:
             changes[bound.field] = _checked(bound, option, bound.option, trusted=True)
             continue
-        if bound.env and environ.get(bound.env, "").strip():
-            text = environ[bound.env]
+        if bound.env and env.get(bound.env, "").strip():
+            text = env[bound.env]
             try:
                 value = _number(text, bound.kind)
             except ValueError:
@@ -223,6 +226,8 @@ def build_config(
             changes[bound.field] = min(value, cpus) if bound.key == "jobs" else value
     base = CheckConfig()
     strict = options.get("strict")
-    changes["strict"] = strict if strict is not None else (settings.strict if settings.strict is not None else base.strict)
+    if strict is None:
+        strict = settings.strict if settings.strict is not None else base.strict
+    changes["strict"] = strict
     changes["cache_dir"] = cache_directory(options.get("cache-dir"), bool(options.get("no-cache")), settings)
     return base.with_(**changes)

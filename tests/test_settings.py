@@ -184,8 +184,8 @@ def test_the_default_cache_is_in_the_user_cache_folder_not_the_working_tree(monk
 # --- values of the numeric settings: from the command line, the environment, the file ----------
 
 
-def config_of(options=None, settings=ProjectSettings(), environ=None, cpus=4):
-    return build_config(options or {}, settings, environ or {}, cpu_count=cpus)
+def config_of(options=None, settings=None, environ=None, cpus=4):
+    return build_config(options or {}, settings or ProjectSettings(), environ or {}, cpu_count=cpus)
 
 
 BAD_VALUES = [float("nan"), float("inf"), float("-inf"), -1, 10**30]

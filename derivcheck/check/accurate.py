@@ -50,7 +50,10 @@ def _abs(value) -> sympy.Float:
     return sympy.Float(sympy.sqrt(re**2 + im**2).evalf(60), 60)
 
 
-def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = sympy.Integer(0)) -> bool | None:
+_ZERO = sympy.Integer(0)
+
+
+def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = _ZERO) -> bool | None:
     """True when ``|value - target| > slack`` for sure, False when ``<= slack`` for sure, else None."""
     if bounded.exact and target.is_Rational and slack.is_Rational:
         return bool(_abs(bounded.value - target) > slack) if bounded.value.is_Rational else None

@@ -228,6 +228,7 @@ def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
 
 
 def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
+    assert spec.index_range is not None  # called for indices only
     bounds = []
     for bound in spec.index_range:
         if bound.lstrip("-").isdigit():
@@ -242,7 +243,8 @@ def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None
     lo, hi = bounds
     words = f"index {spec.index_range[0]}..{spec.index_range[1]}"
     if (lo is not None and (value < lo) is sympy.true) or (hi is not None and (value > hi) is sympy.true):
-        shown = f" ({spec.index_range[0]}..{spec.index_range[1]} is {sympy.sstr(lo) if lo is not None else '?'}..{sympy.sstr(hi) if hi is not None else '?'} here)"
+        low, high = (sympy.sstr(b) if b is not None else "?" for b in (lo, hi))
+        shown = f" ({spec.index_range[0]}..{spec.index_range[1]} is {low}..{high} here)"
         return words + shown
     return None
 

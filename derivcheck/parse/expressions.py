@@ -546,7 +546,9 @@ class _Builder:
     def _is_element_extremum(self, node: ast.Call) -> bool:
         first = node.args[0]
         if len(node.args) == 1:
-            spec = self.scope.symbols.get(first.id) if isinstance(first, ast.Name) else None
+            if not isinstance(first, ast.Name):
+                return False
+            spec = self.scope.symbols.get(first.id)
             return spec is not None and spec.is_vector and first.id not in self.bound
         return isinstance(node.args[1], ast.Tuple)
 
@@ -557,7 +559,9 @@ class _Builder:
         cls = ElementMax if name == "max" else ElementMin
         if len(node.args) == 2:
             return self._with_limits(node, name, cls)
-        vector = node.args[0].id
+        first = node.args[0]
+        assert isinstance(first, ast.Name)  # _is_element_extremum checked it
+        vector = first.id
         ranges = {spec.index_range for spec in self.scope.symbols.values() if spec.index_range}
         if len(ranges) != 1:
             found = "no index is declared" if not ranges else "the indices have different ranges"

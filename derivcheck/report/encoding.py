@@ -55,9 +55,12 @@ def use_ascii_fallback(*streams: TextIO) -> None:
     for stream in streams:
         if stream is None or can_encode(stream):
             continue
+        reconfigure = getattr(stream, "reconfigure", None)  # only a TextIOWrapper has it (tests capture output)
+        if reconfigure is None:
+            continue
         try:
-            stream.reconfigure(errors=ERRORS)
-        except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (tests capture output)
+            reconfigure(errors=ERRORS)
+        except (ValueError, OSError):
             pass
 
 
