@@ -299,11 +299,15 @@ def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
     return sorted(found, key=sympy.default_sort_key)
 
 
-def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[list[dict]]:
+def scenarios(
+    relations: list[Relation], limit: int = MAX_SCENARIOS, abs_first: bool = True
+) -> list[list[dict]]:
     """Return the scenarios under which to prove: each a list of substitutions to apply in order.
 
     Relations found false drop their scenario; relations that cannot be
-    encoded are skipped; relations with cases (split_abs, split_roots) split the scenario.
+    encoded are skipped; relations with cases (split_abs, split_roots) split
+    the scenario. ``abs_first=False`` encodes a relation with abs as it is
+    when it can (one scenario) and splits the abs only otherwise.
     """
     result: list[list[dict]] = []
     pending: list[tuple[list[dict], list[Relation]]] = [([], list(relations))]
@@ -320,11 +324,14 @@ def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[lis
                 subs = None
                 break
             options = None
-            cases = split_abs(relation)
+            cases = split_abs(relation) if abs_first else None
             if cases is None:
                 options = encode(relation)
-                if options is None and relation.op == "==":
-                    cases = split_roots(relation.expr)
+                if options is None:
+                    if not abs_first:
+                        cases = split_abs(relation)
+                    if cases is None and relation.op == "==":
+                        cases = split_roots(relation.expr)
             if cases is not None:
                 for case in cases[1:]:
                     if len(result) + len(pending) >= limit:

@@ -330,9 +330,15 @@ def screen(
     if shape.empty and not (a.free_symbols | b.free_symbols):
         return _pure_numbers(a, b, relations, functions)
     shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
-    preferred = [m for m in shapes if all(int(v) >= 2 for k, v in m.items() if k in shape.sizes)]
-    # Small sizes first (simple counterexamples), every size visited early.
-    shapes = sorted(preferred or shapes, key=lambda m: sum(int(m[k]) for k in shape.sizes if k in m))
+    # Sizes of at least 2 first (readable counterexamples), small sizes first among
+    # them; the smaller sizes the declarations allow (1, 0, …) are visited too.
+    shapes = sorted(
+        shapes,
+        key=lambda m: (
+            any(int(v) < 2 for k, v in m.items() if k in shape.sizes),
+            sum(int(m[k]) for k in shape.sizes if k in m),
+        ),
+    )
     if not shapes:
         return result
     attempts = 0
@@ -394,6 +400,7 @@ class _Plan:
     equations: list  # (atom, relation): the atom is solved from the equation
     breaks: list  # (atom, root): a breakpoint of abs/max/min/sign/Piecewise at atom == root
     repairs: list  # (relation, [(atom, coeff, rest)]): a linear inequality and the atoms that can satisfy it
+    growth: list | None = None  # arguments of exp, trig, symbolic powers, innermost first (computed at the first far point)
 
 
 def _plan(a, b, relations, mapping) -> _Plan:
@@ -432,6 +439,39 @@ def _plan(a, b, relations, mapping) -> _Plan:
             if (atom, root) not in breaks and len(breaks) < _MAX_BREAKS:
                 breaks.append((atom, root))
     return _Plan(ai, bi, rels, atoms, equations, breaks, repairs)
+
+
+_TAME = (sympy.log, sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.re, sympy.im)
+MAX_GROWTH = 10**7
+
+
+def _growth_arguments(exprs) -> list:
+    """Arguments whose size decides whether evaluation is feasible (exp(exp(10**6)) is not)."""
+    found = set()
+    for expr in exprs:
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(node, sympy.Pow) and not node.exp.is_number:
+                found.add(node.exp * sympy.log(node.base) if node.base.is_number else node.exp)
+            elif isinstance(node, sympy.Function) and not isinstance(node, _TAME):
+                found.update(arg for arg in node.args if arg.free_symbols)
+    return sorted(found, key=_size)
+
+
+def _size(expr) -> int:
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def _moderate(plan: "_Plan", values: dict) -> bool:
+    """Whether every growth argument stays below MAX_GROWTH at the point (checked innermost first)."""
+    if plan.growth is None:
+        plan.growth = _growth_arguments([plan.ai, plan.bi])
+    for arg in plan.growth:
+        value = evaluate(arg, values, 5)
+        if value is None:
+            continue
+        if abs(complex(value)) > MAX_GROWTH:
+            return False
+    return True
 
 
 def _linear_in(expr, atom):
@@ -522,6 +562,8 @@ def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None
     for rel in plan.rels:
         if truth(rel.substitute(values)) is not True:
             return None
+    if kind == "far" and not _moderate(plan, values):
+        return None
     return Point(dict(mapping), values), plan.ai, plan.bi
 
 

@@ -336,13 +336,17 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
         diff = decided
     if depth >= MAX_SPLIT_DEPTH:
         return None
-    for arg in sign_arguments(diff):
+    arguments = sign_arguments(diff)
+    # Arguments a substitution encodes first; those whose abs must be split
+    # (more cases) only after them.
+    direct = [arg for arg in arguments if encode(Relation(">", arg)) is not None]
+    for arg in direct + [arg for arg in arguments if arg not in direct]:
         options = []
         for op in (">", "<", "=="):
             relation = Relation(op, arg)
             if encode(relation) is None and split_abs(relation) is None:
                 break
-            options.append((op, scenarios([Relation(op, arg)])))
+            options.append((op, scenarios([relation], abs_first=False)))
         if len(options) != 3:
             continue
         cases = 0

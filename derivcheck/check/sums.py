@@ -241,14 +241,15 @@ def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     """``Sum(body, (var, lo, hi))`` split into terms, deltas collapsed, closed forms taken."""
     lo, hi = sympy.sympify(lo), sympy.sympify(hi)
     if var not in body.free_symbols:
-        return _count(body, lo, hi, facts, lambda: sympy.Sum(body, (var, lo, hi)))
+        return _count(body, lo, hi, facts, lambda: _closed_or_sum(body, var, lo, hi, facts))
     terms = sympy.Add.make_args(_expand(body))
     grouped: dict = {}
     total = sympy.Integer(0)
     for term in terms:
         coeff, dep = term.as_independent(var, as_Add=False)
         if dep == 1:
-            total += _count(coeff, lo, hi, facts, lambda c=coeff: sympy.Sum(c, (var, lo, hi)))
+            one = sympy.Integer(1)
+            total += coeff * _count(one, lo, hi, facts, lambda: _closed_or_sum(one, var, lo, hi, facts))
             continue
         collapsed = _collapse_delta(dep, var, lo, hi, facts)
         if collapsed is not None:

@@ -120,7 +120,7 @@ def _walk(top: str, found: Discovery) -> None:
             path = str(Path(folder, entry.name))
             try:
                 if entry.is_symlink():
-                    if not wanted:
+                    if not wanted and not entry.is_dir():
                         continue
                     reason = _link_problem(path, root, top)
                     if reason is None:

@@ -367,3 +367,12 @@ def test_every_scenario_of_an_abs_split_is_proved():
     plans = scenarios([Relation(">=", sympy.Abs(x) - 1)])
     assert len(plans) == 2
     assert sorted(sympy.sign(apply(x, plan)) for plan in plans) == [-1, 1]
+
+
+def test_instantiate_writes_empty_ranges_as_the_format_says():
+    from derivcheck.check.instantiate import instantiate
+
+    assert instantiate(sympy.Sum(k, (k, 3, m)), {m: sympy.Integer(1)}) == 0
+    assert instantiate(sympy.Product(k + 1, (k, 3, m)), {m: sympy.Integer(-2)}) == 1
+    assert instantiate(sympy.Sum(k, (k, 1, m)), {m: sympy.Integer(0)}) == 0
+    assert instantiate(sympy.Sum(k, (k, 1, m)), {m: sympy.Integer(3)}) == 6
