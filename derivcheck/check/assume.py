@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivcheck.bounds import MAX_KEPT_SIGNS, MAX_ROOT_DEGREE, MAX_SCENARIOS
 from derivcheck.parse.expressions import Condition
 
-MAX_SCENARIOS = 64
-MAX_KEPT_SIGNS = 8
 _SIGN_OF = {
     ">": {"positive": True},
     ">=": {"nonnegative": True},
@@ -44,7 +43,7 @@ class Relation:
     expr: sympy.Expr
     values: tuple[sympy.Expr, ...] = ()
 
-    def substitute(self, mapping: dict) -> "Relation":
+    def substitute(self, mapping: dict) -> Relation:
         return Relation(
             self.op,
             self.expr.xreplace(mapping),
@@ -232,9 +231,6 @@ def split_abs(relation: Relation) -> list[list[Relation]] | None:
     return None
 
 
-MAX_ROOT_DEGREE = 4
-
-
 def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
     """Cases for ``expr == 0`` polynomial in one atom ``v`` (None if there is no such atom).
 
@@ -316,6 +312,7 @@ def scenarios(
     result: list[list[dict]] = []
     pending: list[tuple[list[dict], list[Relation]]] = [([], list(relations))]
     while pending:
+        subs: list[dict] | None
         subs, rest = pending.pop()
         kept_signs = 0
         while rest:

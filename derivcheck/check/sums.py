@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivcheck.bounds import MAX_EXPAND_TERMS, MAX_SUM_ROUNDS as MAX_ROUNDS
 from derivcheck.check.assume import Relation, linear_atom
 from derivcheck.check.instantiate import Shape, instantiate
 from derivcheck.check.limits import time_limit
@@ -38,9 +39,7 @@ from derivcheck.parse.extrema import EXTREMA
 
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
-MAX_ROUNDS = 5
 CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
-MAX_EXPAND_TERMS = 400
 LARGE_SIZES = (5, 12)
 LARGE_SIZE_DRAWS = 3
 
