@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
+from derivcheck.bounds import PARSE_CPU_SECONDS
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
-from derivcheck.load import LoadedFile, discover, load_file
+from derivcheck.load import LoadedFile, find_files, load_file
+from derivcheck.load.discover import SUFFIXES
 from derivcheck.load.model import Document, LoadError, Step
 from derivcheck.results import Report, Result, passes
 
 Progress = Callable[[int, int], None]
 FOLLOWS_FROM_SLIP = "follows from the slip"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a wrong step stands in its chain: notes for the reader, and whether it only follows from a slip.
+
+    ``follows_slip``: the step equals the step before an earlier slip, so the fix belongs to that slip.
+    """
+
+    notes: tuple[str, ...] = ()
+    follows_slip: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,24 +45,109 @@ class PlannedCheck:
     step: Step | None
     task: object
     diagnose: object = None
+    warnings: tuple[str, ...] = ()
 
 
 def verify_paths(
-    paths: Iterable[str], config: CheckConfig | None = None, progress: Progress | None = None
+    paths: Iterable[str],
+    config: CheckConfig | None = None,
+    progress: Progress | None = None,
+    shard: Shard | None = None,
 ) -> Report:
-    """Check every derivation found under ``paths`` and return the Report."""
+    """Check every derivation found under ``paths`` and return the Report.
+
+    With ``shard`` only the files of that shard are checked (see ``Shard``).
+    A run that finds nothing to check is an error (exit 2), not a pass.
+    """
     config = config or CheckConfig()
+    paths = list(paths)
+    found = find_files(paths)
     files: list[str] = []
     errors: list[Result] = []
     loaded: list[LoadedFile] = []
-    for entry in discover(list(paths)):
-        if isinstance(entry, LoadError):
-            errors.append(_error_result(entry))
-            files.append(entry.path)
-            continue
-        files.append(entry)
-        loaded.append(load_file(entry, config.max_file_bytes))
-    return verify_loaded(loaded, config, progress, errors, files)
+    entries = found.entries
+    if shard is not None:
+        entries = [e for e in entries if shard.owns(e.path if isinstance(e, LoadError) else e)]
+    for item in load_entries(entries, config):
+        files.append(item.path)
+        if isinstance(item, LoadError):
+            errors.append(_error_result(item))
+        else:
+            loaded.append(item)
+    report = verify_loaded(loaded, config, progress, errors, files)
+    warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
+    if report.results:
+        return replace(report, warnings=warnings)
+    if shard is not None and found.entries:
+        note = f"shard {shard}: none of the {len(found.entries)} file(s) found falls in this shard"
+        return replace(report, warnings=warnings + (note,))
+    return replace(report, results=(_nothing_checked(paths, report),), warnings=warnings)
+
+
+def _nothing_checked(paths: list[str], report: Report) -> Result:
+    """The error of a run that checked nothing, saying what was searched."""
+    if report.files:
+        why = f"none of the {len(report.files)} file(s) read holds a derivation"
+    else:
+        why = (
+            "no derivation file found (looked for " + ", ".join("*" + s for s in SUFFIXES)
+            + "; hidden files and folders are left out, symbolic links out of the tree are not followed)"
+        )
+    searched = ", ".join(paths) or "(no paths)"
+    return Result(searched, None, "error", None, False, message=f"nothing to check in {searched}: {why}")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Part ``index`` (1-based) of ``count``: a file belongs to it by a hash of its relative path.
+
+    The path is taken relative to the working directory, with ``/`` between
+    parts, and hashed with SHA-256 (never Python's ``hash()``, which changes
+    from process to process), so every machine puts a file in the same shard
+    and the shards together hold every file exactly once.
+    """
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """Read ``I/N`` (1 <= I <= N); ValueError with a message otherwise."""
+        left, sep, right = text.partition("/")
+        try:
+            index, count = int(left), int(right)
+        except ValueError:
+            index = count = 0
+        if not sep or not 1 <= index <= count or count > 10_000:
+            raise ValueError(f"--shard must be I/N with 1 <= I <= N <= 10000 (e.g. 2/4), not '{text}'")
+        return cls(index, count)
+
+    def owns(self, path: str) -> bool:
+        """Whether ``path`` belongs to this shard."""
+        return shard_of(path, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def shard_of(path: str, count: int) -> int:
+    """The shard (1..count) of ``path``: SHA-256 of its path relative to the working directory."""
+    import hashlib
+    import os
+
+    relative = os.path.relpath(os.path.abspath(path))
+    key = relative.replace(os.sep, "/").encode("utf-8", "surrogateescape")
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % count + 1
+
+
+def load_paths(paths: Iterable[str], config: CheckConfig) -> list[LoadedFile | LoadError]:
+    """Find and load every file under ``paths``, in order; a path that does not exist is a LoadError."""
+    return load_entries(find_files(list(paths)).entries, config)
+
+
+def load_entries(entries: Iterable[str | LoadError], config: CheckConfig) -> list[LoadedFile | LoadError]:
+    """Load the files found, in order; an entry that is already a LoadError (not found) stays one."""
+    return [entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes) for entry in entries]
 
 
 def verify_loaded(
@@ -94,7 +192,9 @@ def verify_loaded(
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                results.append(_result(entry, by_check[id(entry)], config, notes.get(id(entry), ())))
+                placement = notes.get(id(entry), Placement())
+                placement = replace(placement, notes=placement.notes + entry.warnings)
+                results.append(_result(entry, by_check[id(entry)], config, placement))
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -102,7 +202,18 @@ def verify_loaded(
         tuple(empty),
         cached=stats.cached,
         computed=stats.computed,
+        warnings=tuple(stats.warnings),
     )
+
+
+def parse_budget(config: CheckConfig) -> float:
+    """CPU seconds allowed for reading one document's expressions: a backstop only.
+
+    The work of reading is bounded first by fixed size limits checked before
+    it is done (text length, nodes, nesting, digits), so a real document never
+    comes near this; it is CPU time, so a loaded machine does not shrink it.
+    """
+    return max(config.timeout, PARSE_CPU_SECONDS)
 
 
 def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
@@ -111,18 +222,20 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
     from derivcheck.parse.document import parse_document
+    from derivcheck.parse.expressions import probable_every
 
     try:
-        with time_limit(max(config.timeout, 5.0)):
+        with time_limit(parse_budget(config)):
             parsed = parse_document(doc)
     except CheckTimeout:
-        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line)
+        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line) from None
     except RecursionError:
-        raise FormatError("an expression is nested too deeply", doc.line)
+        raise FormatError("an expression is nested too deeply", doc.line) from None
     symbols = tuple(parsed.symbols.values())
     checks: list[PlannedCheck] = []
     for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
+        warnings = probable_every(conditions, parsed.symbols)
         anchor, anchor_index = chain.steps[0], 0
         for position, current in enumerate(chain.steps[1:], start=1):
             task = StepTask(anchor.expr, current.expr, conditions, symbols)
@@ -138,6 +251,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     current.step,
                     task,
                     DiagnoseTask(doc, chain_index, position, anchor_index),
+                    warnings=warnings if position == 1 else (),
                 )
             )
             if current.step.wrong is None:
@@ -169,19 +283,23 @@ def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: Check
         merged[index] = outcomes[index].with_(
             difference=diagnosis.difference,
             suggestion=diagnosis.suggestion,
-            extra={**outcomes[index].extra, **(diagnosis.extra or {})},
+            next_equals_previous=diagnosis.next_equals_previous,
+            diagnosis_stopped=diagnosis.diagnosis_stopped,
         )
     return merged
 
 
-def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str, ...]]:
+def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, Placement]:
     """Notes that place each wrong step in its chain: a lone slip, or an error that propagates."""
     from derivcheck.check.outcome import Verdict
 
-    notes: dict[int, tuple[str, ...]] = {}
+    notes: dict[int, Placement] = {}
     seen_chains: set[tuple[str, str]] = set()
     for position, (check, outcome) in enumerate(zip(checks, outcomes)):
-        if check.kind != "step" or outcome.verdict is not Verdict.WRONG or check.step.wrong is not None:
+        if check.kind != "step" or outcome.verdict is not Verdict.WRONG:
+            continue
+        assert check.step is not None and check.previous is not None  # a step check has both
+        if check.step.wrong is not None:
             continue
         if id(check) in notes:  # already explained as following from an earlier slip
             continue
@@ -192,25 +310,29 @@ def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str,
             (c, o) for c, o in zip(checks[position + 1 :], outcomes[position + 1 :])
             if c.kind == "step" and c.chain == check.chain and c.title == check.title
         ]
-        if outcome.extra.get("next_equals_previous") and following:
+        if outcome.next_equals_previous and following:
             after = following[0][0]
-            notes[id(check)] = (
+            notes[id(check)] = Placement((
                 f"{lead}only this step is a slip; the next step (line {after.line}) "
                 f"equals the step before it (line {check.previous.expr.line}), so the chain continues correctly",
+            ))
+            notes[id(after)] = Placement(
+                (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",),
+                follows_slip=True,
             )
-            notes[id(after)] = (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",)
         elif following and all(o.verdict is not Verdict.WRONG for _, o in following):
-            notes[id(check)] = (
+            notes[id(check)] = Placement((
                 f"{lead}the error propagates: every later step of this chain follows from this wrong step",
-            )
+            ))
         elif first:
-            notes[id(check)] = ("first error in this chain",)
+            notes[id(check)] = Placement(("first error in this chain",))
     return notes
 
 
-def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str, ...] = ()) -> Result:
+def _result(check: PlannedCheck, outcome, config: CheckConfig, placement: Placement | None = None) -> Result:
+    placement = placement or Placement()
     erratum = check.step.wrong if check.step is not None else None
-    if any(note.startswith(FOLLOWS_FROM_SLIP) for note in notes):
+    if placement.follows_slip:
         outcome = outcome.with_(suggestion=None)  # the fix belongs to the slip, not to this step
     return Result(
         file=check.file,
@@ -226,7 +348,7 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
         by=check.step.by if check.step is not None else None,
         erratum=erratum,
         outcome=outcome,
-        notes=notes,
+        notes=placement.notes,
     )
 
 

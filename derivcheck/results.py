@@ -34,7 +34,7 @@ class Result:
 
 
 def passes(verdict: Verdict, erratum: str | None, strict: bool) -> bool:
-    """Whether a verdict passes: FORMAT.md's table, with ``wrong:`` steps passing only when refuted."""
+    """Whether a verdict passes: docs/format.md's table, with ``wrong:`` steps passing only when refuted."""
     if erratum is not None:
         return verdict is Verdict.WRONG
     if verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):
@@ -54,6 +54,9 @@ class Report:
     empty_files: tuple[str, ...] = field(default=())
     cached: int = field(default=0, compare=False)
     computed: int = field(default=0, compare=False)
+    # Things the user should know that are not results: paths skipped by
+    # discovery (with the reason), an unusable cache. Printed on stderr by the CLI.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def exit_code(self) -> int:

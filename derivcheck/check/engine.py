@@ -1,8 +1,10 @@
 """The verdict ladder for one step, and the evaluation of one number claim.
 
+0. sums over a symbolic size: a proof for every size (check/sums.py);
 1. numeric screen (cheap refutation, confirmed at higher precision);
 2. symbolic proof under the conditions, with sign case splits;
-3. sums and indices instantiated for each size up to a bound;
+3. sums and indices instantiated for each size up to a bound, then screened
+   at a few larger sizes (check/sums.py);
 4. otherwise ``numeric`` (agreed everywhere sampled) or ``unknown``.
 """
 
@@ -10,24 +12,24 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
+from derivcheck.bounds import MAX_INSTANCES, MIN_AGREEING_POINTS
+from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, relations_of
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
-from derivcheck.check.limits import time_limit
-from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
+from derivcheck.check.limits import memory_limit_outcome, time_limit
 from derivcheck.check.numeric import refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import prove_equal, prove_zero
+from derivcheck.check.sums import every_relations, refute_at_larger_sizes, split_every, try_general_proof
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
 from derivcheck.parse.expressions import Condition
 from derivcheck.parse.symbols import SymbolSpec
-
-MIN_AGREEING_POINTS = 3
-MAX_INSTANCES = 400
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,7 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
             hint="split the step into smaller steps, or raise --timeout",
         )
     except MemoryError:
-        outcome = Outcome(
-            Verdict.UNKNOWN,
-            "memory limit",
-            "the check ran out of memory",
-            hint="split the step into smaller steps",
-        )
+        outcome = memory_limit_outcome()
     except RecursionError:
         outcome = Outcome(Verdict.UNKNOWN, "recursion limit", "the expression is too deep to check")
     return outcome.with_(elapsed=round(time.monotonic() - started, 4))
@@ -86,12 +83,20 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
     # Sums with numeric bounds are finite sums: write them out once, here.
     a, b = instantiate(a, {}), instantiate(b, {})
-    relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(task.conditions)]
+    plain, every = split_every(task.conditions)
+    relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(plain)]
+    relations += every_relations(every, [a, b], relations)
     shape = shape_of([a, b], relations, task.symbols)
     relations = relevant_relations([a, b], relations, set(shape.sizes))
     shape = shape_of([a, b], relations, task.symbols)
+    # Sums over a symbolic size: the general proof first (sound on its own; it
+    # spares the screen from writing the sums out for every small size).
+    general = try_general_proof(a, b, relations, config.timeout)
+    if general is not None:
+        return general
     tried = ["numeric screen"]
-    found = screen(a, b, relations, shape, config.samples, config.max_size, config.seed)
+    sampled = relations + every_relations(every, [], relations, upto=config.max_size)
+    found = screen(a, b, sampled, shape, config.samples, config.max_size, config.seed)
     if found.counterexample is not None:
         return _wrong(found, "numeric screen")
     # With sums over a symbolic size the general proof rarely succeeds; keep
@@ -108,7 +113,9 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         stopped = "the symbolic proof hit its share of the time limit"
     if not shape.empty:
         tried.append(f"sizes up to {config.max_size}")
-        sized = prove_for_sizes(a, b, relations, shape, config)
+        sized = prove_for_sizes(a, b, relations, shape, config, every)
+        if sized is not None and sized.verdict is Verdict.PROVED_FOR_SIZES:
+            sized = refute_at_larger_sizes(a, b, relations, shape, config, every) or sized
         if sized is not None:
             return sized.with_(points=found.agreed)
     refuted = refute_at_high_precision(found)
@@ -169,7 +176,7 @@ def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Ou
 
 
 def prove_for_sizes(
-    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, config: CheckConfig
+    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, config: CheckConfig, every=()
 ) -> Outcome | None:
     """Prove the step for every size and index value up to ``config.max_size``.
 
@@ -186,6 +193,7 @@ def prove_for_sizes(
         if ai.has(sympy.Sum, sympy.Product) or bi.has(sympy.Sum, sympy.Product):
             return None
         rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
+        rels += every_relations(every, [ai, bi], rels, mapping)
         proof = prove_equal(ai, bi, rels, config.timeout)
         if proof is None:
             found = screen(ai, bi, rels, Shape((), ()), config.samples, config.max_size, config.seed)
@@ -203,6 +211,9 @@ def prove_for_sizes(
         sizes_seen.update(int(mapping[s]) for s in shape.sizes if s in mapping)
     if count == 0:
         return None
+    if not shape.sizes:  # every index has a numeric range: the instances are all the cases
+        values = "; ".join(f"{s} = {lo}..{hi}" for s, lo, hi in shape.indices)
+        return Outcome(Verdict.PROVED, f"cases on every index value ({values})", f"{count} cases")
     bound = max(sizes_seen) if sizes_seen else config.max_size
     names = ", ".join(str(s) for s in shape.sizes) or "the indices"
     return Outcome(
@@ -249,7 +260,7 @@ def check_number(number: ParsedNumber) -> Outcome:
     texts = tuple(number.claimed_text[k if number.claimed_is_list else 0] for k in range(length))
     tols = tuple(sympy.sstr(t) for t in number.tol)
     shown_values = tuple(e.value for e in elements)
-    fields = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
+    fields: dict[str, Any] = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
     failing = tuple(k for k, e in enumerate(elements) if e.status == "fails")
     shown_tol = [show_tolerance(number.tol[k if number.claimed_is_list else 0]) for k in range(length)]
     if failing:

@@ -19,14 +19,18 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivcheck.bounds import (
+    CONFIRM_PRECISION as CONFIRM_PREC,
+    HUGE_EXPONENT,
+    MAX_BREAK_POINTS as _MAX_BREAKS,
+    SCREEN_PRECISION as SCREEN_PREC,
+)
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, linear_atom, truth
 from derivcheck.check.instantiate import Shape, assignments, instantiate
 from derivcheck.check.limits import time_limit
 from derivcheck.errors import CheckTimeout
 
-SCREEN_PREC = 30
-CONFIRM_PREC = 60
 RELATIVE_GAP = sympy.Float("1e-18", 30)
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
 _SIMPLE_ATTEMPTS = 16
@@ -219,9 +223,6 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int):
         return None
 
 
-HUGE_EXPONENT = 1000
-
-
 def _has_huge_power(expr: sympy.Expr) -> bool:
     return any(
         p.exp.is_Number and abs(p.exp) > HUGE_EXPONENT
@@ -344,7 +345,10 @@ def screen(
     memo: dict = {}
     while result.tried < samples and attempts < samples * 8:
         attempts += 1
-        mapping = shapes[(attempts - 1) % len(shapes)] if attempts <= len(shapes) else shapes[rng.randrange(len(shapes))]
+        if attempts <= len(shapes):
+            mapping = shapes[(attempts - 1) % len(shapes)]
+        else:
+            mapping = shapes[rng.randrange(len(shapes))]
         drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
         if drawn is None:
             continue
@@ -381,7 +385,6 @@ def _pure_numbers(a, b, relations, functions) -> Screen:
 
 
 _SOLVE_BUDGET = 0.3
-_MAX_BREAKS = 8
 _DIRECTIONS = (sympy.Rational(3, 5) + sympy.Rational(4, 5) * sympy.I, sympy.Integer(-1), sympy.I,
                sympy.Rational(-5, 13) + sympy.Rational(12, 13) * sympy.I, sympy.Integer(1), -sympy.I)
 

@@ -7,7 +7,6 @@ these texts into SymPy objects (``derivcheck.parse``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -57,13 +56,22 @@ class Chain:
 
 
 @dataclass(frozen=True)
+class NumberValue:
+    """A value of ``at``, ``is`` or ``tol`` as written: one number's text, or a list of them."""
+
+    items: tuple[Text, ...]
+    is_list: bool
+    line: int
+
+
+@dataclass(frozen=True)
 class NumberClaim:
     """``expr`` at the values ``at`` is ``claimed`` (each value kept as written)."""
 
     expr: Text
-    at: tuple[tuple[str, Any], ...]
-    claimed: Any
-    tol: Any
+    at: tuple[tuple[str, NumberValue], ...]
+    claimed: NumberValue
+    tol: NumberValue | None
     line: int
 
 

@@ -26,7 +26,7 @@ _EVIDENCE = (
 
 
 def result_fields(result: Result) -> dict:
-    """Return the JSON object of one result (FORMAT.md's keys first, evidence after)."""
+    """Return the JSON object of one result (docs/format.md's keys first, evidence after)."""
     data: dict = {
         "file": result.file,
         "line": result.line,
@@ -57,7 +57,7 @@ def result_fields(result: Result) -> dict:
 
 def report_fields(report: Report) -> dict:
     """Return the whole report as one JSON object."""
-    from derivcheck import __version__
+    from derivcheck.version import __version__
 
     return {
         "version": __version__,
@@ -101,11 +101,15 @@ def result_message(result: Result) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """A kind of finding: its stable id (SARIF ``ruleId``, JUnit failure ``type``) and descriptions."""
+    """A kind of finding: its stable id (SARIF ``ruleId``, JUnit failure ``type``), descriptions, default level.
+
+    ``level`` is ``"error"``, or ``"warning"`` for findings that pass unless ``--strict``.
+    """
 
     id: str
     summary: str
     help: str
+    level: str = "error"
 
 
 UNREADABLE_FILE = Rule(
@@ -130,6 +134,7 @@ NUMERIC_STEP = Rule(
     "A step agrees numerically but was not proved",
     "No symbolic proof was found; the two sides agree at every sampled point. "
     "Passes unless --strict.",
+    level="warning",
 )
 ERRATUM_NOT_REFUTED = Rule(
     "erratum-not-refuted",
@@ -151,6 +156,7 @@ NUMERIC_NUMBER = Rule(
     "numeric-number",
     "A number claim holds only numerically",
     "The claim was not decided exactly. Passes unless --strict.",
+    level="warning",
 )
 RULES: tuple[Rule, ...] = (
     UNREADABLE_FILE,

@@ -24,9 +24,7 @@ def _short(text: str, width: int = _WIDTH) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
-def write_text(
-    report: Report, stream: TextIO, color: bool | None = None, verbose: bool = False, **_
-) -> None:
+def write_text(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report for people: grouped by file and chain, a summary line last."""
     console = Console(
         file=stream,
@@ -87,14 +85,16 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         if result.erratum is not None:
             console.print(f"{'':10}erratum: {escape(result.erratum)}")
         if verdict == "wrong" or not result.passes:
-            console.print(f"{'':10}{'previous':<9} (line {result.previous_line}): {escape(_short(result.previous, 90))}")
+            previous = escape(_short(result.previous, 90))
+            console.print(f"{'':10}{'previous':<9} (line {result.previous_line}): {previous}")
             console.print(f"{'':10}{'this step':<9} (line {result.line}): {escape(_short(result.expr, 90))}")
     if outcome.counterexample and (failing or verbose):
         point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
         console.print(f"{'':10}counterexample: {escape(point)}")
         if outcome.values:
             console.print(
-                f"{'':10}values there: {escape(outcome.values[0])} (previous) vs {escape(outcome.values[1])} (this step)"
+                f"{'':10}values there: {escape(outcome.values[0])} (previous) "
+                f"vs {escape(outcome.values[1])} (this step)"
             )
     if outcome.difference and (failing or verbose):
         console.print(f"{'':10}{escape(outcome.difference)}")
