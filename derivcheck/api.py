@@ -32,6 +32,7 @@ class PlannedCheck:
     step: Step | None
     task: object
     diagnose: object = None
+    relation: str = "=="
 
 
 def verify_paths(
@@ -110,6 +111,8 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     from derivcheck.check.diagnose import DiagnoseTask
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
+    from derivcheck.check.stability import StabilityTask
+    from derivcheck.load.documents import chain_relation
     from derivcheck.parse.document import parse_document
 
     try:
@@ -124,8 +127,14 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
         anchor, anchor_index = chain.steps[0], 0
+        since_anchor: list[str] = []
         for position, current in enumerate(chain.steps[1:], start=1):
-            task = StepTask(anchor.expr, current.expr, conditions, symbols)
+            # Past a step marked wrong, the relation to the anchor is what the
+            # skipped steps and this one conclude together (the strictest).
+            since_anchor.append(current.step.rel)
+            relation = chain_relation(since_anchor)
+            task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
+            diagnose = DiagnoseTask(doc, chain_index, position, anchor_index) if relation == "==" else None
             checks.append(
                 PlannedCheck(
                     doc.path,
@@ -137,16 +146,25 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     anchor.step,
                     current.step,
                     task,
-                    DiagnoseTask(doc, chain_index, position, anchor_index),
+                    diagnose,
+                    relation,
                 )
             )
             if current.step.wrong is None:
                 anchor, anchor_index = current, position
+                since_anchor = []
     for number in parsed.numbers:
         checks.append(
             PlannedCheck(
                 doc.path, doc.title, "numbers", "number", number.claim.line,
                 number.claim.expr.text, None, None, NumberTask(number),
+            )
+        )
+    for claim in parsed.stability:
+        checks.append(
+            PlannedCheck(
+                doc.path, doc.title, "stability", "stability", claim.claim.line,
+                claim.claim.expr.text, None, None, StabilityTask.from_parsed(claim),
             )
         )
     return checks
@@ -217,7 +235,9 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
         line=check.line,
         kind=check.kind,
         verdict=outcome.verdict,
-        passes=passes(outcome.verdict, erratum, config.strict),
+        # Sampling is the only evidence a float64 stability claim can have: its
+        # numeric verdict passes under --strict too (docs/format.md).
+        passes=passes(outcome.verdict, erratum, config.strict and check.kind != "stability"),
         title=check.title,
         chain=check.chain,
         expr=check.expr.strip(),
@@ -227,6 +247,7 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
         erratum=erratum,
         outcome=outcome,
         notes=notes,
+        relation=check.relation,
     )
 
 

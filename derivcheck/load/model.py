@@ -44,6 +44,7 @@ class Step:
     expr: Text
     by: str | None = None
     wrong: str | None = None
+    rel: str = "=="  # how the step before relates to this one: ``previous rel this``
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,22 @@ class NumberClaim:
 
 
 @dataclass(frozen=True)
+class StabilityClaim:
+    """``expr`` is (or is not, ``stable``) accurate in float64 over the ranges ``over``.
+
+    ``over`` maps symbol names to ``(low, high)`` YAML nodes, ``at`` the other
+    symbols to values; numbers are kept as written and read by the parser.
+    """
+
+    expr: Text
+    over: tuple[tuple[str, Any, Any], ...]
+    at: tuple[tuple[str, Any], ...]
+    stable: bool
+    rtol: Any
+    line: int
+
+
+@dataclass(frozen=True)
 class Document:
     """One derivation (one YAML document)."""
 
@@ -80,6 +97,7 @@ class Document:
     assume: tuple[Text, ...] = ()
     chains: tuple[Chain, ...] = ()
     numbers: tuple[NumberClaim, ...] = ()
+    stability: tuple[StabilityClaim, ...] = ()
 
 
 @dataclass(frozen=True)
