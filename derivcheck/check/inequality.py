@@ -130,6 +130,12 @@ def prove_relation(a: sympy.Expr, b: sympy.Expr, relation: str, relations: list[
     for plan in plans:
         proof = _sign_with_splits(SignGoal(apply(goal.expr, plan), goal.strict), 0)
         if proof is None:
+            # Conditions only narrow the points; a sign shown without them
+            # (from the symbols' own words) holds under them too.
+            if relations:
+                unconditional = _sign_with_splits(goal, 0)
+                if unconditional is not None:
+                    return SignProof(f"{unconditional.method} (without the conditions)", unconditional.cases)
             return None
         methods.append(proof.method)
         cases += proof.cases
@@ -230,7 +236,7 @@ def _known_sign(expr: sympy.Expr, strict: bool) -> str | None:
         return None
     if expr.is_number:
         return f"{_show(expr)} {'>' if strict else '>='} 0"
-    return f"sign rules: {_show(expr)} {'>' if strict else '>='} 0 (exp(u) > 0, abs(u) >= 0, squares >= 0, …)"
+    return f"sign rules (exp(u) > 0, abs(u) >= 0, squares >= 0, …) give {_show(expr)} {'>' if strict else '>='} 0"
 
 
 def _peel_logs(expr: sympy.Expr) -> sympy.Expr | None:

@@ -255,7 +255,7 @@ def _parse_stability(claim: StabilityClaim, scope: Scope) -> ParsedStability:
         for end in (low, high):
             if not _fits_words(spec.obj, end):
                 raise FormatError(
-                    f"the range of '{name}' leaves what its words allow ('{spec.words}'): {end:g}",
+                    f"the range of '{name}' leaves what its declared words allow: {end:g}",
                     low_node.line,
                 )
         seen[name] = low_node.line
@@ -267,7 +267,7 @@ def _parse_stability(claim: StabilityClaim, scope: Scope) -> ParsedStability:
             raise FormatError(f"'{name}' is given both a range in 'over' and a value in 'at'", node.line)
         value = _float_value(node, constants, f"the value of '{name}'")
         if not _fits_words(spec.obj, value):
-            raise FormatError(f"the value of '{name}' is not allowed by its words ('{spec.words}')", node.line)
+            raise FormatError(f"the value of '{name}' is not allowed by its declared words", node.line)
         seen[name] = node.line
         at.append((name, value))
     missing = sorted(str(s) for s in expr.free_symbols if str(s) not in seen)
