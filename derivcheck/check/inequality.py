@@ -45,6 +45,8 @@ STRICT = {"<": True, "<=": False, ">": True, ">=": False}
 MAX_SPLIT_DEPTH = 4
 MAX_BOUNDARY_POINTS = 96
 MIN_HOLDING_POINTS = 3
+MAX_METHOD = 240
+_KINDS = ("sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided")
 _SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
            sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Integer(3)]
 HIGH_PREC = 110
@@ -182,30 +184,69 @@ def _sign_with_splits(goal: SignGoal, depth: int) -> SignProof | None:
             cases += sub.cases
             shown_op = {">": "<", "<": ">"}.get(op, op) if flip else op
             methods.append(f"{shown} {shown_op.replace('==', '=')} 0: {sub.method}")
-        return SignProof(f"cases on the sign of {shown} ({'; '.join(methods)})", cases)
+        method = f"cases on the sign of {shown} ({'; '.join(methods)})"
+        if len(method) > MAX_METHOD:
+            kinds = [k for k in _KINDS if k in method]
+            method = f"cases on the sign of {shown} and further splits, {cases} cases ({'; '.join(kinds)})"
+        return SignProof(method, cases)
     return None
 
 
 def decide_sign(goal: SignGoal) -> str | None:
     """Return the argument that shows ``goal`` (without case splits), or None."""
     for form in _forms(goal.expr):
-        method = _known_sign(form, goal.strict)
-        if method:
+        method = _direct_sign(form, goal)
+        if method is not None:
             return method
-        core = monotone_core(form)
-        if core != form and _has_sign(core, goal.strict):
-            return f"exp is increasing: the sign is that of {_show(core)} {goal.op} 0"
         peeled = _peel_logs(form)
         if peeled is not None:
             for inner in _forms(peeled):
-                if _has_sign(inner, goal.strict):
-                    return f"log is increasing: the sign is that of {_show(inner)} {goal.op} 0"
-                core = monotone_core(inner)
-                if _has_sign(core, goal.strict):
-                    return f"log and exp are increasing: the sign is that of {_show(core)} {goal.op} 0"
-        bounded = _worst_case_of_bounded(form, goal.strict)
-        if bounded is not None:
-            return bounded
+                method = _direct_sign(inner, goal)
+                if method is not None:
+                    return f"log is increasing, so compare without logs: {method}"
+    return None
+
+
+def _direct_sign(form: sympy.Expr, goal: SignGoal) -> str | None:
+    """Sign rules, exp monotonicity, bounded functions and exp bounds on one form."""
+    method = _known_sign(form, goal.strict)
+    if method:
+        return method
+    core = monotone_core(form)
+    if core != form and _has_sign(core, goal.strict):
+        return f"exp is increasing: the sign is that of {_show(core)} {goal.op} 0"
+    bounded = _worst_case_of_bounded(form, goal.strict)
+    if bounded is not None:
+        return bounded
+    return _exp_bounds(form, goal.strict)
+
+
+def _exp_bounds(expr: sympy.Expr, strict: bool) -> str | None:
+    """Bound each ``c*exp(u)`` term from below: by 0 (c > 0), by c when u <= 0 and c < 0, by c when u >= 0 and c > 0."""
+    lower, strict_step, used = [], False, False
+    for term in sympy.Add.make_args(sympy.expand(expr)):
+        coeff, factor = term.as_coeff_Mul()
+        factor = sympy.powsimp(factor)  # exp(-a)*exp(c) -> exp(c - a)
+        if not isinstance(factor, sympy.exp) or not coeff.is_number or coeff == 0:
+            lower.append(term)
+            continue
+        u = factor.args[0]
+        if coeff > 0 and u.is_nonnegative:
+            lower.append(coeff)  # exp(u) >= 1
+            strict_step |= bool(u.is_positive)
+        elif coeff > 0:
+            strict_step = True  # exp(u) > 0
+        elif u.is_nonpositive:
+            lower.append(coeff)  # -exp(u) >= -1
+            strict_step |= bool(u.is_negative)
+        else:
+            return None
+        used = True
+    if not used:
+        return None
+    bound = sympy.Add(*lower)
+    if _has_sign(bound, strict and not strict_step):
+        return f"exp(u) > 0, and exp(u) <= 1 for u <= 0, exp(u) >= 1 for u >= 0: the sum is at least {_show(bound)}"
     return None
 
 
