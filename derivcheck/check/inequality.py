@@ -194,24 +194,47 @@ def _sign_with_splits(goal: SignGoal, depth: int) -> SignProof | None:
 
 def decide_sign(goal: SignGoal) -> str | None:
     """Return the argument that shows ``goal`` (without case splits), or None."""
-    for form in _forms(goal.expr):
+    # While a max/min is undecided a case split usually follows: try only the
+    # cheap arguments on the expression as it is.
+    light = goal.expr.has(sympy.Max, sympy.Min)
+    for form in [goal.expr] if light else _forms(goal.expr):
         method = _direct_sign(form, goal)
         if method is not None:
             return method
         peeled = _peel_logs(form)
         if peeled is not None:
-            for inner in _forms(peeled):
+            for inner in [peeled] if light else _forms(peeled):
                 method = _direct_sign(inner, goal)
                 if method is not None:
                     return f"log is increasing, so compare without logs: {method}"
     return None
 
 
-def _direct_sign(form: sympy.Expr, goal: SignGoal) -> str | None:
-    """Sign rules, exp monotonicity, bounded functions and exp bounds on one form."""
-    method = _known_sign(form, goal.strict)
-    if method:
+def _direct_sign(form: sympy.Expr, goal: SignGoal, depth: int = 0) -> str | None:
+    """Sign rules, exp monotonicity, bounded functions and exp bounds on one form (or its numerator)."""
+    method = _simple_sign(form, goal)
+    if method is not None or depth:
         return method
+    try:
+        numerator, denominator = sympy.together(form).as_numer_denom()
+    except (CheckTimeout, MemoryError):
+        raise
+    except Exception:
+        return None
+    if denominator != 1 and _has_sign(denominator, True):
+        method = _direct_sign(sympy.expand(numerator), goal, depth + 1)
+        if method is not None:
+            return f"the denominator {_show(denominator)} > 0; numerator: {method}"
+    return None
+
+
+def _simple_sign(form: sympy.Expr, goal: SignGoal) -> str | None:
+    # SymPy's sign rules on a log of a sum are slow and rarely succeed; the
+    # log is peeled off instead (decide_sign).
+    if not any(not arg.is_number for arg in _log_arguments(form)):
+        method = _known_sign(form, goal.strict)
+        if method:
+            return method
     core = monotone_core(form)
     if core != form and _has_sign(core, goal.strict):
         return f"exp is increasing: the sign is that of {_show(core)} {goal.op} 0"
@@ -278,6 +301,10 @@ def _known_sign(expr: sympy.Expr, strict: bool) -> str | None:
     if expr.is_number:
         return f"{_show(expr)} {'>' if strict else '>='} 0"
     return f"sign rules (exp(u) > 0, abs(u) >= 0, squares >= 0, …) give {_show(expr)} {'>' if strict else '>='} 0"
+
+
+def _log_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
+    return [node.args[0] for node in expr.atoms(sympy.log)]
 
 
 def _peel_logs(expr: sympy.Expr) -> sympy.Expr | None:
