@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivcheck.check.assume import Relation, apply, encode, relations_of, scenarios, truth
+from derivcheck.check.assume import Relation, apply, encode, linear_atom, relations_of, scenarios, truth
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import (
@@ -45,6 +45,7 @@ STRICT = {"<": True, "<=": False, ">": True, ">=": False}
 MAX_SPLIT_DEPTH = 4
 MAX_BOUNDARY_POINTS = 96
 MIN_HOLDING_POINTS = 3
+MAX_SOLVES = 6
 MAX_METHOD = 240
 _KINDS = ("sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided")
 _SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
@@ -497,19 +498,29 @@ def _boundary_points(ai, bi, rels):
 
 def _switch_points(ai, bi, atoms):
     """Zeros of each branch argument and of the difference, solved for one atom, the others 0, 1 or -1."""
-    targets = sign_arguments(ai) + sign_arguments(bi) + [ai - bi]
+    targets = sign_arguments(ai) + sign_arguments(bi)
+    difference = ai - bi
+    if not difference.has(sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.Piecewise):
+        targets.append(difference)  # with a branch inside, solve rarely helps and costs time
+    budget = [MAX_SOLVES]
     for target in targets:
         for base in (sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1)):
             for atom in atoms:
                 others = {o: base for o in atoms if o != atom}
                 reduced = target.xreplace(others)
-                for root in _real_roots(reduced, atom):
+                for root in _real_roots(reduced, atom, budget):
                     yield {**others, atom: root}
 
 
-def _real_roots(expr, atom) -> list:
+def _real_roots(expr, atom, budget: list) -> list:
     if atom not in expr.free_symbols or expr.free_symbols != {atom}:
         return []
+    linear = linear_atom(expr)
+    if linear is not None and linear[0] == atom:
+        return [-linear[2] / linear[1]]
+    if budget[0] <= 0:
+        return []
+    budget[0] -= 1
     try:
         with time_limit(0.5):
             solutions = sympy.solve(expr, atom)
