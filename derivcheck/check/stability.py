@@ -72,6 +72,13 @@ class _Undefined(Exception):
     """The exact value is not a real number at this point (outside the expression's domain)."""
 
 
+class _OutOfRange(_Undefined):
+    """An intermediate value far beyond float64 (|log2| over MAX_MAGNITUDE): not worth computing exactly."""
+
+
+MAX_MAGNITUDE = 2**24  # bits of binary exponent: values beyond 10**5000000
+
+
 class _TooLarge(Exception):
     """The expression needs more operations than MAX_OPERATIONS at one point."""
 
@@ -242,12 +249,16 @@ class Reference:
             raise _Undefined()
         if a < 0 and not mpmath.isint(b):
             raise _Undefined()
+        if a != 0 and abs(mpmath.mag(a) * b) > MAX_MAGNITUDE:
+            raise _OutOfRange()
         return self._real(mpmath.power(a, b))
 
     def neg(self, a):
         return -a
 
     def exp(self, a):
+        if a > MAX_MAGNITUDE:
+            raise _OutOfRange()
         return mpmath.exp(a)
 
     def log(self, a):
@@ -271,7 +282,14 @@ class Reference:
         return lambda a: self._real(function(a))
 
     def hyperbolic(self, name):
-        return getattr(mpmath, name)
+        function = getattr(mpmath, name)
+
+        def apply(a):
+            if name != "tanh" and abs(a) > MAX_MAGNITUDE:
+                raise _OutOfRange()
+            return function(a)
+
+        return apply
 
     @staticmethod
     def extremum(values, largest: bool):
@@ -402,6 +420,8 @@ def reference_trace(evaluator: Evaluator, values: dict) -> list[Operation] | Non
         inputs = {k: mpmath.mpf(v) for k, v in values.items()}
         try:
             trace = evaluator.run(arithmetic, inputs)
+        except _OutOfRange:
+            return None
         except (_Undefined, ZeroDivisionError, ValueError, OverflowError):
             # Outside the domain, or a tiny difference (1 - sigma(1000)) rounded
             # to 0 at this precision: try more digits.
@@ -582,7 +602,7 @@ def check_stability(task: StabilityTask, config) -> Outcome:
     if outside:
         checked += (
             f" ({outside} more could not be evaluated exactly: outside the expression's domain, "
-            f"or beyond {REFERENCE_DPS[-1]} digits)"
+            f"beyond {REFERENCE_DPS[-1]} digits, or with a value beyond 2^{MAX_MAGNITUDE})"
         )
     evidence = _evidence(task, results, outside)
     if len(results) < MIN_POINTS:

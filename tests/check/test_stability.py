@@ -196,3 +196,18 @@ def test_a_range_must_respect_the_symbol_words():
     text = claims(claim("log(x)", True, over={"x": [-1, 1]}), symbols={"x": "positive"})
     _, errors, _ = results(text)
     assert any("leaves what its declared words allow" in e for e in errors)
+
+
+def test_hostile_claims_end_in_a_verdict_not_a_crash():
+    # Towers of exp over huge ranges: the reference gives up cleanly, float64 gives inf.
+    text = claims(claim("exp(exp(exp(x)))", False, over={"x": [-1e308, 1e308]}), symbols={"x": "real"})
+    (result,), errors, _ = results(text)
+    assert not errors and result.verdict.value in ("numeric", "wrong", "unknown")
+    # Definitions that double at each level: too many operations per point.
+    functions = {"f0(t)": "t + 1"}
+    for level in range(1, 16):
+        functions[f"f{level}(t)"] = f"f{level - 1}(t) + f{level - 1}(t)"
+    text = claims(claim("f15(x)", True, over={"x": [-1, 1]}), symbols={"x": "real"}, functions=functions)
+    (result,), errors, _ = results(text)
+    assert not errors and result.verdict.value == "unknown"
+    assert "operations" in result.outcome.detail
