@@ -46,6 +46,7 @@ MAX_SPLIT_DEPTH = 4
 MAX_BOUNDARY_POINTS = 96
 MIN_HOLDING_POINTS = 3
 MAX_SOLVES = 6
+_BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
 MAX_METHOD = 240
 _KINDS = ("sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided")
 _SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
@@ -95,6 +96,7 @@ def check_inequality(task, config) -> Outcome:
 
     relation = task.relation
     a, b = instantiate(task.previous, {}), instantiate(task.current, {})
+    a, b = canonical_bound_variables(a), canonical_bound_variables(b)
     relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(task.conditions)]
     shape = shape_of([a, b], relations, task.symbols)
     relations = relevant_relations([a, b], relations, set(shape.sizes))
@@ -119,6 +121,24 @@ def check_inequality(task, config) -> Outcome:
         if sized is not None:
             return sized.with_(points=search.held)
     return _undecided(search, relation, tried, stopped)
+
+
+def canonical_bound_variables(expr: sympy.Expr) -> sympy.Expr:
+    """Give the bound variable of each Sum/Product one fixed Dummy per name, so equal sums cancel.
+
+    Each parsed Sum has its own Dummy; ``Sum(f, (k, 1, C)) - Sum(f, (k, 1, C))`` written in
+    two steps would not cancel. Nested sums over the same name are left alone.
+    """
+
+    def rename(node):
+        variable = node.limits[0][0]
+        inner = [n for n in node.function.atoms(sympy.Sum, sympy.Product) if n.limits[0][0].name == variable.name]
+        if inner or len(node.limits) != 1:
+            return node
+        fixed = sympy.Dummy(variable.name, dummy_index=_BOUND_INDEX, **variable.assumptions0)
+        return node.xreplace({variable: fixed})
+
+    return expr.replace(lambda n: isinstance(n, (sympy.Sum, sympy.Product)), rename)
 
 
 # -- proof ------------------------------------------------------------------------------------

@@ -150,3 +150,25 @@ def test_numeric_when_no_argument_is_found():
     # True (x**4 - x**2 + 1 > 0 has no real root) but beyond the sign rules: numeric or proved, never wrong.
     (step,) = chain_verdicts("x**2", ("<", "x**4 + 1"))
     assert step.verdict.value in ("proved", "numeric")
+
+
+def test_sums_written_twice_cancel_and_softmax_stays_in_the_unit_interval():
+    symbols = {"z": "real vector", "C": "positive integer", "i": "index 1..C"}
+    steps = chain_verdicts(
+        "0",
+        ("<", "exp(z[i])/Sum(exp(z[k]), (k, 1, C))"),
+        ("<=", "1"),
+        symbols=symbols,
+    )
+    assert [s.verdict.value for s in steps] == ["proved", "proved for sizes"]
+    (step,) = chain_verdicts(
+        "Sum(exp(z[k]), (k, 1, C))", ("<", "Sum(exp(z[k]), (k, 1, C)) + 1"), symbols=symbols
+    )
+    assert step.verdict.value == "proved"
+
+
+def test_a_false_bound_over_sizes_is_refuted_with_the_size():
+    symbols = {"z": "real vector", "C": "positive integer", "i": "index 1..C"}
+    (step,) = chain_verdicts("exp(z[i])/Sum(exp(z[k]), (k, 1, C))", ("<", "1"), symbols=symbols)
+    # C = 1: the softmax of one logit is exactly 1.
+    assert step.verdict.value == "wrong" and step.outcome.counterexample.get("C") == "1"
