@@ -270,7 +270,15 @@ def _exp_bounds(expr: sympy.Expr, strict: bool) -> str | None:
     lower, strict_step, used = [], False, False
     for term in sympy.Add.make_args(sympy.expand(expr)):
         coeff, factor = term.as_coeff_Mul()
-        factor = sympy.powsimp(factor)  # exp(-a)*exp(c) -> exp(c - a)
+        factor = _merge_into_sum(sympy.powsimp(factor))  # exp(-a)*exp(c) -> exp(c - a)
+        if isinstance(factor, sympy.Sum) and coeff.is_number and coeff != 0:
+            bound = _sum_of_exp_bound(factor, coeff, expr)
+            if bound is not None:
+                value, is_strict = bound
+                lower.append(value)
+                strict_step |= is_strict
+                used = True
+                continue
         if not isinstance(factor, sympy.exp) or not coeff.is_number or coeff == 0:
             lower.append(term)
             continue
@@ -284,13 +292,17 @@ def _exp_bounds(expr: sympy.Expr, strict: bool) -> str | None:
             lower.append(coeff)  # -exp(u) >= -1
             strict_step |= bool(u.is_negative)
         else:
-            return None
+            lower.append(term)  # kept exactly: it may cancel against another bound
+            continue
         used = True
     if not used:
         return None
     bound = sympy.Add(*lower)
     if _has_sign(bound, strict and not strict_step):
-        return f"exp(u) > 0, and exp(u) <= 1 for u <= 0, exp(u) >= 1 for u >= 0: the sum is at least {_show(bound)}"
+        return (
+            "exp(u) > 0, exp(u) <= 1 for u <= 0, exp(u) >= 1 for u >= 0, a sum of exponentials is at "
+            f"least its largest term: at least {_show(bound)}"
+        )
     return None
 
 
@@ -322,6 +334,60 @@ def _known_sign(expr: sympy.Expr, strict: bool) -> str | None:
     if expr.is_number:
         return f"{_show(expr)} {'>' if strict else '>='} 0"
     return f"sign rules (exp(u) > 0, abs(u) >= 0, squares >= 0, …) give {_show(expr)} {'>' if strict else '>='} 0"
+
+
+def _merge_into_sum(factor: sympy.Expr) -> sympy.Expr:
+    """``exp(v) * Sum(exp(u), (c, lo, hi))`` with v free of c -> ``Sum(exp(u + v), (c, lo, hi))``."""
+    if not isinstance(factor, sympy.Mul):
+        return factor
+    sums = [f for f in factor.args if isinstance(f, sympy.Sum) and len(f.limits) == 1]
+    if len(sums) != 1 or not isinstance(sums[0].function, sympy.exp):
+        return factor
+    total = sums[0]
+    var = total.limits[0][0]
+    others = [f for f in factor.args if f is not total]
+    if not all(isinstance(f, sympy.exp) and var not in f.free_symbols for f in others):
+        return factor
+    exponent = total.function.args[0] + sympy.Add(*[f.args[0] for f in others])
+    return sympy.Sum(sympy.exp(exponent), total.limits)
+
+
+def _sum_of_exp_bound(total: sympy.Sum, coeff, whole: sympy.Expr):
+    """A lower bound of ``coeff * Sum(exp(u), (c, lo, hi))`` and whether it is strict, or None.
+
+    ``coeff > 0``: at least the term of the largest element, ``exp(max(z) + a)`` when
+    ``u = z[c] + a`` and ``max(z)`` over the same range appears; else more than 0.
+    ``coeff < 0``: at least ``coeff * (hi - lo + 1)`` when every ``u <= 0``
+    (``u = z[c] - max(z) + a`` with ``a <= 0``).
+    """
+    from derivcheck.parse.extrema import ElementMax
+
+    if not isinstance(total.function, sympy.exp) or len(total.limits) != 1:
+        return None
+    if total.function.args[0].is_extended_real is not True:
+        return None  # exp of a complex number has no order
+    var, lo, hi = total.limits[0]
+    if (hi - lo).is_nonnegative is not True:
+        return None  # an empty range has no largest term
+    u = total.function.args[0]
+    maxima = [
+        m for m in whole.atoms(ElementMax)
+        if isinstance(m.function, sympy.Indexed) and m.function.indices == (m.limits[0][0],)
+        and (m.limits[0][1], m.limits[0][2]) == (lo, hi)
+    ]
+    for maximum in maxima:
+        element = maximum.function.base[var]
+        if coeff > 0:
+            rest = sympy.expand(u - element)
+            if var not in rest.free_symbols:
+                return coeff * sympy.exp(maximum + rest), False
+        else:
+            rest = sympy.expand(u - element + maximum)
+            if var not in rest.free_symbols and rest.is_nonpositive:
+                return coeff * (hi - lo + 1), bool(rest.is_negative)
+    if coeff > 0:
+        return sympy.Integer(0), True
+    return None
 
 
 def _log_arguments(expr: sympy.Expr) -> list[sympy.Expr]:

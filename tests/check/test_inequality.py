@@ -172,3 +172,22 @@ def test_a_false_bound_over_sizes_is_refuted_with_the_size():
     (step,) = chain_verdicts("exp(z[i])/Sum(exp(z[k]), (k, 1, C))", ("<", "1"), symbols=symbols)
     # C = 1: the softmax of one logit is exactly 1.
     assert step.verdict.value == "wrong" and step.outcome.counterexample.get("C") == "1"
+
+
+VECTOR = {"z": "real vector", "C": "positive integer", "c": "index 1..C"}
+LSE = "log(Sum(exp(z[c]), (c, 1, C)))"
+
+
+def test_log_sum_exp_bounds_over_a_vector_are_proved_in_general():
+    steps = chain_verdicts("max(z)", ("<=", LSE), ("<=", "max(z) + log(C)"), symbols=VECTOR)
+    assert [s.verdict.value for s in steps] == ["proved", "proved"]
+    assert all("largest term" in s.outcome.method for s in steps)
+
+
+@pytest.mark.parametrize(
+    "first, rel, second",
+    [("max(z)", "<", LSE), (LSE, "<", "max(z) + log(C)"), ("max(z) + log(C)", "<=", LSE), (LSE, "<=", "max(z)")],
+)
+def test_false_log_sum_exp_bounds_are_never_proved(first, rel, second):
+    (step,) = chain_verdicts(first, (rel, second), symbols=VECTOR)
+    assert step.verdict.value not in ("proved", "proved for sizes", "numeric") and not step.passes
