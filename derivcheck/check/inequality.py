@@ -300,8 +300,8 @@ def _exp_bounds(expr: sympy.Expr, strict: bool) -> str | None:
     bound = sympy.Add(*lower)
     if _has_sign(bound, strict and not strict_step):
         return (
-            "exp(u) > 0, exp(u) <= 1 for u <= 0, exp(u) >= 1 for u >= 0, a sum of exponentials is at "
-            f"least its largest term: at least {_show(bound)}"
+            "bounds on the exp terms (exp(u) > 0; exp(u) <= 1 for u <= 0, >= 1 for u >= 0; a sum of "
+            f"C exponentials lies between its largest term and C times e^max): at least {_show(bound)}"
         )
     return None
 
