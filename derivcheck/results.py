@@ -35,7 +35,7 @@ class Result:
 
 
 def passes(verdict: Verdict, erratum: str | None, strict: bool) -> bool:
-    """Whether a verdict passes: FORMAT.md's table, with ``wrong:`` steps passing only when refuted."""
+    """Whether a verdict passes: docs/format.md's table, with ``wrong:`` steps passing only when refuted."""
     if erratum is not None:
         return verdict is Verdict.WRONG
     if verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):

@@ -9,6 +9,8 @@ import pytest
 
 from derivcheck import CheckConfig, verify_paths
 
+pytestmark = pytest.mark.slow  # checks the whole library
+
 LIBRARY = Path(__file__).resolve().parent.parent / "derivations"
 FILES = sorted(LIBRARY.rglob("*.yaml"))
 
@@ -30,7 +32,7 @@ ERRATA = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def report_of(relative: str):
     """Return the strict report of one library file (computed once per file)."""
     return verify_paths([str(LIBRARY / relative)], CheckConfig(strict=True))

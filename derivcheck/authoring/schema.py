@@ -9,6 +9,7 @@ editors see it through ``# yaml-language-server: $schema=…``.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from derivcheck.load.documents import (
     CASE_KEYS,
@@ -25,7 +26,7 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _BOUND = rf"(?:-?[0-9]+|{_NAME})"
 _INDEX_WORD = "index LO..HI"
 
-# What each key means, shown by editors on hover (FORMAT.md's wording).
+# What each key means, shown by editors on hover (docs/format.md's wording).
 _TOP_HELP = {
     "title": "One line naming the derivation.",
     "source": "Where it comes from (document, section, equation numbers).",
@@ -84,7 +85,7 @@ def function_head_pattern() -> str:
     return rf"^\s*{_NAME}\s*\(\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\)\s*$"
 
 
-def _fixed_keys(keys: tuple[str, ...], properties: dict[str, dict], help_text: dict[str, str]) -> dict:
+def _fixed_keys(keys: tuple[str, ...], properties: dict[str, Any], help_text: dict[str, str]) -> dict:
     """Return the properties for exactly ``keys``, the loader's; a key new to the loader is allowed as anything."""
     out = {}
     for key in keys:
@@ -143,7 +144,8 @@ def derivation_schema() -> dict:
         "$schema": DIALECT,
         "title": "derivcheck derivation",
         "description": "A mathematical derivation checked step by step by derivcheck "
-        "(format version 1). Words for symbols: " + ", ".join(WORDS) + ".",
+        "(format version 1, specified in docs/format.md of the derivcheck repository). "
+        "Words for symbols: " + ", ".join(WORDS) + ".",
         "type": "object",
         "properties": _fixed_keys(TOP_KEYS, top, _TOP_HELP),
         "required": ["title", "symbols"],

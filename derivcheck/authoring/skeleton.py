@@ -10,7 +10,7 @@ SUFFIXES = (".yaml", ".yml")
 
 SKELETON = Template(
     """\
-# A derivation for derivcheck (the format: FORMAT.md). Check it with
+# A derivation for derivcheck (the format: docs/format.md). Check it with
 #   derivcheck verify $name
 # For completion and checks in an editor, write the schema once with
 #   derivcheck schema > derivcheck.schema.json
@@ -68,8 +68,9 @@ cases:
         rel: ">"
         by: a > 0
 
-# Optional: numeric claims. 'tol' is the allowed absolute difference; by
-# default one unit in the last decimal place written in 'is'.
+# Optional: numeric claims: 'expr' at the values 'at' is the value 'is'.
+# 'tol' is the allowed absolute difference; by default one unit in the last
+# decimal place written in 'is'.
 numbers:
   - expr: sigma(x)*(1 - sigma(x))
     at: {x: 0}

@@ -19,14 +19,18 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivcheck.bounds import (
+    CONFIRM_PRECISION as CONFIRM_PREC,
+    HUGE_EXPONENT,
+    MAX_BREAK_POINTS as _MAX_BREAKS,
+    SCREEN_PRECISION as SCREEN_PREC,
+)
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, linear_atom, truth
 from derivcheck.check.instantiate import Shape, assignments, instantiate
 from derivcheck.check.limits import time_limit
 from derivcheck.errors import CheckTimeout
 
-SCREEN_PREC = 30
-CONFIRM_PREC = 60
 RELATIVE_GAP = sympy.Float("1e-18", 30)
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
 _SIMPLE_ATTEMPTS = 16
@@ -219,9 +223,6 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int):
         return None
 
 
-HUGE_EXPONENT = 1000
-
-
 def _has_huge_power(expr: sympy.Expr) -> bool:
     return any(
         p.exp.is_Number and abs(p.exp) > HUGE_EXPONENT
@@ -329,16 +330,25 @@ def screen(
     if shape.empty and not (a.free_symbols | b.free_symbols):
         return _pure_numbers(a, b, relations, functions)
     shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
-    preferred = [m for m in shapes if all(int(v) >= 2 for k, v in m.items() if k in shape.sizes)]
-    # Small sizes first (simple counterexamples), every size visited early.
-    shapes = sorted(preferred or shapes, key=lambda m: sum(int(m[k]) for k in shape.sizes if k in m))
+    # Sizes of at least 2 first (readable counterexamples), small sizes first among
+    # them; the smaller sizes the declarations allow (1, 0, …) are visited too.
+    shapes = sorted(
+        shapes,
+        key=lambda m: (
+            any(int(v) < 2 for k, v in m.items() if k in shape.sizes),
+            sum(int(m[k]) for k in shape.sizes if k in m),
+        ),
+    )
     if not shapes:
         return result
     attempts = 0
     memo: dict = {}
     while result.tried < samples and attempts < samples * 8:
         attempts += 1
-        mapping = shapes[(attempts - 1) % len(shapes)] if attempts <= len(shapes) else shapes[rng.randrange(len(shapes))]
+        if attempts <= len(shapes):
+            mapping = shapes[(attempts - 1) % len(shapes)]
+        else:
+            mapping = shapes[rng.randrange(len(shapes))]
         drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
         if drawn is None:
             continue
@@ -375,7 +385,6 @@ def _pure_numbers(a, b, relations, functions) -> Screen:
 
 
 _SOLVE_BUDGET = 0.3
-_MAX_BREAKS = 8
 _DIRECTIONS = (sympy.Rational(3, 5) + sympy.Rational(4, 5) * sympy.I, sympy.Integer(-1), sympy.I,
                sympy.Rational(-5, 13) + sympy.Rational(12, 13) * sympy.I, sympy.Integer(1), -sympy.I)
 
@@ -391,6 +400,7 @@ class _Plan:
     equations: list  # (atom, relation): the atom is solved from the equation
     breaks: list  # (atom, root): a breakpoint of abs/max/min/sign/Piecewise at atom == root
     repairs: list  # (relation, [(atom, coeff, rest)]): a linear inequality and the atoms that can satisfy it
+    growth: list | None = None  # arguments of exp, trig, symbolic powers, innermost first (computed at the first far point)
 
 
 def _plan(a, b, relations, mapping) -> _Plan:
@@ -429,6 +439,39 @@ def _plan(a, b, relations, mapping) -> _Plan:
             if (atom, root) not in breaks and len(breaks) < _MAX_BREAKS:
                 breaks.append((atom, root))
     return _Plan(ai, bi, rels, atoms, equations, breaks, repairs)
+
+
+_TAME = (sympy.log, sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.re, sympy.im)
+MAX_GROWTH = 10**7
+
+
+def _growth_arguments(exprs) -> list:
+    """Arguments whose size decides whether evaluation is feasible (exp(exp(10**6)) is not)."""
+    found = set()
+    for expr in exprs:
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(node, sympy.Pow) and not node.exp.is_number:
+                found.add(node.exp * sympy.log(node.base) if node.base.is_number else node.exp)
+            elif isinstance(node, sympy.Function) and not isinstance(node, _TAME):
+                found.update(arg for arg in node.args if arg.free_symbols)
+    return sorted(found, key=_size)
+
+
+def _size(expr) -> int:
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def _moderate(plan: "_Plan", values: dict) -> bool:
+    """Whether every growth argument stays below MAX_GROWTH at the point (checked innermost first)."""
+    if plan.growth is None:
+        plan.growth = _growth_arguments([plan.ai, plan.bi])
+    for arg in plan.growth:
+        value = evaluate(arg, values, 5)
+        if value is None:
+            continue
+        if abs(complex(value)) > MAX_GROWTH:
+            return False
+    return True
 
 
 def _linear_in(expr, atom):
@@ -519,6 +562,8 @@ def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None
     for rel in plan.rels:
         if truth(rel.substitute(values)) is not True:
             return None
+    if kind == "far" and not _moderate(plan, values):
+        return None
     return Point(dict(mapping), values), plan.ai, plan.bi
 
 

@@ -608,7 +608,7 @@ def check_stability(task: StabilityTask, config) -> Outcome:
     if len(results) < MIN_POINTS:
         return Outcome(
             Verdict.UNKNOWN, "float64 evaluation", f"only {len(results)} points could be evaluated; {checked}",
-            extra={"stability": evidence},
+            stability=evidence,
         )
     failing = [r for r in results if r.error > task.rtol]
     worst = max(results, key=lambda r: r.error)
@@ -632,7 +632,7 @@ def check_stability(task: StabilityTask, config) -> Outcome:
         counterexample={name: _float(value) for name, value in shown.point.items()},
         values=(_float(shown.value), _true(shown.true)),
         points=len(results),
-        extra={"stability": evidence},
+        stability=evidence,
     )
     if unstable == (not task.stable):
         return Outcome(Verdict.NUMERIC, "float64 evaluation", summary, **fields)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from pathlib import Path
-from typing import Iterable
 
+from derivcheck.bounds import MAX_YAML_DOCUMENTS as MAX_DOCUMENTS
 from derivcheck.errors import FormatError
+from derivcheck.hints import suggest
 from derivcheck.load.model import (
     Chain,
     Document,
@@ -16,6 +16,7 @@ from derivcheck.load.model import (
     LoadError,
     NumberClaim,
     StabilityClaim,
+    NumberValue,
     Step,
     SymbolDecl,
     Text,
@@ -29,15 +30,8 @@ NUMBER_KEYS = ("expr", "at", "is", "tol")
 STABILITY_KEYS = ("expr", "over", "at", "stable", "rtol")
 RELATIONS = ("==", "<=", "<", ">=", ">")
 _RELATION_WORDS = {"=": "==", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
-MAX_DOCUMENTS = 500
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the nearest candidate, or ``""``."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def read_text_file(path: Path, max_bytes: int) -> str:
@@ -353,12 +347,15 @@ def _numbers(node: Node) -> tuple[NumberClaim, ...]:
         if claimed is None:
             raise FormatError("a number claim needs 'is' (the claimed value)", item.line)
         at = item.get("at")
-        bindings: tuple = ()
+        bindings: tuple[tuple[str, NumberValue], ...] = ()
         if at is not None and not (isinstance(at, Scalar) and at.is_null):
             if not isinstance(at, Mapping):
                 raise FormatError("'at' must map names to values, e.g. {x: 0}", at.line)
-            bindings = tuple(at.items)
-        out.append(NumberClaim(expr, bindings, claimed, item.get("tol"), expr.line))
+            bindings = tuple((name, _number_value(value, f"the value of '{name}'")) for name, value in at.items)
+        value = _number_value(claimed, "'is'")
+        tol = item.get("tol")
+        tol_value = _number_value(tol, "'tol'") if tol is not None else None
+        out.append(NumberClaim(expr, bindings, value, tol_value, expr.line))
     return tuple(out)
 
 
@@ -387,7 +384,8 @@ def _stability(node: Node) -> tuple[StabilityClaim, ...]:
                 raise FormatError(
                     f"the range of '{name}' must be a list [low, high], e.g. [-1000, 1000]", line
                 )
-            ranges.append((name, value.items[0], value.items[1]))
+            low, high = (_one_number(end, f"the range of '{name}'") for end in value.items)
+            ranges.append((name, low, high))
         stable = item.get("stable")
         if stable is None:
             raise FormatError("a stability claim needs 'stable: true' or 'stable: false' (the claim)", item.line)
@@ -398,15 +396,31 @@ def _stability(node: Node) -> tuple[StabilityClaim, ...]:
         if at is not None and not (isinstance(at, Scalar) and at.is_null):
             if not isinstance(at, Mapping):
                 raise FormatError("'at' must map the other symbols to values, e.g. {y: 0.5}", at.line)
-            bindings = tuple(at.items)
+            bindings = tuple((name, _one_number(value, f"the value of '{name}'")) for name, value in at.items)
+        rtol = item.get("rtol")
         out.append(
             StabilityClaim(
                 expr,
                 tuple(ranges),
                 bindings,
                 stable.raw.strip().lower() in ("true", "yes", "on"),
-                item.get("rtol"),
+                _one_number(rtol, "'rtol'") if rtol is not None else None,
                 item.line,
             )
         )
     return tuple(out)
+
+
+def _one_number(node: Node, what: str) -> Text:
+    if not isinstance(node, Scalar) or node.is_null or not node.raw.strip():
+        raise FormatError(f"{what} must be one number", node.line)
+    return Text(node.raw, node.line)
+def _number_value(node: Node, what: str) -> NumberValue:
+    items = node.items if isinstance(node, Sequence) else (node,)
+    texts = []
+    for item in items:
+        if not isinstance(item, Scalar) or item.is_null:
+            raise FormatError(f"{what} must be a number or a list of numbers", item.line)
+        texts.append(Text(item.raw, item.line))
+    return NumberValue(tuple(texts), isinstance(node, Sequence), node.line)
+

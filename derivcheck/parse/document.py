@@ -8,9 +8,8 @@ from decimal import Decimal, InvalidOperation
 import sympy
 
 from derivcheck.errors import FormatError
-from derivcheck.load.documents import suggest
-from derivcheck.load.model import Chain, Document, NumberClaim, StabilityClaim, Step, SymbolDecl, Text
-from derivcheck.load.yamltree import Node, Scalar, Sequence
+from derivcheck.hints import suggest
+from derivcheck.load.model import Chain, Document, NumberClaim, NumberValue, StabilityClaim, Step, SymbolDecl, Text
 from derivcheck.parse.expressions import (
     RESERVED,
     Condition,
@@ -165,25 +164,25 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
     constants = Scope({}, {})
     bindings = []
     lines: list[tuple[int, ...]] = []
-    for name, node in claim.at:
+    for name, value in claim.at:
         spec = scope.symbols.get(name)
         if spec is None:
             raise FormatError(
                 f"'at' names '{name}', which is not a declared symbol"
                 f"{suggest(name, scope.symbols)}",
-                node.line,
+                value.line,
             )
-        values, is_list = _values(node, constants, f"the value of '{name}'")
+        values, is_list = _values(value, constants, f"the value of '{name}'")
         if spec.is_vector and not is_list:
-            raise FormatError(f"'{name}' is a vector; give it a list of values", node.line)
+            raise FormatError(f"'{name}' is a vector; give it a list of values", value.line)
         bindings.append(Binding(spec.obj, values, is_list, spec.is_vector))
-        lines.append(_item_lines(node))
+        lines.append(tuple(item.line for item in value.items))
     _check_declarations(claim, scope, bindings, lines)
     lengths = {len(b.values) for b in bindings if b.is_list and not b.is_vector}
     if len(lengths) > 1:
         raise FormatError("the lists given in 'at' have different lengths", claim.line)
     claimed, claimed_is_list = _values(claim.claimed, constants, "'is'")
-    texts = _raw_texts(claim.claimed)
+    texts = tuple(item.text for item in claim.claimed.items)
     if lengths and claimed_is_list and len(claimed) != lengths.pop():
         raise FormatError("'is' has a different number of values than the lists in 'at'", claim.line)
     if claim.tol is not None:
@@ -196,22 +195,14 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
     return ParsedNumber(claim, expr, tuple(bindings), claimed, texts, claimed_is_list, tol)
 
 
-def _values(node: Node, constants: Scope, what: str) -> tuple[tuple[sympy.Expr, ...], bool]:
-    items = node.items if isinstance(node, Sequence) else (node,)
+def _values(written: NumberValue, constants: Scope, what: str) -> tuple[tuple[sympy.Expr, ...], bool]:
     values = []
-    for item in items:
-        if not isinstance(item, Scalar) or item.is_null:
-            raise FormatError(f"{what} must be a number or a list of numbers", item.line)
-        value = parse_expression(Text(item.raw, item.line), constants)
+    for item in written.items:
+        value = parse_expression(item, constants)
         if value.free_symbols:
-            raise FormatError(f"{what} must be a number: '{item.raw}'", item.line)
+            raise FormatError(f"{what} must be a number: '{item.text}'", item.line)
         values.append(value)
-    return tuple(values), isinstance(node, Sequence)
-
-
-def _item_lines(node: Node) -> tuple[int, ...]:
-    items = node.items if isinstance(node, Sequence) else (node,)
-    return tuple(item.line for item in items)
+    return tuple(values), written.is_list
 
 
 _SIGN_TESTS = (
@@ -259,6 +250,7 @@ def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
 
 
 def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
+    assert spec.index_range is not None  # called for indices only
     bounds = []
     for bound in spec.index_range:
         if bound.lstrip("-").isdigit():
@@ -273,14 +265,10 @@ def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None
     lo, hi = bounds
     words = f"index {spec.index_range[0]}..{spec.index_range[1]}"
     if (lo is not None and (value < lo) is sympy.true) or (hi is not None and (value > hi) is sympy.true):
-        shown = f" ({spec.index_range[0]}..{spec.index_range[1]} is {sympy.sstr(lo) if lo is not None else '?'}..{sympy.sstr(hi) if hi is not None else '?'} here)"
+        low, high = (sympy.sstr(b) if b is not None else "?" for b in (lo, hi))
+        shown = f" ({spec.index_range[0]}..{spec.index_range[1]} is {low}..{high} here)"
         return words + shown
     return None
-
-
-def _raw_texts(node: Node) -> tuple[str, ...]:
-    items = node.items if isinstance(node, Sequence) else (node,)
-    return tuple(item.raw if isinstance(item, Scalar) else "" for item in items)
 
 
 def default_tolerance(text: str) -> sympy.Rational:
@@ -292,6 +280,7 @@ def default_tolerance(text: str) -> sympy.Rational:
     if not number.is_finite():
         return sympy.Integer(0)
     exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite Decimal has an integer exponent
     if "." not in text and "e" not in text.lower():
         return sympy.Integer(0)
     return sympy.Rational(1, 10 ** (-exponent)) if exponent < 0 else sympy.Integer(10) ** exponent
@@ -372,16 +361,14 @@ def _scalar_symbol(name: str, scope: Scope, line: int, where: str) -> SymbolSpec
     return spec
 
 
-def _float_value(node: Node, constants: Scope, what: str) -> float:
+def _float_value(text: Text, constants: Scope, what: str) -> float:
     """A number as the nearest float64; FormatError if it is not a finite real number."""
-    if not isinstance(node, Scalar) or node.is_null:
-        raise FormatError(f"{what} must be a number", getattr(node, "line", None))
-    value = parse_expression(Text(node.raw, node.line), constants)
+    value = parse_expression(text, constants)
     if value.free_symbols or not value.is_real:
-        raise FormatError(f"{what} must be a real number: '{node.raw.strip()}'", node.line)
+        raise FormatError(f"{what} must be a real number: '{text.text.strip()}'", text.line)
     number = sympy.N(value, 30)
     if abs(number) > sympy.Float("1.7976931348623157e308", 30):
-        raise FormatError(f"{what} is beyond the largest float64 number: '{node.raw.strip()}'", node.line)
+        raise FormatError(f"{what} is beyond the largest float64 number: '{text.text.strip()}'", text.line)
     return float(number)
 
 

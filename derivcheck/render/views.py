@@ -8,14 +8,15 @@ returns one FileView per input. The writers (``markdown``, ``html``,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from derivcheck.check.outcome import Verdict
 from derivcheck.config import CheckConfig
-from derivcheck.load import LoadedFile, discover, load_file
+from derivcheck.load import LoadedFile
 from derivcheck.load.markdown import Block, scan_blocks
-from derivcheck.load.model import Document, LoadError, NumberClaim, StabilityClaim
-from derivcheck.load.yamltree import Mapping, Scalar, Sequence
+from derivcheck.load.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
 from derivcheck.render.boxes import Box, Fenced, Op, row
 from derivcheck.render.expressions import (
     layout_condition,
@@ -27,6 +28,8 @@ from derivcheck.results import Result
 
 COMMA = Op(",", ",", "sep")
 
+
+Rendered = TypeVar("Rendered")
 
 @dataclass(frozen=True)
 class Mark:
@@ -243,23 +246,22 @@ def collect_files(
     A Markdown file without derivation blocks found in a directory is left out
     (it is a README, not a post); one named on the command line is kept.
     """
-    from derivcheck.api import verify_loaded
+    from derivcheck.api import load_paths, verify_loaded
 
     missing: list[str] = []
     loaded: list[LoadedFile] = []
     texts: dict[str, str] = {}
     named = set(paths)
-    for entry in discover(list(paths)):
-        if isinstance(entry, LoadError):
-            missing.append(entry.path)
+    for item in load_paths(paths, config):
+        if isinstance(item, LoadError):
+            missing.append(item.path)
             continue
-        item = load_file(entry, config.max_file_bytes)
         if item.kind == "markdown":
-            if not item.items and entry not in named:
+            if not item.items and item.path not in named:
                 continue
-            text = _read_post(entry, config.max_file_bytes)
+            text = _read_post(item.path, config.max_file_bytes)
             if text is not None:
-                texts[entry] = text
+                texts[item.path] = text
         loaded.append(item)
     results: dict[tuple[str, int, str], Result] = {}
     errors: dict[str, list[Result]] = {}
@@ -374,13 +376,17 @@ def document_view(
 
 def _stability_view(claim: StabilityClaim, result: Result | None) -> StabilityView:
     over = tuple(
-        row(layout_name(name), Op("\\in", "∈"), Fenced("[", "]", row(_value_box(low), COMMA, _value_box(high))))
+        row(
+            layout_name(name),
+            Op("\\in", "∈"),
+            Fenced("[", "]", row(layout_expression(low.text), COMMA, layout_expression(high.text))),
+        )
         for name, low, high in claim.over
     )
-    at = tuple(row(layout_name(name), Op("=", "="), _value_box(value)) for name, value in claim.at)
+    at = tuple(row(layout_name(name), Op("=", "="), layout_expression(value.text)) for name, value in claim.at)
     evidence = {}
     if result is not None and result.outcome is not None:
-        evidence = dict(result.outcome.extra.get("stability") or {})
+        evidence = dict(result.outcome.stability or {})
     found = evidence.get("found")
     return StabilityView(
         layout_expression(claim.expr.text),
@@ -438,27 +444,21 @@ def _number_view(doc: Document, claim: NumberClaim, result: Result | None) -> Nu
     )
 
 
-def _value_box(node) -> Box:
-    if isinstance(node, Sequence):
-        items: list[Box] = []
-        for i, item in enumerate(node.items):
-            if i:
-                items.append(COMMA)
-            items.append(_value_box(item))
-        return Fenced("[", "]", row(*items) if items else row())
-    if isinstance(node, Scalar):
-        return layout_expression(node.raw)
-    return layout_expression(_node_text(node))
+def _value_box(value: NumberValue) -> Box:
+    if not value.is_list:
+        return layout_expression(value.items[0].text)
+    items: list[Box] = []
+    for i, item in enumerate(value.items):
+        if i:
+            items.append(COMMA)
+        items.append(layout_expression(item.text))
+    return Fenced("[", "]", row(*items) if items else row())
 
 
-def _node_text(node) -> str:
-    if isinstance(node, Scalar):
-        return node.raw.strip()
-    if isinstance(node, Sequence):
-        return "[" + ", ".join(_node_text(i) for i in node.items) + "]"
-    if isinstance(node, Mapping):
-        return "{" + ", ".join(f"{k}: {_node_text(v)}" for k, v in node.items) + "}"
-    return "" if node is None else str(node)
+def _node_text(value: NumberValue) -> str:
+    if not value.is_list:
+        return value.items[0].text.strip()
+    return "[" + ", ".join(item.text.strip() for item in value.items) + "]"
 
 
 def _short_number(text: str, digits: int = 6) -> str:
@@ -537,7 +537,7 @@ def _counterexample(result: Result) -> str:
     return ": ".join(parts) if parts else (outcome.detail or "")
 
 
-def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]:
+def note_parts(step: StepView, *, escape, strong, emphasis, math) -> list[str]:
     """The pieces of one step's note (verdict, line, reason, erratum, evidence), each in a format's markup.
 
     ``escape`` escapes free text, ``strong``/``emphasis`` wrap escaped text, ``math``
@@ -561,14 +561,16 @@ def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]
     return parts
 
 
-def place_in_blocks(view: "FileView", render_part) -> tuple[dict[int, list[str]], list[str]]:
+def place_in_blocks(
+    view: FileView, render_part: Callable[[DocumentView | ErrorView], Rendered]
+) -> tuple[dict[int, list[Rendered]], list[Rendered]]:
     """Render each part of a Markdown post and group the results by the fenced block they came from.
 
     Returns ``(rendered, loose)``: rendered text by the block's fence line, and
     the parts that belong to no block (errors about the whole file).
     """
-    rendered: dict[int, list[str]] = {b.fence_line: [] for b in view.blocks}
-    loose: list[str] = []
+    rendered: dict[int, list[Rendered]] = {b.fence_line: [] for b in view.blocks}
+    loose: list[Rendered] = []
     for part in view.parts:
         text = render_part(part)
         block = next((b for b in view.blocks if part.line and b.fence_line <= part.line <= b.end_line), None)

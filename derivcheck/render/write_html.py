@@ -17,13 +17,13 @@ from derivcheck.render.plot import error_plot
 from derivcheck.render.views import (
     StabilityView,
     stability_summary,
-    place_in_blocks,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    place_in_blocks,
 )
 
 SUFFIX = ".html"
@@ -281,8 +281,8 @@ def _post(view: FileView) -> str:
         view, lambda part: _error(part) if isinstance(part, ErrorView) else document(part, heading=2)
     )
     md = markdown_parser()
-    plain_fence = md.renderer.rules["fence"]
-    plain_image = md.renderer.rules["image"]
+    rules = md.renderer.rules  # type: ignore[attr-defined]  # RendererHTML's, not in the protocol
+    plain_fence, plain_image = rules["fence"], rules["image"]
 
     def fence(self, tokens, idx, options, env):
         token = tokens[idx]
@@ -301,5 +301,5 @@ def _post(view: FileView) -> str:
 
     md.add_render_rule("fence", fence)
     md.add_render_rule("image", image)
-    body = md.render(view.text)
+    body = md.render(view.text or "")
     return "\n".join(loose) + body + f'<p class="file"><code>{escape(view.path)}</code> · {escape(view.summary())}</p>'

@@ -13,14 +13,14 @@ from derivcheck.render.views import (
     RELATION_LATEX,
     StabilityView,
     stability_summary,
-    place_in_blocks,
-    note_parts,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    note_parts,
+    place_in_blocks,
 )
 
 SUFFIX = ".tex"
@@ -169,7 +169,9 @@ def numbers_table(numbers: tuple[NumberView, ...]) -> str:
         )
     return (
         "\\begin{center}\\small\n\\begin{tabular}{llllll}\n"
-        "  & claim & at & claimed & computed & line \\\\ \\hline\n" + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}\n"
+        "  & claim & at & claimed & computed & line \\\\ \\hline\n"
+        + "\n".join(rows)
+        + "\n\\end{tabular}\n\\end{center}\n"
     )
 
 
@@ -207,7 +209,7 @@ def _post(view: FileView) -> str:
     )
     out = list(loose)
     lists: list[str] = []
-    for token in markdown_parser().parse(view.text):
+    for token in markdown_parser().parse(view.text or ""):
         kind = token.type
         if kind == "heading_open":
             level = int(token.tag[1])

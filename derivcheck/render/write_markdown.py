@@ -17,13 +17,14 @@ from derivcheck.render.views import (
     RELATION_LATEX,
     StabilityView,
     stability_summary,
-    note_parts,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    note_parts,
+    place_in_blocks,
 )
 
 SUFFIX = ".md"
@@ -137,7 +138,8 @@ def numbers_table(numbers: tuple[NumberView, ...]) -> list[str]:
         at = ", ".join(inline_math(a) for a in number.at)
         computed = escape_markdown(number.computed) if number.computed is not None else ""
         out.append(
-            f"| {mark} | {inline_math(number.box)} | {at} | {escape_markdown(number.claimed)} | {computed} | {number.line} |"
+            f"| {mark} | {inline_math(number.box)} | {at} | {escape_markdown(number.claimed)} "
+            f"| {computed} | {number.line} |"
         )
     return out + [""]
 
@@ -178,24 +180,13 @@ def _href(href: str) -> str:
 
 def _post(view: FileView) -> str:
     """The post itself, each derivation block replaced by its rendering (indentation kept)."""
-    lines = view.text.splitlines()
-    by_block: dict[int, list] = {b.fence_line: [] for b in view.blocks}
-    loose: list = []
-    for part in view.parts:
-        block = _block_of(part, view)
-        (by_block[block.fence_line] if block is not None else loose).append(part)
-    out: list[str] = []
-    if loose:
-        out += [_error(p) if isinstance(p, ErrorView) else "\n".join(document(p, 0, in_post=True)) for p in loose] + [""]
+    lines = view.text.splitlines() if view.text is not None else []
+    by_block, loose = place_in_blocks(view, _post_part)
+    out: list[str] = [line for part in loose for line in part]
     position = 0
     for block in view.blocks:
         out += lines[position : block.fence_line - 1]
-        rendered: list[str] = []
-        for part in by_block[block.fence_line]:
-            if isinstance(part, ErrorView):
-                rendered += [_error(part), ""]
-            else:
-                rendered += [f"**{escape_markdown(part.title)}**", ""] + document(part, level=0, in_post=True)
+        rendered = [line for part in by_block[block.fence_line] for line in part]
         while rendered and not rendered[-1]:
             rendered.pop()
         prefixed = [(block.indent + line) if line else block.indent.rstrip() for line in rendered]
@@ -207,11 +198,8 @@ def _post(view: FileView) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _block_of(part, view: FileView):
-    line = part.line
-    if line is None:
-        return None
-    for block in view.blocks:
-        if block.fence_line <= line <= block.end_line:
-            return block
-    return None
+def _post_part(part: DocumentView | ErrorView) -> list[str]:
+    """The lines of one part of a post: an error, or a derivation under its bold title."""
+    if isinstance(part, ErrorView):
+        return [_error(part), ""]
+    return [f"**{escape_markdown(part.title)}**", ""] + document(part, level=0, in_post=True)

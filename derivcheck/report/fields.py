@@ -26,7 +26,7 @@ _EVIDENCE = (
 
 
 def result_fields(result: Result) -> dict:
-    """Return the JSON object of one result (FORMAT.md's keys first, evidence after)."""
+    """Return the JSON object of one result (docs/format.md's keys first, evidence after)."""
     data: dict = {
         "file": result.file,
         "line": result.line,
@@ -52,8 +52,8 @@ def result_fields(result: Result) -> dict:
             if key == "points" and not value:
                 continue
             data[key] = list(value) if isinstance(value, tuple) else value
-    if outcome is not None and outcome.extra.get("stability"):
-        data["stability"] = outcome.extra["stability"]
+    if outcome is not None and outcome.stability:
+        data["stability"] = outcome.stability
     if result.notes:
         data["notes"] = list(result.notes)
     return data
@@ -61,7 +61,7 @@ def result_fields(result: Result) -> dict:
 
 def report_fields(report: Report) -> dict:
     """Return the whole report as one JSON object."""
-    from derivcheck import __version__
+    from derivcheck.version import __version__
 
     return {
         "version": __version__,
@@ -80,7 +80,7 @@ def result_message(result: Result) -> str:
     outcome = result.outcome
     verdict = result.verdict.value if result.verdict else "?"
     if result.kind == "stability":
-        claim = (outcome.extra.get("stability") or {}).get("claim", "") if outcome else ""
+        claim = (outcome.stability or {}).get("claim", "") if outcome else ""
         state = "confirmed" if result.passes else "not confirmed"
         text = f"stability claim ({claim}) {state}: {result.expr}"
         return text + (f"; {outcome.detail}" if outcome and outcome.detail else "")
@@ -111,11 +111,15 @@ def result_message(result: Result) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """A kind of finding: its stable id (SARIF ``ruleId``, JUnit failure ``type``) and descriptions."""
+    """A kind of finding: its stable id (SARIF ``ruleId``, JUnit failure ``type``), descriptions, default level.
+
+    ``level`` is ``"error"``, or ``"warning"`` for findings that pass unless ``--strict``.
+    """
 
     id: str
     summary: str
     help: str
+    level: str = "error"
 
 
 UNREADABLE_FILE = Rule(
@@ -140,6 +144,7 @@ NUMERIC_STEP = Rule(
     "A step agrees numerically but was not proved",
     "No symbolic proof was found; the two sides agree at every sampled point. "
     "Passes unless --strict.",
+    level="warning",
 )
 ERRATUM_NOT_REFUTED = Rule(
     "erratum-not-refuted",
@@ -161,6 +166,7 @@ NUMERIC_NUMBER = Rule(
     "numeric-number",
     "A number claim holds only numerically",
     "The claim was not decided exactly. Passes unless --strict.",
+    level="warning",
 )
 WRONG_STABILITY = Rule(
     "wrong-stability",

@@ -25,9 +25,7 @@ def _short(text: str, width: int = _WIDTH) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
-def write_text(
-    report: Report, stream: TextIO, color: bool | None = None, verbose: bool = False, **_
-) -> None:
+def write_text(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report for people: grouped by file and chain, a summary line last."""
     console = Console(
         file=stream,
@@ -59,7 +57,7 @@ def write_text(
 def _write_stability(console: Console, result: Result, verbose: bool) -> None:
     """A stability claim: claimed and found, the points checked, the point that decides it."""
     outcome = result.outcome
-    evidence = (outcome.extra.get("stability") if outcome else None) or {}
+    evidence = (outcome.stability if outcome else None) or {}
     claim, found = evidence.get("claim", "?"), evidence.get("found")
     if result.passes:
         mark, style, label = "≈", "green", f"{found} as claimed"
@@ -139,7 +137,8 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         if result.erratum is not None:
             console.print(f"{'':10}erratum: {escape(result.erratum)}")
         if verdict == "wrong" or not result.passes:
-            console.print(f"{'':10}{'previous':<9} (line {result.previous_line}): {escape(_short(result.previous, 90))}")
+            previous = escape(_short(result.previous, 90))
+            console.print(f"{'':10}{'previous':<9} (line {result.previous_line}): {previous}")
             console.print(f"{'':10}{'this step':<9} (line {result.line}): {escape(_short(result.expr, 90))}")
             if result.relation != "==":
                 console.print(f"{'':10}claimed: previous {result.relation} this step")
@@ -148,7 +147,8 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         console.print(f"{'':10}counterexample: {escape(point)}")
         if outcome.values:
             console.print(
-                f"{'':10}values there: {escape(outcome.values[0])} (previous) vs {escape(outcome.values[1])} (this step)"
+                f"{'':10}values there: {escape(outcome.values[0])} (previous) "
+                f"vs {escape(outcome.values[1])} (this step)"
             )
     if outcome.difference and (failing or verbose):
         console.print(f"{'':10}{escape(outcome.difference)}")

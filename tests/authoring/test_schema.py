@@ -26,7 +26,12 @@ from derivcheck.parse.symbols import WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "derivations"
-LIBRARY_FILES = sorted(p for p in LIBRARY.rglob("*") if p.suffix in (".yaml", ".yml", ".md"))
+LIBRARY_FILES = sorted(p for p in LIBRARY.rglob("*") if p.suffix in (".yaml", ".yml"))
+# Markdown files that hold derivation blocks (derivations/README.md holds none and is not a derivation).
+POSTS = sorted(
+    p for p in [*LIBRARY.rglob("*.md"), *(ROOT / "examples").rglob("*.md")]
+    if derivation_blocks(p.read_text(encoding="utf-8"))
+)
 EXAMPLES = sorted((ROOT / "tests").rglob("format_example.yaml")) + sorted(
     (ROOT / "tests" / "report" / "fixtures").glob("*.yaml")
 )
@@ -57,12 +62,15 @@ def test_the_schema_is_draft_2020_12():
 
 
 def test_the_library_is_not_empty():
-    assert len([p for p in LIBRARY_FILES if p.suffix != ".md"]) >= 10
+    assert len(LIBRARY_FILES) >= 10
+    assert POSTS, "examples/ has a Markdown post with derivation blocks"
 
 
-@pytest.mark.parametrize("path", LIBRARY_FILES + EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", LIBRARY_FILES + POSTS + EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_library_file_validates(validator, path):
-    for doc in yaml_documents(path):
+    documents = yaml_documents(path)
+    assert documents, f"{path} holds no derivation to validate"
+    for doc in documents:
         assert errors(validator, doc) == []
 
 

@@ -71,11 +71,11 @@ def test_the_expression_is_evaluated_as_written_not_simplified():
     (result,), errors, _ = results(claims(claim("log(exp(x))", True), symbols={"x": "real"}))
     assert not errors
     assert result.verdict.value == "wrong" and not result.passes
-    first = result.outcome.extra["stability"]["first_failing"]
+    first = result.outcome.stability["first_failing"]
     assert first["at"] == {"x": "-1000.0"} and first["float64"] == "-inf"  # exp(-1000) underflows to 0
     assert "'log(exp(x))'" in first["operation"] and "rounded to 0" in first["operation"]
     (result,), _, _ = results(claims(claim("log(exp(x))", True, over={"x": [0, 1000]}), symbols={"x": "real"}))
-    first = result.outcome.extra["stability"]["first_failing"]
+    first = result.outcome.stability["first_failing"]
     assert first["float64"] == "inf" and "'exp(x)'" in first["operation"] and "overflow" in first["operation"]
 
 
@@ -85,7 +85,7 @@ def test_naive_bce_is_unstable_and_the_overflowing_operation_is_named():
     )
     assert not errors
     assert result.verdict.value == "numeric" and result.passes  # the claim 'unstable' is confirmed
-    evidence = result.outcome.extra["stability"]
+    evidence = result.outcome.stability
     assert evidence["found"] == "unstable"
     assert evidence["first_failing"]["at"]["x"] == "-1000.0"  # an end of the range comes first
     assert "(in sigma)" in evidence["first_failing"]["operation"]
@@ -95,7 +95,7 @@ def test_naive_bce_is_unstable_and_the_overflowing_operation_is_named():
 def test_the_stable_form_is_stable_and_its_worst_point_shown():
     (result,), _, _ = results(claims(claim(STABLE_BCE, True, at={"y": 0.5})))
     assert result.verdict.value == "numeric" and result.passes
-    evidence = result.outcome.extra["stability"]
+    evidence = result.outcome.stability
     assert evidence["found"] == "stable"
     assert float(evidence["worst"]["relative_error"]) <= 1e-6
     assert "not a proof" in result.outcome.detail
@@ -115,13 +115,13 @@ def test_cancellation_is_named():
     text = claims(claim("(1 + x) - 1", True, over={"x": [1e-12, 1]}), symbols={"x": "real"})
     (result,), _, _ = results(text)
     assert result.verdict.value == "wrong"
-    assert "cancellation" in result.outcome.extra["stability"]["first_failing"]["operation"]
+    assert "cancellation" in result.outcome.stability["first_failing"]["operation"]
 
 
 def test_log_near_one_is_named():
     text = claims(claim("log(1 + exp(x))", True, over={"x": [-100, 0]}), symbols={"x": "real"})
     (result,), _, _ = results(text)
-    assert "log1p" in result.outcome.extra["stability"]["first_failing"]["operation"]
+    assert "log1p" in result.outcome.stability["first_failing"]["operation"]
 
 
 def test_a_confirmed_claim_passes_under_strict_and_never_reads_proved():
@@ -135,7 +135,7 @@ def test_a_confirmed_claim_passes_under_strict_and_never_reads_proved():
 def test_points_outside_the_domain_are_skipped_and_counted():
     text = claims(claim("log(x)", True, over={"x": [-1, 1]}), symbols={"x": "real"})
     (result,), _, _ = results(text)
-    evidence = result.outcome.extra["stability"]
+    evidence = result.outcome.stability
     assert evidence["outside_domain"] > 0
     assert result.verdict.value == "numeric"
 
@@ -156,7 +156,7 @@ def test_several_ranges_are_sampled_together():
     )
     (result,), _, _ = results(text)
     assert result.verdict.value == "numeric"  # the unshifted log-sum-exp overflows
-    assert "series" not in result.outcome.extra["stability"]  # a plot only for one range
+    assert "series" not in result.outcome.stability  # a plot only for one range
 
 
 def test_the_evaluator_records_operations_of_definitions():
