@@ -46,6 +46,7 @@ class PlannedCheck:
     task: object
     diagnose: object = None
     warnings: tuple[str, ...] = ()
+    relation: str = "=="
 
 
 def verify_paths(
@@ -221,6 +222,8 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     from derivcheck.check.diagnose import DiagnoseTask
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
+    from derivcheck.check.stability import StabilityTask
+    from derivcheck.load.documents import chain_relation
     from derivcheck.parse.document import parse_document
     from derivcheck.parse.expressions import probable_every
 
@@ -237,8 +240,14 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         conditions = parsed.assume + chain.when
         warnings = probable_every(conditions, parsed.symbols)
         anchor, anchor_index = chain.steps[0], 0
+        since_anchor: list[str] = []
         for position, current in enumerate(chain.steps[1:], start=1):
-            task = StepTask(anchor.expr, current.expr, conditions, symbols)
+            # Past a step marked wrong, the relation to the anchor is what the
+            # skipped steps and this one conclude together (the strictest).
+            since_anchor.append(current.step.rel)
+            relation = chain_relation(since_anchor)
+            task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
+            diagnose = DiagnoseTask(doc, chain_index, position, anchor_index) if relation == "==" else None
             checks.append(
                 PlannedCheck(
                     doc.path,
@@ -250,17 +259,26 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     anchor.step,
                     current.step,
                     task,
-                    DiagnoseTask(doc, chain_index, position, anchor_index),
+                    diagnose,
                     warnings=warnings if position == 1 else (),
+                    relation=relation,
                 )
             )
             if current.step.wrong is None:
                 anchor, anchor_index = current, position
+                since_anchor = []
     for number in parsed.numbers:
         checks.append(
             PlannedCheck(
                 doc.path, doc.title, "numbers", "number", number.claim.line,
                 number.claim.expr.text, None, None, NumberTask(number),
+            )
+        )
+    for claim in parsed.stability:
+        checks.append(
+            PlannedCheck(
+                doc.path, doc.title, "stability", "stability", claim.claim.line,
+                claim.claim.expr.text, None, None, StabilityTask.from_parsed(claim),
             )
         )
     return checks
@@ -339,7 +357,9 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, placement: Placem
         line=check.line,
         kind=check.kind,
         verdict=outcome.verdict,
-        passes=passes(outcome.verdict, erratum, config.strict),
+        # Sampling is the only evidence a float64 stability claim can have: its
+        # numeric verdict passes under --strict too (docs/format.md).
+        passes=passes(outcome.verdict, erratum, config.strict and check.kind != "stability"),
         title=check.title,
         chain=check.chain,
         expr=check.expr.strip(),
@@ -349,6 +369,7 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, placement: Placem
         erratum=erratum,
         outcome=outcome,
         notes=placement.notes,
+        relation=check.relation,
     )
 
 

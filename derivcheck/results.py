@@ -27,6 +27,7 @@ class Result:
     message: str = ""
     outcome: Outcome | None = None
     notes: tuple[str, ...] = ()
+    relation: str = "=="  # a step: how ``previous`` relates to ``expr``
 
     @property
     def is_error(self) -> bool:
@@ -75,5 +76,6 @@ class Report:
         out["failed"] = sum(1 for r in self.results if not r.passes)
         out["steps"] = sum(1 for r in self.results if r.kind == "step")
         out["numbers"] = sum(1 for r in self.results if r.kind == "number")
+        out["stability"] = sum(1 for r in self.results if r.kind == "stability")
         out["errata"] = sum(1 for r in self.results if r.erratum is not None)
         return out

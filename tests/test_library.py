@@ -28,6 +28,7 @@ ERRATA = [
         "-y[i]*(1/p(i))*diff(p(i), z[i])",
         "004 lines 96-97",
     ),
+    ("bce/exp_abs_bound.yaml", '"0"', "000 line 116"),
 ]
 
 

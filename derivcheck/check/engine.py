@@ -40,6 +40,7 @@ class StepTask:
     current: sympy.Expr
     conditions: tuple[Condition, ...]
     symbols: tuple[SymbolSpec, ...]
+    relation: str = "=="  # previous relation current: == or an inequality (check.inequality)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
         with time_limit(config.timeout):
             if isinstance(task, NumberTask):
                 outcome = check_number(task.number)
+            elif type(task).__name__ == "StabilityTask":
+                from derivcheck.check.stability import check_stability
+
+                outcome = check_stability(task, config)
             elif isinstance(task, StepTask):
                 outcome = check_step(task, config)
             else:
@@ -78,6 +83,10 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
 
 def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     """Run the verdict ladder on ``previous == current`` under the task's conditions."""
+    if task.relation != "==":
+        from derivcheck.check.inequality import check_inequality
+
+        return check_inequality(task, config)
     a, b = task.previous, task.current
     if a == b:
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")

@@ -27,7 +27,8 @@ class Outcome:
     ``numeric screen``…); the other fields are filled where they apply.
     The diagnosis of a wrong step adds ``next_equals_previous`` (the step
     after it equals the step before it: a lone slip) and ``diagnosis_stopped``
-    (why the diagnosis ended early, e.g. ``time limit``).
+    (why the diagnosis ended early, e.g. ``time limit``). A stability claim
+    fills ``stability`` with what was checked and found.
     """
 
     verdict: Verdict
@@ -49,6 +50,7 @@ class Outcome:
     elapsed: float = 0.0
     next_equals_previous: bool = False
     diagnosis_stopped: str | None = None
+    stability: dict | None = None  # a stability claim's evidence as JSON-ready data (check.stability)
 
     def with_(self, **changes) -> Outcome:
         """Return a copy with some fields changed."""

@@ -43,6 +43,7 @@ class Step:
     expr: Text
     by: str | None = None
     wrong: str | None = None
+    rel: str = "=="  # how the step before relates to this one: ``previous rel this``
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,22 @@ class NumberClaim:
 
 
 @dataclass(frozen=True)
+class StabilityClaim:
+    """``expr`` is (or is not, ``stable``) accurate in float64 over the ranges ``over``.
+
+    ``over`` maps symbol names to ``(low, high)``, ``at`` the other symbols to
+    values; numbers are kept as written (with their lines) and read by the parser.
+    """
+
+    expr: Text
+    over: tuple[tuple[str, Text, Text], ...]
+    at: tuple[tuple[str, Text], ...]
+    stable: bool
+    rtol: Text | None
+    line: int
+
+
+@dataclass(frozen=True)
 class Document:
     """One derivation (one YAML document)."""
 
@@ -88,6 +105,7 @@ class Document:
     assume: tuple[Text, ...] = ()
     chains: tuple[Chain, ...] = ()
     numbers: tuple[NumberClaim, ...] = ()
+    stability: tuple[StabilityClaim, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import sympy
 
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.load.model import Chain, Document, NumberClaim, NumberValue, Step, SymbolDecl, Text
+from derivcheck.load.model import Chain, Document, NumberClaim, NumberValue, StabilityClaim, Step, SymbolDecl, Text
 from derivcheck.parse.expressions import (
     RESERVED,
     Condition,
@@ -62,6 +62,26 @@ class ParsedNumber:
 
 
 @dataclass(frozen=True)
+class ParsedStability:
+    """A stability claim ready to evaluate: float64 ranges and values, plain data only.
+
+    ``functions`` holds every declared function as ``(name, params, body text)``
+    so that the check can expand definitions as written.
+    """
+
+    claim: StabilityClaim
+    expr_text: str
+    functions: tuple[tuple[str, tuple[str, ...], str], ...]
+    over: tuple[tuple[str, float, float], ...]
+    at: tuple[tuple[str, float], ...]
+    rtol: float
+    nonzero: tuple[str, ...] = ()  # symbols whose words exclude 0 (no sample point there)
+
+
+DEFAULT_RTOL = 1e-6
+
+
+@dataclass(frozen=True)
 class ParsedDocument:
     """A derivation with every expression parsed."""
 
@@ -71,6 +91,7 @@ class ParsedDocument:
     chains: tuple[ParsedChain, ...]
     numbers: tuple[ParsedNumber, ...]
     scope: Scope | None = field(default=None, compare=False, repr=False)
+    stability: tuple[ParsedStability, ...] = ()
 
 
 def parse_document(document: Document) -> ParsedDocument:
@@ -93,7 +114,8 @@ def parse_document(document: Document) -> ParsedDocument:
         assume.extend(parse_conditions(text, scope))
     chains = tuple(_parse_chain(chain, scope) for chain in document.chains)
     numbers = tuple(_parse_number(claim, scope) for claim in document.numbers)
-    return ParsedDocument(document, symbols, tuple(assume), chains, numbers, scope)
+    stability = tuple(_parse_stability(claim, scope) for claim in document.stability)
+    return ParsedDocument(document, symbols, tuple(assume), chains, numbers, scope, stability)
 
 
 def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
@@ -262,3 +284,100 @@ def default_tolerance(text: str) -> sympy.Rational:
     if "." not in text and "e" not in text.lower():
         return sympy.Integer(0)
     return sympy.Rational(1, 10 ** (-exponent)) if exponent < 0 else sympy.Integer(10) ** exponent
+
+
+_NOT_FLOAT_EVALUABLE = (sympy.Sum, sympy.Product, sympy.Derivative, sympy.Indexed)
+
+
+def _parse_stability(claim: StabilityClaim, scope: Scope) -> ParsedStability:
+    """Check a stability claim's names and numbers; the expression is evaluated later as written."""
+    expr = parse_expression(claim.expr, scope)
+    if expr.has(*_NOT_FLOAT_EVALUABLE):
+        raise FormatError(
+            "a stability claim evaluates a scalar expression operation by operation; "
+            "Sum, Product, diff and vector elements are not supported there (write the terms out)",
+            claim.expr.line,
+        )
+    undefined = sorted(str(f.func) for f in expr.atoms(sympy.core.function.AppliedUndef))
+    if undefined:
+        raise FormatError(
+            f"a stability claim needs every function defined; {', '.join(undefined)} has no body",
+            claim.expr.line,
+        )
+    constants = Scope({}, {})
+    over = []
+    seen: dict[str, int] = {}
+    for name, low_node, high_node in claim.over:
+        spec = _scalar_symbol(name, scope, low_node.line, "over")
+        low = _float_value(low_node, constants, f"the low end of the range of '{name}'")
+        high = _float_value(high_node, constants, f"the high end of the range of '{name}'")
+        if not low < high:
+            raise FormatError(f"the range of '{name}' must have low < high, got [{low:g}, {high:g}]", low_node.line)
+        for end in (low, high):
+            if not _fits_words(spec.obj, end):
+                raise FormatError(
+                    f"the range of '{name}' leaves what its declared words allow: {end:g}",
+                    low_node.line,
+                )
+        seen[name] = low_node.line
+        over.append((name, low, high))
+    at = []
+    for name, node in claim.at:
+        spec = _scalar_symbol(name, scope, node.line, "at")
+        if name in seen:
+            raise FormatError(f"'{name}' is given both a range in 'over' and a value in 'at'", node.line)
+        value = _float_value(node, constants, f"the value of '{name}'")
+        if not _fits_words(spec.obj, value):
+            raise FormatError(f"the value of '{name}' is not allowed by its declared words", node.line)
+        seen[name] = node.line
+        at.append((name, value))
+    missing = sorted(str(s) for s in expr.free_symbols if str(s) not in seen)
+    if missing:
+        raise FormatError(
+            f"the stability claim gives no range or value for {', '.join(missing)}; "
+            "add it to 'over' (a range) or 'at' (a value)",
+            claim.line,
+        )
+    rtol = DEFAULT_RTOL
+    if claim.rtol is not None:
+        rtol = _float_value(claim.rtol, constants, "'rtol'")
+        if not 0 < rtol < 1:
+            raise FormatError(f"'rtol' must be a number between 0 and 1, e.g. 1e-6, got {rtol:g}", claim.rtol.line)
+    functions = tuple(
+        (decl.name, decl.params, decl.body.text) for decl in scope.functions.values() if decl.body is not None
+    )
+    nonzero = tuple(name for name, _, _ in over if scope.symbols[name].obj.is_nonzero)
+    return ParsedStability(claim, claim.expr.text, functions, tuple(over), tuple(at), rtol, nonzero)
+
+
+def _scalar_symbol(name: str, scope: Scope, line: int, where: str) -> SymbolSpec:
+    spec = scope.symbols.get(name)
+    if spec is None:
+        raise FormatError(
+            f"'{where}' names '{name}', which is not a declared symbol{suggest(name, scope.symbols)}", line
+        )
+    if spec.is_vector or spec.obj.is_integer:
+        raise FormatError(f"'{name}' in '{where}' must be a real scalar symbol (float64 inputs)", line)
+    return spec
+
+
+def _float_value(text: Text, constants: Scope, what: str) -> float:
+    """A number as the nearest float64; FormatError if it is not a finite real number."""
+    value = parse_expression(text, constants)
+    if value.free_symbols or not value.is_real:
+        raise FormatError(f"{what} must be a real number: '{text.text.strip()}'", text.line)
+    number = sympy.N(value, 30)
+    if abs(number) > sympy.Float("1.7976931348623157e308", 30):
+        raise FormatError(f"{what} is beyond the largest float64 number: '{text.text.strip()}'", text.line)
+    return float(number)
+
+
+def _fits_words(symbol: sympy.Symbol, value: float) -> bool:
+    checks = (
+        (symbol.is_positive, value > 0),
+        (symbol.is_negative, value < 0),
+        (symbol.is_nonnegative, value >= 0),
+        (symbol.is_nonpositive, value <= 0),
+        (symbol.is_nonzero, value != 0),
+    )
+    return all(ok for flag, ok in checks if flag)

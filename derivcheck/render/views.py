@@ -16,7 +16,7 @@ from derivcheck.check.outcome import Verdict
 from derivcheck.config import CheckConfig
 from derivcheck.load import LoadedFile
 from derivcheck.load.markdown import Block, scan_blocks
-from derivcheck.load.model import Document, LoadError, NumberClaim, NumberValue
+from derivcheck.load.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
 from derivcheck.render.boxes import Box, Fenced, Op, row
 from derivcheck.render.expressions import (
     layout_condition,
@@ -59,7 +59,8 @@ class StepView:
     """One step: its typeset expression, its line, the author's reason and its verdict mark.
 
     ``relation`` is empty for the first step of a chain, ``≠`` for a step shown
-    wrong, else ``=``; ``against`` is the line the step was checked against
+    wrong, else ``=``; an inequality step shows its own ``≤ < ≥ >`` (crossed
+    out, ``≰ ≮ ≱ ≯``, when shown wrong); ``against`` is the line the step was checked against
     when that is not the step just before (after a step marked ``wrong:``).
     """
 
@@ -98,6 +99,34 @@ class NumberView:
 
 
 @dataclass(frozen=True)
+class StabilityView:
+    """A stability claim: the expression, its ranges and values, what was claimed and what was found.
+
+    ``evidence`` is the check's JSON-ready evidence (points, worst or first
+    failing point, the error series for a plot); empty when not checked.
+    """
+
+    box: Box
+    text: str
+    over: tuple[Box, ...]
+    at: tuple[Box, ...]
+    claim: str
+    found: str | None
+    mark: Mark | None
+    line: int
+    evidence: dict = field(default_factory=dict)
+
+
+# How each relation of a step is shown: Unicode (MathML), and LaTeX.
+RELATION_SIGNS = {"==": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">"}
+CROSSED = {"=": "≠", "≤": "≰", "<": "≮", "≥": "≱", ">": "≯"}
+RELATION_LATEX = {
+    "": "", "=": "=", "≠": "\\neq", "≤": "\\le", "<": "<", "≥": "\\ge", ">": ">",
+    "≰": "\\nleq", "≮": "\\nless", "≱": "\\ngeq", "≯": "\\ngtr",
+}
+
+
+@dataclass(frozen=True)
 class ErrorView:
     """Something that could not be read or checked, at its line when known."""
 
@@ -117,11 +146,13 @@ class DocumentView:
     chains: tuple[ChainView, ...]
     numbers: tuple[NumberView, ...]
     errors: tuple[ErrorView, ...] = ()
+    stability: tuple[StabilityView, ...] = ()
 
     def marks(self) -> list[Mark]:
         """Every verdict mark of the document, steps first."""
         out = [s.mark for c in self.chains for s in c.steps if s.mark is not None]
-        return out + [n.mark for n in self.numbers if n.mark is not None]
+        out += [n.mark for n in self.numbers if n.mark is not None]
+        return out + [c.mark for c in self.stability if c.mark is not None]
 
 
 @dataclass(frozen=True)
@@ -165,12 +196,15 @@ class FileView:
         """``12 steps and 2 numbers: 11 proved, 1 erratum refuted`` or why there is none."""
         steps = sum(len(c.steps) - 1 for d in self.documents for c in d.chains)
         numbers = sum(len(d.numbers) for d in self.documents)
+        claims = sum(len(d.stability) for d in self.documents)
         errors = len(self.errors)
         tail = f"; {_plural(errors, 'error')}" if errors else ""
         if not self.documents and not errors:
             return "no derivation blocks (nothing to check)" if self.kind == "markdown" else "nothing to check"
         head = " and ".join(
-            _plural(count, word) for count, word in ((steps, "step"), (numbers, "number")) if count
+            _plural(count, word)
+            for count, word in ((steps, "step"), (numbers, "number"), (claims, "stability claim"))
+            if count
         ) or "nothing to check"
         if not self.checked:
             return f"{head}, not checked{tail}"
@@ -298,7 +332,9 @@ def document_view(
         for position, step in enumerate(chain.steps):
             result = results.get((doc.path, step.expr.line, "step")) if position else None
             mark = mark_of(result) if result is not None else None
-            relation = "" if position == 0 else ("≠" if result is not None and result.verdict is Verdict.WRONG else "=")
+            relation = "" if position == 0 else RELATION_SIGNS.get(step.rel, "=")
+            if relation and result is not None and result.verdict is Verdict.WRONG:
+                relation = CROSSED[relation]
             against = None
             if result is not None and result.previous_line not in (None, previous_line):
                 against = result.previous_line
@@ -319,6 +355,9 @@ def document_view(
         when = tuple(layout_condition(t.text) for t in chain.when)
         chains.append(ChainView(chain.label, when, tuple(steps), chain.line))
     numbers = tuple(_number_view(doc, n, results.get((doc.path, n.line, "number"))) for n in doc.numbers)
+    stability = tuple(
+        _stability_view(c, results.get((doc.path, c.line, "stability"))) for c in getattr(doc, "stability", ())
+    )
     definitions = tuple(
         layout_definition(f.name, f.params, f.body.text if f.body else None) for f in doc.functions
     )
@@ -331,7 +370,62 @@ def document_view(
         chains=tuple(chains),
         numbers=numbers,
         errors=errors,
+        stability=stability,
     )
+
+
+def _stability_view(claim: StabilityClaim, result: Result | None) -> StabilityView:
+    over = tuple(
+        row(
+            layout_name(name),
+            Op("\\in", "∈"),
+            Fenced("[", "]", row(layout_expression(low.text), COMMA, layout_expression(high.text))),
+        )
+        for name, low, high in claim.over
+    )
+    at = tuple(row(layout_name(name), Op("=", "="), layout_expression(value.text)) for name, value in claim.at)
+    evidence = {}
+    if result is not None and result.outcome is not None:
+        evidence = dict(result.outcome.stability or {})
+    found = evidence.get("found")
+    return StabilityView(
+        layout_expression(claim.expr.text),
+        claim.expr.text.strip(),
+        over,
+        at,
+        "stable" if claim.stable else "unstable",
+        found,
+        stability_mark(result, found) if result is not None else None,
+        claim.line,
+        evidence,
+    )
+
+
+def stability_mark(result: Result, found: str | None) -> Mark:
+    """The mark of a stability claim: confirmed (sampled evidence, never 'proved'), contradicted, or unknown."""
+    detail = result.outcome.detail if result.outcome is not None else ""
+    if result.passes:
+        return Mark("≈", f"{found} as claimed (sampled)", "numeric", True, detail)
+    if found:
+        claim = "unstable" if found == "stable" else "stable"
+        return Mark("✗", f"claimed {claim}, found {found}", "wrong", False, detail)
+    return Mark("?", "unknown", "unknown", False, detail)
+
+
+def stability_summary(view: StabilityView) -> str:
+    """One line of evidence: the worst point of a stable expression, or the first failing point."""
+    evidence = view.evidence
+    first, worst = evidence.get("first_failing"), evidence.get("worst")
+    if first:
+        where = ", ".join(f"{k} = {v}" for k, v in first["at"].items())
+        text = f"first failing at {where}: float64 {first['float64']}, true {first['true']}"
+        if first.get("operation"):
+            text += f"; {first['operation']}"
+        return text
+    if worst:
+        where = ", ".join(f"{k} = {v}" for k, v in worst["at"].items())
+        return f"worst relative error {worst['relative_error']} at {where}"
+    return view.mark.detail if view.mark is not None else ""
 
 
 def _number_view(doc: Document, claim: NumberClaim, result: Result | None) -> NumberView:

@@ -13,7 +13,10 @@ from html import escape
 from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.mathml import math_element
+from derivcheck.render.plot import error_plot
 from derivcheck.render.views import (
+    StabilityView,
+    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
@@ -172,7 +175,31 @@ def document(doc: DocumentView, heading: int | None = 2) -> str:
     if doc.numbers:
         out.append(f"<h{sub}>Numbers</h{sub}>")
         out.append(numbers_table(doc.numbers))
+    if doc.stability:
+        out.append(f"<h{sub}>Stability in float64</h{sub}>")
+        out.append(stability_table(doc.stability))
     return "\n".join(out)
+
+
+def stability_table(claims: tuple[StabilityView, ...]) -> str:
+    """Stability claims as a table, each with its evidence and a plot of the float64 relative error."""
+    rows = ["<tr><th></th><th>expression</th><th>over</th><th>claimed</th><th>found</th><th>points</th><th>line</th></tr>"]
+    for claim in claims:
+        tone = claim.mark.tone if claim.mark else "unchecked"
+        mark = ""
+        if claim.mark:
+            mark = f'<span class="verdict">{escape(claim.mark.symbol)} {escape(claim.mark.label)}</span>'
+        over = ", ".join(_math(b, False) for b in claim.over + claim.at)
+        points = escape(str(claim.evidence.get("points", ""))) if claim.evidence else ""
+        rows.append(
+            f'<tr class="{tone}" id="L{claim.line}"><td>{mark}</td><td>{_math(claim.box)}</td><td>{over}</td>'
+            f"<td>{escape(claim.claim)}</td><td>{escape(claim.found or '')}</td><td>{points}</td><td>{claim.line}</td></tr>"
+        )
+        evidence = escape(stability_summary(claim))
+        plot = error_plot(claim.evidence)
+        if evidence or plot:
+            rows.append(f'<tr class="evidence {tone}"><td></td><td colspan="6">{evidence}<br>{plot}</td></tr>')
+    return '<div class="scroll"><table class="numbers stability">\n' + "\n".join(rows) + "\n</table></div>"
 
 
 def chain_table(chain: ChainView) -> str:
@@ -180,7 +207,7 @@ def chain_table(chain: ChainView) -> str:
     rows = []
     for step in chain.steps:
         tone = step.mark.tone if step.mark else "first" if not step.relation else "unchecked"
-        relation = {"": "", "=": "<math><mo>=</mo></math>", "≠": "<math><mo>≠</mo></math>"}[step.relation]
+        relation = f"<math><mo>{escape(step.relation)}</mo></math>" if step.relation else ""
         rows.append(
             f'<tr class="step {tone}" id="L{step.line}"><td class="rel">{relation}</td>'
             f'<td class="expr">{_math(step.box)}</td><td class="side">{_side(step)}</td></tr>'

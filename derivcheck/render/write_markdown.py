@@ -14,6 +14,9 @@ from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
+    RELATION_LATEX,
+    StabilityView,
+    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
@@ -25,6 +28,8 @@ from derivcheck.render.views import (
 )
 
 SUFFIX = ".md"
+# A bare < or > in Markdown math can be read as HTML: use the TeX names.
+_RELATION_MARKDOWN = {"<": "\\lt", ">": "\\gt"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$&#])")
 
 
@@ -80,14 +85,31 @@ def document(doc: DocumentView, level: int = 2, in_post: bool = False) -> list[s
         out += chain_lines(chain)
     if doc.numbers:
         out += ["**Numbers:**" if in_post else f"{sub}Numbers", ""] + numbers_table(doc.numbers)
+    if doc.stability:
+        out += ["**Stability:**" if in_post else f"{sub}Stability", ""] + stability_table(doc.stability)
     return out
+
+
+def stability_table(claims: tuple[StabilityView, ...]) -> list[str]:
+    """A table of stability claims: mark, expression, ranges, claimed, found, points, evidence."""
+    out = ["| | expression | over | claimed | found | points | evidence | line |", "|---|---|---|---|---|---|---|---|"]
+    for claim in claims:
+        mark = f"{claim.mark.symbol} {escape_markdown(claim.mark.label)}" if claim.mark else ""
+        over = ", ".join(inline_math(b) for b in claim.over + claim.at)
+        points = str(claim.evidence.get("points", "")) if claim.evidence else ""
+        out.append(
+            f"| {mark} | {inline_math(claim.box)} | {over} | {claim.claim} | {claim.found or ''} | {points} "
+            f"| {escape_markdown(stability_summary(claim))} | {claim.line} |"
+        )
+    return out + [""]
 
 
 def chain_lines(chain: ChainView) -> list[str]:
     """The aligned display math of a chain and the numbered notes of its steps."""
     rows = []
     for number, step in enumerate(chain.steps, start=1):
-        relation = {"": "", "=": "={}", "≠": "\\neq{}"}[step.relation]
+        relation = _RELATION_MARKDOWN.get(step.relation, RELATION_LATEX[step.relation])
+        relation = f"{relation}{{}}" if relation else ""
         tag = f"({number})" + (f" {step.mark.tag}" if step.mark else "")
         rows.append(f"{relation}& {to_latex(step.box)} && \\text{{{escape_text(tag)}}}")
     rows = [row + " \\\\" for row in rows[:-1]] + rows[-1:]

@@ -41,6 +41,8 @@ def result_fields(result: Result) -> dict:
     if result.kind == "step":
         data.update(previous=result.previous, previous_line=result.previous_line, by=result.by)
         data["erratum"] = result.erratum
+        if result.relation != "==":
+            data["relation"] = result.relation
     outcome = result.outcome
     if outcome is not None:
         for key in _EVIDENCE:
@@ -50,6 +52,8 @@ def result_fields(result: Result) -> dict:
             if key == "points" and not value:
                 continue
             data[key] = list(value) if isinstance(value, tuple) else value
+    if outcome is not None and outcome.stability:
+        data["stability"] = outcome.stability
     if result.notes:
         data["notes"] = list(result.notes)
     return data
@@ -75,6 +79,11 @@ def result_message(result: Result) -> str:
         return result.message
     outcome = result.outcome
     verdict = result.verdict.value if result.verdict else "?"
+    if result.kind == "stability":
+        claim = (outcome.stability or {}).get("claim", "") if outcome else ""
+        state = "confirmed" if result.passes else "not confirmed"
+        text = f"stability claim ({claim}) {state}: {result.expr}"
+        return text + (f"; {outcome.detail}" if outcome and outcome.detail else "")
     if result.kind == "number":
         text = f"number {result.expr}: {verdict}"
         if outcome and outcome.value:
@@ -84,7 +93,8 @@ def result_message(result: Result) -> str:
         if result.passes:
             return f"known erratum refuted: {result.erratum}"
         return f"step marked wrong ({result.erratum}) but it was not refuted: {verdict}"
-    text = f"step is {verdict}: {result.expr}"
+    shown = result.expr if result.relation == "==" else f"{result.relation} {result.expr}"
+    text = f"step is {verdict}: {shown}"
     if outcome and outcome.counterexample:
         point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
         text += f"; differs from the previous step at {point}"
@@ -158,6 +168,17 @@ NUMERIC_NUMBER = Rule(
     "The claim was not decided exactly. Passes unless --strict.",
     level="warning",
 )
+WRONG_STABILITY = Rule(
+    "wrong-stability",
+    "A stability claim is contradicted by float64 evaluation",
+    "Evaluated operation by operation in float64 against a 50-digit reference, the expression "
+    "behaves otherwise than 'stable:' claims; the point, the two values and the operation to blame are shown.",
+)
+UNKNOWN_STABILITY = Rule(
+    "unknown-stability",
+    "A stability claim could not be checked",
+    "Too few points of the range could be evaluated (outside the domain, or the expression is too large).",
+)
 RULES: tuple[Rule, ...] = (
     UNREADABLE_FILE,
     WRONG_STEP,
@@ -167,6 +188,8 @@ RULES: tuple[Rule, ...] = (
     WRONG_NUMBER,
     UNKNOWN_NUMBER,
     NUMERIC_NUMBER,
+    WRONG_STABILITY,
+    UNKNOWN_STABILITY,
 )
 _BY_VERDICT = {
     ("step", "wrong"): WRONG_STEP,
@@ -175,6 +198,8 @@ _BY_VERDICT = {
     ("number", "wrong"): WRONG_NUMBER,
     ("number", "unknown"): UNKNOWN_NUMBER,
     ("number", "numeric"): NUMERIC_NUMBER,
+    ("stability", "wrong"): WRONG_STABILITY,
+    ("stability", "unknown"): UNKNOWN_STABILITY,
 }
 
 
@@ -183,6 +208,8 @@ def finding_level(result: Result) -> str | None:
     ``numeric`` one (no proof, only sampled agreement), else None (nothing to report)."""
     if not result.passes:
         return "error"
+    if result.kind == "stability":  # a confirmed claim: sampled evidence is all it can have
+        return None
     if result.verdict is not None and result.verdict.value == "numeric":
         return "warning"
     return None
@@ -197,4 +224,5 @@ def finding_rule(result: Result) -> Rule | None:
     if result.erratum is not None and not result.passes:
         return ERRATUM_NOT_REFUTED
     verdict = result.verdict.value if result.verdict is not None else "unknown"
-    return _BY_VERDICT.get((result.kind, verdict), UNKNOWN_STEP if result.kind == "step" else UNKNOWN_NUMBER)
+    fallback = {"step": UNKNOWN_STEP, "stability": UNKNOWN_STABILITY}.get(result.kind, UNKNOWN_NUMBER)
+    return _BY_VERDICT.get((result.kind, verdict), fallback)

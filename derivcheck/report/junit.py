@@ -95,6 +95,8 @@ def evidence_text(result: Result) -> str:
     for key, value in result_fields(result).items():
         if key in _SHOWN or value in (None, "", [], {}):
             continue
+        if key == "stability" and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k != "series"}
         lines.append(f"{key}: {_plain(value)}")
     return "\n".join(lines)
 
