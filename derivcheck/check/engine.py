@@ -1,8 +1,10 @@
 """The verdict ladder for one step, and the evaluation of one number claim.
 
+0. sums over a symbolic size: a proof for every size (check/sums.py);
 1. numeric screen (cheap refutation, confirmed at higher precision);
 2. symbolic proof under the conditions, with sign case splits;
-3. sums and indices instantiated for each size up to a bound;
+3. sums and indices instantiated for each size up to a bound, then screened
+   at a few larger sizes (check/sums.py);
 4. otherwise ``numeric`` (agreed everywhere sampled) or ``unknown``.
 """
 

@@ -102,7 +102,12 @@ def evaluate_sums(expr: sympy.Expr) -> sympy.Expr:
     bounds), replaced by 0 or 1 when its range is provably empty, and left
     as it is otherwise.
     """
-    return _evaluate(expr, ())[0]
+    try:
+        return _evaluate(expr, ())[0]
+    except (CheckTimeout, MemoryError, RecursionError):
+        raise
+    except Exception:  # a node SymPy cannot rebuild: evaluate nothing (the sums stay opaque)
+        return expr
 
 
 def _evaluate(expr, outer: tuple) -> tuple[sympy.Basic, bool]:
