@@ -112,6 +112,9 @@ MAX_BREAK_POINTS = 8
 MAX_INSTANCES = 400
 """Size and index assignments tried for one step with sums or indices."""
 
+MAX_GROWTH = 10**7
+"""Largest size of an exp/trig/power argument at a sampled point; larger points are not evaluated."""
+
 MIN_AGREEING_POINTS = 3
 """Sampled points at which both sides must agree before a step can be ``numeric``."""
 

@@ -164,7 +164,8 @@ def violates_declaration(atom, value: sympy.Expr) -> bool:
         return True
     if atom.is_integer and value.is_integer is False:
         return True
-    for word, op in (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<="), ("nonzero", "!=")):
+    signs = (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<="), ("nonzero", "!="))
+    for word, op in signs:
         if getattr(atom, f"is_{word}") and truth(Relation(op, value)) is False:
             return True
     return False

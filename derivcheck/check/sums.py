@@ -249,7 +249,7 @@ def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
         coeff, dep = term.as_independent(var, as_Add=False)
         if dep == 1:
             one = sympy.Integer(1)
-            total += coeff * _count(one, lo, hi, facts, lambda: _closed_or_sum(one, var, lo, hi, facts))
+            total += coeff * _count(one, lo, hi, facts, lambda one=one: _closed_or_sum(one, var, lo, hi, facts))
             continue
         collapsed = _collapse_delta(dep, var, lo, hi, facts)
         if collapsed is not None:
