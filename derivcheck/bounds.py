@@ -109,6 +109,9 @@ MAX_ROOT_DEGREE = 4
 MAX_BREAK_POINTS = 8
 """Points where a sign changes that the numeric screen samples around, per step."""
 
+MAX_GROWTH_ARGUMENT = 10**7
+"""Largest size of an exp/trig/power argument at a far sample point (exp(exp(10**6)) cannot be evaluated)."""
+
 MAX_INSTANCES = 400
 """Size and index assignments tried for one step with sums or indices."""
 

@@ -23,6 +23,7 @@ from derivcheck.bounds import (
     CONFIRM_PRECISION as CONFIRM_PREC,
     HUGE_EXPONENT,
     MAX_BREAK_POINTS as _MAX_BREAKS,
+    MAX_GROWTH_ARGUMENT as MAX_GROWTH,
     SCREEN_PRECISION as SCREEN_PREC,
 )
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
@@ -442,9 +443,6 @@ def _plan(a, b, relations, mapping) -> _Plan:
 
 
 _TAME = (sympy.log, sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.re, sympy.im)
-MAX_GROWTH = 10**7
-
-
 def _growth_arguments(exprs) -> list:
     """Arguments whose size decides whether evaluation is feasible (exp(exp(10**6)) is not)."""
     found = set()
