@@ -157,3 +157,33 @@ MAX_RENDER_TEXT = 20_000
 
 MAX_RENDER_DEPTH = 200
 """Nesting depth typeset by ``derivcheck render`` (the writers recurse once per level)."""
+
+
+INEQUALITY_SPLIT_DEPTH = 4
+"""Nested case splits on signs (check/inequality.py)."""
+
+MAX_BOUNDARY_POINTS = 96
+"""Boundary and simple points tried before random ones (check/inequality.py)."""
+
+MIN_HOLDING_POINTS = 3
+"""Sampled points where the relation holds, for ``numeric`` (check/inequality.py)."""
+
+MAX_SOLVES = 6
+"""Calls of sympy.solve for the points where two sides meet (check/inequality.py)."""
+
+MAX_METHOD = 240
+"""Characters of a method before it is summarized (check/inequality.py)."""
+
+
+MAX_OPERATIONS = 20_000
+"""Float64 operations per point (check/stability.py)."""
+
+MAX_STABILITY_POINTS = 400
+"""Sampled points per claim (check/stability.py)."""
+
+MIN_STABILITY_POINTS = 3
+"""Evaluable points needed for a verdict (check/stability.py)."""
+
+MAX_MAGNITUDE = 2**24
+"""Binary exponent of an exact intermediate value (beyond: skipped) (check/stability.py)."""
+

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivcheck.bounds import INEQUALITY_SPLIT_DEPTH as MAX_SPLIT_DEPTH
+from derivcheck.bounds import MAX_BOUNDARY_POINTS, MAX_METHOD, MAX_SOLVES, MIN_HOLDING_POINTS
 from derivcheck.check.assume import Relation, apply, encode, linear_atom, relations_of, scenarios, truth
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import time_limit
@@ -42,12 +44,7 @@ from derivcheck.check.prove import decide_extrema, monotone_core, prove_zero, si
 from derivcheck.errors import CheckTimeout
 
 STRICT = {"<": True, "<=": False, ">": True, ">=": False}
-MAX_SPLIT_DEPTH = 4
-MAX_BOUNDARY_POINTS = 96
-MIN_HOLDING_POINTS = 3
-MAX_SOLVES = 6
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
-MAX_METHOD = 240
 _KINDS = ("sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided")
 _SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
            sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Integer(3)]
@@ -81,6 +78,30 @@ class SignProof:
     cases: int = 1
 
 
+def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes: set) -> list[Relation]:
+    """Keep the conditions that constrain the step (the same closure as the engine's, for equalities).
+
+    A condition is kept when it speaks of sizes only, or shares a non-size
+    symbol with the step or with another kept condition (the closure: with
+    ``x > y`` and ``y > 5``, a step in ``x`` keeps both).
+    """
+    used = set().union(*(e.free_symbols for e in exprs)) - sizes
+    kept = [r for r in relations if r.expr.free_symbols <= sizes]
+    pending = [r for r in relations if not r.expr.free_symbols <= sizes]
+    changed = True
+    while changed:
+        changed = False
+        for relation in list(pending):
+            symbols = relation.expr.free_symbols - sizes
+            if symbols & used:
+                kept.append(relation)
+                pending.remove(relation)
+                used |= symbols
+                changed = True
+    return [r for r in relations if r in kept]
+
+
+
 def goal_of(previous: sympy.Expr, current: sympy.Expr, relation: str) -> SignGoal:
     """``previous rel current`` as a sign goal on one expression."""
     if relation in ("<", "<="):
@@ -92,8 +113,6 @@ def goal_of(previous: sympy.Expr, current: sympy.Expr, relation: str) -> SignGoa
 
 def check_inequality(task, config) -> Outcome:
     """The verdict of ``task.previous task.relation task.current`` under the task's conditions."""
-    from derivcheck.check.engine import relevant_relations
-
     relation = task.relation
     a, b = instantiate(task.previous, {}), instantiate(task.current, {})
     a, b = canonical_bound_variables(a), canonical_bound_variables(b)

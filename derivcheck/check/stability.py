@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 import mpmath
 
+from derivcheck.bounds import MAX_MAGNITUDE, MAX_OPERATIONS
+from derivcheck.bounds import MAX_STABILITY_POINTS as MAX_POINTS
+from derivcheck.bounds import MIN_STABILITY_POINTS as MIN_POINTS
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import FormatError
 from derivcheck.parse.expressions import _parse_ast, _prepare
@@ -32,11 +35,8 @@ TINY = 2.2250738585072014e-308  # the smallest normal float64
 FLOAT_MAX = 1.7976931348623157e308
 REFERENCE_DPS = (60, 120, 240, 480, 960)
 AGREEMENT = mpmath.mpf("1e-40")
-MAX_OPERATIONS = 20_000  # per evaluation of the expression at one point
 RANDOM_POINTS = 40
 LOG_RANDOM_POINTS = 20
-MAX_POINTS = 400
-MIN_POINTS = 3
 PLOT_POINTS = 160
 
 
@@ -76,7 +76,6 @@ class _OutOfRange(_Undefined):
     """An intermediate value far beyond float64 (|log2| over MAX_MAGNITUDE): not worth computing exactly."""
 
 
-MAX_MAGNITUDE = 2**24  # bits of binary exponent: values beyond 10**5000000
 
 
 class _TooLarge(Exception):
