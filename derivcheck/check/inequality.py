@@ -21,11 +21,27 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy
 
-from derivcheck.check.assume import Relation, apply, encode, linear_atom, relations_of, scenarios, truth
+from derivcheck.bounds import (
+    MAX_BOUNDARY_POINTS,
+    MAX_INEQUALITY_SPLIT_DEPTH as MAX_SPLIT_DEPTH,
+    MAX_METHOD_TEXT as MAX_METHOD,
+    MAX_SOLVES,
+    MIN_HOLDING_POINTS,
+)
+from derivcheck.check.assume import (
+    Relation,
+    apply,
+    encode,
+    linear_atom,
+    relations_of,
+    relevant_relations,
+    scenarios,
+    truth,
+)
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import (
@@ -42,12 +58,7 @@ from derivcheck.check.prove import decide_extrema, monotone_core, prove_zero, si
 from derivcheck.errors import CheckTimeout
 
 STRICT = {"<": True, "<=": False, ">": True, ">=": False}
-MAX_SPLIT_DEPTH = 4
-MAX_BOUNDARY_POINTS = 96
-MIN_HOLDING_POINTS = 3
-MAX_SOLVES = 6
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
-MAX_METHOD = 240
 _KINDS = ("sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided")
 _SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
            sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Integer(3)]
@@ -92,7 +103,6 @@ def goal_of(previous: sympy.Expr, current: sympy.Expr, relation: str) -> SignGoa
 
 def check_inequality(task, config) -> Outcome:
     """The verdict of ``task.previous task.relation task.current`` under the task's conditions."""
-    from derivcheck.check.engine import relevant_relations
 
     relation = task.relation
     a, b = instantiate(task.previous, {}), instantiate(task.current, {})

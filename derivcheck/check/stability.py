@@ -24,6 +24,12 @@ from dataclasses import dataclass
 
 import mpmath
 
+from derivcheck.bounds import (
+    MAX_MAGNITUDE_BITS as MAX_MAGNITUDE,
+    MAX_STABILITY_OPERATIONS as MAX_OPERATIONS,
+    MAX_STABILITY_POINTS as MAX_POINTS,
+    MIN_STABILITY_POINTS as MIN_POINTS,
+)
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import FormatError
 from derivcheck.parse.expressions import _parse_ast, _prepare
@@ -32,11 +38,8 @@ TINY = 2.2250738585072014e-308  # the smallest normal float64
 FLOAT_MAX = 1.7976931348623157e308
 REFERENCE_DPS = (60, 120, 240, 480, 960)
 AGREEMENT = mpmath.mpf("1e-40")
-MAX_OPERATIONS = 20_000  # per evaluation of the expression at one point
 RANDOM_POINTS = 40
 LOG_RANDOM_POINTS = 20
-MAX_POINTS = 400
-MIN_POINTS = 3
 PLOT_POINTS = 160
 
 
@@ -54,7 +57,7 @@ class StabilityTask:
     line: int = 0
 
     @classmethod
-    def from_parsed(cls, parsed) -> "StabilityTask":
+    def from_parsed(cls, parsed) -> StabilityTask:
         """Build the task from a ``ParsedStability``."""
         return cls(
             parsed.expr_text,
@@ -74,9 +77,6 @@ class _Undefined(Exception):
 
 class _OutOfRange(_Undefined):
     """An intermediate value far beyond float64 (|log2| over MAX_MAGNITUDE): not worth computing exactly."""
-
-
-MAX_MAGNITUDE = 2**24  # bits of binary exponent: values beyond 10**5000000
 
 
 class _TooLarge(Exception):

@@ -15,15 +15,15 @@ from derivcheck.render.expressions import layout_expression
 from derivcheck.render.mathml import math_element
 from derivcheck.render.plot import error_plot
 from derivcheck.render.views import (
-    StabilityView,
-    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
+    StabilityView,
     StepView,
     place_in_blocks,
+    stability_summary,
 )
 
 SUFFIX = ".html"

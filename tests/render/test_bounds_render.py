@@ -1,6 +1,5 @@
 """Rendering inequality chains (≤, <, crossed out when wrong) and stability claims (table, inline SVG)."""
 
-from pathlib import Path
 
 import pytest
 

@@ -47,7 +47,7 @@ stability:
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(fmt: str, strict: bool = False) -> tuple[int, str]:
     import tempfile
 
