@@ -24,6 +24,7 @@ from derivcheck.check.limits import memory_limit_outcome, time_limit
 from derivcheck.check.numeric import refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import prove_equal, prove_zero
+from derivcheck.check.stability import StabilityTask, check_stability
 from derivcheck.check.sums import every_relations, refute_at_larger_sizes, split_every, try_general_proof
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
@@ -57,9 +58,7 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
         with time_limit(config.timeout):
             if isinstance(task, NumberTask):
                 outcome = check_number(task.number)
-            elif type(task).__name__ == "StabilityTask":
-                from derivcheck.check.stability import check_stability
-
+            elif isinstance(task, StabilityTask):
                 outcome = check_stability(task, config)
             elif isinstance(task, StepTask):
                 outcome = check_step(task, config)

@@ -407,7 +407,9 @@ def _log_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
 def _peel_logs(expr: sympy.Expr) -> sympy.Expr | None:
     """``sum c_k log(u_k) + r`` (integer c_k, u_k > 0, r real) -> ``P - Q*exp(-r)``, of the same sign."""
     terms = sympy.Add.make_args(sympy.expand(expr))
-    positive, negative, rest = [], [], []
+    positive: list = []
+    negative: list = []
+    rest: list = []
     for term in terms:
         coeff, factor = term.as_coeff_Mul()
         if isinstance(factor, sympy.log) and len(factor.args) == 1 and coeff.is_Integer:
@@ -643,6 +645,7 @@ def _simple_points(atoms):
 def _simplify(ai, bi, relation, rels, search: Search) -> None:
     """Replace each value of a sampled counterexample by a simpler one where the relation still fails."""
     point = search.counterexample
+    assert point is not None  # called for a counterexample
     current = dict(point.values)
     for atom in sorted(current, key=str):
         for candidate in _SIMPLE:
@@ -671,6 +674,7 @@ def _num(value) -> str:
 
 
 def _wrong(search: Search, relation: str) -> Outcome:
+    assert search.counterexample is not None  # called for a counterexample
     point = ", ".join(f"{k} = {v}" for k, v in search.counterexample.describe().items())
     if search.equal_there:
         detail = (

@@ -21,6 +21,7 @@ import ast
 import math
 import random
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 
@@ -88,7 +89,7 @@ class Operation:
     """One evaluated operation: what it is (source text) and its value."""
 
     label: str
-    value: object
+    value: Any  # a float, or an mpmath number for the reference
     operands: tuple[int, ...]  # positions of the operations it used, in the trace
 
 
@@ -371,6 +372,7 @@ class Evaluator:
         raise FormatError(f"'{type(node).__name__}' cannot be evaluated in a stability claim", self.task.line)
 
     def _call(self, node: ast.Call, ar, env, source, where, trace) -> int:
+        assert isinstance(node.func, ast.Name)  # the parser allows only named calls
         name = node.func.id
         args = [self._node(arg, ar, env, source, where, trace) for arg in node.args]
         values = [trace[i].value for i in args]
@@ -628,7 +630,7 @@ def check_stability(task: StabilityTask, config) -> Outcome:
         shown = worst
     unstable = bool(failing)
     evidence["found"] = "unstable" if unstable else "stable"
-    fields = dict(
+    fields: dict[str, Any] = dict(
         counterexample={name: _float(value) for name, value in shown.point.items()},
         values=(_float(shown.value), _true(shown.true)),
         points=len(results),
