@@ -59,7 +59,9 @@ from derivcheck.errors import CheckTimeout
 
 STRICT = {"<": True, "<=": False, ">": True, ">=": False}
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
-_KINDS = ("sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided")
+_KINDS = (
+    "sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided"
+)
 _SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
            sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Integer(3)]
 HIGH_PREC = 110
@@ -575,9 +577,9 @@ def _exactly_equal(ai, bi, values: dict) -> bool:
 
 def _boundary_points(ai, bi, rels):
     """Points where a branch switches or the two sides may meet, then small simple values."""
+    exprs = [ai, bi] + [r.expr for r in rels]
     atoms = sorted(
-        {s for e in [ai, bi] + [r.expr for r in rels] for s in e.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))},
-        key=str,
+        {s for e in exprs for s in e.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}, key=str
     )
     atoms = [s for s in atoms if not any(i.base.label == s for e in (ai, bi) for i in e.atoms(sympy.Indexed))]
     if not atoms:

@@ -462,7 +462,10 @@ def sample_points(task: StabilityTask, seed: int) -> list[dict[str, float]]:
         name, low, high, special = axes[0]
         grid = [{name: v} for v in special]
     else:
-        small = [[v for v in special if v in (low, high, 0.0) or abs(v) in (1.0, 10.0, 100.0)] for _, low, high, special in axes]
+        small = [
+            [v for v in special if v in (low, high, 0.0) or abs(v) in (1.0, 10.0, 100.0)]
+            for _, low, high, special in axes
+        ]
         grid = [dict(zip([a[0] for a in axes], combo)) for combo in _product(small, MAX_POINTS // 2, rng)]
     points.extend(grid)
     for _ in range(RANDOM_POINTS):
