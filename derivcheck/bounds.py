@@ -139,6 +139,35 @@ PARSE_CPU_SECONDS = 60.0
 MAX_TIMER_SECONDS = 1e8
 """Longest time limit passed to the timer (larger values overflow the kernel's timeval)."""
 
+# --- Inequality steps and stability claims ---
+
+MAX_INEQUALITY_SPLIT_DEPTH = 4
+"""Nested sign case splits tried to prove one inequality step."""
+
+MAX_BOUNDARY_POINTS = 96
+"""Extra points near the boundaries of the conditions sampled for one inequality step."""
+
+MIN_HOLDING_POINTS = 3
+"""Sampled points at which an inequality must hold before the step can be ``numeric``."""
+
+MAX_SOLVES = 6
+"""Equations solved to find boundary points of one inequality step."""
+
+MAX_METHOD_TEXT = 240
+"""Characters of an inequality proof's method text; longer ones are shortened."""
+
+MAX_STABILITY_OPERATIONS = 20_000
+"""Operations of one float64 evaluation of a stability claim's expression at one point."""
+
+MAX_STABILITY_POINTS = 400
+"""Points at which a stability claim is evaluated."""
+
+MIN_STABILITY_POINTS = 3
+"""Points a stability claim must be evaluated at to be decided."""
+
+MAX_MAGNITUDE_BITS = 2**24
+"""Binary exponent beyond which an intermediate value of a stability claim is not computed exactly (10**5000000)."""
+
 # --- Diagnosing a wrong step ---
 
 MAX_DIAGNOSIS_CANDIDATES = 600
@@ -157,33 +186,3 @@ MAX_RENDER_TEXT = 20_000
 
 MAX_RENDER_DEPTH = 200
 """Nesting depth typeset by ``derivcheck render`` (the writers recurse once per level)."""
-
-
-INEQUALITY_SPLIT_DEPTH = 4
-"""Nested case splits on signs (check/inequality.py)."""
-
-MAX_BOUNDARY_POINTS = 96
-"""Boundary and simple points tried before random ones (check/inequality.py)."""
-
-MIN_HOLDING_POINTS = 3
-"""Sampled points where the relation holds, for ``numeric`` (check/inequality.py)."""
-
-MAX_SOLVES = 6
-"""Calls of sympy.solve for the points where two sides meet (check/inequality.py)."""
-
-MAX_METHOD = 240
-"""Characters of a method before it is summarized (check/inequality.py)."""
-
-
-MAX_OPERATIONS = 20_000
-"""Float64 operations per point (check/stability.py)."""
-
-MAX_STABILITY_POINTS = 400
-"""Sampled points per claim (check/stability.py)."""
-
-MIN_STABILITY_POINTS = 3
-"""Evaluable points needed for a verdict (check/stability.py)."""
-
-MAX_MAGNITUDE = 2**24
-"""Binary exponent of an exact intermediate value (beyond: skipped) (check/stability.py)."""
-

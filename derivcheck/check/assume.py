@@ -384,3 +384,26 @@ def apply(expr: sympy.Expr, substitutions: list[dict]) -> sympy.Expr:
     for mapping in substitutions:
         expr = expr.xreplace(mapping)
     return expr
+
+
+def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes: set) -> list[Relation]:
+    """Keep the conditions that constrain the step.
+
+    A condition is kept when it speaks of sizes only, or shares a non-size
+    symbol with the step or with another kept condition (the closure: with
+    ``x > y`` and ``y > 5``, a step in ``x`` keeps both).
+    """
+    used = set().union(*(e.free_symbols for e in exprs)) - sizes
+    kept = [r for r in relations if r.expr.free_symbols <= sizes]
+    pending = [r for r in relations if not r.expr.free_symbols <= sizes]
+    changed = True
+    while changed:
+        changed = False
+        for relation in list(pending):
+            symbols = relation.expr.free_symbols - sizes
+            if symbols & used:
+                kept.append(relation)
+                pending.remove(relation)
+                used |= symbols
+                changed = True
+    return [r for r in relations if r in kept]

@@ -18,12 +18,13 @@ import sympy
 
 from derivcheck.bounds import MAX_INSTANCES, MIN_AGREEING_POINTS
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
-from derivcheck.check.assume import Relation, relations_of
+from derivcheck.check.assume import Relation, relations_of, relevant_relations
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import memory_limit_outcome, time_limit
 from derivcheck.check.numeric import refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import prove_equal, prove_zero
+from derivcheck.check.stability import StabilityTask, check_stability
 from derivcheck.check.sums import every_relations, refute_at_larger_sizes, split_every, try_general_proof
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
@@ -57,9 +58,7 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
         with time_limit(config.timeout):
             if isinstance(task, NumberTask):
                 outcome = check_number(task.number)
-            elif type(task).__name__ == "StabilityTask":
-                from derivcheck.check.stability import check_stability
-
+            elif isinstance(task, StabilityTask):
                 outcome = check_stability(task, config)
             elif isinstance(task, StepTask):
                 outcome = check_step(task, config)
@@ -142,29 +141,6 @@ def _wrong(found, method: str) -> Outcome:
         values=found.values,
         points=found.agreed,
     )
-
-
-def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes: set) -> list[Relation]:
-    """Keep the conditions that constrain the step.
-
-    A condition is kept when it speaks of sizes only, or shares a non-size
-    symbol with the step or with another kept condition (the closure: with
-    ``x > y`` and ``y > 5``, a step in ``x`` keeps both).
-    """
-    used = set().union(*(e.free_symbols for e in exprs)) - sizes
-    kept = [r for r in relations if r.expr.free_symbols <= sizes]
-    pending = [r for r in relations if not r.expr.free_symbols <= sizes]
-    changed = True
-    while changed:
-        changed = False
-        for relation in list(pending):
-            symbols = relation.expr.free_symbols - sizes
-            if symbols & used:
-                kept.append(relation)
-                pending.remove(relation)
-                used |= symbols
-                changed = True
-    return [r for r in relations if r in kept]
 
 
 def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Outcome:

@@ -21,13 +21,27 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy
 
-from derivcheck.bounds import INEQUALITY_SPLIT_DEPTH as MAX_SPLIT_DEPTH
-from derivcheck.bounds import MAX_BOUNDARY_POINTS, MAX_METHOD, MAX_SOLVES, MIN_HOLDING_POINTS
-from derivcheck.check.assume import Relation, apply, encode, linear_atom, relations_of, scenarios, truth
+from derivcheck.bounds import (
+    MAX_BOUNDARY_POINTS,
+    MAX_INEQUALITY_SPLIT_DEPTH as MAX_SPLIT_DEPTH,
+    MAX_METHOD_TEXT as MAX_METHOD,
+    MAX_SOLVES,
+    MIN_HOLDING_POINTS,
+)
+from derivcheck.check.assume import (
+    Relation,
+    apply,
+    encode,
+    linear_atom,
+    relations_of,
+    relevant_relations,
+    scenarios,
+    truth,
+)
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import (
@@ -45,7 +59,9 @@ from derivcheck.errors import CheckTimeout
 
 STRICT = {"<": True, "<=": False, ">": True, ">=": False}
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
-_KINDS = ("sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided")
+_KINDS = (
+    "sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided"
+)
 _SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
            sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Integer(3)]
 HIGH_PREC = 110
@@ -78,30 +94,6 @@ class SignProof:
     cases: int = 1
 
 
-def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes: set) -> list[Relation]:
-    """Keep the conditions that constrain the step (the same closure as the engine's, for equalities).
-
-    A condition is kept when it speaks of sizes only, or shares a non-size
-    symbol with the step or with another kept condition (the closure: with
-    ``x > y`` and ``y > 5``, a step in ``x`` keeps both).
-    """
-    used = set().union(*(e.free_symbols for e in exprs)) - sizes
-    kept = [r for r in relations if r.expr.free_symbols <= sizes]
-    pending = [r for r in relations if not r.expr.free_symbols <= sizes]
-    changed = True
-    while changed:
-        changed = False
-        for relation in list(pending):
-            symbols = relation.expr.free_symbols - sizes
-            if symbols & used:
-                kept.append(relation)
-                pending.remove(relation)
-                used |= symbols
-                changed = True
-    return [r for r in relations if r in kept]
-
-
-
 def goal_of(previous: sympy.Expr, current: sympy.Expr, relation: str) -> SignGoal:
     """``previous rel current`` as a sign goal on one expression."""
     if relation in ("<", "<="):
@@ -113,6 +105,7 @@ def goal_of(previous: sympy.Expr, current: sympy.Expr, relation: str) -> SignGoa
 
 def check_inequality(task, config) -> Outcome:
     """The verdict of ``task.previous task.relation task.current`` under the task's conditions."""
+
     relation = task.relation
     a, b = instantiate(task.previous, {}), instantiate(task.current, {})
     a, b = canonical_bound_variables(a), canonical_bound_variables(b)
@@ -416,7 +409,9 @@ def _log_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
 def _peel_logs(expr: sympy.Expr) -> sympy.Expr | None:
     """``sum c_k log(u_k) + r`` (integer c_k, u_k > 0, r real) -> ``P - Q*exp(-r)``, of the same sign."""
     terms = sympy.Add.make_args(sympy.expand(expr))
-    positive, negative, rest = [], [], []
+    positive: list = []
+    negative: list = []
+    rest: list = []
     for term in terms:
         coeff, factor = term.as_coeff_Mul()
         if isinstance(factor, sympy.log) and len(factor.args) == 1 and coeff.is_Integer:
@@ -582,9 +577,9 @@ def _exactly_equal(ai, bi, values: dict) -> bool:
 
 def _boundary_points(ai, bi, rels):
     """Points where a branch switches or the two sides may meet, then small simple values."""
+    exprs = [ai, bi] + [r.expr for r in rels]
     atoms = sorted(
-        {s for e in [ai, bi] + [r.expr for r in rels] for s in e.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))},
-        key=str,
+        {s for e in exprs for s in e.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}, key=str
     )
     atoms = [s for s in atoms if not any(i.base.label == s for e in (ai, bi) for i in e.atoms(sympy.Indexed))]
     if not atoms:
@@ -652,6 +647,7 @@ def _simple_points(atoms):
 def _simplify(ai, bi, relation, rels, search: Search) -> None:
     """Replace each value of a sampled counterexample by a simpler one where the relation still fails."""
     point = search.counterexample
+    assert point is not None  # called for a counterexample
     current = dict(point.values)
     for atom in sorted(current, key=str):
         for candidate in _SIMPLE:
@@ -680,6 +676,7 @@ def _num(value) -> str:
 
 
 def _wrong(search: Search, relation: str) -> Outcome:
+    assert search.counterexample is not None  # called for a counterexample
     point = ", ".join(f"{k} = {v}" for k, v in search.counterexample.describe().items())
     if search.equal_there:
         detail = (

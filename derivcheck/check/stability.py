@@ -21,12 +21,16 @@ import ast
 import math
 import random
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 
-from derivcheck.bounds import MAX_MAGNITUDE, MAX_OPERATIONS
-from derivcheck.bounds import MAX_STABILITY_POINTS as MAX_POINTS
-from derivcheck.bounds import MIN_STABILITY_POINTS as MIN_POINTS
+from derivcheck.bounds import (
+    MAX_MAGNITUDE_BITS as MAX_MAGNITUDE,
+    MAX_STABILITY_OPERATIONS as MAX_OPERATIONS,
+    MAX_STABILITY_POINTS as MAX_POINTS,
+    MIN_STABILITY_POINTS as MIN_POINTS,
+)
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import FormatError
 from derivcheck.parse.expressions import _parse_ast, _prepare
@@ -54,7 +58,7 @@ class StabilityTask:
     line: int = 0
 
     @classmethod
-    def from_parsed(cls, parsed) -> "StabilityTask":
+    def from_parsed(cls, parsed) -> StabilityTask:
         """Build the task from a ``ParsedStability``."""
         return cls(
             parsed.expr_text,
@@ -76,8 +80,6 @@ class _OutOfRange(_Undefined):
     """An intermediate value far beyond float64 (|log2| over MAX_MAGNITUDE): not worth computing exactly."""
 
 
-
-
 class _TooLarge(Exception):
     """The expression needs more operations than MAX_OPERATIONS at one point."""
 
@@ -87,7 +89,7 @@ class Operation:
     """One evaluated operation: what it is (source text) and its value."""
 
     label: str
-    value: object
+    value: Any  # a float, or an mpmath number for the reference
     operands: tuple[int, ...]  # positions of the operations it used, in the trace
 
 
@@ -370,6 +372,7 @@ class Evaluator:
         raise FormatError(f"'{type(node).__name__}' cannot be evaluated in a stability claim", self.task.line)
 
     def _call(self, node: ast.Call, ar, env, source, where, trace) -> int:
+        assert isinstance(node.func, ast.Name)  # the parser allows only named calls
         name = node.func.id
         args = [self._node(arg, ar, env, source, where, trace) for arg in node.args]
         values = [trace[i].value for i in args]
@@ -459,7 +462,10 @@ def sample_points(task: StabilityTask, seed: int) -> list[dict[str, float]]:
         name, low, high, special = axes[0]
         grid = [{name: v} for v in special]
     else:
-        small = [[v for v in special if v in (low, high, 0.0) or abs(v) in (1.0, 10.0, 100.0)] for _, low, high, special in axes]
+        small = [
+            [v for v in special if v in (low, high, 0.0) or abs(v) in (1.0, 10.0, 100.0)]
+            for _, low, high, special in axes
+        ]
         grid = [dict(zip([a[0] for a in axes], combo)) for combo in _product(small, MAX_POINTS // 2, rng)]
     points.extend(grid)
     for _ in range(RANDOM_POINTS):
@@ -627,7 +633,7 @@ def check_stability(task: StabilityTask, config) -> Outcome:
         shown = worst
     unstable = bool(failing)
     evidence["found"] = "unstable" if unstable else "stable"
-    fields = dict(
+    fields: dict[str, Any] = dict(
         counterexample={name: _float(value) for name, value in shown.point.items()},
         values=(_float(shown.value), _true(shown.true)),
         points=len(results),

@@ -15,15 +15,15 @@ from derivcheck.render.expressions import layout_expression
 from derivcheck.render.mathml import math_element
 from derivcheck.render.plot import error_plot
 from derivcheck.render.views import (
-    StabilityView,
-    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
+    StabilityView,
     StepView,
     place_in_blocks,
+    stability_summary,
 )
 
 SUFFIX = ".html"
@@ -183,7 +183,9 @@ def document(doc: DocumentView, heading: int | None = 2) -> str:
 
 def stability_table(claims: tuple[StabilityView, ...]) -> str:
     """Stability claims as a table, each with its evidence and a plot of the float64 relative error."""
-    rows = ["<tr><th></th><th>expression</th><th>over</th><th>claimed</th><th>found</th><th>points</th><th>line</th></tr>"]
+    rows = [
+        "<tr><th></th><th>expression</th><th>over</th><th>claimed</th><th>found</th><th>points</th><th>line</th></tr>"
+    ]
     for claim in claims:
         tone = claim.mark.tone if claim.mark else "unchecked"
         mark = ""
@@ -193,7 +195,8 @@ def stability_table(claims: tuple[StabilityView, ...]) -> str:
         points = escape(str(claim.evidence.get("points", ""))) if claim.evidence else ""
         rows.append(
             f'<tr class="{tone}" id="L{claim.line}"><td>{mark}</td><td>{_math(claim.box)}</td><td>{over}</td>'
-            f"<td>{escape(claim.claim)}</td><td>{escape(claim.found or '')}</td><td>{points}</td><td>{claim.line}</td></tr>"
+            f"<td>{escape(claim.claim)}</td><td>{escape(claim.found or '')}</td>"
+            f"<td>{points}</td><td>{claim.line}</td></tr>"
         )
         evidence = escape(stability_summary(claim))
         plot = error_plot(claim.evidence)

@@ -11,16 +11,16 @@ from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
     RELATION_LATEX,
-    StabilityView,
-    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
+    StabilityView,
     StepView,
     note_parts,
     place_in_blocks,
+    stability_summary,
 )
 
 SUFFIX = ".tex"
@@ -183,7 +183,8 @@ def stability_table(claims: tuple[StabilityView, ...]) -> str:
         over = ", ".join(f"${to_latex(b)}$" for b in claim.over + claim.at)
         points = str(claim.evidence.get("points", "")) if claim.evidence else ""
         rows.append(
-            f"  {mark} & ${to_latex(claim.box)}$ & {over} & {claim.claim} & {claim.found or ''} & {points} & {claim.line} \\\\"
+            f"  {mark} & ${to_latex(claim.box)}$ & {over} & {claim.claim} & {claim.found or ''} "
+            f"& {points} & {claim.line} \\\\"
         )
         summary = stability_summary(claim)
         if summary:

@@ -15,16 +15,16 @@ from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
     RELATION_LATEX,
-    StabilityView,
-    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
+    StabilityView,
     StepView,
     note_parts,
     place_in_blocks,
+    stability_summary,
 )
 
 SUFFIX = ".md"

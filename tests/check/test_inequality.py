@@ -4,8 +4,8 @@ Strict-versus-nonstrict at a boundary is the case that matters most: the seed's
 ``-|x| < 0`` fails only at x = 0, where both sides are exactly equal.
 """
 
-import sympy
 import pytest
+import sympy
 
 from derivcheck.check.inequality import SignGoal, decide_sign, goal_of, holds_at, prove_relation
 from tests.helpers import derivation, verify_text

@@ -34,7 +34,8 @@ def test_mixing_directions_is_a_format_error_with_the_line_and_what_is_allowed()
 
 
 def test_mixing_directions_in_a_case_is_refused_too():
-    text = derivation(None, cases=[{"when": "x > 0", "steps": ["x", {"expr": "x", "rel": ">="}, {"expr": "x", "rel": "<"}]}])
+    steps = ["x", {"expr": "x", "rel": ">="}, {"expr": "x", "rel": "<"}]
+    text = derivation(None, cases=[{"when": "x > 0", "steps": steps}])
     error = load_one(text)
     assert isinstance(error, LoadError) and ">=, > and ==" in error.message
 

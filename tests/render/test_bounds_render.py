@@ -1,6 +1,5 @@
 """Rendering inequality chains (≤, <, crossed out when wrong) and stability claims (table, inline SVG)."""
 
-from pathlib import Path
 
 import pytest
 
@@ -72,5 +71,6 @@ def test_latex_uses_amssymb_relations(rendered):
 
 def test_error_plot_is_empty_without_a_series_and_marks_inf_points():
     assert error_plot({}) == ""
-    svg = error_plot({"rtol": 1e-6, "points": 3, "series": {"symbol": "x", "x": [-1.0, 0.0, 1.0], "error": [1e-17, None, 0.5]}})
+    series = {"symbol": "x", "x": [-1.0, 0.0, 1.0], "error": [1e-17, None, 0.5]}
+    svg = error_plot({"rtol": 1e-6, "points": 3, "series": series})
     assert svg.startswith("<svg") and svg.count('fill="#b3261e"') == 1  # one inf/nan mark

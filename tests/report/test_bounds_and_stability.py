@@ -47,7 +47,7 @@ stability:
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(fmt: str, strict: bool = False) -> tuple[int, str]:
     import tempfile
 
@@ -114,6 +114,6 @@ def test_sarif_and_github_report_the_failing_claim_and_no_warning_for_a_confirme
     assert rule_ids == {"wrong-step", "wrong-stability"}
     declared = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert {"wrong-stability", "unknown-stability"} <= declared
-    lines = [l for l in run("github")[1].splitlines() if l.startswith("::")]
-    assert sum(l.startswith("::error") for l in lines) == 2
-    assert not any(l.startswith("::warning") for l in lines)
+    lines = [line for line in run("github")[1].splitlines() if line.startswith("::")]
+    assert sum(line.startswith("::error") for line in lines) == 2
+    assert not any(line.startswith("::warning") for line in lines)
