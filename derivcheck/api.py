@@ -12,14 +12,14 @@ from derivcheck.load.model import Document, LoadError, Step
 from derivcheck.results import Report, Result, passes
 
 Progress = Callable[[int, int], None]
-FOLLOWS_FROM_SLIP = "follows from the slip"
 
 
 @dataclass(frozen=True)
 class PlannedCheck:
     """A check to run and where its result goes in the report.
 
-    ``diagnose`` is the task that explains the step if it turns out wrong.
+    A step check also knows its chain (``chain_key``) and its ``link``: its
+    position and the position of the step it is checked against.
     """
 
     file: str
@@ -31,7 +31,9 @@ class PlannedCheck:
     previous: Step | None
     step: Step | None
     task: object
-    diagnose: object = None
+    chain_key: tuple = ()
+    link: object = None
+    functions: tuple = ()
 
 
 def verify_paths(
@@ -60,7 +62,7 @@ def verify_loaded(
     files: list[str] | None = None,
 ) -> Report:
     """Check already loaded files (used by verify_paths and by tests)."""
-    from derivcheck.check.runner import RunStats, run_tasks
+    from derivcheck.check.runner import RunStats, diagnose_wrong, run_tasks
 
     per_file: dict[str, list[Result | PlannedCheck]] = {}
     planned: list[PlannedCheck] = []
@@ -83,18 +85,25 @@ def verify_loaded(
         per_file[item.path] = entries
     stats = RunStats()
     outcomes = run_tasks([p.task for p in planned], config, progress, stats)
-    outcomes = _with_diagnostics(planned, outcomes, config, stats)
+    placements = place_slips(planned, outcomes, config, stats)
+    outcomes = [placements[id(p)].outcome if id(p) in placements else o for p, o in zip(planned, outcomes)]
+    outcomes = diagnose_wrong(outcomes, [_diagnosis(p) for p in planned], config, stats)
     by_check = dict(zip(map(id, planned), outcomes))
+    steps_at = _steps_by_position(planned)
     results: list[Result] = list(errors or [])
     for path in per_file:
         entries = per_file[path]
         checked = [e for e in entries if isinstance(e, PlannedCheck)]
-        notes = localize(checked, [by_check[id(e)] for e in checked])
+        notes = slip_notes(checked, placements, steps_at)
         for entry in entries:
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                results.append(_result(entry, by_check[id(entry)], config, notes.get(id(entry), ())))
+                placement = placements.get(id(entry))
+                previous = steps_at[entry.chain_key][placement.against] if placement else entry.previous
+                results.append(
+                    _result(entry, by_check[id(entry)], config, notes.get(id(entry), ()), placement, previous)
+                )
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -107,8 +116,8 @@ def verify_loaded(
 
 def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     """Parse a document and return its checks: adjacent steps, then numbers."""
-    from derivcheck.check.diagnose import DiagnoseTask
     from derivcheck.check.engine import NumberTask, StepTask
+    from derivcheck.check.slips import Link
     from derivcheck.check.limits import time_limit
     from derivcheck.parse.document import parse_document
 
@@ -120,6 +129,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     except RecursionError:
         raise FormatError("an expression is nested too deeply", doc.line)
     symbols = tuple(parsed.symbols.values())
+    functions = tuple(doc.functions)
     checks: list[PlannedCheck] = []
     for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
@@ -137,7 +147,9 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     anchor.step,
                     current.step,
                     task,
-                    DiagnoseTask(doc, chain_index, position, anchor_index),
+                    (doc.path, doc.line, chain_index),
+                    Link(position, anchor_index, current.step.wrong is not None, current.step.expr.line),
+                    functions,
                 )
             )
             if current.step.wrong is None:
@@ -152,66 +164,130 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     return checks
 
 
-def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> list:
-    """Run the diagnosis of every wrong step and merge its evidence into the step's outcome."""
-    from derivcheck.check.outcome import Verdict
+def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> dict:
+    """Place every step in its chain (see ``check.slips``), running the re-checks it needs.
+
+    Returns ``{id(check): Placement}`` for every step check.
+    """
+    from derivcheck.check.engine import StepTask
     from derivcheck.check.runner import run_tasks
+    from derivcheck.check.slips import MAX_ROUNDS, walk
 
-    wrong = [
-        i for i, (check, outcome) in enumerate(zip(planned, outcomes))
-        if check.diagnose is not None and outcome.verdict is Verdict.WRONG
-    ]
-    if not wrong:
-        return outcomes
-    diagnoses = run_tasks([planned[i].diagnose for i in wrong], config, stats=stats)
-    merged = list(outcomes)
-    for index, diagnosis in zip(wrong, diagnoses):
-        merged[index] = outcomes[index].with_(
-            difference=diagnosis.difference,
-            suggestion=diagnosis.suggestion,
-            extra={**outcomes[index].extra, **(diagnosis.extra or {})},
-        )
-    return merged
+    chains: dict[tuple, list[int]] = {}
+    for index, check in enumerate(planned):
+        if check.link is not None:
+            chains.setdefault(check.chain_key, []).append(index)
+    rechecked: dict[tuple, dict] = {key: {} for key in chains}
+    placements: dict[int, object] = {}
+    for round_number in range(MAX_ROUNDS + 1):
+        wanted: list[tuple[tuple, tuple[int, int], StepTask]] = []
+        for key, members in chains.items():
+            links = [planned[i].link for i in members]
+            placed, needed = walk(links, [outcomes[i] for i in members], rechecked[key])
+            for i, placement in zip(members, placed):
+                placements[id(planned[i])] = placement
+            exprs = _exprs_by_position([planned[i] for i in members])
+            for k, anchor in needed:
+                task = planned[members[k]].task
+                wanted.append((key, (k, anchor), StepTask(exprs[anchor], task.current, task.conditions, task.symbols)))
+        if not wanted or round_number == MAX_ROUNDS:
+            break  # a re-check never run leaves the step as it was checked: never a pass it did not earn
+        found = run_tasks([task for _, _, task in wanted], config, stats=stats)
+        for (key, pair, _), outcome in zip(wanted, found):
+            rechecked[key][pair] = outcome
+    return placements
 
 
-def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str, ...]]:
-    """Notes that place each wrong step in its chain: a lone slip, or an error that propagates."""
-    from derivcheck.check.outcome import Verdict
+def _exprs_by_position(members: list[PlannedCheck]) -> dict:
+    exprs = {0: members[0].task.previous}
+    for check in members:
+        exprs[check.link.position] = check.task.current
+    return exprs
+
+
+def _steps_by_position(planned: list[PlannedCheck]) -> dict[tuple, dict[int, Step]]:
+    out: dict[tuple, dict[int, Step]] = {}
+    for check in planned:
+        if check.link is None:
+            continue
+        steps = out.setdefault(check.chain_key, {})
+        steps.setdefault(check.link.previous, check.previous)
+        steps[check.link.position] = check.step
+    return out
+
+
+def _diagnosis(check: PlannedCheck):
+    """The task that explains a step if it is reported wrong (against the step it was checked with)."""
+    from derivcheck.check.diagnose import DiagnoseTask
+
+    if check.link is None:
+        return None
+    task = check.task
+    return DiagnoseTask(task.previous, task.current, check.expr, task.conditions, task.symbols, check.functions)
+
+
+def slip_notes(checks: list[PlannedCheck], placements: dict, steps_at: dict) -> dict[int, tuple[str, ...]]:
+    """Human notes that say where each wrong step stands in its chain (from the typed roles)."""
+    from derivcheck.check.slips import Role
 
     notes: dict[int, tuple[str, ...]] = {}
-    seen_chains: set[tuple[str, str]] = set()
-    for position, (check, outcome) in enumerate(zip(checks, outcomes)):
-        if check.kind != "step" or outcome.verdict is not Verdict.WRONG or check.step.wrong is not None:
-            continue
-        if id(check) in notes:  # already explained as following from an earlier slip
-            continue
-        first = (check.title, check.chain) not in seen_chains
-        seen_chains.add((check.title, check.chain))
-        lead = "first error in this chain: " if first else ""
-        following = [
-            (c, o) for c, o in zip(checks[position + 1 :], outcomes[position + 1 :])
-            if c.kind == "step" and c.chain == check.chain and c.title == check.title
-        ]
-        if outcome.extra.get("next_equals_previous") and following:
-            after = following[0][0]
-            notes[id(check)] = (
-                f"{lead}only this step is a slip; the next step (line {after.line}) "
-                f"equals the step before it (line {check.previous.expr.line}), so the chain continues correctly",
-            )
-            notes[id(after)] = (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",)
-        elif following and all(o.verdict is not Verdict.WRONG for _, o in following):
-            notes[id(check)] = (
-                f"{lead}the error propagates: every later step of this chain follows from this wrong step",
-            )
-        elif first:
-            notes[id(check)] = ("first error in this chain",)
+    by_chain: dict[tuple, list[PlannedCheck]] = {}
+    for check in checks:
+        if check.link is not None:
+            by_chain.setdefault(check.chain_key, []).append(check)
+    for key, members in by_chain.items():
+        first = True
+        for position, check in enumerate(members):
+            placement = placements[id(check)]
+            if placement.role is Role.SLIP or placement.role is Role.ANOTHER_ERROR:
+                lead = "first error in this chain" if first else "another error in this chain"
+                first = False
+                after = [m for m in members[position + 1 :] if not m.link.erratum]
+                roles = [placements[id(m)].role for m in after]
+                if roles and roles[0] is Role.RESUMES:
+                    anchor = placements[id(after[0])].against
+                    notes[id(check)] = (
+                        f"{lead}; only this step is a slip: the next step (line {after[0].line}) equals "
+                        f"line {steps_at[key][anchor].expr.line}, the last correct step, so the chain goes on",
+                    )
+                    continue
+                consistent = []
+                for member, role in zip(after, roles):
+                    if role is not Role.FOLLOWS_SLIP:
+                        break
+                    consistent.append(str(member.line))
+                if consistent:
+                    notes[id(check)] = (
+                        f"{lead}; the error propagates: line{'s' if len(consistent) > 1 else ''} "
+                        f"{', '.join(consistent)} follow{'' if len(consistent) > 1 else 's'} from this step "
+                        "(not counted as new errors)",
+                    )
+                else:
+                    notes[id(check)] = (lead,)
+            elif placement.role is Role.RESUMES:
+                notes[id(check)] = (
+                    f"checked against line {steps_at[key][placement.against].expr.line}, the last correct "
+                    f"step before the slip at line {placement.slip_line}",
+                )
+            elif placement.role is Role.FOLLOWS_SLIP:
+                notes[id(check)] = (
+                    f"consistent with the wrong step at line {placement.slip_line}: it follows from it "
+                    "(the error is counted there)",
+                )
     return notes
 
 
-def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str, ...] = ()) -> Result:
+def _result(
+    check: PlannedCheck,
+    outcome,
+    config: CheckConfig,
+    notes: tuple[str, ...] = (),
+    placement=None,
+    previous: Step | None = None,
+) -> Result:
     erratum = check.step.wrong if check.step is not None else None
-    if any(note.startswith(FOLLOWS_FROM_SLIP) for note in notes):
-        outcome = outcome.with_(suggestion=None)  # the fix belongs to the slip, not to this step
+    previous = previous if previous is not None else check.previous
+    role = placement.role if placement is not None else None
     return Result(
         file=check.file,
         line=check.line,
@@ -221,12 +297,15 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
         title=check.title,
         chain=check.chain,
         expr=check.expr.strip(),
-        previous=check.previous.expr.text.strip() if check.previous else "",
-        previous_line=check.previous.expr.line if check.previous else None,
+        previous=previous.expr.text.strip() if previous else "",
+        previous_line=previous.expr.line if previous else None,
         by=check.step.by if check.step is not None else None,
         erratum=erratum,
+        message="",
         outcome=outcome,
         notes=notes,
+        role=role.value if role is not None else None,
+        slip_line=placement.slip_line if placement is not None else None,
     )
 
 

@@ -25,8 +25,9 @@ from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import prove_equal
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
-from derivcheck.load.model import Document, Text
-from derivcheck.parse.expressions import Scope, parse_expression
+from derivcheck.load.model import FunctionDecl, Text
+from derivcheck.parse.expressions import Condition, Scope, parse_expression
+from derivcheck.parse.symbols import SymbolSpec
 
 MAX_CANDIDATES = 600
 MAX_PAREN_TEXT = 400
@@ -35,48 +36,46 @@ SCREEN_SAMPLES = 6
 
 @dataclass(frozen=True)
 class DiagnoseTask:
-    """A wrong step to explain: which chain of which document, which step, against which step."""
+    """A wrong step to explain, with everything already parsed.
 
-    document: Document
-    chain: int
-    position: int
-    anchor: int
+    It carries the two sides, the step as written, the conditions and the
+    declarations, never the document: diagnosing costs the same whatever the
+    length of the file.
+    """
+
+    previous: sympy.Expr
+    current: sympy.Expr
+    text: str
+    conditions: tuple[Condition, ...]
+    symbols: tuple[SymbolSpec, ...]
+    functions: tuple[FunctionDecl, ...] = ()
+
+    def check(self, config: CheckConfig) -> Outcome:
+        """Diagnose the step (the runner's diagnosis stage)."""
+        return diagnose_step(self, config)
+
+    def scope(self) -> Scope:
+        """The declarations the step was written with, to parse candidate fixes."""
+        return Scope({spec.name: spec for spec in self.symbols}, {f.name: f for f in self.functions})
 
 
 def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
-    """Return an Outcome (verdict wrong) carrying difference, suggestion and localization."""
-    from derivcheck.check.engine import StepTask, check_step
-    from derivcheck.parse.document import parse_document
-
-    parsed = parse_document(task.document)
-    chain = parsed.chains[task.chain]
-    a = chain.steps[task.anchor].expr
-    b = chain.steps[task.position].expr
-    conditions = parsed.assume + chain.when
-    symbols = tuple(parsed.symbols.values())
-    extra: dict = {}
+    """Return an Outcome (verdict wrong) carrying the difference and a proved suggestion."""
+    a, b = task.previous, task.current
+    conditions = task.conditions
     difference = suggestion = None
+    stopped = None
     try:
         with time_limit(config.timeout):
             difference = describe_difference(
                 a, b, budget=min(3.0, config.timeout / 3), relations=relations_of(conditions)
             )
-            if task.position + 1 < len(chain.steps):
-                after = chain.steps[task.position + 1]
-                if after.step.wrong is None:
-                    quick = config.with_(timeout=min(config.timeout, 5.0))
-                    verdict = check_step(StepTask(a, after.expr, conditions, symbols), quick).verdict
-                    extra["next_equals_previous"] = verdict in (
-                        Verdict.PROVED,
-                        Verdict.PROVED_FOR_SIZES,
-                        Verdict.NUMERIC,
-                    )
             if config.suggest_fixes:
-                text = chain.steps[task.position].step.expr.text
-                suggestion = suggest_fix(text, a, parsed.scope, conditions, symbols, config)
+                suggestion = suggest_fix(task.text, a, task.scope(), conditions, task.symbols, config)
     except CheckTimeout:
-        extra["stopped"] = "time limit"
-    return Outcome(Verdict.WRONG, "diagnosis", difference=difference, suggestion=suggestion, extra=extra)
+        stopped = "time limit"
+    detail = f"diagnosis stopped at the {stopped}" if stopped else ""
+    return Outcome(Verdict.WRONG, "diagnosis", detail, difference=difference, suggestion=suggestion)
 
 
 def readable(expr: sympy.Expr) -> str:

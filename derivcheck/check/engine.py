@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import sympy
 
@@ -38,6 +39,10 @@ class StepTask:
     conditions: tuple[Condition, ...]
     symbols: tuple[SymbolSpec, ...]
 
+    def check(self, config: CheckConfig) -> Outcome:
+        """Run the verdict ladder on this step."""
+        return check_step(self, config)
+
 
 @dataclass(frozen=True)
 class NumberTask:
@@ -45,20 +50,23 @@ class NumberTask:
 
     number: ParsedNumber
 
+    def check(self, config: CheckConfig) -> Outcome:
+        """Evaluate this number claim."""
+        return check_number(self.number)
 
-def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
-    """Return the Outcome of one task, within the configured time limit."""
+
+class Task(Protocol):
+    """Anything the runner can run: a step, a number claim, a diagnosis."""
+
+    def check(self, config: CheckConfig) -> Outcome: ...
+
+
+def run_task(task: Task, config: CheckConfig) -> Outcome:
+    """Return the Outcome of one task (its ``check``), within the configured time limit."""
     started = time.monotonic()
     try:
         with time_limit(config.timeout):
-            if isinstance(task, NumberTask):
-                outcome = check_number(task.number)
-            elif isinstance(task, StepTask):
-                outcome = check_step(task, config)
-            else:
-                from derivcheck.check.diagnose import diagnose_step
-
-                outcome = diagnose_step(task, config)
+            outcome = task.check(config)
     except CheckTimeout:
         outcome = Outcome(
             Verdict.UNKNOWN,

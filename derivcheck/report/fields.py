@@ -50,6 +50,9 @@ def result_fields(result: Result) -> dict:
             if key == "points" and not value:
                 continue
             data[key] = list(value) if isinstance(value, tuple) else value
+    if result.role is not None:
+        data["role"] = result.role
+        data["slip_line"] = result.slip_line
     if result.notes:
         data["notes"] = list(result.notes)
     return data
