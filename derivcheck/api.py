@@ -218,12 +218,15 @@ def _steps_by_position(planned: list[PlannedCheck]) -> dict[tuple, dict[int, Ste
 
 def _diagnosis(check: PlannedCheck):
     """The task that explains a step if it is reported wrong (against the step it was checked with)."""
-    from derivcheck.check.diagnose import DiagnoseTask
+    from derivcheck.check.diagnose import DiagnoseTask, writes_decimals
 
     if check.link is None:
         return None
     task = check.task
-    return DiagnoseTask(task.previous, task.current, check.expr, task.conditions, task.symbols, check.functions)
+    decimals = writes_decimals(check.expr, check.previous.expr.text)
+    return DiagnoseTask(
+        task.previous, task.current, check.expr, task.conditions, task.symbols, check.functions, decimals
+    )
 
 
 def slip_notes(checks: list[PlannedCheck], placements: dict, steps_at: dict) -> dict[int, tuple[str, ...]]:
