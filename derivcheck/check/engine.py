@@ -19,6 +19,7 @@ from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_
 from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.check.printing import readable
 from derivcheck.check.prove import prove_equal
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
@@ -87,18 +88,63 @@ def run_task(task: Task, config: CheckConfig) -> Outcome:
 
 
 def check_step(task: StepTask, config: CheckConfig) -> Outcome:
-    """Run the verdict ladder on ``previous == current`` under the task's conditions."""
+    """Run the verdict ladder on ``previous == current`` under the task's conditions.
+
+    The outcome carries the full evidence: both sides as parsed, the
+    difference the proof starts from, and the points where the sides agreed.
+    """
+    evidence: dict = {}
+    outcome = _ladder(task, config, evidence)
+    return outcome.with_(**_full_evidence(task, evidence, outcome))
+
+
+MAX_SHOWN_FORM = 400
+MAX_SHOWN_POINTS = 3
+
+
+def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:
+    def shown(expr) -> str:
+        text = readable(expr)
+        return text if len(text) <= MAX_SHOWN_FORM else text[: MAX_SHOWN_FORM - 1] + "…"
+
+    forms = [f"previous - this step = {shown(task.previous - task.current)}"]
+    if "instantiated" in evidence:
+        forms.append(f"with finite sums written out: previous - this step = {shown(evidence['instantiated'])}")
+    if outcome.verdict is Verdict.PROVED:
+        forms.append(f"{outcome.method}: previous - this step reduces to 0 under the conditions")
+    elif outcome.verdict is Verdict.PROVED_FOR_SIZES and outcome.sizes:
+        forms.append(f"for each size {', '.join(map(str, outcome.sizes))}: previous - this step reduces to 0")
+    points = []
+    for point, ai, bi in evidence.get("agreeing", [])[:MAX_SHOWN_POINTS]:
+        where = ", ".join(f"{k} = {v}" for k, v in point.describe().items()) or "no free symbol"
+        va, vb = evaluate(ai, point.values, 15), evaluate(bi, point.values, 15)
+        points.append(f"{where}: {_number(va)} (previous), {_number(vb)} (this step)")
+    return {"sides": (shown(task.previous), shown(task.current)), "forms": tuple(forms), "sample_points": tuple(points)}
+
+
+def _number(value) -> str:
+    if value is None:
+        return "undefined"
+    if isinstance(value, complex):
+        return str(value)
+    return sympy.sstr(sympy.Float(value, 12))
+
+
+def _ladder(task: StepTask, config: CheckConfig, evidence: dict) -> Outcome:
     a, b = task.previous, task.current
     if a == b:
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
     # Sums with numeric bounds are finite sums: write them out once, here.
     a, b = instantiate(a, {}), instantiate(b, {})
+    if (a, b) != (task.previous, task.current):
+        evidence["instantiated"] = a - b
     relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(task.conditions)]
     shape = shape_of([a, b], relations, task.symbols)
     relations = relevant_relations([a, b], relations, set(shape.sizes))
     shape = shape_of([a, b], relations, task.symbols)
     tried = ["numeric screen"]
     found = screen(a, b, relations, shape, config.samples, config.max_size, config.seed)
+    evidence["agreeing"] = list(found.agreeing)
     if found.counterexample is not None:
         return _wrong(found, "numeric screen")
     # With sums over a symbolic size the general proof rarely succeeds; keep

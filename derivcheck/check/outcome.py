@@ -45,6 +45,12 @@ class Outcome:
     failing: tuple[int, ...] = ()
     elapsed: float = 0.0
     extra: dict = field(default_factory=dict)
+    # The full evidence (shown by --verbose): both sides as parsed, with every
+    # definition expanded; the intermediate forms of the check; the sample
+    # points where the two sides were compared and agreed.
+    sides: tuple[str, str] | None = None
+    forms: tuple[str, ...] = ()
+    sample_points: tuple[str, ...] = ()
 
     def with_(self, **changes) -> "Outcome":
         """Return a copy with some fields changed."""

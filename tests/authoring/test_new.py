@@ -40,6 +40,19 @@ def test_the_skeleton_verifies_strictly(skeleton):
     assert sum(1 for r in data["results"] if r["chain"] == "steps") == 2  # a 3-step chain
 
 
+def test_the_skeleton_is_realistic_sums_cases_and_numbers(skeleton):
+    with contextlib.chdir(skeleton.parent):
+        result = invoke("verify", "--no-cache", "--jobs", "1", "--strict", "--format", "json", skeleton.name)
+    data = json.loads(result.stdout)
+    verdicts = {(r["kind"], r["verdict"]) for r in data["results"]}
+    assert ("step", "proved for sizes") in verdicts  # a sum over a symbolic size
+    assert len({r["chain"] for r in data["results"] if r["kind"] == "step"}) == 3  # steps and two cases
+    doc = yaml.safe_load(skeleton.read_text(encoding="utf-8"))
+    assert any("Sum(" in str(s) for s in doc["steps"])
+    assert any(isinstance(n["is"], list) for n in doc["numbers"])  # a list of values
+    assert any("vector" in words for words in doc["symbols"].values())
+
+
 def test_the_skeleton_validates_against_the_schema(skeleton):
     doc = yaml.safe_load(skeleton.read_text(encoding="utf-8"))
     jsonschema.validate(doc, derivation_schema(), cls=jsonschema.Draft202012Validator)
@@ -49,10 +62,11 @@ def test_the_skeleton_validates_against_the_schema(skeleton):
 def test_the_skeleton_shows_every_key(skeleton):
     doc = yaml.safe_load(skeleton.read_text(encoding="utf-8"))
     assert list(doc) == list(TOP_KEYS)
-    step_keys = {k for s in doc["steps"] + doc["cases"][0]["steps"] if isinstance(s, dict) for k in s}
+    all_steps = doc["steps"] + [s for case in doc["cases"] for s in case["steps"]]
+    step_keys = {k for s in all_steps if isinstance(s, dict) for k in s}
     assert step_keys == set(STEP_KEYS)
     assert set(doc["cases"][0]) == set(CASE_KEYS)
-    assert set(doc["numbers"][0]) == set(NUMBER_KEYS)
+    assert {k for n in doc["numbers"] for k in n} == set(NUMBER_KEYS)
     assert "'f(t): null'" in skeleton.read_text(encoding="utf-8")  # the unknown-function form
 
 
@@ -60,7 +74,7 @@ def test_the_skeleton_is_commented(skeleton):
     text = skeleton.read_text(encoding="utf-8")
     comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
     assert len(comments) >= 15
-    assert "derivcheck verify my_loss.yaml" in text
+    assert "derivcheck verify --strict my_loss.yaml" in text
     assert "yaml-language-server: $schema=" in text
 
 

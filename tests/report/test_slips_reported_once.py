@@ -14,7 +14,7 @@ from derivcheck.api import verify_paths
 from derivcheck.report import REPORTERS
 from tests.helpers import FAST
 
-SLIPS = Path(__file__).parent / "fixtures" / "slips.yaml"
+SLIPS = Path(__file__).parent / "slip_fixtures" / "slips.yaml"
 
 
 @pytest.fixture(scope="module")
