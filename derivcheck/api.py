@@ -245,20 +245,23 @@ def slip_notes(checks: list[PlannedCheck], placements: dict, steps_at: dict) -> 
             if placement.role is Role.SLIP or placement.role is Role.ANOTHER_ERROR:
                 lead = "first error in this chain" if first else "another error in this chain"
                 first = False
-                after = [m for m in members[position + 1 :] if not m.link.erratum]
-                roles = [placements[id(m)].role for m in after]
-                if roles and roles[0] is Role.RESUMES:
-                    anchor = placements[id(after[0])].against
-                    notes[id(check)] = (
-                        f"{lead}; only this step is a slip: the next step (line {after[0].line}) equals "
-                        f"line {steps_at[key][anchor].expr.line}, the last correct step, so the chain goes on",
-                    )
-                    continue
+                # The steps after it, up to the first that does not follow from it (linear overall).
+                after = (members[i] for i in range(position + 1, len(members)) if not members[i].link.erratum)
                 consistent = []
-                for member, role in zip(after, roles):
+                for member in after:
+                    role = placements[id(member)].role
+                    if role is Role.RESUMES and not consistent:
+                        anchor = placements[id(member)].against
+                        notes[id(check)] = (
+                            f"{lead}; only this step is a slip: the next step (line {member.line}) equals "
+                            f"line {steps_at[key][anchor].expr.line}, the last correct step, so the chain goes on",
+                        )
+                        break
                     if role is not Role.FOLLOWS_SLIP:
                         break
                     consistent.append(str(member.line))
+                if id(check) in notes:
+                    continue
                 if consistent:
                     notes[id(check)] = (
                         f"{lead}; the error propagates: line{'s' if len(consistent) > 1 else ''} "

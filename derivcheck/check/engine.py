@@ -24,7 +24,7 @@ from derivcheck.check.prove import prove_equal
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
-from derivcheck.parse.expressions import Condition
+from derivcheck.parse.expressions import Condition, tree_measure
 from derivcheck.parse.symbols import SymbolSpec
 
 MIN_AGREEING_POINTS = 3
@@ -95,20 +95,27 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     """
     evidence: dict = {}
     outcome = _ladder(task, config, evidence)
-    return outcome.with_(**_full_evidence(task, evidence, outcome))
+    try:
+        return outcome.with_(**_full_evidence(task, evidence, outcome))
+    except CheckTimeout:  # showing the evidence never changes the verdict
+        return outcome
 
 
 MAX_SHOWN_FORM = 400
+MAX_SHOWN_NODES = 3000
 MAX_SHOWN_POINTS = 3
 
 
 def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:
     def shown(expr) -> str:
+        if tree_measure(expr)[0] > MAX_SHOWN_NODES:
+            return "(too large to show)"
         text = readable(expr)
         return text if len(text) <= MAX_SHOWN_FORM else text[: MAX_SHOWN_FORM - 1] + "…"
 
-    forms = [f"previous - this step = {shown(task.previous - task.current)}"]
-    if "instantiated" in evidence:
+    small = all(tree_measure(side)[0] <= MAX_SHOWN_NODES for side in (task.previous, task.current))
+    forms = [f"previous - this step = {shown(task.previous - task.current)}"] if small else []
+    if "instantiated" in evidence and small:
         forms.append(f"with finite sums written out: previous - this step = {shown(evidence['instantiated'])}")
     if outcome.verdict is Verdict.PROVED:
         forms.append(f"{outcome.method}: previous - this step reduces to 0 under the conditions")
