@@ -147,7 +147,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     anchor.step,
                     current.step,
                     task,
-                    (doc.path, doc.line, chain_index),
+                    (doc.path, doc.line, id(doc), chain_index),
                     Link(position, anchor_index, current.step.wrong is not None, current.step.expr.line),
                     functions,
                 )

@@ -140,3 +140,15 @@ def test_an_indentation_error_gives_the_line_and_the_indentation_expected():
 
 def test_a_tab_says_spaces_only():
     assert "spaces only" in documents_from_text("title: t\nsymbols:\n\tx: real\n", "a.yaml")[0].message
+
+
+def test_new_built_ins_evaluate_in_number_claims():
+    numbers = [
+        {"expr": "erf(x)", "at": {"x": 0.5}, "is": 0.5205},
+        {"expr": "floor(x) + ceiling(x)", "at": {"x": 2.5}, "is": 5},
+        {"expr": "4*atan(1)", "at": {}, "is": 3.1416},
+        {"expr": "log1p(x) - expm1(x)", "at": {"x": 0}, "is": 0},
+        {"expr": "erf(x)", "at": {"x": 0.5}, "is": 0.5305},
+    ]
+    report = verify_text(derivation(None, {"x": "real"}, numbers=numbers))
+    assert [r.verdict.value for r in report.results] == ["proved", "proved", "proved", "proved", "wrong"]
