@@ -130,7 +130,12 @@ def describe_difference(
             ratio = sympy.cancel(sympy.together(b / a)) if a != 0 else None
             if ratio is not None and ratio.free_symbols == set() and ratio.is_Number and ratio not in (0, 1):
                 return f"this step is the previous one times {readable(ratio, decimals)}"
-            diff = sympy.simplify(a - b).xreplace(back)
+            diff = a - b
+            if diff.has(sympy.Sum, sympy.Product):
+                # Close the sums first and drop the branches the conditions
+                # exclude, so that simplify works on what remains.
+                diff = drop_excluded_branches(diff.doit(), relations)
+            diff = sympy.simplify(diff).xreplace(back)
             if diff.has(sympy.Piecewise):
                 diff = sympy.simplify(drop_excluded_branches(diff, relations))
             if diff.free_symbols == set() and diff.is_Number:
