@@ -117,8 +117,8 @@ def verify_loaded(
 def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     """Parse a document and return its checks: adjacent steps, then numbers."""
     from derivcheck.check.engine import NumberTask, StepTask
-    from derivcheck.check.slips import Link
     from derivcheck.check.limits import time_limit
+    from derivcheck.check.slips import Link
     from derivcheck.parse.document import parse_document
 
     try:

@@ -45,7 +45,10 @@ KEY_ALIASES = {
 }
 # Where an alias means something else than its plain meaning (in a case, 'given' is its 'when').
 _ALIASES_IN = {
-    "case": {"given": "when", "assume": "when", "assumptions": "when", "condition": "when", "conditions": "when", "where": "when", "step": "steps"},
+    "case": {
+        "given": "when", "assume": "when", "assumptions": "when", "condition": "when",
+        "conditions": "when", "where": "when", "step": "steps",
+    },
     "number": {"where": "at", "values": "at", "given": "at"},
 }
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
