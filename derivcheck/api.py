@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, discover, load_file
 from derivcheck.load.model import Document, LoadError, Step
 from derivcheck.results import Report, Result, passes
+
+if TYPE_CHECKING:
+    from derivcheck.check.slips import Link, Placement
 
 Progress = Callable[[int, int], None]
 
@@ -30,9 +33,9 @@ class PlannedCheck:
     expr: str
     previous: Step | None
     step: Step | None
-    task: object
+    task: Any  # StepTask for a step, NumberTask for a number
     chain_key: tuple = ()
-    link: object = None
+    link: Link | None = None
     functions: tuple = ()
 
 
@@ -178,11 +181,11 @@ def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig
         if check.link is not None:
             chains.setdefault(check.chain_key, []).append(index)
     rechecked: dict[tuple, dict] = {key: {} for key in chains}
-    placements: dict[int, object] = {}
+    placements: dict[int, Placement] = {}
     for round_number in range(MAX_ROUNDS + 1):
         wanted: list[tuple[tuple, tuple[int, int], StepTask]] = []
         for key, members in chains.items():
-            links = [planned[i].link for i in members]
+            links = [_link(planned[i]) for i in members]
             placed, needed = walk(links, [outcomes[i] for i in members], rechecked[key])
             for i, placement in zip(members, placed):
                 placements[id(planned[i])] = placement
@@ -201,14 +204,20 @@ def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig
 def _exprs_by_position(members: list[PlannedCheck]) -> dict:
     exprs = {0: members[0].task.previous}
     for check in members:
-        exprs[check.link.position] = check.task.current
+        exprs[_link(check).position] = check.task.current
     return exprs
+
+
+def _link(check: PlannedCheck) -> Link:
+    if check.link is None:
+        raise ValueError("a number claim has no place in a chain")
+    return check.link
 
 
 def _steps_by_position(planned: list[PlannedCheck]) -> dict[tuple, dict[int, Step]]:
     out: dict[tuple, dict[int, Step]] = {}
     for check in planned:
-        if check.link is None:
+        if check.link is None or check.previous is None or check.step is None:
             continue
         steps = out.setdefault(check.chain_key, {})
         steps.setdefault(check.link.previous, check.previous)
@@ -223,7 +232,7 @@ def _diagnosis(check: PlannedCheck):
     if check.link is None:
         return None
     task = check.task
-    decimals = writes_decimals(check.expr, check.previous.expr.text)
+    decimals = writes_decimals(check.expr, check.previous.expr.text if check.previous else "")
     return DiagnoseTask(
         task.previous, task.current, check.expr, task.conditions, task.symbols, check.functions, decimals
     )
@@ -246,8 +255,8 @@ def slip_notes(checks: list[PlannedCheck], placements: dict, steps_at: dict) -> 
                 lead = "first error in this chain" if first else "another error in this chain"
                 first = False
                 # The steps after it, up to the first that does not follow from it (linear overall).
-                after = (members[i] for i in range(position + 1, len(members)) if not members[i].link.erratum)
-                consistent = []
+                after = (members[i] for i in range(position + 1, len(members)) if not _link(members[i]).erratum)
+                consistent: list[str] = []
                 for member in after:
                     role = placements[id(member)].role
                     if role is Role.RESUMES and not consistent:

@@ -382,7 +382,7 @@ def _scale_one_part(
             continue  # k = 0 would delete the part: not a single-factor slip
         edited = copy.deepcopy(tree)
         target = _same_node(edited, tree, node)
-        if target is None:
+        if not isinstance(target, ast.expr):
             continue
         _replace_child(edited, target, _scaled(target, factor + 1, decimals))
         yield _unparse(edited)
