@@ -97,7 +97,9 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     outcome = _ladder(task, config, evidence)
     try:
         return outcome.with_(**_full_evidence(task, evidence, outcome))
-    except CheckTimeout:  # showing the evidence never changes the verdict
+    except (CheckTimeout, ValueError, TypeError, ArithmeticError, RecursionError):
+        # Showing the evidence never changes the verdict (a number too long to
+        # print, a form SymPy cannot write): the outcome goes without it.
         return outcome
 
 
