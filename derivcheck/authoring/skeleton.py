@@ -54,7 +54,7 @@ assume:
 # or a mapping with 'expr' and optionally 'by' (your reason, shown in
 # reports, never checked; quote it when it holds ': ') and 'wrong' (see the
 # second case below). A sum over a symbolic size is checked for every size
-# up to a bound: 'proved for sizes'.
+# up to a bound ('proved for sizes') when no general proof is found.
 steps:
   - Sum(softmax(k), (k, 1, C))
   - expr: Sum(exp(w[k]), (k, 1, C))/Sum(exp(w[j]), (j, 1, C))
