@@ -53,8 +53,8 @@ assume:
 # A chain: each step must equal the one before it. A step is an expression,
 # or a mapping with 'expr' and optionally 'by' (your reason, shown in
 # reports, never checked; quote it when it holds ': ') and 'wrong' (see the
-# second case below). A sum over a symbolic size is checked for every size
-# up to a bound ('proved for sizes') when no general proof is found.
+# second case below). A sum over a symbolic size is proved in general where
+# possible, else for every size up to a bound ('proved for sizes').
 steps:
   - Sum(softmax(k), (k, 1, C))
   - expr: Sum(exp(w[k]), (k, 1, C))/Sum(exp(w[j]), (j, 1, C))
