@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
+from derivcheck.bounds import PARSE_CPU_SECONDS
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
@@ -39,6 +41,7 @@ class PlannedCheck:
     link: Link | None = None
     functions: tuple = ()
     warnings: tuple[str, ...] = ()
+    relation: str = "=="
 
 
 def verify_paths(
@@ -61,13 +64,12 @@ def verify_paths(
     entries = found.entries
     if shard is not None:
         entries = [e for e in entries if shard.owns(e.path if isinstance(e, LoadError) else e)]
-    for entry in entries:
-        if isinstance(entry, LoadError):
-            errors.append(_error_result(entry))
-            files.append(entry.path)
-            continue
-        files.append(entry)
-        loaded.append(load_file(entry, config.max_file_bytes))
+    for item in load_entries(entries, config):
+        files.append(item.path)
+        if isinstance(item, LoadError):
+            errors.append(_error_result(item))
+        else:
+            loaded.append(item)
     report = verify_loaded(loaded, config, progress, errors, files)
     warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
     if report.results:
@@ -105,7 +107,7 @@ class Shard:
     count: int
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         """Read ``I/N`` (1 <= I <= N); ValueError with a message otherwise."""
         left, sep, right = text.partition("/")
         try:
@@ -132,6 +134,16 @@ def shard_of(path: str, count: int) -> int:
     relative = os.path.relpath(os.path.abspath(path))
     key = relative.replace(os.sep, "/").encode("utf-8", "surrogateescape")
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % count + 1
+
+
+def load_paths(paths: Iterable[str], config: CheckConfig) -> list[LoadedFile | LoadError]:
+    """Find and load every file under ``paths``, in order; a path that does not exist is a LoadError."""
+    return load_entries(find_files(list(paths)).entries, config)
+
+
+def load_entries(entries: Iterable[str | LoadError], config: CheckConfig) -> list[LoadedFile | LoadError]:
+    """Load the files found, in order; an entry that is already a LoadError (not found) stays one."""
+    return [entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes) for entry in entries]
 
 
 def verify_loaded(
@@ -194,9 +206,6 @@ def verify_loaded(
     )
 
 
-PARSE_CPU_SECONDS = 60.0
-
-
 def parse_budget(config: CheckConfig) -> float:
     """CPU seconds allowed for reading one document's expressions: a backstop only.
 
@@ -212,6 +221,8 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
     from derivcheck.check.slips import Link
+    from derivcheck.check.stability import StabilityTask
+    from derivcheck.load.documents import chain_relation
     from derivcheck.parse.document import parse_document
     from derivcheck.parse.expressions import probable_every
 
@@ -219,9 +230,9 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         with time_limit(parse_budget(config)):
             parsed = parse_document(doc)
     except CheckTimeout:
-        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line)
+        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line) from None
     except RecursionError:
-        raise FormatError("an expression is nested too deeply", doc.line)
+        raise FormatError("an expression is nested too deeply", doc.line) from None
     symbols = tuple(parsed.symbols.values())
     functions = tuple(doc.functions)
     checks: list[PlannedCheck] = []
@@ -229,8 +240,13 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         conditions = parsed.assume + chain.when
         warnings = probable_every(conditions, parsed.symbols)
         anchor, anchor_index = chain.steps[0], 0
+        since_anchor: list[str] = []
         for position, current in enumerate(chain.steps[1:], start=1):
-            task = StepTask(anchor.expr, current.expr, conditions, symbols)
+            # Past a step marked wrong, the relation to the anchor is what the
+            # skipped steps and this one conclude together (the strictest).
+            since_anchor.append(current.step.rel)
+            relation = chain_relation(since_anchor)
+            task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
             checks.append(
                 PlannedCheck(
                     doc.path,
@@ -246,15 +262,24 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     Link(position, anchor_index, current.step.wrong is not None, current.step.expr.line),
                     functions,
                     warnings=warnings if position == 1 else (),
+                    relation=relation,
                 )
             )
             if current.step.wrong is None:
                 anchor, anchor_index = current, position
+                since_anchor = []
     for number in parsed.numbers:
         checks.append(
             PlannedCheck(
                 doc.path, doc.title, "numbers", "number", number.claim.line,
                 number.claim.expr.text, None, None, NumberTask(number),
+            )
+        )
+    for claim in parsed.stability:
+        checks.append(
+            PlannedCheck(
+                doc.path, doc.title, "stability", "stability", claim.claim.line,
+                claim.claim.expr.text, None, None, StabilityTask.from_parsed(claim),
             )
         )
     return checks
@@ -285,6 +310,8 @@ def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig
             exprs = _exprs_by_position([planned[i] for i in members])
             for k, anchor in needed:
                 task = planned[members[k]].task
+                if task.relation != "==":
+                    continue  # an inequality step is reported as checked (never re-checked)
                 wanted.append((key, (k, anchor), StepTask(exprs[anchor], task.current, task.conditions, task.symbols)))
         if not wanted or round_number == MAX_ROUNDS:
             break  # a re-check never run leaves the step as it was checked: never a pass it did not earn
@@ -322,7 +349,7 @@ def _diagnosis(check: PlannedCheck):
     """The task that explains a step if it is reported wrong (against the step it was checked with)."""
     from derivcheck.check.diagnose import DiagnoseTask, writes_decimals
 
-    if check.link is None:
+    if check.link is None or check.relation != "==":
         return None
     task = check.task
     decimals = writes_decimals(check.expr, check.previous.expr.text if check.previous else "")
@@ -401,7 +428,9 @@ def _result(
         line=check.line,
         kind=check.kind,
         verdict=outcome.verdict,
-        passes=passes(outcome.verdict, erratum, config.strict),
+        # Sampling is the only evidence a float64 stability claim can have: its
+        # numeric verdict passes under --strict too (docs/format.md).
+        passes=passes(outcome.verdict, erratum, config.strict and check.kind != "stability"),
         title=check.title,
         chain=check.chain,
         expr=check.expr.strip(),
@@ -414,6 +443,7 @@ def _result(
         notes=notes,
         role=role.value if role is not None else None,
         slip_line=placement.slip_line if placement is not None else None,
+        relation=check.relation,
     )
 
 

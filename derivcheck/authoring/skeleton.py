@@ -78,6 +78,11 @@ cases:
       - expr: a - x
         wrong: "|x| = -x holds only for x <= 0"
       - x + a
+      # 'rel' relates the step before to this one: == (the default), <=, <,
+      # ">=" or ">" (quote these two in YAML); one chain goes one way only.
+      - expr: x
+        rel: ">"
+        by: a > 0
 
 # Optional: numeric claims. 'tol' is the allowed absolute difference; by
 # default one unit in the last decimal place written in 'is'. A list in
@@ -93,6 +98,17 @@ numbers:
     at: {w: [1, 2, 3], C: 3}
     is: 0.6652
     tol: 0.0001
+
+# Optional: float64 stability claims. The expression is evaluated as written,
+# operation by operation in float64, at points across the ranges of 'over'
+# (the other symbols at the values of 'at') against a 50-digit reference:
+# stable means finite everywhere with relative error <= rtol (default 1e-6).
+stability:
+  - expr: sigma(x)
+    over: {x: [-1000, 1000]}
+    at: {a: 1}
+    stable: true
+    rtol: 1e-6
 """
 )
 

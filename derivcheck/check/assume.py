@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivcheck.bounds import MAX_KEPT_SIGNS, MAX_ROOT_DEGREE, MAX_SCENARIOS
 from derivcheck.parse.expressions import Condition
 
-MAX_SCENARIOS = 64
-MAX_KEPT_SIGNS = 8
 _SIGN_OF = {
     ">": {"positive": True},
     ">=": {"nonnegative": True},
@@ -44,7 +43,7 @@ class Relation:
     expr: sympy.Expr
     values: tuple[sympy.Expr, ...] = ()
 
-    def substitute(self, mapping: dict) -> "Relation":
+    def substitute(self, mapping: dict) -> Relation:
         return Relation(
             self.op,
             self.expr.xreplace(mapping),
@@ -165,7 +164,8 @@ def violates_declaration(atom, value: sympy.Expr) -> bool:
         return True
     if atom.is_integer and value.is_integer is False:
         return True
-    for word, op in (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<="), ("nonzero", "!=")):
+    signs = (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<="), ("nonzero", "!="))
+    for word, op in signs:
         if getattr(atom, f"is_{word}") and truth(Relation(op, value)) is False:
             return True
     return False
@@ -230,9 +230,6 @@ def split_abs(relation: Relation) -> list[list[Relation]] | None:
         if op == "==":
             return [[Relation("==", g - d)], [Relation("==", g + d)]]
     return None
-
-
-MAX_ROOT_DEGREE = 4
 
 
 def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
@@ -316,6 +313,7 @@ def scenarios(
     result: list[list[dict]] = []
     pending: list[tuple[list[dict], list[Relation]]] = [([], list(relations))]
     while pending:
+        subs: list[dict] | None
         subs, rest = pending.pop()
         kept_signs = 0
         while rest:

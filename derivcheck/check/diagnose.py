@@ -12,11 +12,16 @@ import ast
 import copy
 import io
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import sympy
 
+from derivcheck.bounds import (
+    DIAGNOSIS_SAMPLES as SCREEN_SAMPLES,
+    MAX_DIAGNOSIS_CANDIDATES as MAX_CANDIDATES,
+    MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
+)
 from derivcheck.check.assume import relations_of, truth
 from derivcheck.check.instantiate import shape_of
 from derivcheck.check.limits import time_limit
@@ -30,10 +35,7 @@ from derivcheck.load.model import FunctionDecl, Text
 from derivcheck.parse.expressions import Condition, Scope, parse_expression
 from derivcheck.parse.symbols import SymbolSpec
 
-MAX_CANDIDATES = 600
-MAX_PAREN_TEXT = 400
 MAX_SCALED_PARTS = 80
-SCREEN_SAMPLES = 6
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,9 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
                 )
     except CheckTimeout:
         stopped = "time limit"
-    detail = f"diagnosis stopped at the {stopped}" if stopped else ""
-    return Outcome(Verdict.WRONG, "diagnosis", detail, difference=difference, suggestion=suggestion)
+    return Outcome(
+        Verdict.WRONG, "diagnosis", difference=difference, suggestion=suggestion, diagnosis_stopped=stopped
+    )
 
 
 def drop_excluded_branches(expr: sympy.Expr, relations: list) -> sympy.Expr:
@@ -315,13 +318,16 @@ def _flip_signs(tree) -> Iterator[str]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
             edited = copy.deepcopy(tree)
             target = list(ast.walk(edited))[position]
+            assert isinstance(target, ast.BinOp)  # the copy has the same node at the same position
             target.op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
             yield _unparse(edited)
     for position, node in enumerate(ast.walk(tree)):
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             edited = copy.deepcopy(tree)
             nodes = list(ast.walk(edited))
-            _replace_child(edited, nodes[position], nodes[position].operand)
+            negation = nodes[position]
+            assert isinstance(negation, ast.UnaryOp)
+            _replace_child(edited, negation, negation.operand)
             yield _unparse(edited)
     yield _unparse(ast.UnaryOp(ast.USub(), copy.deepcopy(tree.body)))
 

@@ -1,8 +1,10 @@
 """The verdict ladder for one step, and the evaluation of one number claim.
 
+0. sums over a symbolic size: a proof for every size (check/sums.py);
 1. numeric screen (cheap refutation, confirmed at higher precision);
 2. symbolic proof under the conditions, with sign case splits;
-3. sums and indices instantiated for each size up to a bound;
+3. sums and indices instantiated for each size up to a bound, then screened
+   at a few larger sizes (check/sums.py);
 4. otherwise ``numeric`` (agreed everywhere sampled) or ``unknown``.
 """
 
@@ -10,10 +12,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import sympy
 
+from derivcheck.bounds import MAX_INSTANCES, MIN_AGREEING_POINTS
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, relations_of
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
@@ -34,9 +37,6 @@ from derivcheck.parse.document import ParsedNumber
 from derivcheck.parse.expressions import Condition, tree_measure
 from derivcheck.parse.symbols import SymbolSpec
 
-MIN_AGREEING_POINTS = 3
-MAX_INSTANCES = 400
-
 
 @dataclass(frozen=True)
 class StepTask:
@@ -46,6 +46,7 @@ class StepTask:
     current: sympy.Expr
     conditions: tuple[Condition, ...]
     symbols: tuple[SymbolSpec, ...]
+    relation: str = "=="  # previous relation current: == or an inequality (check.inequality)
 
     def check(self, config: CheckConfig) -> Outcome:
         """Run the verdict ladder on this step."""
@@ -74,7 +75,12 @@ def run_task(task: Task, config: CheckConfig) -> Outcome:
     started = time.monotonic()
     try:
         with time_limit(config.timeout):
-            outcome = task.check(config)
+            if type(task).__name__ == "StabilityTask":
+                from derivcheck.check.stability import check_stability
+
+                outcome = check_stability(task, config)  # type: ignore[arg-type]
+            else:
+                outcome = task.check(config)
     except CheckTimeout:
         outcome = Outcome(
             Verdict.UNKNOWN,
@@ -95,6 +101,10 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     The outcome carries the full evidence: both sides as parsed, the
     difference the proof starts from, and the points where the sides agreed.
     """
+    if task.relation != "==":
+        from derivcheck.check.inequality import check_inequality
+
+        return check_inequality(task, config)
     evidence: dict = {}
     outcome = _ladder(task, config, evidence)
     try:
@@ -327,7 +337,7 @@ def check_number(number: ParsedNumber) -> Outcome:
     texts = tuple(number.claimed_text[k if number.claimed_is_list else 0] for k in range(length))
     tols = tuple(sympy.sstr(t) for t in number.tol)
     shown_values = tuple(e.value for e in elements)
-    fields = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
+    fields: dict[str, Any] = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
     failing = tuple(k for k, e in enumerate(elements) if e.status == "fails")
     shown_tol = [show_tolerance(number.tol[k if number.claimed_is_list else 0]) for k in range(length)]
     if failing:

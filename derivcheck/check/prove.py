@@ -8,16 +8,15 @@ evaluation (``Expr.equals``) is never used here.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy
 
+from derivcheck.bounds import MAX_SPLIT_DEPTH
 from derivcheck.check.assume import Relation, apply, encode, scenarios, split_abs
 from derivcheck.check.limits import time_limit
 from derivcheck.errors import CheckTimeout
-
-MAX_SPLIT_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,12 @@ def evaluate_sums(expr: sympy.Expr) -> sympy.Expr:
     bounds), replaced by 0 or 1 when its range is provably empty, and left
     as it is otherwise.
     """
-    return _evaluate(expr, ())[0]
+    try:
+        return _evaluate(expr, ())[0]
+    except (CheckTimeout, MemoryError, RecursionError):
+        raise
+    except Exception:  # a node SymPy cannot rebuild: evaluate nothing (the sums stay opaque)
+        return expr
 
 
 def _evaluate(expr, outer: tuple) -> tuple[sympy.Basic, bool]:
@@ -352,7 +356,7 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
             continue
         cases = 0
         methods = []
-        for op, plans in options:
+        for _op, plans in options:
             for plan in plans:  # none: this sign is impossible under the assumptions
                 sub = _prove_with_splits(apply(diff, plan), budget, depth + 1)
                 if sub is None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivcheck.bounds import MAX_EXPAND_TERMS, MAX_SUM_ROUNDS as MAX_ROUNDS
 from derivcheck.check.assume import Relation, linear_atom
 from derivcheck.check.instantiate import Shape, instantiate
 from derivcheck.check.limits import time_limit
@@ -38,9 +39,7 @@ from derivcheck.parse.extrema import EXTREMA
 
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
-MAX_ROUNDS = 5
 CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
-MAX_EXPAND_TERMS = 400
 LARGE_SIZES = (5, 12)
 LARGE_SIZE_DRAWS = 3
 
@@ -250,7 +249,7 @@ def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
         coeff, dep = term.as_independent(var, as_Add=False)
         if dep == 1:
             one = sympy.Integer(1)
-            total += coeff * _count(one, lo, hi, facts, lambda: _closed_or_sum(one, var, lo, hi, facts))
+            total += coeff * _count(one, lo, hi, facts, lambda one=one: _closed_or_sum(one, var, lo, hi, facts))
             continue
         collapsed = _collapse_delta(dep, var, lo, hi, facts)
         if collapsed is not None:

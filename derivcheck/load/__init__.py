@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derivcheck.errors import FormatError
+from derivcheck.load.discover import MARKDOWN_SUFFIXES, YAML_SUFFIXES, Discovery, find_files  # noqa: F401
 from derivcheck.load.documents import documents_from_text, read_text_file
 from derivcheck.load.markdown import documents_from_markdown
-from derivcheck.load.discover import MARKDOWN_SUFFIXES, YAML_SUFFIXES, Discovery, find_files  # noqa: F401
 from derivcheck.load.model import Document, LoadError
 
 

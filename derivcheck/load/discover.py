@@ -138,4 +138,5 @@ def _walk(top: str, found: Discovery) -> None:
             except OSError as exc:
                 found.entries.append(LoadError(path, None, f"cannot read this path: {exc.strerror or exc}"))
         stack.extend(reversed(below))
-    found.entries.extend(sorted(files, key=lambda p: Path(p).parts))
+    ordered: list[str] = sorted(files, key=lambda p: Path(p).parts)
+    found.entries.extend(ordered)

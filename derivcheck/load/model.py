@@ -7,7 +7,6 @@ these texts into SymPy objects (``derivcheck.parse``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ class Step:
     expr: Text
     by: str | None = None
     wrong: str | None = None
+    rel: str = "=="  # how the step before relates to this one: ``previous rel this``
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,38 @@ class Chain:
 
 
 @dataclass(frozen=True)
+class NumberValue:
+    """A value of ``at``, ``is`` or ``tol`` as written: one number's text, or a list of them."""
+
+    items: tuple[Text, ...]
+    is_list: bool
+    line: int
+
+
+@dataclass(frozen=True)
 class NumberClaim:
     """``expr`` at the values ``at`` is ``claimed`` (each value kept as written)."""
 
     expr: Text
-    at: tuple[tuple[str, Any], ...]
-    claimed: Any
-    tol: Any
+    at: tuple[tuple[str, NumberValue], ...]
+    claimed: NumberValue
+    tol: NumberValue | None
+    line: int
+
+
+@dataclass(frozen=True)
+class StabilityClaim:
+    """``expr`` is (or is not, ``stable``) accurate in float64 over the ranges ``over``.
+
+    ``over`` maps symbol names to ``(low, high)``, ``at`` the other symbols to
+    values; numbers are kept as written (with their lines) and read by the parser.
+    """
+
+    expr: Text
+    over: tuple[tuple[str, Text, Text], ...]
+    at: tuple[tuple[str, Text], ...]
+    stable: bool
+    rtol: Text | None
     line: int
 
 
@@ -80,6 +105,7 @@ class Document:
     assume: tuple[Text, ...] = ()
     chains: tuple[Chain, ...] = ()
     numbers: tuple[NumberClaim, ...] = ()
+    stability: tuple[StabilityClaim, ...] = ()
 
 
 @dataclass(frozen=True)

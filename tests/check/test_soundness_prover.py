@@ -11,7 +11,7 @@ import itertools
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation, scenarios, split_abs, split_roots, apply
+from derivcheck.check.assume import Relation, apply, scenarios, split_abs, split_roots
 from derivcheck.check.instantiate import Shape, assignments, size_range
 from derivcheck.check.prove import evaluate_sums, prove_equal, range_status, sign_arguments
 from derivcheck.parse.expressions import unknown_function
