@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from derivcheck.bounds import PARSE_CPU_SECONDS
 from derivcheck.config import CheckConfig
@@ -13,26 +14,18 @@ from derivcheck.load.discover import SUFFIXES
 from derivcheck.load.model import Document, LoadError, Step
 from derivcheck.results import Report, Result, passes
 
+if TYPE_CHECKING:
+    from derivcheck.check.slips import Link, Placement
+
 Progress = Callable[[int, int], None]
-FOLLOWS_FROM_SLIP = "follows from the slip"
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a wrong step stands in its chain: notes for the reader, and whether it only follows from a slip.
-
-    ``follows_slip``: the step equals the step before an earlier slip, so the fix belongs to that slip.
-    """
-
-    notes: tuple[str, ...] = ()
-    follows_slip: bool = False
 
 
 @dataclass(frozen=True)
 class PlannedCheck:
     """A check to run and where its result goes in the report.
 
-    ``diagnose`` is the task that explains the step if it turns out wrong.
+    A step check also knows its chain (``chain_key``) and its ``link``: its
+    position and the position of the step it is checked against.
     """
 
     file: str
@@ -43,8 +36,10 @@ class PlannedCheck:
     expr: str
     previous: Step | None
     step: Step | None
-    task: object
-    diagnose: object = None
+    task: Any  # StepTask for a step, NumberTask for a number
+    chain_key: tuple = ()
+    link: Link | None = None
+    functions: tuple = ()
     warnings: tuple[str, ...] = ()
     relation: str = "=="
 
@@ -159,7 +154,7 @@ def verify_loaded(
     files: list[str] | None = None,
 ) -> Report:
     """Check already loaded files (used by verify_paths and by tests)."""
-    from derivcheck.check.runner import RunStats, run_tasks
+    from derivcheck.check.runner import RunStats, diagnose_wrong, run_tasks
 
     per_file: dict[str, list[Result | PlannedCheck]] = {}
     planned: list[PlannedCheck] = []
@@ -182,20 +177,24 @@ def verify_loaded(
         per_file[item.path] = entries
     stats = RunStats()
     outcomes = run_tasks([p.task for p in planned], config, progress, stats)
-    outcomes = _with_diagnostics(planned, outcomes, config, stats)
+    placements = place_slips(planned, outcomes, config, stats)
+    outcomes = [placements[id(p)].outcome if id(p) in placements else o for p, o in zip(planned, outcomes)]
+    outcomes = diagnose_wrong(outcomes, [_diagnosis(p) for p in planned], config, stats)
     by_check = dict(zip(map(id, planned), outcomes))
+    steps_at = _steps_by_position(planned)
     results: list[Result] = list(errors or [])
     for path in per_file:
         entries = per_file[path]
         checked = [e for e in entries if isinstance(e, PlannedCheck)]
-        notes = localize(checked, [by_check[id(e)] for e in checked])
+        notes = slip_notes(checked, placements, steps_at)
         for entry in entries:
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                placement = notes.get(id(entry), Placement())
-                placement = replace(placement, notes=placement.notes + entry.warnings)
-                results.append(_result(entry, by_check[id(entry)], config, placement))
+                placement = placements.get(id(entry))
+                previous = steps_at[entry.chain_key][placement.against] if placement else entry.previous
+                notes_of = notes.get(id(entry), ()) + entry.warnings
+                results.append(_result(entry, by_check[id(entry)], config, notes_of, placement, previous))
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -219,9 +218,9 @@ def parse_budget(config: CheckConfig) -> float:
 
 def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     """Parse a document and return its checks: adjacent steps, then numbers."""
-    from derivcheck.check.diagnose import DiagnoseTask
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
+    from derivcheck.check.slips import Link
     from derivcheck.check.stability import StabilityTask
     from derivcheck.load.documents import chain_relation
     from derivcheck.parse.document import parse_document
@@ -235,6 +234,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     except RecursionError:
         raise FormatError("an expression is nested too deeply", doc.line) from None
     symbols = tuple(parsed.symbols.values())
+    functions = tuple(doc.functions)
     checks: list[PlannedCheck] = []
     for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
@@ -247,7 +247,6 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
             since_anchor.append(current.step.rel)
             relation = chain_relation(since_anchor)
             task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
-            diagnose = DiagnoseTask(doc, chain_index, position, anchor_index) if relation == "==" else None
             checks.append(
                 PlannedCheck(
                     doc.path,
@@ -259,7 +258,9 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     anchor.step,
                     current.step,
                     task,
-                    diagnose,
+                    (doc.path, doc.line, id(doc), chain_index),
+                    Link(position, anchor_index, current.step.wrong is not None, current.step.expr.line),
+                    functions,
                     warnings=warnings if position == 1 else (),
                     relation=relation,
                 )
@@ -284,74 +285,144 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     return checks
 
 
-def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> list:
-    """Run the diagnosis of every wrong step and merge its evidence into the step's outcome."""
-    from derivcheck.check.outcome import Verdict
+def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> dict:
+    """Place every step in its chain (see ``check.slips``), running the re-checks it needs.
+
+    Returns ``{id(check): Placement}`` for every step check.
+    """
+    from derivcheck.check.engine import StepTask
     from derivcheck.check.runner import run_tasks
+    from derivcheck.check.slips import MAX_ROUNDS, walk
 
-    wrong = [
-        i for i, (check, outcome) in enumerate(zip(planned, outcomes))
-        if check.diagnose is not None and outcome.verdict is Verdict.WRONG
-    ]
-    if not wrong:
-        return outcomes
-    diagnoses = run_tasks([planned[i].diagnose for i in wrong], config, stats=stats)
-    merged = list(outcomes)
-    for index, diagnosis in zip(wrong, diagnoses):
-        merged[index] = outcomes[index].with_(
-            difference=diagnosis.difference,
-            suggestion=diagnosis.suggestion,
-            next_equals_previous=diagnosis.next_equals_previous,
-            diagnosis_stopped=diagnosis.diagnosis_stopped,
-        )
-    return merged
+    chains: dict[tuple, list[int]] = {}
+    for index, check in enumerate(planned):
+        if check.link is not None:
+            chains.setdefault(check.chain_key, []).append(index)
+    rechecked: dict[tuple, dict] = {key: {} for key in chains}
+    placements: dict[int, Placement] = {}
+    for round_number in range(MAX_ROUNDS + 1):
+        wanted: list[tuple[tuple, tuple[int, int], StepTask]] = []
+        for key, members in chains.items():
+            links = [_link(planned[i]) for i in members]
+            placed, needed = walk(links, [outcomes[i] for i in members], rechecked[key])
+            for i, placement in zip(members, placed):
+                placements[id(planned[i])] = placement
+            exprs = _exprs_by_position([planned[i] for i in members])
+            for k, anchor in needed:
+                task = planned[members[k]].task
+                if task.relation != "==":
+                    continue  # an inequality step is reported as checked (never re-checked)
+                wanted.append((key, (k, anchor), StepTask(exprs[anchor], task.current, task.conditions, task.symbols)))
+        if not wanted or round_number == MAX_ROUNDS:
+            break  # a re-check never run leaves the step as it was checked: never a pass it did not earn
+        found = run_tasks([task for _, _, task in wanted], config, stats=stats)
+        for (key, pair, _), outcome in zip(wanted, found):
+            rechecked[key][pair] = outcome
+    return placements
 
 
-def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, Placement]:
-    """Notes that place each wrong step in its chain: a lone slip, or an error that propagates."""
-    from derivcheck.check.outcome import Verdict
+def _exprs_by_position(members: list[PlannedCheck]) -> dict:
+    exprs = {0: members[0].task.previous}
+    for check in members:
+        exprs[_link(check).position] = check.task.current
+    return exprs
 
-    notes: dict[int, Placement] = {}
-    seen_chains: set[tuple[str, str]] = set()
-    for position, (check, outcome) in enumerate(zip(checks, outcomes)):
-        if check.kind != "step" or outcome.verdict is not Verdict.WRONG:
+
+def _link(check: PlannedCheck) -> Link:
+    if check.link is None:
+        raise ValueError("a number claim has no place in a chain")
+    return check.link
+
+
+def _steps_by_position(planned: list[PlannedCheck]) -> dict[tuple, dict[int, Step]]:
+    out: dict[tuple, dict[int, Step]] = {}
+    for check in planned:
+        if check.link is None or check.previous is None or check.step is None:
             continue
-        assert check.step is not None and check.previous is not None  # a step check has both
-        if check.step.wrong is not None:
-            continue
-        if id(check) in notes:  # already explained as following from an earlier slip
-            continue
-        first = (check.title, check.chain) not in seen_chains
-        seen_chains.add((check.title, check.chain))
-        lead = "first error in this chain: " if first else ""
-        following = [
-            (c, o) for c, o in zip(checks[position + 1 :], outcomes[position + 1 :])
-            if c.kind == "step" and c.chain == check.chain and c.title == check.title
-        ]
-        if outcome.next_equals_previous and following:
-            after = following[0][0]
-            notes[id(check)] = Placement((
-                f"{lead}only this step is a slip; the next step (line {after.line}) "
-                f"equals the step before it (line {check.previous.expr.line}), so the chain continues correctly",
-            ))
-            notes[id(after)] = Placement(
-                (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",),
-                follows_slip=True,
-            )
-        elif following and all(o.verdict is not Verdict.WRONG for _, o in following):
-            notes[id(check)] = Placement((
-                f"{lead}the error propagates: every later step of this chain follows from this wrong step",
-            ))
-        elif first:
-            notes[id(check)] = Placement(("first error in this chain",))
+        steps = out.setdefault(check.chain_key, {})
+        steps.setdefault(check.link.previous, check.previous)
+        steps[check.link.position] = check.step
+    return out
+
+
+def _diagnosis(check: PlannedCheck):
+    """The task that explains a step if it is reported wrong (against the step it was checked with)."""
+    from derivcheck.check.diagnose import DiagnoseTask, writes_decimals
+
+    if check.link is None or check.relation != "==":
+        return None
+    task = check.task
+    decimals = writes_decimals(check.expr, check.previous.expr.text if check.previous else "")
+    return DiagnoseTask(
+        task.previous, task.current, check.expr, task.conditions, task.symbols, check.functions, decimals
+    )
+
+
+def slip_notes(checks: list[PlannedCheck], placements: dict, steps_at: dict) -> dict[int, tuple[str, ...]]:
+    """Human notes that say where each wrong step stands in its chain (from the typed roles)."""
+    from derivcheck.check.slips import Role
+
+    notes: dict[int, tuple[str, ...]] = {}
+    by_chain: dict[tuple, list[PlannedCheck]] = {}
+    for check in checks:
+        if check.link is not None:
+            by_chain.setdefault(check.chain_key, []).append(check)
+    for key, members in by_chain.items():
+        first = True
+        for position, check in enumerate(members):
+            placement = placements[id(check)]
+            if placement.role is Role.SLIP or placement.role is Role.ANOTHER_ERROR:
+                lead = "first error in this chain" if first else "another error in this chain"
+                first = False
+                # The steps after it, up to the first that does not follow from it (linear overall).
+                after = (members[i] for i in range(position + 1, len(members)) if not _link(members[i]).erratum)
+                consistent: list[str] = []
+                for member in after:
+                    role = placements[id(member)].role
+                    if role is Role.RESUMES and not consistent:
+                        anchor = placements[id(member)].against
+                        notes[id(check)] = (
+                            f"{lead}; only this step is a slip: the next step (line {member.line}) equals "
+                            f"line {steps_at[key][anchor].expr.line}, the last correct step, so the chain goes on",
+                        )
+                        break
+                    if role is not Role.FOLLOWS_SLIP:
+                        break
+                    consistent.append(str(member.line))
+                if id(check) in notes:
+                    continue
+                if consistent:
+                    notes[id(check)] = (
+                        f"{lead}; the error propagates: line{'s' if len(consistent) > 1 else ''} "
+                        f"{', '.join(consistent)} follow{'' if len(consistent) > 1 else 's'} from this step "
+                        "(not counted as new errors)",
+                    )
+                else:
+                    notes[id(check)] = (lead,)
+            elif placement.role is Role.RESUMES:
+                notes[id(check)] = (
+                    f"checked against line {steps_at[key][placement.against].expr.line}, the last correct "
+                    f"step before the slip at line {placement.slip_line}",
+                )
+            elif placement.role is Role.FOLLOWS_SLIP:
+                notes[id(check)] = (
+                    f"consistent with the wrong step at line {placement.slip_line}: it follows from it "
+                    "(the error is counted there)",
+                )
     return notes
 
 
-def _result(check: PlannedCheck, outcome, config: CheckConfig, placement: Placement | None = None) -> Result:
-    placement = placement or Placement()
+def _result(
+    check: PlannedCheck,
+    outcome,
+    config: CheckConfig,
+    notes: tuple[str, ...] = (),
+    placement=None,
+    previous: Step | None = None,
+) -> Result:
     erratum = check.step.wrong if check.step is not None else None
-    if placement.follows_slip:
-        outcome = outcome.with_(suggestion=None)  # the fix belongs to the slip, not to this step
+    previous = previous if previous is not None else check.previous
+    role = placement.role if placement is not None else None
     return Result(
         file=check.file,
         line=check.line,
@@ -363,12 +434,15 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, placement: Placem
         title=check.title,
         chain=check.chain,
         expr=check.expr.strip(),
-        previous=check.previous.expr.text.strip() if check.previous else "",
-        previous_line=check.previous.expr.line if check.previous else None,
+        previous=previous.expr.text.strip() if previous else "",
+        previous_line=previous.expr.line if previous else None,
         by=check.step.by if check.step is not None else None,
         erratum=erratum,
+        message="",
         outcome=outcome,
-        notes=placement.notes,
+        notes=notes,
+        role=role.value if role is not None else None,
+        slip_line=placement.slip_line if placement is not None else None,
         relation=check.relation,
     )
 

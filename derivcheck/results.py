@@ -27,6 +27,11 @@ class Result:
     message: str = ""
     outcome: Outcome | None = None
     notes: tuple[str, ...] = ()
+    # Where a step stands relative to the slips of its chain (check.slips.Role's
+    # value: "slip", "resumes", "follows slip", "another error"), and the line of
+    # the wrong step it refers to.
+    role: str | None = None
+    slip_line: int | None = None
     relation: str = "=="  # a step: how ``previous`` relates to ``expr``
 
     @property

@@ -10,9 +10,11 @@ SUFFIXES = (".yaml", ".yml")
 
 SKELETON = Template(
     """\
-# A derivation for derivcheck (the format: docs/format.md). Check it with
-#   derivcheck verify $name
-# For completion and checks in an editor, write the schema once with
+# A derivation for derivcheck: the gradient of binary cross-entropy with
+# logits, a softmax sum and a case split, with numbers to check. Check it with
+#   derivcheck verify --strict $name
+# then replace it with your own (the format: docs/format.md). For completion
+# and checks in an editor, write the schema once with
 #   derivcheck schema > derivcheck.schema.json
 # and put this line first (the path relative to this file):
 #   # yaml-language-server: $$schema=derivcheck.schema.json
@@ -25,16 +27,23 @@ source: "the document, its section and equation numbers"
 # Required: every name used in an expression that is not built in or a
 # function ('symbols: {}' when there is none). Words: real, complex, positive,
 # negative, nonnegative, nonpositive, nonzero, integer, vector (an indexed
-# family used as z[k]), index LO..HI (an integer, e.g. 'i, j: index 1..n').
-# No word means real.
+# family used as w[k]), index LO..HI (an integer, e.g. 'j, k: index 1..C').
+# No word means real. A size named in an index range (C) is a positive integer.
 symbols:
+  z: real
+  y: real
   x: real
   a: positive
+  w: real vector
+  j, k: index 1..C
 
 # Optional: definitions 'name(params): body'. A null body declares an
-# unknown function, e.g. 'f(t): null'.
+# unknown function, e.g. 'f(t): null'. Built in: exp, log, sqrt, abs, sign,
+# max, min, sin, cos, tan, sinh, cosh, tanh, erf, floor, ..., Sum, Product, diff.
 functions:
   sigma(t): 1/(1 + exp(-t))
+  bce(t): -(y*log(sigma(t)) + (1 - y)*log(1 - sigma(t)))
+  softmax(i): exp(w[i])/Sum(exp(w[j]), (j, 1, C))
 
 # Optional: conditions that hold everywhere (==, !=, <, <=, >, >=,
 # chains such as 0 < p < 1, 'name in {0, 1}'); a list means all of them.
@@ -43,16 +52,23 @@ assume:
 
 # A chain: each step must equal the one before it. A step is an expression,
 # or a mapping with 'expr' and optionally 'by' (your reason, shown in
-# reports, never checked) and 'wrong' (see the case below).
+# reports, never checked; quote it when it holds ': ') and 'wrong' (see the
+# second case below). A sum over a symbolic size is proved in general where
+# possible, else for every size up to a bound ('proved for sizes').
 steps:
-  - diff(sigma(x), x)
-  - expr: exp(-x)/(1 + exp(-x))**2
-    by: quotient rule
-  - expr: sigma(x)*(1 - sigma(x))
-    by: 1 - sigma(x) = exp(-x)/(1 + exp(-x))
+  - Sum(softmax(k), (k, 1, C))
+  - expr: Sum(exp(w[k]), (k, 1, C))/Sum(exp(w[j]), (j, 1, C))
+    by: the denominator does not depend on k
+  - 1
 
 # Optional: more chains, each checked with its 'when' added to 'assume'.
 cases:
+  - when: y in {0, 1}
+    steps:
+      - diff(bce(z), z)
+      - expr: -(y*(1 - sigma(z)) - (1 - y)*sigma(z))
+        by: "chain rule: sigma' = sigma*(1 - sigma)"
+      - sigma(z) - y
   - when: x >= 0
     steps:
       - abs(x) + a
@@ -68,14 +84,20 @@ cases:
         rel: ">"
         by: a > 0
 
-# Optional: numeric claims: 'expr' at the values 'at' is the value 'is'.
-# 'tol' is the allowed absolute difference; by default one unit in the last
-# decimal place written in 'is'.
+# Optional: numeric claims. 'tol' is the allowed absolute difference; by
+# default one unit in the last decimal place written in 'is'. A list in
+# 'at' gives one value per element of 'is'; a vector takes a list.
 numbers:
-  - expr: sigma(x)*(1 - sigma(x))
-    at: {x: 0}
+  - expr: sigma(z)*(1 - sigma(z))
+    at: {z: 0}
     is: 0.25
-    tol: 0.001
+  - expr: sigma(z)
+    at: {z: [-1, 0, 2]}
+    is: [0.2689, 0.5, 0.8808]
+  - expr: softmax(3)
+    at: {w: [1, 2, 3], C: 3}
+    is: 0.6652
+    tol: 0.0001
 
 # Optional: float64 stability claims. The expression is evaluated as written,
 # operation by operation in float64, at points across the ranges of 'over'

@@ -22,98 +22,128 @@ from derivcheck.bounds import (
     MAX_DIAGNOSIS_CANDIDATES as MAX_CANDIDATES,
     MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
 )
-from derivcheck.check.assume import relations_of
+from derivcheck.check.assume import relations_of, truth
 from derivcheck.check.instantiate import shape_of
 from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import screen
 from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.check.printing import decimal_text, readable, writes_decimals  # noqa: F401 (used by api)
 from derivcheck.check.prove import prove_equal
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
-from derivcheck.load.model import Document, Text
-from derivcheck.parse.expressions import Scope, parse_expression
+from derivcheck.load.model import FunctionDecl, Text
+from derivcheck.parse.expressions import Condition, Scope, parse_expression
+from derivcheck.parse.symbols import SymbolSpec
+
+MAX_SCALED_PARTS = 80
 
 
 @dataclass(frozen=True)
 class DiagnoseTask:
-    """A wrong step to explain: which chain of which document, which step, against which step."""
+    """A wrong step to explain, with everything already parsed.
 
-    document: Document
-    chain: int
-    position: int
-    anchor: int
+    It carries the two sides, the step as written, the conditions and the
+    declarations, never the document: diagnosing costs the same whatever the
+    length of the file.
+    """
+
+    previous: sympy.Expr
+    current: sympy.Expr
+    text: str
+    conditions: tuple[Condition, ...]
+    symbols: tuple[SymbolSpec, ...]
+    functions: tuple[FunctionDecl, ...] = ()
+    decimals: bool = False  # the author wrote decimals: show numbers as decimals
+
+    def check(self, config: CheckConfig) -> Outcome:
+        """Diagnose the step (the runner's diagnosis stage)."""
+        return diagnose_step(self, config)
+
+    def scope(self) -> Scope:
+        """The declarations the step was written with, to parse candidate fixes."""
+        return Scope({spec.name: spec for spec in self.symbols}, {f.name: f for f in self.functions})
 
 
 def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
-    """Return an Outcome (verdict wrong) carrying difference, suggestion and localization."""
-    from derivcheck.check.engine import StepTask, check_step
-    from derivcheck.parse.document import parse_document
-
-    parsed = parse_document(task.document)
-    chain = parsed.chains[task.chain]
-    a = chain.steps[task.anchor].expr
-    b = chain.steps[task.position].expr
-    conditions = parsed.assume + chain.when
-    symbols = tuple(parsed.symbols.values())
-    next_equals_previous = False
-    stopped = None
+    """Return an Outcome (verdict wrong) carrying the difference and a proved suggestion."""
+    a, b = task.previous, task.current
+    conditions = task.conditions
     difference = suggestion = None
+    stopped = None
     try:
         with time_limit(config.timeout):
             difference = describe_difference(
-                a, b, budget=min(3.0, config.timeout / 3), relations=relations_of(conditions)
+                a, b, budget=min(3.0, config.timeout / 3), relations=relations_of(conditions),
+                decimals=task.decimals,
             )
-            if task.position + 1 < len(chain.steps):
-                after = chain.steps[task.position + 1]
-                if after.step.wrong is None:
-                    quick = config.with_(timeout=min(config.timeout, 5.0))
-                    verdict = check_step(StepTask(a, after.expr, conditions, symbols), quick).verdict
-                    next_equals_previous = verdict in (
-                        Verdict.PROVED,
-                        Verdict.PROVED_FOR_SIZES,
-                        Verdict.NUMERIC,
-                    )
             if config.suggest_fixes:
-                text = chain.steps[task.position].step.expr.text
-                assert parsed.scope is not None  # parse_document always sets it
-                suggestion = suggest_fix(text, a, parsed.scope, conditions, symbols, config)
+                suggestion = suggest_fix(
+                    task.text, a, task.scope(), conditions, task.symbols, config, task.decimals
+                )
     except CheckTimeout:
         stopped = "time limit"
     return Outcome(
-        Verdict.WRONG,
-        "diagnosis",
-        difference=difference,
-        suggestion=suggestion,
-        next_equals_previous=next_equals_previous,
-        diagnosis_stopped=stopped,
+        Verdict.WRONG, "diagnosis", difference=difference, suggestion=suggestion, diagnosis_stopped=stopped
     )
 
 
-def readable(expr: sympy.Expr) -> str:
-    """Return ``expr`` as text in the format's syntax, bound variables shown by their names."""
-    dummies = {d: sympy.Symbol(d.name) for d in expr.atoms(sympy.Dummy)}
-    return sympy.sstr(expr.xreplace(dummies) if dummies else expr)
+def drop_excluded_branches(expr: sympy.Expr, relations: list) -> sympy.Expr:
+    """Remove the branches of every Piecewise whose condition ``symbol == value`` the conditions exclude.
+
+    ``Piecewise((n + 1, Eq(b, 1)), (f, True))`` under ``0 < b < 1`` becomes ``f``.
+    """
+    if not relations or not expr.has(sympy.Piecewise):
+        return expr
+
+    def keep(condition) -> bool:
+        if not isinstance(condition, sympy.Eq):
+            return True
+        lhs, rhs = condition.args
+        if not isinstance(lhs, sympy.Symbol):
+            lhs, rhs = rhs, lhs
+        if not isinstance(lhs, sympy.Symbol) or rhs.free_symbols:
+            return True
+        return all(truth(r.substitute({lhs: rhs})) is not False for r in relations)
+
+    def simplify_piecewise(node):
+        branches = [(e, c) for e, c in node.args if keep(c)]
+        if not branches:
+            return node
+        if branches[0][1] == sympy.true:
+            return branches[0][0]
+        return sympy.Piecewise(*branches)
+
+    return expr.replace(lambda n: isinstance(n, sympy.Piecewise), simplify_piecewise)
 
 
 def describe_difference(
-    a: sympy.Expr, b: sympy.Expr, budget: float, relations: list | None = None
+    a: sympy.Expr, b: sympy.Expr, budget: float, relations: list | None = None, decimals: bool = False
 ) -> str | None:
     """Say how the step differs from the previous one: a constant factor, or ``previous - step``.
 
-    Conditions that only give a symbol a sign (``x > 0``) are used, so the
-    difference is written as simply as the case allows.
+    Conditions that only give a symbol a sign (``x > 0``) are used, and a
+    branch the conditions exclude is dropped, so the difference is written as
+    simply as the case allows.
     """
-    signed, back = _sign_only(relations or [])
+    relations = relations or []
+    signed, back = _sign_only(relations)
     a, b = a.xreplace(signed), b.xreplace(signed)
     try:
         with time_limit(budget):
             ratio = sympy.cancel(sympy.together(b / a)) if a != 0 else None
             if ratio is not None and ratio.free_symbols == set() and ratio.is_Number and ratio not in (0, 1):
-                return f"this step is the previous one times {readable(ratio)}"
-            diff = sympy.simplify(a - b).xreplace(back)
+                return f"this step is the previous one times {readable(ratio, decimals)}"
+            diff = a - b
+            if diff.has(sympy.Sum, sympy.Product):
+                # Close the sums first and drop the branches the conditions
+                # exclude, so that simplify works on what remains.
+                diff = drop_excluded_branches(diff.doit(), relations)
+            diff = sympy.simplify(diff).xreplace(back)
+            if diff.has(sympy.Piecewise):
+                diff = sympy.simplify(drop_excluded_branches(diff, relations))
             if diff.free_symbols == set() and diff.is_Number:
-                return f"the sides differ by the constant {readable(diff)} (previous - this step)"
-            text = readable(diff)
+                return f"the sides differ by the constant {readable(diff, decimals)} (previous - this step)"
+            text = readable(diff, decimals)
             if len(text) <= 240:
                 return f"the sides differ by {text} (previous - this step)"
     except CheckTimeout:
@@ -148,13 +178,19 @@ def suggest_fix(
     conditions,
     symbols,
     config: CheckConfig,
+    decimals: bool = False,
 ) -> str | None:
-    """Return the first single edit of ``text`` proved equal to ``previous``, or None."""
+    """Return the first single edit of ``text`` proved equal to ``previous``, or None.
+
+    Each candidate is screened numerically, then proved (symbolically, or for
+    every size up to the bound); at most MAX_CANDIDATES are tried, each within
+    a share of the time limit.
+    """
     from derivcheck.check.engine import prove_for_sizes
 
     relations = relations_of(conditions)
     seen: set[str] = {text.strip()}
-    for count, candidate in enumerate(candidate_edits(text, scope, previous)):
+    for count, candidate in enumerate(candidate_edits(text, scope, previous, decimals)):
         if count >= MAX_CANDIDATES:
             break
         if candidate in seen:
@@ -168,21 +204,36 @@ def suggest_fix(
         found = screen(previous, expr, relations, shape, SCREEN_SAMPLES, config.max_size, config.seed)
         if found.counterexample is not None or found.agreed == 0:
             continue
+        # With sums over a symbolic size the general proof rarely succeeds:
+        # keep most of the candidate's budget for the sizes.
         try:
-            with time_limit(min(2.0, config.timeout)):
+            with time_limit(min(2.0 if shape.empty else 0.5, config.timeout)):
                 if prove_equal(previous, expr, relations, config.timeout) is not None:
                     return candidate
-                if not shape.empty:
-                    sized = prove_for_sizes(previous, expr, relations, shape, config)
-                    if sized is not None and sized.verdict is Verdict.PROVED_FOR_SIZES:
-                        return candidate
+        except CheckTimeout:
+            pass
+        if shape.empty:
+            continue
+        try:
+            with time_limit(min(3.0, config.timeout)):
+                sized = prove_for_sizes(previous, expr, relations, shape, config)
+                if sized is not None and sized.verdict is Verdict.PROVED_FOR_SIZES:
+                    return candidate
         except CheckTimeout:
             continue
     return None
 
 
-def candidate_edits(text: str, scope: Scope, previous: sympy.Expr) -> Iterator[str]:
-    """Yield single edits of the written step, the most likely slips first."""
+def candidate_edits(
+    text: str, scope: Scope, previous: sympy.Expr, decimals: bool = False
+) -> Iterator[str]:
+    """Yield single edits of the written step, the most likely slips first.
+
+    Renamed indices (declared, or bound by a Sum) first, then swapped symbols,
+    flipped signs, one part of the step scaled by the factor that would make
+    it right (a dropped or extra constant, a sign inside a parenthesis), the
+    whole step scaled, a moved parenthesis.
+    """
     source = text.replace("^", "**").strip()
     try:
         tree = ast.parse(source, mode="eval")
@@ -191,8 +242,9 @@ def candidate_edits(text: str, scope: Scope, previous: sympy.Expr) -> Iterator[s
     yield from _rename_one_occurrence(tree, scope, indices_only=True)
     yield from _swap_symbols(tree, scope)
     yield from _flip_signs(tree)
+    yield from _scale_one_part(tree, source, scope, previous, decimals)
     yield from _rename_one_occurrence(tree, scope, indices_only=False)
-    yield from _fix_factor(source, scope, previous)
+    yield from _fix_factor(source, scope, previous, decimals)
     if len(source) <= MAX_PAREN_TEXT:
         yield from _move_parenthesis(source)
 
@@ -216,8 +268,26 @@ def _plain_symbols(scope: Scope, indices_only: bool) -> list[str]:
     ]
 
 
+def _bound_names(tree: ast.AST) -> list[str]:
+    """The variables bound by the Sums and Products written in the step (``k`` in ``Sum(p[k], (k, 1, K))``)."""
+    names = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("Sum", "Product")
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Tuple)
+            and node.args[1].elts
+            and isinstance(node.args[1].elts[0], ast.Name)
+        ):
+            names.append(node.args[1].elts[0].id)
+    return list(dict.fromkeys(names))
+
+
 def _rename_one_occurrence(tree, scope: Scope, indices_only: bool) -> Iterator[str]:
     candidates = _plain_symbols(scope, indices_only)
+    candidates += [name for name in _bound_names(tree) if name not in candidates]
     for position, node in enumerate(_names(tree)):
         if node.id not in candidates:
             continue
@@ -275,14 +345,106 @@ def _replace_child(tree, old, new) -> None:
                         return
 
 
-def _fix_factor(source: str, scope: Scope, previous: sympy.Expr) -> Iterator[str]:
+def _fix_factor(source: str, scope: Scope, previous: sympy.Expr, decimals: bool = False) -> Iterator[str]:
     try:
         written = parse_expression(Text(source, 1), scope)
         ratio = sympy.cancel(sympy.together(previous / written)) if written != 0 else None
     except (FormatError, Exception):
         return
     if ratio is not None and ratio.is_Number and ratio not in (0, 1) and ratio.is_finite:
-        yield f"{sympy.sstr(ratio)}*({source})"
+        yield f"{readable(ratio, decimals)}*({source})"
+
+
+def _scale_one_part(
+    tree: ast.Expression, source: str, scope: Scope, previous: sympy.Expr, decimals: bool
+) -> Iterator[str]:
+    """Scale one term or factor by the constant that makes the step equal the previous one.
+
+    For a part ``N`` of the written step ``W``, ``W + (k - 1)*N == previous``
+    when ``(previous - W)/N`` is a constant ``k - 1``; that catches a dropped or
+    extra factor in one term, and a sign slip inside a parenthesis (``k = -1``).
+    The candidate is then proved like every other.
+    """
+    try:
+        written = parse_expression(Text(source, 1), scope)
+        diff = previous - written
+    except (FormatError, Exception):
+        return
+    if diff == 0:
+        return
+    parts = [n for n in ast.walk(tree.body) if isinstance(n, (ast.BinOp, ast.Call, ast.Name, ast.Subscript))]
+    for node in parts[1:MAX_SCALED_PARTS]:
+        segment = ast.get_source_segment(source, node)
+        if not segment:
+            continue
+        try:
+            part = parse_expression(Text(segment, 1), scope)
+            if part == 0 or not part.free_symbols:
+                continue
+            factor = _constant_ratio(diff, part)
+        except (FormatError, Exception):
+            continue
+        if factor is None or factor == -1:
+            continue  # k = 0 would delete the part: not a single-factor slip
+        edited = copy.deepcopy(tree)
+        target = _same_node(edited, tree, node)
+        if not isinstance(target, ast.expr):
+            continue
+        _replace_child(edited, target, _scaled(target, factor + 1, decimals))
+        yield _unparse(edited)
+
+
+def _constant_ratio(diff: sympy.Expr, part: sympy.Expr) -> sympy.Rational | None:
+    """``diff/part`` when it is a small rational constant, else None."""
+    ratio = sympy.cancel(sympy.together(diff / part))
+    if ratio.is_Rational:
+        return ratio if ratio != 0 and abs(ratio.q) <= 1000 else None
+    if ratio.has(sympy.Sum, sympy.Product, sympy.Indexed):
+        return None
+    symbols = sorted(ratio.free_symbols, key=str)
+    if not symbols or not all(isinstance(s, sympy.Symbol) for s in symbols):
+        return None
+    values = []
+    for point in ((sympy.Rational(3, 7), sympy.Rational(5, 11)), (sympy.Rational(7, 5), sympy.Rational(2, 13))):
+        at = {s: point[i % 2] + i for i, s in enumerate(symbols)}
+        value = ratio.xreplace(at).evalf(30)
+        if not value.is_real or not value.is_finite:
+            return None
+        values.append(value)
+    if abs(values[0] - values[1]) > sympy.Float("1e-20") * (1 + abs(values[0])):
+        return None
+    guess = sympy.nsimplify(values[0], rational=True, tolerance=1e-20)
+    if not guess.is_Rational or guess == 0 or abs(guess.q) > 1000:
+        return None
+    return guess
+
+
+def _same_node(edited: ast.AST, original: ast.AST, node: ast.AST) -> ast.AST | None:
+    for copied, source in zip(ast.walk(edited), ast.walk(original)):
+        if source is node:
+            return copied
+    return None
+
+
+def _scaled(node: ast.expr, factor: sympy.Rational, decimals: bool) -> ast.expr:
+    """``node`` times ``factor``, written as people write it: ``-(a - b)`` is ``(b - a)``, ``x/2``, ``3*x``."""
+    if factor == -1:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
+            return ast.BinOp(node.right, ast.Sub(), node.left)
+        return ast.UnaryOp(ast.USub(), node)
+    sign_free = abs(factor)
+    decimal = decimal_text(sign_free) if decimals and not sign_free.is_Integer else None
+    if decimal is not None:
+        scaled: ast.expr = ast.BinOp(ast.Constant(float(decimal)), ast.Mult(), node)
+    elif sign_free.q == 1:
+        scaled = ast.BinOp(ast.Constant(int(sign_free.p)), ast.Mult(), node)
+    elif sign_free.p == 1:
+        scaled = ast.BinOp(node, ast.Div(), ast.Constant(int(sign_free.q)))
+    else:
+        scaled = ast.BinOp(
+            ast.BinOp(ast.Constant(int(sign_free.p)), ast.Mult(), node), ast.Div(), ast.Constant(int(sign_free.q))
+        )
+    return ast.UnaryOp(ast.USub(), scaled) if factor < 0 else scaled
 
 
 def _move_parenthesis(source: str) -> Iterator[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sympy
 
@@ -21,15 +21,16 @@ from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, relations_of, relevant_relations
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
 from derivcheck.check.limits import memory_limit_outcome, time_limit
-from derivcheck.check.numeric import refute_at_high_precision, screen
+from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.check.printing import readable
 from derivcheck.check.prove import prove_equal, prove_zero
 from derivcheck.check.stability import StabilityTask, check_stability
 from derivcheck.check.sums import every_relations, refute_at_larger_sizes, split_every, try_general_proof
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
-from derivcheck.parse.expressions import Condition
+from derivcheck.parse.expressions import Condition, tree_measure
 from derivcheck.parse.symbols import SymbolSpec
 
 
@@ -43,6 +44,10 @@ class StepTask:
     symbols: tuple[SymbolSpec, ...]
     relation: str = "=="  # previous relation current: == or an inequality (check.inequality)
 
+    def check(self, config: CheckConfig) -> Outcome:
+        """Run the verdict ladder on this step."""
+        return check_step(self, config)
+
 
 @dataclass(frozen=True)
 class NumberTask:
@@ -50,22 +55,26 @@ class NumberTask:
 
     number: ParsedNumber
 
+    def check(self, config: CheckConfig) -> Outcome:
+        """Evaluate this number claim."""
+        return check_number(self.number)
 
-def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
-    """Return the Outcome of one task, within the configured time limit."""
+
+class Task(Protocol):
+    """Anything the runner can run: a step, a number claim, a diagnosis."""
+
+    def check(self, config: CheckConfig) -> Outcome: ...
+
+
+def run_task(task: Task, config: CheckConfig) -> Outcome:
+    """Return the Outcome of one task (its ``check``), within the configured time limit."""
     started = time.monotonic()
     try:
         with time_limit(config.timeout):
-            if isinstance(task, NumberTask):
-                outcome = check_number(task.number)
-            elif isinstance(task, StabilityTask):
+            if isinstance(task, StabilityTask):
                 outcome = check_stability(task, config)
-            elif isinstance(task, StepTask):
-                outcome = check_step(task, config)
             else:
-                from derivcheck.check.diagnose import diagnose_step
-
-                outcome = diagnose_step(task, config)
+                outcome = task.check(config)
     except CheckTimeout:
         outcome = Outcome(
             Verdict.UNKNOWN,
@@ -81,16 +90,69 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
 
 
 def check_step(task: StepTask, config: CheckConfig) -> Outcome:
-    """Run the verdict ladder on ``previous == current`` under the task's conditions."""
+    """Run the verdict ladder on ``previous == current`` under the task's conditions.
+
+    The outcome carries the full evidence: both sides as parsed, the
+    difference the proof starts from, and the points where the sides agreed.
+    """
     if task.relation != "==":
         from derivcheck.check.inequality import check_inequality
 
         return check_inequality(task, config)
+    evidence: dict = {}
+    outcome = _ladder(task, config, evidence)
+    try:
+        return outcome.with_(**_full_evidence(task, evidence, outcome))
+    except (CheckTimeout, ValueError, TypeError, ArithmeticError, RecursionError):
+        # Showing the evidence never changes the verdict (a number too long to
+        # print, a form SymPy cannot write): the outcome goes without it.
+        return outcome
+
+
+MAX_SHOWN_FORM = 400
+MAX_SHOWN_NODES = 3000
+MAX_SHOWN_POINTS = 3
+
+
+def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:
+    def shown(expr) -> str:
+        if tree_measure(expr)[0] > MAX_SHOWN_NODES:
+            return "(too large to show)"
+        text = readable(expr)
+        return text if len(text) <= MAX_SHOWN_FORM else text[: MAX_SHOWN_FORM - 1] + "…"
+
+    small = all(tree_measure(side)[0] <= MAX_SHOWN_NODES for side in (task.previous, task.current))
+    forms = [f"previous - this step = {shown(task.previous - task.current)}"] if small else []
+    if "instantiated" in evidence and small:
+        forms.append(f"with finite sums written out: previous - this step = {shown(evidence['instantiated'])}")
+    if outcome.verdict is Verdict.PROVED:
+        forms.append(f"{outcome.method}: previous - this step reduces to 0 under the conditions")
+    elif outcome.verdict is Verdict.PROVED_FOR_SIZES and outcome.sizes:
+        forms.append(f"for each size {', '.join(map(str, outcome.sizes))}: previous - this step reduces to 0")
+    points = []
+    for point, ai, bi in evidence.get("agreeing", [])[:MAX_SHOWN_POINTS]:
+        where = ", ".join(f"{k} = {v}" for k, v in point.describe().items()) or "no free symbol"
+        va, vb = evaluate(ai, point.values, 15), evaluate(bi, point.values, 15)
+        points.append(f"{where}: {_number(va)} (previous), {_number(vb)} (this step)")
+    return {"sides": (shown(task.previous), shown(task.current)), "forms": tuple(forms), "sample_points": tuple(points)}
+
+
+def _number(value) -> str:
+    if value is None:
+        return "undefined"
+    if isinstance(value, complex):
+        return str(value)
+    return sympy.sstr(sympy.Float(value, 12))
+
+
+def _ladder(task: StepTask, config: CheckConfig, evidence: dict) -> Outcome:
     a, b = task.previous, task.current
     if a == b:
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
     # Sums with numeric bounds are finite sums: write them out once, here.
     a, b = instantiate(a, {}), instantiate(b, {})
+    if (a, b) != (task.previous, task.current):
+        evidence["instantiated"] = a - b
     plain, every = split_every(task.conditions)
     relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(plain)]
     relations += every_relations(every, [a, b], relations)
@@ -105,6 +167,7 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     tried = ["numeric screen"]
     sampled = relations + every_relations(every, [], relations, upto=config.max_size)
     found = screen(a, b, sampled, shape, config.samples, config.max_size, config.seed)
+    evidence["agreeing"] = list(found.agreeing)
     if found.counterexample is not None:
         return _wrong(found, "numeric screen")
     # With sums over a symbolic size the general proof rarely succeeds; keep

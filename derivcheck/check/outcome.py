@@ -48,9 +48,14 @@ class Outcome:
     tol: tuple[str, ...] | None = None
     failing: tuple[int, ...] = ()
     elapsed: float = 0.0
-    next_equals_previous: bool = False
     diagnosis_stopped: str | None = None
     stability: dict | None = None  # a stability claim's evidence as JSON-ready data (check.stability)
+    # The full evidence (shown by --verbose): both sides as parsed, with every
+    # definition expanded; the intermediate forms of the check; the sample
+    # points where the two sides were compared and agreed.
+    sides: tuple[str, str] | None = None
+    forms: tuple[str, ...] = ()
+    sample_points: tuple[str, ...] = ()
 
     def with_(self, **changes) -> Outcome:
         """Return a copy with some fields changed."""

@@ -99,6 +99,33 @@ def run_tasks(
     return [o if o is not None else Outcome(Verdict.UNKNOWN, "internal error") for o in outcomes]
 
 
+def diagnose_wrong(
+    outcomes: Sequence[Outcome],
+    diagnoses: Sequence,
+    config: CheckConfig,
+    stats: RunStats | None = None,
+) -> list[Outcome]:
+    """The diagnosis stage: explain every ``wrong`` outcome that has a diagnosis task.
+
+    ``diagnoses[i]`` is the task that explains ``outcomes[i]`` (or None). The
+    diagnoses run like any check (cache, workers, limits); their difference
+    and suggestion are merged into the outcomes, whose verdicts never change.
+    """
+    wrong = [
+        i for i, (outcome, task) in enumerate(zip(outcomes, diagnoses))
+        if task is not None and outcome.verdict is Verdict.WRONG
+    ]
+    merged = list(outcomes)
+    if not wrong:
+        return merged
+    found = run_tasks([diagnoses[i] for i in wrong], config, stats=stats)
+    for index, diagnosis in zip(wrong, found):
+        merged[index] = outcomes[index].with_(
+            difference=diagnosis.difference, suggestion=diagnosis.suggestion
+        )
+    return merged
+
+
 def _safe_run(run_task, task, config: CheckConfig) -> Outcome:
     try:
         return run_task(task, config)

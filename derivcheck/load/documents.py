@@ -30,6 +30,31 @@ NUMBER_KEYS = ("expr", "at", "is", "tol")
 STABILITY_KEYS = ("expr", "over", "at", "stable", "rtol")
 RELATIONS = ("==", "<=", "<", ">=", ">")
 _RELATION_WORDS = {"=": "==", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
+# Keys people write for the format's keys: answered with the right key (never accepted).
+KEY_ALIASES = {
+    "assumptions": "assume", "assumption": "assume", "assumes": "assume", "given": "assume",
+    "conditions": "assume", "condition": "assume", "constraints": "assume", "where": "assume",
+    "step": "steps", "derivation": "steps", "chain": "steps", "proof": "steps",
+    "definitions": "functions", "definition": "functions", "function": "functions",
+    "defs": "functions", "define": "functions",
+    "symbol": "symbols", "variables": "symbols", "variable": "symbols", "vars": "symbols",
+    "declare": "symbols",
+    "case": "cases", "number": "numbers", "checks": "numbers", "values": "numbers",
+    "name": "title", "ref": "source", "reference": "source", "url": "source",
+    "expression": "expr", "equation": "expr", "eq": "expr", "exp": "expr", "formula": "expr",
+    "reason": "by", "because": "by", "why": "by", "justification": "by", "note": "by", "rule": "by",
+    "error": "wrong", "erratum": "wrong", "mistake": "wrong", "bug": "wrong",
+    "if": "when", "value": "is", "equals": "is", "expected": "is", "claim": "is", "result": "is",
+    "tolerance": "tol", "eps": "tol", "with": "at",
+}
+# Where an alias means something else than its plain meaning (in a case, 'given' is its 'when').
+_ALIASES_IN = {
+    "case": {
+        "given": "when", "assume": "when", "assumptions": "when", "condition": "when",
+        "conditions": "when", "where": "when", "step": "steps",
+    },
+    "number": {"where": "at", "values": "at", "given": "at"},
+}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
 
@@ -137,10 +162,22 @@ def _check_keys(node: Mapping, allowed: tuple[str, ...], where: str) -> None:
     for key, line in zip(node.keys(), node.key_lines):
         if key not in allowed:
             raise FormatError(
-                f"unknown {where} key '{key}'{suggest(key, allowed)}; allowed keys: "
+                f"unknown {where} key '{key}'{_right_key(key, allowed, where)}; allowed keys: "
                 + ", ".join(allowed),
                 line,
             )
+
+
+def _right_key(key: str, allowed: tuple[str, ...], where: str) -> str:
+    """`` (write 'assume')`` for a known other spelling of a key, else the nearest allowed key."""
+    lowered = key.strip().lower()
+    for table in (_ALIASES_IN.get(where, {}), KEY_ALIASES):
+        right = table.get(lowered)
+        if right in allowed:
+            return f": write '{right}'"
+    if lowered in allowed:
+        return f": write '{lowered}' (keys are lower case)"
+    return suggest(key, allowed)
 
 
 def _plain_text(node: Node, what: str) -> str:

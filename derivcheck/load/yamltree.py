@@ -118,8 +118,7 @@ def read_yaml_documents(text: str, line_offset: int = 0) -> Iterator[Node | None
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark or exc.context_mark
                 line = mark.line + 1 + line_offset if mark else None
-                problem = exc.problem or "invalid YAML"
-                raise FormatError(f"YAML syntax: {problem}", line) from None
+                raise FormatError(f"YAML syntax: {explain_yaml_error(exc, text, line_offset)}", line) from None
             except yaml.YAMLError as exc:
                 raise FormatError(f"YAML: {exc}", None) from None
             except RecursionError:
@@ -188,6 +187,65 @@ def _convert_collection(
             key_lines.append(key_line)
         return Mapping(tuple(items), tuple(key_lines), line)
     raise FormatError("unsupported YAML node", line)  # pragma: no cover
+
+
+_KEY_VALUE = re.compile(r"^(\s*(?:-\s+)*)([A-Za-z_][\w ]*?):\s+(.*)$")
+_CONTENT = re.compile(r"^(\s*(?:-\s+)*)(\S)")
+
+
+def explain_yaml_error(exc: yaml.MarkedYAMLError, text: str, line_offset: int = 0) -> str:
+    """PyYAML's problem, with what to write instead where the usual slip can be told.
+
+    - a value holding ``': '`` (``by: note: this``): quote the value;
+    - a line indented unlike its neighbours: the indentation expected;
+    - a tab used to indent: spaces only.
+    """
+    problem = exc.problem or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    lines = text.splitlines()
+    if mark is None or not 0 <= mark.line < len(lines):
+        return problem
+    row, source = mark.line, lines[mark.line]
+    if "\t" in problem or "'\\t'" in problem or (source[: len(source) - len(source.lstrip())].count("\t")):
+        return f"{problem}: a tab is used to indent this line; YAML indents with spaces only"
+    if problem.startswith("mapping values are not allowed"):
+        quoted = _quote_value(source, mark.column)
+        if quoted is not None:
+            return f"the text after '{quoted[0]}:' holds ': ', which YAML reads as a new key; quote it: {quoted[1]}"
+    if problem.startswith("mapping values are not allowed") or problem.startswith("expected <block end>"):
+        expected = _expected_indent(lines, row)
+        indent = len(source) - len(source.lstrip(" "))
+        if expected is not None and indent != expected[0]:
+            column, where = expected
+            closing = " (or less, to end that block)" if indent < column else ""
+            return (
+                f"this line is indented {indent} space{'s' if indent != 1 else ''}, the line above it "
+                f"(line {where + 1 + line_offset}) {column}: indent it by {column} spaces{closing}"
+            )
+    return problem
+
+
+def _quote_value(source: str, column: int) -> tuple[str, str] | None:
+    match = _KEY_VALUE.match(source)
+    if match is None or match.end(2) >= column:
+        return None
+    value = match.group(3).rstrip()
+    if value[:1] in ("'", '"', "[", "{", "|", ">"):
+        return None
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return match.group(2), f'{match.group(2)}: "{escaped}"'
+
+
+def _expected_indent(lines: list[str], row: int) -> tuple[int, int] | None:
+    """The column where the content of the nearest line above starts (after any ``- ``), and that line."""
+    for where in range(row - 1, -1, -1):
+        match = _CONTENT.match(lines[where])
+        if match is None or match.group(2) == "#":
+            continue
+        if lines[where].rstrip().endswith(":"):
+            return None  # the line above opens a block: any deeper indentation is right
+        return match.start(2), where
+    return None
 
 
 def _check_characters(value: str, line: int) -> None:

@@ -49,9 +49,61 @@ _UNARY = {
     "sinh": sympy.sinh,
     "cosh": sympy.cosh,
     "tanh": sympy.tanh,
+    "sech": sympy.sech,
+    "csch": sympy.csch,
+    "coth": sympy.coth,
+    "atan": sympy.atan,
+    "asin": sympy.asin,
+    "acos": sympy.acos,
+    "erf": sympy.erf,
+    "erfc": sympy.erfc,
+    "floor": sympy.floor,
+    "ceiling": sympy.ceiling,
+    # Written out, so that the proof methods see log and exp as usual.
+    "log1p": lambda t: sympy.log(1 + t),
+    "expm1": lambda t: sympy.exp(t) - 1,
 }
 BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product", "KroneckerDelta"}
-RESERVED = BUILTIN_FUNCTIONS | frozenset(CONSTANTS)
+
+# Common functions that are not built in, with the definition to write under 'functions'.
+DEFINE_INSTEAD = {
+    "sigmoid": "sigmoid(t): 1/(1 + exp(-t))",
+    "sigma": "sigma(t): 1/(1 + exp(-t))",
+    "logistic": "logistic(t): 1/(1 + exp(-t))",
+    "softplus": "softplus(t): log(1 + exp(t))",
+    "relu": "relu(t): max(t, 0)",
+    "ReLU": "ReLU(t): max(t, 0)",
+    "logit": "logit(p): log(p/(1 - p))",
+    "silu": "silu(t): t/(1 + exp(-t))",
+    "swish": "swish(t): t/(1 + exp(-t))",
+    "gelu": "gelu(t): t*(1 + erf(t/sqrt(2)))/2",
+    "heaviside": "heaviside(t): (1 + sign(t))/2",
+    "softmax": "softmax(k): exp(z[k])/Sum(exp(z[j]), (j, 1, C))  (with z a vector, j and k indices)",
+    "logsumexp": "logsumexp(): log(Sum(exp(z[j]), (j, 1, C)))  (with z a vector, j an index)",
+}
+# Other spellings of built-ins.
+SPELLED_AS = {
+    "ln": "log(x)",
+    "log10": "log(x, 10)",
+    "log2": "log(x, 2)",
+    "arctan": "atan(x)",
+    "arcsin": "asin(x)",
+    "arccos": "acos(x)",
+    "ceil": "ceiling(x)",
+    "Abs": "abs(x)",
+    "fabs": "abs(x)",
+    "Max": "max(a, b)",
+    "Min": "min(a, b)",
+    "sgn": "sign(x)",
+    "sum": "Sum(term, (k, lo, hi))",
+    "prod": "Product(term, (k, lo, hi))",
+}
+# Built-ins added after version 1 of the format: a document may still declare
+# its own symbol or function of that name, which then takes precedence.
+SHADOWABLE = frozenset(
+    {"sech", "csch", "coth", "atan", "asin", "acos", "erf", "erfc", "floor", "ceiling", "log1p", "expm1"}
+)
+RESERVED = (BUILTIN_FUNCTIONS - SHADOWABLE) | frozenset(CONSTANTS)
 
 _CHUNK_TERMS = 400
 
@@ -221,6 +273,12 @@ def _parse_ast(source: str, line: int) -> ast.expr:
         where = f" at column {exc.offset}" if exc.offset else ""
         if "Exceeds the limit" in msg:
             msg = "an integer literal is far too long"
+        fixed = implicit_products_fixed(source)
+        if fixed is not None:
+            raise FormatError(
+                f"cannot parse '{_short(source)}': multiplication is written with '*'; write {_short(fixed, 120)}",
+                line,
+            ) from None
         raise FormatError(f"cannot parse '{_short(source)}': {msg}{where}", line) from None
     except (RecursionError, MemoryError):
         raise FormatError(
@@ -229,6 +287,54 @@ def _parse_ast(source: str, line: int) -> ast.expr:
     except ValueError as exc:
         raise FormatError(f"cannot parse '{_short(source)}': {exc}", line) from None
     return tree.body
+
+
+_NOT_FACTORS = frozenset({"in", "and", "or", "not", "if", "else", "for", "is", "lambda"})
+
+
+def implicit_products(source: str) -> list[int]:
+    """Offsets where a ``*`` is missing between two factors (``2x``, ``2 x``, ``(a)(b)``, ``x y``)."""
+    try:
+        tokens = [
+            t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER)
+        ]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return []
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for piece in lines:
+        offsets.append(offsets[-1] + len(piece))
+    missing = []
+    for left, right in zip(tokens, tokens[1:]):
+        ends_factor = left.type == tokenize.NUMBER or left.string == ")" or (
+            left.type == tokenize.NAME and left.string not in _NOT_FACTORS
+        )
+        starts_factor = right.type == tokenize.NUMBER or (
+            right.type == tokenize.NAME and right.string not in _NOT_FACTORS
+        ) or (right.string == "(" and left.type != tokenize.NAME)
+        if ends_factor and starts_factor:
+            missing.append(offsets[right.start[0] - 1] + right.start[1])
+    return missing
+
+
+def implicit_products_fixed(source: str) -> str | None:
+    """``source`` with every missing ``*`` written, if that makes it parse; else None."""
+    missing = implicit_products(source)
+    if not missing:
+        return None
+    out, last = [], 0
+    for offset in missing:
+        out.append(source[last:offset].rstrip())
+        out.append("*")
+        last = offset
+    out.append(source[last:])
+    fixed = "".join(out)
+    try:
+        ast.parse(fixed, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return fixed
 
 
 def _short(source: str, width: int = 60) -> str:
@@ -419,6 +525,11 @@ class _Builder:
         if name in self.scope.functions or name in BUILTIN_FUNCTIONS:
             raise self._error(node, f"function '{name}' must be called, e.g. {name}(x)")
         candidates = [*self.bound, *self.scope.known_names()]
+        product = _as_product(name, [*self.bound, *self.scope.symbols])
+        if product:
+            raise self._error(
+                node, f"undeclared name '{name}'{suggest(name, candidates)}; to multiply, write {product}"
+            )
         raise self._error(
             node, f"undeclared name '{name}'{suggest(name, candidates)}; declare it under 'symbols'"
         )
@@ -501,7 +612,7 @@ class _Builder:
             what = _FORBIDDEN.get(type(node.func))
             if what is not None:
                 raise self._error(node.func, f"{what} is not allowed in an expression")
-            raise self._error(node, "only named functions can be called")
+            raise self._error(node, f"only named functions can be called{self._product_hint(node)}")
         if node.keywords:
             raise self._error(node.keywords[0], "keyword arguments are not allowed")
         for arg in node.args:
@@ -519,6 +630,8 @@ class _Builder:
             return self._sum_or_product(node, name)
         if name == "diff":
             return self._diff(node)
+        if name in SHADOWABLE and (name in self.scope.symbols or name in self.bound):
+            raise self._error(node, f"'{name}' is a symbol, not a function (multiplication is written '*')")
         if name in _UNARY:
             self._arity(node, name, 1, 1)
             return _UNARY[name](self._expr(node.args[0]))
@@ -536,12 +649,19 @@ class _Builder:
             args = [self._expr(a) for a in node.args]
             return (sympy.Max if name == "max" else sympy.Min)(*args)
         if name in self.scope.symbols or name in CONSTANTS or name in self.bound:
-            raise self._error(node, f"'{name}' is a symbol, not a function (multiplication is written '*')")
-        candidates = [*self.scope.functions, *BUILTIN_FUNCTIONS]
-        raise self._error(
-            node,
-            f"unknown function '{name}'{suggest(name, candidates)}; declare it under 'functions'",
-        )
+            raise self._error(node, f"'{name}' is a symbol, not a function{self._product_hint(node)}")
+        raise self._error(node, unknown_function_message(name, [*self.scope.functions, *BUILTIN_FUNCTIONS]))
+
+    def _product_hint(self, node: ast.Call) -> str:
+        """``; to multiply, write 2*(x + 1)`` for a call that is really a product."""
+        func = ast.get_source_segment(self.source, node.func)
+        whole = ast.get_source_segment(self.source, node)
+        fixed = implicit_products_fixed(whole) if whole else None
+        if fixed is None and func and whole and whole.startswith(func):
+            fixed = func + "*" + whole[len(func):].lstrip()
+        if fixed is None:
+            return " (multiplication is written '*')"
+        return f"; to multiply, write {_short(fixed, 80)}"
 
     def _is_element_extremum(self, node: ast.Call) -> bool:
         first = node.args[0]
@@ -690,6 +810,39 @@ class _Builder:
                 )
             order = int(order_expr)
         return sympy.diff(target, variable, order)
+
+
+def _as_product(name: str, known: list[str]) -> str | None:
+    """``xy`` -> ``x*y`` when the name splits into known names (shortest split first), else None."""
+    names = sorted(set(known), key=len, reverse=True)
+    memo: dict[int, list[str] | None] = {}
+
+    def split(start: int) -> list[str] | None:
+        if start == len(name):
+            return []
+        if start not in memo:
+            memo[start] = None
+            for candidate in names:
+                if name.startswith(candidate, start):
+                    rest = split(start + len(candidate))
+                    if rest is not None:
+                        memo[start] = [candidate, *rest]
+                        break
+        return memo[start]
+
+    parts = split(0) if len(name) <= 40 else None
+    return "*".join(parts) if parts and len(parts) > 1 else None
+
+
+def unknown_function_message(name: str, candidates: list[str]) -> str:
+    """Say how to write a function that is neither built in nor declared."""
+    if name in SPELLED_AS:
+        return f"unknown function '{name}': write {SPELLED_AS[name]}"
+    if name in DEFINE_INSTEAD:
+        return (
+            f"'{name}' is not built in; define it under 'functions', e.g. {DEFINE_INSTEAD[name]}"
+        )
+    return f"unknown function '{name}'{suggest(name, candidates)}; declare it under 'functions'"
 
 
 class UnknownFunctionValue(AppliedUndef):

@@ -51,7 +51,12 @@ GREEK["lam"] = ("\\lambda", "λ")  # 'lambda' is a Python keyword, so authors wr
 FUNCTION_NAMES = {
     "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "sinh": "\\sinh",
     "cosh": "\\cosh", "tanh": "\\tanh", "max": "\\max", "min": "\\min", "sign": "\\operatorname{sign}",
+    "erf": "\\operatorname{erf}", "erfc": "\\operatorname{erfc}", "log1p": "\\operatorname{log1p}",
+    "expm1": "\\operatorname{expm1}", "sech": "\\operatorname{sech}", "csch": "\\operatorname{csch}",
+    "coth": "\\coth", "atan": "\\arctan", "asin": "\\arcsin", "acos": "\\arccos",
 }
+# Built-ins written with brackets rather than a name: floor(x) is ⌊x⌋.
+BRACKETS = {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉")}
 
 RELATIONS = {
     ast.Eq: ("=", "="),
@@ -345,6 +350,8 @@ class _Walker:
             return Piece(Sqrt(self.expr(args[0]).box), ATOM)
         if name == "abs" and len(args) == 1:
             return Piece(Fenced("|", "|", self.expr(args[0]).box), ATOM)
+        if name in BRACKETS and len(args) == 1:
+            return Piece(Fenced(*BRACKETS[name], self.expr(args[0]).box), ATOM)
         if name == "log" and len(args) == 2:
             log_head = Scripts(Ident("\\log", "log", upright=True), sub=self.expr(args[1]).box)
             return Piece(row(log_head, APPLY, _parens(self.expr(args[0]).box)), ATOM)

@@ -37,7 +37,10 @@ _TEXT_ESCAPES = {
     "|": "\\textbar{}",
     "`": "\\textasciigrave{}",
 }
-_FENCES = {"(": "(", ")": ")", "[": "[", "]": "]", "|": "|", "{": "\\{", "}": "\\}"}
+_FENCES = {
+    "(": "(", ")": ")", "[": "[", "]": "]", "|": "|", "{": "\\{", "}": "\\}",
+    "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil",
+}
 
 
 def escape_text(text: str, strip: bool = True) -> str:

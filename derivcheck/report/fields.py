@@ -54,6 +54,9 @@ def result_fields(result: Result) -> dict:
             data[key] = list(value) if isinstance(value, tuple) else value
     if outcome is not None and outcome.stability:
         data["stability"] = outcome.stability
+    if result.role is not None:
+        data["role"] = result.role
+        data["slip_line"] = result.slip_line
     if result.notes:
         data["notes"] = list(result.notes)
     return data

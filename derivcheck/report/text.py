@@ -136,7 +136,7 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
     if result.kind == "step" and (failing or verbose):
         if result.erratum is not None:
             console.print(f"{'':10}erratum: {escape(result.erratum)}")
-        if verdict == "wrong" or not result.passes:
+        if verdict == "wrong" or not result.passes or verbose:
             previous = escape(_short(result.previous, 90))
             console.print(f"{'':10}{'previous':<9} (line {result.previous_line}): {previous}")
             console.print(f"{'':10}{'this step':<9} (line {result.line}): {escape(_short(result.expr, 90))}")
@@ -156,6 +156,8 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         console.print(f"{'':10}[green]did you mean:[/] {escape(outcome.suggestion)}")
     for note in result.notes:
         console.print(f"{'':10}[yellow]{escape(note)}[/]")
+    if verbose and result.kind == "step":
+        _write_full_evidence(console, outcome)
     if verdict in ("unknown", "numeric") and (failing or verbose or verdict == "numeric"):
         if outcome.detail:
             console.print(f"{'':10}{escape(outcome.detail)}")
@@ -163,6 +165,25 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
             console.print(f"{'':10}tried: {escape(', '.join(outcome.tried))}")
         if outcome.hint:
             console.print(f"{'':10}hint: {escape(outcome.hint)}")
+
+
+def _write_full_evidence(console: Console, outcome) -> None:
+    """--verbose: both sides as parsed, the method and its intermediate forms, the points tried."""
+    pad = " " * 10
+    if outcome.sides:
+        console.print(f"{pad}as parsed (definitions expanded):")
+        console.print(f"{pad}  previous:  {escape(outcome.sides[0])}")
+        console.print(f"{pad}  this step: {escape(outcome.sides[1])}")
+    method = outcome.method + (f" — {outcome.detail}" if outcome.detail else "")
+    console.print(f"{pad}method: {escape(method)}")
+    for form in outcome.forms:
+        console.print(f"{pad}  {escape(form)}")
+    if outcome.tried:
+        console.print(f"{pad}tried: {escape(', '.join(outcome.tried))}")
+    if outcome.points or outcome.sample_points:
+        console.print(f"{pad}points where the sides agree: {outcome.points}")
+        for point in outcome.sample_points:
+            console.print(f"{pad}  {escape(point)}")
 
 
 def _summary(report: Report) -> str:

@@ -40,6 +40,19 @@ def test_the_skeleton_verifies_strictly(skeleton):
     assert sum(1 for r in data["results"] if r["chain"] == "steps") == 2  # a 3-step chain
 
 
+def test_the_skeleton_is_realistic_sums_cases_and_numbers(skeleton):
+    with contextlib.chdir(skeleton.parent):
+        result = invoke("verify", "--no-cache", "--jobs", "1", "--strict", "--format", "json", skeleton.name)
+    data = json.loads(result.stdout)
+    sums = [r for r in data["results"] if r["kind"] == "step" and r["chain"] == "steps"]
+    assert sums and all(r["verdict"] in ("proved", "proved for sizes") for r in sums)  # sums over a size C
+    assert len({r["chain"] for r in data["results"] if r["kind"] == "step"}) == 3  # steps and two cases
+    doc = yaml.safe_load(skeleton.read_text(encoding="utf-8"))
+    assert any("Sum(" in str(s) for s in doc["steps"])
+    assert any(isinstance(n["is"], list) for n in doc["numbers"])  # a list of values
+    assert any("vector" in words for words in doc["symbols"].values())
+
+
 def test_the_skeleton_validates_against_the_schema(skeleton):
     doc = yaml.safe_load(skeleton.read_text(encoding="utf-8"))
     jsonschema.validate(doc, derivation_schema(), cls=jsonschema.Draft202012Validator)
@@ -49,10 +62,11 @@ def test_the_skeleton_validates_against_the_schema(skeleton):
 def test_the_skeleton_shows_every_key(skeleton):
     doc = yaml.safe_load(skeleton.read_text(encoding="utf-8"))
     assert list(doc) == list(TOP_KEYS)
-    step_keys = {k for s in doc["steps"] + doc["cases"][0]["steps"] if isinstance(s, dict) for k in s}
+    all_steps = doc["steps"] + [s for case in doc["cases"] for s in case["steps"]]
+    step_keys = {k for s in all_steps if isinstance(s, dict) for k in s}
     assert step_keys == set(STEP_KEYS)
     assert set(doc["cases"][0]) == set(CASE_KEYS)
-    assert set(doc["numbers"][0]) == set(NUMBER_KEYS)
+    assert {k for n in doc["numbers"] for k in n} == set(NUMBER_KEYS)
     assert "'f(t): null'" in skeleton.read_text(encoding="utf-8")  # the unknown-function form
 
 
@@ -66,7 +80,7 @@ def test_the_skeleton_is_commented(skeleton):
     nested = set(STEP_KEYS + CASE_KEYS + NUMBER_KEYS) - set(TOP_KEYS) - {"expr"}
     for key in sorted(nested):  # and every nested key in a comment
         assert f"'{key}'" in comments, f"the comments never explain '{key}'"
-    assert "derivcheck verify my_loss.yaml" in text
+    assert "derivcheck verify --strict my_loss.yaml" in text
     assert "yaml-language-server: $schema=" in text
 
 

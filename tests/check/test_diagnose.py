@@ -2,6 +2,7 @@
 difference, and the intended fix; a suggestion is never shown unless it is proved."""
 
 import random
+import zlib
 from pathlib import Path
 
 import pytest
@@ -92,10 +93,15 @@ def test_index_swap_in_softmax_erratum():
 
 def test_parenthesis_slip_is_localized_and_fixed():
     report = verify_paths([str(FIXTURES / "slips_parenthesis.yaml")], FAST)
-    slip, after = wrong_results(report)[:2]
+    paren = [r for r in report.results if r.title == "paren"]
+    slip, after = paren
+    assert slip.verdict.value == "wrong" and not slip.passes and slip.role == "slip"
     assert slip.outcome.suggestion == "-(y[i]*(1 - sigma(z[i])) - (1 - y[i])*sigma(z[i]))"
     assert "only this step is a slip" in slip.notes[0]
-    assert after.notes[0].startswith("follows from the slip at line 11")
+    # The step after the slip is checked against the last correct step (line 10): it passes.
+    assert after.passes and after.verdict.value in ("proved", "proved for sizes")
+    assert after.role == "resumes" and after.slip_line == 11
+    assert after.previous_line == 10
     assert after.outcome.suggestion is None
 
 
@@ -141,7 +147,8 @@ def _mutations(text: str, rng: random.Random) -> list[str]:
 
 @pytest.mark.parametrize("previous, step, symbols", CORRECT_STEPS)
 def test_every_suggestion_is_proved(previous, step, symbols):
-    rng = random.Random(hash(step) & 0xFFFF)
+    # A seed from the text itself, the same in every process (hash() of a str is salted).
+    rng = random.Random(zlib.crc32(step.encode()))
     shown = 0
     for mutated in _mutations(step, rng):
         report = verify_text(derivation([previous, mutated], symbols))
@@ -152,3 +159,90 @@ def test_every_suggestion_is_proved(previous, step, symbols):
         check = verify_text(derivation([previous, result.outcome.suggestion], symbols))
         assert check.results[0].verdict.value in ("proved", "proved for sizes"), result.outcome.suggestion
     assert shown >= 1
+
+
+def assert_suggestion_is_proved(text_steps, symbols, suggestion, **kw):
+    check = verify_text(derivation([text_steps[0], suggestion], symbols, **kw))
+    assert check.results[0].verdict.value in ("proved", "proved for sizes"), suggestion
+
+
+def test_difference_drops_a_branch_the_conditions_exclude():
+    symbols = {"b": "real", "n": "positive integer", "k": "integer"}
+    text = derivation(["Sum(b**k, (k, 0, n))", "(1 - b**(n + 1))/(1 - b) + b"], symbols, assume=["0 < b", "b < 1"])
+    (result,) = wrong_results(verify_text(text))
+    assert result.outcome.difference == "the sides differ by -b (previous - this step)"
+
+
+def test_decimals_written_by_the_author_are_shown_as_decimals():
+    text = derivation(["0.044715*x**3 + x", "0.04*x**3 + x"], {"x": "real"})
+    (result,) = wrong_results(verify_text(text))
+    assert result.outcome.difference == "the sides differ by 0.004715*x**3 (previous - this step)"
+    exact = derivation(["x**3/3 + x", "x**3/4 + x"], {"x": "real"})
+    (result,) = wrong_results(verify_text(exact))
+    assert result.outcome.difference == "the sides differ by x**3/12 (previous - this step)"
+
+
+def test_differences_use_the_formats_names():
+    text = derivation(["abs(x) + max(x, y)", "x + max(x, y)"], XY)
+    (result,) = wrong_results(verify_text(text))
+    assert "abs(x)" in result.outcome.difference and "Abs" not in result.outcome.difference
+
+
+GAUSS = {"x": "real", "mu": "real", "s": "positive"}
+
+
+def test_a_factor_dropped_in_one_term_is_suggested():
+    steps = ["-log(exp(-(x - mu)**2/(2*s**2))/(sqrt(2*pi)*s))", "(x - mu)**2/s**2 + log(s) + log(2*pi)/2"]
+    (result,) = wrong_results(verify_text(derivation(steps, GAUSS)))
+    assert result.outcome.suggestion == "(x - mu)**2/s**2/2 + log(s) + log(2*pi)/2"
+    assert_suggestion_is_proved(steps, GAUSS, result.outcome.suggestion)
+
+
+def test_an_extra_factor_in_one_term_is_suggested():
+    steps = ["x**2 + 3*y", "2*x**2 + 3*y"]
+    (result,) = wrong_results(verify_text(derivation(steps, XY)))
+    assert result.outcome.suggestion in ("2*x**2/2 + 3*y", "x**2 + 3*y")
+    assert_suggestion_is_proved(steps, XY, result.outcome.suggestion)
+
+
+LABEL_SMOOTHING = {
+    "q": "real vector", "p": "positive vector", "j": "index 1..K", "K": "positive integer", "eps": "real",
+}
+
+
+def test_a_wrong_index_inside_a_sum_is_suggested():
+    steps = [
+        "-Sum(((1 - eps)*q[k] + eps/K)*log(p[k]), (k, 1, K))",
+        "-(1 - eps)*Sum(q[k]*log(p[k]), (k, 1, K)) - eps/K*Sum(log(p[j]), (k, 1, K))",
+    ]
+    (result,) = wrong_results(verify_text(derivation(steps, LABEL_SMOOTHING)))
+    assert result.outcome.suggestion == (
+        "-(1 - eps)*Sum(q[k]*log(p[k]), (k, 1, K)) - eps/K*Sum(log(p[k]), (k, 1, K))"
+    )
+    assert_suggestion_is_proved(steps, LABEL_SMOOTHING, result.outcome.suggestion)
+
+
+def test_a_wrong_index_in_a_function_argument_is_suggested():
+    symbols = {"i": "index 1..n", "j": "index 1..n", "n": "positive integer"}
+    functions = {"p(t)": None}
+    steps = ["p(i)*(1 - p(j))", "p(i) - p(i)*p(i)"]
+    (result,) = wrong_results(verify_text(derivation(steps, symbols, functions=functions)))
+    assert result.outcome.suggestion in ("p(i) - p(i)*p(j)", "p(i) - p(j)*p(i)")
+    assert_suggestion_is_proved(steps, symbols, result.outcome.suggestion, functions=functions)
+
+
+def test_a_sign_inside_a_parenthesis_is_suggested():
+    symbols = {"x": "real", "y": "real"}
+    steps = ["y*log(x) + (1 - y)*log(1 - x)", "y*log(x) + (y - 1)*log(1 - x)"]
+    assume = ["0 < x", "x < 1"]
+    (result,) = wrong_results(verify_text(derivation(steps, symbols, assume=assume)))
+    assert result.outcome.suggestion in ("y*log(x) - (y - 1)*log(1 - x)", "y*log(x) + (1 - y)*log(1 - x)")
+    assert_suggestion_is_proved(steps, symbols, result.outcome.suggestion, assume=assume)
+
+
+def test_a_scaled_part_is_never_shown_unless_proved():
+    # A factor that fixes the step only at some points (x*y vs x**2) is not a constant: no suggestion.
+    steps = ["x**2 + y", "x*y + y"]
+    (result,) = wrong_results(verify_text(derivation(steps, XY)))
+    if result.outcome.suggestion is not None:
+        assert_suggestion_is_proved(steps, XY, result.outcome.suggestion)
