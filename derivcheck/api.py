@@ -32,6 +32,7 @@ class PlannedCheck:
     step: Step | None
     task: object
     diagnose: object = None
+    cell: int | None = None
 
 
 def verify_paths(
@@ -76,9 +77,10 @@ def verify_loaded(
             try:
                 checks = plan_document(doc, config)
             except FormatError as exc:
-                entries.append(_error_result(LoadError(doc.path, exc.line, exc.message)))
+                entries.append(_error_result(LoadError(doc.path, exc.line, exc.message, doc.cell)))
                 continue
             entries.extend(checks)
+            entries.extend(_notice_result(doc, notice) for notice in doc.notices)
             planned.extend(checks)
         per_file[item.path] = entries
     stats = RunStats()
@@ -138,6 +140,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     current.step,
                     task,
                     DiagnoseTask(doc, chain_index, position, anchor_index),
+                    doc.cell,
                 )
             )
             if current.step.wrong is None:
@@ -146,7 +149,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         checks.append(
             PlannedCheck(
                 doc.path, doc.title, "numbers", "number", number.claim.line,
-                number.claim.expr.text, None, None, NumberTask(number),
+                number.claim.expr.text, None, None, NumberTask(number), None, doc.cell,
             )
         )
     return checks
@@ -212,23 +215,38 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
     erratum = check.step.wrong if check.step is not None else None
     if any(note.startswith(FOLLOWS_FROM_SLIP) for note in notes):
         outcome = outcome.with_(suggestion=None)  # the fix belongs to the slip, not to this step
+    step, previous = check.step, check.previous
+    passing = passes(outcome.verdict, erratum, config.strict)
+    if step is not None and step.notes and (not passing or erratum is not None):
+        notes = (*notes, *step.notes)
     return Result(
         file=check.file,
         line=check.line,
         kind=check.kind,
         verdict=outcome.verdict,
-        passes=passes(outcome.verdict, erratum, config.strict),
+        passes=passing,
         title=check.title,
         chain=check.chain,
-        expr=check.expr.strip(),
-        previous=check.previous.expr.text.strip() if check.previous else "",
-        previous_line=check.previous.expr.line if check.previous else None,
-        by=check.step.by if check.step is not None else None,
+        expr=(step.latex if step is not None and step.latex is not None else check.expr).strip(),
+        previous=_as_written(previous) if previous else "",
+        previous_line=previous.expr.line if previous else None,
+        by=step.by if step is not None else None,
         erratum=erratum,
         outcome=outcome,
         notes=notes,
+        cell=check.cell,
+        parsed=step.expr.text.strip() if step is not None and step.latex is not None else None,
+        previous_parsed=previous.expr.text.strip() if previous is not None and previous.latex is not None else None,
     )
 
 
+def _as_written(step: Step) -> str:
+    return (step.latex if step.latex is not None else step.expr.text).strip()
+
+
+def _notice_result(doc: Document, notice) -> Result:
+    return Result(doc.path, notice.line, "note", None, True, title=doc.title, message=notice.text, cell=doc.cell)
+
+
 def _error_result(error: LoadError) -> Result:
-    return Result(error.path, error.line, "error", None, False, message=error.message)
+    return Result(error.path, error.line, "error", None, False, message=error.message, cell=error.cell)

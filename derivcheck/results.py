@@ -14,7 +14,7 @@ class Result:
 
     file: str
     line: int | None
-    kind: str  # "step", "number" or "error"
+    kind: str  # "step", "number", "error", or "note" (a LaTeX row not checked, with its message)
     verdict: Verdict | None
     passes: bool
     title: str = ""
@@ -27,6 +27,9 @@ class Result:
     message: str = ""
     outcome: Outcome | None = None
     notes: tuple[str, ...] = ()
+    cell: int | None = None  # notebook cell (1-based); ``line`` then counts within it
+    parsed: str | None = None  # a LaTeX step's reading in the Python syntax (``expr`` is the LaTeX)
+    previous_parsed: str | None = None
 
     @property
     def is_error(self) -> bool:

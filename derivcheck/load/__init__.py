@@ -9,9 +9,11 @@ from derivcheck.errors import FormatError
 from derivcheck.load.documents import documents_from_text, read_text_file
 from derivcheck.load.markdown import documents_from_markdown
 from derivcheck.load.model import Document, LoadError
+from derivcheck.load.notebook import documents_from_notebook
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+NOTEBOOK_SUFFIXES = (".ipynb",)
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,7 @@ class LoadedFile:
 
     path: str
     items: tuple[Document | LoadError, ...]
-    kind: str  # "yaml" or "markdown"
+    kind: str  # "yaml", "markdown" or "notebook"
 
 
 def discover(paths: list[str]) -> list[str | LoadError]:
@@ -31,7 +33,7 @@ def discover(paths: list[str]) -> list[str | LoadError]:
         if path.is_dir():
             files = sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in YAML_SUFFIXES + MARKDOWN_SUFFIXES
+                if p.is_file() and p.suffix.lower() in YAML_SUFFIXES + MARKDOWN_SUFFIXES + NOTEBOOK_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             found.extend(str(p) for p in files)
@@ -44,12 +46,14 @@ def discover(paths: list[str]) -> list[str | LoadError]:
 
 def load_file(path: str, max_bytes: int) -> LoadedFile:
     """Read one YAML or Markdown file into its documents; failures become LoadError items."""
-    is_markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
-    kind = "markdown" if is_markdown else "yaml"
+    suffix = Path(path).suffix.lower()
+    kind = "markdown" if suffix in MARKDOWN_SUFFIXES else "notebook" if suffix in NOTEBOOK_SUFFIXES else "yaml"
     try:
         text = read_text_file(Path(path), max_bytes)
-        if not is_markdown:
+        if kind == "yaml":
             return LoadedFile(path, tuple(documents_from_text(text, path)), kind)
+        if kind == "notebook":
+            return LoadedFile(path, tuple(documents_from_notebook(text, path)), kind)
         return LoadedFile(path, tuple(documents_from_markdown(text, path)), kind)
     except FormatError as exc:
         return LoadedFile(path, (LoadError(path, exc.line, exc.message),), kind)

@@ -39,11 +39,18 @@ class FunctionDecl:
 
 @dataclass(frozen=True)
 class Step:
-    """One expression of a chain, with the author's reason and erratum note."""
+    """One expression of a chain, with the author's reason and erratum note.
+
+    A step written in LaTeX keeps the text as the author wrote it in
+    ``latex``; ``expr`` then holds its reading in the Python syntax, and
+    ``notes`` what the reading had to decide (shown when the step fails).
+    """
 
     expr: Text
     by: str | None = None
     wrong: str | None = None
+    latex: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ class Document:
     assume: tuple[Text, ...] = ()
     chains: tuple[Chain, ...] = ()
     numbers: tuple[NumberClaim, ...] = ()
+    cell: int | None = None  # notebook cell (1-based); lines then count within the cell
+    notices: tuple[Text, ...] = ()  # LaTeX rows not checked (a relation that is not '=')
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,11 @@ class LoadError:
     path: str
     line: int | None
     message: str
+    cell: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.cell is not None:
+            where = f"{self.path}, cell {self.cell}" + (f", line {self.line}" if self.line else "")
+        else:
+            where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"

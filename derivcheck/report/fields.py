@@ -34,12 +34,18 @@ def result_fields(result: Result) -> dict:
         "verdict": result.verdict.value if result.verdict is not None else None,
         "passes": result.passes,
     }
-    if result.is_error:
+    if result.cell is not None:
+        data["cell"] = result.cell
+    if result.is_error or result.kind == "note":
         data["message"] = result.message
         return data
     data.update(title=result.title, chain=result.chain, expr=result.expr)
+    if result.parsed is not None:
+        data["parsed"] = result.parsed
     if result.kind == "step":
         data.update(previous=result.previous, previous_line=result.previous_line, by=result.by)
+        if result.previous_parsed is not None:
+            data["previous_parsed"] = result.previous_parsed
         data["erratum"] = result.erratum
     outcome = result.outcome
     if outcome is not None:

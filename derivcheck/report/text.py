@@ -42,8 +42,10 @@ def write_text(
             current_file, current_chain = result.file, None
             console.print(f"[bold]{escape(result.file)}[/bold]")
         if result.is_error:
-            where = f"{result.file}:{result.line}" if result.line else result.file
-            console.print(f"  [red bold]error[/] {escape(where)}: {escape(result.message)}")
+            console.print(f"  [red bold]error[/] {escape(place(result))}: {escape(result.message)}")
+            continue
+        if result.kind == "note":
+            console.print(f"  [yellow]not checked[/] {escape(place(result))}: {escape(result.message)}")
             continue
         chain = (result.title, result.chain)
         if chain != current_chain:
@@ -53,6 +55,17 @@ def write_text(
     for path in report.empty_files:
         console.print(f"[bold]{escape(path)}[/bold]\n  no derivation blocks (nothing to check)")
     console.print(_summary(report))
+
+
+def place(result: Result) -> str:
+    """Where a result is: ``file:line``, or ``file.ipynb, cell 3, line 13`` in a notebook."""
+    if result.cell is not None:
+        return f"{result.file}, cell {result.cell}" + (f", line {result.line}" if result.line else "")
+    return f"{result.file}:{result.line}" if result.line else result.file
+
+
+def _at(result: Result, line: int | None) -> str:
+    return f"cell {result.cell}, line {line}" if result.cell is not None else f"line {line}"
 
 
 def _write_result(console: Console, result: Result, verbose: bool) -> None:
@@ -70,9 +83,12 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         style = "red bold" if verdict == "wrong" else style
     method = f" [dim]({escape(outcome.method)})[/dim]" if outcome and outcome.method and result.passes else ""
     by = f" [dim]— {escape(_short(result.by, 48))}[/dim]" if result.by else ""
+    where = f"cell {result.cell}, line {result.line}" if result.cell is not None else f":{result.line:<4}"
     console.print(
-        f"    [{style}]{mark} {label:<16}[/] :{result.line:<4} {escape(_short(result.expr))}{method}{by}"
+        f"    [{style}]{mark} {label:<16}[/] {where} {escape(_short(result.expr))}{method}{by}"
     )
+    if result.parsed is not None and verbose:
+        console.print(f"{'':10}[dim]read as:[/] {escape(_short(result.parsed, 90))}")
     if outcome is None:
         return
     failing = not result.passes or result.erratum is not None
@@ -87,8 +103,10 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         if result.erratum is not None:
             console.print(f"{'':10}erratum: {escape(result.erratum)}")
         if verdict == "wrong" or not result.passes:
-            console.print(f"{'':10}{'previous':<9} (line {result.previous_line}): {escape(_short(result.previous, 90))}")
-            console.print(f"{'':10}{'this step':<9} (line {result.line}): {escape(_short(result.expr, 90))}")
+            console.print(f"{'':10}{'previous':<9} ({_at(result, result.previous_line)}): {escape(_short(result.previous, 90))}")
+            console.print(f"{'':10}{'this step':<9} ({_at(result, result.line)}): {escape(_short(result.expr, 90))}")
+            if result.parsed is not None:
+                console.print(f"{'':10}{'read as':<9} {escape(_short(result.parsed, 90))}")
     if outcome.counterexample and (failing or verbose):
         point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
         console.print(f"{'':10}counterexample: {escape(point)}")
