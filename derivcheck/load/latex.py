@@ -18,13 +18,13 @@ from derivcheck.errors import FormatError
 from derivcheck.load.model import Chain, Document, LoadError, Step, Text
 from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
 
-COMMENT_KEYS = ("title", "source", "symbols", "functions", "assume", "wrong", "log")
+COMMENT_KEYS = ("title", "source", "symbols", "functions", "assume", "cases", "wrong", "log", "prime")
 TRANSPARENT = {"equation", "equation*", "align", "align*", "aligned", "split", "gather", "gather*",
                "gathered", "multline", "multline*", "eqnarray", "eqnarray*", "alignat", "alignat*",
                "alignedat", "flalign", "flalign*", "displaymath", "math"}
 CASE_ENVS = {"cases", "aligned", "array", "dcases"}
 CHECKED = {"=": "=", "coloneqq": ":=", "triangleq": "≜"}
-_COMMENT = re.compile(r"<!--\s*derivcheck\b")
+_COMMENT = re.compile(r"^[ \t]*<!--\s*derivcheck\b", re.MULTILINE)
 _DISPLAY = re.compile(r"\$\$|\\\[|\\begin\{([A-Za-z]+\*?)\}")
 
 
@@ -170,11 +170,21 @@ def build_latex_document(root: Mapping, body: str, body_line: int, body_col: int
     symbols = docs._symbols(root.get("symbols"))
     functions = docs._functions(root.get("functions"))
     log_base = _log_base(root.get("log"))
-    names = names_from_declarations(symbols, functions, log_base)
+    prime = root.get("prime")
+    if prime is not None and (not isinstance(prime, Scalar) or prime.is_null or not prime.raw.strip()):
+        raise FormatError("'prime' names the variable of a prime on an expression, e.g. 'prime: x'", prime.line)
+    names = names_from_declarations(symbols, functions, log_base, prime.raw.strip() if prime is not None else None)
     wrong = _wrong_map(root.get("wrong"))
     tokens = tokenize(body, body_line, body_col)
     rows = split_rows(tokens, body)
     chains, notices = build_chains(rows, names, wrong, body, comment_line)
+    cases = root.get("cases")
+    if cases is not None:
+        conditions = docs._conditions(cases, "cases")
+        chains = [
+            replace(chain, label=f"{chain.label}, when {when.text.strip()}", when=(when,))
+            for when in conditions for chain in chains
+        ]
     source = root.get("source")
     return Document(
         path=path,

@@ -202,6 +202,7 @@ class Names:
     ranges: dict[str, tuple[str, str]] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)
     log_base: str | None = None
+    prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
 
     def is_declared(self, name: str) -> bool:
         return name in self.symbols or name in self.functions
@@ -210,7 +211,7 @@ class Names:
 _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
 
 
-def names_from_declarations(symbols, functions, log_base: str | None = None) -> Names:
+def names_from_declarations(symbols, functions, log_base: str | None = None, prime: str | None = None) -> Names:
     """Build ``Names`` from the model's SymbolDecl and FunctionDecl items."""
     kinds: dict[str, str] = {}
     ranges: dict[str, tuple[str, str]] = {}
@@ -229,7 +230,7 @@ def names_from_declarations(symbols, functions, log_base: str | None = None) -> 
                 kinds[bound] = "scalar"
     params = {decl.name: decl.params for decl in functions}
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
-    return Names(kinds, params, ranges, bodies, log_base)
+    return Names(kinds, params, ranges, bodies, log_base, prime)
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -484,18 +485,30 @@ class _Parser:
                 self.take()
                 exp_tokens = self.group_tokens()
                 if _is_prime_group(exp_tokens):
-                    raise self.error(tok, "a prime on an expression does not say the variable; "
-                                          "write \\frac{d}{dx}(…) instead")
-                node = ("pow", node, self.sub(exp_tokens).whole())
-            elif tok.kind == "char" and tok.text == "'":
-                raise self.error(tok, "a prime on an expression does not say the variable; "
-                                      "write \\frac{d}{dx}(…) instead")
+                    node = self.prime_of(node, tok, _prime_count(exp_tokens))
+                else:
+                    node = ("pow", node, self.sub(exp_tokens).whole())
+            elif (tok.kind == "char" and tok.text == "'") or (tok.kind == "macro" and tok.text == "prime"):
+                node = self.prime_of(node, tok, self.primes())
             elif tok.kind == "char" and tok.text == "_":
                 raise self.error(tok, "a subscript here has no meaning; subscripts go on declared names (z_i)")
             elif tok.kind == "char" and tok.text == "!":
                 raise self.error(tok, "factorials are not supported")
             else:
                 return node
+
+    def prime_of(self, node, tok: Token, count: int):
+        """``(…)'``: the derivative in the variable the comment's ``prime:`` names."""
+        if self.names.prime is None:
+            raise self.error(tok, "a prime on an expression does not say the variable; write \\frac{d}{dx}(…), "
+                                  "or name the variable in the derivcheck comment (e.g. 'prime: x')")
+        try:
+            variable = _Parser(tokenize(self.names.prime), self.names).whole()
+        except FormatError as exc:
+            raise self.error(tok, f"the comment's 'prime: {self.names.prime}' is not a variable ({exc.message})") from None
+        if variable[0] not in ("name", "elem"):
+            raise self.error(tok, f"the comment's 'prime: {self.names.prime}' is not a declared variable")
+        return ("diff", node, variable, count)
 
     def primary(self):
         tok = self.peek()
@@ -880,6 +893,8 @@ class _Parser:
         if nxt.kind == "char" and nxt.text == "{":
             inner = self.group_tokens()
             return [self.sub(inner).whole()]
+        if kind == "function" and not self.names.functions[self.python_name(word)]:
+            return []
         if kind == "function":
             count = len(self.names.functions[self.python_name(word)])
             raise self.error(tok, f"'{word}' is a declared function of {count} argument(s); write its arguments "
