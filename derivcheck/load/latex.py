@@ -251,13 +251,13 @@ def split_rows(tokens: list, source: str) -> list[Row]:
         if tok.kind == "macro" and tok.text in ("begin", "end"):
             named = _env_name(tokens, k)
             if named is None:
-                raise FormatError(f"line {tok.line}, column {tok.col}: \\{tok.text} needs an environment name", tok.line)
+                raise FormatError(f"column {tok.col}: \\{tok.text} needs an environment name", tok.line)
             name, after = named
             if name in TRANSPARENT and not _inside_case(tokens, k):
                 k = after
                 continue
             if name not in TRANSPARENT and name not in CASE_ENVS:
-                raise FormatError(f"line {tok.line}, column {tok.col}: the environment '{name}' is not read "
+                raise FormatError(f"column {tok.col}: the environment '{name}' is not read "
                                   "(equation, align, split, gather, multline, aligned and cases are)", tok.line)
             flat.extend(tokens[k:after])
             k = after
@@ -441,7 +441,7 @@ def _read_cases(row: list, k: int, source: str):
                 break
         k += 1
     if k >= len(row):
-        raise FormatError(f"line {row[start].line}: \\begin{{{name}}} is never closed", row[start].line)
+        raise FormatError(f"\\begin{{{name}}} is never closed", row[start].line)
     body = row[body_start:k]
     _, k = _env_name(row, k)
     if k < len(row) and row[k].text == "right":
@@ -463,7 +463,7 @@ def _read_cases(row: list, k: int, source: str):
                 split = j
                 break
         if split is None:
-            raise FormatError(f"line {case[0].line}: a case is written 'value, condition' (e.g. p_i, j = i)",
+            raise FormatError(f"a case is written 'value, condition' (e.g. p_i, j = i)",
                               case[0].line)
         condition = _drop_punctuation(case[split + 1 :])
         condition = [t for t in condition if not (t.kind == "macro" and t.text in ("text",)) and
@@ -498,8 +498,8 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
             chains.append(Chain(label, tuple(current), (), current[0].expr.line))
         current, first_row = [], None
 
-    def step_of(tokens: list, row: Row, position: int) -> Step:
-        mark = wrong.get((row.number, position)) or wrong.get((row.number, None))
+    def step_of(tokens: list, row: Row, position: int, first: bool = False) -> Step:
+        mark = wrong.get((row.number, position)) or (None if first else wrong.get((row.number, None)))
         if mark is not None:
             used_wrong.add((row.number, position) if (row.number, position) in wrong else (row.number, None))
         try:
@@ -525,8 +525,7 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
                                   row.line)
             for number, (value, condition, line) in enumerate(row.cases, start=1):
                 case_row = Row(row.number + number - 1, line, [], row.by)
-                head = step_of(lhs, Row(row.number, row.line, [], None), 1)
-                head = replace(head, wrong=None)
+                head = step_of(lhs, Row(row.number, row.line, [], None), 1, first=True)
                 value_step = step_of(value, case_row, 1 if case_row.number != row.number else 2)
                 when = condition_text(condition, names, line)
                 chains.append(Chain(f"row {case_row.number}, case {number}", (head, value_step), (when,), row.line))
@@ -560,7 +559,7 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
                     segment.relation_token is not None else row.line))
                 close_chain(last_row)
             position += 1
-            step = step_of(tokens, row, position)
+            step = step_of(tokens, row, position, first=not current)
             if not current:
                 first_row = row.number
                 if step.wrong is not None:

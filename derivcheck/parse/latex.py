@@ -129,7 +129,7 @@ def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
                 name = source[i + 1 : j]
             if name in DEFINITIONS:
                 raise FormatError(
-                    f"line {ln}, column {cl}: \\{name} is not allowed; a derivation is checked as "
+                    f"column {cl}: \\{name} is not allowed; a derivation is checked as "
                     "written, without macro definitions or included files",
                     ln,
                 )
@@ -140,7 +140,7 @@ def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
                 if k < n and source[k] == "{":
                     end = _matching_brace(source, k)
                     if end < 0:
-                        raise FormatError(f"line {ln}, column {cl}: \\{name}{{ is never closed", ln)
+                        raise FormatError(f"column {cl}: \\{name}{{ is never closed", ln)
                     tokens.append(Token("macro", name, ln, cl, space, i, j))
                     tokens.append(Token("arg", source[k + 1 : end], ln, cl, False, k, end + 1))
                     i, space = end + 1, False
@@ -164,7 +164,7 @@ def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
             tokens.append(Token("macro", "times", ln, cl, space, i, i + 1))
         else:
             raise FormatError(
-                f"line {ln}, column {cl}: the character '{ch}' has no meaning in math here "
+                f"column {cl}: the character '{ch}' has no meaning in math here "
                 "(put words in \\text{…})",
                 ln,
             )
@@ -355,7 +355,7 @@ class _Parser:
         return tok
 
     def error(self, tok: Token, message: str) -> FormatError:
-        where = f"line {tok.line}, column {tok.col}: " if tok.line else ""
+        where = f"column {tok.col}: " if tok.line else ""
         return FormatError(f"{where}{message}", tok.line or None)
 
     def sub(self, tokens: list[Token]) -> "_Parser":
@@ -788,9 +788,11 @@ class _Parser:
                                           "('pi' itself is built in)")
                 return ("name", "pi")
             raise self.error(tok, f"undeclared name '{word}'")
-        if py != word and word in CONSTANTS | {"e": None}:
-            pass
         if sub_tokens is None:
+            if kind == "vector" and py != word:
+                raise self.error(tok, f"'{word}' names the declared vector '{py}' (declared in place of the "
+                                      f"reserved or built-in '{word}'); write an element such as {word}_i, or "
+                                      f"rename '{py}' to use the built-in")
             if kind == "vector":
                 raise self.error(tok, f"'{py}' is a declared vector; write an element such as {word}_i")
             return ("name", py)
