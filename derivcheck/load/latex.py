@@ -340,16 +340,17 @@ def _read_row(number: int, row: list, source: str) -> Row:
     by = None
     # annotation: after a top-level \quad, \qquad or && (the rest of the row)
     cut = None
+    seen_math = False
     for k, tok, depth in _top_level(row):
-        if depth:
-            continue
-        before = [t for t in row[:k] if t.kind not in ("char",) or t.text not in "&"]
-        if tok.kind == "macro" and tok.text in ("quad", "qquad") and _has_math(before):
-            cut = k
-            break
-        if tok.kind == "char" and tok.text == "&" and k + 1 < len(row) and row[k + 1].text == "&" and _has_math(before):
-            cut = k
-            break
+        if depth == 0 and seen_math:
+            if tok.kind == "macro" and tok.text in ("quad", "qquad"):
+                cut = k
+                break
+            if tok.kind == "char" and tok.text == "&" and k + 1 < len(row) and row[k + 1].text == "&":
+                cut = k
+                break
+        if not (tok.kind == "char" and tok.text == "&") and _has_math([tok]):
+            seen_math = True
     if cut is not None:
         by = _annotation(row[cut:], source)
         row = row[:cut]

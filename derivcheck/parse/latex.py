@@ -322,8 +322,12 @@ def read_expression(tokens: list[Token], names: Names, lenient: bool = False) ->
     group (used only for rows marked ``wrong:``), with a note saying so.
     """
     parser = _Parser(tokens, names, lenient)
-    tree = parser.whole()
-    return Reading(tree, write_python(tree), parser.notes)
+    try:
+        tree = parser.whole()
+        return Reading(tree, write_python(tree), parser.notes)
+    except RecursionError:
+        line = tokens[0].line if tokens else None
+        raise FormatError(f"LaTeX nested too deeply to read (limit {MAX_DEPTH} levels)", line) from None
 
 
 class _Parser:
@@ -470,7 +474,11 @@ class _Parser:
         tok = self.peek()
         if tok.kind == "char" and tok.text in "+-":
             self.take()
-            inner = self.factor()
+            self.enter(tok)
+            try:
+                inner = self.factor()
+            finally:
+                self.depth -= 1
             return ("neg", inner) if tok.text == "-" else inner
         self.enter(tok)
         try:
