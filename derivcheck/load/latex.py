@@ -76,6 +76,30 @@ def latex_documents(text: str, path: str, cell: int | None = None) -> list[tuple
     return out
 
 
+def latex_blocks(text: str) -> list:
+    """The lines each LaTeX derivation takes in a post, as ``Block`` items: from its comment to the
+    end of its display math (``render`` puts the rendering there)."""
+    from derivcheck.load.markdown import Block
+
+    code = code_lines(text)
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    matches = [m for m in _COMMENT.finditer(text) if _line_of(starts, m.start()) - 1 not in code]
+    blocks = []
+    for number, match in enumerate(matches):
+        limit = matches[number + 1].start() if number + 1 < len(matches) else len(text)
+        close = text.find("-->", match.end())
+        try:
+            display = _find_display(text, close + 3, limit, starts, code) if close >= 0 else None
+        except FormatError:
+            display = None
+        if display is None:
+            continue
+        line = _line_of(starts, match.start())
+        end_line = _line_of(starts, max(display[2] - 1, 0))
+        blocks.append(Block(text[match.start() : display[2]], line, line, end_line))
+    return blocks
+
+
 def _line_of(starts: list[int], offset: int) -> int:
     import bisect
 
@@ -102,13 +126,14 @@ def _document_at(text: str, match: re.Match, limit: int, starts: list[int], path
         raise FormatError(
             "no display math ($$…$$, \\[…\\] or an equation environment) after this derivcheck comment", line
         )
-    body, body_offset = display
+    body, body_offset, _ = display
     body_line = _line_of(starts, body_offset)
     body_col = body_offset - starts[body_line - 1] + 1
     return build_latex_document(root, body, body_line, body_col, path, line)
 
 
-def _find_display(text: str, start: int, limit: int, starts: list[int], code: set[int]) -> tuple[str, int] | None:
+def _find_display(text: str, start: int, limit: int, starts: list[int], code: set[int]) -> tuple[str, int, int] | None:
+    """The first display math after ``start``: its body, where the body starts, where the display ends."""
     position = start
     while True:
         match = _DISPLAY.search(text, position, limit)
@@ -121,12 +146,12 @@ def _find_display(text: str, start: int, limit: int, starts: list[int], code: se
             end = text.find("$$", match.end())
             if end < 0:
                 raise FormatError("'$$' is never closed", _line_of(starts, match.start()))
-            return text[match.end():end], match.end()
+            return text[match.end():end], match.end(), end + 2
         if match.group(0) == "\\[":
             end = text.find("\\]", match.end())
             if end < 0:
                 raise FormatError("'\\[' is never closed", _line_of(starts, match.start()))
-            return text[match.end():end], match.end()
+            return text[match.end():end], match.end(), end + 2
         env = match.group(1)
         if env not in TRANSPARENT:
             position = match.end()
@@ -134,7 +159,7 @@ def _find_display(text: str, start: int, limit: int, starts: list[int], code: se
         end = _environment_end(text, env, match.end())
         if end < 0:
             raise FormatError(f"\\begin{{{env}}} is never closed", _line_of(starts, match.start()))
-        return text[match.start():end], match.start()
+        return text[match.start():end], match.start(), end
 
 
 def _environment_end(text: str, env: str, start: int) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from derivcheck.check.outcome import Verdict
 from derivcheck.config import CheckConfig
 from derivcheck.load import LoadedFile, discover, load_file
+from derivcheck.load.latex import latex_blocks
 from derivcheck.load.markdown import Block, scan_blocks
 from derivcheck.load.model import Document, LoadError, NumberClaim
 from derivcheck.load.yamltree import Mapping, Scalar, Sequence
@@ -227,7 +228,7 @@ def collect_files(
             if text is not None:
                 texts[entry] = text
         loaded.append(item)
-    results: dict[tuple[str, int, str], Result] = {}
+    results: dict[tuple[str, int, str, str], Result] = {}
     errors: dict[str, list[Result]] = {}
     if check and loaded:
         report = verify_loaded(loaded, config)
@@ -235,7 +236,7 @@ def collect_files(
             if result.is_error:
                 errors.setdefault(result.file, []).append(result)
             elif result.line is not None:
-                results[(result.file, result.line, result.kind)] = result
+                results[(result.file, result.line, result.kind, result.expr)] = result
     views = [_file_view(item, results, errors.get(item.path, []), check, texts.get(item.path)) for item in loaded]
     return views, missing
 
@@ -254,7 +255,7 @@ def _read_post(path: str, max_bytes: int) -> str | None:
 
 def _file_view(
     item: LoadedFile,
-    results: dict[tuple[str, int, str], Result],
+    results: dict[tuple[str, int, str, str], Result],
     error_results: list[Result],
     checked: bool,
     text: str | None,
@@ -270,7 +271,7 @@ def _file_view(
         mine = [e for e in extra if _owner(e.line, documents) is entry]
         parts.append(document_view(entry, results, checked, tuple(mine)))
     parts.extend(ErrorView(e.line, e.message) for e in extra if _owner(e.line, documents) is None)
-    blocks = tuple(scan_blocks(text)[0]) if text is not None else ()
+    blocks = tuple(sorted(scan_blocks(text)[0] + latex_blocks(text), key=lambda b: b.fence_line)) if text is not None else ()
     return FileView(item.path, item.kind, tuple(parts), checked, text, blocks)
 
 
@@ -283,18 +284,19 @@ def _owner(line: int | None, documents: list[Document]) -> Document | None:
 
 def document_view(
     doc: Document,
-    results: dict[tuple[str, int, str], Result] | None = None,
+    results: dict[tuple[str, int, str, str], Result] | None = None,
     checked: bool = False,
     errors: tuple[ErrorView, ...] = (),
 ) -> DocumentView:
-    """Typeset one document; ``results`` (by file, line, kind) give the verdict marks."""
+    """Typeset one document; ``results`` (by file, line, kind, text as written) give the verdict marks."""
     results = results or {}
     chains = []
     for chain in sorted(doc.chains, key=lambda c: c.line):  # as written: cases may come before steps
         steps = []
         previous_line = None
         for position, step in enumerate(chain.steps):
-            result = results.get((doc.path, step.expr.line, "step")) if position else None
+            shown = (step.latex if step.latex is not None else step.expr.text).strip()
+            result = results.get((doc.path, step.expr.line, "step", shown)) if position else None
             mark = mark_of(result) if result is not None else None
             relation = "" if position == 0 else ("≠" if result is not None and result.verdict is Verdict.WRONG else "=")
             against = None
@@ -316,7 +318,9 @@ def document_view(
             previous_line = step.expr.line
         when = tuple(layout_condition(t.text) for t in chain.when)
         chains.append(ChainView(chain.label, when, tuple(steps), chain.line))
-    numbers = tuple(_number_view(doc, n, results.get((doc.path, n.line, "number"))) for n in doc.numbers)
+    numbers = tuple(
+        _number_view(doc, n, results.get((doc.path, n.line, "number", n.expr.text.strip()))) for n in doc.numbers
+    )
     definitions = tuple(
         layout_definition(f.name, f.params, f.body.text if f.body else None) for f in doc.functions
     )
