@@ -107,7 +107,7 @@ def verify(
 
     with _progress(format is Format.text and sys.stdout.isatty() and color is not False) as progress:
         report = verify_paths(targets, config, progress)
-    REPORTERS[format.value](report, sys.stdout, color=color)
+    REPORTERS[format.value](report, sys.stdout, color=color, verbose=verbose)
     raise typer.Exit(report.exit_code)
 
 

@@ -42,11 +42,12 @@ assume:
   - a <= 10
 
 # A chain: each step must equal the one before it. A step is an expression,
-# or a mapping with 'expr' and optionally 'by' (your reason, shown in
-# reports, never checked) and 'wrong' (see the case below).
+# or a mapping with 'expr' (or 'latex', the expression in LaTeX math) and
+# optionally 'by' (your reason, shown in reports, never checked) and 'wrong'
+# (see the case below).
 steps:
   - diff(sigma(x), x)
-  - expr: exp(-x)/(1 + exp(-x))**2
+  - latex: '\\frac{e^{-x}}{(1 + e^{-x})^2}'
     by: quotient rule
   - expr: sigma(x)*(1 - sigma(x))
     by: 1 - sigma(x) = exp(-x)/(1 + exp(-x))

@@ -76,8 +76,16 @@ def report_fields(report: Report) -> dict:
 
 
 def result_message(result: Result) -> str:
-    """Return a one-line message for a result (used by annotations and test reports)."""
-    if result.is_error:
+    """Return a one-line message for a result (used by annotations and test reports).
+
+    In a notebook the message starts with the cell and the line within it
+    (annotations can only point at lines of the file itself).
+    """
+    if result.cell is not None:
+        from dataclasses import replace
+
+        return f"cell {result.cell}, line {result.line}: " + result_message(replace(result, cell=None))
+    if result.is_error or result.kind == "note":
         return result.message
     outcome = result.outcome
     verdict = result.verdict.value if result.verdict else "?"

@@ -105,7 +105,7 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         if verdict == "wrong" or not result.passes:
             console.print(f"{'':10}{'previous':<9} ({_at(result, result.previous_line)}): {escape(_short(result.previous, 90))}")
             console.print(f"{'':10}{'this step':<9} ({_at(result, result.line)}): {escape(_short(result.expr, 90))}")
-            if result.parsed is not None:
+            if result.parsed is not None and not verbose:  # verbose shows it under every step
                 console.print(f"{'':10}{'read as':<9} {escape(_short(result.parsed, 90))}")
     if outcome.counterexample and (failing or verbose):
         point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
