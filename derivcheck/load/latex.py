@@ -359,7 +359,7 @@ def _top_level(row: list):
 
 
 def _read_row(number: int, row: list, source: str) -> Row:
-    from derivcheck.parse.latex import DOTS, RELATIONS
+    from derivcheck.parse.latex import RELATIONS
 
     line = row[0].line
     by = None
@@ -411,16 +411,11 @@ def _read_row(number: int, row: list, source: str) -> Row:
                 relation, relation_token = ":=", tok
                 k += 2
                 continue
-            relation = tok.text if tok.kind == "char" else tok.text
-            relation_token = tok
+            relation, relation_token = tok.text, tok
         else:
             current.append(tok)
         k += 1
     segments.append(Segment(_drop_punctuation(current), relation, relation_token))
-    for segment in segments:
-        if any(t.kind == "macro" and t.text in DOTS for t in segment.tokens) and len(
-                [t for t in segment.tokens if not (t.kind == "macro" and t.text in DOTS)]) == 0:
-            pass
     return Row(number, line, segments, by, cases)
 
 
@@ -489,7 +484,7 @@ def _read_cases(row: list, k: int, source: str):
                 split = j
                 break
         if split is None:
-            raise FormatError(f"a case is written 'value, condition' (e.g. p_i, j = i)",
+            raise FormatError("a case is written 'value, condition' (e.g. p_i, j = i)",
                               case[0].line)
         condition = _drop_punctuation(case[split + 1 :])
         condition = [t for t in condition if not (t.kind == "macro" and t.text in ("text",)) and
@@ -597,7 +592,8 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
     close_chain(last_row)
     unused = set(wrong) - used_wrong
     if unused:
-        (row_number, part), (_, line) = sorted(unused)[0], wrong[sorted(unused)[0]]
+        first = min(unused)
+        (row_number, part), (_, line) = first, wrong[first]
         shown = f"{row_number}.{part}" if part else str(row_number)
         raise FormatError(f"'wrong' names row {shown}, which holds no step of the display below "
                           f"({len(rows)} rows)", line)
@@ -635,7 +631,12 @@ def condition_text(tokens: list, names, line: int) -> Text:
 
 def with_latex_steps(document: Document) -> Document:
     """Read the ``latex:`` steps of a YAML document (their ``expr`` becomes the reading)."""
-    from derivcheck.parse.latex import RELATIONS, names_from_declarations, read_expression, tokenize
+    from derivcheck.parse.latex import (
+        RELATIONS,
+        names_from_declarations,
+        read_expression,
+        tokenize,
+    )
 
     if not any(step.latex is not None for chain in document.chains for step in chain.steps):
         return document

@@ -22,15 +22,16 @@ import re
 from dataclasses import dataclass, field
 
 from derivcheck.errors import FormatError
-from derivcheck.parse.expressions import BUILTIN_FUNCTIONS, CONSTANTS, MAX_DEPTH, MAX_TEXT
+from derivcheck.parse.expressions import (
+    BUILTIN_FUNCTIONS,
+    MAX_DEPTH,
+    MAX_TEXT,
+)
 
 MAX_LATEX_TEXT = MAX_TEXT
 MAX_DIFF_ORDER = 50
 
-GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
-    "tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell"
-).split()
+GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "ell"]
 VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varpi": "pi", "varrho": "rho",
             "varsigma": "sigma", "varphi": "phi"}
 DECORATIONS = {
@@ -268,13 +269,16 @@ def write_python(node) -> str:
     if kind == "mul":
         out = ""
         for position, (op, factor) in enumerate(node[1]):
-            text = _wrap(factor, 2 if op == "*" else 3) if (position or factor[0] != "neg") else write_python(factor)
-            if position and factor[0] == "neg":
+            if position == 0:
+                text = write_python(factor) if factor[0] == "neg" else _wrap(factor, 2)
+            elif factor[0] == "neg":
                 text = f"({write_python(factor)})"
+            else:
+                text = _wrap(factor, 2 if op == "*" else 3)
             out = text if position == 0 else f"{out}{op}{text}"
         return out
     if kind == "neg":
-        return "-" + _wrap(node[1], 2 if node[1][0] != "mul" else 2)
+        return "-" + _wrap(node[1], 2)
     if kind == "pow":
         base = node[1]
         base_text = write_python(base) if _prec(base) > 4 else f"({write_python(base)})"
@@ -302,9 +306,6 @@ def _wrap(node, level: int) -> str:
 
 
 # -- the parser ----------------------------------------------------------------------------------
-
-_END = Token("end", "", 0, 0)
-
 
 @dataclass
 class Reading:
@@ -362,7 +363,7 @@ class _Parser:
         where = f"column {tok.col}: " if tok.line else ""
         return FormatError(f"{where}{message}", tok.line or None)
 
-    def sub(self, tokens: list[Token]) -> "_Parser":
+    def sub(self, tokens: list[Token]) -> _Parser:
         if self.depth + 1 > MAX_DEPTH:
             raise self.error(tokens[0] if tokens else self.peek(), f"LaTeX nested deeper than {MAX_DEPTH} levels")
         child = _Parser(tokens, self.names, self.lenient, self.bound, self.depth + 1, self.notes)
@@ -547,9 +548,7 @@ class _Parser:
         while True:
             tok = self.peek()
             adjacent = not digits or not tok.space
-            if tok.kind == "digit" and adjacent:
-                digits += self.take().text
-            elif (tok.kind == "char" and tok.text == "." and "." not in digits and adjacent
+            if tok.kind == "digit" and adjacent or (tok.kind == "char" and tok.text == "." and "." not in digits and adjacent
                   and self.peek(1).kind == "digit" and not self.peek(1).space):
                 digits += self.take().text
             else:
@@ -564,7 +563,7 @@ class _Parser:
 
     def bracket(self):
         opener = self.take()
-        return self.until_closer(opener, OPEN[opener.text] if opener.text in OPEN else ")", opener.text)
+        return self.until_closer(opener, OPEN.get(opener.text, ")"), opener.text)
 
     def until_closer(self, opener: Token, closer: str, shown: str, right: bool = False):
         """Parse ``expr`` up to ``closer`` (a char, or after \\right when ``right``)."""
@@ -647,14 +646,13 @@ class _Parser:
         """Split a run of letters into declared names; an error if none or several readings."""
         if len(word) > 200:
             raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
-        known = lambda w: (self.resolvable(w))  # noqa: E731
         ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
         ways[0] = [[]]
         for end in range(1, len(word) + 1):
             found: list[list[str]] = []
             for start in range(max(0, end - 40), end):
                 piece = word[start:end]
-                if ways[start] and known(piece):
+                if ways[start] and self.resolvable(piece):
                     for way in ways[start][:3]:
                         found.append(way + [piece])
             ways[end] = found[:3]
@@ -679,11 +677,9 @@ class _Parser:
     def resolvable(self, word: str) -> bool:
         if word in self.bound or self.names.is_declared(word):
             return True
-        if word == "e" or word in ("log", "ln", "exp", "max", "min") or word in _unary_builtins():
-            return True
-        return False
+        return word == "e" or word in ("log", "ln", "exp", "max", "min") or word in _unary_builtins()
 
-    def named(self, word: str, tok: Token, postfix_allowed: bool = True, typeset: bool = False):
+    def named(self, word: str, tok: Token, postfix_allowed: bool = True):
         """A resolved name with what follows it: subscript, primes, power, arguments."""
         if not postfix_allowed:
             return self.atom(word, tok, None)
@@ -1134,9 +1130,7 @@ class _Parser:
             return None
         first = tokens[0]
         used = 0
-        if first.kind == "macro" and first.text == "partial":
-            used = 1
-        elif first.kind == "letter" and first.text == "d":
+        if first.kind == "macro" and first.text == "partial" or first.kind == "letter" and first.text == "d":
             used = 1
         elif first.kind == "macro" and first.text in NAME_MACROS and len(tokens) > 1 and tokens[1].kind == "arg" \
                 and tokens[1].text.strip() == "d":

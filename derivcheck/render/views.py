@@ -271,8 +271,25 @@ def _file_view(
         mine = [e for e in extra if _owner(e.line, documents) is entry]
         parts.append(document_view(entry, results, checked, tuple(mine)))
     parts.extend(ErrorView(e.line, e.message) for e in extra if _owner(e.line, documents) is None)
-    blocks = tuple(sorted(scan_blocks(text)[0] + latex_blocks(text), key=lambda b: b.fence_line)) if text is not None else ()
+    if text is not None:
+        text = latex_as_fences(text)
+    blocks = tuple(scan_blocks(text)[0]) if text is not None else ()
     return FileView(item.path, item.kind, tuple(parts), checked, text, blocks)
+
+
+def latex_as_fences(text: str) -> str:
+    """The post with each LaTeX derivation (its comment to the end of its display math) turned into an
+    empty ```derivation block of the same lines, so that every writer renders it in place."""
+    blocks = latex_blocks(text)
+    if not blocks:
+        return text
+    lines = text.split("\n")
+    for block in blocks:
+        first, last = block.fence_line - 1, block.end_line - 1
+        if last <= first:
+            continue  # comment and math on one line: the rendering goes before the post
+        lines[first : last + 1] = ["```derivation"] + [""] * (last - first - 1) + ["```"]
+    return "\n".join(lines)
 
 
 def _owner(line: int | None, documents: list[Document]) -> Document | None:

@@ -1,6 +1,5 @@
 """LaTeX derivations in Markdown: the derivcheck comment, rows, relations, annotations, lines."""
 
-import json
 from pathlib import Path
 
 import pytest
