@@ -382,7 +382,7 @@ def _read_row(number: int, row: list, source: str) -> Row:
     elif len(row) >= 2 and row[-1].kind == "arg" and row[-2].text == "text" and not re.fullmatch(r"\s*\w+\s*", row[-1].text):
         by = row[-1].text.strip()
         row = row[:-2]
-    row = [t for t in row if not (t.kind == "char" and t.text == "&")]
+    row = [t for _, t, depth in _top_level(row) if depth or not (t.kind == "char" and t.text == "&")]
     segments = []
     current: list = []
     relation = relation_token = None
@@ -417,6 +417,11 @@ def _read_row(number: int, row: list, source: str) -> Row:
         k += 1
     segments.append(Segment(_drop_punctuation(current), relation, relation_token))
     return Row(number, line, segments, by, cases)
+
+
+def _comma_at(token):
+    """A comma token standing where the '&' of a case row was."""
+    return replace(token, text=",")
 
 
 def _has_math(tokens: list) -> bool:
@@ -477,6 +482,11 @@ def _read_cases(row: list, k: int, source: str):
     for case in rows:
         if not _meaningful(case):
             continue
+        amps = [j for j, tok, depth in _top_level(case)
+                if depth == 0 and tok.kind == "char" and tok.text == "&" and _has_math(case[:j])]
+        if amps:  # cases style: value & condition
+            case = [t for t in case[: amps[0]] if t.text != "&"] + [_comma_at(case[amps[0]])] + [
+                t for t in case[amps[0] + 1 :] if t.text != "&"]
         case = [t for t in case if not (t.kind == "char" and t.text == "&")]
         split = None
         for j, tok, depth in _top_level(case):
@@ -487,6 +497,8 @@ def _read_cases(row: list, k: int, source: str):
             raise FormatError("a case is written 'value, condition' (e.g. p_i, j = i)",
                               case[0].line)
         condition = _drop_punctuation(case[split + 1 :])
+        while condition and condition[0].kind == "char" and condition[0].text == ",":
+            condition = condition[1:]
         condition = [t for t in condition if not (t.kind == "macro" and t.text in ("text",)) and
                      not (t.kind == "arg" and t.text.strip() in ("if", "for", "when", ""))]
         cases.append((_drop_punctuation(case[:split]), condition, case[0].line))

@@ -219,3 +219,11 @@ def test_seed_examples_find_their_errata():
         ("003-softmax-losses.md", "-p_j \\cdot p_j"),
     ]
     assert all(r.verdict.value == "wrong" and r.outcome.counterexample for r in errata)
+
+
+def test_cases_environment_with_ampersand_conditions():
+    text = post("$$\n|x| = \\begin{cases} x & x \\geq 0 \\\\ -x, & \\text{if } x < 0 \\end{cases}\n$$\n")
+    (doc,) = documents(text)
+    assert [c.when[0].text for c in doc.chains] == ["x >= 0", "x < 0"]
+    report = verify(text)
+    assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved", "proved"]
