@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
-from derivcheck.load import LoadedFile, discover, load_file
+from derivcheck.load import LoadedFile, find_files, load_file
+from derivcheck.load.discover import SUFFIXES
 from derivcheck.load.model import Document, LoadError, Step
 from derivcheck.results import Report, Result, passes
 
@@ -32,25 +33,101 @@ class PlannedCheck:
     step: Step | None
     task: object
     diagnose: object = None
+    warnings: tuple[str, ...] = ()
     cell: int | None = None
 
 
 def verify_paths(
-    paths: Iterable[str], config: CheckConfig | None = None, progress: Progress | None = None
+    paths: Iterable[str],
+    config: CheckConfig | None = None,
+    progress: Progress | None = None,
+    shard: Shard | None = None,
 ) -> Report:
-    """Check every derivation found under ``paths`` and return the Report."""
+    """Check every derivation found under ``paths`` and return the Report.
+
+    With ``shard`` only the files of that shard are checked (see ``Shard``).
+    A run that finds nothing to check is an error (exit 2), not a pass.
+    """
     config = config or CheckConfig()
+    paths = list(paths)
+    found = find_files(paths)
     files: list[str] = []
     errors: list[Result] = []
     loaded: list[LoadedFile] = []
-    for entry in discover(list(paths)):
+    entries = found.entries
+    if shard is not None:
+        entries = [e for e in entries if shard.owns(e.path if isinstance(e, LoadError) else e)]
+    for entry in entries:
         if isinstance(entry, LoadError):
             errors.append(_error_result(entry))
             files.append(entry.path)
             continue
         files.append(entry)
         loaded.append(load_file(entry, config.max_file_bytes))
-    return verify_loaded(loaded, config, progress, errors, files)
+    report = verify_loaded(loaded, config, progress, errors, files)
+    warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
+    if report.results:
+        return replace(report, warnings=warnings)
+    if shard is not None and found.entries:
+        note = f"shard {shard}: none of the {len(found.entries)} file(s) found falls in this shard"
+        return replace(report, warnings=warnings + (note,))
+    return replace(report, results=(_nothing_checked(paths, report),), warnings=warnings)
+
+
+def _nothing_checked(paths: list[str], report: Report) -> Result:
+    """The error of a run that checked nothing, saying what was searched."""
+    if report.files:
+        why = f"none of the {len(report.files)} file(s) read holds a derivation"
+    else:
+        why = (
+            "no derivation file found (looked for " + ", ".join("*" + s for s in SUFFIXES)
+            + "; hidden files and folders are left out, symbolic links out of the tree are not followed)"
+        )
+    searched = ", ".join(paths) or "(no paths)"
+    return Result(searched, None, "error", None, False, message=f"nothing to check in {searched}: {why}")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Part ``index`` (1-based) of ``count``: a file belongs to it by a hash of its relative path.
+
+    The path is taken relative to the working directory, with ``/`` between
+    parts, and hashed with SHA-256 (never Python's ``hash()``, which changes
+    from process to process), so every machine puts a file in the same shard
+    and the shards together hold every file exactly once.
+    """
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Shard":
+        """Read ``I/N`` (1 <= I <= N); ValueError with a message otherwise."""
+        left, sep, right = text.partition("/")
+        try:
+            index, count = int(left), int(right)
+        except ValueError:
+            index = count = 0
+        if not sep or not 1 <= index <= count or count > 10_000:
+            raise ValueError(f"--shard must be I/N with 1 <= I <= N <= 10000 (e.g. 2/4), not '{text}'")
+        return cls(index, count)
+
+    def owns(self, path: str) -> bool:
+        """Whether ``path`` belongs to this shard."""
+        return shard_of(path, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def shard_of(path: str, count: int) -> int:
+    """The shard (1..count) of ``path``: SHA-256 of its path relative to the working directory."""
+    import hashlib
+    import os
+
+    relative = os.path.relpath(os.path.abspath(path))
+    key = relative.replace(os.sep, "/").encode("utf-8", "surrogateescape")
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % count + 1
 
 
 def verify_loaded(
@@ -96,7 +173,8 @@ def verify_loaded(
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                results.append(_result(entry, by_check[id(entry)], config, notes.get(id(entry), ())))
+                notes_of = notes.get(id(entry), ()) + entry.warnings
+                results.append(_result(entry, by_check[id(entry)], config, notes_of))
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -104,7 +182,21 @@ def verify_loaded(
         tuple(empty),
         cached=stats.cached,
         computed=stats.computed,
+        warnings=tuple(stats.warnings),
     )
+
+
+PARSE_CPU_SECONDS = 60.0
+
+
+def parse_budget(config: CheckConfig) -> float:
+    """CPU seconds allowed for reading one document's expressions: a backstop only.
+
+    The work of reading is bounded first by fixed size limits checked before
+    it is done (text length, nodes, nesting, digits), so a real document never
+    comes near this; it is CPU time, so a loaded machine does not shrink it.
+    """
+    return max(config.timeout, PARSE_CPU_SECONDS)
 
 
 def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
@@ -113,9 +205,10 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
     from derivcheck.parse.document import parse_document
+    from derivcheck.parse.expressions import probable_every
 
     try:
-        with time_limit(max(config.timeout, 5.0)):
+        with time_limit(parse_budget(config)):
             parsed = parse_document(doc)
     except CheckTimeout:
         raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line)
@@ -125,6 +218,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     checks: list[PlannedCheck] = []
     for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
+        warnings = probable_every(conditions, parsed.symbols)
         anchor, anchor_index = chain.steps[0], 0
         for position, current in enumerate(chain.steps[1:], start=1):
             task = StepTask(anchor.expr, current.expr, conditions, symbols)
@@ -140,7 +234,8 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     current.step,
                     task,
                     DiagnoseTask(doc, chain_index, position, anchor_index),
-                    doc.cell,
+                    warnings=warnings if position == 1 else (),
+                    cell=doc.cell,
                 )
             )
             if current.step.wrong is None:
@@ -149,7 +244,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         checks.append(
             PlannedCheck(
                 doc.path, doc.title, "numbers", "number", number.claim.line,
-                number.claim.expr.text, None, None, NumberTask(number), None, doc.cell,
+                number.claim.expr.text, None, None, NumberTask(number), cell=doc.cell,
             )
         )
     return checks

@@ -70,12 +70,16 @@ def verify(
     strict: Optional[bool] = typer.Option(
         None, "--strict/--no-strict", help="Fail on 'numeric' verdicts too (no proof, only sampled agreement)."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", help="CPU seconds allowed per check [default: 10, or $DERIVCHECK_TIMEOUT]."
+    ),
     jobs: Optional[int] = typer.Option(
-        None, "--jobs", "-j", help="Worker processes [default: CPUs]; 1 checks in this process."
+        None, "--jobs", "-j", help="Worker processes [default: CPUs, or $DERIVCHECK_JOBS]; 1 checks in this process."
     ),
     cache_dir: Optional[str] = typer.Option(
-        None, "--cache-dir", help="Result cache directory [default: .derivcheck_cache, or $DERIVCHECK_CACHE_DIR]."
+        None, "--cache-dir",
+        help="Result cache directory [default: $DERIVCHECK_CACHE_DIR, else the user cache folder, "
+        "e.g. ~/.cache/derivcheck/results]."
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
     samples: Optional[int] = typer.Option(None, "--samples", help="Numeric sample points per step [default: 24]."),
@@ -83,83 +87,75 @@ def verify(
         None, "--max-size", help="Largest size tried for sums over a symbolic range [default: 4]."
     ),
     memory_limit: Optional[int] = typer.Option(
-        None, "--memory-limit", help="Memory limit of each worker process, in MiB [default: 512]."
+        None, "--memory-limit",
+        help="Memory limit of each worker process, in MiB, 0 for none [default: 512, or $DERIVCHECK_MEMORY_LIMIT]."
     ),
     max_file_size: Optional[int] = typer.Option(
-        None, "--max-file-size", help="Refuse files larger than this many bytes [default: 1000000]."
+        None, "--max-file-size",
+        help="Refuse files larger than this many bytes [default: 1000000, or $DERIVCHECK_MAX_FILE_SIZE]."
     ),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the evidence of passing steps too."),
+    shard: Optional[str] = typer.Option(
+        None, "--shard",
+        help="Check only part I of N (e.g. 2/4): files are split by a hash of their path relative to the "
+        "working directory, the same on every machine, so N CI jobs check every file once.",
+    ),
 ) -> None:
     """Check every step and number claim; exit 0 if all pass, 1 if any fails, 2 if a file cannot be read.
 
     Example: derivcheck verify derivations/ --format json --strict
     """
+    from derivcheck.api import Shard, verify_paths
+    from derivcheck.report import REPORTERS
     from derivcheck.settings import default_paths
 
     settings, config = _configure(
         strict=strict, timeout=timeout, jobs=jobs, samples=samples, max_size=max_size,
         memory_limit=memory_limit, max_file_size=max_file_size, cache_dir=cache_dir, no_cache=no_cache,
     )
+    try:
+        part = Shard.parse(shard) if shard is not None else None
+    except ValueError as exc:
+        typer.echo(f"derivcheck: {exc}", err=True)
+        raise typer.Exit(2)
     targets = list(paths) if paths else default_paths(settings)
-    from derivcheck.api import verify_paths
-    from derivcheck.report import REPORTERS
-
-    with _progress(format is Format.text and sys.stdout.isatty() and color is not False) as progress:
-        report = verify_paths(targets, config, progress)
-    REPORTERS[format.value](report, sys.stdout, color=color, verbose=verbose)
+    with _progress(format is Format.text and _is_terminal(sys.stdout) and color is not False) as progress:
+        report = verify_paths(targets, config, progress, shard=part)
+    for warning in report.warnings:
+        typer.echo(f"derivcheck: {warning}", err=True)
+    _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
     raise typer.Exit(report.exit_code)
 
 
-def _configure(
-    *,
-    strict=None, timeout=None, jobs=None, samples=None, max_size=None,
-    memory_limit=None, max_file_size=None, cache_dir=None, no_cache=False,
-):
-    """Return (project settings, CheckConfig): options over [tool.derivcheck] over defaults; exit 2 if invalid."""
-    from derivcheck.settings import SettingsError, cache_directory, read_project_settings
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (ValueError, OSError):
+        return False
 
+
+def _write_report(write) -> None:
+    """Write to stdout; a reader that went away (``| head -1``) ends the output quietly."""
+    from derivcheck.report.encoding import quiet_broken_pipe
+
+    with quiet_broken_pipe(sys.stdout):
+        write(sys.stdout)
+        sys.stdout.flush()
+
+
+def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
+    """Return (project settings, CheckConfig): options over environment over [tool.derivcheck]; exit 2 if invalid."""
+    from derivcheck.settings import SettingsError, build_config, read_project_settings
+
+    options = {key.replace("_", "-"): value for key, value in numbers.items()}
+    options.update({"strict": strict, "cache-dir": cache_dir, "no-cache": no_cache})
     try:
         settings = read_project_settings()
+        return settings, build_config(options, settings)
     except SettingsError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
         raise typer.Exit(2)
-    base = CheckConfig()
-    config = base.with_(
-        strict=_pick(strict, settings.strict, base.strict),
-        timeout=_pick(timeout, settings.timeout, base.timeout),
-        jobs=_pick(jobs, settings.jobs, base.jobs),
-        samples=_pick(samples, settings.samples, base.samples),
-        max_size=_pick(max_size, settings.max_size, base.max_size),
-        memory_limit_mb=_pick(memory_limit, settings.memory_limit, base.memory_limit_mb),
-        max_file_bytes=_pick(max_file_size, settings.max_file_size, base.max_file_bytes),
-        cache_dir=cache_directory(cache_dir, no_cache, settings),
-    )
-    problem = _invalid(config)
-    if problem:
-        typer.echo(f"derivcheck: {problem}", err=True)
-        raise typer.Exit(2)
-    return settings, config
-
-
-def _pick(option, configured, default):
-    if option is not None:
-        return option
-    return configured if configured is not None else default
-
-
-def _invalid(config: CheckConfig) -> str | None:
-    if config.timeout <= 0:
-        return "--timeout must be positive"
-    if config.jobs < 1:
-        return "--jobs must be at least 1"
-    if config.samples < 1:
-        return "--samples must be at least 1"
-    if not 1 <= config.max_size <= 12:
-        return "--max-size must be from 1 to 12"
-    if config.memory_limit_mb < 0:
-        return "--memory-limit must be positive (0: no limit)"
-    return None
 
 
 class _progress:
@@ -284,8 +280,10 @@ def render(
         raise typer.Exit(2)
     for path in run.missing:
         typer.echo(f"derivcheck: {path}: no such file or directory", err=True)
+    for note in run.skipped:
+        typer.echo(f"derivcheck: skipped {note}", err=True)
     if run.text is not None:
-        sys.stdout.write(run.text)
+        _write_report(lambda out: out.write(run.text))
     elif run.written:
         typer.echo(f"wrote {len(run.written)} file(s) under {out}", err=True)
     raise typer.Exit(2 if run.missing else 0)
@@ -293,12 +291,20 @@ def render(
 
 def main() -> None:
     """Entry point of the ``derivcheck`` command."""
+    from derivcheck.check.limits import Stopped, stop_on_signals
+    from derivcheck.report.encoding import use_ascii_fallback
+
+    use_ascii_fallback(sys.stdout, sys.stderr)
     try:
-        app()
+        with stop_on_signals():
+            app()
     except SystemExit:
         raise
+    except Stopped as stop:
+        sys.stderr.write(f"derivcheck: stopped by {stop.name}\n")
+        sys.exit(stop.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("derivcheck: interrupted\n")
+        sys.stderr.write("derivcheck: stopped by SIGINT\n")
         sys.exit(130)
     except Exception as exc:  # no traceback reaches a user
         sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {exc}\n")

@@ -57,6 +57,9 @@ class Report:
     empty_files: tuple[str, ...] = field(default=())
     cached: int = field(default=0, compare=False)
     computed: int = field(default=0, compare=False)
+    # Things the user should know that are not results: paths skipped by
+    # discovery (with the reason), an unusable cache. Printed on stderr by the CLI.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def exit_code(self) -> int:

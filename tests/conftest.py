@@ -21,3 +21,21 @@ settings.register_profile(
 )
 # The --hypothesis-profile option, when given, is applied after this file is read.
 settings.load_profile(os.environ.get("DERIVCHECK_HYPOTHESIS_PROFILE", "derivcheck"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_folders(tmp_path_factory):
+    """The user's cache and config folders (default result cache, cache secrets) are the session's own."""
+    home = tmp_path_factory.mktemp("user-folders")
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

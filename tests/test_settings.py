@@ -11,11 +11,13 @@ from typer.testing import CliRunner
 
 from derivcheck.cli import app
 from derivcheck.settings import (
-    DEFAULT_CACHE_DIR,
+    BOUNDS,
     KNOWN_KEYS,
     ProjectSettings,
     SettingsError,
+    build_config,
     cache_directory,
+    default_cache_dir,
     default_paths,
     read_project_settings,
 )
@@ -135,22 +137,92 @@ def test_default_paths_without_configuration():
     assert default_paths(ProjectSettings()) == ["derivations"]
 
 
-def test_default_paths_keep_the_configured_ones_that_exist(tmp_path, monkeypatch):
+def test_default_paths_are_the_configured_ones_even_when_missing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "maths").mkdir()
-    assert default_paths(ProjectSettings(paths=("maths", "missing"))) == ["maths"]
-    assert default_paths(ProjectSettings(paths=("gone", "missing"))) == ["gone", "missing"]
+    # A configured path that does not exist is kept, so that the run reports it as an error.
+    assert default_paths(ProjectSettings(paths=("maths", "missing"))) == ["maths", "missing"]
 
 
-def test_cache_directory_precedence(monkeypatch):
+def test_cache_directory_precedence(monkeypatch, tmp_path):
     configured = ProjectSettings(cache_dir="from-pyproject")
     monkeypatch.delenv("DERIVCHECK_CACHE_DIR", raising=False)
-    assert cache_directory(None, False, ProjectSettings()) == Path(DEFAULT_CACHE_DIR)
+    assert cache_directory(None, False, ProjectSettings()) == default_cache_dir()
     assert cache_directory(None, False, configured) == Path("from-pyproject")
     monkeypatch.setenv("DERIVCHECK_CACHE_DIR", "from-env")
     assert cache_directory(None, False, configured) == Path("from-env")
     assert cache_directory("from-option", False, configured) == Path("from-option")
     assert cache_directory("from-option", True, configured) is None
+
+
+def test_the_default_cache_is_in_the_user_cache_folder_not_the_working_tree(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    folder = default_cache_dir()
+    assert folder.is_relative_to(tmp_path / "xdg")
+    assert not folder.resolve().is_relative_to(Path.cwd() / ".derivcheck_cache")
+
+
+# --- values of the numeric settings: from the command line, the environment, the file ----------
+
+
+def config_of(options=None, settings=ProjectSettings(), environ=None, cpus=4):
+    return build_config(options or {}, settings, environ or {}, cpu_count=cpus)
+
+
+BAD_VALUES = [float("nan"), float("inf"), float("-inf"), -1, 10**30]
+
+
+@pytest.mark.parametrize("bound", BOUNDS, ids=lambda b: b.key)
+@pytest.mark.parametrize("value", BAD_VALUES, ids=repr)
+def test_every_numeric_option_refuses_nan_inf_huge_and_negative(bound, value):
+    with pytest.raises(SettingsError) as info:
+        config_of({bound.key: value})
+    assert bound.option in str(info.value)
+    with pytest.raises(SettingsError) as info:
+        config_of(settings=ProjectSettings(**{bound.key.replace("-", "_"): value}))
+    assert f"[tool.derivcheck] {bound.key}" in str(info.value)
+
+
+@pytest.mark.parametrize("bound", [b for b in BOUNDS if b.off is None], ids=lambda b: b.key)
+def test_zero_is_refused_where_it_means_nothing(bound):
+    with pytest.raises(SettingsError, match=bound.option):
+        config_of({bound.key: 0})
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-3", "lots", "1e999"])
+def test_environment_values_are_checked_too(text):
+    with pytest.raises(SettingsError, match="DERIVCHECK_TIMEOUT"):
+        config_of(environ={"DERIVCHECK_TIMEOUT": text})
+
+
+def test_a_configuration_file_cannot_turn_off_or_raise_the_limits():
+    untrusted = ProjectSettings(memory_limit=0, source="pyproject.toml")
+    with pytest.raises(SettingsError, match="only --memory-limit or DERIVCHECK_MEMORY_LIMIT"):
+        config_of(settings=untrusted)
+    for key, value in (("timeout", 3600.0), ("memory_limit", 100_000), ("max_file_size", 10**9)):
+        with pytest.raises(SettingsError, match="a configuration file may set at most"):
+            config_of(settings=ProjectSettings(**{key: value}))
+    # The command line and the environment may.
+    assert config_of({"memory-limit": 0}).memory_limit_mb == 0
+    assert config_of(environ={"DERIVCHECK_MEMORY_LIMIT": "0"}).memory_limit_mb == 0
+    assert config_of({"timeout": 3600.0}).timeout == 3600.0
+    assert config_of(environ={"DERIVCHECK_TIMEOUT": "600"}).timeout == 600.0
+    # Lowering a limit from the file is allowed (it only makes that project's own checks stricter).
+    assert config_of(settings=ProjectSettings(timeout=2.0, memory_limit=256)).timeout == 2.0
+
+
+def test_configured_jobs_are_capped_at_the_cpu_count_unless_the_command_line_asks():
+    assert config_of(settings=ProjectSettings(jobs=1000), cpus=2).jobs == 2
+    assert config_of({"jobs": 8}, settings=ProjectSettings(jobs=1000), cpus=2).jobs == 8
+    assert config_of(environ={"DERIVCHECK_JOBS": "6"}, cpus=2).jobs == 6
+
+
+def test_precedence_command_line_then_environment_then_file():
+    settings = ProjectSettings(timeout=3.0)
+    assert config_of(settings=settings).timeout == 3.0
+    assert config_of(settings=settings, environ={"DERIVCHECK_TIMEOUT": "4"}).timeout == 4.0
+    assert config_of({"timeout": 5.0}, settings, {"DERIVCHECK_TIMEOUT": "4"}).timeout == 5.0
 
 
 # --- the command line -------------------------------------------------------------------------
@@ -211,11 +283,40 @@ def test_strict_option_without_configuration(project):
 def test_configured_timeout_and_jobs_are_used_and_overridden(project):
     pyproject(project, "timeout = 0\njobs = 0\n")
     code, data, output = verify("--no-cache")
-    assert code == 2 and data is None and "--timeout must be positive" in output
+    assert code == 2 and data is None and "[tool.derivcheck] timeout must be from 0.01 to 60 s, not 0" in output
     code, _, output = verify("--no-cache", "--timeout", "5")
-    assert code == 2 and "--jobs must be at least 1" in output
+    assert code == 2 and "[tool.derivcheck] jobs must be from 1 to 1024, not 0" in output
     code, data, _ = verify("--no-cache", "--timeout", "5", "--jobs", "1")
     assert code == 0 and checked_files(data) == {"derivations/proved.yaml"}
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--timeout", "nan"], "--timeout must be a finite number"),
+        (["--timeout", "inf"], "--timeout must be a finite number"),
+        (["--timeout", "-1"], "--timeout must be from 0.01"),
+        (["--memory-limit", "99999999999999"], "--memory-limit must be from 64 to 1048576 MiB"),
+        (["--max-file-size", "-1"], "--max-file-size must be from 1"),
+        (["--jobs", "0"], "--jobs must be from 1 to 1024"),
+        (["--samples", "0"], "--samples must be from 1"),
+        (["--max-size", "99"], "--max-size must be from 1 to 12"),
+        (["--shard", "3/2"], "--shard must be I/N"),
+        (["--shard", "x"], "--shard must be I/N"),
+    ],
+)
+def test_bad_option_values_stop_verify_with_one_clear_line(project, args, words):
+    code, data, output = verify("--no-cache", *args)
+    assert code == 2 and data is None and words in output
+    assert "Traceback" not in output and "internal error" not in output
+
+
+def test_a_configured_path_that_does_not_exist_is_an_error_naming_it(project):
+    pyproject(project, 'paths = ["maths", "nowhere"]\n')
+    code, data, _ = verify("--no-cache", "--jobs", "1")
+    assert code == 2
+    errors = [r for r in data["results"] if r["kind"] == "error"]
+    assert [(e["file"], e["message"]) for e in errors] == [("nowhere", "no such file or directory")]
 
 
 def test_configured_cache_dir_is_used_unless_no_cache(project):

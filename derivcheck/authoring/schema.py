@@ -117,13 +117,16 @@ def derivation_schema() -> dict:
         "additionalProperties": False,
         "$defs": {
             "expression": {
-                "description": "An expression in Python operator syntax (^ is also power).",
+                "description": "An expression in Python operator syntax (^ is also power). "
+                "Sums: Sum(f, (k, lo, hi)), bounds inclusive, empty range 0; "
+                "KroneckerDelta(i, j); max(z) / min(z) over the elements of a vector z.",
                 "type": ["string", "number"],
             },
             "text": {"description": "Free text.", "type": ["string", "number"]},
             "condition": {
                 "description": "A relation: ==, !=, <, <=, >, >=, chains such as 0 < p < 1, "
-                "or 'name in {0, 1}'.",
+                "or 'name in {0, 1}'; ending in 'for every c' (c an index) it holds for every "
+                "element, e.g. 'y[c] in {0, 1} for every c'.",
                 "type": "string",
                 "minLength": 1,
             },

@@ -6,6 +6,15 @@ every point that satisfies the condition is reached by some ``t``, so an
 identity proved after the replacement holds at every such point. Conditions
 that cannot be encoded are dropped, which only weakens what is assumed and
 never makes a proof unsound. ``v in {a, b}`` splits into one scenario per value.
+
+A scenario may also split into cases: every point that
+satisfies the condition satisfies one of the cases, so proving under
+each proves under the condition. ``abs(g) <= d`` with a real ``g`` becomes
+``-d <= g <= d``; ``abs(g) >= d`` becomes ``g >= d`` or ``g <= -d``; an
+equation polynomial in one symbol (``x*y == 1``, ``x**2 == 2``) becomes one
+alternative per root, all roots of the polynomial (checked by multiplying
+them back), plus the case where its leading coefficient vanishes;
+``abs(z) == r`` with a complex ``z`` becomes ``z = r*exp(I*theta)``.
 """
 
 from __future__ import annotations
@@ -89,9 +98,10 @@ def _bool(value) -> bool | None:
 
 def linear_atom(expr: sympy.Expr, require_real: bool = True):
     """Return ``(v, k, r)`` with ``expr == k*v + r``, k a nonzero number and r free of v; or None."""
+    # An equation replaces a complex atom first: by a real expression it gains a fact.
     atoms = sorted(
         (a for a in expr.free_symbols if isinstance(a, (sympy.Symbol, sympy.Indexed))),
-        key=_atom_order,
+        key=lambda a: (not require_real and a.is_extended_real is True, *_atom_order(a)),
     )
     for atom in atoms:
         if require_real and not atom.is_real:
@@ -123,30 +133,181 @@ def _atom_order(atom) -> tuple:
 def encode(relation: Relation) -> list[dict] | None:
     """Return substitutions whose union covers exactly the points satisfying ``relation``.
 
-    None when the relation cannot be encoded (it is then not used in proofs).
+    None when the relation cannot be encoded (it is then not used in proofs);
+    an empty list when no value the declarations allow satisfies it.
     """
     if relation.op == "in":
         atom = relation.expr
         if isinstance(atom, (sympy.Symbol, sympy.Indexed)):
-            return [{atom: value} for value in relation.values]
+            return [{atom: value} for value in relation.values if not violates_declaration(atom, value)]
         return None
     found = linear_atom(relation.expr, require_real=relation.op != "==")
     if found is None:
+        if relation.op == "==":
+            return _polar(relation.expr)
         return None
     atom, coeff, rest = found
     if relation.op == "==":
-        return [{atom: -rest / coeff}]
+        value = -rest / coeff
+        return [] if violates_declaration(atom, value) else [{atom: value}]
     # g = k*v + r must satisfy "g op 0": let s be a fresh symbol with that sign
-    # and set v = (s - r)/k, so that g == s exactly.
-    fresh = sympy.Dummy(sympy.sstr(atom), real=True, **_SIGN_OF[relation.op])  # named after what it replaces
+    # and set v = (s - r)/k, so that g == s exactly. When v and r are integers
+    # and k is 1 or -1, g takes exactly the integers of that sign: s is one too.
+    whole = bool(atom.is_integer) and coeff in (1, -1) and rest.is_integer is True
+    kind = {"integer": True} if whole else {"real": True}
+    fresh = sympy.Dummy(sympy.sstr(atom), **kind, **_SIGN_OF[relation.op])  # named after what it replaces
     return [{atom: (fresh - rest) / coeff}]
+
+
+def violates_declaration(atom, value: sympy.Expr) -> bool:
+    """True when ``value`` provably breaks a word declared for ``atom`` (real, integer, a sign)."""
+    if atom.is_extended_real and value.is_extended_real is False:
+        return True
+    if atom.is_integer and value.is_integer is False:
+        return True
+    for word, op in (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<="), ("nonzero", "!=")):
+        if getattr(atom, f"is_{word}") and truth(Relation(op, value)) is False:
+            return True
+    return False
+
+
+def _polar(expr: sympy.Expr) -> list[dict] | None:
+    # k*abs(z) + r == 0 with z a complex symbol and r free of z: z = (-r/k)*exp(I*theta).
+    for node in sorted(expr.atoms(sympy.Abs), key=sympy.default_sort_key):
+        z = node.args[0]
+        if not isinstance(z, sympy.Symbol) or z.is_extended_real:
+            continue  # a real one is split in two by split_abs
+        found = _linear_in(expr, node)
+        if found is None or z in found[1].free_symbols:
+            continue
+        coeff, rest = found
+        theta = sympy.Dummy(f"arg_{z}", real=True)
+        return [{z: (-rest / coeff) * sympy.exp(sympy.I * theta)}]
+    return None
+
+
+def _linear_in(expr: sympy.Expr, node: sympy.Expr):
+    """Return ``(k, r)`` with ``expr == k*node + r``, k a nonzero number and r free of ``node``; or None."""
+    stand_in = sympy.Dummy()
+    replaced = expr.xreplace({node: stand_in})
+    try:
+        coeff = sympy.diff(replaced, stand_in)
+    except Exception:
+        return None
+    if not coeff.is_Number or coeff == 0:
+        return None
+    rest = sympy.expand(replaced - coeff * stand_in)
+    if stand_in in rest.free_symbols:
+        return None
+    return coeff, rest
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def split_abs(relation: Relation) -> list[list[Relation]] | None:
+    """Cases without the abs, for ``k*abs(g) + r op 0`` with a real ``g`` (None if not of that form).
+
+    ``abs(g) <= d`` is ``-d <= g <= d`` (one case); ``abs(g) >= d`` is ``g >= d``
+    or ``g <= -d`` (two); ``abs(g) == d`` is ``g == d`` or ``g == -d``. ``!=`` is not split.
+    """
+    if relation.op in ("in", "!="):
+        return None
+    for node in sorted(relation.expr.atoms(sympy.Abs), key=sympy.default_sort_key):
+        g = node.args[0]
+        if g.is_extended_real is not True:
+            continue
+        found = _linear_in(relation.expr, node)
+        if found is None:
+            continue
+        coeff, rest = found
+        op = relation.op if coeff > 0 else _FLIPPED[relation.op]
+        d = -rest / coeff
+        if op in ("<", "<="):  # -d <= g <= d
+            return [[Relation(op, g - d), Relation(op, -g - d)]]
+        if op in (">", ">="):  # g >= d or g <= -d
+            return [[Relation(op, g - d)], [Relation(op, -g - d)]]
+        if op == "==":
+            return [[Relation("==", g - d)], [Relation("==", g + d)]]
+    return None
+
+
+MAX_ROOT_DEGREE = 4
+
+
+def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
+    """Cases for ``expr == 0`` polynomial in one atom ``v`` (None if there is no such atom).
+
+    ``v`` is one of the roots while the leading coefficient is not zero; else
+    the leading coefficient is zero and so is the rest of the polynomial.
+    """
+    try:
+        numerator = sympy.fraction(sympy.together(expr))[0]
+    except Exception:
+        return None
+    candidates = []
+    for atom in sorted(
+        (a for a in numerator.free_symbols if isinstance(a, (sympy.Symbol, sympy.Indexed))), key=_atom_order
+    ):
+        if isinstance(atom, sympy.Indexed) and any(not i.is_Integer for i in atom.indices):
+            continue
+        coeffs = _coefficients(numerator, atom)
+        if coeffs is None:
+            continue
+        degree = len(coeffs) - 1
+        numeric = all(c.is_Number for c in coeffs)
+        if 1 <= degree <= (MAX_ROOT_DEGREE if numeric else 2):
+            candidates.append((not coeffs[0].is_Number, degree, atom, coeffs))
+    for _, degree, atom, coeffs in sorted(candidates, key=lambda c: (c[0], c[1])):
+        roots = _all_roots(coeffs, atom)
+        if roots is None:
+            continue
+        lead = coeffs[0]
+        if lead.is_zero is False:
+            return [[Relation("==", atom - r)] for r in roots]
+        lower = sympy.Add(*(c * atom ** (degree - i) for i, c in enumerate(coeffs) if i > 0))
+        cases = [[Relation("!=", lead), Relation("==", atom - r)] for r in roots]
+        return cases + [[Relation("==", lead), Relation("==", lower)]]
+    return None
+
+
+def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
+    """Coefficients of ``expr`` as a polynomial in ``atom``, highest first; None if it is not one."""
+    try:
+        poly = sympy.Poly(expr, atom)
+    except Exception:
+        return None
+    coeffs = [sympy.expand(c) for c in poly.all_coeffs()]
+    if any(atom in c.free_symbols for c in coeffs):
+        return None
+    return coeffs
+
+
+def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
+    """Every root of the polynomial (distinct), or None unless they provably are all of them."""
+    degree = len(coeffs) - 1
+    try:
+        found = sympy.roots(sympy.Poly(coeffs, atom))
+    except Exception:
+        return None
+    if sum(found.values()) != degree:
+        return None
+    # Multiply the roots back: the product must be the monic polynomial itself.
+    product = sympy.Mul(*((atom - r) ** m for r, m in found.items()))
+    monic = sympy.Add(*(c / coeffs[0] * atom ** (degree - i) for i, c in enumerate(coeffs)))
+    try:
+        if sympy.cancel(sympy.expand(product - monic)) != 0:
+            return None
+    except Exception:
+        return None
+    return sorted(found, key=sympy.default_sort_key)
 
 
 def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[list[dict]]:
     """Return the scenarios under which to prove: each a list of substitutions to apply in order.
 
     Relations found false drop their scenario; relations that cannot be
-    encoded are skipped.
+    encoded are skipped; relations with cases (split_abs, split_roots) split the scenario.
     """
     result: list[list[dict]] = []
     pending: list[tuple[list[dict], list[Relation]]] = [([], list(relations))]
@@ -161,9 +322,24 @@ def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[lis
             if decided is False:
                 subs = None
                 break
-            options = encode(relation)
+            options = None
+            cases = split_abs(relation)
+            if cases is None:
+                options = encode(relation)
+                if options is None and relation.op == "==":
+                    cases = split_roots(relation.expr)
+            if cases is not None:
+                for case in cases[1:]:
+                    if len(result) + len(pending) >= limit:
+                        return result + [s for s, _ in pending] + [subs]
+                    pending.append((list(subs), case + rest))
+                rest = cases[0] + rest
+                continue
             if options is None:
                 continue
+            if not options:  # no allowed value satisfies it
+                subs = None
+                break
             if len(options) > 1:
                 for option in options[1:]:
                     if len(result) + len(pending) >= limit:

@@ -15,10 +15,12 @@ import sympy
 
 from derivcheck.check.assume import Relation, relations_of
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
-from derivcheck.check.limits import time_limit
-from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
+from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
+from derivcheck.check.limits import memory_limit_outcome, time_limit
+from derivcheck.check.numeric import refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
-from derivcheck.check.prove import prove_equal
+from derivcheck.check.prove import prove_equal, prove_zero
+from derivcheck.check.sums import every_relations, refute_at_larger_sizes, split_every, try_general_proof
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
@@ -67,12 +69,7 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
             hint="split the step into smaller steps, or raise --timeout",
         )
     except MemoryError:
-        outcome = Outcome(
-            Verdict.UNKNOWN,
-            "memory limit",
-            "the check ran out of memory",
-            hint="split the step into smaller steps",
-        )
+        outcome = memory_limit_outcome()
     except RecursionError:
         outcome = Outcome(Verdict.UNKNOWN, "recursion limit", "the expression is too deep to check")
     return outcome.with_(elapsed=round(time.monotonic() - started, 4))
@@ -85,12 +82,20 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
     # Sums with numeric bounds are finite sums: write them out once, here.
     a, b = instantiate(a, {}), instantiate(b, {})
-    relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(task.conditions)]
+    plain, every = split_every(task.conditions)
+    relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(plain)]
+    relations += every_relations(every, [a, b], relations)
     shape = shape_of([a, b], relations, task.symbols)
     relations = relevant_relations([a, b], relations, set(shape.sizes))
     shape = shape_of([a, b], relations, task.symbols)
+    # Sums over a symbolic size: the general proof first (sound on its own; it
+    # spares the screen from writing the sums out for every small size).
+    general = try_general_proof(a, b, relations, config.timeout)
+    if general is not None:
+        return general
     tried = ["numeric screen"]
-    found = screen(a, b, relations, shape, config.samples, config.max_size, config.seed)
+    sampled = relations + every_relations(every, [], relations, upto=config.max_size)
+    found = screen(a, b, sampled, shape, config.samples, config.max_size, config.seed)
     if found.counterexample is not None:
         return _wrong(found, "numeric screen")
     # With sums over a symbolic size the general proof rarely succeeds; keep
@@ -107,7 +112,9 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         stopped = "the symbolic proof hit its share of the time limit"
     if not shape.empty:
         tried.append(f"sizes up to {config.max_size}")
-        sized = prove_for_sizes(a, b, relations, shape, config)
+        sized = prove_for_sizes(a, b, relations, shape, config, every)
+        if sized is not None and sized.verdict is Verdict.PROVED_FOR_SIZES:
+            sized = refute_at_larger_sizes(a, b, relations, shape, config, every) or sized
         if sized is not None:
             return sized.with_(points=found.agreed)
     refuted = refute_at_high_precision(found)
@@ -128,14 +135,26 @@ def _wrong(found, method: str) -> Outcome:
 
 
 def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes: set) -> list[Relation]:
-    """Keep the conditions that constrain the step: they share a non-size symbol with it, or speak of sizes only."""
-    used = set().union(*(e.free_symbols for e in exprs))
-    kept = []
-    for relation in relations:
-        symbols = relation.expr.free_symbols
-        if symbols <= sizes or (symbols - sizes) & used:
-            kept.append(relation)
-    return kept
+    """Keep the conditions that constrain the step.
+
+    A condition is kept when it speaks of sizes only, or shares a non-size
+    symbol with the step or with another kept condition (the closure: with
+    ``x > y`` and ``y > 5``, a step in ``x`` keeps both).
+    """
+    used = set().union(*(e.free_symbols for e in exprs)) - sizes
+    kept = [r for r in relations if r.expr.free_symbols <= sizes]
+    pending = [r for r in relations if not r.expr.free_symbols <= sizes]
+    changed = True
+    while changed:
+        changed = False
+        for relation in list(pending):
+            symbols = relation.expr.free_symbols - sizes
+            if symbols & used:
+                kept.append(relation)
+                pending.remove(relation)
+                used |= symbols
+                changed = True
+    return [r for r in relations if r in kept]
 
 
 def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Outcome:
@@ -156,7 +175,7 @@ def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Ou
 
 
 def prove_for_sizes(
-    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, config: CheckConfig
+    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, config: CheckConfig, every=()
 ) -> Outcome | None:
     """Prove the step for every size and index value up to ``config.max_size``.
 
@@ -173,6 +192,7 @@ def prove_for_sizes(
         if ai.has(sympy.Sum, sympy.Product) or bi.has(sympy.Sum, sympy.Product):
             return None
         rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
+        rels += every_relations(every, [ai, bi], rels, mapping)
         proof = prove_equal(ai, bi, rels, config.timeout)
         if proof is None:
             found = screen(ai, bi, rels, Shape((), ()), config.samples, config.max_size, config.seed)
@@ -190,6 +210,9 @@ def prove_for_sizes(
         sizes_seen.update(int(mapping[s]) for s in shape.sizes if s in mapping)
     if count == 0:
         return None
+    if not shape.sizes:  # every index has a numeric range: the instances are all the cases
+        values = "; ".join(f"{s} = {lo}..{hi}" for s, lo, hi in shape.indices)
+        return Outcome(Verdict.PROVED, f"cases on every index value ({values})", f"{count} cases")
     bound = max(sizes_seen) if sizes_seen else config.max_size
     names = ", ".join(str(s) for s in shape.sizes) or "the indices"
     return Outcome(
@@ -202,46 +225,177 @@ def prove_for_sizes(
     )
 
 
+EXACT_PROOF_BUDGET = 2.0
+
+
+@dataclass(frozen=True)
+class ClaimElement:
+    """The decision for one element of a number claim: ``holds``, ``fails``, ``close`` or ``unknown``."""
+
+    status: str
+    value: str
+    detail: str = ""
+
+
 def check_number(number: ParsedNumber) -> Outcome:
-    """Evaluate a number claim (element by element for lists) against its tolerance."""
+    """Evaluate a number claim (element by element for lists) against its tolerance.
+
+    The value is bounded with its own error (accurate.bounded_value): a claim
+    holds when value and error together stay within ``tol``, fails when they
+    are together beyond it. ``tol`` 0 asks for the exact value: proved only
+    when value - claim reduces to exactly 0.
+    """
     length = max([len(b.values) for b in number.bindings if b.is_list and not b.is_vector] + [1])
     if number.claimed_is_list and length == 1:
         length = len(number.claimed)
-    values, texts, failing = [], [], []
+    elements: list[ClaimElement] = []
     for k in range(length):
-        mapping = {}
-        for binding in number.bindings:
-            if binding.is_vector:
-                for position, value in enumerate(binding.values, start=1):
-                    mapping[binding.target[position]] = value
-            else:
-                mapping[binding.target] = binding.values[k if binding.is_list else 0]
-        expr = instantiate(number.expr, {key: val for key, val in mapping.items() if isinstance(key, sympy.Symbol)})
-        expr = expr.xreplace(mapping)
-        value = evaluate(expr, {}, 50)
-        if value is None or isinstance(value, complex):
-            missing = sorted(str(s) for s in expr.free_symbols)
-            detail = (
-                f"cannot evaluate: no value given for {', '.join(missing)}"
-                if missing
-                else "cannot evaluate to a real number"
-            )
-            return Outcome(Verdict.UNKNOWN, "evaluate", detail, hint="give every symbol a value in 'at'")
-        claimed = number.claimed[k if number.claimed_is_list else 0]
-        tol = number.tol[k if number.claimed_is_list else 0]
-        gap = abs(value - sympy.N(claimed, 50))
-        if gap > sympy.N(tol, 50) + sympy.Float("1e-40", 50):
-            failing.append(k)
-        values.append(sympy.sstr(sympy.Float(value, 20)))
-        texts.append(number.claimed_text[k if number.claimed_is_list else 0])
+        expr = _claim_expression(number, k)
+        position = k if number.claimed_is_list else 0
+        element = decide_claim(expr, number.claimed[position], number.tol[position])
+        if element.status == "missing":
+            return Outcome(Verdict.UNKNOWN, "evaluate", element.detail, hint="give every symbol a value in 'at'")
+        elements.append(element)
+    texts = tuple(number.claimed_text[k if number.claimed_is_list else 0] for k in range(length))
     tols = tuple(sympy.sstr(t) for t in number.tol)
-    fields = dict(value=tuple(values), claimed=tuple(texts), tol=tols)
+    shown_values = tuple(e.value for e in elements)
+    fields = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
+    failing = tuple(k for k, e in enumerate(elements) if e.status == "fails")
+    shown_tol = [show_tolerance(number.tol[k if number.claimed_is_list else 0]) for k in range(length)]
     if failing:
-        which = ", ".join(str(k + 1) for k in failing)
-        detail = (
-            f"element(s) {which} differ from the claim by more than the tolerance"
-            if length > 1
-            else "the value differs from the claim by more than the tolerance"
+        return Outcome(
+            Verdict.WRONG, "evaluate", _failing_detail(elements, texts, shown_tol, failing), failing=failing, **fields
         )
-        return Outcome(Verdict.WRONG, "evaluate", detail, failing=tuple(failing), **fields)
-    return Outcome(Verdict.PROVED, "evaluate", "the value is within the tolerance", **fields)
+    undecided = [k for k, e in enumerate(elements) if e.status == "unknown"]
+    if undecided:
+        if length == 1:
+            detail = elements[0].detail
+        else:
+            reasons = "; ".join(f"element {k + 1}: {elements[k].detail}" for k in undecided)
+            detail = f"cannot decide {_of(undecided, length)}: {reasons}"
+        hint = "check the expression and the values in 'at', or give a larger 'tol'"
+        return Outcome(Verdict.UNKNOWN, "evaluate", detail, hint=hint, **fields)
+    close = [k for k, e in enumerate(elements) if e.status == "close"]
+    if close:
+        verb = "agrees" if len(close) == 1 else "agree"
+        detail = (
+            f"{_of(close, length)} {verb} with the exact claim to every digit computed, "
+            "but value - claim was not reduced to exactly 0 (tol 0 asks for the exact value)"
+        )
+        return Outcome(Verdict.NUMERIC, "evaluate", detail, **fields)
+    method = "exact" if all(e.detail == "exact" for e in elements) else "evaluate"
+    within = ", ".join(dict.fromkeys(shown_tol))
+    detail = (
+        "the value equals the claim exactly"
+        if all(t == "0" for t in shown_tol)
+        else f"the value is within the tolerance {within} of the claim"
+    )
+    return Outcome(Verdict.PROVED, method, detail, **fields)
+
+
+def _claim_expression(number: ParsedNumber, k: int) -> sympy.Expr:
+    mapping = {}
+    for binding in number.bindings:
+        if binding.is_vector:
+            for position, value in enumerate(binding.values, start=1):
+                mapping[binding.target[position]] = value
+        else:
+            mapping[binding.target] = binding.values[k if binding.is_list else 0]
+    expr = instantiate(number.expr, {key: val for key, val in mapping.items() if isinstance(key, sympy.Symbol)})
+    return expr.xreplace(mapping)
+
+
+def _of(positions: list[int], length: int) -> str:
+    if length == 1:
+        return "the value"
+    which = ", ".join(str(k + 1) for k in positions)
+    return f"element{'s' if len(positions) > 1 else ''} {which} of {length}"
+
+
+def _failing_detail(elements, texts, tols, failing) -> str:
+    length = len(elements)
+    parts = [
+        f"value {elements[k].value}, claimed {texts[k]}, tolerance {tols[k]}" for k in failing
+    ]
+    if length == 1:
+        return f"the value differs from the claim by more than the tolerance: {parts[0]}"
+    verb = "differs" if len(failing) == 1 else "differ"
+    if len(failing) == 1:
+        return f"{_of(list(failing), length)} {verb}: {parts[0]}"
+    listed = "; ".join(f"element {k + 1}: {part}" for k, part in zip(failing, parts))
+    return f"{_of(list(failing), length)} {verb}: {listed}"
+
+
+def show_tolerance(tol: sympy.Expr) -> str:
+    """A tolerance as the author would write it: 0.0001 rather than 1/10000 where exact."""
+    if tol == 0:
+        return "0"
+    q = sympy.Rational(tol)
+    denominator = int(q.q)
+    stripped = denominator
+    for prime in (2, 5):
+        while stripped % prime == 0:
+            stripped //= prime
+    if stripped != 1:
+        return sympy.sstr(q)
+    places = 0
+    while (q * 10**places).q != 1:
+        places += 1
+    text = f"{float(q):.{places}f}" if places <= 20 else sympy.sstr(q)
+    return text if sympy.Rational(text) == q else sympy.sstr(q)
+
+
+def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> ClaimElement:
+    """Decide ``|expr - claimed| <= tol`` for a constant ``expr`` with the evaluation's own error bound."""
+    if expr.free_symbols:
+        missing = sorted(str(s) for s in expr.free_symbols)
+        return ClaimElement("missing", "", f"cannot evaluate: no value given for {', '.join(missing)}")
+    try:
+        bounded = bounded_value(expr)
+    except Unevaluable as exc:
+        return ClaimElement("unknown", "", f"cannot evaluate: {exc}")
+    if bounded.value.as_real_imag()[1].is_zero is False and not _is_real(expr):
+        return ClaimElement("unknown", "", "cannot evaluate to a real number")
+    shown = _show_value(bounded.value)
+    outside = differs_from(bounded, claimed, tol)
+    if outside is True:
+        return ClaimElement("fails", shown)
+    if outside is False and tol != 0:
+        return ClaimElement("holds", shown)
+    if outside is False:  # an exact value equal to an exact claim
+        return ClaimElement("holds", shown, "exact")
+    difference = expr - claimed
+    if tol == 0 or bounded.exact is False:
+        # Too close to call from the value alone: evaluate the difference itself
+        # (evalf then works for relative accuracy on it), or prove it 0.
+        try:
+            gap = bounded_value(difference)
+            decided = differs_from(gap, sympy.Integer(0), tol)
+            if decided is not None:
+                return ClaimElement("fails" if decided else "holds", shown)
+        except Unevaluable:
+            pass
+    if tol == 0 and _exactly_zero(difference):
+        return ClaimElement("holds", shown, "exact")
+    if tol == 0:
+        return ClaimElement("close", shown)
+    return ClaimElement("unknown", shown, "the value is too close to the edge of the tolerance to decide")
+
+
+def _show_value(value: sympy.Expr) -> str:
+    """20 significant digits, trailing zeros dropped (0.25, not 0.25000000000000000000)."""
+    text = sympy.sstr(sympy.Float(sympy.re(value), 20))
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _is_real(expr: sympy.Expr) -> bool:
+    return expr.is_extended_real is True
+
+
+def _exactly_zero(difference: sympy.Expr) -> bool:
+    try:
+        return prove_zero(difference, EXACT_PROOF_BUDGET) is not None
+    except CheckTimeout:
+        return False

@@ -9,6 +9,7 @@ from typing import Iterator
 import sympy
 
 from derivcheck.check.assume import Relation, truth
+from derivcheck.parse.extrema import write_out_extrema
 from derivcheck.parse.symbols import SymbolSpec
 
 MAX_TERMS = 2000
@@ -63,11 +64,35 @@ def _bound(text: str, specs: dict) -> sympy.Expr:
     return sympy.Symbol(text, integer=True, positive=True)
 
 
+def size_range(size: sympy.Symbol, max_size: int, min_size: int | None = None) -> list[int]:
+    """The values a size takes when sizes are tried one by one, nearest zero first.
+
+    From the smallest value its declaration allows: 1 for a positive size, 0 for
+    a nonnegative one, ``-max_size`` when it may be negative (a plain integer),
+    so that empty ranges (a sum 0, a product 1) are tried too. Up to
+    ``max_size`` (up to -1 or 0 for a negative or nonpositive size).
+    ``min_size``, when given, raises the start.
+    """
+    if size.is_positive:
+        low, high = 1, max_size
+    elif size.is_nonnegative:
+        low, high = 0, max_size
+    elif size.is_negative:
+        low, high = -max_size, -1
+    elif size.is_nonpositive:
+        low, high = -max_size, 0
+    else:
+        low, high = -max_size, max_size
+    if min_size is not None:
+        low = max(low, min_size)
+    return sorted(range(low, high + 1), key=lambda v: (abs(v), v))  # small counterexamples first
+
+
 def assignments(
-    shape: Shape, relations: list[Relation], max_size: int, min_size: int = 1
+    shape: Shape, relations: list[Relation], max_size: int, min_size: int | None = None
 ) -> Iterator[dict]:
-    """Yield every assignment of sizes (min_size..max_size) and indices in range that the conditions allow."""
-    size_ranges = [range(min_size, max_size + 1) for _ in shape.sizes]
+    """Yield every assignment of sizes (see size_range) and indices in range that the conditions allow."""
+    size_ranges = [size_range(size, max_size, min_size) for size in shape.sizes]
     for size_values in itertools.product(*size_ranges):
         sizes = dict(zip(shape.sizes, (sympy.Integer(v) for v in size_values)))
         index_ranges = []
@@ -91,7 +116,7 @@ def instantiate(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
 
     A sum with more than MAX_TERMS terms is left as it is.
     """
-    expr = expr.xreplace(mapping)
+    expr = write_out_extrema(expr.xreplace(mapping))
     if not expr.has(sympy.Sum, sympy.Product):
         return expr
     return expr.replace(

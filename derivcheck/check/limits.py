@@ -1,8 +1,12 @@
-"""Time limits inside one process: a soft deadline raised as CheckTimeout.
+"""Limits inside one process: a CPU-time deadline raised as CheckTimeout, memory, signals.
 
-The timer is SIGALRM-based and so works only in the main thread; the worker
-pool adds a hard limit on top (it replaces a worker that overruns), so a
-check that never returns to Python still ends.
+The deadline counts the CPU time this process uses (``ITIMER_PROF``, user +
+system time), not the wall clock: a check gets the same budget on an idle
+machine and on one where other processes take every core, so its verdict does
+not depend on the load. The timer is signal-based and so works only in the
+main thread; the worker pool adds a wall-clock backstop on top (a generous
+multiple of the timeout, see ``pool.backstop_seconds``), so a check that never
+returns to Python, or waits without using CPU, still ends.
 """
 
 from __future__ import annotations
@@ -13,13 +17,41 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import CheckTimeout
 
 _REPEAT = 0.1
+# The CPU-time timer and its signal; ITIMER_PROF counts user and system time of the process.
+_TIMER = getattr(signal, "ITIMER_PROF", None)
+_SIGNAL = getattr(signal, "SIGPROF", None)
+# What setitimer accepts: larger values overflow the kernel's timeval.
+MAX_TIMER_SECONDS = 1e8
+
+
+class Stopped(BaseException):
+    """The run was stopped by a signal (SIGTERM or SIGINT); ``exit_code`` is 128 + its number.
+
+    A BaseException, so that no ``except Exception`` (in SymPy or in a CLI
+    framework) swallows it on its way to the entry point.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+def cpu_seconds() -> float:
+    """CPU time used by this process so far (the clock of every check's budget)."""
+    return time.process_time()
 
 
 def _can_alarm() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    return _TIMER is not None and threading.current_thread() is threading.main_thread()
 
 
 def _raise_timeout(signum, frame):  # pragma: no cover - called by the signal
@@ -28,24 +60,77 @@ def _raise_timeout(signum, frame):  # pragma: no cover - called by the signal
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise CheckTimeout in the block after ``seconds`` (nested limits keep the tighter)."""
+    """Raise CheckTimeout in the block after ``seconds`` of CPU time (nested limits keep the tighter)."""
     if not seconds or seconds <= 0 or not _can_alarm():
         yield
         return
-    outer_left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+    seconds = min(seconds, MAX_TIMER_SECONDS)
+    outer_left, _ = signal.setitimer(_TIMER, 0)
     budget = min(seconds, outer_left) if outer_left > 0 else seconds
-    previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    started = time.monotonic()
+    previous = signal.signal(_SIGNAL, _raise_timeout)
+    started = cpu_seconds()
     # Keep firing every 0.1 s until the block ends: one alarm can be swallowed
     # (a signal raised inside a garbage-collection callback is ignored).
-    signal.setitimer(signal.ITIMER_REAL, budget, _REPEAT)
+    signal.setitimer(_TIMER, budget, _REPEAT)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(_TIMER, 0)
+        signal.signal(_SIGNAL, previous)
         if outer_left > 0:
-            left = outer_left - (time.monotonic() - started)
+            left = outer_left - (cpu_seconds() - started)
             if left <= 0:
                 raise CheckTimeout()
-            signal.setitimer(signal.ITIMER_REAL, left, _REPEAT)
+            signal.setitimer(_TIMER, left, _REPEAT)
+
+
+def memory_limit_outcome() -> Outcome:
+    """The outcome of a check that ran out of memory (the one place it is built)."""
+    return Outcome(
+        Verdict.UNKNOWN,
+        "memory limit",
+        "the check ran out of memory",
+        hint="split the step into smaller steps, or raise --memory-limit",
+    )
+
+
+def limit_memory(megabytes: int) -> None:
+    """Limit this process's address space to ``megabytes`` MiB, clamped to what the OS allows."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - platform without rlimits
+        return
+    wanted = megabytes * 1024 * 1024
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ValueError, OSError, OverflowError):  # pragma: no cover - a limit the OS refuses
+        pass
+
+
+def _raise_stopped(signum, frame):
+    raise Stopped(signum)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGINT into ``Stopped`` in the block, so cleanup (stopping workers) runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def quiet_worker_signals() -> None:
+    """In a worker: ignore SIGINT (the parent decides), die at once on SIGTERM, no CPU timer inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _TIMER is not None:
+        signal.setitimer(_TIMER, 0)

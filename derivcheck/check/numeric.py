@@ -1,7 +1,14 @@
 """The numeric screen: evaluate both sides at points that satisfy the conditions.
 
-A difference found at working precision is confirmed at a higher precision
-before it is reported, so round-off never makes a counterexample.
+Points: simple values with every sign pattern, random decimals, values far
+from the origin (up to about 1e6), both sides of every breakpoint of abs,
+max, min, sign and Piecewise, and for complex symbols the branch cuts
+(negative real axis, imaginary axis). Every point satisfies every condition
+and declaration; equalities (also nonlinear ones) are solved for one symbol.
+
+A difference seen at working precision counts only when the difference
+itself, evaluated with its own error bound (accurate.bounded_value), is
+clearly nonzero: round-off never makes a counterexample.
 """
 
 from __future__ import annotations
@@ -12,8 +19,11 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, linear_atom, truth
 from derivcheck.check.instantiate import Shape, assignments, instantiate
+from derivcheck.check.limits import time_limit
+from derivcheck.errors import CheckTimeout
 
 SCREEN_PREC = 30
 CONFIRM_PREC = 60
@@ -53,20 +63,44 @@ class Screen:
     agreeing: list = field(default_factory=list)  # (point, a, b) where the sides agreed, a few
 
 
+_UNITS = (sympy.Rational(1, 3), sympy.Rational(2, 7), sympy.Rational(3, 11), sympy.Rational(5, 13))
+
+
+def stand_in(number: int, nargs: int, real_valued: bool) -> tuple[tuple[sympy.Symbol, ...], sympy.Expr]:
+    """A generic concrete function for the ``number``-th unknown function.
+
+    Not periodic, not of one sign, neither even nor odd, not a sum of
+    functions of one argument each, and different for each function and
+    argument position; real-valued at complex arguments only when the
+    function is declared real-valued (then of the real and imaginary parts).
+    """
+    params = sympy.symbols(f"u0:{nargs}")
+    body = sympy.Integer(0)
+    for k, p in enumerate(params):
+        c = _UNITS[(number + k) % len(_UNITS)] + number + k
+        parts = (sympy.re(p), sympy.im(p)) if real_valued else (p,)
+        for j, q in enumerate(parts):
+            shift = c + j
+            body += sympy.exp(q / (3 + number + k + j)) - shift + q * (k + 1) / (2 + number) - q**2 / (5 + k + j) + q**3 / (7 * (1 + number + k + j))
+    if nargs > 1:
+        body += sympy.Mul(*[(p + k + 1) for k, p in enumerate(params)]) / (4 + number)
+    return params, body
+
+
 def concrete_functions(exprs: list[sympy.Expr]) -> tuple[list[sympy.Expr], dict[str, str]]:
-    """Replace undefined functions by fixed concrete ones (a refutation then still stands)."""
+    """Replace undefined functions by fixed generic ones (a refutation then still stands)."""
     classes = {}
+    complex_args = set()
     for expr in exprs:
         for applied in expr.atoms(AppliedUndef):
             classes[applied.func] = len(applied.args)
+            if any(arg.is_extended_real is not True for arg in applied.args):
+                complex_args.add(applied.func)
     if not classes:
         return exprs, {}
     described = {}
     for number, (cls, nargs) in enumerate(sorted(classes.items(), key=lambda kv: str(kv[0]))):
-        params = sympy.symbols(f"u0:{nargs}", real=True)
-        body = sympy.exp(params[0] / (3 + number)) + params[0] ** 2 / 5
-        for k, p in enumerate(params[1:], start=1):
-            body += (k + 1) * sympy.sin(p) / 3
+        params, body = stand_in(number, nargs, real_valued=cls in complex_args and getattr(cls, "is_real", None) is True)
         lam = sympy.Lambda(params, body)
         described[str(cls)] = f"{cls}({', '.join(map(str, params))}) = {sympy.sstr(body)}"
         exprs = [e.replace(cls, lam) for e in exprs]
@@ -74,15 +108,19 @@ def concrete_functions(exprs: list[sympy.Expr]) -> tuple[list[sympy.Expr], dict[
     return exprs, described
 
 
-def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 0) -> sympy.Expr:
+def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 0, kind: str = "simple") -> sympy.Expr:
     """Return a value allowed by the atom's assumptions.
 
     The first attempts use simple values with every pattern of signs across
     the atoms (``slot`` is the atom's position), so that identities that hold
-    only for some signs are caught; later attempts use random decimals.
+    only for some signs are caught; later attempts use random decimals, and
+    ``kind`` "far" values of magnitude 100 to about 1e6. Complex atoms take
+    turns on the negative real axis, the imaginary axis and off both.
     """
     for tries in range(50):
-        if attempt < _SIMPLE_ATTEMPTS and tries == 0:
+        if kind == "far" and tries < 10:
+            value = _far_value(atom, rng)
+        elif kind == "simple" and attempt < _SIMPLE_ATTEMPTS and tries == 0:
             magnitude = _MAGNITUDES[(attempt + slot + rng.randrange(2)) % len(_MAGNITUDES)]
             negative = (attempt >> (slot % 5)) & 1
             value = -magnitude if negative else magnitude
@@ -97,10 +135,34 @@ def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 
             value = sympy.Integer(int(value) or 1)
         value = _fit_sign(atom, value)
         if value is not None:
-            if atom.is_real is False or (atom.is_complex and atom.is_real is None):
-                value = value + sympy.I * sympy.Rational(rng.randint(-200, 200), 100)
+            if is_complex_atom(atom):
+                value = _complex_value(value, rng, attempt + slot)
             return value
     return sympy.Integer(1)
+
+
+def is_complex_atom(atom) -> bool:
+    """Whether the atom may take non-real values (declared ``complex``)."""
+    return atom.is_real is False or (atom.is_complex is True and atom.is_real is None)
+
+
+def _far_value(atom, rng: random.Random) -> sympy.Expr:
+    sign = -1 if rng.random() < 0.5 else 1
+    if atom.is_integer:
+        return sympy.Integer(sign * rng.randint(50, 1000))
+    exponent = rng.randint(2, 6)
+    mantissa = sympy.Rational(rng.randint(100, 999), 100)
+    return sign * (mantissa * 10**exponent + sympy.Rational(1, 7))
+
+
+def _complex_value(value: sympy.Expr, rng: random.Random, pattern: int) -> sympy.Expr:
+    """Negative real axis, imaginary axis, then general points (branch cuts of sqrt, log, powers)."""
+    turn = pattern % 4
+    if turn == 0 and value != 0:
+        return -abs(value)
+    if turn == 1:
+        return sympy.I * value
+    return value + sympy.I * sympy.Rational(rng.choice([-1, 1]) * rng.randint(1, 200), 100)
 
 
 def _fit_sign(atom, value):
@@ -120,6 +182,7 @@ def _fit_sign(atom, value):
 def allowed_by_assumptions(atom, value) -> bool:
     """Whether ``value`` is consistent with the atom's declared words."""
     checks = (
+        (atom.is_real, lambda v: v.is_extended_real),
         (atom.is_positive, lambda v: v > 0),
         (atom.is_negative, lambda v: v < 0),
         (atom.is_nonnegative, lambda v: v >= 0),
@@ -198,6 +261,58 @@ def _trim(number) -> str:
     return text or "0"
 
 
+def _show_bounded(value: sympy.Expr, digits: int) -> str:
+    re, im = (sympy.Float(part, digits) for part in value.as_real_imag())
+    if im.is_zero:
+        return _trim(re)
+    return f"{_trim(re)} {'-' if im < 0 else '+'} {_trim(abs(im))}*I"
+
+
+def shown_values(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> tuple[str, str]:
+    """Both sides at the point, with as many digits as it takes to see them differ (up to 40)."""
+    sides = []
+    for expr in (ai, bi):
+        try:
+            sides.append(_bounded_at(expr, values).value)
+        except Unevaluable:
+            number = evaluate(expr, values, CONFIRM_PREC)
+            sides.append(sympy.sympify(number) if number is not None else sympy.nan)
+    if sympy.nan in sides:
+        return tuple(sympy.sstr(v) for v in sides)
+    for digits in (15, 25, 40):
+        texts = (_show_bounded(sides[0], digits), _show_bounded(sides[1], digits))
+        if texts[0] != texts[1]:
+            return texts
+    gap = sympy.N(sides[1] - sides[0], 15)
+    return texts[0], f"{texts[1]} (differs by {_show_bounded(gap, 4)})"
+
+
+def _bounded_at(expr: sympy.Expr, values: dict, digits: int = SCREEN_PREC):
+    if _has_huge_power(expr):
+        return bounded_value(expr, digits, subs=values)
+    return bounded_value(expr.xreplace(values), digits)
+
+
+def compare_at(ai: sympy.Expr, bi: sympy.Expr, values: dict, exact: bool = False, digits: int = SCREEN_PREC) -> str:
+    """``differ``, ``agree`` or ``undefined`` at the point.
+
+    The sides are first compared at working precision (cheap); a difference
+    seen there, or any difference when ``exact``, is decided on the
+    difference itself with its error bound: it must be clearly nonzero.
+    """
+    if not exact:
+        va, vb = evaluate(ai, values, SCREEN_PREC), evaluate(bi, values, SCREEN_PREC)
+        if va is None or vb is None:
+            return "undefined"
+        if not _gap(va, vb)[1]:
+            return "agree"
+    try:
+        difference = _bounded_at(ai - bi, values, digits)
+    except Unevaluable:
+        return "undefined"
+    return "differ" if differs_from(difference, sympy.Integer(0)) is True else "agree"
+
+
 def screen(
     a: sympy.Expr,
     b: sympy.Expr,
@@ -210,11 +325,13 @@ def screen(
     """Evaluate ``a`` and ``b`` at up to ``samples`` admissible points; stop at a confirmed difference."""
     rng = random.Random(seed)
     (a, b), functions = concrete_functions([a, b])
+    result = Screen()
+    if shape.empty and not (a.free_symbols | b.free_symbols):
+        return _pure_numbers(a, b, relations, functions)
     shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
     preferred = [m for m in shapes if all(int(v) >= 2 for k, v in m.items() if k in shape.sizes)]
     # Small sizes first (simple counterexamples), every size visited early.
     shapes = sorted(preferred or shapes, key=lambda m: sum(int(m[k]) for k in shape.sizes if k in m))
-    result = Screen()
     if not shapes:
         return result
     attempts = 0
@@ -227,67 +344,264 @@ def screen(
             continue
         point, ai, bi = drawn
         point.functions = functions
-        values = point.values
         result.tried += 1
-        va, vb = evaluate(ai, values, SCREEN_PREC), evaluate(bi, values, SCREEN_PREC)
-        if va is None or vb is None:
+        state = compare_at(ai, bi, point.values)
+        if state == "undefined":
             result.undefined += 1
             continue
-        _, differs = _gap(va, vb)
-        if differs:
-            ca, cb = evaluate(ai, values, CONFIRM_PREC), evaluate(bi, values, CONFIRM_PREC)
-            differs = ca is not None and cb is not None and _gap(ca, cb)[1]
-        if not differs:
+        if state == "agree":
             result.agreed += 1
             if len(result.agreeing) < 4:
                 result.agreeing.append((point, ai, bi))
             continue
-        point, (ca, cb) = simplify_point(ai, bi, relations, point, (ca, cb))
+        point = simplify_point(ai, bi, relations, point)
         result.counterexample = point
-        result.values = (_show(ca), _show(cb))
+        result.values = shown_values(ai, bi, point.values)
         return result
     return result
 
 
-def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None):
-    key = tuple(sorted((str(k), int(v)) for k, v in mapping.items()))
-    if memo is not None and key in memo:
-        ai, bi, rels = memo[key]
-    else:
-        ai, bi = instantiate(a, mapping), instantiate(b, mapping)
-        rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
-        if memo is not None:
-            memo[key] = (ai, bi, rels)
+def _pure_numbers(a, b, relations, functions) -> Screen:
+    """Both sides are numbers: one exact decision, not a fixed precision."""
+    if any(truth(r) is False for r in relations):
+        return Screen()
+    point = Point({}, {}, functions)
+    state = compare_at(a, b, {}, exact=True)
+    if state == "differ":
+        return Screen(tried=1, counterexample=point, values=shown_values(a, b, {}))
+    if state == "undefined":
+        return Screen(tried=1, undefined=1)
+    return Screen(agreed=1, tried=1, agreeing=[(point, a, b)])
+
+
+_SOLVE_BUDGET = 0.3
+_MAX_BREAKS = 8
+_DIRECTIONS = (sympy.Rational(3, 5) + sympy.Rational(4, 5) * sympy.I, sympy.Integer(-1), sympy.I,
+               sympy.Rational(-5, 13) + sympy.Rational(12, 13) * sympy.I, sympy.Integer(1), -sympy.I)
+
+
+@dataclass
+class _Plan:
+    """What one instance (sizes fixed) needs for drawing points, computed once."""
+
+    ai: sympy.Expr
+    bi: sympy.Expr
+    rels: list
+    atoms: list
+    equations: list  # (atom, relation): the atom is solved from the equation
+    breaks: list  # (atom, root): a breakpoint of abs/max/min/sign/Piecewise at atom == root
+    repairs: list  # (relation, [(atom, coeff, rest)]): a linear inequality and the atoms that can satisfy it
+
+
+def _plan(a, b, relations, mapping) -> _Plan:
+    from derivcheck.check.prove import sign_arguments
+
+    ai, bi = instantiate(a, mapping), instantiate(b, mapping)
+    rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
     atoms = set()
     for expr in [ai, bi] + [r.expr for r in rels]:
         atoms |= {s for s in expr.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}
-    atoms = {s for s in atoms if not (isinstance(s, sympy.Symbol) and _is_label(s, ai, bi, rels))}
+    atoms = sorted((s for s in atoms if not (isinstance(s, sympy.Symbol) and _is_label(s, ai, bi, rels))), key=str)
+    fixed = {r.expr for r in rels if r.op == "in"}
+    equations = []
+    for rel in rels:
+        if rel.op != "==":
+            continue
+        atom = _equation_atom(rel.expr, atoms, fixed | {s for s, _ in equations})
+        if atom is not None:
+            equations.append((atom, rel))
+    solved = fixed | {s for s, _ in equations}
+    repairs = []
+    for rel in rels:
+        if rel.op in (">", ">=", "<", "<="):
+            options = [
+                (atom, *found)
+                for atom in atoms
+                if atom not in solved and not atom.is_integer and atom.is_real
+                for found in [_linear_in(rel.expr, atom)]
+                if found is not None
+            ]
+            if options:
+                repairs.append((rel, options))
+    breaks = []
+    for arg in sign_arguments(ai) + sign_arguments(bi):
+        for atom, root in _roots_symbolic(arg, atoms, solved):
+            if (atom, root) not in breaks and len(breaks) < _MAX_BREAKS:
+                breaks.append((atom, root))
+    return _Plan(ai, bi, rels, atoms, equations, breaks, repairs)
+
+
+def _linear_in(expr, atom):
+    """``(coeff, rest)`` with ``expr == coeff*atom + rest``, coeff a nonzero number; else None."""
+    if atom not in expr.free_symbols:
+        return None
+    try:
+        coeff = sympy.diff(expr, atom)
+    except (ValueError, TypeError):
+        return None
+    if not coeff.is_Number or coeff == 0:
+        return None
+    rest = sympy.expand(expr - coeff * atom)
+    return None if atom in rest.free_symbols else (coeff, rest)
+
+
+def _equation_atom(expr, atoms, taken):
+    found = linear_atom(expr, require_real=False)
+    if found and found[0] in atoms and found[0] not in taken:
+        return found[0]
+    candidates = [s for s in atoms if s in expr.free_symbols and s not in taken]
+    candidates.sort(key=lambda s: (bool(s.is_integer), str(s)))
+    return candidates[0] if candidates and not candidates[0].is_integer else None
+
+
+def _roots_symbolic(arg, atoms, taken) -> list:
+    """Points where ``arg`` changes sign, as ``(atom, root)``: linear, or quadratic in one real atom."""
+    found = linear_atom(arg)
+    if found and found[0] in atoms and found[0] not in taken and not found[0].is_integer:
+        atom, coeff, rest = found
+        return [(atom, -rest / coeff)]
+    for atom in atoms:
+        if atom in taken or atom.is_integer or not atom.is_real or atom not in arg.free_symbols:
+            continue
+        try:
+            if not arg.is_polynomial(atom):
+                continue
+            poly = sympy.Poly(arg, atom)
+            if poly.degree() != 2:
+                continue
+            return [(atom, r) for r in sympy.roots(poly, multiple=True)]
+        except (sympy.PolynomialError, ValueError, TypeError, NotImplementedError):
+            continue
+    return []
+
+
+def _kind(attempt: int, has_breaks: bool) -> str:
+    if attempt < _SIMPLE_ATTEMPTS:
+        return "break" if has_breaks and attempt % 4 == 3 else "simple"
+    turn = (attempt - _SIMPLE_ATTEMPTS) % 3
+    if turn == 0:
+        return "far"
+    return "break" if has_breaks and turn == 1 else "random"
+
+
+def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None):
+    key = tuple(sorted((str(k), int(v)) for k, v in mapping.items()))
+    plan = memo.get(key) if memo is not None else None
+    if plan is None:
+        plan = _plan(a, b, relations, mapping)
+        if memo is not None:
+            memo[key] = plan
+    kind = _kind(attempt, bool(plan.breaks))
     values: dict = {}
-    solved: list[tuple[sympy.Basic, Relation]] = []
-    for rel in rels:
-        if rel.op == "in" and rel.expr in atoms and rel.expr not in values:
-            values[rel.expr] = rel.values[rng.randrange(len(rel.values))]
-        elif rel.op == "==":
-            found = linear_atom(rel.expr.xreplace(values), require_real=False)
-            if found and found[0] in atoms and found[0] not in values and all(found[0] != s for s, _ in solved):
-                solved.append((found[0], rel))
-    solved_atoms = {s for s, _ in solved}
-    for slot, atom in enumerate(sorted(atoms, key=str)):
-        if atom not in values and atom not in solved_atoms:
-            values[atom] = draw_value(atom, rng, attempt, slot)
-    for atom, rel in solved:
-        equation = rel.expr.xreplace(values)
-        coeff = sympy.diff(equation, atom)
-        if coeff == 0 or coeff.free_symbols:
+    for rel in plan.rels:
+        if rel.op == "in" and rel.expr in plan.atoms and rel.expr not in values:
+            allowed = [v for v in rel.values if allowed_by_assumptions(rel.expr, v)]
+            if not allowed:
+                return None
+            values[rel.expr] = allowed[rng.randrange(len(allowed))]
+    solved = {s for s, _ in plan.equations}
+    for slot, atom in enumerate(plan.atoms):
+        if atom not in values and atom not in solved:
+            far = kind == "far" and rng.random() < 0.75
+            values[atom] = draw_value(atom, rng, attempt, slot, "far" if far else ("simple" if kind == "simple" else "random"))
+    pinned = set()
+    if kind == "break":
+        pinned = _place_at_break(plan, values, rng, attempt)
+        if pinned is None:
             return None
-        value = -equation.xreplace({atom: 0}) / coeff
-        if value.free_symbols or not allowed_by_assumptions(atom, value):
+    _repair(plan, values, rng, pinned)
+    for atom, rel in plan.equations:
+        roots = _equation_roots(rel.expr.xreplace(values), atom, attempt)
+        roots = [r for r in roots if allowed_by_assumptions(atom, r)]
+        if not roots:
             return None
-        values[atom] = value
-    for rel in rels:
+        values[atom] = roots[(attempt + rng.randrange(2)) % len(roots)]
+    for rel in plan.rels:
         if truth(rel.substitute(values)) is not True:
             return None
-    return Point(dict(mapping), values), ai, bi
+    return Point(dict(mapping), values), plan.ai, plan.bi
+
+
+_OFFSETS = (sympy.Rational(1, 8), sympy.Integer(1), sympy.Rational(1, 1000), sympy.Integer(5))
+
+
+def _place_at_break(plan: _Plan, values: dict, rng: random.Random, attempt: int) -> set | None:
+    """Put one atom just beside a breakpoint (each side in turn); return it as pinned, None if impossible."""
+    atom, root = plan.breaks[(attempt // 2 + rng.randrange(len(plan.breaks))) % len(plan.breaks)]
+    at = root.xreplace(values)
+    if at.free_symbols or at.is_extended_real is not True:
+        return None
+    offset = _OFFSETS[rng.randrange(len(_OFFSETS))]
+    value = at + offset if rng.randrange(2) else at - offset
+    if not allowed_by_assumptions(atom, value):
+        return None
+    values[atom] = value
+    return {atom} | root.free_symbols
+
+
+_SLACKS = (sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2), sympy.Rational(7, 3), sympy.Integer(10))
+
+
+def _repair(plan: _Plan, values: dict, rng: random.Random, pinned: set) -> None:
+    """Move atoms so that linear inequalities hold (a few passes: chains like x > y > 5).
+
+    Atoms placed at a breakpoint are moved only when no other atom can be.
+    """
+    for _ in range(3):
+        changed = False
+        for rel, options in plan.repairs:
+            if truth(rel.substitute(values)) is not False:
+                continue
+            free = [o for o in options if o[0] not in pinned] or options
+            atom, coeff, rest = free[rng.randrange(len(free))]
+            base = rest.xreplace(values)
+            if base.free_symbols or base.is_extended_real is not True:
+                continue
+            slack = _SLACKS[rng.randrange(len(_SLACKS))]
+            target = slack if rel.op in (">", ">=") else -slack
+            value = (target - base) / coeff
+            if allowed_by_assumptions(atom, value):
+                values[atom] = value
+                changed = True
+        if not changed:
+            return
+
+
+def _equation_roots(equation: sympy.Expr, atom, attempt: int) -> list:
+    """Values of ``atom`` that make ``equation`` zero: exact where possible, real for real atoms."""
+    if equation.free_symbols - {atom}:
+        return []
+    found = linear_atom(equation, require_real=False)
+    if found and found[0] == atom:
+        _, coeff, rest = found
+        return [-rest / coeff]
+    if is_complex_atom(atom):
+        direction = _DIRECTIONS[attempt % len(_DIRECTIONS)]
+        t = sympy.Dummy("t", positive=True)
+        return [r * direction for r in _real_roots(equation.xreplace({atom: t * direction}), t) if r > 0]
+    return _real_roots(equation, atom)
+
+
+def _real_roots(equation: sympy.Expr, symbol) -> list:
+    try:
+        with time_limit(_SOLVE_BUDGET):
+            if equation.is_polynomial(symbol):
+                poly = sympy.Poly(equation, symbol)
+                if poly.degree() < 1:
+                    return []
+                if poly.degree() <= 4:
+                    candidates = sympy.roots(poly, multiple=True)
+                elif all(c.is_Rational for c in poly.all_coeffs()):
+                    candidates = poly.real_roots()
+                else:
+                    return []
+            else:
+                candidates = sympy.solve(equation, symbol)
+            return [r for r in candidates if r.is_number and r.is_extended_real is True]
+    except CheckTimeout:
+        return []
+    except (ValueError, TypeError, NotImplementedError, ArithmeticError, sympy.PolynomialError):
+        return []
 
 
 def _is_label(symbol, *exprs) -> bool:
@@ -302,24 +616,19 @@ def _is_label(symbol, *exprs) -> bool:
     return False
 
 
-def refute_at_high_precision(found: Screen, prec: int = 110) -> Screen | None:
-    """Re-evaluate the points where the sides agreed at far higher precision.
+def refute_at_high_precision(found: Screen, digits: int = 60) -> Screen | None:
+    """Decide the points where the sides agreed at working precision on their exact difference.
 
-    Returns a Screen with a counterexample if a difference too small for the
-    screen's precision shows up (``x`` vs ``x + 10**-30``), else None.
+    Returns a Screen with a counterexample if the difference, evaluated with
+    its own error bound, is clearly nonzero (``x`` vs ``x + 10**-30``), else None.
     """
-    threshold = sympy.Float(10, prec) ** -(prec * 2 // 3)
     for point, ai, bi in found.agreeing:
-        va, vb = evaluate(ai, point.values, prec), evaluate(bi, point.values, prec)
-        if va is None or vb is None or isinstance(va, complex) or isinstance(vb, complex):
-            continue
-        gap = abs(va - vb)
-        if gap > threshold * max(sympy.Float(1), abs(va), abs(vb)):
+        if compare_at(ai, bi, point.values, exact=True, digits=digits) == "differ":
             return Screen(
                 agreed=found.agreed - 1,
                 tried=found.tried,
                 counterexample=point,
-                values=(sympy.sstr(sympy.Float(va, 40)), sympy.sstr(sympy.Float(vb, 40))),
+                values=shown_values(ai, bi, point.values),
             )
     return None
 
@@ -328,10 +637,11 @@ _PLAIN = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2
           sympy.Rational(1, 2), sympy.Integer(3)]
 
 
-def simplify_point(ai, bi, relations: list[Relation], point: Point, values):
+def simplify_point(ai, bi, relations: list[Relation], point: Point) -> Point:
     """Make a counterexample simpler: each value replaced by 0, 1, -1, 2, … where the sides still differ.
 
-    Every replacement keeps the conditions true and is confirmed at high precision.
+    Every replacement keeps the conditions and declarations true and is confirmed
+    on the difference with its error bound.
     """
     rels = [Relation(r.op, instantiate(r.expr, point.shape), r.values) for r in relations]
     current = dict(point.values)
@@ -342,9 +652,8 @@ def simplify_point(ai, bi, relations: list[Relation], point: Point, values):
             trial = {**current, atom: candidate}
             if any(truth(r.substitute(trial)) is not True for r in rels):
                 continue
-            ca, cb = evaluate(ai, trial, CONFIRM_PREC), evaluate(bi, trial, CONFIRM_PREC)
-            if ca is None or cb is None or not _gap(ca, cb)[1]:
+            if compare_at(ai, bi, trial) != "differ":
                 continue
-            current, values = trial, (ca, cb)
+            current = trial
             break
-    return Point(point.shape, current, point.functions), values
+    return Point(point.shape, current, point.functions)

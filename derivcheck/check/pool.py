@@ -1,14 +1,22 @@
-"""Worker processes with a hard time limit and a memory limit per check.
+"""Worker processes with a memory limit per check and a wall-clock backstop.
 
-Each worker runs one task at a time; a task that overruns its time limit has
-its worker killed and replaced, and gets verdict ``unknown`` (time limit);
-a worker that dies (out of memory, crash) gives ``unknown`` too. Results come
-back in task order whatever the number of workers.
+Each worker runs one task at a time under its CPU-time budget (the check's
+own deadline, see ``limits``). A task that overruns the wall-clock backstop
+(a generous multiple of the timeout, for a check that never returns to
+Python) has its worker killed and replaced, and gets verdict ``unknown``
+(time limit); a worker that dies (out of memory, crash) gives ``unknown`` too.
+Results come back in task order whatever the number of workers.
+
+Workers never outlive the run: the pool kills them when it ends for any
+reason (including ``Stopped`` from SIGTERM/SIGINT), a worker whose parent is
+gone exits on its own, and workers write nothing to the inherited standard
+output, so a caller reading it through a pipe sees end-of-file.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Sequence
@@ -16,26 +24,57 @@ from typing import Callable, Sequence
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig
 
-GRACE_SECONDS = 2.0
+# The wall-clock backstop: a check's CPU budget is the timeout; on a loaded
+# machine its wall time can be several times that, so the kill waits longer.
+BACKSTOP_FACTOR = 5.0
+BACKSTOP_GRACE_SECONDS = 10.0
+# How often an idle worker looks whether its parent is still there.
+PARENT_POLL_SECONDS = 1.0
 
 
-def _limit_memory(megabytes: int) -> None:
+def backstop_seconds(config: CheckConfig) -> float:
+    """Wall-clock seconds after which a worker's check is killed (a backstop, not the budget)."""
+    return BACKSTOP_FACTOR * config.timeout + BACKSTOP_GRACE_SECONDS
+
+
+def _silence_output() -> None:
+    """Point the worker's standard output and error at /dev/null, so it holds no caller's pipe open."""
+    import os
+
     try:
-        import resource
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover
+        return
+    for fd in (1, 2):
+        try:
+            os.dup2(null, fd)
+        except OSError:  # pragma: no cover
+            pass
+    os.close(null)
 
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
+
+def _worker_main(conn: Connection, config: CheckConfig, parent: int) -> None:
+    try:
+        _serve(conn, config, parent)
+    except BaseException:  # a worker never prints a traceback; the parent reports what is missing
         pass
 
 
-def _worker_main(conn: Connection, config: CheckConfig) -> None:
-    from derivcheck.check.engine import run_task
+def _serve(conn: Connection, config: CheckConfig, parent: int) -> None:
+    import os
 
+    from derivcheck.check.engine import run_task
+    from derivcheck.check.limits import limit_memory, memory_limit_outcome, quiet_worker_signals
+
+    quiet_worker_signals()
+    _silence_output()
     if config.memory_limit_mb:
-        _limit_memory(config.memory_limit_mb)
+        limit_memory(config.memory_limit_mb)
     while True:
         try:
+            while not conn.poll(PARENT_POLL_SECONDS):
+                if os.getppid() != parent:
+                    return
             message = conn.recv()
         except (EOFError, OSError):
             return
@@ -45,20 +84,20 @@ def _worker_main(conn: Connection, config: CheckConfig) -> None:
         try:
             outcome = run_task(task, config)
         except MemoryError:
-            outcome = Outcome(Verdict.UNKNOWN, "memory limit", "the check ran out of memory")
+            outcome = memory_limit_outcome()
         except Exception as exc:  # a bug must not take the run down; report it as unknown
             outcome = Outcome(Verdict.UNKNOWN, "internal error", f"{type(exc).__name__}: {exc}")
         try:
             conn.send((index, outcome))
         except MemoryError:
-            conn.send((index, Outcome(Verdict.UNKNOWN, "memory limit", "the check ran out of memory")))
+            conn.send((index, memory_limit_outcome()))
 
 
 class _Worker:
     def __init__(self, context, config: CheckConfig):
         parent, child = context.Pipe()
         self.conn = parent
-        self.process = context.Process(target=_worker_main, args=(child, config), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, config, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.index: int | None = None
@@ -96,10 +135,12 @@ def run_in_workers(
     if not tasks:
         return
     context = _context()
-    limit = config.timeout + GRACE_SECONDS + 0.5 * config.timeout
-    workers = [_Worker(context, config) for _ in range(min(config.jobs, len(tasks)))]
+    limit = backstop_seconds(config)
+    workers: list[_Worker] = []
     queue = list(range(len(tasks)))[::-1]
     try:
+        for _ in range(min(config.jobs, len(tasks))):
+            workers.append(_Worker(context, config))
         for worker in workers:
             if queue:
                 index = queue.pop()
@@ -132,8 +173,22 @@ def run_in_workers(
                     next_index = queue.pop()
                     worker.give(next_index, tasks[next_index])
     finally:
+        # On any way out (done, Stopped by a signal, an error) no worker is left behind.
+        _stop_all(workers)
+
+
+def _stop_all(workers: list[_Worker]) -> None:
+    """Stop every worker; a second SIGTERM/SIGINT waits until they are all gone."""
+    import signal
+
+    masked = {signal.SIGTERM, signal.SIGINT}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, masked) if hasattr(signal, "pthread_sigmask") else None
+    try:
         for worker in workers:
             worker.stop(kill=worker.index is not None)
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _died() -> Outcome:
@@ -149,6 +204,6 @@ def _overran(config: CheckConfig) -> Outcome:
     return Outcome(
         Verdict.UNKNOWN,
         "time limit",
-        f"stopped after {config.timeout:g} s (the check did not return)",
+        f"killed after {backstop_seconds(config):g} s of wall-clock time (the check did not return)",
         hint="split the step into smaller steps, or raise --timeout",
     )

@@ -7,12 +7,13 @@ evaluation (``Expr.equals``) is never used here.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Callable
 
 import sympy
 
-from derivcheck.check.assume import Relation, apply, encode, scenarios
+from derivcheck.check.assume import Relation, apply, encode, scenarios, split_abs
 from derivcheck.check.limits import time_limit
 from derivcheck.errors import CheckTimeout
 
@@ -59,10 +60,10 @@ def prove_zero(diff: sympy.Expr, budget: float) -> str | None:
         return "identical under the conditions"
     with time_limit(budget):
         if diff.has(sympy.Sum, sympy.Product):
-            doit = diff.doit()
-            if doit == 0:
+            evaluated = hide_undecided_ranges(evaluate_sums(diff))
+            if evaluated == 0:
                 return "evaluate sums"
-            diff = doit
+            diff = evaluated
         for name, transform in _CHEAP:
             try:
                 if transform(diff) == 0:
@@ -90,6 +91,117 @@ def prove_zero(diff: sympy.Expr, budget: float) -> str | None:
         except Exception:
             pass
     return None
+
+
+def evaluate_sums(expr: sympy.Expr) -> sympy.Expr:
+    """Write sums and products in closed form where SymPy's meaning is the format's.
+
+    The format's bounds are inclusive and a range with ``hi < lo`` is empty (a
+    sum 0, a product 1). SymPy follows Karr's convention instead
+    (``Sum(k, (k, 3, 1))`` is -2); the two agree when ``hi - lo + 1 >= 0``.
+    A sum or product is evaluated only when that is proved (with integer
+    bounds), replaced by 0 or 1 when its range is provably empty, and left
+    as it is otherwise.
+    """
+    return _evaluate(expr, ())[0]
+
+
+def _evaluate(expr, outer: tuple) -> tuple[sympy.Basic, bool]:
+    # Returns the expression and whether every sum in it has a decided range.
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Sum, sympy.Product):
+        return expr, True
+    if isinstance(expr, (sympy.Sum, sympy.Product)):
+        limits = tuple(expr.limits)
+        body, decided = _evaluate(expr.function, outer + limits)
+        for position, (var, lo, hi) in enumerate(limits):  # the first limit is the innermost
+            node = type(expr)(body, (var, lo, hi))
+            status = range_status(lo, hi, outer + limits[position + 1 :])
+            if status == "empty":
+                body, decided = (sympy.S.Zero if isinstance(expr, sympy.Sum) else sympy.S.One), True
+            elif status == "proper" and decided:
+                body = _close(node)
+            else:
+                body, decided = node, False
+        return body, decided
+    args, decided = [], True
+    for arg in expr.args:
+        new, ok = _evaluate(arg, outer)
+        args.append(new)
+        decided = decided and ok
+    return (expr.func(*args) if tuple(args) != expr.args else expr), decided
+
+
+def _close(node: sympy.Basic) -> sympy.Basic:
+    try:
+        return node.doit(deep=False)
+    except (CheckTimeout, MemoryError):
+        raise
+    except Exception:
+        return node
+
+
+def range_status(lo: sympy.Expr, hi: sympy.Expr, outer: tuple = ()) -> str | None:
+    """``"proper"`` when ``hi - lo + 1 >= 0`` is proved (Karr's convention and the format's
+    agree), ``"empty"`` when ``hi < lo`` is proved, None when undecided or a bound may not be an integer.
+
+    ``outer`` holds the limits of enclosing sums: their variable lies within its bounds.
+    """
+    if lo.is_integer is not True or hi.is_integer is not True:
+        return None
+    count = hi - lo + 1
+    for version in _with_outer_variables(count, outer):
+        if version.is_nonnegative:
+            return "proper"
+        if version.is_negative:
+            return "empty"
+    return None
+
+
+def _with_outer_variables(expr: sympy.Expr, outer: tuple):
+    """``expr``, then ``expr`` with each enclosing variable written from its lower or upper bound."""
+    yield expr
+    used = [(v, lo, hi) for v, lo, hi in outer if v in expr.free_symbols][:3]
+    if not used:
+        return
+    offsets = [sympy.Dummy(integer=True, nonnegative=True) for _ in used]
+    for choice in itertools.product((0, 1), repeat=len(used)):
+        mapping = {
+            v: (lo + m if side == 0 else hi - m) for (v, lo, hi), m, side in zip(used, offsets, choice)
+        }
+        yield expr.xreplace(mapping)
+
+
+def ranges_decided(expr: sympy.Basic, outer: tuple = ()) -> bool:
+    """True when every sum and product in ``expr`` has a range known proper or known empty."""
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Sum, sympy.Product):
+        return True
+    if isinstance(expr, (sympy.Sum, sympy.Product)):
+        limits = tuple(expr.limits)
+        for position, (_, lo, hi) in enumerate(limits):
+            if range_status(lo, hi, outer + limits[position + 1 :]) is None:
+                return False
+        return ranges_decided(expr.function, outer + limits)
+    return all(ranges_decided(arg, outer) for arg in expr.args)
+
+
+def hide_undecided_ranges(expr: sympy.Expr) -> sympy.Expr:
+    """Replace each sum or product whose range may be empty by an opaque symbol.
+
+    SymPy's transformations (simplify combines and evaluates sums) follow
+    Karr's convention; a proof must not use them on such a sum. The same sum
+    gets the same symbol, so ``S - S`` still cancels.
+    """
+    mapping: dict = {}
+    stack = [expr]
+    while stack:  # outermost sums only: a kept sum's inner sums are decided too
+        node = stack.pop()
+        if isinstance(node, (sympy.Sum, sympy.Product)):
+            if node not in mapping and not ranges_decided(node):
+                real = node.function.is_extended_real is True and node.function.is_finite is True
+                mapping[node] = sympy.Dummy("range", real=True) if real else sympy.Dummy("range")
+        elif isinstance(node, sympy.Basic) and node.has(sympy.Sum, sympy.Product):
+            stack.extend(node.args)
+    return expr.xreplace(mapping) if mapping else expr
 
 
 def _prove_by_exponentiating(diff: sympy.Expr) -> str | None:
@@ -159,8 +271,15 @@ def decide_extrema(expr: sympy.Expr) -> sympy.Expr:
 
 
 def sign_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
-    """Return the expressions whose sign decides the branch of Abs, Max, Min, sign, Piecewise."""
+    """Return the expressions whose sign decides the branch of Abs, Max, Min, sign, Piecewise,
+    and the counts ``hi - lo + 1`` that decide whether a sum's range is empty.
+
+    Only arguments that are provably real and free of summation variables are
+    returned: splitting into ``> 0``, ``< 0`` and ``== 0`` covers every case
+    only for a real argument.
+    """
     found: list[sympy.Expr] = []
+    bound: set = set()
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside)):
             found.append(node.args[0])
@@ -171,9 +290,16 @@ def sign_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
             for _, cond in node.args:
                 if isinstance(cond, sympy.core.relational.Relational):
                     found.append(cond.lhs - cond.rhs)
+        elif isinstance(node, (sympy.Sum, sympy.Product)):
+            bound.update(limit[0] for limit in node.limits)
+            for _, lo, hi in node.limits:
+                if lo.is_integer and hi.is_integer and range_status(lo, hi) is None:
+                    found.append(hi - lo + 1)
     unique = []
     for arg in found:
-        if arg not in unique:
+        if arg in unique or not arg.free_symbols or arg.free_symbols & bound:
+            continue
+        if arg.is_extended_real is True:
             unique.append(arg)
     return unique
 
@@ -212,11 +338,10 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
     if depth >= MAX_SPLIT_DEPTH:
         return None
     for arg in sign_arguments(diff):
-        if not arg.free_symbols:
-            continue
         options = []
         for op in (">", "<", "=="):
-            if encode(Relation(op, arg)) is None:
+            relation = Relation(op, arg)
+            if encode(relation) is None and split_abs(relation) is None:
                 break
             options.append((op, scenarios([Relation(op, arg)])))
         if len(options) != 3:
@@ -224,14 +349,12 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
         cases = 0
         methods = []
         for op, plans in options:
-            if not plans:  # this sign is impossible under the assumptions
-                continue
-            case_diff = apply(diff, plans[0])
-            sub = _prove_with_splits(case_diff, budget, depth + 1)
-            if sub is None:
-                return None
-            cases += sub.cases
-            methods.append(sub.method)
+            for plan in plans:  # none: this sign is impossible under the assumptions
+                sub = _prove_with_splits(apply(diff, plan), budget, depth + 1)
+                if sub is None:
+                    return None
+                cases += sub.cases
+                methods.append(sub.method)
         inner = ", ".join(dict.fromkeys(methods))
         shown = -arg if arg.could_extract_minus_sign() else arg
         return Proof(f"cases on the sign of {sympy.sstr(shown)} ({inner})", cases)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from derivcheck.check.outcome import Outcome, Verdict
@@ -15,10 +15,30 @@ _TRANSIENT = {"time limit", "memory limit", "worker stopped", "internal error"}
 
 @dataclass
 class RunStats:
-    """How many checks were answered from the cache and how many were computed."""
+    """How many checks were answered from the cache and how many were computed; warnings for the user."""
 
     cached: int = 0
     computed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """Keep ``message`` once."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+def open_cache(config: CheckConfig, stats: RunStats | None):
+    """The run's ResultCache, or None (no cache configured, or unusable: then a warning in ``stats``)."""
+    from derivcheck.check.cache import CacheUnusable, ResultCache
+
+    if not config.cache_dir:
+        return None
+    try:
+        return ResultCache(config.cache_dir)
+    except CacheUnusable as exc:
+        if stats is not None:
+            stats.warn(f"cannot use the result cache: {exc}; checking without it")
+        return None
 
 
 def run_tasks(
@@ -28,10 +48,10 @@ def run_tasks(
     stats: RunStats | None = None,
 ) -> list[Outcome]:
     """Return one Outcome per task, in task order (``stats`` is updated if given)."""
-    from derivcheck.check.cache import ResultCache, task_key
+    from derivcheck.check.cache import task_key
 
     outcomes: list[Outcome | None] = [None] * len(tasks)
-    cache = ResultCache(config.cache_dir) if config.cache_dir else None
+    cache = open_cache(config, stats) if tasks else None
     keys: list[str] = []
     if cache is not None:
         keys = [task_key(task, config.verdict_key()) for task in tasks]
@@ -83,6 +103,8 @@ def _safe_run(run_task, task, config: CheckConfig) -> Outcome:
     try:
         return run_task(task, config)
     except MemoryError:
-        return Outcome(Verdict.UNKNOWN, "memory limit", "the check ran out of memory")
+        from derivcheck.check.limits import memory_limit_outcome
+
+        return memory_limit_outcome()
     except Exception as exc:  # a bug must not take the run down; report it as unknown
         return Outcome(Verdict.UNKNOWN, "internal error", f"{type(exc).__name__}: {exc}")

@@ -8,12 +8,15 @@ from pathlib import Path
 from derivcheck.errors import FormatError
 from derivcheck.load.documents import documents_from_text, read_text_file
 from derivcheck.load.markdown import documents_from_markdown
+from derivcheck.load.discover import (  # noqa: F401
+    MARKDOWN_SUFFIXES,
+    NOTEBOOK_SUFFIXES,
+    YAML_SUFFIXES,
+    Discovery,
+    find_files,
+)
 from derivcheck.load.model import Document, LoadError
 from derivcheck.load.notebook import documents_from_notebook
-
-YAML_SUFFIXES = (".yaml", ".yml")
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-NOTEBOOK_SUFFIXES = (".ipynb",)
 
 
 @dataclass(frozen=True)
@@ -26,22 +29,12 @@ class LoadedFile:
 
 
 def discover(paths: list[str]) -> list[str | LoadError]:
-    """Return the files to check: files as given, directories searched recursively (sorted)."""
-    found: list[str | LoadError] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in YAML_SUFFIXES + MARKDOWN_SUFFIXES + NOTEBOOK_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            found.extend(str(p) for p in files)
-        elif path.is_file():
-            found.append(raw)
-        else:
-            found.append(LoadError(raw, None, "no such file or directory"))
-    return found
+    """Return the files to check: files as given, directories searched recursively (sorted).
+
+    See ``discover.find_files`` for the rules (hidden files, symbolic links,
+    FIFOs and devices) and for the list of what was skipped.
+    """
+    return find_files(list(paths)).entries
 
 
 def load_file(path: str, max_bytes: int) -> LoadedFile:

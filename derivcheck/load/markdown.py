@@ -16,6 +16,7 @@ from derivcheck.errors import FormatError
 from derivcheck.load.model import Document, LoadError
 
 INFO = "derivation"
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,11 @@ def documents_from_markdown(text: str, path: str) -> list[Document | LoadError]:
 
 
 def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:
-    """Return the derivation blocks up to the first unclosed one, and the error for that one (or None)."""
+    """Return the derivation blocks up to the first unclosed one, and the error for that one (or None).
+
+    A UTF-8 byte-order mark at the start is not text: the post is read as without it.
+    """
+    text = text.removeprefix(BOM)
     lines = text.splitlines()
     blocks: list[Block] = []
     for token in markdown_parser().parse(text):

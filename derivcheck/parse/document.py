@@ -142,6 +142,7 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
     expr = parse_expression(claim.expr, scope)
     constants = Scope({}, {})
     bindings = []
+    lines: list[tuple[int, ...]] = []
     for name, node in claim.at:
         spec = scope.symbols.get(name)
         if spec is None:
@@ -154,6 +155,8 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
         if spec.is_vector and not is_list:
             raise FormatError(f"'{name}' is a vector; give it a list of values", node.line)
         bindings.append(Binding(spec.obj, values, is_list, spec.is_vector))
+        lines.append(_item_lines(node))
+    _check_declarations(claim, scope, bindings, lines)
     lengths = {len(b.values) for b in bindings if b.is_list and not b.is_vector}
     if len(lengths) > 1:
         raise FormatError("the lists given in 'at' have different lengths", claim.line)
@@ -182,6 +185,75 @@ def _values(node: Node, constants: Scope, what: str) -> tuple[tuple[sympy.Expr, 
             raise FormatError(f"{what} must be a number: '{item.raw}'", item.line)
         values.append(value)
     return tuple(values), isinstance(node, Sequence)
+
+
+def _item_lines(node: Node) -> tuple[int, ...]:
+    items = node.items if isinstance(node, Sequence) else (node,)
+    return tuple(item.line for item in items)
+
+
+_SIGN_TESTS = (
+    ("positive", lambda v: v.is_positive),
+    ("negative", lambda v: v.is_negative),
+    ("nonnegative", lambda v: v.is_nonnegative),
+    ("nonpositive", lambda v: v.is_nonpositive),
+    ("nonzero", lambda v: v.is_zero is False),
+    ("integer", lambda v: v.is_integer),
+)
+
+
+def _check_declarations(claim: NumberClaim, scope: Scope, bindings: list[Binding], lines: list) -> None:
+    """Every value in 'at' must be one its symbol's declaration allows (sign words, integer, real, index range)."""
+    names = {b.target: name for (name, _), b in zip(claim.at, bindings)}
+    given = {names[b.target]: b for b in bindings if not b.is_vector}
+    for binding, item_lines in zip(bindings, lines):
+        name = names[binding.target]
+        spec = scope.symbols[name]
+        for position, value in enumerate(binding.values):
+            line = item_lines[position] if position < len(item_lines) else claim.line
+            problem = None
+            if spec.index_range is not None:
+                problem = _outside_range(spec, value, position if binding.is_list else None, given)
+            problem = problem or declaration_violation(spec, value)
+            if problem is not None:
+                shown = sympy.sstr(value)
+                element = f"{name}[{position + 1}]" if binding.is_vector else name
+                raise FormatError(
+                    f"'at' gives {element} = {shown}, but '{name}' is declared {problem}; "
+                    f"give a value its declaration allows, or change the declaration",
+                    line,
+                )
+
+
+def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
+    """The declaration word ``value`` breaks (or cannot be shown to keep), else None."""
+    probe = spec.obj[1] if spec.is_vector else spec.obj
+    if not spec.is_complex and value.is_extended_real is not True:
+        return "real" if value.is_extended_real is False else "real (this value cannot be shown real)"
+    for word, test in _SIGN_TESTS:
+        if getattr(probe, f"is_{word}") and test(value) is not True:
+            return word if test(value) is False else f"{word} (this value cannot be shown {word})"
+    return None
+
+
+def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
+    bounds = []
+    for bound in spec.index_range:
+        if bound.lstrip("-").isdigit():
+            bounds.append(sympy.Integer(int(bound)))
+            continue
+        binding = given.get(bound)
+        if binding is None:
+            bounds.append(None)
+            continue
+        index = position if binding.is_list and position is not None else 0
+        bounds.append(binding.values[min(index, len(binding.values) - 1)])
+    lo, hi = bounds
+    words = f"index {spec.index_range[0]}..{spec.index_range[1]}"
+    if (lo is not None and (value < lo) is sympy.true) or (hi is not None and (value > hi) is sympy.true):
+        shown = f" ({spec.index_range[0]}..{spec.index_range[1]} is {sympy.sstr(lo) if lo is not None else '?'}..{sympy.sstr(hi) if hi is not None else '?'} here)"
+        return words + shown
+    return None
 
 
 def _raw_texts(node: Node) -> tuple[str, ...]:

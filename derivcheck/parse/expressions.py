@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Callable, Iterator
 
 import sympy
+from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.core.logic import fuzzy_and
 
 from derivcheck.errors import FormatError
 from derivcheck.load.documents import suggest
@@ -37,7 +40,7 @@ _UNARY = {
     "cosh": sympy.cosh,
     "tanh": sympy.tanh,
 }
-BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product"}
+BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product", "KroneckerDelta"}
 RESERVED = BUILTIN_FUNCTIONS | frozenset(CONSTANTS)
 
 MAX_DEPTH = 150
@@ -86,6 +89,14 @@ class Condition:
     values: tuple[sympy.Expr, ...]
     text: str
     line: int
+    every: tuple = ()  # (index, lo, hi) of "… for every c": one condition per element
+
+    @property
+    def is_for_every(self) -> bool:
+        return bool(self.every)
+
+
+_FOR_EVERY = re.compile(r"^(?P<body>.*\S)\s+for\s+every\s+(?P<index>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.S)
 
 
 @dataclass
@@ -125,8 +136,61 @@ def define_function(scope: Scope, decl: FunctionDecl) -> None:
 
 def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     """Return the conditions written in ``text`` (a chain ``0 < p < 1`` gives two)."""
+    match = _FOR_EVERY.match(text.text.strip())
+    if match is None:
+        with _depth_guard(text.line):
+            return _Builder(scope, text).build_condition()
+    every = _every_index(match.group("index"), scope, text)
     with _depth_guard(text.line):
-        return _Builder(scope, text).build_condition()
+        conditions = _Builder(scope, Text(match.group("body"), text.line)).build_condition()
+    index = every[0]
+    for condition in conditions:
+        mentioned = condition.lhs.free_symbols | (condition.rhs.free_symbols if condition.rhs is not None else set())
+        if index not in mentioned:
+            raise FormatError(
+                f"'for every {index}' but the condition does not use {index}: '{text.text.strip()}'; "
+                f"write e.g. 'y[{index}] in {{0, 1}} for every {index}'",
+                text.line,
+            )
+    return [replace(c, text=text.text, every=every) for c in conditions]
+
+
+def probable_every(conditions, symbols: dict[str, SymbolSpec]) -> tuple[str, ...]:
+    """Warnings for conditions on one element ``y[k]`` (k a declared index) that likely meant every element."""
+    indices = {spec.obj for spec in symbols.values() if spec.index_range is not None}
+    warnings = []
+    for condition in conditions:
+        if condition.every or not isinstance(condition.lhs, sympy.Indexed):
+            continue
+        if condition.op != "in" and not (condition.rhs is not None and condition.rhs.is_number):
+            continue
+        index = condition.lhs.indices[0] if len(condition.lhs.indices) == 1 else None
+        if index not in indices:
+            continue
+        text = condition.text.strip()
+        warning = (
+            f"warning: '{text}' (line {condition.line}) constrains the one element {condition.lhs}; "
+            f"if every element is meant, write '{text} for every {index}'"
+        )
+        if warning not in warnings:
+            warnings.append(warning)
+    return tuple(warnings)
+
+
+def _every_index(name: str, scope: Scope, text: Text) -> tuple:
+    spec = scope.symbols.get(name)
+    if spec is None or spec.index_range is None:
+        raise FormatError(
+            f"'for every {name}' needs an index declared with its range, e.g. '{name}: index 1..C'",
+            text.line,
+        )
+    bounds = []
+    for bound in spec.index_range:
+        if bound.lstrip("-").isdigit():
+            bounds.append(sympy.Integer(int(bound)))
+        else:
+            bounds.append(scope.symbols[bound].obj)
+    return (spec.obj, bounds[0], bounds[1])
 
 
 @contextmanager
@@ -460,6 +524,11 @@ class _Builder:
             self._arity(node, name, 1, 2)
             args = [self._expr(a) for a in node.args]
             return sympy.log(*args)
+        if name == "KroneckerDelta":
+            self._arity(node, name, 2, 2)
+            return sympy.KroneckerDelta(*(self._expr(a) for a in node.args))
+        if name in ("max", "min") and len(node.args) in (1, 2) and self._is_element_extremum(node):
+            return self._element_extremum(node, name)
         if name in ("max", "min"):
             self._arity(node, name, 2, None)
             args = [self._expr(a) for a in node.args]
@@ -471,6 +540,38 @@ class _Builder:
             node,
             f"unknown function '{name}'{suggest(name, candidates)}; declare it under 'functions'",
         )
+
+    def _is_element_extremum(self, node: ast.Call) -> bool:
+        first = node.args[0]
+        if len(node.args) == 1:
+            spec = self.scope.symbols.get(first.id) if isinstance(first, ast.Name) else None
+            return spec is not None and spec.is_vector and first.id not in self.bound
+        return isinstance(node.args[1], ast.Tuple)
+
+    def _element_extremum(self, node: ast.Call, name: str) -> sympy.Expr:
+        """``max(z)`` (the one index range of the document) or ``max(z[k], (k, lo, hi))``."""
+        from derivcheck.parse.extrema import ElementMax, ElementMin
+
+        cls = ElementMax if name == "max" else ElementMin
+        if len(node.args) == 2:
+            return self._with_limits(node, name, cls)
+        vector = node.args[0].id
+        ranges = {spec.index_range for spec in self.scope.symbols.values() if spec.index_range}
+        if len(ranges) != 1:
+            found = "no index is declared" if not ranges else "the indices have different ranges"
+            raise self._error(
+                node,
+                f"{name}({vector}) needs one index range, but {found}; write "
+                f"{name}({vector}[k], (k, 1, C)) with the range of the elements",
+            )
+        lo, hi = (self._bound_value(text) for text in ranges.pop())
+        var = sympy.Dummy("k", integer=True)
+        return cls(self.scope.symbols[vector].obj[var], (var, lo, hi))
+
+    def _bound_value(self, text: str) -> sympy.Expr:
+        if text.lstrip("-").isdigit():
+            return sympy.Integer(int(text))
+        return self.scope.symbols[text].obj
 
     def _arity(self, node: ast.Call, name: str, low: int, high: int | None) -> None:
         count = len(node.args)
@@ -489,7 +590,7 @@ class _Builder:
         args = [self._expr(a) for a in node.args]
         params, body = self._function_body(decl)
         if body is None:
-            return sympy.Function(name, real=True)(*args)
+            return unknown_function(name)(*args)
         # Bound the expansion before building it: depth from the measures, size
         # counted call by call, so nested definitions cannot fill the memory.
         _, body_depth = self.scope.measure(decl.name)
@@ -537,6 +638,9 @@ class _Builder:
         return result
 
     def _sum_or_product(self, node: ast.Call, name: str) -> sympy.Expr:
+        return self._with_limits(node, name, sympy.Sum if name == "Sum" else sympy.Product)
+
+    def _with_limits(self, node: ast.Call, name: str, cls) -> sympy.Expr:
         self._arity(node, name, 2, 2)
         limits = node.args[1]
         if not isinstance(limits, ast.Tuple) or len(limits.elts) != 3:
@@ -563,7 +667,6 @@ class _Builder:
                 self.bound.pop(var_name, None)
             else:
                 self.bound[var_name] = saved
-        cls = sympy.Sum if name == "Sum" else sympy.Product
         return cls(term, (var, lo, hi))
 
     def _diff(self, node: ast.Call) -> sympy.Expr:
@@ -581,6 +684,27 @@ class _Builder:
                 )
             order = int(order_expr)
         return sympy.diff(target, variable, order)
+
+
+class UnknownFunctionValue(AppliedUndef):
+    """A call of a function declared with a ``null`` body.
+
+    Its value is real exactly when every argument is real (an unknown function
+    of real arguments is a real function, as in version 1 of the format); with
+    an argument that may be complex it may be complex. It is finite when its
+    arguments are.
+    """
+
+    def _eval_is_extended_real(self):
+        return True if fuzzy_and(arg.is_extended_real for arg in self.args) else None
+
+    def _eval_is_finite(self):
+        return True if fuzzy_and(arg.is_finite for arg in self.args) else None
+
+
+def unknown_function(name: str) -> type[AppliedUndef]:
+    """The SymPy function class of a ``null``-bodied function (see UnknownFunctionValue)."""
+    return UndefinedFunction(name, bases=(UnknownFunctionValue,))
 
 
 def tree_measure(expr: sympy.Basic) -> tuple[int, int]:

@@ -31,6 +31,7 @@ class RenderRun:
     written: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     views: list[FileView] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 def render_paths(
@@ -49,17 +50,19 @@ def render_paths(
     directory that receives a page per input, mirroring the folders of the
     inputs, and an index page when there are several.
     """
+    from derivcheck.load import find_files
+
     writer = WRITERS[to]
     config = config or CheckConfig()
     views, missing = collect_files(list(paths), config, check)
-    run = RenderRun(missing=missing, views=views)
+    run = RenderRun(missing=missing, views=views, skipped=find_files(list(paths)).skipped)
     if out is None:
         run.text = writer.combined(views) if views else ""
         return run
-    inputs = {os.path.abspath(v.path) for v in views}
+    inputs = {os.path.realpath(v.path) for v in views}
     if out.lower().endswith(writer.SUFFIX):
         _refuse_overwrite(out, inputs)
-        _write(out, writer.combined(views, title) if len(views) != 1 else writer.page(views[0]))
+        _write(out, writer.combined(views, title) if len(views) != 1 else writer.page(views[0]), out)
         run.written.append(out)
         return run
     targets = page_paths(list(paths), [v.path for v in views], out, writer.SUFFIX)
@@ -68,13 +71,13 @@ def render_paths(
         target = targets[view.path]
         _refuse_overwrite(target, inputs)
         source = os.path.relpath(os.path.abspath(view.path), os.path.dirname(os.path.abspath(target)))
-        _write(target, writer.page(view, source.replace(os.sep, "/")))
+        _write(target, writer.page(view, source.replace(os.sep, "/")), out)
         run.written.append(target)
         entries.append((view, os.path.relpath(target, out).replace(os.sep, "/")))
     if len(views) > 1 or any(Path(p).is_dir() for p in paths):
         target = os.path.join(out, "index" + writer.SUFFIX)
         _refuse_overwrite(target, inputs)
-        _write(target, writer.index(entries, title))
+        _write(target, writer.index(entries, title), out)
         run.written.append(target)
     return run
 
@@ -103,13 +106,59 @@ def page_paths(roots: list[str], files: list[str], out: str, suffix: str) -> dic
 
 
 def _refuse_overwrite(target: str, inputs: set[str]) -> None:
-    if os.path.abspath(target) in inputs:
+    """RenderError if ``target`` is (a link to) an input: paths are compared after resolving links."""
+    if os.path.realpath(target) in inputs:
         raise RenderError(f"refusing to overwrite the input {target}; choose another -o")
 
 
-def _write(target: str, text: str) -> None:
+def _symlink_on_the_way(target: str, out: str) -> str | None:
+    """The first symbolic link among ``target`` and its folders below ``out`` (and ``out`` for a page), if any."""
+    target = os.path.abspath(target)
+    top = os.path.abspath(out)
+    path = target
+    while True:
+        if os.path.islink(path):
+            return path
+        if path == top or os.path.dirname(path) == path or not path.startswith(top):
+            return None
+        path = os.path.dirname(path)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write(target: str, text: str, out: str | None = None) -> None:
+    """Write ``text`` to ``target`` atomically (a temporary file in the same folder, then a rename).
+
+    Refuses to write through a symbolic link: the page itself, or a folder
+    between ``out`` and it (a link there could send the page anywhere).
+    """
+    import tempfile
+
+    link = _symlink_on_the_way(target, out if out is not None else target)
+    if link is not None:
+        raise RenderError(f"refusing to write {target}: {link} is a symbolic link")
+    folder = os.path.dirname(os.path.abspath(target))
+    temporary = None
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
-        Path(target).write_text(text, encoding="utf-8")
+        os.makedirs(folder, exist_ok=True)
+        link = _symlink_on_the_way(target, out if out is not None else target)
+        if link is not None:
+            raise RenderError(f"refusing to write {target}: {link} is a symbolic link")
+        handle, temporary = tempfile.mkstemp(prefix=".derivcheck-", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+        temporary = None
     except OSError as exc:
         raise RenderError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass

@@ -110,17 +110,37 @@ def test_unterminated_fence_is_an_error_at_its_line(tmp_path):
     assert caught.value.line == error.line
 
 
-def test_markdown_without_blocks_is_fine(tmp_path):
-    path = write(tmp_path, "# Notes\n\nNothing to check here.\n\n```python\nx = 1\n```\n")
-    report = verify_paths([path], FAST)
-    assert report.results == () and report.exit_code == 0
-    assert report.empty_files == (path,)
+def test_markdown_without_blocks_is_fine_beside_a_derivation(tmp_path):
+    notes = write(tmp_path, "# Notes\n\nNothing to check here.\n\n```python\nx = 1\n```\n")
+    post = write(tmp_path, block("checked"), "post2.md")
+    report = verify_paths([notes, post], FAST)
+    assert report.exit_code == 0 and not any(r.is_error for r in report.results)
+    assert report.empty_files == (notes,)
     proc = subprocess.run(
-        [sys.executable, "-m", "derivcheck", "verify", "--no-cache", "--jobs", "1", path],
+        [sys.executable, "-m", "derivcheck", "verify", "--no-cache", "--jobs", "1", notes, post],
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0
     assert "no derivation blocks" in proc.stdout
+
+
+def test_a_run_whose_only_post_has_no_blocks_checks_nothing_and_is_not_a_pass(tmp_path):
+    path = write(tmp_path, "# Notes\n\nNothing to check here.\n")
+    report = verify_paths([path], FAST)
+    assert report.exit_code == 2
+    (error,) = report.results
+    assert "nothing to check" in error.message and "none of the 1 file(s) read holds a derivation" in error.message
+
+
+def test_a_byte_order_mark_is_read_like_no_mark(tmp_path):
+    text = block("with a mark")
+    plain = verify_paths([write(tmp_path, text, "plain.md")], FAST)
+    marked_path = tmp_path / "marked.md"
+    marked_path.write_bytes(text.encode("utf-8-sig"))
+    marked = verify_paths([str(marked_path)], FAST)
+    assert marked.exit_code == plain.exit_code == 0
+    assert [(r.line, r.verdict) for r in marked.results] == [(r.line, r.verdict) for r in plain.results]
+    assert marked.results and marked.empty_files == ()
 
 
 def test_empty_block_is_an_error_at_its_fence():

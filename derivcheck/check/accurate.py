@@ -1,0 +1,279 @@
+"""Values of constant expressions with a bound on their own error.
+
+``bounded_value`` evaluates at increasing precision until the digits are
+stable and returns the value with an absolute error bound, so that a caller
+decides "differs" or "within tolerance" only when the bound allows it.
+Rationals are exact (error 0). Finite sums too long to write out are summed
+term by term with mpmath at a working precision and checked the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+from sympy.core.evalf import PrecisionExhausted
+
+from derivcheck.check.instantiate import MAX_TERMS, instantiate
+
+BASE_DIGITS = 30
+MAX_LEVELS = 3
+MAX_SUM_TERMS = 200_000
+
+
+class Unevaluable(Exception):
+    """The expression has no value that can be bounded (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """A value and an absolute bound on its error (0 for exact values)."""
+
+    value: sympy.Expr
+    error: sympy.Expr
+
+    @property
+    def exact(self) -> bool:
+        return self.error == 0
+
+    def magnitude(self) -> sympy.Float:
+        return _abs(self.value)
+
+
+def _abs(value) -> sympy.Float:
+    if value.is_Rational:
+        return abs(value)
+    re, im = value.as_real_imag()
+    return sympy.Float(sympy.sqrt(re**2 + im**2).evalf(60), 60)
+
+
+def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = sympy.Integer(0)) -> bool | None:
+    """True when ``|value - target| > slack`` for sure, False when ``<= slack`` for sure, else None."""
+    if bounded.exact and target.is_Rational and slack.is_Rational:
+        return bool(_abs(bounded.value - target) > slack) if bounded.value.is_Rational else None
+    gap = _abs(sympy.N(bounded.value - target, 80))
+    if gap - bounded.error > slack:
+        return True
+    if gap + bounded.error <= slack:
+        return False
+    return None
+
+
+def bounded_value(expr: sympy.Expr, digits: int = BASE_DIGITS, subs: dict | None = None) -> Bounded:
+    """Return the value of the constant ``expr`` with an error bound; Unevaluable if it has none.
+
+    The expression is evaluated at ``digits``, then twice and four times as
+    many; two consecutive levels must agree within their claimed errors.
+    ``subs`` gives values to substitute inside the evaluation (for powers
+    too large to expand exactly).
+    """
+    if subs:
+        if expr.free_symbols - set(subs):
+            raise Unevaluable("no value given for some symbols")
+        return _levels(expr, digits, subs)
+    if expr.free_symbols:
+        raise Unevaluable("no value given for " + ", ".join(sorted(str(s) for s in expr.free_symbols)))
+    if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise Unevaluable("the expression is undefined there")
+    if expr.is_Rational:
+        return Bounded(expr, sympy.Integer(0))
+    if expr.has(sympy.Sum, sympy.Product):
+        return _with_long_sums(expr, digits)
+    return _levels(expr, digits, None)
+
+
+def _levels(expr: sympy.Expr, digits: int, subs: dict | None) -> Bounded:
+    previous = None
+    for level in range(MAX_LEVELS):
+        n = digits * 2**level
+        current = _evaluate_level(expr, n, subs)
+        if previous is not None:
+            gap = _abs(sympy.N(current.value - previous.value, n + 10))
+            if gap <= current.error + previous.error:
+                # Two values evalf calls precise: their gap is real error, add it.
+                # A rough bound ("indistinguishable from 0") only has to contain the value.
+                rough = previous.value.is_zero and not previous.exact
+                return Bounded(current.value, current.error + (0 if rough else gap))
+        previous = current
+    raise Unevaluable(f"the digits do not settle up to {digits * 2 ** (MAX_LEVELS - 1)} digits")
+
+
+def _with_long_sums(expr: sympy.Expr, digits: int) -> Bounded:
+    """Sums too long to write out: each summed once with its error bound, which is then propagated.
+
+    The propagation is measured: the expression is evaluated again with every
+    sum moved by its bound (up, then down), and the larger change is added.
+    """
+    found = {}
+    for node in expr.atoms(sympy.Sum, sympy.Product):
+        found[node] = _long_sum(node, digits)
+    if not found:
+        raise Unevaluable("a sum or product could not be evaluated")
+    centre = bounded_value(expr.xreplace({n: v for n, (v, _) in found.items()}), digits)
+    spread = sympy.Integer(0)
+    for sign in (1, -1):
+        moved = bounded_value(expr.xreplace({n: v + sign * d for n, (v, d) in found.items()}), digits)
+        spread = max(spread, _abs(sympy.N(moved.value - centre.value, 2 * digits)) + moved.error)
+    return Bounded(centre.value, centre.error + 2 * spread)
+
+
+def _evaluate_level(expr: sympy.Expr, n: int, subs: dict | None = None) -> Bounded:
+    try:
+        value = expr.evalf(n, subs=subs, strict=True, maxn=4 * n)
+    except PrecisionExhausted:
+        # Cannot be told from zero at this precision: evalf's bound on |value|.
+        rough = expr.evalf(n, subs=subs)
+        if not rough.is_number or rough.has(sympy.nan, sympy.zoo, sympy.oo):
+            raise Unevaluable("the expression is undefined there") from None
+        bound = 2 * _abs(rough) + sympy.Float(10, n) ** (-4 * n)
+        return Bounded(sympy.Integer(0), bound)
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError) as exc:
+        raise Unevaluable(f"cannot evaluate: {exc.__class__.__name__}") from None
+    if not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo, sympy.Sum, sympy.Product):
+        raise Unevaluable("the expression is undefined there")
+    if value.is_Rational:
+        return Bounded(value, sympy.Integer(0))
+    return Bounded(value, _abs(value) * sympy.Float(10, n) ** (2 - n) + sympy.Float(10, n) ** (-4 * n))
+
+
+def _long_sum(node, digits: int) -> tuple[sympy.Expr, sympy.Expr]:
+    """A finite sum or product with numeric bounds, and a bound on its error.
+
+    Terms are computed with mpmath at ``digits + 5`` digits and added exactly
+    (fsum). Each term is taken as correct to ``digits + 2`` digits, which is
+    spot-checked on a spread of terms recomputed at 30 more digits; the sum's
+    error bound is then that relative error of the absolute sum of the terms.
+    """
+    limits = []
+    count = 1
+    for var, lo, hi in node.limits:
+        if not (lo.is_Integer and hi.is_Integer):
+            raise Unevaluable(f"the bounds of {sympy.sstr(node)} are not whole numbers")
+        limits.append((var, int(lo), int(hi)))
+        count *= max(0, int(hi) - int(lo) + 1)
+    if count <= MAX_TERMS:
+        written = instantiate(node, {})
+        value = bounded_value(written, digits)
+        return value.value, value.error
+    if count > MAX_SUM_TERMS:
+        raise Unevaluable(
+            f"a sum or product of {count} terms is longer than the {MAX_SUM_TERMS} terms evaluated with error control"
+        )
+    variables = [v for v, _, _ in limits]
+    environments = list(_environments(limits))
+    relative = mpmath.mpf(10) ** (-(digits + 2))
+    with mpmath.workdps(digits + 5):
+        term = _compile(node.function, variables)
+        terms = [term(env) for env in environments]
+    _spot_check(node, variables, environments, terms, digits + 35, relative)
+    with mpmath.workdps(digits + 5):
+        if isinstance(node, sympy.Sum):
+            total = mpmath.fsum(terms)
+            rounding = mpmath.fsum(terms, absolute=True) * relative
+        else:
+            total = mpmath.fprod(terms)
+            rounding = abs(total) * ((1 + relative) ** len(terms) - 1)
+    if not mpmath.isfinite(total) or not mpmath.isfinite(rounding):
+        raise Unevaluable("a term of the sum is undefined")
+    return _to_sympy(total, digits + 5), sympy.Float(rounding, 10) * 2
+
+
+SPOT_CHECKS = 64
+
+
+def _spot_check(node, variables, environments, terms, digits: int, relative) -> None:
+    """Recompute a spread of terms at higher precision; a term off by more than ``relative`` stops the sum."""
+    step = max(1, len(environments) // SPOT_CHECKS)
+    picks = set(range(0, len(environments), step)) | set(range(max(0, len(environments) - 8), len(environments)))
+    with mpmath.workdps(digits):
+        term = _compile(node.function, variables)
+        for index in sorted(picks):
+            precise = term(environments[index])
+            if abs(precise - terms[index]) > abs(precise) * relative + mpmath.mpf(10) ** (-2 * digits):
+                raise Unevaluable(f"the terms of {sympy.sstr(node)} lose precision; cannot sum them with error control")
+
+
+def _environments(limits):
+    if len(limits) == 1:
+        var, lo, hi = limits[0]
+        for k in range(lo, hi + 1):
+            yield {var: mpmath.mpf(k)}
+        return
+    if not limits:
+        yield {}
+        return
+    (var, lo, hi), rest = limits[0], limits[1:]
+    for k in range(lo, hi + 1):
+        for env in _environments(rest):
+            yield {var: mpmath.mpf(k), **env}
+
+
+def _to_sympy(value, digits: int) -> sympy.Expr:
+    if isinstance(value, mpmath.mpc):
+        return sympy.Float(value.real, digits) + sympy.I * sympy.Float(value.imag, digits)
+    return sympy.Float(value, digits)
+
+
+_MP_FUNCTIONS = {
+    sympy.exp: "exp",
+    sympy.log: "log",
+    sympy.sin: "sin",
+    sympy.cos: "cos",
+    sympy.tan: "tan",
+    sympy.sinh: "sinh",
+    sympy.cosh: "cosh",
+    sympy.tanh: "tanh",
+    sympy.atan: "atan",
+    sympy.asin: "asin",
+    sympy.acos: "acos",
+    sympy.erf: "erf",
+    sympy.erfc: "erfc",
+    sympy.sign: "sign",
+    sympy.floor: "floor",
+    sympy.ceiling: "ceil",
+}
+
+
+def _compile(expr: sympy.Expr, variables: list):
+    """A function of the summation variables built from a whitelist of nodes (no code is generated)."""
+    if not (expr.free_symbols & set(variables)):
+        constant = sympy.N(expr, mpmath.mp.dps + 10)
+        if not constant.is_number or constant.has(sympy.nan, sympy.zoo, sympy.oo):
+            raise Unevaluable(f"cannot evaluate {sympy.sstr(expr)}")
+        re, im = constant.as_real_imag()
+        value = mpmath.mpc(mpmath.mpf(re), mpmath.mpf(im)) if not im.is_zero else mpmath.mpf(re)
+        return lambda env: value
+    if expr in variables:
+        return lambda env: env[expr]
+    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and abs(expr.exp) < 64:
+        base, power = _compile(expr.base, variables), int(expr.exp)
+        return lambda env: base(env) ** power
+    parts = [_compile(arg, variables) for arg in expr.args]
+    if isinstance(expr, (sympy.Add, sympy.Mul)):
+        return _fold(parts, isinstance(expr, sympy.Add))
+    if isinstance(expr, sympy.Pow):
+        base, power = parts
+        return lambda env: mpmath.power(base(env), power(env))
+    if isinstance(expr, sympy.Abs):
+        (inner,) = parts
+        return lambda env: abs(inner(env))
+    if isinstance(expr, (sympy.Max, sympy.Min)):
+        pick = max if isinstance(expr, sympy.Max) else min
+        return lambda env: pick(p(env) for p in parts)
+    name = _MP_FUNCTIONS.get(expr.func)
+    if name is None or len(parts) != 1:
+        raise Unevaluable(f"cannot sum {sympy.sstr(expr)} term by term")
+    function = getattr(mpmath, name)
+    (inner,) = parts
+    return lambda env: function(inner(env))
+
+
+def _fold(parts, add: bool):
+    """Sum or product of compiled parts, nested pairwise (no generator per call)."""
+    if len(parts) == 1:
+        return parts[0]
+    first, rest = parts[0], _fold(parts[1:], add)
+    if add:
+        return lambda env: first(env) + rest(env)
+    return lambda env: first(env) * rest(env)

@@ -1,0 +1,634 @@
+"""General proofs over indexed sums, for every size at once.
+
+A step with sums over a symbolic range (``Sum(f, (c, 1, C))``) is brought to
+a normal form by rewrites that are equivalences under the stated conditions:
+
+- one bound-variable name per nesting height (``Sum(y[c]…)`` and
+  ``Sum(y[k]…)`` become the same expression);
+- linearity: the summand is expanded, factors free of the summation
+  variable move out, terms with equal bodies are collected;
+- ``Sum(KroneckerDelta(c, t)*g(c), (c, lo, hi))`` collapses to ``g(t)`` when
+  ``lo <= t <= hi`` follows from the conditions, else to
+  ``Piecewise((g(t), lo <= t <= hi), (0, True))`` (t an integer);
+- closed forms (constant, polynomial and geometric summands) only when the
+  range length ``hi - lo + 1`` is known to be >= 0, where the format's
+  inclusive semantics (empty range = 0) and SymPy's agree.
+
+Then every sum that no longer depends on an enclosing summation variable is
+replaced by a fresh symbol carrying what is known of it (positive when its
+terms are positive and its range is not empty). Proving the rest for *every*
+value of that symbol generalises the claim, so the proof stays sound. Sums in
+the conditions go through the same rewrites with the same symbols, so a
+condition ``Sum(y[c], (c, 1, C)) == 1`` becomes a substitution.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import sympy
+
+from derivcheck.check.assume import Relation, linear_atom
+from derivcheck.check.instantiate import Shape, instantiate
+from derivcheck.check.limits import time_limit
+from derivcheck.check.prove import Proof, prove_equal
+from derivcheck.errors import CheckTimeout
+from derivcheck.parse.extrema import EXTREMA
+
+_WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
+
+MAX_ROUNDS = 5
+CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
+MAX_EXPAND_TERMS = 400
+LARGE_SIZES = (5, 12)
+LARGE_SIZE_DRAWS = 3
+
+
+@dataclass
+class SumFacts:
+    """What is known while rewriting: the conditions, canonical names, abstracted sums."""
+
+    relations: list[Relation]
+    names: list[sympy.Dummy] = field(default_factory=list)
+    symbols: dict = field(default_factory=dict)  # canonical Sum -> its fresh symbol
+    used: list[str] = field(default_factory=list)  # the rewrites that fired
+
+    def name(self, height: int) -> sympy.Dummy:
+        """The bound-variable name of a sum with ``height`` sums nested inside it."""
+        while len(self.names) <= height:
+            self.names.append(sympy.Dummy(f"k{len(self.names)}", integer=True))
+        return self.names[height]
+
+    def note(self, what: str) -> None:
+        if what not in self.used:
+            self.used.append(what)
+
+
+def has_symbolic_sums(*exprs: sympy.Expr) -> bool:
+    """Whether some sum or product has a bound that is not a number."""
+    for expr in exprs:
+        for node in expr.atoms(*_WITH_LIMITS):
+            for _, lo, hi in node.limits:
+                if not (lo.is_Integer and hi.is_Integer):
+                    return True
+    return False
+
+
+def prove_with_sums(
+    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float
+) -> Proof | None:
+    """Prove ``a == b`` for every size: normal form of the sums, then the sums as symbols.
+
+    Returns None when no general proof is found (the caller may try sizes).
+    """
+    facts = SumFacts(list(relations))
+    ordinary = [r for r in relations if not _has_sums(r.expr)]
+    facts.relations = ordinary
+    ra = reduce_sums(a, facts)
+    rb = reduce_sums(b, facts)
+    rels = []
+    for relation in relations:
+        if _has_sums(relation.expr):
+            rels.append(Relation(relation.op, reduce_sums(relation.expr, facts), relation.values))
+        else:
+            rels.append(relation)
+    if _has_sums(ra) or _has_sums(rb):
+        return None
+    proof = _prove_split_deltas(ra, rb, rels, budget)
+    if proof is None:
+        return None
+    steps = ", ".join(facts.used) or "sums as symbols"
+    return Proof(f"sums for every size ({steps}); {proof.method}", proof.cases)
+
+
+def _prove_leaf(a, b, relations, budget) -> Proof | None:
+    """prove_equal, first with every radical ``A**(p/q)`` as a power of one symbol ``r = A**(1/q)``.
+
+    Bounds on indices and sizes alone are left out (they were used for the
+    sums; dropping a condition only weakens what is assumed).
+    """
+    relations = [r for r in relations if not _on_integers_only(r)]
+    ga, gb = radicals_as_symbols([a, b])
+    if (ga, gb) != (a, b):
+        proof = prove_equal(ga, gb, relations, budget)
+        if proof is not None:
+            return Proof(f"radicals as symbols, {proof.method}", proof.cases)
+    return prove_equal(a, b, relations, budget)
+
+
+def _on_integers_only(relation: Relation) -> bool:
+    # Bounds of indices and sizes (1 <= i <= C); equalities such as j == i are kept.
+    if relation.op not in ("<", "<=", ">", ">="):
+        return False
+    symbols = relation.expr.free_symbols
+    return bool(symbols) and all(isinstance(s, sympy.Symbol) and s.is_integer for s in symbols)
+
+
+def radicals_as_symbols(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
+    """Replace ``A**(p/q)`` by ``r**p`` and ``A**m`` by ``r**(q*m)`` for a fresh symbol ``r``.
+
+    With ``r = A**(1/q)`` (principal branch) both are exact: ``A**(p/q) ==
+    exp(p/q*log(A)) == r**p``. The symbol carries no assumption (it stands
+    for a complex number), so proving for every ``r`` proves the original.
+    Only bases free of the symbols of other radicals' bases are treated; a
+    base that also occurs in other forms is left to the generalisation.
+    """
+    bases: dict = {}
+    for expr in exprs:
+        for power in expr.atoms(sympy.Pow):
+            if power.exp.is_Rational and not power.exp.is_Integer and power.base.is_Add:
+                base = sympy.expand(power.base)
+                q = int(power.exp.q)
+                bases[base] = q if base not in bases else sympy.ilcm(bases[base], q)
+    if not bases:
+        return exprs
+    symbols = {base: sympy.Dummy("r") for base in sorted(bases, key=sympy.default_sort_key)}
+
+    def rewrite(node):
+        if node.is_Add or (node.is_Pow and node.exp.is_Rational and node.base.is_Add):
+            base, exponent = (node, sympy.Integer(1)) if node.is_Add else (node.base, node.exp)
+            base = sympy.expand(base)
+            if base in symbols:
+                return symbols[base] ** (exponent * bases[base])
+        if not node.args:
+            return node
+        args = [rewrite(arg) for arg in node.args]
+        return node.func(*args) if args != list(node.args) else node
+
+    return [rewrite(expr) for expr in exprs]
+
+
+def _prove_split_deltas(a, b, relations, budget, depth: int = 0) -> Proof | None:
+    """Prove, splitting on ``i == j`` / ``i != j`` for Kronecker deltas of two indices."""
+    deltas = sorted((a - b).atoms(sympy.KroneckerDelta), key=sympy.default_sort_key)
+    if not deltas or depth >= 3:
+        return _prove_leaf(a, b, relations, budget)
+    delta = deltas[0]
+    first, second = delta.args
+    found = linear_atom(first - second, require_real=False)
+    if found is None or found[1] not in (1, -1):
+        return _prove_leaf(a, b, relations, budget)
+    atom, coeff, rest = found
+    value = -rest / coeff
+    # Equal: substitute; different: the delta is 0 (proved for all values, a generalisation).
+    equal = {atom: value}
+    same = _prove_split_deltas(
+        a.xreplace(equal), b.xreplace(equal), [r.substitute(equal) for r in relations], budget, depth + 1
+    )
+    if same is None:
+        return None
+    zero = {delta: sympy.Integer(0)}
+    differ = _prove_split_deltas(
+        a.xreplace(zero), b.xreplace(zero), relations + [Relation("!=", first - second)], budget, depth + 1
+    )
+    if differ is None:
+        return None
+    equal_text = f"{sympy.sstr(first)} = {sympy.sstr(second)}"
+    differ_text = f"{sympy.sstr(first)} != {sympy.sstr(second)}"
+    if same.method == CONTRADICTORY:
+        return Proof(f"{differ.method}, where {differ_text}", differ.cases)
+    if differ.method == CONTRADICTORY:
+        return Proof(f"{same.method}, where {equal_text}", same.cases)
+    return Proof(
+        f"cases {equal_text} ({same.method}) and {differ_text} ({differ.method})",
+        same.cases + differ.cases,
+    )
+
+
+def _has_sums(expr: sympy.Expr) -> bool:
+    return expr.has(*_WITH_LIMITS)
+
+
+def reduce_sums(expr: sympy.Expr, facts: SumFacts) -> sympy.Expr:
+    """Normalise the sums of ``expr`` and replace the closed ones by symbols, until none is left."""
+    for _ in range(MAX_ROUNDS):
+        if not _has_sums(expr):
+            return expr
+        expr = normal_form(expr, facts)
+        replaced = abstract_sums(expr, facts)
+        if replaced == expr:
+            return expr
+        expr = replaced
+    return expr
+
+
+# -- normal form ------------------------------------------------------------------------------
+
+
+def normal_form(expr: sympy.Expr, facts: SumFacts) -> sympy.Expr:
+    """Return ``expr`` with every sum rewritten (bottom-up) into its normal form."""
+    if not isinstance(expr, sympy.Basic) or not expr.args or not _has_sums(expr):
+        return expr
+    if isinstance(expr, sympy.Sum):
+        return _normal_sum(expr, facts)
+    if isinstance(expr, (sympy.Product, *EXTREMA)):
+        return _rename_product(expr, facts)
+    args = [normal_form(arg, facts) for arg in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
+def _normal_sum(node: sympy.Sum, facts: SumFacts) -> sympy.Expr:
+    body = node.function
+    # Sum(f, (c, …), (k, …)) is Sum(Sum(f, (c, …)), (k, …)).
+    for var, lo, hi in node.limits[:-1]:
+        body = sympy.Sum(body, (var, lo, hi))
+    var, lo, hi = node.limits[-1]
+    body = normal_form(body, facts)
+    return one_sum(body, var, lo, hi, facts)
+
+
+def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
+    """``Sum(body, (var, lo, hi))`` split into terms, deltas collapsed, closed forms taken."""
+    lo, hi = sympy.sympify(lo), sympy.sympify(hi)
+    if var not in body.free_symbols:
+        return _count(body, lo, hi, facts, lambda: sympy.Sum(body, (var, lo, hi)))
+    terms = sympy.Add.make_args(_expand(body))
+    grouped: dict = {}
+    total = sympy.Integer(0)
+    for term in terms:
+        coeff, dep = term.as_independent(var, as_Add=False)
+        if dep == 1:
+            total += _count(coeff, lo, hi, facts, lambda c=coeff: sympy.Sum(c, (var, lo, hi)))
+            continue
+        collapsed = _collapse_delta(dep, var, lo, hi, facts)
+        if collapsed is not None:
+            total += coeff * collapsed
+            continue
+        grouped[dep] = grouped.get(dep, sympy.Integer(0)) + coeff
+    total += _telescope(grouped, var, lo, hi, facts)
+    for dep, coeff in grouped.items():
+        total += coeff * _closed_or_sum(dep, var, lo, hi, facts)
+    return total
+
+
+def _telescope(grouped: dict, var, lo, hi, facts: SumFacts) -> sympy.Expr:
+    """Take out pairs ``k*(g(var + 1) - g(var))``: they sum to ``k*(g(hi + 1) - g(lo))``.
+
+    Only when ``hi - lo + 1 >= 0`` is known (an empty range gives ``g(lo) - g(lo) = 0``).
+    Removes the pairs it takes from ``grouped``.
+    """
+    if len(grouped) < 2 or not _integer_range(lo, hi) or not provably_nonnegative(hi - lo + 1, facts.relations):
+        return sympy.Integer(0)
+    total = sympy.Integer(0)
+    for dep in list(grouped):
+        if dep not in grouped:
+            continue
+        shifted = dep.xreplace({var: var + 1})
+        if shifted == dep or shifted not in grouped:
+            continue
+        k = grouped[dep]
+        if sympy.expand(grouped[shifted] + k) != 0:
+            continue
+        total += k * (dep.xreplace({var: lo}) - dep.xreplace({var: hi + 1}))
+        del grouped[dep], grouped[shifted]
+        facts.note("telescoping sum")
+    return total
+
+
+def _expand(body: sympy.Expr) -> sympy.Expr:
+    # Radicals of sums stay whole ((a + b)**(3/2) is not split into (a + b)*sqrt(a + b)).
+    radicals = {
+        p: sympy.Dummy("radical")
+        for p in body.atoms(sympy.Pow)
+        if p.exp.is_Rational and not p.exp.is_Integer and p.base.is_Add
+    }
+    try:
+        expanded = sympy.expand(body.xreplace(radicals)).xreplace({v: k for k, v in radicals.items()})
+    except (CheckTimeout, MemoryError):
+        raise
+    except Exception:
+        return body
+    if len(sympy.Add.make_args(expanded)) > MAX_EXPAND_TERMS:
+        return body
+    return expanded
+
+
+def _count(value, lo, hi, facts: SumFacts, otherwise) -> sympy.Expr:
+    """``value`` summed over lo..hi: (hi - lo + 1)*value when the length is known to be >= 0."""
+    length = hi - lo + 1
+    if value == 0:
+        return sympy.Integer(0)
+    if _integer_range(lo, hi) and provably_nonnegative(length, facts.relations):
+        facts.note("constant terms counted")
+        return length * value
+    return otherwise()
+
+
+def _closed_or_sum(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr:
+    closed = _closed_form(dep, var, lo, hi, facts)
+    if closed is not None:
+        return closed
+    height = 1 + max((_height(n) for n in dep.atoms(*_WITH_LIMITS)), default=-1)
+    name = facts.name(height)
+    return sympy.Sum(dep.xreplace({var: name}), (name, lo, hi))
+
+
+def _height(node) -> int:
+    inner = [n for n in node.function.atoms(*_WITH_LIMITS)]
+    return 1 + max((_height(n) for n in inner), default=-1)
+
+
+def _closed_form(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr | None:
+    """Arithmetic (polynomial) and geometric sums; only where inclusive = SymPy's convention."""
+    if any(var in n.free_symbols for n in dep.atoms(sympy.Indexed, sympy.Function, sympy.Sum, sympy.Product)):
+        return None
+    polynomial = dep.is_polynomial(var) and sympy.degree(dep, var) <= 3
+    geometric = (
+        isinstance(dep, sympy.Pow)
+        and var not in dep.base.free_symbols
+        and sympy.degree(dep.exp, var) == 1
+        and dep.exp.is_polynomial(var)
+    )
+    if not (polynomial or geometric):
+        return None
+    if not (_integer_range(lo, hi) and provably_nonnegative(hi - lo + 1, facts.relations)):
+        return None
+    try:
+        with time_limit(2.0):
+            value = sympy.summation(dep, (var, lo, hi))
+    except (CheckTimeout, MemoryError):
+        raise
+    except Exception:
+        return None
+    if value.has(sympy.Sum):
+        return None
+    facts.note("arithmetic sum" if polynomial else "geometric sum")
+    return value
+
+
+def _collapse_delta(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr | None:
+    """``Sum(KroneckerDelta(var, t)*g(var))`` as ``g(t)`` (t in range) or the right Piecewise."""
+    for factor in sympy.Mul.make_args(dep):
+        base, exponent = factor.as_base_exp()
+        if not isinstance(base, sympy.KroneckerDelta) or not (exponent.is_Integer and exponent > 0):
+            continue
+        first, second = base.args
+        difference = sympy.expand(first - second)
+        slope = difference.coeff(var)
+        if slope not in (1, -1):
+            continue
+        rest = sympy.expand(difference - slope * var)
+        if var in rest.free_symbols:
+            continue
+        target = -rest / slope  # the delta is 1 exactly at var == target
+        if target.is_integer is not True or not _integer_range(lo, hi):
+            continue
+        others = sympy.Mul(*[f for f in sympy.Mul.make_args(dep) if f is not factor])
+        value = others.xreplace({var: target})
+        inside = provably_nonnegative(target - lo, facts.relations) and provably_nonnegative(
+            hi - target, facts.relations
+        )
+        if inside:
+            facts.note("Kronecker delta collapsed")
+            return value
+        facts.note("Kronecker delta collapsed to a Piecewise")
+        return sympy.Piecewise((value, sympy.And(lo <= target, target <= hi)), (0, True))
+    return None
+
+
+def _integer_range(lo, hi) -> bool:
+    return lo.is_integer is True and hi.is_integer is True
+
+
+def _rename_product(node: sympy.Product, facts: SumFacts) -> sympy.Expr:
+    body = normal_form(node.function, facts)
+    for var, lo, hi in node.limits:
+        height = 1 + max((_height(n) for n in body.atoms(*_WITH_LIMITS)), default=-1)
+        name = facts.name(height)
+        body = node.func(body.xreplace({var: name}), (name, lo, hi))
+    return body
+
+
+# -- what follows from the conditions --------------------------------------------------------
+
+
+def provably_nonnegative(expr: sympy.Expr, relations: list[Relation]) -> bool:
+    """Whether ``expr >= 0`` follows from the symbols' assumptions and one condition.
+
+    The equalities among the conditions are used as substitutions first; then
+    ``expr`` must be a nonnegative number, nonnegative by assumptions, or
+    differ from ``-e`` (for a condition ``e <= 0`` or ``e < 0``) by such a
+    quantity.
+    """
+    substitutions = []
+    for relation in relations:
+        if relation.op == "==":
+            found = linear_atom(relation.expr, require_real=False)
+            if found is not None:
+                atom, coeff, rest = found
+                substitutions.append({atom: -rest / coeff})
+    bounds = [r.expr for r in relations if r.op in ("<=", "<")]
+    bounds += [-r.expr for r in relations if r.op in (">=", ">")]
+    for use in range(len(substitutions) + 1):
+        candidate, shifted = expr, bounds
+        for mapping in substitutions[:use]:
+            candidate = candidate.xreplace(mapping)
+            shifted = [b.xreplace(mapping) for b in shifted]
+        candidate = sympy.expand(candidate)
+        if _nonnegative(candidate):
+            return True
+        for bound in shifted:  # bound <= 0, so candidate >= candidate + bound
+            if _nonnegative(sympy.expand(candidate + bound)):
+                return True
+    return False
+
+
+def _nonnegative(expr: sympy.Expr) -> bool:
+    try:
+        return bool(expr.is_nonnegative)
+    except (TypeError, ValueError):
+        return False
+
+
+# -- sums as symbols --------------------------------------------------------------------------
+
+
+def abstract_sums(expr: sympy.Expr, facts: SumFacts) -> sympy.Expr:
+    """Replace each sum or product free of enclosing summation variables by its symbol."""
+    return _abstract(expr, frozenset(), facts)
+
+
+def _abstract(expr, bound: frozenset, facts: SumFacts):
+    if not isinstance(expr, sympy.Basic) or not expr.args or not _has_sums(expr):
+        return expr
+    if isinstance(expr, _WITH_LIMITS):
+        if not (expr.free_symbols & bound):
+            return symbol_for(expr, facts)
+        variables = frozenset(v for v, _, _ in expr.limits)
+        body = _abstract(expr.function, bound | variables, facts)
+        return expr.func(body, *expr.limits) if body != expr.function else expr
+    args = [_abstract(arg, bound, facts) for arg in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
+def symbol_for(node, facts: SumFacts) -> sympy.Dummy:
+    """The fresh symbol standing for ``node``, with the sign its terms and range guarantee."""
+    if node in facts.symbols:
+        return facts.symbols[node]
+    assumptions = _sign_of(node, facts)
+    label = {sympy.Sum: "S", sympy.Product: "P"}.get(type(node), "M")
+    symbol = sympy.Dummy(f"{label}{len(facts.symbols)}", **assumptions)
+    facts.symbols[node] = symbol
+    facts.note("sums as symbols")
+    return symbol
+
+
+def _sign_of(node, facts: SumFacts) -> dict:
+    term = node.function
+    nonempty = all(provably_nonnegative(hi - lo, facts.relations) for _, lo, hi in node.limits)
+    if isinstance(node, EXTREMA):
+        return _sign_of_extremum(term)
+    if isinstance(node, sympy.Product):
+        if term.is_positive:
+            return {"positive": True}
+        return {"real": True} if term.is_real else {}
+    if term.is_positive:
+        return {"positive": True} if nonempty else {"nonnegative": True}
+    if term.is_negative:
+        return {"negative": True} if nonempty else {"nonpositive": True}
+    if term.is_nonnegative:
+        return {"nonnegative": True}
+    if term.is_nonpositive:
+        return {"nonpositive": True}
+    if term.is_real:
+        return {"real": True}
+    return {}
+
+
+def _sign_of_extremum(term) -> dict:
+    for word in ("positive", "negative", "nonnegative", "nonpositive"):
+        if getattr(term, f"is_{word}"):
+            return {word: True}
+    return {"real": True} if term.is_real else {}
+
+
+# -- the screen at larger sizes ---------------------------------------------------------------
+
+
+def larger_size_assignments(shape: Shape, relations: list[Relation], seed: int) -> list[dict]:
+    """A few assignments with every size drawn from LARGE_SIZES and indices drawn in range."""
+    from derivcheck.check.assume import truth
+
+    rng = random.Random(seed + 5)
+    out: list[dict] = []
+    for _ in range(LARGE_SIZE_DRAWS * 4):
+        if len(out) >= LARGE_SIZE_DRAWS:
+            break
+        mapping = {s: sympy.Integer(rng.randint(*LARGE_SIZES)) for s in shape.sizes}
+        ok = True
+        for symbol, lo, hi in shape.indices:
+            lo_v, hi_v = lo.xreplace(mapping), hi.xreplace(mapping)
+            if not (lo_v.is_Integer and hi_v.is_Integer) or hi_v < lo_v:
+                ok = False
+                break
+            mapping[symbol] = sympy.Integer(rng.randint(int(lo_v), int(hi_v)))
+        if ok and all(truth(r.substitute(mapping)) is not False for r in relations):
+            out.append(mapping)
+    return out
+
+
+def screen_larger_sizes(a, b, relations: list[Relation], shape: Shape, samples: int, seed: int, every=()):
+    """Evaluate the step at random sizes in LARGE_SIZES; return the Screen of a difference, or None."""
+    from derivcheck.check.numeric import screen
+
+    for mapping in larger_size_assignments(shape, relations, seed):
+        ai, bi = instantiate(a, mapping), instantiate(b, mapping)
+        rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
+        rels += every_relations(every, [ai, bi], rels, mapping)
+        found = screen(ai, bi, rels, Shape((), ()), max(4, samples // 4), 1, seed)
+        if found.counterexample is not None:
+            found.counterexample.shape = {**mapping, **found.counterexample.shape}
+            return found
+    return None
+
+
+# -- hooks of the verdict ladder --------------------------------------------------------------
+
+
+def try_general_proof(a, b, relations: list[Relation], timeout: float):
+    """The engine's first rung for sums over a symbolic size: an Outcome ``proved``, or None."""
+    from derivcheck.check.outcome import Outcome, Verdict
+
+    if not has_symbolic_sums(a, b):
+        return None
+    try:
+        with time_limit(timeout * 0.4):
+            proof = prove_with_sums(a, b, relations, timeout)
+    except CheckTimeout:
+        return None
+    if proof is None:
+        return None
+    return Outcome(Verdict.PROVED, proof.method, "proved for every size")
+
+
+def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config, every=()):
+    """An Outcome ``wrong`` (size shown) when a step proved for small sizes fails at a larger one."""
+    from derivcheck.check.numeric import _show
+    from derivcheck.check.outcome import Outcome, Verdict
+
+    found = screen_larger_sizes(a, b, relations, shape, config.samples, config.seed, every)
+    if found is None:
+        return None
+    sizes = ", ".join(f"{s} = {found.counterexample.shape[s]}" for s in shape.sizes if s in found.counterexample.shape)
+    return Outcome(
+        Verdict.WRONG,
+        "numeric screen at larger sizes",
+        f"proved for small sizes, but the two sides differ at {sizes or 'the size shown'}",
+        counterexample=found.counterexample.describe(),
+        values=found.values,
+    )
+
+
+# -- conditions for every element -------------------------------------------------------------
+
+
+def split_every(conditions) -> tuple[list, list]:
+    """Return (plain conditions, conditions written '… for every c')."""
+    plain = [c for c in conditions if not getattr(c, "every", ())]
+    every = [c for c in conditions if getattr(c, "every", ())]
+    return plain, every
+
+
+def every_relations(every, exprs, relations: list[Relation], mapping: dict | None = None, upto: int = 0):
+    """The conditions '… for every c' as relations on the elements they constrain.
+
+    One relation per element ``y[t]`` of ``exprs`` (outside any sum) whose
+    index ``t`` is known to lie in the range of ``c``, and, with ``upto``,
+    one per whole number from the range's start to ``upto`` (for the samples).
+    """
+    mapping = mapping or {}
+    out: list[Relation] = []
+    for condition in every:
+        index, lo, hi = condition.every
+        lo, hi = sympy.sympify(lo).xreplace(mapping), sympy.sympify(hi).xreplace(mapping)
+        targets: list = []
+        for expr in exprs:
+            bound = {v for n in expr.atoms(*_WITH_LIMITS) for v, _, _ in n.limits}
+            for element in expr.atoms(sympy.Indexed):
+                for t in element.indices:
+                    if t in targets or t.free_symbols & bound:
+                        continue
+                    if _within(t, lo, hi, relations):
+                        targets.append(t)
+        if upto and lo.is_Integer:
+            last = int(hi) if hi.is_Integer else upto
+            targets += [sympy.Integer(v) for v in range(int(lo), last + 1) if sympy.Integer(v) not in targets]
+        for t in targets:
+            out.append(_relation_at(condition, index, t))
+    return out
+
+
+def _within(t, lo, hi, relations) -> bool:
+    if t.is_Integer and lo.is_Integer and hi.is_Integer:
+        return int(lo) <= int(t) <= int(hi)
+    if t.is_integer is not True:
+        return False
+    return provably_nonnegative(t - lo, relations) and provably_nonnegative(hi - t, relations)
+
+
+def _relation_at(condition, index, t) -> Relation:
+    at = {index: t}
+    if condition.op == "in":
+        return Relation("in", condition.lhs.xreplace(at), tuple(v.xreplace(at) for v in condition.values))
+    return Relation(condition.op, (condition.lhs - condition.rhs).xreplace(at))

@@ -1,0 +1,79 @@
+"""Output streams that cannot take UTF-8, and readers that go away.
+
+With ``PYTHONIOENCODING=ascii`` (or a C locale without UTF-8) every format
+still prints: the marks have ASCII stand-ins (``✓`` -> ``ok``, ``≠`` ->
+``!=``…) and any other character becomes a backslash escape (``\\u03c3``),
+which inside a JSON string is the same character again.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from contextlib import contextmanager
+from typing import Iterator, TextIO
+
+ERRORS = "derivcheck-ascii"
+MARKS = {
+    "✓": "ok", "✗": "x", "⚠": "!", "—": "--", "…": "...", "·": "-", "×": "x", "−": "-",
+    "≈": "~", "≠": "!=", "≤": "<=", "≥": ">=", "∈": "in", "∉": "not in", "∂": "d",
+    "∑": "Sum", "∏": "Product", "→": "->", "‘": "'", "’": "'", "“": '"', "”": '"',
+}
+
+
+def _ascii_stand_in(error: UnicodeError):
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start : error.end]
+    parts = []
+    for char in text:
+        if char in MARKS:
+            parts.append(MARKS[char])
+        elif ord(char) <= 0xFFFF:
+            parts.append(f"\\u{ord(char):04x}")
+        else:
+            parts.append(f"\\U{ord(char):08x}")
+    return "".join(parts), error.end
+
+
+codecs.register_error(ERRORS, _ascii_stand_in)
+
+
+def can_encode(stream: TextIO, text: str = "✓✗≠…—") -> bool:
+    """Whether ``stream``'s encoding can write ``text`` as it is."""
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
+
+
+def use_ascii_fallback(*streams: TextIO) -> None:
+    """Let each stream that cannot encode the marks write ASCII stand-ins instead of failing."""
+    for stream in streams:
+        if stream is None or can_encode(stream):
+            continue
+        try:
+            stream.reconfigure(errors=ERRORS)
+        except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (tests capture output)
+            pass
+
+
+@contextmanager
+def quiet_broken_pipe(stream: TextIO) -> Iterator[None]:
+    """End quietly when the reader of ``stream`` has gone (``| head -1``): no traceback, no message."""
+    try:
+        yield
+    except SystemExit:
+        # rich's Console answers a broken pipe with SystemExit(1) after pointing
+        # stdout at /dev/null; the reporters never exit for any other reason.
+        return
+    except BrokenPipeError:
+        # Python flushes the stream again at exit; point it at /dev/null so that cannot fail.
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stream.fileno())
+            os.close(null)
+        except (OSError, ValueError, AttributeError):  # pragma: no cover - not a real file
+            pass

@@ -1,0 +1,166 @@
+"""General proofs over indexed sums (check/sums.py): true steps proved for every size, wrong ones never."""
+
+import pytest
+import sympy
+
+from derivcheck.check.assume import Relation
+from derivcheck.check.sums import SumFacts, one_sum, provably_nonnegative, reduce_sums
+from tests.helpers import derivation, verify_text
+
+VEC = {"z": "real vector", "y": "real vector", "C": "positive integer", "i, j, c, k": "index 1..C"}
+SOFTMAX = {"p(m)": "exp(z[m])/Sum(exp(z[c]), (c, 1, C))"}
+
+GENERAL = [
+    # derivative of a sum in one element: the Kronecker delta collapses (i in 1..C)
+    ("diff(Sum(z[c]**2, (c, 1, C)), z[i])", "2*z[i]", VEC, [], {}),
+    ("diff(Sum(y[c]*exp(z[c]), (c, 1, C)), z[i])", "y[i]*exp(z[i])", VEC, [], {}),
+    # softmax Jacobian without a case split, and with one
+    ("diff(p(i), z[j])", "p(i)*(KroneckerDelta(i, j) - p(j))", VEC, [], SOFTMAX),
+    ("diff(p(i), z[j])", "-p(i)*p(j)", VEC, ["j != i"], SOFTMAX),
+    ("diff(p(i), z[j])", "p(i)*(1 - p(i))", VEC, ["j == i"], SOFTMAX),
+    # linearity, renamed summation variables, factors pulled out
+    ("Sum(y[c] + 2*z[c], (c, 1, C))", "Sum(y[k], (k, 1, C)) + 2*Sum(z[c], (c, 1, C))", VEC, [], {}),
+    ("Sum(y[c]*p(i), (c, 1, C))", "p(i)*Sum(y[k], (k, 1, C))", VEC, [], SOFTMAX),
+    # the sum abstracted by a positive symbol (sqrt(S**2) == S needs S > 0)
+    ("sqrt(Sum(exp(z[c]), (c, 1, C))**2)", "Sum(exp(z[k]), (k, 1, C))", VEC, [], {}),
+    ("log(Sum(exp(z[c]), (c, 1, C))/exp(z[i]))", "log(Sum(exp(z[c]), (c, 1, C))) - z[i]", VEC, [], {}),
+    # a constraint on a sum used as a substitution
+    ("-y[i] + p(i)*Sum(y[c], (c, 1, C))", "p(i) - y[i]", VEC, ["Sum(y[c], (c, 1, C)) == 1"], SOFTMAX),
+    # closed forms, with the inclusive semantics (n = 0 is an empty sum)
+    ("Sum(3, (c, 1, C))", "3*C", VEC, [], {}),
+    ("Sum(c, (c, 1, C))", "C*(C + 1)/2", VEC, [], {}),
+    ("Sum(1, (k, 1, n))", "n", {"n": "nonnegative integer", "k": "index 1..n"}, [], {}),
+    ("Sum(2**k, (k, 0, n))", "2**(n + 1) - 1", {"n": "nonnegative integer", "k": "index 0..n"}, [], {}),
+    # the cross-entropy gradient in one step
+    ("diff(-Sum(y[c]*log(p(c)), (c, 1, C)), z[i])", "p(i)*Sum(y[c], (c, 1, C)) - y[i]", VEC, [], SOFTMAX),
+]
+
+WRONG = [
+    # index swapped
+    ("diff(Sum(y[c]*z[c]**2, (c, 1, C)), z[i])", "2*y[j]*z[i]", VEC, [], {}),
+    ("diff(p(i), z[j])", "-p(j)*p(j)", VEC, ["j != i"], SOFTMAX),
+    # off-by-one bounds
+    ("Sum(z[c], (c, 1, C))", "Sum(z[c], (c, 2, C))", VEC, [], {}),
+    ("Sum(c, (c, 1, C))", "C*(C - 1)/2", VEC, [], {}),
+    ("Sum(3, (c, 1, C))", "3*(C + 1)", VEC, [], {}),
+    # a delta outside the range of the sum: j may be C, where the derivative is 0
+    ("diff(Sum(z[c]**2, (c, 1, C - 1)), z[j])", "2*z[j]", VEC, [], {}),
+    # the constraint is not stated
+    ("-y[i] + p(i)*Sum(y[c], (c, 1, C))", "p(i) - y[i]", VEC, [], SOFTMAX),
+    # positivity is not known for a sum of reals
+    ("sqrt(Sum(z[c], (c, 1, C))**2)", "Sum(z[c], (c, 1, C))", VEC, [], {}),
+    # the empty range is 0, not n - m + 1 < 0
+    ("Sum(1, (k, m, n))", "n - m + 1", {"m, n": "integer", "k": "index m..n"}, [], {}),
+    # identities false only from C = 5 on
+    ("Sum(c, (c, 1, C))", "C*(C + 1)/2 + (C - 1)*(C - 2)*(C - 3)*(C - 4)", VEC, [], {}),
+    ("Sum(z[c], (c, 1, C))", "Sum(z[c], (c, 1, C)) + (C - 1)*(C - 2)*(C - 3)*(C - 4)*z[1]", VEC, [], {}),
+]
+
+
+def _verdict(previous, step, symbols, assume, functions):
+    report = verify_text(derivation([previous, step], symbols, assume, functions))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    return result
+
+
+@pytest.mark.parametrize("previous, step, symbols, assume, functions", GENERAL)
+def test_true_sum_steps_are_proved_for_every_size(previous, step, symbols, assume, functions):
+    result = _verdict(previous, step, symbols, assume, functions)
+    assert result.verdict.value == "proved", (result.outcome.method, result.outcome.detail)
+
+
+@pytest.mark.parametrize("previous, step, symbols, assume, functions", WRONG)
+def test_wrong_sum_steps_are_never_proved(previous, step, symbols, assume, functions):
+    result = _verdict(previous, step, symbols, assume, functions)
+    assert result.verdict.value == "wrong", (result.verdict, result.outcome.method)
+
+
+def test_false_from_size_five_is_wrong_with_the_size_shown():
+    result = _verdict("Sum(c, (c, 1, C))", "C*(C + 1)/2 + (C - 1)*(C - 2)*(C - 3)*(C - 4)", VEC, [], {})
+    assert result.outcome.method == "numeric screen at larger sizes"
+    assert int(result.outcome.counterexample["C"]) >= 5
+
+
+def _k():
+    return sympy.Dummy("k", integer=True)
+
+
+def test_delta_collapse_needs_the_range():
+    C = sympy.Symbol("C", integer=True, positive=True)
+    j = sympy.Symbol("j", integer=True)
+    z = sympy.IndexedBase("z", real=True)
+    k = _k()
+    inside = [Relation("<=", 1 - j), Relation("<=", j - C)]
+    facts = SumFacts(inside)
+    assert one_sum(sympy.KroneckerDelta(k, j) * z[k], k, 1, C, facts) == z[j]
+    open_range = one_sum(sympy.KroneckerDelta(k, j) * z[k], k, 1, C, SumFacts([]))
+    assert isinstance(open_range, sympy.Piecewise)
+    # at j = 0 the sum is empty of the delta's point: the Piecewise gives 0
+    assert open_range.xreplace({j: 0}) == 0
+    assert open_range.xreplace({j: 2, C: 3}) == z[2]
+
+
+def test_abstracted_sum_carries_its_sign_only_when_the_range_is_not_empty():
+    n = sympy.Symbol("n", integer=True, nonnegative=True)
+    z = sympy.IndexedBase("z", real=True)
+    k = _k()
+    facts = SumFacts([])
+    symbol = reduce_sums(sympy.Sum(sympy.exp(z[k]), (k, 1, n)), facts)
+    assert symbol.is_nonnegative and not symbol.is_positive  # n may be 0
+    C = sympy.Symbol("C", integer=True, positive=True)
+    assert reduce_sums(sympy.Sum(sympy.exp(z[k]), (k, 1, C)), SumFacts([])).is_positive
+
+
+def test_provably_nonnegative_uses_equalities_and_bounds():
+    i, j, C = sympy.symbols("i j C", integer=True)
+    relations = [Relation("==", j - i), Relation("<=", i - C)]
+    assert provably_nonnegative(C - j, relations)
+    assert not provably_nonnegative(C - j - 1, relations)
+
+
+TELESCOPING = {"z": "real vector", "C": "positive integer", "c": "index 1..C", "n": "nonnegative integer", "k": "index 1..n"}
+
+
+@pytest.mark.parametrize(
+    "previous, step, verdict",
+    [
+        ("Sum(z[c + 1] - z[c], (c, 1, C))", "z[C + 1] - z[1]", "proved"),
+        ("Sum(1/c - 1/(c + 1), (c, 1, C))", "1 - 1/(C + 1)", "proved"),
+        ("Sum(z[k + 1] - z[k], (k, 1, n))", "z[n + 1] - z[1]", "proved"),  # n = 0: both sides 0
+        ("Sum(z[c + 1] - z[c], (c, 1, C))", "z[C] - z[1]", "wrong"),  # off by one at the top
+        ("Sum(z[c + 1] - z[c], (c, 1, C))", "z[C + 1] - z[2]", "wrong"),  # off by one at the bottom
+    ],
+)
+def test_telescoping_sums(previous, step, verdict):
+    result = _verdict(previous, step, TELESCOPING, [], {})
+    assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
+
+
+def test_radicals_become_powers_of_one_symbol_exactly():
+    from derivcheck.check.sums import radicals_as_symbols
+
+    x, y = sympy.symbols("x y", real=True)
+    a = (x + 1) ** sympy.Rational(3, 2) / (x + 1)
+    b = (x + 1) ** sympy.Rational(1, 3) * (1 + x) ** sympy.Rational(1, 2)
+    ga, gb = radicals_as_symbols([a, b])
+    (r,) = (ga.free_symbols | gb.free_symbols) - {x}
+    assert r.is_real is None  # r = (x + 1)**(1/6) may be complex: no assumption
+    assert ga == r**3 and gb == r**5
+    # each base has its own symbol; sqrt(A)*sqrt(B) - sqrt(A*B) is not 0 for complex values
+    c = sympy.sqrt(x + 1) * sympy.sqrt(y + 1) - sympy.sqrt((x + 1) * (y + 1))
+    (gc,) = radicals_as_symbols([c])
+    assert len(gc.free_symbols) == 2 and sympy.simplify(gc) != 0
+
+
+@pytest.mark.parametrize(
+    "previous, step, verdict",
+    [
+        ("(Sum(z[c]**2, (c, 1, C)) + 1)**(3/2)/(1 + Sum(z[c]**2, (c, 1, C)))", "sqrt(Sum(z[c]**2, (c, 1, C)) + 1)", "proved"),
+        ("sqrt(Sum(z[c], (c, 1, C)) + 1)**2", "Sum(z[c], (c, 1, C)) + 1", "proved"),
+        ("sqrt((Sum(z[c], (c, 1, C)) + 1)**2)", "Sum(z[c], (c, 1, C)) + 1", "wrong"),  # may be negative
+        ("sqrt(Sum(z[c]**2, (c, 1, C)) + 1)**3", "(Sum(z[c]**2, (c, 1, C)) + 1)*sqrt(Sum(z[c]**2, (c, 1, C)))", "wrong"),
+    ],
+)
+def test_radicals_of_sums(previous, step, verdict):
+    result = _verdict(previous, step, VEC, [], {})
+    assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
