@@ -35,6 +35,7 @@ class PlannedCheck:
     diagnose: object = None
     warnings: tuple[str, ...] = ()
     cell: int | None = None
+    alternative: object = None  # the step read another way (LaTeX \sum past '+'), run if it is wrong
 
 
 def verify_paths(
@@ -163,6 +164,7 @@ def verify_loaded(
     stats = RunStats()
     outcomes = run_tasks([p.task for p in planned], config, progress, stats)
     outcomes = _with_diagnostics(planned, outcomes, config, stats)
+    other_readings = _other_readings(planned, outcomes, config, stats)
     by_check = dict(zip(map(id, planned), outcomes))
     results: list[Result] = list(errors or [])
     for path in per_file:
@@ -173,7 +175,7 @@ def verify_loaded(
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                notes_of = notes.get(id(entry), ()) + entry.warnings
+                notes_of = notes.get(id(entry), ()) + entry.warnings + other_readings.get(id(entry), ())
                 results.append(_result(entry, by_check[id(entry)], config, notes_of))
     return Report(
         tuple(results),
@@ -236,6 +238,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     DiagnoseTask(doc, chain_index, position, anchor_index),
                     warnings=warnings if position == 1 else (),
                     cell=doc.cell,
+                    alternative=_alternative_task(current.step, anchor.expr, conditions, parsed),
                 )
             )
             if current.step.wrong is None:
@@ -333,6 +336,41 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
         parsed=step.expr.text.strip() if step is not None and step.latex is not None else None,
         previous_parsed=previous.expr.text.strip() if previous is not None and previous.latex is not None else None,
     )
+
+
+def _alternative_task(step: Step, anchor, conditions, parsed):
+    """The check of a LaTeX step's other reading (a \\sum covering the terms after it), or None."""
+    from derivcheck.check.engine import StepTask
+    from derivcheck.load.model import Text
+    from derivcheck.parse.expressions import parse_expression
+
+    if step.alternative is None or parsed.scope is None:
+        return None
+    try:
+        other = parse_expression(Text(step.alternative, step.expr.line), parsed.scope)
+    except FormatError:
+        return None
+    return StepTask(anchor, other, conditions, tuple(parsed.symbols.values()))
+
+
+def _other_readings(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> dict:
+    """Notes for wrong LaTeX steps whose other reading holds: the step fails only as read."""
+    from derivcheck.check.outcome import Verdict
+    from derivcheck.check.runner import run_tasks
+
+    wrong = [i for i, (check, outcome) in enumerate(zip(planned, outcomes))
+             if check.alternative is not None and outcome.verdict is Verdict.WRONG]
+    if not wrong:
+        return {}
+    tried = run_tasks([planned[i].alternative for i in wrong], config, stats=stats)
+    notes = {}
+    for index, outcome in zip(wrong, tried):
+        if outcome.verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):
+            notes[id(planned[index])] = (
+                "the step fails only as read, (Σ …) + …: with the \\sum covering the terms after it, it holds "
+                f"({outcome.verdict.value}); write \\sum(… + …) if the sum covers both",
+            )
+    return notes
 
 
 def _as_written(step: Step) -> str:

@@ -545,6 +545,7 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
             wrong=mark[0] if mark is not None else None,
             latex=_source_text(tokens, source),
             notes=tuple(reading.notes),
+            alternative=reading.alternative,
         )
 
     last_row = 0
@@ -667,6 +668,7 @@ def with_latex_steps(document: Document) -> Document:
                     raise FormatError(f"a 'latex:' step is one expression; '{tok.key}' at column {tok.col} is a "
                                       "relation (write each expression as its own step)", step.expr.line)
             reading = read_expression(_drop_punctuation(tokens), names, lenient=step.wrong is not None)
-            steps.append(replace(step, expr=Text(reading.python, step.expr.line), notes=tuple(reading.notes)))
+            steps.append(replace(step, expr=Text(reading.python, step.expr.line), notes=tuple(reading.notes),
+                                 alternative=reading.alternative))
         chains.append(replace(chain, steps=tuple(steps)))
     return replace(document, chains=tuple(chains))

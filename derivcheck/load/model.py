@@ -51,6 +51,7 @@ class Step:
     wrong: str | None = None
     latex: str | None = None
     notes: tuple[str, ...] = ()
+    alternative: str | None = None  # another reading (a \sum covering the terms after it), tried if wrong
 
 
 @dataclass(frozen=True)

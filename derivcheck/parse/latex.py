@@ -314,6 +314,7 @@ class Reading:
     tree: tuple
     python: str
     notes: list[str]
+    alternative: str | None = None  # the reading with a \sum covering the terms after it
 
 
 def read_expression(tokens: list[Token], names: Names, lenient: bool = False) -> Reading:
@@ -325,7 +326,11 @@ def read_expression(tokens: list[Token], names: Names, lenient: bool = False) ->
     parser = _Parser(tokens, names, lenient)
     try:
         tree = parser.whole()
-        return Reading(tree, write_python(tree), parser.notes)
+        alternative = None
+        if parser.widened:
+            old, new = parser.widened[0]
+            alternative = write_python(_substitute(tree, old, new))
+        return Reading(tree, write_python(tree), parser.notes, alternative)
     except RecursionError:
         line = tokens[0].line if tokens else None
         raise FormatError(f"LaTeX nested too deeply to read (limit {MAX_DEPTH} levels)", line) from None
@@ -333,7 +338,8 @@ def read_expression(tokens: list[Token], names: Names, lenient: bool = False) ->
 
 class _Parser:
     def __init__(self, tokens: list[Token], names: Names, lenient: bool = False,
-                 bound: set[str] | None = None, depth: int = 0, notes: list[str] | None = None):
+                 bound: set[str] | None = None, depth: int = 0, notes: list[str] | None = None,
+                 shared: tuple[list, list] | None = None):
         self.tokens = [t for t in tokens if not _ignorable(t)]
         self.pos = 0
         self.names = names
@@ -343,6 +349,8 @@ class _Parser:
         self.notes = notes if notes is not None else []
         self.abs_depth = 0
         self.closers: list[str] = []
+        # sums visibly meant past a '+', and (sum of terms, the same with the sum widened)
+        self.flagged, self.widened = shared if shared is not None else ([], [])
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -366,7 +374,8 @@ class _Parser:
     def sub(self, tokens: list[Token]) -> _Parser:
         if self.depth + 1 > MAX_DEPTH:
             raise self.error(tokens[0] if tokens else self.peek(), f"LaTeX nested deeper than {MAX_DEPTH} levels")
-        child = _Parser(tokens, self.names, self.lenient, self.bound, self.depth + 1, self.notes)
+        child = _Parser(tokens, self.names, self.lenient, self.bound, self.depth + 1, self.notes,
+                        (self.flagged, self.widened))
         return child
 
     def enter(self, tok: Token) -> None:
@@ -430,9 +439,21 @@ class _Parser:
                 return terms[0][1]
             if len(terms) == 1:
                 return ("neg", terms[0][1])
-            return ("add", terms)
+            node = ("add", terms)
+            self.widen_sum(node)
+            return node
         finally:
             self.depth -= 1
+
+    def widen_sum(self, node) -> None:
+        """Record the reading where a flagged \\sum also covers the terms after it."""
+        terms = node[1]
+        for k, (sign, term) in enumerate(terms[:-1]):
+            if any(term is flagged for flagged in self.flagged):
+                kind, body, var, lo, hi = term
+                wide = (kind, ("add", [("+", body), *terms[k + 1 :]]), var, lo, hi)
+                self.widened.append((node, ("add", [*terms[:k], (sign, wide)]) if k or sign == "-" else wide))
+                return
 
     def term(self):
         factors = [("*", self.factor())]
@@ -1252,6 +1273,7 @@ class _Parser:
         finally:
             self.bound = saved
         after = self.peek()
+        past_plus = False
         if after.kind == "char" and after.text in "+-":
             used = {var for var, _, _ in ranges}
             rest = self.tokens[self.pos + 1 :]
@@ -1268,10 +1290,13 @@ class _Parser:
                         f"the \\{tok.text} at line {tok.line}, column {tok.col} is read as (Σ …) {after.text} …, "
                         f"and '{t.text}' after the '{after.text}' is outside it; write \\{tok.text}(… {after.text} …) "
                         "if it covers both")
+                    past_plus = True
                     break
         node = body
         for var, lo, hi in reversed(ranges):
             node = (kind, node, var, lo, hi)
+        if past_plus:
+            self.flagged.append(node)
         return node
 
     def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
@@ -1302,6 +1327,17 @@ class _Parser:
             lo, hi = self.names.ranges[var]
             out.append((var, _bound_node(lo), _bound_node(hi)))
         return out
+
+
+def _substitute(node, old, new):
+    """``node`` with the subtree ``old`` (by identity) replaced by ``new``."""
+    if node is old:
+        return new
+    if isinstance(node, tuple):
+        return tuple(_substitute(part, old, new) for part in node)
+    if isinstance(node, list):
+        return [_substitute(part, old, new) for part in node]
+    return node
 
 
 def _bound_node(text: str):

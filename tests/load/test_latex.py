@@ -227,3 +227,17 @@ def test_cases_environment_with_ampersand_conditions():
     assert [c.when[0].text for c in doc.chains] == ["x >= 0", "x < 0"]
     report = verify(text)
     assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved", "proved"]
+
+
+def test_a_step_that_fails_only_as_read_says_so():
+    extra = "  z: real vector\n  C: positive integer\n  c: index 1..C\n"
+    text = post("$$\n\\sum_{c=1}^{C} (z_c + c) = \\sum_{c=1}^{C} z_c + c\n$$\n").replace("  y: real\n", "  y: real\n" + extra)
+    (result,) = [r for r in verify(text).results if r.kind == "step"]
+    assert result.verdict.value == "wrong"
+    assert any("fails only as read" in note for note in result.notes)
+    # a step that fails under both readings gets only the reading note
+    text2 = post("$$\n\\sum_{c=1}^{C} (z_c + 2c) = \\sum_{c=1}^{C} z_c + c\n$$\n").replace("  y: real\n", "  y: real\n" + extra)
+    (result2,) = [r for r in verify(text2).results if r.kind == "step"]
+    assert result2.verdict.value == "wrong"
+    assert not any("fails only as read" in note for note in result2.notes)
+    assert any("read as (Σ …) + …" in note for note in result2.notes)
