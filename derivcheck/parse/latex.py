@@ -288,6 +288,8 @@ def write_python(node) -> str:
     if kind == "diff":
         order = f", {node[3]}" if node[3] != 1 else ""
         return f"diff({write_python(node[1])}, {write_python(node[2])}{order})"
+    if kind == "extremum":
+        return f"{node[1]}({write_python(node[2])}, ({node[3]}, {write_python(node[4])}, {write_python(node[5])}))"
     if kind in ("sum", "prod"):
         name = "Sum" if kind == "sum" else "Product"
         return f"{name}({write_python(node[1])}, ({node[2]}, {write_python(node[3])}, {write_python(node[4])}))"
@@ -736,7 +738,12 @@ class _Parser:
         return count
 
     def apply(self, word: str, tok: Token, sub_tokens, primes: int, power):
+        if word == "delta" and sub_tokens is not None and not self.names.is_declared("delta") \
+                and not self.names.is_declared("delta_") and "KroneckerDelta" in BUILTIN_FUNCTIONS:
+            return self.finish_power(self.kronecker(tok, sub_tokens), power)
         kind = self.kind_of(word, tok)
+        if kind == "builtin" and word in ("max", "min") and sub_tokens is not None:
+            return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
         if kind == "function" or kind == "builtin":
             node = self.function_use(word, tok, kind, sub_tokens, primes)
         else:
@@ -745,6 +752,18 @@ class _Parser:
                 return self.finish_power(self.apply(name, tok, sub_tokens, 0, None), power)
             node = self.symbol_use(word, tok, sub_tokens)
         return self.finish_power(node, power)
+
+    def kronecker(self, tok: Token, sub_tokens: list[Token]):
+        """``\\delta_{ij}``, ``\\delta_{i,j}`` (``delta`` not declared): the Kronecker delta of two indices."""
+        parts = _split_commas(sub_tokens)
+        if len(parts) == 1:
+            letters = [t for t in parts[0] if not _ignorable(t)]
+            if len(letters) == 2 and all(t.kind == "letter" for t in letters):
+                parts = [[letters[0]], [letters[1]]]
+        if len(parts) != 2:
+            raise self.error(tok, "\\delta_{…} is the Kronecker delta of two indices: write \\delta_{i,j} "
+                                  "(or declare 'delta')")
+        return ("call", "KroneckerDelta", [self.sub(p).whole() for p in parts])
 
     def finish_power(self, node, power):
         if power is None:
@@ -877,8 +896,7 @@ class _Parser:
             if word in ("log",):
                 base = self.sub(sub_tokens).whole()
             elif word in ("max", "min"):
-                raise self.error(tok, f"\\{word} over an index (\\{word}_k) is not supported yet; "
-                                      f"write \\{word}(a, b, …) with its arguments")
+                return self.extremum(word, tok, sub_tokens)
             else:
                 raise self.error(tok, f"a subscript on the built-in '{word}' has no meaning")
         power = None
@@ -901,6 +919,27 @@ class _Parser:
         if primes:
             node = self.prime_derivative(py, tok, node, args, primes)
         return ("pow", node, power) if power is not None else node
+
+    def extremum(self, word: str, tok: Token, sub_tokens: list[Token], upper: list[Token] | None = None):
+        """``\\max_k o_k``, ``\\max_{k=1}^{C} o_k``: the extremum over an index (``max(o[k], (k, 1, C))``)."""
+        if upper is None and self.peek().kind == "char" and self.peek().text == "^":
+            self.take()
+            upper = self.group_tokens()
+        ranges = self.operator_ranges(Token("macro", word, tok.line, tok.col), sub_tokens, upper)
+        if len(ranges) != 1:
+            raise self.error(tok, f"\\{word} over several indices is not supported; nest them")
+        var, lo, hi = ranges[0]
+        saved = set(self.bound)
+        self.bound.add(var)
+        try:
+            body = self.factor()
+            after = self.peek()
+            if self.starts_factor(after):
+                raise self.error(tok, f"'\\{word}_{var} … {after.key}' is ambiguous: write \\{word}_{var}(…) around "
+                                      "everything it covers, or put the product after it in parentheses")
+        finally:
+            self.bound = saved
+        return ("extremum", word, body, var, lo, hi)
 
     def arguments(self, word: str, tok: Token, kind: str) -> list:
         nxt = self.peek()
