@@ -227,3 +227,21 @@ def test_size_is_bounded():
     with pytest.raises(FormatError) as info:
         tokenize("x" * (MAX_LATEX_TEXT + 1))
     assert "limit" in info.value.message
+
+
+PIECES = [r"\frac", r"\sqrt", "{", "}", "(", ")", "[", "]", "|", r"\left(", r"\right)", r"\left|", r"\right|", "x", "y",
+          "z", "_", "^", "i", "k", "2", "0.5", "+", "-", r"\cdot", r"\sum", r"\max", "_{k=1}", "^{C}", r"\sigma", "'",
+          r"\log", r"\hat", r"\mathbf", r"\operatorname{sigma}", r"\text{f}", r"\partial", "d", ",", "e", r"\exp",
+          r"\{", r"\}", r"\lvert", r"\rvert", "&", "=", r"\delta_{ik}", "h", "f", r"\tanh", r"\prime", "’", "."]
+
+
+def test_random_token_soup_gives_a_reading_or_a_format_error():
+    import random
+
+    rng = random.Random(20261201)  # fixed: the same inputs on every run
+    for _ in range(1500):
+        latex = " ".join(rng.choice(PIECES) for _ in range(rng.randint(1, 20)))
+        try:
+            read(latex)
+        except FormatError as exc:
+            assert exc.message
