@@ -70,6 +70,7 @@ class StepView:
     relation: str = "="
     against: int | None = None
     notes: tuple[str, ...] = ()
+    cell: int | None = None  # the notebook cell that holds the step
 
 
 @dataclass(frozen=True)
@@ -330,6 +331,7 @@ def document_view(
                     relation,
                     against,
                     tuple(result.notes) if result is not None else (),
+                    doc.cell,
                 )
             )
             previous_line = step.expr.line
@@ -474,7 +476,7 @@ def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]
     ``escape`` escapes free text, ``strong``/``emphasis`` wrap escaped text, ``math``
     typesets a suggestion given as expression text.
     """
-    head = f"line {step.line}"
+    head = f"line {step.line}" if step.cell is None else f"cell {step.cell}, line {step.line}"
     if step.mark is not None:
         head = f"{escape(step.mark.symbol)} {strong(escape(step.mark.label))}, {head}"
     if step.against is not None:
