@@ -26,11 +26,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import sympy  # noqa: E402
-
 import checkers  # noqa: E402
 import corpus as corpus_mod  # noqa: E402
 import scaling  # noqa: E402
+import sympy  # noqa: E402
+
 import derivcheck  # noqa: E402
 
 CHECKER_ORDER = ["derivcheck", "simplify", "equals", "symbolic-math-verify"]
@@ -523,7 +523,6 @@ def render_derivcheck_misses(pairs, results) -> list[str]:
 
 def render_runs(runs, sizes, jobs1_max) -> list[str]:
     out = ["## Part 2: the CLI on 1x..8x the library", ""]
-    first = runs[0]
     out.append(
         "`python -m derivcheck verify DIR --format json --jobs J --cache-dir C` as a subprocess, wall clock; CPU is user + "
         "system of the process and its workers. The corpus is the library's files copied K times, every copy with its "

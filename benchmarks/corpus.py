@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import random
-import re
 import signal
 import tokenize
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ import mpmath
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivcheck.check.assume import relations_of, truth
-from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
+from derivcheck.check.assume import relations_of
+from derivcheck.check.instantiate import assignments, instantiate, shape_of
 from derivcheck.errors import FormatError
 from derivcheck.load import discover, load_file
 from derivcheck.load.model import LoadError, Text
@@ -310,7 +309,7 @@ def numeric_label(a, b, conditions, symbols, seed: int, points: int = LABEL_POIN
 
 
 def _admissible(checks, rel_values, solved, solved_values) -> bool:
-    for (op, _, vals), value in zip(checks, rel_values):
+    for (op, _, _vals), value in zip(checks, rel_values):
         if value is None or not _finite(value):
             return False
         if isinstance(value, mpmath.mpc):
@@ -423,7 +422,7 @@ def mutations(text: str, symbols: dict) -> list[tuple[str, str]]:
         spec = symbols[name]
         kind = "index" if spec.index_range else "vector" if spec.is_vector else "integer" if spec.is_integer else "scalar"
         groups.setdefault(kind, []).append(name)
-    for kind, names in groups.items():
+    for _kind, names in groups.items():
         names = sorted(names)
         for x in range(len(names)):
             for y in range(x + 1, len(names)):

@@ -78,7 +78,7 @@ def make_copies(files, dest: Path, copies: int) -> int:
             text = path.read_text(encoding="utf-8")
             if names:
                 pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9_])")
-                text = pattern.sub(lambda m: prefix + m.group(1), text)
+                text = pattern.sub(lambda m, prefix=prefix: prefix + m.group(1), text)
             target = dest / f"copy{k}" / path.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")

@@ -11,14 +11,8 @@ SymPy is imported only when checking starts, so ``import derivcheck`` is quick.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("derivcheck")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+source"
-
 from derivcheck.config import CheckConfig
+from derivcheck.version import __version__
 
 __all__ = ["CheckConfig", "Report", "Result", "Verdict", "verify_paths", "__version__"]
 

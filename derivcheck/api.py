@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
 
+from derivcheck.bounds import PARSE_CPU_SECONDS
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
@@ -14,6 +15,17 @@ from derivcheck.results import Report, Result, passes
 
 Progress = Callable[[int, int], None]
 FOLLOWS_FROM_SLIP = "follows from the slip"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a wrong step stands in its chain: notes for the reader, and whether it only follows from a slip.
+
+    ``follows_slip``: the step equals the step before an earlier slip, so the fix belongs to that slip.
+    """
+
+    notes: tuple[str, ...] = ()
+    follows_slip: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class PlannedCheck:
     task: object
     diagnose: object = None
     warnings: tuple[str, ...] = ()
+    relation: str = "=="
     cell: int | None = None
     alternative: object = None  # the step read another way (LaTeX \sum past '+'), run if it is wrong
 
@@ -58,13 +71,12 @@ def verify_paths(
     entries = found.entries
     if shard is not None:
         entries = [e for e in entries if shard.owns(e.path if isinstance(e, LoadError) else e)]
-    for entry in entries:
-        if isinstance(entry, LoadError):
-            errors.append(_error_result(entry))
-            files.append(entry.path)
-            continue
-        files.append(entry)
-        loaded.append(load_file(entry, config.max_file_bytes))
+    for item in load_entries(entries, config):
+        files.append(item.path)
+        if isinstance(item, LoadError):
+            errors.append(_error_result(item))
+        else:
+            loaded.append(item)
     report = verify_loaded(loaded, config, progress, errors, files)
     warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
     if report.results:
@@ -102,7 +114,7 @@ class Shard:
     count: int
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         """Read ``I/N`` (1 <= I <= N); ValueError with a message otherwise."""
         left, sep, right = text.partition("/")
         try:
@@ -129,6 +141,16 @@ def shard_of(path: str, count: int) -> int:
     relative = os.path.relpath(os.path.abspath(path))
     key = relative.replace(os.sep, "/").encode("utf-8", "surrogateescape")
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % count + 1
+
+
+def load_paths(paths: Iterable[str], config: CheckConfig) -> list[LoadedFile | LoadError]:
+    """Find and load every file under ``paths``, in order; a path that does not exist is a LoadError."""
+    return load_entries(find_files(list(paths)).entries, config)
+
+
+def load_entries(entries: Iterable[str | LoadError], config: CheckConfig) -> list[LoadedFile | LoadError]:
+    """Load the files found, in order; an entry that is already a LoadError (not found) stays one."""
+    return [entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes) for entry in entries]
 
 
 def verify_loaded(
@@ -175,8 +197,9 @@ def verify_loaded(
             if isinstance(entry, Result):
                 results.append(entry)
             else:
-                notes_of = notes.get(id(entry), ()) + entry.warnings + other_readings.get(id(entry), ())
-                results.append(_result(entry, by_check[id(entry)], config, notes_of))
+                placement = notes.get(id(entry), Placement())
+                placement = replace(placement, notes=placement.notes + entry.warnings + other_readings.get(id(entry), ()))
+                results.append(_result(entry, by_check[id(entry)], config, placement))
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -186,9 +209,6 @@ def verify_loaded(
         computed=stats.computed,
         warnings=tuple(stats.warnings),
     )
-
-
-PARSE_CPU_SECONDS = 60.0
 
 
 def parse_budget(config: CheckConfig) -> float:
@@ -206,6 +226,8 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     from derivcheck.check.diagnose import DiagnoseTask
     from derivcheck.check.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
+    from derivcheck.check.stability import StabilityTask
+    from derivcheck.load.documents import chain_relation
     from derivcheck.parse.document import parse_document
     from derivcheck.parse.expressions import probable_every
 
@@ -213,17 +235,23 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         with time_limit(parse_budget(config)):
             parsed = parse_document(doc)
     except CheckTimeout:
-        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line)
+        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line) from None
     except RecursionError:
-        raise FormatError("an expression is nested too deeply", doc.line)
+        raise FormatError("an expression is nested too deeply", doc.line) from None
     symbols = tuple(parsed.symbols.values())
     checks: list[PlannedCheck] = []
     for chain_index, chain in enumerate(parsed.chains):
         conditions = parsed.assume + chain.when
         warnings = probable_every(conditions, parsed.symbols)
         anchor, anchor_index = chain.steps[0], 0
+        since_anchor: list[str] = []
         for position, current in enumerate(chain.steps[1:], start=1):
-            task = StepTask(anchor.expr, current.expr, conditions, symbols)
+            # Past a step marked wrong, the relation to the anchor is what the
+            # skipped steps and this one conclude together (the strictest).
+            since_anchor.append(current.step.rel)
+            relation = chain_relation(since_anchor)
+            task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
+            diagnose = DiagnoseTask(doc, chain_index, position, anchor_index) if relation == "==" else None
             checks.append(
                 PlannedCheck(
                     doc.path,
@@ -235,19 +263,29 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     anchor.step,
                     current.step,
                     task,
-                    DiagnoseTask(doc, chain_index, position, anchor_index),
+                    diagnose,
                     warnings=warnings if position == 1 else (),
+                    relation=relation,
                     cell=doc.cell,
-                    alternative=_alternative_task(current.step, anchor.expr, conditions, parsed),
+                    alternative=_alternative_task(current.step, anchor.expr, conditions, parsed)
+                    if relation == "==" else None,
                 )
             )
             if current.step.wrong is None:
                 anchor, anchor_index = current, position
+                since_anchor = []
     for number in parsed.numbers:
         checks.append(
             PlannedCheck(
                 doc.path, doc.title, "numbers", "number", number.claim.line,
                 number.claim.expr.text, None, None, NumberTask(number), cell=doc.cell,
+            )
+        )
+    for claim in parsed.stability:
+        checks.append(
+            PlannedCheck(
+                doc.path, doc.title, "stability", "stability", claim.claim.line,
+                claim.claim.expr.text, None, None, StabilityTask.from_parsed(claim),
             )
         )
     return checks
@@ -270,19 +308,23 @@ def _with_diagnostics(planned: list[PlannedCheck], outcomes: list, config: Check
         merged[index] = outcomes[index].with_(
             difference=diagnosis.difference,
             suggestion=diagnosis.suggestion,
-            extra={**outcomes[index].extra, **(diagnosis.extra or {})},
+            next_equals_previous=diagnosis.next_equals_previous,
+            diagnosis_stopped=diagnosis.diagnosis_stopped,
         )
     return merged
 
 
-def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str, ...]]:
+def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, Placement]:
     """Notes that place each wrong step in its chain: a lone slip, or an error that propagates."""
     from derivcheck.check.outcome import Verdict
 
-    notes: dict[int, tuple[str, ...]] = {}
+    notes: dict[int, Placement] = {}
     seen_chains: set[tuple[str, str]] = set()
     for position, (check, outcome) in enumerate(zip(checks, outcomes)):
-        if check.kind != "step" or outcome.verdict is not Verdict.WRONG or check.step.wrong is not None:
+        if check.kind != "step" or outcome.verdict is not Verdict.WRONG:
+            continue
+        assert check.step is not None and check.previous is not None  # a step check has both
+        if check.step.wrong is not None:
             continue
         if id(check) in notes:  # already explained as following from an earlier slip
             continue
@@ -293,28 +335,35 @@ def localize(checks: list[PlannedCheck], outcomes: list) -> dict[int, tuple[str,
             (c, o) for c, o in zip(checks[position + 1 :], outcomes[position + 1 :])
             if c.kind == "step" and c.chain == check.chain and c.title == check.title
         ]
-        if outcome.extra.get("next_equals_previous") and following:
+        if outcome.next_equals_previous and following:
             after = following[0][0]
-            notes[id(check)] = (
+            notes[id(check)] = Placement((
                 f"{lead}only this step is a slip; the next step (line {after.line}) "
                 f"equals the step before it (line {check.previous.expr.line}), so the chain continues correctly",
+            ))
+            notes[id(after)] = Placement(
+                (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",),
+                follows_slip=True,
             )
-            notes[id(after)] = (f"{FOLLOWS_FROM_SLIP} at line {check.line}; it equals line {check.previous.expr.line}",)
         elif following and all(o.verdict is not Verdict.WRONG for _, o in following):
-            notes[id(check)] = (
+            notes[id(check)] = Placement((
                 f"{lead}the error propagates: every later step of this chain follows from this wrong step",
-            )
+            ))
         elif first:
-            notes[id(check)] = ("first error in this chain",)
+            notes[id(check)] = Placement(("first error in this chain",))
     return notes
 
 
-def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str, ...] = ()) -> Result:
+def _result(check: PlannedCheck, outcome, config: CheckConfig, placement: Placement | None = None) -> Result:
+    placement = placement or Placement()
     erratum = check.step.wrong if check.step is not None else None
-    if any(note.startswith(FOLLOWS_FROM_SLIP) for note in notes):
+    if placement.follows_slip:
         outcome = outcome.with_(suggestion=None)  # the fix belongs to the slip, not to this step
     step, previous = check.step, check.previous
-    passing = passes(outcome.verdict, erratum, config.strict)
+    # Sampling is the only evidence a float64 stability claim can have: its
+    # numeric verdict passes under --strict too (docs/format.md).
+    passing = passes(outcome.verdict, erratum, config.strict and check.kind != "stability")
+    notes = placement.notes
     if step is not None and step.notes and (not passing or erratum is not None):
         notes = (*notes, *step.notes)
     return Result(
@@ -332,6 +381,7 @@ def _result(check: PlannedCheck, outcome, config: CheckConfig, notes: tuple[str,
         erratum=erratum,
         outcome=outcome,
         notes=notes,
+        relation=check.relation,
         cell=check.cell,
         parsed=step.expr.text.strip() if step is not None and step.latex is not None else None,
         previous_parsed=previous.expr.text.strip() if previous is not None and previous.latex is not None else None,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import List, Optional
+from typing import Any
 
 import typer
 
-from derivcheck import __version__
-from derivcheck.config import CheckConfig
+from derivcheck.report import REPORTERS
+from derivcheck.version import __version__
 
 app = typer.Typer(
     name="derivcheck",
@@ -28,12 +28,14 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-    github = "github"
-    sarif = "sarif"
+# The --format choices: one per registered reporter (derivcheck.report.REPORTERS).
+Format = Enum("Format", [(name, name) for name in REPORTERS], type=str)  # type: ignore[misc]
+DEFAULT_FORMAT = Format("text")
+FORMAT_HELP = (
+    "Output format: "
+    + ", ".join(f"{name} ({reporter.description})" for name, reporter in REPORTERS.items())
+    + ". Example: --format sarif > derivcheck.sarif"
+)
 
 
 def _version(value: bool) -> None:
@@ -53,50 +55,43 @@ def _root(
 
 @app.command()
 def verify(
-    paths: List[str] = typer.Argument(
+    paths: list[str] = typer.Argument(
         None,
         help="Files (.yaml, .yml, .md) or directories, searched recursively. "
         "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
         show_default=False,
     ),
-    format: Format = typer.Option(
-        Format.text,
-        "--format",
-        "-f",
-        help="Output format: text (for people), json (FORMAT.md), junit (JUnit XML test report), "
-        "github (GitHub Actions annotations), sarif (SARIF 2.1.0 for code scanning). "
-        "Example: --format sarif > derivcheck.sarif",
-    ),
-    strict: Optional[bool] = typer.Option(
+    format: Format = typer.Option(DEFAULT_FORMAT, "--format", "-f", help=FORMAT_HELP),
+    strict: bool | None = typer.Option(
         None, "--strict/--no-strict", help="Fail on 'numeric' verdicts too (no proof, only sampled agreement)."
     ),
-    timeout: Optional[float] = typer.Option(
+    timeout: float | None = typer.Option(
         None, "--timeout", help="CPU seconds allowed per check [default: 10, or $DERIVCHECK_TIMEOUT]."
     ),
-    jobs: Optional[int] = typer.Option(
+    jobs: int | None = typer.Option(
         None, "--jobs", "-j", help="Worker processes [default: CPUs, or $DERIVCHECK_JOBS]; 1 checks in this process."
     ),
-    cache_dir: Optional[str] = typer.Option(
+    cache_dir: str | None = typer.Option(
         None, "--cache-dir",
         help="Result cache directory [default: $DERIVCHECK_CACHE_DIR, else the user cache folder, "
         "e.g. ~/.cache/derivcheck/results]."
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
-    samples: Optional[int] = typer.Option(None, "--samples", help="Numeric sample points per step [default: 24]."),
-    max_size: Optional[int] = typer.Option(
+    samples: int | None = typer.Option(None, "--samples", help="Numeric sample points per step [default: 24]."),
+    max_size: int | None = typer.Option(
         None, "--max-size", help="Largest size tried for sums over a symbolic range [default: 4]."
     ),
-    memory_limit: Optional[int] = typer.Option(
+    memory_limit: int | None = typer.Option(
         None, "--memory-limit",
         help="Memory limit of each worker process, in MiB, 0 for none [default: 512, or $DERIVCHECK_MEMORY_LIMIT]."
     ),
-    max_file_size: Optional[int] = typer.Option(
+    max_file_size: int | None = typer.Option(
         None, "--max-file-size",
         help="Refuse files larger than this many bytes [default: 1000000, or $DERIVCHECK_MAX_FILE_SIZE]."
     ),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
+    color: bool | None = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the evidence of passing steps too."),
-    shard: Optional[str] = typer.Option(
+    shard: str | None = typer.Option(
         None, "--shard",
         help="Check only part I of N (e.g. 2/4): files are split by a hash of their path relative to the "
         "working directory, the same on every machine, so N CI jobs check every file once.",
@@ -107,7 +102,6 @@ def verify(
     Example: derivcheck verify derivations/ --format json --strict
     """
     from derivcheck.api import Shard, verify_paths
-    from derivcheck.report import REPORTERS
     from derivcheck.settings import default_paths
 
     settings, config = _configure(
@@ -118,9 +112,9 @@ def verify(
         part = Shard.parse(shard) if shard is not None else None
     except ValueError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     targets = list(paths) if paths else default_paths(settings)
-    with _progress(format is Format.text and _is_terminal(sys.stdout) and color is not False) as progress:
+    with _progress(format.value == "text" and _is_terminal(sys.stdout) and color is not False) as progress:
         report = verify_paths(targets, config, progress, shard=part)
     for warning in report.warnings:
         typer.echo(f"derivcheck: {warning}", err=True)
@@ -155,7 +149,7 @@ def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
         return settings, build_config(options, settings)
     except SettingsError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 class _progress:
@@ -163,7 +157,8 @@ class _progress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
+        self.bar: Any = None  # a rich Progress once started
+        self.task: Any = None
 
     def __enter__(self):
         if not self.enabled:
@@ -193,7 +188,7 @@ class _progress:
 @app.command()
 def new(
     path: str = typer.Argument(..., help="The file to create (.yaml or .yml); its folder must exist."),
-    title: Optional[str] = typer.Option(
+    title: str | None = typer.Option(
         None, "--title", "-t", help="The derivation's title [default: made from the file name]."
     ),
 ) -> None:
@@ -212,13 +207,13 @@ def new(
         write_skeleton(target, title if title is not None else default_title(target))
     except FileExistsError:
         typer.echo(f"derivcheck: {path} already exists; not overwriting it", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except (FileNotFoundError, ValueError) as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"derivcheck: cannot write {path}: {exc.strerror}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"wrote {path}; check it with: derivcheck verify {path}", err=True)
 
 
@@ -248,19 +243,19 @@ class RenderTarget(str, Enum):
 
 @app.command()
 def render(
-    paths: List[str] = typer.Argument(..., help="Files (.yaml, .yml, .md) or directories, searched recursively."),
+    paths: list[str] = typer.Argument(..., help="Files (.yaml, .yml, .md) or directories, searched recursively."),
     to: RenderTarget = typer.Option(RenderTarget.markdown, "--to", "-t", help="Output format."),
-    out: Optional[str] = typer.Option(
+    out: str | None = typer.Option(
         None, "--output", "-o",
         help="A file ending in .md/.html/.tex (everything in one document), or a directory "
         "(a page per input, mirroring folders, plus an index). Default: standard output.",
     ),
     check: bool = typer.Option(True, "--check/--no-check", help="Check the steps and show verdict marks."),
     title: str = typer.Option("Derivations", "--title", help="Title of the index or combined page."),
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="'numeric' counts as failing."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes [default: CPUs]."),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="Result cache directory."),
+    strict: bool | None = typer.Option(None, "--strict/--no-strict", help="'numeric' counts as failing."),
+    timeout: float | None = typer.Option(None, "--timeout", help="Seconds allowed per check [default: 10]."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes [default: CPUs]."),
+    cache_dir: str | None = typer.Option(None, "--cache-dir", help="Result cache directory."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
 ) -> None:
     """Render derivations for readers: aligned math with each step's reason and verdict mark.
@@ -277,7 +272,7 @@ def render(
         run = render_paths(list(paths), to.value, out, config, check=check, title=title)
     except RenderError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     for path in run.missing:
         typer.echo(f"derivcheck: {path}: no such file or directory", err=True)
     for note in run.skipped:

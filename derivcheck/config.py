@@ -6,6 +6,14 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from derivcheck.bounds import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_SIZE,
+    DEFAULT_MEMORY_LIMIT_MB,
+    DEFAULT_SAMPLES,
+    DEFAULT_TIMEOUT_SECONDS,
+)
+
 
 def _default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
@@ -23,21 +31,24 @@ class CheckConfig:
     worker; max_file_bytes: larger files are refused.
     """
 
-    timeout: float = 10.0
-    samples: int = 24
-    max_size: int = 4
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    samples: int = DEFAULT_SAMPLES
+    max_size: int = DEFAULT_MAX_SIZE
     seed: int = 0
     strict: bool = False
     jobs: int = field(default_factory=_default_jobs)
     cache_dir: Path | None = None
-    memory_limit_mb: int = 512
-    max_file_bytes: int = 1_000_000
+    memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     suggest_fixes: bool = True
 
     def verdict_key(self) -> str:
         """Return the part of the configuration that can change a verdict."""
-        return f"timeout={self.timeout};samples={self.samples};max_size={self.max_size};seed={self.seed};fix={self.suggest_fixes}"
+        return (
+            f"timeout={self.timeout};samples={self.samples};max_size={self.max_size};"
+            f"seed={self.seed};fix={self.suggest_fixes}"
+        )
 
-    def with_(self, **changes) -> "CheckConfig":
+    def with_(self, **changes) -> CheckConfig:
         """Return a copy with some fields changed."""
         return replace(self, **changes)

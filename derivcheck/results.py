@@ -30,6 +30,7 @@ class Result:
     cell: int | None = None  # notebook cell (1-based); ``line`` then counts within it
     parsed: str | None = None  # a LaTeX step's reading in the Python syntax (``expr`` is the LaTeX)
     previous_parsed: str | None = None
+    relation: str = "=="  # a step: how ``previous`` relates to ``expr``
 
     @property
     def is_error(self) -> bool:
@@ -37,7 +38,7 @@ class Result:
 
 
 def passes(verdict: Verdict, erratum: str | None, strict: bool) -> bool:
-    """Whether a verdict passes: FORMAT.md's table, with ``wrong:`` steps passing only when refuted."""
+    """Whether a verdict passes: docs/format.md's table, with ``wrong:`` steps passing only when refuted."""
     if erratum is not None:
         return verdict is Verdict.WRONG
     if verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):
@@ -78,5 +79,6 @@ class Report:
         out["failed"] = sum(1 for r in self.results if not r.passes)
         out["steps"] = sum(1 for r in self.results if r.kind == "step")
         out["numbers"] = sum(1 for r in self.results if r.kind == "number")
+        out["stability"] = sum(1 for r in self.results if r.kind == "stability")
         out["errata"] = sum(1 for r in self.results if r.erratum is not None)
         return out

@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from derivcheck.bounds import MAX_SIZE_LIMIT
 from derivcheck.config import CheckConfig
 
 DEFAULT_PATHS = ("derivations",)
@@ -66,7 +68,7 @@ def read_project_settings(start: Path | None = None) -> ProjectSettings:
     paths = table.get("paths")
     if paths is not None and (not isinstance(paths, list) or not all(isinstance(p, str) for p in paths)):
         raise SettingsError(f"{path}: [tool.derivcheck] paths must be a list of strings")
-    expected = {
+    expected: dict[str, type | tuple[type, ...]] = {
         "strict": bool, "timeout": (int, float), "jobs": int, "cache-dir": str,
         "samples": int, "max-size": int, "memory-limit": int, "max-file-size": int,
     }
@@ -88,7 +90,8 @@ def read_project_settings(start: Path | None = None) -> ProjectSettings:
 
 
 def default_paths(settings: ProjectSettings) -> list[str]:
-    """The paths to check when none are given: the configured ones (a missing one is then an error), else derivations/."""
+    """The paths to check when none are given: the configured ones (a missing one is then an error),
+    else derivations/."""
     if settings.paths:
         return list(settings.paths)
     return list(DEFAULT_PATHS)
@@ -148,7 +151,7 @@ BOUNDS = (
     Bound("timeout", "timeout", float, 0.01, 86_400, 60, "s", "DERIVCHECK_TIMEOUT"),
     Bound("jobs", "jobs", int, 1, 1024, 1024, "", "DERIVCHECK_JOBS"),
     Bound("samples", "samples", int, 1, 10_000, 10_000),
-    Bound("max-size", "max_size", int, 1, 12, 12),
+    Bound("max-size", "max_size", int, 1, MAX_SIZE_LIMIT, MAX_SIZE_LIMIT),
     Bound("memory-limit", "memory_limit_mb", int, 64, 1_048_576, 4096, "MiB", "DERIVCHECK_MEMORY_LIMIT", off=0),
     Bound("max-file-size", "max_file_bytes", int, 1, 2**31, 10_000_000, "bytes", "DERIVCHECK_MAX_FILE_SIZE"),
 )
@@ -178,7 +181,8 @@ def _checked(bound: Bound, value, source: str, trusted: bool):
         )
     high = bound.high if trusted else bound.config_high
     if not bound.low <= value <= high:
-        allowed = bound.describe(high) + (f", or {_show(bound.off)} for no limit" if trusted and bound.off is not None else "")
+        off = f", or {_show(bound.off)} for no limit" if trusted and bound.off is not None else ""
+        allowed = bound.describe(high) + off
         more = ""
         if not trusted and value > high and bound.high > high:
             more = f"; a configuration file may set at most {_show(high)}, {bound.option}" + (
@@ -191,7 +195,7 @@ def _checked(bound: Bound, value, source: str, trusted: bool):
 def build_config(
     options: dict,
     settings: ProjectSettings,
-    environ: dict | None = None,
+    environ: Mapping[str, str] | None = None,
     cpu_count: int | None = None,
 ) -> CheckConfig:
     """The run's CheckConfig from command-line ``options`` (keys as in pyproject, None when not given),
@@ -199,7 +203,7 @@ def build_config(
 
     ``options`` may also hold ``strict``, ``cache-dir`` and ``no-cache``.
     """
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     cpus = max(1, cpu_count or os.cpu_count() or 1)
     where = f"{settings.source or 'pyproject.toml'}: [tool.derivcheck]"
     changes: dict = {}
@@ -208,8 +212,8 @@ def build_config(
         if option is not None:
             changes[bound.field] = _checked(bound, option, bound.option, trusted=True)
             continue
-        if bound.env and environ.get(bound.env, "").strip():
-            text = environ[bound.env]
+        if bound.env and env.get(bound.env, "").strip():
+            text = env[bound.env]
             try:
                 value = _number(text, bound.kind)
             except ValueError:
@@ -222,6 +226,8 @@ def build_config(
             changes[bound.field] = min(value, cpus) if bound.key == "jobs" else value
     base = CheckConfig()
     strict = options.get("strict")
-    changes["strict"] = strict if strict is not None else (settings.strict if settings.strict is not None else base.strict)
+    if strict is None:
+        strict = settings.strict if settings.strict is not None else base.strict
+    changes["strict"] = strict
     changes["cache_dir"] = cache_directory(options.get("cache-dir"), bool(options.get("no-cache")), settings)
     return base.with_(**changes)

@@ -15,8 +15,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
+from hypothesis import event, given, settings, strategies as st
 from typer.testing import CliRunner
 
 from derivcheck.check.limits import time_limit
@@ -113,7 +112,9 @@ def _grammar(depth: int) -> st.SearchStrategy[str]:
         unary = st.tuples(st.sampled_from(["-", "+", "~", "not "]), e).map(lambda t: f"{t[0]}({t[1]})")
         binary = st.tuples(e, st.sampled_from(BINARY), e).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})")
         call = st.tuples(
-            st.sampled_from(CALLABLE), st.lists(e, max_size=4), st.sampled_from(["", "", "", ", *x", ", base=2", ", **y"])
+            st.sampled_from(CALLABLE),
+            st.lists(e, max_size=4),
+            st.sampled_from(["", "", "", ", *x", ", base=2", ", **y"]),
         ).map(lambda t: f"{t[0]}({', '.join(t[1])}{t[2] if t[1] else ''})")
         sums = st.tuples(st.sampled_from(["Sum", "Product"]), e, st.sampled_from(["k", "i", "x", "1"]), e, e).map(
             lambda t: f"{t[0]}({t[1]}, ({t[2]}, {t[3]}, {t[4]}))"
@@ -155,7 +156,9 @@ valid_expressions = st.recursive(
 )
 exprs = st.one_of(*[valid_expressions] * 8, expression_texts)
 conditions = st.one_of(
-    st.tuples(exprs, st.sampled_from(RELATIONS[:6] * 3 + RELATIONS[6:]), exprs).map(lambda t: f"{t[0]} {t[1].strip()} {t[2]}"),
+    st.tuples(exprs, st.sampled_from(RELATIONS[:6] * 3 + RELATIONS[6:]), exprs).map(
+        lambda t: f"{t[0]} {t[1].strip()} {t[2]}"
+    ),
     exprs.map(lambda s: f"{s} in {{0, 1}}"),
     st.sampled_from(["x > 0", "0 < y < 1", "n >= 2", "x in {0, 1}"]),
 )
@@ -178,7 +181,9 @@ STANDARD_FUNCTIONS = {"sigma(t)": "1/(1 + exp(-t))", "g(a, b)": None}
 STANDARD_SYMBOLS = {"x": "real", "y": "positive", "n": "positive integer", "i": "index 1..n", "z": "real vector"}
 step_items = st.one_of(
     exprs,
-    st.fixed_dictionaries({"expr": exprs}, optional={"by": st.text(max_size=20), "wrong": st.text(min_size=1, max_size=20)}),
+    st.fixed_dictionaries(
+        {"expr": exprs}, optional={"by": st.text(max_size=20), "wrong": st.text(min_size=1, max_size=20)}
+    ),
 )
 steps = st.lists(step_items, min_size=2, max_size=4)
 number_claims = st.fixed_dictionaries(
@@ -202,7 +207,10 @@ documents = st.fixed_dictionaries(
         "source": st.text(max_size=20),
         "functions": st.one_of(*[st.just(STANDARD_FUNCTIONS).map(dict)] * 3, st.dictionaries(
             st.sampled_from(
-                ["sigma(t)", "h(a, b)", "f()", "g(t)", "q(t)", "r(u, v)", "s(t)", "exp(t)", "__import__(t)", "f(t, t)", "f(t"]
+                [
+                    "sigma(t)", "h(a, b)", "f()", "g(t)", "q(t)", "r(u, v)", "s(t)", "exp(t)", "__import__(t)",
+                    "f(t, t)", "f(t",
+                ]
             ),
             st.one_of(st.none(), exprs),
             max_size=3,
@@ -278,7 +286,8 @@ def yaml_texts(draw) -> str:
         if not text:
             break
         at = draw(st.integers(0, len(text)))
-        text = text[:at] + draw(st.sampled_from(["", "&a ", "*a", "!!python/name:os.system ", "- ", ": ", "\n  ", "---\n", "{", "? ", "!x ", "<<: "])) + text[at + draw(st.integers(0, 3)):]
+        noise = ["", "&a ", "*a", "!!python/name:os.system ", "- ", ": ", "\n  ", "---\n", "{", "? ", "!x ", "<<: "]
+        text = text[:at] + draw(st.sampled_from(noise)) + text[at + draw(st.integers(0, 3)):]
     return text
 
 
@@ -302,7 +311,16 @@ def test_conditions_fail_only_with_format_errors(text):
     _only_format_errors(lambda: parse_conditions(Text(text, 1), SCOPE))
 
 
-@given(st.lists(st.tuples(st.sampled_from(["f", "g2", "h"]), st.sampled_from(["t", "a, b", ""]), st.one_of(st.none(), exprs, st.sampled_from(["f(t)", "g2(t, t)", "h()", "f(f(t))"]))), max_size=4))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["f", "g2", "h"]),
+            st.sampled_from(["t", "a, b", ""]),
+            st.one_of(st.none(), exprs, st.sampled_from(["f(t)", "g2(t, t)", "h()", "f(f(t))"])),
+        ),
+        max_size=4,
+    )
+)
 def test_function_definitions_fail_only_with_format_errors(defs):
     functions = {}
     for name, params, body in defs:
@@ -323,7 +341,7 @@ def _load_and_parse(text: str) -> None:
     assert items and all(isinstance(item, (Document, LoadError)) for item in items)
     for item in items:
         if isinstance(item, Document):
-            _only_format_errors(lambda: parse_document(item))
+            _only_format_errors(lambda document=item: parse_document(document))
             event("a document loaded")
         else:
             event(f"load error: {item.message[:50]}")
@@ -351,7 +369,10 @@ def test_any_bytes_read_with_format_errors_only(tmp_path_factory, data):
 
 
 @settings(max_examples=CLI_EXAMPLES)
-@given(st.lists(st.one_of(clean_documents.map(lambda d: _dump([d])), yaml_texts()), min_size=1, max_size=2), st.sampled_from(["json", "text"]))
+@given(
+    st.lists(st.one_of(clean_documents.map(lambda d: _dump([d])), yaml_texts()), min_size=1, max_size=2),
+    st.sampled_from(["json", "text"]),
+)
 def test_cli_exits_0_1_or_2_without_a_traceback(tmp_path_factory, texts, output):
     folder = tmp_path_factory.mktemp("cli")
     for number, text in enumerate(texts):

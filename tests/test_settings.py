@@ -81,8 +81,26 @@ def test_every_known_key_is_read(tmp_path):
         source=str(tmp_path / "pyproject.toml"),
     )
     assert isinstance(settings.timeout, float)
-    assert set(KNOWN_KEYS) == {"paths", "strict", "timeout", "jobs", "cache-dir", "samples", "max-size",
-                               "memory-limit", "max-file-size"}
+
+
+# A value for each key, different from what an empty table gives.
+SAMPLE_VALUES = {
+    "paths": '["maths"]', "strict": "true", "timeout": "3", "jobs": "2", "cache-dir": '"c"',
+    "samples": "8", "max-size": "3", "memory-limit": "256", "max-file-size": "2000",
+}
+
+
+def test_every_known_key_has_a_sample_value():
+    assert sorted(SAMPLE_VALUES) == sorted(KNOWN_KEYS), "give each key of KNOWN_KEYS a sample value here"
+
+
+@pytest.mark.parametrize("key", KNOWN_KEYS)
+def test_each_known_key_alone_is_read(tmp_path, key):
+    pyproject(tmp_path, f"{key} = {SAMPLE_VALUES[key]}\n")
+    settings = read_project_settings(tmp_path)
+    unset = ProjectSettings(source=settings.source)
+    changed = [name for name in vars(settings) if getattr(settings, name) != getattr(unset, name)]
+    assert changed == [key.replace("-", "_")], f"'{key}' is accepted but not read into its own field"
 
 
 def test_reads_the_working_directory_by_default(tmp_path, monkeypatch):
@@ -166,8 +184,8 @@ def test_the_default_cache_is_in_the_user_cache_folder_not_the_working_tree(monk
 # --- values of the numeric settings: from the command line, the environment, the file ----------
 
 
-def config_of(options=None, settings=ProjectSettings(), environ=None, cpus=4):
-    return build_config(options or {}, settings, environ or {}, cpu_count=cpus)
+def config_of(options=None, settings=None, environ=None, cpus=4):
+    return build_config(options or {}, settings or ProjectSettings(), environ or {}, cpu_count=cpus)
 
 
 BAD_VALUES = [float("nan"), float("inf"), float("-inf"), -1, 10**30]

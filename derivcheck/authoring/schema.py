@@ -9,8 +9,16 @@ editors see it through ``# yaml-language-server: $schema=…``.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from derivcheck.load.documents import CASE_KEYS, NUMBER_KEYS, STEP_KEYS, TOP_KEYS
+from derivcheck.load.documents import (
+    CASE_KEYS,
+    NUMBER_KEYS,
+    RELATIONS,
+    STABILITY_KEYS,
+    STEP_KEYS,
+    TOP_KEYS,
+)
 from derivcheck.parse.symbols import WORDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -18,7 +26,7 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _BOUND = rf"(?:-?[0-9]+|{_NAME})"
 _INDEX_WORD = "index LO..HI"
 
-# What each key means, shown by editors on hover (FORMAT.md's wording).
+# What each key means, shown by editors on hover (docs/format.md's wording).
 _TOP_HELP = {
     "title": "One line naming the derivation.",
     "source": "Where it comes from (document, section, equation numbers).",
@@ -29,6 +37,8 @@ _TOP_HELP = {
     "steps": "A chain: each expression equals the one before it.",
     "cases": "More chains, each under the extra conditions of 'when'.",
     "numbers": "Numeric claims: an expression at given values has a stated value.",
+    "stability": "Float64 stability claims: the expression, evaluated as written in float64 over "
+    "ranges, is (or is not) accurate to rtol everywhere sampled.",
 }
 _STEP_HELP = {
     "expr": "The expression of the step.",
@@ -36,6 +46,16 @@ _STEP_HELP = {
     "docs/format.md, section 'LaTeX sources'; the report shows it as written).",
     "by": "Free text: the reason the author gives; shown in reports, never checked.",
     "wrong": "Free text: this step is known to be wrong (an erratum); it passes only if refuted.",
+    "rel": "How the step before relates to this one: == (default), <=, <, >=, > "
+    "(quote '>' and '>=' in YAML). One chain goes one way.",
+}
+_STABILITY_HELP = {
+    "expr": "The expression, evaluated as written operation by operation in float64.",
+    "over": "Ranges of symbols, e.g. {x: [-1000, 1000]}: both ends, zero, log-spaced magnitudes "
+    "and random points are checked.",
+    "at": "Values of the other symbols, e.g. {y: 0.5}.",
+    "stable": "The claim: true (finite with relative error <= rtol everywhere) or false.",
+    "rtol": "Allowed relative error against the exact value; default 1e-6.",
 }
 _CASE_HELP = {
     "when": "The condition (or a list of conditions) of this case.",
@@ -67,7 +87,7 @@ def function_head_pattern() -> str:
     return rf"^\s*{_NAME}\s*\(\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\)\s*$"
 
 
-def _fixed_keys(keys: tuple[str, ...], properties: dict[str, dict], help_text: dict[str, str]) -> dict:
+def _fixed_keys(keys: tuple[str, ...], properties: dict[str, Any], help_text: dict[str, str]) -> dict:
     """Return the properties for exactly ``keys``, the loader's; a key new to the loader is allowed as anything."""
     out = {}
     for key in keys:
@@ -93,8 +113,31 @@ def derivation_schema() -> dict:
         "steps": chain,
         "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
         "numbers": {"type": "array", "items": {"$ref": "#/$defs/number"}},
+        "stability": {"type": "array", "items": {"$ref": "#/$defs/stability"}},
     }
-    step = {"expr": expression, "latex": {"type": "string", "minLength": 1}, "by": text, "wrong": text}
+    step = {
+        "expr": expression,
+        "latex": {"type": "string", "minLength": 1},
+        "by": text,
+        "wrong": text,
+        "rel": {"enum": list(RELATIONS) + ["=", "≤", "≥"]},
+    }
+    stability = {
+        "expr": expression,
+        "over": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/scalar"},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+        },
+        "at": {"type": ["object", "null"], "additionalProperties": {"$ref": "#/$defs/scalar"}},
+        "stable": {"type": "boolean"},
+        "rtol": {"type": ["number", "string"]},
+    }
     case = {"when": conditions, "steps": chain}
     number = {
         "expr": expression,
@@ -109,11 +152,17 @@ def derivation_schema() -> dict:
         "$schema": DIALECT,
         "title": "derivcheck derivation",
         "description": "A mathematical derivation checked step by step by derivcheck "
-        "(format version 1). Words for symbols: " + ", ".join(WORDS) + ".",
+        "(format version 1, specified in docs/format.md of the derivcheck repository). "
+        "Words for symbols: " + ", ".join(WORDS) + ".",
         "type": "object",
         "properties": _fixed_keys(TOP_KEYS, top, _TOP_HELP),
         "required": ["title", "symbols"],
-        "anyOf": [{"required": ["steps"]}, {"required": ["cases"]}, {"required": ["numbers"]}],
+        "anyOf": [
+            {"required": ["steps"]},
+            {"required": ["cases"]},
+            {"required": ["numbers"]},
+            {"required": ["stability"]},
+        ],
         "additionalProperties": False,
         "$defs": {
             "expression": {
@@ -178,6 +227,12 @@ def derivation_schema() -> dict:
                 "type": "object",
                 "properties": _fixed_keys(NUMBER_KEYS, number, _NUMBER_HELP),
                 "required": ["expr", "is"],
+                "additionalProperties": False,
+            },
+            "stability": {
+                "type": "object",
+                "properties": _fixed_keys(STABILITY_KEYS, stability, _STABILITY_HELP),
+                "required": ["expr", "over", "stable"],
                 "additionalProperties": False,
             },
             "scalar": {"type": ["number", "string"]},

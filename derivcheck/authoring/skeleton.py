@@ -10,7 +10,7 @@ SUFFIXES = (".yaml", ".yml")
 
 SKELETON = Template(
     """\
-# A derivation for derivcheck (the format: FORMAT.md). Check it with
+# A derivation for derivcheck (the format: docs/format.md). Check it with
 #   derivcheck verify $name
 # For completion and checks in an editor, write the schema once with
 #   derivcheck schema > derivcheck.schema.json
@@ -63,14 +63,31 @@ cases:
       - expr: a - x
         wrong: "|x| = -x holds only for x <= 0"
       - x + a
+      # 'rel' relates the step before to this one: == (the default), <=, <,
+      # ">=" or ">" (quote these two in YAML); one chain goes one way only.
+      - expr: x
+        rel: ">"
+        by: a > 0
 
-# Optional: numeric claims. 'tol' is the allowed absolute difference; by
-# default one unit in the last decimal place written in 'is'.
+# Optional: numeric claims: 'expr' at the values 'at' is the value 'is'.
+# 'tol' is the allowed absolute difference; by default one unit in the last
+# decimal place written in 'is'.
 numbers:
   - expr: sigma(x)*(1 - sigma(x))
     at: {x: 0}
     is: 0.25
     tol: 0.001
+
+# Optional: float64 stability claims. The expression is evaluated as written,
+# operation by operation in float64, at points across the ranges of 'over'
+# (the other symbols at the values of 'at') against a 50-digit reference:
+# stable means finite everywhere with relative error <= rtol (default 1e-6).
+stability:
+  - expr: sigma(x)
+    over: {x: [-1000, 1000]}
+    at: {a: 1}
+    stable: true
+    rtol: 1e-6
 """
 )
 

@@ -15,11 +15,13 @@ import mpmath
 import sympy
 from sympy.core.evalf import PrecisionExhausted
 
-from derivcheck.check.instantiate import MAX_TERMS, instantiate
-
-BASE_DIGITS = 30
-MAX_LEVELS = 3
-MAX_SUM_TERMS = 200_000
+from derivcheck.bounds import (
+    ACCURATE_BASE_DIGITS as BASE_DIGITS,
+    MAX_ERROR_CONTROLLED_TERMS as MAX_SUM_TERMS,
+    MAX_PRECISION_LEVELS as MAX_LEVELS,
+    MAX_WRITTEN_OUT_TERMS as MAX_TERMS,
+)
+from derivcheck.check.instantiate import instantiate
 
 
 class Unevaluable(Exception):
@@ -48,7 +50,10 @@ def _abs(value) -> sympy.Float:
     return sympy.Float(sympy.sqrt(re**2 + im**2).evalf(60), 60)
 
 
-def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = sympy.Integer(0)) -> bool | None:
+_ZERO = sympy.Integer(0)
+
+
+def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = _ZERO) -> bool | None:
     """True when ``|value - target| > slack`` for sure, False when ``<= slack`` for sure, else None."""
     if bounded.exact and target.is_Rational and slack.is_Rational:
         return bool(_abs(bounded.value - target) > slack) if bounded.value.is_Rational else None

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivcheck.bounds import MAX_KEPT_SIGNS, MAX_ROOT_DEGREE, MAX_SCENARIOS
 from derivcheck.parse.expressions import Condition
 
-MAX_SCENARIOS = 64
-MAX_KEPT_SIGNS = 8
 _SIGN_OF = {
     ">": {"positive": True},
     ">=": {"nonnegative": True},
@@ -44,7 +43,7 @@ class Relation:
     expr: sympy.Expr
     values: tuple[sympy.Expr, ...] = ()
 
-    def substitute(self, mapping: dict) -> "Relation":
+    def substitute(self, mapping: dict) -> Relation:
         return Relation(
             self.op,
             self.expr.xreplace(mapping),
@@ -165,7 +164,8 @@ def violates_declaration(atom, value: sympy.Expr) -> bool:
         return True
     if atom.is_integer and value.is_integer is False:
         return True
-    for word, op in (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<="), ("nonzero", "!=")):
+    signs = (("positive", ">"), ("negative", "<"), ("nonnegative", ">="), ("nonpositive", "<="), ("nonzero", "!="))
+    for word, op in signs:
         if getattr(atom, f"is_{word}") and truth(Relation(op, value)) is False:
             return True
     return False
@@ -230,9 +230,6 @@ def split_abs(relation: Relation) -> list[list[Relation]] | None:
         if op == "==":
             return [[Relation("==", g - d)], [Relation("==", g + d)]]
     return None
-
-
-MAX_ROOT_DEGREE = 4
 
 
 def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
@@ -303,15 +300,20 @@ def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
     return sorted(found, key=sympy.default_sort_key)
 
 
-def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[list[dict]]:
+def scenarios(
+    relations: list[Relation], limit: int = MAX_SCENARIOS, abs_first: bool = True
+) -> list[list[dict]]:
     """Return the scenarios under which to prove: each a list of substitutions to apply in order.
 
     Relations found false drop their scenario; relations that cannot be
-    encoded are skipped; relations with cases (split_abs, split_roots) split the scenario.
+    encoded are skipped; relations with cases (split_abs, split_roots) split
+    the scenario. ``abs_first=False`` encodes a relation with abs as it is
+    when it can (one scenario) and splits the abs only otherwise.
     """
     result: list[list[dict]] = []
     pending: list[tuple[list[dict], list[Relation]]] = [([], list(relations))]
     while pending:
+        subs: list[dict] | None
         subs, rest = pending.pop()
         kept_signs = 0
         while rest:
@@ -323,11 +325,14 @@ def scenarios(relations: list[Relation], limit: int = MAX_SCENARIOS) -> list[lis
                 subs = None
                 break
             options = None
-            cases = split_abs(relation)
+            cases = split_abs(relation) if abs_first else None
             if cases is None:
                 options = encode(relation)
-                if options is None and relation.op == "==":
-                    cases = split_roots(relation.expr)
+                if options is None:
+                    if not abs_first:
+                        cases = split_abs(relation)
+                    if cases is None and relation.op == "==":
+                        cases = split_roots(relation.expr)
             if cases is not None:
                 for case in cases[1:]:
                     if len(result) + len(pending) >= limit:

@@ -45,6 +45,7 @@ def engine_fingerprint() -> str:
     for folder in ("check", "parse", "load"):
         for source in sorted((root / folder).glob("*.py")):
             digest.update(source.read_bytes())
+    digest.update((root / "bounds.py").read_bytes())  # the bounds change verdicts too
     return digest.hexdigest()[:16]
 
 
@@ -52,7 +53,7 @@ def task_key(task, config_key: str) -> str:
     """Return the cache key of a task under a configuration."""
     import sympy
 
-    from derivcheck import __version__
+    from derivcheck.version import __version__
 
     parts = [__version__, engine_fingerprint(), sympy.__version__, config_key, type(task).__name__]
     for field in dataclasses.fields(task):

@@ -12,11 +12,16 @@ import ast
 import copy
 import io
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import sympy
 
+from derivcheck.bounds import (
+    DIAGNOSIS_SAMPLES as SCREEN_SAMPLES,
+    MAX_DIAGNOSIS_CANDIDATES as MAX_CANDIDATES,
+    MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
+)
 from derivcheck.check.assume import relations_of
 from derivcheck.check.instantiate import shape_of
 from derivcheck.check.limits import time_limit
@@ -27,10 +32,6 @@ from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load.model import Document, Text
 from derivcheck.parse.expressions import Scope, parse_expression
-
-MAX_CANDIDATES = 600
-MAX_PAREN_TEXT = 400
-SCREEN_SAMPLES = 6
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     b = chain.steps[task.position].expr
     conditions = parsed.assume + chain.when
     symbols = tuple(parsed.symbols.values())
-    extra: dict = {}
+    next_equals_previous = False
+    stopped = None
     difference = suggestion = None
     try:
         with time_limit(config.timeout):
@@ -66,17 +68,25 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
                 if after.step.wrong is None:
                     quick = config.with_(timeout=min(config.timeout, 5.0))
                     verdict = check_step(StepTask(a, after.expr, conditions, symbols), quick).verdict
-                    extra["next_equals_previous"] = verdict in (
+                    next_equals_previous = verdict in (
                         Verdict.PROVED,
                         Verdict.PROVED_FOR_SIZES,
                         Verdict.NUMERIC,
                     )
             if config.suggest_fixes:
                 text = chain.steps[task.position].step.expr.text
+                assert parsed.scope is not None  # parse_document always sets it
                 suggestion = suggest_fix(text, a, parsed.scope, conditions, symbols, config)
     except CheckTimeout:
-        extra["stopped"] = "time limit"
-    return Outcome(Verdict.WRONG, "diagnosis", difference=difference, suggestion=suggestion, extra=extra)
+        stopped = "time limit"
+    return Outcome(
+        Verdict.WRONG,
+        "diagnosis",
+        difference=difference,
+        suggestion=suggestion,
+        next_equals_previous=next_equals_previous,
+        diagnosis_stopped=stopped,
+    )
 
 
 def readable(expr: sympy.Expr) -> str:
@@ -238,13 +248,16 @@ def _flip_signs(tree) -> Iterator[str]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
             edited = copy.deepcopy(tree)
             target = list(ast.walk(edited))[position]
+            assert isinstance(target, ast.BinOp)  # the copy has the same node at the same position
             target.op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
             yield _unparse(edited)
     for position, node in enumerate(ast.walk(tree)):
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             edited = copy.deepcopy(tree)
             nodes = list(ast.walk(edited))
-            _replace_child(edited, nodes[position], nodes[position].operand)
+            negation = nodes[position]
+            assert isinstance(negation, ast.UnaryOp)
+            _replace_child(edited, negation, negation.operand)
             yield _unparse(edited)
     yield _unparse(ast.UnaryOp(ast.USub(), copy.deepcopy(tree.body)))
 

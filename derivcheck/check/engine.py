@@ -1,8 +1,10 @@
 """The verdict ladder for one step, and the evaluation of one number claim.
 
+0. sums over a symbolic size: a proof for every size (check/sums.py);
 1. numeric screen (cheap refutation, confirmed at higher precision);
 2. symbolic proof under the conditions, with sign case splits;
-3. sums and indices instantiated for each size up to a bound;
+3. sums and indices instantiated for each size up to a bound, then screened
+   at a few larger sizes (check/sums.py);
 4. otherwise ``numeric`` (agreed everywhere sampled) or ``unknown``.
 """
 
@@ -10,12 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
+from derivcheck.bounds import MAX_INSTANCES, MIN_AGREEING_POINTS
+from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, relations_of
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
-from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.limits import memory_limit_outcome, time_limit
 from derivcheck.check.numeric import refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
@@ -27,9 +31,6 @@ from derivcheck.parse.document import ParsedNumber
 from derivcheck.parse.expressions import Condition
 from derivcheck.parse.symbols import SymbolSpec
 
-MIN_AGREEING_POINTS = 3
-MAX_INSTANCES = 400
-
 
 @dataclass(frozen=True)
 class StepTask:
@@ -39,6 +40,7 @@ class StepTask:
     current: sympy.Expr
     conditions: tuple[Condition, ...]
     symbols: tuple[SymbolSpec, ...]
+    relation: str = "=="  # previous relation current: == or an inequality (check.inequality)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
         with time_limit(config.timeout):
             if isinstance(task, NumberTask):
                 outcome = check_number(task.number)
+            elif type(task).__name__ == "StabilityTask":
+                from derivcheck.check.stability import check_stability
+
+                outcome = check_stability(task, config)
             elif isinstance(task, StepTask):
                 outcome = check_step(task, config)
             else:
@@ -77,6 +83,10 @@ def run_task(task: StepTask | NumberTask, config: CheckConfig) -> Outcome:
 
 def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     """Run the verdict ladder on ``previous == current`` under the task's conditions."""
+    if task.relation != "==":
+        from derivcheck.check.inequality import check_inequality
+
+        return check_inequality(task, config)
     a, b = task.previous, task.current
     if a == b:
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
@@ -259,7 +269,7 @@ def check_number(number: ParsedNumber) -> Outcome:
     texts = tuple(number.claimed_text[k if number.claimed_is_list else 0] for k in range(length))
     tols = tuple(sympy.sstr(t) for t in number.tol)
     shown_values = tuple(e.value for e in elements)
-    fields = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
+    fields: dict[str, Any] = dict(value=shown_values if any(shown_values) else None, claimed=texts, tol=tols)
     failing = tuple(k for k, e in enumerate(elements) if e.status == "fails")
     shown_tol = [show_tolerance(number.tol[k if number.claimed_is_list else 0]) for k in range(length)]
     if failing:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import sympy
 
+from derivcheck.bounds import MAX_WRITTEN_OUT_TERMS as MAX_TERMS
 from derivcheck.check.assume import Relation, truth
 from derivcheck.parse.extrema import write_out_extrema
 from derivcheck.parse.symbols import SymbolSpec
-
-MAX_TERMS = 2000
 
 
 @dataclass(frozen=True)
@@ -95,14 +94,13 @@ def assignments(
     size_ranges = [size_range(size, max_size, min_size) for size in shape.sizes]
     for size_values in itertools.product(*size_ranges):
         sizes = dict(zip(shape.sizes, (sympy.Integer(v) for v in size_values)))
-        index_ranges = []
-        for symbol, lo, hi in shape.indices:
+        index_ranges: list[list[sympy.Integer]] = []
+        for _symbol, lo, hi in shape.indices:
             lo_v, hi_v = lo.xreplace(sizes), hi.xreplace(sizes)
             if not (lo_v.is_Integer and hi_v.is_Integer):
-                index_ranges = None
                 break
             index_ranges.append([sympy.Integer(v) for v in range(int(lo_v), int(hi_v) + 1)])
-        if index_ranges is None:
+        if len(index_ranges) < len(shape.indices):  # a range that does not resolve to whole numbers
             continue
         for index_values in itertools.product(*index_ranges):
             mapping = dict(sizes)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
+from derivcheck.bounds import MAX_TIMER_SECONDS
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import CheckTimeout
 
@@ -24,8 +25,6 @@ _REPEAT = 0.1
 # The CPU-time timer and its signal; ITIMER_PROF counts user and system time of the process.
 _TIMER = getattr(signal, "ITIMER_PROF", None)
 _SIGNAL = getattr(signal, "SIGPROF", None)
-# What setitimer accepts: larger values overflow the kernel's timeval.
-MAX_TIMER_SECONDS = 1e8
 
 
 class Stopped(BaseException):
@@ -61,27 +60,28 @@ def _raise_timeout(signum, frame):  # pragma: no cover - called by the signal
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise CheckTimeout in the block after ``seconds`` of CPU time (nested limits keep the tighter)."""
-    if not seconds or seconds <= 0 or not _can_alarm():
+    timer, alarm = _TIMER, _SIGNAL
+    if not seconds or seconds <= 0 or timer is None or alarm is None or not _can_alarm():
         yield
         return
     seconds = min(seconds, MAX_TIMER_SECONDS)
-    outer_left, _ = signal.setitimer(_TIMER, 0)
+    outer_left, _ = signal.setitimer(timer, 0)
     budget = min(seconds, outer_left) if outer_left > 0 else seconds
-    previous = signal.signal(_SIGNAL, _raise_timeout)
+    previous = signal.signal(alarm, _raise_timeout)
     started = cpu_seconds()
     # Keep firing every 0.1 s until the block ends: one alarm can be swallowed
     # (a signal raised inside a garbage-collection callback is ignored).
-    signal.setitimer(_TIMER, budget, _REPEAT)
+    signal.setitimer(timer, budget, _REPEAT)
     try:
         yield
     finally:
-        signal.setitimer(_TIMER, 0)
-        signal.signal(_SIGNAL, previous)
+        signal.setitimer(timer, 0)
+        signal.signal(alarm, previous)
         if outer_left > 0:
             left = outer_left - (cpu_seconds() - started)
             if left <= 0:
                 raise CheckTimeout()
-            signal.setitimer(_TIMER, left, _REPEAT)
+            signal.setitimer(timer, left, _REPEAT)
 
 
 def memory_limit_outcome() -> Outcome:

@@ -19,14 +19,19 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivcheck.bounds import (
+    CONFIRM_PRECISION as CONFIRM_PREC,
+    HUGE_EXPONENT,
+    MAX_BREAK_POINTS as _MAX_BREAKS,
+    MAX_GROWTH,
+    SCREEN_PRECISION as SCREEN_PREC,
+)
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, linear_atom, truth
 from derivcheck.check.instantiate import Shape, assignments, instantiate
 from derivcheck.check.limits import time_limit
 from derivcheck.errors import CheckTimeout
 
-SCREEN_PREC = 30
-CONFIRM_PREC = 60
 RELATIVE_GAP = sympy.Float("1e-18", 30)
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
 _SIMPLE_ATTEMPTS = 16
@@ -81,7 +86,10 @@ def stand_in(number: int, nargs: int, real_valued: bool) -> tuple[tuple[sympy.Sy
         parts = (sympy.re(p), sympy.im(p)) if real_valued else (p,)
         for j, q in enumerate(parts):
             shift = c + j
-            body += sympy.exp(q / (3 + number + k + j)) - shift + q * (k + 1) / (2 + number) - q**2 / (5 + k + j) + q**3 / (7 * (1 + number + k + j))
+            body += (
+                sympy.exp(q / (3 + number + k + j)) - shift + q * (k + 1) / (2 + number)
+                - q**2 / (5 + k + j) + q**3 / (7 * (1 + number + k + j))
+            )
     if nargs > 1:
         body += sympy.Mul(*[(p + k + 1) for k, p in enumerate(params)]) / (4 + number)
     return params, body
@@ -100,7 +108,8 @@ def concrete_functions(exprs: list[sympy.Expr]) -> tuple[list[sympy.Expr], dict[
         return exprs, {}
     described = {}
     for number, (cls, nargs) in enumerate(sorted(classes.items(), key=lambda kv: str(kv[0]))):
-        params, body = stand_in(number, nargs, real_valued=cls in complex_args and getattr(cls, "is_real", None) is True)
+        real_valued = cls in complex_args and getattr(cls, "is_real", None) is True
+        params, body = stand_in(number, nargs, real_valued=real_valued)
         lam = sympy.Lambda(params, body)
         described[str(cls)] = f"{cls}({', '.join(map(str, params))}) = {sympy.sstr(body)}"
         exprs = [e.replace(cls, lam) for e in exprs]
@@ -219,9 +228,6 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int):
         return None
 
 
-HUGE_EXPONENT = 1000
-
-
 def _has_huge_power(expr: sympy.Expr) -> bool:
     return any(
         p.exp.is_Number and abs(p.exp) > HUGE_EXPONENT
@@ -329,16 +335,25 @@ def screen(
     if shape.empty and not (a.free_symbols | b.free_symbols):
         return _pure_numbers(a, b, relations, functions)
     shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
-    preferred = [m for m in shapes if all(int(v) >= 2 for k, v in m.items() if k in shape.sizes)]
-    # Small sizes first (simple counterexamples), every size visited early.
-    shapes = sorted(preferred or shapes, key=lambda m: sum(int(m[k]) for k in shape.sizes if k in m))
+    # Sizes of at least 2 first (readable counterexamples), small sizes first among
+    # them; the smaller sizes the declarations allow (1, 0, …) are visited too.
+    shapes = sorted(
+        shapes,
+        key=lambda m: (
+            any(int(v) < 2 for k, v in m.items() if k in shape.sizes),
+            sum(int(m[k]) for k in shape.sizes if k in m),
+        ),
+    )
     if not shapes:
         return result
     attempts = 0
     memo: dict = {}
     while result.tried < samples and attempts < samples * 8:
         attempts += 1
-        mapping = shapes[(attempts - 1) % len(shapes)] if attempts <= len(shapes) else shapes[rng.randrange(len(shapes))]
+        if attempts <= len(shapes):
+            mapping = shapes[(attempts - 1) % len(shapes)]
+        else:
+            mapping = shapes[rng.randrange(len(shapes))]
         drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
         if drawn is None:
             continue
@@ -375,7 +390,6 @@ def _pure_numbers(a, b, relations, functions) -> Screen:
 
 
 _SOLVE_BUDGET = 0.3
-_MAX_BREAKS = 8
 _DIRECTIONS = (sympy.Rational(3, 5) + sympy.Rational(4, 5) * sympy.I, sympy.Integer(-1), sympy.I,
                sympy.Rational(-5, 13) + sympy.Rational(12, 13) * sympy.I, sympy.Integer(1), -sympy.I)
 
@@ -391,6 +405,8 @@ class _Plan:
     equations: list  # (atom, relation): the atom is solved from the equation
     breaks: list  # (atom, root): a breakpoint of abs/max/min/sign/Piecewise at atom == root
     repairs: list  # (relation, [(atom, coeff, rest)]): a linear inequality and the atoms that can satisfy it
+    # Arguments of exp, trig, symbolic powers, innermost first (computed at the first far point).
+    growth: list | None = None
 
 
 def _plan(a, b, relations, mapping) -> _Plan:
@@ -398,12 +414,12 @@ def _plan(a, b, relations, mapping) -> _Plan:
 
     ai, bi = instantiate(a, mapping), instantiate(b, mapping)
     rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
-    atoms = set()
+    found: set = set()
     for expr in [ai, bi] + [r.expr for r in rels]:
-        atoms |= {s for s in expr.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}
-    atoms = sorted((s for s in atoms if not (isinstance(s, sympy.Symbol) and _is_label(s, ai, bi, rels))), key=str)
+        found |= {s for s in expr.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}
+    atoms = sorted((s for s in found if not (isinstance(s, sympy.Symbol) and _is_label(s, ai, bi, rels))), key=str)
     fixed = {r.expr for r in rels if r.op == "in"}
-    equations = []
+    equations: list = []
     for rel in rels:
         if rel.op != "==":
             continue
@@ -423,12 +439,44 @@ def _plan(a, b, relations, mapping) -> _Plan:
             ]
             if options:
                 repairs.append((rel, options))
-    breaks = []
+    breaks: list = []
     for arg in sign_arguments(ai) + sign_arguments(bi):
         for atom, root in _roots_symbolic(arg, atoms, solved):
             if (atom, root) not in breaks and len(breaks) < _MAX_BREAKS:
                 breaks.append((atom, root))
     return _Plan(ai, bi, rels, atoms, equations, breaks, repairs)
+
+
+_TAME = (sympy.log, sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.re, sympy.im)
+
+
+def _growth_arguments(exprs) -> list:
+    """Arguments whose size decides whether evaluation is feasible (exp(exp(10**6)) is not)."""
+    found = set()
+    for expr in exprs:
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(node, sympy.Pow) and not node.exp.is_number:
+                found.add(node.exp * sympy.log(node.base) if node.base.is_number else node.exp)
+            elif isinstance(node, sympy.Function) and not isinstance(node, _TAME):
+                found.update(arg for arg in node.args if arg.free_symbols)
+    return sorted(found, key=_size)
+
+
+def _size(expr) -> int:
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def _moderate(plan: _Plan, values: dict) -> bool:
+    """Whether every growth argument stays below MAX_GROWTH at the point (checked innermost first)."""
+    if plan.growth is None:
+        plan.growth = _growth_arguments([plan.ai, plan.bi])
+    for arg in plan.growth:
+        value = evaluate(arg, values, 5)
+        if value is None:
+            continue
+        if abs(complex(value)) > MAX_GROWTH:
+            return False
+    return True
 
 
 def _linear_in(expr, atom):
@@ -503,12 +551,14 @@ def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None
     for slot, atom in enumerate(plan.atoms):
         if atom not in values and atom not in solved:
             far = kind == "far" and rng.random() < 0.75
-            values[atom] = draw_value(atom, rng, attempt, slot, "far" if far else ("simple" if kind == "simple" else "random"))
-    pinned = set()
+            style = "far" if far else ("simple" if kind == "simple" else "random")
+            values[atom] = draw_value(atom, rng, attempt, slot, style)
+    pinned: set = set()
     if kind == "break":
-        pinned = _place_at_break(plan, values, rng, attempt)
-        if pinned is None:
+        placed = _place_at_break(plan, values, rng, attempt)
+        if placed is None:
             return None
+        pinned = placed
     _repair(plan, values, rng, pinned)
     for atom, rel in plan.equations:
         roots = _equation_roots(rel.expr.xreplace(values), atom, attempt)
@@ -519,6 +569,8 @@ def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None
     for rel in plan.rels:
         if truth(rel.substitute(values)) is not True:
             return None
+    if kind == "far" and not _moderate(plan, values):
+        return None
     return Point(dict(mapping), values), plan.ai, plan.bi
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 
 
 class Verdict(str, Enum):
-    """The five verdicts of FORMAT.md."""
+    """The five verdicts of docs/format.md."""
 
     PROVED = "proved"
     PROVED_FOR_SIZES = "proved for sizes"
@@ -25,6 +25,10 @@ class Outcome:
 
     ``method`` names what decided it (``cancel``, ``cases on sign of x``,
     ``numeric screen``…); the other fields are filled where they apply.
+    The diagnosis of a wrong step adds ``next_equals_previous`` (the step
+    after it equals the step before it: a lone slip) and ``diagnosis_stopped``
+    (why the diagnosis ended early, e.g. ``time limit``). A stability claim
+    fills ``stability`` with what was checked and found.
     """
 
     verdict: Verdict
@@ -44,8 +48,10 @@ class Outcome:
     tol: tuple[str, ...] | None = None
     failing: tuple[int, ...] = ()
     elapsed: float = 0.0
-    extra: dict = field(default_factory=dict)
+    next_equals_previous: bool = False
+    diagnosis_stopped: str | None = None
+    stability: dict | None = None  # a stability claim's evidence as JSON-ready data (check.stability)
 
-    def with_(self, **changes) -> "Outcome":
+    def with_(self, **changes) -> Outcome:
         """Return a copy with some fields changed."""
         return replace(self, **changes)

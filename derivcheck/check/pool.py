@@ -18,16 +18,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Callable, Sequence
 
+from derivcheck.bounds import (
+    WORKER_BACKSTOP_FACTOR as BACKSTOP_FACTOR,
+    WORKER_BACKSTOP_GRACE_SECONDS as BACKSTOP_GRACE_SECONDS,
+)
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig
 
-# The wall-clock backstop: a check's CPU budget is the timeout; on a loaded
-# machine its wall time can be several times that, so the kill waits longer.
-BACKSTOP_FACTOR = 5.0
-BACKSTOP_GRACE_SECONDS = 10.0
+# The wall-clock backstop (bounds.py): a check's CPU budget is the timeout; on a
+# loaded machine its wall time can be several times that, so the kill waits longer.
 # How often an idle worker looks whether its parent is still there.
 PARENT_POLL_SECONDS = 1.0
 

@@ -8,16 +8,15 @@ evaluation (``Expr.equals``) is never used here.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy
 
+from derivcheck.bounds import MAX_SPLIT_DEPTH
 from derivcheck.check.assume import Relation, apply, encode, scenarios, split_abs
 from derivcheck.check.limits import time_limit
 from derivcheck.errors import CheckTimeout
-
-MAX_SPLIT_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,12 @@ def evaluate_sums(expr: sympy.Expr) -> sympy.Expr:
     bounds), replaced by 0 or 1 when its range is provably empty, and left
     as it is otherwise.
     """
-    return _evaluate(expr, ())[0]
+    try:
+        return _evaluate(expr, ())[0]
+    except (CheckTimeout, MemoryError, RecursionError):
+        raise
+    except Exception:  # a node SymPy cannot rebuild: evaluate nothing (the sums stay opaque)
+        return expr
 
 
 def _evaluate(expr, outer: tuple) -> tuple[sympy.Basic, bool]:
@@ -337,18 +341,22 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
         diff = decided
     if depth >= MAX_SPLIT_DEPTH:
         return None
-    for arg in sign_arguments(diff):
+    arguments = sign_arguments(diff)
+    # Arguments a substitution encodes first; those whose abs must be split
+    # (more cases) only after them.
+    direct = [arg for arg in arguments if encode(Relation(">", arg)) is not None]
+    for arg in direct + [arg for arg in arguments if arg not in direct]:
         options = []
         for op in (">", "<", "=="):
             relation = Relation(op, arg)
             if encode(relation) is None and split_abs(relation) is None:
                 break
-            options.append((op, scenarios([Relation(op, arg)])))
+            options.append((op, scenarios([relation], abs_first=False)))
         if len(options) != 3:
             continue
         cases = 0
         methods = []
-        for op, plans in options:
+        for _op, plans in options:
             for plan in plans:  # none: this sign is impossible under the assumptions
                 sub = _prove_with_splits(apply(diff, plan), budget, depth + 1)
                 if sub is None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivcheck.bounds import MAX_EXPAND_TERMS, MAX_SUM_ROUNDS as MAX_ROUNDS
 from derivcheck.check.assume import Relation, linear_atom
 from derivcheck.check.instantiate import Shape, instantiate
 from derivcheck.check.limits import time_limit
@@ -38,9 +39,7 @@ from derivcheck.parse.extrema import EXTREMA
 
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
-MAX_ROUNDS = 5
 CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
-MAX_EXPAND_TERMS = 400
 LARGE_SIZES = (5, 12)
 LARGE_SIZE_DRAWS = 3
 
@@ -242,14 +241,15 @@ def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     """``Sum(body, (var, lo, hi))`` split into terms, deltas collapsed, closed forms taken."""
     lo, hi = sympy.sympify(lo), sympy.sympify(hi)
     if var not in body.free_symbols:
-        return _count(body, lo, hi, facts, lambda: sympy.Sum(body, (var, lo, hi)))
+        return _count(body, lo, hi, facts, lambda: _closed_or_sum(body, var, lo, hi, facts))
     terms = sympy.Add.make_args(_expand(body))
     grouped: dict = {}
     total = sympy.Integer(0)
     for term in terms:
         coeff, dep = term.as_independent(var, as_Add=False)
         if dep == 1:
-            total += _count(coeff, lo, hi, facts, lambda c=coeff: sympy.Sum(c, (var, lo, hi)))
+            one = sympy.Integer(1)
+            total += coeff * _count(one, lo, hi, facts, lambda one=one: _closed_or_sum(one, var, lo, hi, facts))
             continue
         collapsed = _collapse_delta(dep, var, lo, hi, facts)
         if collapsed is not None:
@@ -564,7 +564,6 @@ def try_general_proof(a, b, relations: list[Relation], timeout: float):
 
 def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config, every=()):
     """An Outcome ``wrong`` (size shown) when a step proved for small sizes fails at a larger one."""
-    from derivcheck.check.numeric import _show
     from derivcheck.check.outcome import Outcome, Verdict
 
     found = screen_larger_sizes(a, b, relations, shape, config.samples, config.seed, every)

@@ -121,7 +121,7 @@ def _walk(top: str, found: Discovery) -> None:
             path = str(Path(folder, entry.name))
             try:
                 if entry.is_symlink():
-                    if not wanted:
+                    if not wanted and not entry.is_dir():
                         continue
                     reason = _link_problem(path, root, top)
                     if reason is None:
@@ -139,4 +139,5 @@ def _walk(top: str, found: Discovery) -> None:
             except OSError as exc:
                 found.entries.append(LoadError(path, None, f"cannot read this path: {exc.strerror or exc}"))
         stack.extend(reversed(below))
-    found.entries.extend(sorted(files, key=lambda p: Path(p).parts))
+    ordered: list[str] = sorted(files, key=lambda p: Path(p).parts)
+    found.entries.extend(ordered)

@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from pathlib import Path
-from typing import Iterable
 
+from derivcheck.bounds import MAX_YAML_DOCUMENTS as MAX_DOCUMENTS
 from derivcheck.errors import FormatError
+from derivcheck.hints import suggest
 from derivcheck.load.model import (
     Chain,
     Document,
     FunctionDecl,
     LoadError,
     NumberClaim,
+    StabilityClaim,
+    NumberValue,
     Step,
     SymbolDecl,
     Text,
 )
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
 
-TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases", "numbers")
-STEP_KEYS = ("expr", "latex", "by", "wrong")
+TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases", "numbers", "stability")
+STEP_KEYS = ("expr", "latex", "by", "wrong", "rel")
 CASE_KEYS = ("when", "steps")
 NUMBER_KEYS = ("expr", "at", "is", "tol")
-MAX_DOCUMENTS = 500
+STABILITY_KEYS = ("expr", "over", "at", "stable", "rtol")
+RELATIONS = ("==", "<=", "<", ">=", ">")
+_RELATION_WORDS = {"=": "==", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the nearest candidate, or ``""``."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def read_text_file(path: Path, max_bytes: int) -> str:
@@ -107,8 +105,10 @@ def build_document(root: Node, path: str) -> Document:
         raise FormatError(
             "missing required key 'symbols' (write 'symbols: {}' when there is none)", root.line
         )
-    if not any(root.get(k) is not None for k in ("steps", "cases", "numbers")):
-        raise FormatError("a derivation needs one of 'steps', 'cases', 'numbers'", root.line)
+    if not any(root.get(k) is not None for k in ("steps", "cases", "numbers", "stability")):
+        raise FormatError(
+            "a derivation needs one of 'steps', 'cases', 'numbers', 'stability'", root.line
+        )
     source = root.get("source")
     chains: list[Chain] = []
     steps = root.get("steps")
@@ -118,6 +118,7 @@ def build_document(root: Node, path: str) -> Document:
     if cases is not None:
         chains.extend(_cases(cases))
     numbers = root.get("numbers")
+    stability = root.get("stability")
     return with_latex_steps(Document(
         path=path,
         title=title.raw.strip(),
@@ -128,6 +129,7 @@ def build_document(root: Node, path: str) -> Document:
         assume=_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         numbers=_numbers(numbers) if numbers is not None else (),
+        stability=_stability(stability) if stability is not None else (),
     ))
 
 
@@ -247,13 +249,14 @@ def _steps(node: Node, label: str) -> tuple[Step, ...]:
             if latex is not None and item.get("expr") is not None:
                 raise FormatError("a step has either 'expr' or 'latex', not both", item.line)
             expr = _expr_text(item.get("expr") if latex is None else latex, "a step", item.line)
-            by, wrong = item.get("by"), item.get("wrong")
+            by, wrong, rel = item.get("by"), item.get("wrong"), item.get("rel")
             steps.append(
                 Step(
                     expr,
                     by=_plain_text(by, "by") if by is not None else None,
                     wrong=_erratum_text(wrong) if wrong is not None else None,
                     latex=expr.text if latex is not None else None,
+                    rel=_relation(rel) if rel is not None else "==",
                 )
             )
         else:
@@ -266,7 +269,56 @@ def _steps(node: Node, label: str) -> tuple[Step, ...]:
         )
     if steps[0].wrong is not None:
         raise FormatError("the first step of a chain cannot be marked 'wrong'", steps[0].expr.line)
+    if steps[0].rel != "==":
+        raise FormatError(
+            "the first step of a chain cannot carry 'rel' (it relates a step to the one before it)",
+            steps[0].expr.line,
+        )
+    _check_direction(steps)
     return tuple(steps)
+
+
+def _relation(node: Node) -> str:
+    text = node.raw.strip() if isinstance(node, Scalar) and not node.is_null else ""
+    text = _RELATION_WORDS.get(text, text)
+    if text not in RELATIONS:
+        shown = node.raw.strip() if isinstance(node, Scalar) else "a list or mapping"
+        raise FormatError(
+            f"'rel' must be one of {', '.join(RELATIONS)} (relating the step before to this one), "
+            f"not '{shown}'",
+            node.line,
+        )
+    return text
+
+
+def _check_direction(steps: list[Step]) -> None:
+    """A chain goes one way: <= and < (a lower bound upwards) or >= and > (downwards), never both."""
+    first: Step | None = None
+    for step in steps:
+        if step.rel == "==":
+            continue
+        if first is None:
+            first = step
+        elif (step.rel[0] == "<") != (first.rel[0] == "<"):
+            allowed = "<=, < and ==" if first.rel[0] == "<" else ">=, > and =="
+            raise FormatError(
+                f"'rel: {step.rel}' goes the other way from 'rel: {first.rel}' at line "
+                f"{first.expr.line}; one chain may mix only {allowed} (start a new chain "
+                "or a case for the other direction)",
+                step.expr.line,
+            )
+
+
+def chain_relation(rels) -> str:
+    """The relation a chain (or part of it) concludes: the strictest of its steps' relations.
+
+    ``==`` when every step is an equality; ``<`` beats ``<=`` (and ``>`` beats ``>=``).
+    """
+    found = [r for r in rels if r != "=="]
+    if not found:
+        return "=="
+    strict = [r for r in found if len(r) == 1]
+    return strict[0] if strict else found[0]
 
 
 def _erratum_text(node: Node) -> str:
@@ -306,11 +358,80 @@ def _numbers(node: Node) -> tuple[NumberClaim, ...]:
         if claimed is None:
             raise FormatError("a number claim needs 'is' (the claimed value)", item.line)
         at = item.get("at")
-        bindings: tuple = ()
+        bindings: tuple[tuple[str, NumberValue], ...] = ()
         if at is not None and not (isinstance(at, Scalar) and at.is_null):
             if not isinstance(at, Mapping):
                 raise FormatError("'at' must map names to values, e.g. {x: 0}", at.line)
-            bindings = tuple(at.items)
-        out.append(NumberClaim(expr, bindings, claimed, item.get("tol"), expr.line))
+            bindings = tuple((name, _number_value(value, f"the value of '{name}'")) for name, value in at.items)
+        value = _number_value(claimed, "'is'")
+        tol = item.get("tol")
+        tol_value = _number_value(tol, "'tol'") if tol is not None else None
+        out.append(NumberClaim(expr, bindings, value, tol_value, expr.line))
     return tuple(out)
+
+
+
+def _stability(node: Node) -> tuple[StabilityClaim, ...]:
+    if not isinstance(node, Sequence):
+        raise FormatError("'stability' must be a list of {expr, over, at, stable}", node.line)
+    out = []
+    for item in node.items:
+        if not isinstance(item, Mapping):
+            raise FormatError(
+                "each stability claim is a mapping with 'expr', 'over', 'stable' (and 'at', 'rtol')",
+                item.line,
+            )
+        _check_keys(item, STABILITY_KEYS, "stability")
+        expr = _expr_text(item.get("expr"), "a stability claim", item.line)
+        over = item.get("over")
+        if over is None or not isinstance(over, Mapping) or not over.items:
+            raise FormatError(
+                "a stability claim needs 'over': the range of at least one symbol, e.g. {x: [-1000, 1000]}",
+                (over or item).line,
+            )
+        ranges = []
+        for (name, value), line in zip(over.items, over.key_lines):
+            if not isinstance(value, Sequence) or len(value.items) != 2:
+                raise FormatError(
+                    f"the range of '{name}' must be a list [low, high], e.g. [-1000, 1000]", line
+                )
+            low, high = (_one_number(end, f"the range of '{name}'") for end in value.items)
+            ranges.append((name, low, high))
+        stable = item.get("stable")
+        if stable is None:
+            raise FormatError("a stability claim needs 'stable: true' or 'stable: false' (the claim)", item.line)
+        if not isinstance(stable, Scalar) or stable.tag != "tag:yaml.org,2002:bool":
+            raise FormatError("'stable' must be true or false", stable.line)
+        at = item.get("at")
+        bindings: tuple = ()
+        if at is not None and not (isinstance(at, Scalar) and at.is_null):
+            if not isinstance(at, Mapping):
+                raise FormatError("'at' must map the other symbols to values, e.g. {y: 0.5}", at.line)
+            bindings = tuple((name, _one_number(value, f"the value of '{name}'")) for name, value in at.items)
+        rtol = item.get("rtol")
+        out.append(
+            StabilityClaim(
+                expr,
+                tuple(ranges),
+                bindings,
+                stable.raw.strip().lower() in ("true", "yes", "on"),
+                _one_number(rtol, "'rtol'") if rtol is not None else None,
+                item.line,
+            )
+        )
+    return tuple(out)
+
+
+def _one_number(node: Node, what: str) -> Text:
+    if not isinstance(node, Scalar) or node.is_null or not node.raw.strip():
+        raise FormatError(f"{what} must be one number", node.line)
+    return Text(node.raw, node.line)
+def _number_value(node: Node, what: str) -> NumberValue:
+    items = node.items if isinstance(node, Sequence) else (node,)
+    texts = []
+    for item in items:
+        if not isinstance(item, Scalar) or item.is_null:
+            raise FormatError(f"{what} must be a number or a list of numbers", item.line)
+        texts.append(Text(item.raw, item.line))
+    return NumberValue(tuple(texts), isinstance(node, Sequence), node.line)
 

@@ -582,18 +582,24 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
                                     "the chain is not checked across it", row.line))
                 close_chain(last_row)
                 continue
-            if relation is not None and relation not in CHECKED:
+            rel = INEQUALITIES.get(relation or "=", "==")
+            if rel != "==" and current and _goes_other_way(current, rel):
+                # a chain concludes one way: start again from the expression before the relation
+                restart = replace(current[-1], wrong=None, rel="==", by=None)
+                close_chain(last_row)
+                current, first_row = [restart], row.number
+            if relation is not None and relation not in CHECKED and relation not in INEQUALITIES:
                 shown = ("\\" + relation) if relation in RELATIONS and relation not in "=<>" else relation
                 symbol = RELATIONS.get(relation, relation)
-                kind = ("an inequality; inequality steps are not checked yet"
-                        if symbol in ("<", ">", "≤", "≥") else "not an equality")
                 notices.append(Text(
-                    f"row {row.number}: the relation '{shown}' ({symbol}) is {kind}: the expressions on either "
-                    "side are not checked against each other", segment.relation_token.line if
-                    segment.relation_token is not None else row.line))
+                    f"row {row.number}: the relation '{shown}' ({symbol}) is not an equality nor an inequality: "
+                    "the expressions on either side are not checked against each other",
+                    segment.relation_token.line if segment.relation_token is not None else row.line))
                 close_chain(last_row)
             position += 1
             step = step_of(tokens, row, position, first=not current)
+            if current and rel != "==":
+                step = replace(step, rel=rel)
             if not current:
                 first_row = row.number
                 if step.wrong is not None:
@@ -614,6 +620,16 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
         raise FormatError("the display math after this derivcheck comment has no relation to check "
                           "(a chain needs 'a = b')", comment_line)
     return chains, notices
+
+
+INEQUALITIES = {"<": "<", "lt": "<", ">": ">", "gt": ">", "le": "<=", "leq": "<=", "leqslant": "<=",
+                "ge": ">=", "geq": ">=", "geqslant": ">="}
+
+
+def _goes_other_way(steps: list, rel: str) -> bool:
+    """Whether ``rel`` goes against the direction of the inequalities already in the chain."""
+    earlier = [s.rel for s in steps if s.rel != "=="]
+    return bool(earlier) and (earlier[0][0] == "<") != (rel[0] == "<")
 
 
 _CONDITION_OPS = {"=": "==", "neq": "!=", "ne": "!=", "<": "<", ">": ">", "le": "<=", "leq": "<=",

@@ -96,7 +96,7 @@ def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:
     lines = text.splitlines()
     blocks: list[Block] = []
     for token in markdown_parser().parse(text):
-        if token.type != "fence" or not is_derivation_info(token.info):
+        if token.type != "fence" or not is_derivation_info(token.info) or token.map is None:
             continue
         start, end = token.map
         opening = lines[start]

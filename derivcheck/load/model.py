@@ -7,7 +7,6 @@ these texts into SymPy objects (``derivcheck.parse``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,7 @@ class Step:
     latex: str | None = None
     notes: tuple[str, ...] = ()
     alternative: str | None = None  # another reading (a \sum covering the terms after it), tried if wrong
+    rel: str = "=="  # how the step before relates to this one: ``previous rel this``
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,38 @@ class Chain:
 
 
 @dataclass(frozen=True)
+class NumberValue:
+    """A value of ``at``, ``is`` or ``tol`` as written: one number's text, or a list of them."""
+
+    items: tuple[Text, ...]
+    is_list: bool
+    line: int
+
+
+@dataclass(frozen=True)
 class NumberClaim:
     """``expr`` at the values ``at`` is ``claimed`` (each value kept as written)."""
 
     expr: Text
-    at: tuple[tuple[str, Any], ...]
-    claimed: Any
-    tol: Any
+    at: tuple[tuple[str, NumberValue], ...]
+    claimed: NumberValue
+    tol: NumberValue | None
+    line: int
+
+
+@dataclass(frozen=True)
+class StabilityClaim:
+    """``expr`` is (or is not, ``stable``) accurate in float64 over the ranges ``over``.
+
+    ``over`` maps symbol names to ``(low, high)``, ``at`` the other symbols to
+    values; numbers are kept as written (with their lines) and read by the parser.
+    """
+
+    expr: Text
+    over: tuple[tuple[str, Text, Text], ...]
+    at: tuple[tuple[str, Text], ...]
+    stable: bool
+    rtol: Text | None
     line: int
 
 
@@ -90,6 +115,7 @@ class Document:
     numbers: tuple[NumberClaim, ...] = ()
     cell: int | None = None  # notebook cell (1-based); lines then count within the cell
     notices: tuple[Text, ...] = ()  # LaTeX rows not checked (a relation that is not '=')
+    stability: tuple[StabilityClaim, ...] = ()
 
 
 @dataclass(frozen=True)

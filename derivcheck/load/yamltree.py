@@ -8,11 +8,12 @@ checked before anything is built, and the walk is bounded in size and depth.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import yaml
 
+from derivcheck.bounds import MAX_YAML_DEPTH as MAX_DEPTH, MAX_YAML_NODES as MAX_NODES
 from derivcheck.errors import FormatError
 
 _STR = "tag:yaml.org,2002:str"
@@ -26,8 +27,6 @@ _ALLOWED_SCALAR_TAGS = {
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _UNPRINTABLE = re.compile(r"[\x00\ud800-\udfff]")
-MAX_NODES = 200_000
-MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -51,11 +50,11 @@ class Scalar:
 class Mapping:
     """A mapping with string keys, in file order; ``key_lines`` gives each key's line."""
 
-    items: tuple[tuple[str, "Node"], ...]
+    items: tuple[tuple[str, Node], ...]
     key_lines: tuple[int, ...]
     line: int
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         for k, v in self.items:
             if k == key:
                 return v
@@ -75,7 +74,7 @@ class Mapping:
 class Sequence:
     """A list of nodes."""
 
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     line: int
 
 

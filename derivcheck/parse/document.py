@@ -8,9 +8,8 @@ from decimal import Decimal, InvalidOperation
 import sympy
 
 from derivcheck.errors import FormatError
-from derivcheck.load.documents import suggest
-from derivcheck.load.model import Chain, Document, NumberClaim, Step, SymbolDecl, Text
-from derivcheck.load.yamltree import Node, Scalar, Sequence
+from derivcheck.hints import suggest
+from derivcheck.load.model import Chain, Document, NumberClaim, NumberValue, StabilityClaim, Step, SymbolDecl, Text
 from derivcheck.parse.expressions import (
     RESERVED,
     Condition,
@@ -63,6 +62,26 @@ class ParsedNumber:
 
 
 @dataclass(frozen=True)
+class ParsedStability:
+    """A stability claim ready to evaluate: float64 ranges and values, plain data only.
+
+    ``functions`` holds every declared function as ``(name, params, body text)``
+    so that the check can expand definitions as written.
+    """
+
+    claim: StabilityClaim
+    expr_text: str
+    functions: tuple[tuple[str, tuple[str, ...], str], ...]
+    over: tuple[tuple[str, float, float], ...]
+    at: tuple[tuple[str, float], ...]
+    rtol: float
+    nonzero: tuple[str, ...] = ()  # symbols whose words exclude 0 (no sample point there)
+
+
+DEFAULT_RTOL = 1e-6
+
+
+@dataclass(frozen=True)
 class ParsedDocument:
     """A derivation with every expression parsed."""
 
@@ -72,6 +91,7 @@ class ParsedDocument:
     chains: tuple[ParsedChain, ...]
     numbers: tuple[ParsedNumber, ...]
     scope: Scope | None = field(default=None, compare=False, repr=False)
+    stability: tuple[ParsedStability, ...] = ()
 
 
 def parse_document(document: Document) -> ParsedDocument:
@@ -94,7 +114,8 @@ def parse_document(document: Document) -> ParsedDocument:
         assume.extend(parse_conditions(text, scope))
     chains = tuple(_parse_chain(chain, scope) for chain in document.chains)
     numbers = tuple(_parse_number(claim, scope) for claim in document.numbers)
-    return ParsedDocument(document, symbols, tuple(assume), chains, numbers, scope)
+    stability = tuple(_parse_stability(claim, scope) for claim in document.stability)
+    return ParsedDocument(document, symbols, tuple(assume), chains, numbers, scope, stability)
 
 
 def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
@@ -143,25 +164,25 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
     constants = Scope({}, {})
     bindings = []
     lines: list[tuple[int, ...]] = []
-    for name, node in claim.at:
+    for name, value in claim.at:
         spec = scope.symbols.get(name)
         if spec is None:
             raise FormatError(
                 f"'at' names '{name}', which is not a declared symbol"
                 f"{suggest(name, scope.symbols)}",
-                node.line,
+                value.line,
             )
-        values, is_list = _values(node, constants, f"the value of '{name}'")
+        values, is_list = _values(value, constants, f"the value of '{name}'")
         if spec.is_vector and not is_list:
-            raise FormatError(f"'{name}' is a vector; give it a list of values", node.line)
+            raise FormatError(f"'{name}' is a vector; give it a list of values", value.line)
         bindings.append(Binding(spec.obj, values, is_list, spec.is_vector))
-        lines.append(_item_lines(node))
+        lines.append(tuple(item.line for item in value.items))
     _check_declarations(claim, scope, bindings, lines)
     lengths = {len(b.values) for b in bindings if b.is_list and not b.is_vector}
     if len(lengths) > 1:
         raise FormatError("the lists given in 'at' have different lengths", claim.line)
     claimed, claimed_is_list = _values(claim.claimed, constants, "'is'")
-    texts = _raw_texts(claim.claimed)
+    texts = tuple(item.text for item in claim.claimed.items)
     if lengths and claimed_is_list and len(claimed) != lengths.pop():
         raise FormatError("'is' has a different number of values than the lists in 'at'", claim.line)
     if claim.tol is not None:
@@ -174,22 +195,14 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
     return ParsedNumber(claim, expr, tuple(bindings), claimed, texts, claimed_is_list, tol)
 
 
-def _values(node: Node, constants: Scope, what: str) -> tuple[tuple[sympy.Expr, ...], bool]:
-    items = node.items if isinstance(node, Sequence) else (node,)
+def _values(written: NumberValue, constants: Scope, what: str) -> tuple[tuple[sympy.Expr, ...], bool]:
     values = []
-    for item in items:
-        if not isinstance(item, Scalar) or item.is_null:
-            raise FormatError(f"{what} must be a number or a list of numbers", item.line)
-        value = parse_expression(Text(item.raw, item.line), constants)
+    for item in written.items:
+        value = parse_expression(item, constants)
         if value.free_symbols:
-            raise FormatError(f"{what} must be a number: '{item.raw}'", item.line)
+            raise FormatError(f"{what} must be a number: '{item.text}'", item.line)
         values.append(value)
-    return tuple(values), isinstance(node, Sequence)
-
-
-def _item_lines(node: Node) -> tuple[int, ...]:
-    items = node.items if isinstance(node, Sequence) else (node,)
-    return tuple(item.line for item in items)
+    return tuple(values), written.is_list
 
 
 _SIGN_TESTS = (
@@ -237,6 +250,7 @@ def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
 
 
 def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
+    assert spec.index_range is not None  # called for indices only
     bounds = []
     for bound in spec.index_range:
         if bound.lstrip("-").isdigit():
@@ -251,14 +265,10 @@ def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None
     lo, hi = bounds
     words = f"index {spec.index_range[0]}..{spec.index_range[1]}"
     if (lo is not None and (value < lo) is sympy.true) or (hi is not None and (value > hi) is sympy.true):
-        shown = f" ({spec.index_range[0]}..{spec.index_range[1]} is {sympy.sstr(lo) if lo is not None else '?'}..{sympy.sstr(hi) if hi is not None else '?'} here)"
+        low, high = (sympy.sstr(b) if b is not None else "?" for b in (lo, hi))
+        shown = f" ({spec.index_range[0]}..{spec.index_range[1]} is {low}..{high} here)"
         return words + shown
     return None
-
-
-def _raw_texts(node: Node) -> tuple[str, ...]:
-    items = node.items if isinstance(node, Sequence) else (node,)
-    return tuple(item.raw if isinstance(item, Scalar) else "" for item in items)
 
 
 def default_tolerance(text: str) -> sympy.Rational:
@@ -270,6 +280,104 @@ def default_tolerance(text: str) -> sympy.Rational:
     if not number.is_finite():
         return sympy.Integer(0)
     exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite Decimal has an integer exponent
     if "." not in text and "e" not in text.lower():
         return sympy.Integer(0)
     return sympy.Rational(1, 10 ** (-exponent)) if exponent < 0 else sympy.Integer(10) ** exponent
+
+
+_NOT_FLOAT_EVALUABLE = (sympy.Sum, sympy.Product, sympy.Derivative, sympy.Indexed)
+
+
+def _parse_stability(claim: StabilityClaim, scope: Scope) -> ParsedStability:
+    """Check a stability claim's names and numbers; the expression is evaluated later as written."""
+    expr = parse_expression(claim.expr, scope)
+    if expr.has(*_NOT_FLOAT_EVALUABLE):
+        raise FormatError(
+            "a stability claim evaluates a scalar expression operation by operation; "
+            "Sum, Product, diff and vector elements are not supported there (write the terms out)",
+            claim.expr.line,
+        )
+    undefined = sorted(str(f.func) for f in expr.atoms(sympy.core.function.AppliedUndef))
+    if undefined:
+        raise FormatError(
+            f"a stability claim needs every function defined; {', '.join(undefined)} has no body",
+            claim.expr.line,
+        )
+    constants = Scope({}, {})
+    over = []
+    seen: dict[str, int] = {}
+    for name, low_node, high_node in claim.over:
+        spec = _scalar_symbol(name, scope, low_node.line, "over")
+        low = _float_value(low_node, constants, f"the low end of the range of '{name}'")
+        high = _float_value(high_node, constants, f"the high end of the range of '{name}'")
+        if not low < high:
+            raise FormatError(f"the range of '{name}' must have low < high, got [{low:g}, {high:g}]", low_node.line)
+        for end in (low, high):
+            if not _fits_words(spec.obj, end):
+                raise FormatError(
+                    f"the range of '{name}' leaves what its declared words allow: {end:g}",
+                    low_node.line,
+                )
+        seen[name] = low_node.line
+        over.append((name, low, high))
+    at = []
+    for name, node in claim.at:
+        spec = _scalar_symbol(name, scope, node.line, "at")
+        if name in seen:
+            raise FormatError(f"'{name}' is given both a range in 'over' and a value in 'at'", node.line)
+        value = _float_value(node, constants, f"the value of '{name}'")
+        if not _fits_words(spec.obj, value):
+            raise FormatError(f"the value of '{name}' is not allowed by its declared words", node.line)
+        seen[name] = node.line
+        at.append((name, value))
+    missing = sorted(str(s) for s in expr.free_symbols if str(s) not in seen)
+    if missing:
+        raise FormatError(
+            f"the stability claim gives no range or value for {', '.join(missing)}; "
+            "add it to 'over' (a range) or 'at' (a value)",
+            claim.line,
+        )
+    rtol = DEFAULT_RTOL
+    if claim.rtol is not None:
+        rtol = _float_value(claim.rtol, constants, "'rtol'")
+        if not 0 < rtol < 1:
+            raise FormatError(f"'rtol' must be a number between 0 and 1, e.g. 1e-6, got {rtol:g}", claim.rtol.line)
+    functions = tuple(
+        (decl.name, decl.params, decl.body.text) for decl in scope.functions.values() if decl.body is not None
+    )
+    nonzero = tuple(name for name, _, _ in over if scope.symbols[name].obj.is_nonzero)
+    return ParsedStability(claim, claim.expr.text, functions, tuple(over), tuple(at), rtol, nonzero)
+
+
+def _scalar_symbol(name: str, scope: Scope, line: int, where: str) -> SymbolSpec:
+    spec = scope.symbols.get(name)
+    if spec is None:
+        raise FormatError(
+            f"'{where}' names '{name}', which is not a declared symbol{suggest(name, scope.symbols)}", line
+        )
+    if spec.is_vector or spec.obj.is_integer:
+        raise FormatError(f"'{name}' in '{where}' must be a real scalar symbol (float64 inputs)", line)
+    return spec
+
+
+def _float_value(text: Text, constants: Scope, what: str) -> float:
+    """A number as the nearest float64; FormatError if it is not a finite real number."""
+    value = parse_expression(text, constants)
+    if value.free_symbols or not value.is_real:
+        raise FormatError(f"{what} must be a real number: '{text.text.strip()}'", text.line)
+    number = sympy.N(value, 30)
+    if abs(number) > sympy.Float("1.7976931348623157e308", 30):
+        raise FormatError(f"{what} is beyond the largest float64 number: '{text.text.strip()}'", text.line)
+    return float(number)
+
+
+def _fits_words(symbol: sympy.Symbol, value: float) -> bool:
+    checks = (
+        (symbol.is_positive, value > 0),
+        (symbol.is_negative, value < 0),
+        (symbol.is_nonnegative, value >= 0),
+        (symbol.is_nonpositive, value <= 0),
+        (symbol.is_nonzero, value != 0),
+    )
+    return all(ok for flag, ok in checks if flag)

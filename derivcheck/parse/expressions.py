@@ -13,17 +13,27 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Callable, Iterator
 
 import sympy
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.core.logic import fuzzy_and
 
+from derivcheck.bounds import (
+    MAX_CALL_DEPTH,
+    MAX_DIFF_ORDER,
+    MAX_EXPRESSION_TEXT as MAX_TEXT,
+    MAX_INT_DIGITS,
+    MAX_NUMBER_BITS,
+    MAX_SYNTAX_DEPTH as MAX_DEPTH,
+    MAX_TREE_DEPTH,
+    MAX_TREE_NODES,
+)
 from derivcheck.errors import FormatError
-from derivcheck.load.documents import suggest
+from derivcheck.hints import suggest
 from derivcheck.load.model import FunctionDecl, Text
 from derivcheck.parse.symbols import SymbolSpec
 
@@ -43,14 +53,6 @@ _UNARY = {
 BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product", "KroneckerDelta"}
 RESERVED = BUILTIN_FUNCTIONS | frozenset(CONSTANTS)
 
-MAX_DEPTH = 150
-MAX_INT_DIGITS = 1000
-MAX_NUMBER_BITS = 40_000
-MAX_DIFF_ORDER = 50
-MAX_CALL_DEPTH = 64
-MAX_TREE_NODES = 500_000
-MAX_TREE_DEPTH = 200
-MAX_TEXT = 2_000_000
 _CHUNK_TERMS = 400
 
 _DUNDER = "names starting with '__' are not allowed (a derivation never refers to Python)"
@@ -421,7 +423,7 @@ class _Builder:
             node, f"undeclared name '{name}'{suggest(name, candidates)}; declare it under 'symbols'"
         )
 
-    def _unary(self, node: ast.UnaryOp) -> sympy.Expr:
+    def _unary(self, node: ast.expr) -> sympy.Expr:
         sign = 1
         while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             if isinstance(node.op, ast.USub):
@@ -445,7 +447,7 @@ class _Builder:
         symbol = _OPERATORS.get(type(node.op), type(node.op).__name__)
         raise self._error(node, f"operator '{symbol}' is not allowed")
 
-    def _chain(self, node: ast.BinOp, family: tuple, combine: Callable) -> sympy.Expr:
+    def _chain(self, node: ast.expr, family: tuple, combine: Callable) -> sympy.Expr:
         # Walk a left-deep chain (a + b - c + ...) without recursing once per term.
         whole = node
         operands: list[tuple[type, ast.AST]] = []
@@ -544,7 +546,9 @@ class _Builder:
     def _is_element_extremum(self, node: ast.Call) -> bool:
         first = node.args[0]
         if len(node.args) == 1:
-            spec = self.scope.symbols.get(first.id) if isinstance(first, ast.Name) else None
+            if not isinstance(first, ast.Name):
+                return False
+            spec = self.scope.symbols.get(first.id)
             return spec is not None and spec.is_vector and first.id not in self.bound
         return isinstance(node.args[1], ast.Tuple)
 
@@ -555,7 +559,9 @@ class _Builder:
         cls = ElementMax if name == "max" else ElementMin
         if len(node.args) == 2:
             return self._with_limits(node, name, cls)
-        vector = node.args[0].id
+        first = node.args[0]
+        assert isinstance(first, ast.Name)  # _is_element_extremum checked it
+        vector = first.id
         ranges = {spec.index_range for spec in self.scope.symbols.values() if spec.index_range}
         if len(ranges) != 1:
             found = "no index is declared" if not ranges else "the indices have different ranges"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
-MAX_WRITTEN_OUT = 2000
+from derivcheck.bounds import MAX_WRITTEN_OUT_EXTREMA as MAX_WRITTEN_OUT
 
 
 class _ElementExtremum(ExprWithLimits):
@@ -47,7 +47,8 @@ class _ElementExtremum(ExprWithLimits):
     def _sympystr(self, printer):
         var, lo, hi = self.limits[0]
         word = "max" if self._combine is sympy.Max else "min"
-        return f"{word}({printer._print(self.function)}, ({printer._print(var)}, {printer._print(lo)}, {printer._print(hi)}))"
+        limits = ", ".join(printer._print(part) for part in (var, lo, hi))
+        return f"{word}({printer._print(self.function)}, ({limits}))"
 
 
 class ElementMax(_ElementExtremum):

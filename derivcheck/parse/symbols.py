@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sympy
 
 from derivcheck.errors import FormatError
+from derivcheck.hints import suggest
 from derivcheck.load.model import SymbolDecl
 
 WORDS = (
@@ -63,8 +64,6 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
     allowed = set(WORDS[:-1])
     for token in tokens:
         if token not in allowed:
-            from derivcheck.load.documents import suggest
-
             hint = suggest(token, allowed | {"index"})
             if token == "index":
                 raise FormatError(

@@ -46,31 +46,31 @@ class Op:
 class Row:
     """Boxes side by side."""
 
-    items: tuple["Box", ...]
+    items: tuple[Box, ...]
 
 
 @dataclass(frozen=True)
 class Frac:
     """``num`` over ``den``."""
 
-    num: "Box"
-    den: "Box"
+    num: Box
+    den: Box
 
 
 @dataclass(frozen=True)
 class Scripts:
     """``base`` with an optional subscript and superscript."""
 
-    base: "Box"
-    sub: "Box | None" = None
-    sup: "Box | None" = None
+    base: Box
+    sub: Box | None = None
+    sup: Box | None = None
 
 
 @dataclass(frozen=True)
 class Sqrt:
     """A square root."""
 
-    body: "Box"
+    body: Box
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Fenced:
 
     open: str
     close: str
-    body: "Box"
+    body: Box
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,8 @@ class BigOp:
 
     latex: str
     text: str
-    under: "Box"
-    over: "Box"
+    under: Box
+    over: Box
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class Accent:
     """``body`` with an accent above (``hat``, ``bar``, ``tilde``)."""
 
     name: str
-    body: "Box"
+    body: Box
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ Box = Ident | Num | Op | Row | Frac | Scripts | Sqrt | Fenced | BigOp | Accent |
 ACCENTS = {"hat": ("\\hat", "^"), "bar": ("\\bar", "\u00af"), "tilde": ("\\tilde", "~"), "dot": ("\\dot", "\u02d9")}
 
 
-def row(*items: "Box") -> Box:
+def row(*items: Box) -> Box:
     """Return the boxes side by side, flattening nested rows; one box stays itself."""
     flat: list[Box] = []
     for item in items:

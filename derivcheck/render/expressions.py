@@ -16,6 +16,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from derivcheck.bounds import MAX_RENDER_DEPTH as MAX_DEPTH, MAX_RENDER_TEXT as MAX_TEXT
 from derivcheck.render.boxes import (
     ACCENTS,
     Accent,
@@ -32,9 +33,6 @@ from derivcheck.render.boxes import (
     Words,
     row,
 )
-
-MAX_TEXT = 20_000
-MAX_DEPTH = 200  # the checker refuses deeper expressions; the writers recurse once per level
 
 GREEK = {
     name: (f"\\{name}", char)
@@ -153,10 +151,10 @@ def _name(name: str) -> tuple[Box, bool]:
     if rest and rest[-1] in ACCENTS:
         accent = rest.pop()
     elif len(base) > 3 and base.endswith(tuple(ACCENTS)):
-        for word in ACCENTS:
-            stem = base[: -len(word)]
-            if base.endswith(word) and _is_letter(stem):
-                base, accent = stem, word
+        for suffix in ACCENTS:
+            stem = base[: -len(suffix)]
+            if base.endswith(suffix) and _is_letter(stem):
+                base, accent = stem, suffix
                 break
     subs: list[Box] = []
     match = _DIGITS_SUFFIX.match(base)
@@ -285,7 +283,7 @@ class _Walker:
             return self._power(self.expr(node.left), self.expr(node.right).box)
         raise Unrenderable("operator")
 
-    def _terms(self, node: ast.BinOp) -> Piece:
+    def _terms(self, node: ast.expr) -> Piece:
         operands: list[tuple[type, ast.AST]] = []
         while isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub):
             operands.append((type(node.op), node.right))
@@ -303,7 +301,7 @@ class _Walker:
             trail = term.trail
         return Piece(row(*items), SUM, first.lead, trail)
 
-    def _factors(self, node: ast.BinOp) -> Piece:
+    def _factors(self, node: ast.expr) -> Piece:
         operands: list[ast.AST] = []
         while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
             operands.append(node.right)
@@ -348,21 +346,22 @@ class _Walker:
         if name == "abs" and len(args) == 1:
             return Piece(Fenced("|", "|", self.expr(args[0]).box), ATOM)
         if name == "log" and len(args) == 2:
-            head = Scripts(Ident("\\log", "log", upright=True), sub=self.expr(args[1]).box)
-            return Piece(row(head, APPLY, _parens(self.expr(args[0]).box)), ATOM)
+            log_head = Scripts(Ident("\\log", "log", upright=True), sub=self.expr(args[1]).box)
+            return Piece(row(log_head, APPLY, _parens(self.expr(args[0]).box)), ATOM)
         if name == "diff" and len(args) in (2, 3):
             return self._diff(args)
         if name in ("Sum", "Product") and len(args) == 2 and _is_limits(args[1]):
             return self._big(name, args)
         word = False
+        head: Box
         if name in FUNCTION_NAMES:
-            head: Box = Ident(FUNCTION_NAMES[name], name, upright=True)
+            head = Ident(FUNCTION_NAMES[name], name, upright=True)
         else:
             head, word = _name(name)
         arguments = _join([self.expr(a).box for a in args])
         return Piece(row(head, APPLY, _parens(arguments)), ATOM, "word" if word else "other")
 
-    def _diff(self, args: list[ast.AST]) -> Piece:
+    def _diff(self, args: list[ast.expr]) -> Piece:
         target = self.expr(args[0])
         variable = self.expr(args[1]).box
         partial = Ident("\\partial", "∂")
@@ -375,8 +374,10 @@ class _Walker:
         body = target if target.prec == ATOM else _wrap(target)
         return Piece(row(Frac(top, bottom), body.box), BIGOP, "frac", body.trail)
 
-    def _big(self, name: str, args: list[ast.AST]) -> Piece:
-        var, lo, hi = args[1].elts
+    def _big(self, name: str, args: list[ast.expr]) -> Piece:
+        limits = args[1]
+        assert isinstance(limits, ast.Tuple)  # checked by _is_limits
+        var, lo, hi = limits.elts
         under = row(self.expr(var).box, Op("=", "="), self.expr(lo).box)
         over = self.expr(hi).box
         symbol = BigOp("\\sum", "∑", under, over) if name == "Sum" else BigOp("\\prod", "∏", under, over)

@@ -49,7 +49,9 @@ def to_mathml(box: Box) -> str:
             return f"<msubsup>{base}{to_mathml(box.sub)}{to_mathml(box.sup)}</msubsup>"
         if box.sub is not None:
             return f"<msub>{base}{to_mathml(box.sub)}</msub>"
-        return f"<msup>{base}{to_mathml(box.sup)}</msup>"
+        if box.sup is not None:
+            return f"<msup>{base}{to_mathml(box.sup)}</msup>"
+        return base
     if isinstance(box, Sqrt):
         return f"<msqrt>{to_mathml(box.body)}</msqrt>"
     if isinstance(box, Fenced):

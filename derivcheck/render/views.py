@@ -8,15 +8,16 @@ returns one FileView per input. The writers (``markdown``, ``html``,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from derivcheck.check.outcome import Verdict
 from derivcheck.config import CheckConfig
-from derivcheck.load import LoadedFile, discover, load_file
+from derivcheck.load import LoadedFile
 from derivcheck.load.latex import latex_blocks
 from derivcheck.load.markdown import Block, scan_blocks
-from derivcheck.load.model import Document, LoadError, NumberClaim
-from derivcheck.load.yamltree import Mapping, Scalar, Sequence
+from derivcheck.load.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
 from derivcheck.render.boxes import Box, Fenced, Op, row
 from derivcheck.render.expressions import (
     layout_condition,
@@ -28,6 +29,8 @@ from derivcheck.results import Result
 
 COMMA = Op(",", ",", "sep")
 
+
+Rendered = TypeVar("Rendered")
 
 @dataclass(frozen=True)
 class Mark:
@@ -57,7 +60,8 @@ class StepView:
     """One step: its typeset expression, its line, the author's reason and its verdict mark.
 
     ``relation`` is empty for the first step of a chain, ``≠`` for a step shown
-    wrong, else ``=``; ``against`` is the line the step was checked against
+    wrong, else ``=``; an inequality step shows its own ``≤ < ≥ >`` (crossed
+    out, ``≰ ≮ ≱ ≯``, when shown wrong); ``against`` is the line the step was checked against
     when that is not the step just before (after a step marked ``wrong:``).
     """
 
@@ -97,6 +101,34 @@ class NumberView:
 
 
 @dataclass(frozen=True)
+class StabilityView:
+    """A stability claim: the expression, its ranges and values, what was claimed and what was found.
+
+    ``evidence`` is the check's JSON-ready evidence (points, worst or first
+    failing point, the error series for a plot); empty when not checked.
+    """
+
+    box: Box
+    text: str
+    over: tuple[Box, ...]
+    at: tuple[Box, ...]
+    claim: str
+    found: str | None
+    mark: Mark | None
+    line: int
+    evidence: dict = field(default_factory=dict)
+
+
+# How each relation of a step is shown: Unicode (MathML), and LaTeX.
+RELATION_SIGNS = {"==": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">"}
+CROSSED = {"=": "≠", "≤": "≰", "<": "≮", "≥": "≱", ">": "≯"}
+RELATION_LATEX = {
+    "": "", "=": "=", "≠": "\\neq", "≤": "\\le", "<": "<", "≥": "\\ge", ">": ">",
+    "≰": "\\nleq", "≮": "\\nless", "≱": "\\ngeq", "≯": "\\ngtr",
+}
+
+
+@dataclass(frozen=True)
 class ErrorView:
     """Something that could not be read or checked, at its line when known."""
 
@@ -116,11 +148,13 @@ class DocumentView:
     chains: tuple[ChainView, ...]
     numbers: tuple[NumberView, ...]
     errors: tuple[ErrorView, ...] = ()
+    stability: tuple[StabilityView, ...] = ()
 
     def marks(self) -> list[Mark]:
         """Every verdict mark of the document, steps first."""
         out = [s.mark for c in self.chains for s in c.steps if s.mark is not None]
-        return out + [n.mark for n in self.numbers if n.mark is not None]
+        out += [n.mark for n in self.numbers if n.mark is not None]
+        return out + [c.mark for c in self.stability if c.mark is not None]
 
 
 @dataclass(frozen=True)
@@ -164,12 +198,15 @@ class FileView:
         """``12 steps and 2 numbers: 11 proved, 1 erratum refuted`` or why there is none."""
         steps = sum(len(c.steps) - 1 for d in self.documents for c in d.chains)
         numbers = sum(len(d.numbers) for d in self.documents)
+        claims = sum(len(d.stability) for d in self.documents)
         errors = len(self.errors)
         tail = f"; {_plural(errors, 'error')}" if errors else ""
         if not self.documents and not errors:
             return "no derivation blocks (nothing to check)" if self.kind == "markdown" else "nothing to check"
         head = " and ".join(
-            _plural(count, word) for count, word in ((steps, "step"), (numbers, "number")) if count
+            _plural(count, word)
+            for count, word in ((steps, "step"), (numbers, "number"), (claims, "stability claim"))
+            if count
         ) or "nothing to check"
         if not self.checked:
             return f"{head}, not checked{tail}"
@@ -211,23 +248,22 @@ def collect_files(
     A Markdown file without derivation blocks found in a directory is left out
     (it is a README, not a post); one named on the command line is kept.
     """
-    from derivcheck.api import verify_loaded
+    from derivcheck.api import load_paths, verify_loaded
 
     missing: list[str] = []
     loaded: list[LoadedFile] = []
     texts: dict[str, str] = {}
     named = set(paths)
-    for entry in discover(list(paths)):
-        if isinstance(entry, LoadError):
-            missing.append(entry.path)
+    for item in load_paths(paths, config):
+        if isinstance(item, LoadError):
+            missing.append(item.path)
             continue
-        item = load_file(entry, config.max_file_bytes)
         if item.kind == "markdown":
-            if not item.items and entry not in named:
+            if not item.items and item.path not in named:
                 continue
-            text = _read_post(entry, config.max_file_bytes)
+            text = _read_post(item.path, config.max_file_bytes)
             if text is not None:
-                texts[entry] = text
+                texts[item.path] = text
         loaded.append(item)
     results: dict[tuple[str, int, str, str], Result] = {}
     errors: dict[str, list[Result]] = {}
@@ -316,7 +352,9 @@ def document_view(
             shown = (step.latex if step.latex is not None else step.expr.text).strip()
             result = results.get((doc.path, step.expr.line, "step", shown)) if position else None
             mark = mark_of(result) if result is not None else None
-            relation = "" if position == 0 else ("≠" if result is not None and result.verdict is Verdict.WRONG else "=")
+            relation = "" if position == 0 else RELATION_SIGNS.get(step.rel, "=")
+            if relation and result is not None and result.verdict is Verdict.WRONG:
+                relation = CROSSED[relation]
             against = None
             if result is not None and result.previous_line not in (None, previous_line):
                 against = result.previous_line
@@ -340,6 +378,10 @@ def document_view(
     numbers = tuple(
         _number_view(doc, n, results.get((doc.path, n.line, "number", n.expr.text.strip()))) for n in doc.numbers
     )
+    stability = tuple(
+        _stability_view(c, results.get((doc.path, c.line, "stability", c.expr.text.strip())))
+        for c in getattr(doc, "stability", ())
+    )
     definitions = tuple(
         layout_definition(f.name, f.params, f.body.text if f.body else None) for f in doc.functions
     )
@@ -352,7 +394,62 @@ def document_view(
         chains=tuple(chains),
         numbers=numbers,
         errors=errors,
+        stability=stability,
     )
+
+
+def _stability_view(claim: StabilityClaim, result: Result | None) -> StabilityView:
+    over = tuple(
+        row(
+            layout_name(name),
+            Op("\\in", "∈"),
+            Fenced("[", "]", row(layout_expression(low.text), COMMA, layout_expression(high.text))),
+        )
+        for name, low, high in claim.over
+    )
+    at = tuple(row(layout_name(name), Op("=", "="), layout_expression(value.text)) for name, value in claim.at)
+    evidence = {}
+    if result is not None and result.outcome is not None:
+        evidence = dict(result.outcome.stability or {})
+    found = evidence.get("found")
+    return StabilityView(
+        layout_expression(claim.expr.text),
+        claim.expr.text.strip(),
+        over,
+        at,
+        "stable" if claim.stable else "unstable",
+        found,
+        stability_mark(result, found) if result is not None else None,
+        claim.line,
+        evidence,
+    )
+
+
+def stability_mark(result: Result, found: str | None) -> Mark:
+    """The mark of a stability claim: confirmed (sampled evidence, never 'proved'), contradicted, or unknown."""
+    detail = result.outcome.detail if result.outcome is not None else ""
+    if result.passes:
+        return Mark("≈", f"{found} as claimed (sampled)", "numeric", True, detail)
+    if found:
+        claim = "unstable" if found == "stable" else "stable"
+        return Mark("✗", f"claimed {claim}, found {found}", "wrong", False, detail)
+    return Mark("?", "unknown", "unknown", False, detail)
+
+
+def stability_summary(view: StabilityView) -> str:
+    """One line of evidence: the worst point of a stable expression, or the first failing point."""
+    evidence = view.evidence
+    first, worst = evidence.get("first_failing"), evidence.get("worst")
+    if first:
+        where = ", ".join(f"{k} = {v}" for k, v in first["at"].items())
+        text = f"first failing at {where}: float64 {first['float64']}, true {first['true']}"
+        if first.get("operation"):
+            text += f"; {first['operation']}"
+        return text
+    if worst:
+        where = ", ".join(f"{k} = {v}" for k, v in worst["at"].items())
+        return f"worst relative error {worst['relative_error']} at {where}"
+    return view.mark.detail if view.mark is not None else ""
 
 
 def _number_view(doc: Document, claim: NumberClaim, result: Result | None) -> NumberView:
@@ -371,27 +468,21 @@ def _number_view(doc: Document, claim: NumberClaim, result: Result | None) -> Nu
     )
 
 
-def _value_box(node) -> Box:
-    if isinstance(node, Sequence):
-        items: list[Box] = []
-        for i, item in enumerate(node.items):
-            if i:
-                items.append(COMMA)
-            items.append(_value_box(item))
-        return Fenced("[", "]", row(*items) if items else row())
-    if isinstance(node, Scalar):
-        return layout_expression(node.raw)
-    return layout_expression(_node_text(node))
+def _value_box(value: NumberValue) -> Box:
+    if not value.is_list:
+        return layout_expression(value.items[0].text)
+    items: list[Box] = []
+    for i, item in enumerate(value.items):
+        if i:
+            items.append(COMMA)
+        items.append(layout_expression(item.text))
+    return Fenced("[", "]", row(*items) if items else row())
 
 
-def _node_text(node) -> str:
-    if isinstance(node, Scalar):
-        return node.raw.strip()
-    if isinstance(node, Sequence):
-        return "[" + ", ".join(_node_text(i) for i in node.items) + "]"
-    if isinstance(node, Mapping):
-        return "{" + ", ".join(f"{k}: {_node_text(v)}" for k, v in node.items) + "}"
-    return "" if node is None else str(node)
+def _node_text(value: NumberValue) -> str:
+    if not value.is_list:
+        return value.items[0].text.strip()
+    return "[" + ", ".join(item.text.strip() for item in value.items) + "]"
 
 
 def _short_number(text: str, digits: int = 6) -> str:
@@ -470,7 +561,7 @@ def _counterexample(result: Result) -> str:
     return ": ".join(parts) if parts else (outcome.detail or "")
 
 
-def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]:
+def note_parts(step: StepView, *, escape, strong, emphasis, math) -> list[str]:
     """The pieces of one step's note (verdict, line, reason, erratum, evidence), each in a format's markup.
 
     ``escape`` escapes free text, ``strong``/``emphasis`` wrap escaped text, ``math``
@@ -494,14 +585,16 @@ def note_parts(step: "StepView", *, escape, strong, emphasis, math) -> list[str]
     return parts
 
 
-def place_in_blocks(view: "FileView", render_part) -> tuple[dict[int, list[str]], list[str]]:
+def place_in_blocks(
+    view: FileView, render_part: Callable[[DocumentView | ErrorView], Rendered]
+) -> tuple[dict[int, list[Rendered]], list[Rendered]]:
     """Render each part of a Markdown post and group the results by the fenced block they came from.
 
     Returns ``(rendered, loose)``: rendered text by the block's fence line, and
     the parts that belong to no block (errors about the whole file).
     """
-    rendered: dict[int, list[str]] = {b.fence_line: [] for b in view.blocks}
-    loose: list[str] = []
+    rendered: dict[int, list[Rendered]] = {b.fence_line: [] for b in view.blocks}
+    loose: list[Rendered] = []
     for part in view.parts:
         text = render_part(part)
         block = next((b for b in view.blocks if part.line and b.fence_line <= part.line <= b.end_line), None)

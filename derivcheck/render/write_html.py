@@ -13,14 +13,17 @@ from html import escape
 from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.mathml import math_element
+from derivcheck.render.plot import error_plot
 from derivcheck.render.views import (
-    place_in_blocks,
+    StabilityView,
+    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    place_in_blocks,
 )
 
 SUFFIX = ".html"
@@ -172,7 +175,31 @@ def document(doc: DocumentView, heading: int | None = 2) -> str:
     if doc.numbers:
         out.append(f"<h{sub}>Numbers</h{sub}>")
         out.append(numbers_table(doc.numbers))
+    if doc.stability:
+        out.append(f"<h{sub}>Stability in float64</h{sub}>")
+        out.append(stability_table(doc.stability))
     return "\n".join(out)
+
+
+def stability_table(claims: tuple[StabilityView, ...]) -> str:
+    """Stability claims as a table, each with its evidence and a plot of the float64 relative error."""
+    rows = ["<tr><th></th><th>expression</th><th>over</th><th>claimed</th><th>found</th><th>points</th><th>line</th></tr>"]
+    for claim in claims:
+        tone = claim.mark.tone if claim.mark else "unchecked"
+        mark = ""
+        if claim.mark:
+            mark = f'<span class="verdict">{escape(claim.mark.symbol)} {escape(claim.mark.label)}</span>'
+        over = ", ".join(_math(b, False) for b in claim.over + claim.at)
+        points = escape(str(claim.evidence.get("points", ""))) if claim.evidence else ""
+        rows.append(
+            f'<tr class="{tone}" id="L{claim.line}"><td>{mark}</td><td>{_math(claim.box)}</td><td>{over}</td>'
+            f"<td>{escape(claim.claim)}</td><td>{escape(claim.found or '')}</td><td>{points}</td><td>{claim.line}</td></tr>"
+        )
+        evidence = escape(stability_summary(claim))
+        plot = error_plot(claim.evidence)
+        if evidence or plot:
+            rows.append(f'<tr class="evidence {tone}"><td></td><td colspan="6">{evidence}<br>{plot}</td></tr>')
+    return '<div class="scroll"><table class="numbers stability">\n' + "\n".join(rows) + "\n</table></div>"
 
 
 def chain_table(chain: ChainView) -> str:
@@ -180,7 +207,7 @@ def chain_table(chain: ChainView) -> str:
     rows = []
     for step in chain.steps:
         tone = step.mark.tone if step.mark else "first" if not step.relation else "unchecked"
-        relation = {"": "", "=": "<math><mo>=</mo></math>", "≠": "<math><mo>≠</mo></math>"}[step.relation]
+        relation = f"<math><mo>{escape(step.relation)}</mo></math>" if step.relation else ""
         rows.append(
             f'<tr class="step {tone}" id="L{step.line}"><td class="rel">{relation}</td>'
             f'<td class="expr">{_math(step.box)}</td><td class="side">{_side(step)}</td></tr>'
@@ -254,8 +281,8 @@ def _post(view: FileView) -> str:
         view, lambda part: _error(part) if isinstance(part, ErrorView) else document(part, heading=2)
     )
     md = markdown_parser()
-    plain_fence = md.renderer.rules["fence"]
-    plain_image = md.renderer.rules["image"]
+    rules = md.renderer.rules  # type: ignore[attr-defined]  # RendererHTML's, not in the protocol
+    plain_fence, plain_image = rules["fence"], rules["image"]
 
     def fence(self, tokens, idx, options, env):
         token = tokens[idx]
@@ -274,5 +301,5 @@ def _post(view: FileView) -> str:
 
     md.add_render_rule("fence", fence)
     md.add_render_rule("image", image)
-    body = md.render(view.text)
+    body = md.render(view.text or "")
     return "\n".join(loose) + body + f'<p class="file"><code>{escape(view.path)}</code> · {escape(view.summary())}</p>'

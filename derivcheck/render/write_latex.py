@@ -10,14 +10,17 @@ from __future__ import annotations
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
-    place_in_blocks,
-    note_parts,
+    RELATION_LATEX,
+    StabilityView,
+    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    note_parts,
+    place_in_blocks,
 )
 
 SUFFIX = ".tex"
@@ -122,6 +125,9 @@ def document(doc: DocumentView, heading: str | None = "section") -> str:
     if doc.numbers:
         out.append("\\paragraph{Numbers.}")
         out.append(numbers_table(doc.numbers))
+    if doc.stability:
+        out.append("\\paragraph{Stability in float64.}")
+        out.append(stability_table(doc.stability))
     return "\n".join(out) + "\n"
 
 
@@ -129,7 +135,8 @@ def chain_align(chain: ChainView) -> str:
     """An ``align*`` with a step per row and its number and mark, then the notes as a list."""
     rows = []
     for number, step in enumerate(chain.steps, start=1):
-        relation = {"": "", "=": "={}", "≠": "\\neq{}"}[step.relation]
+        relation = RELATION_LATEX[step.relation]
+        relation = f"{relation}{{}}" if relation else ""
         mark = f" {text(step.mark.tag)}" if step.mark else ""
         rows.append(f"  {relation}& {to_latex(step.box)} && \\text{{({number}){mark}}}")
     notes = "\n".join(f"  \\item {_note(step)}" for step in chain.steps)
@@ -162,7 +169,29 @@ def numbers_table(numbers: tuple[NumberView, ...]) -> str:
         )
     return (
         "\\begin{center}\\small\n\\begin{tabular}{llllll}\n"
-        "  & claim & at & claimed & computed & line \\\\ \\hline\n" + "\n".join(rows) + "\n\\end{tabular}\n\\end{center}\n"
+        "  & claim & at & claimed & computed & line \\\\ \\hline\n"
+        + "\n".join(rows)
+        + "\n\\end{tabular}\n\\end{center}\n"
+    )
+
+
+def stability_table(claims: tuple[StabilityView, ...]) -> str:
+    """Stability claims as a tabular: mark, expression, ranges, claimed, found, points, line; evidence below."""
+    rows = []
+    for claim in claims:
+        mark = f"{text(claim.mark.symbol)} {text(claim.mark.label)}" if claim.mark else ""
+        over = ", ".join(f"${to_latex(b)}$" for b in claim.over + claim.at)
+        points = str(claim.evidence.get("points", "")) if claim.evidence else ""
+        rows.append(
+            f"  {mark} & ${to_latex(claim.box)}$ & {over} & {claim.claim} & {claim.found or ''} & {points} & {claim.line} \\\\"
+        )
+        summary = stability_summary(claim)
+        if summary:
+            rows.append(f"  \\multicolumn{{7}}{{p{{0.9\\linewidth}}}}{{\\footnotesize {text(summary)}}} \\\\")
+    return (
+        "\\begin{center}\\small\n\\begin{tabular}{lllllll}\n"
+        "  & expression & over & claimed & found & points & line \\\\ \\hline\n" + "\n".join(rows)
+        + "\n\\end{tabular}\n\\end{center}\n"
     )
 
 
@@ -180,7 +209,7 @@ def _post(view: FileView) -> str:
     )
     out = list(loose)
     lists: list[str] = []
-    for token in markdown_parser().parse(view.text):
+    for token in markdown_parser().parse(view.text or ""):
         kind = token.type
         if kind == "heading_open":
             level = int(token.tag[1])

@@ -14,16 +14,22 @@ from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
-    note_parts,
+    RELATION_LATEX,
+    StabilityView,
+    stability_summary,
     ChainView,
     DocumentView,
     ErrorView,
     FileView,
     NumberView,
     StepView,
+    note_parts,
+    place_in_blocks,
 )
 
 SUFFIX = ".md"
+# A bare < or > in Markdown math can be read as HTML: use the TeX names.
+_RELATION_MARKDOWN = {"<": "\\lt", ">": "\\gt"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$&#])")
 
 
@@ -79,14 +85,31 @@ def document(doc: DocumentView, level: int = 2, in_post: bool = False) -> list[s
         out += chain_lines(chain)
     if doc.numbers:
         out += ["**Numbers:**" if in_post else f"{sub}Numbers", ""] + numbers_table(doc.numbers)
+    if doc.stability:
+        out += ["**Stability:**" if in_post else f"{sub}Stability", ""] + stability_table(doc.stability)
     return out
+
+
+def stability_table(claims: tuple[StabilityView, ...]) -> list[str]:
+    """A table of stability claims: mark, expression, ranges, claimed, found, points, evidence."""
+    out = ["| | expression | over | claimed | found | points | evidence | line |", "|---|---|---|---|---|---|---|---|"]
+    for claim in claims:
+        mark = f"{claim.mark.symbol} {escape_markdown(claim.mark.label)}" if claim.mark else ""
+        over = ", ".join(inline_math(b) for b in claim.over + claim.at)
+        points = str(claim.evidence.get("points", "")) if claim.evidence else ""
+        out.append(
+            f"| {mark} | {inline_math(claim.box)} | {over} | {claim.claim} | {claim.found or ''} | {points} "
+            f"| {escape_markdown(stability_summary(claim))} | {claim.line} |"
+        )
+    return out + [""]
 
 
 def chain_lines(chain: ChainView) -> list[str]:
     """The aligned display math of a chain and the numbered notes of its steps."""
     rows = []
     for number, step in enumerate(chain.steps, start=1):
-        relation = {"": "", "=": "={}", "≠": "\\neq{}"}[step.relation]
+        relation = _RELATION_MARKDOWN.get(step.relation, RELATION_LATEX[step.relation])
+        relation = f"{relation}{{}}" if relation else ""
         tag = f"({number})" + (f" {step.mark.tag}" if step.mark else "")
         rows.append(f"{relation}& {to_latex(step.box)} && \\text{{{escape_text(tag)}}}")
     rows = [row + " \\\\" for row in rows[:-1]] + rows[-1:]
@@ -115,7 +138,8 @@ def numbers_table(numbers: tuple[NumberView, ...]) -> list[str]:
         at = ", ".join(inline_math(a) for a in number.at)
         computed = escape_markdown(number.computed) if number.computed is not None else ""
         out.append(
-            f"| {mark} | {inline_math(number.box)} | {at} | {escape_markdown(number.claimed)} | {computed} | {number.line} |"
+            f"| {mark} | {inline_math(number.box)} | {at} | {escape_markdown(number.claimed)} "
+            f"| {computed} | {number.line} |"
         )
     return out + [""]
 
@@ -156,24 +180,13 @@ def _href(href: str) -> str:
 
 def _post(view: FileView) -> str:
     """The post itself, each derivation block replaced by its rendering (indentation kept)."""
-    lines = view.text.splitlines()
-    by_block: dict[int, list] = {b.fence_line: [] for b in view.blocks}
-    loose: list = []
-    for part in view.parts:
-        block = _block_of(part, view)
-        (by_block[block.fence_line] if block is not None else loose).append(part)
-    out: list[str] = []
-    if loose:
-        out += [_error(p) if isinstance(p, ErrorView) else "\n".join(document(p, 0, in_post=True)) for p in loose] + [""]
+    lines = view.text.splitlines() if view.text is not None else []
+    by_block, loose = place_in_blocks(view, _post_part)
+    out: list[str] = [line for part in loose for line in part]
     position = 0
     for block in view.blocks:
         out += lines[position : block.fence_line - 1]
-        rendered: list[str] = []
-        for part in by_block[block.fence_line]:
-            if isinstance(part, ErrorView):
-                rendered += [_error(part), ""]
-            else:
-                rendered += [f"**{escape_markdown(part.title)}**", ""] + document(part, level=0, in_post=True)
+        rendered = [line for part in by_block[block.fence_line] for line in part]
         while rendered and not rendered[-1]:
             rendered.pop()
         prefixed = [(block.indent + line) if line else block.indent.rstrip() for line in rendered]
@@ -185,11 +198,8 @@ def _post(view: FileView) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _block_of(part, view: FileView):
-    line = part.line
-    if line is None:
-        return None
-    for block in view.blocks:
-        if block.fence_line <= line <= block.end_line:
-            return block
-    return None
+def _post_part(part: DocumentView | ErrorView) -> list[str]:
+    """The lines of one part of a post: an error, or a derivation under its bold title."""
+    if isinstance(part, ErrorView):
+        return [_error(part), ""]
+    return [f"**{escape_markdown(part.title)}**", ""] + document(part, level=0, in_post=True)

@@ -1,46 +1,50 @@
-"""Reporters: the only code that writes results out. ``REPORTERS`` maps a format to its writer."""
+"""Reporters: the only code that writes results out.
+
+A reporter is anything with the ``Reporter`` signature: the Report, a text
+stream, and the explicit options ``color`` and ``verbose``. ``REPORTERS`` maps
+each output format to its reporter; the command line's ``--format`` choices
+and their help are built from it, so a reporter added here is a format of
+the CLI (see docs/architecture.md, "How to add a reporter").
+"""
 
 from __future__ import annotations
 
-from typing import Callable, TextIO
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Protocol, TextIO
 
 from derivcheck.results import Report
 
 
-def _text(report: Report, stream: TextIO, **options) -> None:
-    from derivcheck.report.text import write_text
+class Reporter(Protocol):
+    """Write a report to a stream.
 
-    write_text(report, stream, **options)
+    ``color``: True/False force colors on/off, None decides from the stream
+    (only formats for people use it). ``verbose``: show the evidence of
+    passing results too (each format decides what that adds).
+    """
 
-
-def _json(report: Report, stream: TextIO, **options) -> None:
-    from derivcheck.report.json_report import write_json
-
-    write_json(report, stream)
-
-
-def _junit(report: Report, stream: TextIO, **options) -> None:
-    from derivcheck.report.junit import write_junit
-
-    write_junit(report, stream)
+    def __call__(self, report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
+        ...
 
 
-def _github(report: Report, stream: TextIO, **options) -> None:
-    from derivcheck.report.github import write_github
+@dataclass(frozen=True)
+class LazyReporter:
+    """A reporter whose module is imported only when it writes (``import derivcheck.report`` stays light)."""
 
-    write_github(report, stream)
+    module: str
+    function: str
+    description: str
+
+    def __call__(self, report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
+        writer: Reporter = getattr(import_module(self.module), self.function)
+        writer(report, stream, color=color, verbose=verbose)
 
 
-def _sarif(report: Report, stream: TextIO, **options) -> None:
-    from derivcheck.report.sarif import write_sarif
-
-    write_sarif(report, stream)
-
-
-REPORTERS: dict[str, Callable[..., None]] = {
-    "text": _text,
-    "json": _json,
-    "junit": _junit,
-    "github": _github,
-    "sarif": _sarif,
+REPORTERS: dict[str, LazyReporter] = {
+    "text": LazyReporter("derivcheck.report.text", "write_text", "for people"),
+    "json": LazyReporter("derivcheck.report.json_report", "write_json", "one JSON object, docs/format.md"),
+    "junit": LazyReporter("derivcheck.report.junit", "write_junit", "JUnit XML test report"),
+    "github": LazyReporter("derivcheck.report.github", "write_github", "GitHub Actions annotations"),
+    "sarif": LazyReporter("derivcheck.report.sarif", "write_sarif", "SARIF 2.1.0 for code scanning"),
 }

@@ -26,7 +26,7 @@ _EVIDENCE = (
 
 
 def result_fields(result: Result) -> dict:
-    """Return the JSON object of one result (FORMAT.md's keys first, evidence after)."""
+    """Return the JSON object of one result (docs/format.md's keys first, evidence after)."""
     data: dict = {
         "file": result.file,
         "line": result.line,
@@ -47,6 +47,8 @@ def result_fields(result: Result) -> dict:
         if result.previous_parsed is not None:
             data["previous_parsed"] = result.previous_parsed
         data["erratum"] = result.erratum
+        if result.relation != "==":
+            data["relation"] = result.relation
     outcome = result.outcome
     if outcome is not None:
         for key in _EVIDENCE:
@@ -56,6 +58,8 @@ def result_fields(result: Result) -> dict:
             if key == "points" and not value:
                 continue
             data[key] = list(value) if isinstance(value, tuple) else value
+    if outcome is not None and outcome.stability:
+        data["stability"] = outcome.stability
     if result.notes:
         data["notes"] = list(result.notes)
     return data
@@ -63,7 +67,7 @@ def result_fields(result: Result) -> dict:
 
 def report_fields(report: Report) -> dict:
     """Return the whole report as one JSON object."""
-    from derivcheck import __version__
+    from derivcheck.version import __version__
 
     return {
         "version": __version__,
@@ -89,6 +93,11 @@ def result_message(result: Result) -> str:
         return result.message
     outcome = result.outcome
     verdict = result.verdict.value if result.verdict else "?"
+    if result.kind == "stability":
+        claim = (outcome.stability or {}).get("claim", "") if outcome else ""
+        state = "confirmed" if result.passes else "not confirmed"
+        text = f"stability claim ({claim}) {state}: {result.expr}"
+        return text + (f"; {outcome.detail}" if outcome and outcome.detail else "")
     if result.kind == "number":
         text = f"number {result.expr}: {verdict}"
         if outcome and outcome.value:
@@ -98,7 +107,8 @@ def result_message(result: Result) -> str:
         if result.passes:
             return f"known erratum refuted: {result.erratum}"
         return f"step marked wrong ({result.erratum}) but it was not refuted: {verdict}"
-    text = f"step is {verdict}: {result.expr}"
+    shown = result.expr if result.relation == "==" else f"{result.relation} {result.expr}"
+    text = f"step is {verdict}: {shown}"
     if outcome and outcome.counterexample:
         point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
         text += f"; differs from the previous step at {point}"
@@ -115,11 +125,15 @@ def result_message(result: Result) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """A kind of finding: its stable id (SARIF ``ruleId``, JUnit failure ``type``) and descriptions."""
+    """A kind of finding: its stable id (SARIF ``ruleId``, JUnit failure ``type``), descriptions, default level.
+
+    ``level`` is ``"error"``, or ``"warning"`` for findings that pass unless ``--strict``.
+    """
 
     id: str
     summary: str
     help: str
+    level: str = "error"
 
 
 UNREADABLE_FILE = Rule(
@@ -144,6 +158,7 @@ NUMERIC_STEP = Rule(
     "A step agrees numerically but was not proved",
     "No symbolic proof was found; the two sides agree at every sampled point. "
     "Passes unless --strict.",
+    level="warning",
 )
 ERRATUM_NOT_REFUTED = Rule(
     "erratum-not-refuted",
@@ -165,6 +180,18 @@ NUMERIC_NUMBER = Rule(
     "numeric-number",
     "A number claim holds only numerically",
     "The claim was not decided exactly. Passes unless --strict.",
+    level="warning",
+)
+WRONG_STABILITY = Rule(
+    "wrong-stability",
+    "A stability claim is contradicted by float64 evaluation",
+    "Evaluated operation by operation in float64 against a 50-digit reference, the expression "
+    "behaves otherwise than 'stable:' claims; the point, the two values and the operation to blame are shown.",
+)
+UNKNOWN_STABILITY = Rule(
+    "unknown-stability",
+    "A stability claim could not be checked",
+    "Too few points of the range could be evaluated (outside the domain, or the expression is too large).",
 )
 RULES: tuple[Rule, ...] = (
     UNREADABLE_FILE,
@@ -175,6 +202,8 @@ RULES: tuple[Rule, ...] = (
     WRONG_NUMBER,
     UNKNOWN_NUMBER,
     NUMERIC_NUMBER,
+    WRONG_STABILITY,
+    UNKNOWN_STABILITY,
 )
 _BY_VERDICT = {
     ("step", "wrong"): WRONG_STEP,
@@ -183,6 +212,8 @@ _BY_VERDICT = {
     ("number", "wrong"): WRONG_NUMBER,
     ("number", "unknown"): UNKNOWN_NUMBER,
     ("number", "numeric"): NUMERIC_NUMBER,
+    ("stability", "wrong"): WRONG_STABILITY,
+    ("stability", "unknown"): UNKNOWN_STABILITY,
 }
 
 
@@ -191,6 +222,8 @@ def finding_level(result: Result) -> str | None:
     ``numeric`` one (no proof, only sampled agreement), else None (nothing to report)."""
     if not result.passes:
         return "error"
+    if result.kind == "stability":  # a confirmed claim: sampled evidence is all it can have
+        return None
     if result.verdict is not None and result.verdict.value == "numeric":
         return "warning"
     return None
@@ -205,4 +238,5 @@ def finding_rule(result: Result) -> Rule | None:
     if result.erratum is not None and not result.passes:
         return ERRATUM_NOT_REFUTED
     verdict = result.verdict.value if result.verdict is not None else "unknown"
-    return _BY_VERDICT.get((result.kind, verdict), UNKNOWN_STEP if result.kind == "step" else UNKNOWN_NUMBER)
+    fallback = {"step": UNKNOWN_STEP, "stability": UNKNOWN_STABILITY}.get(result.kind, UNKNOWN_NUMBER)
+    return _BY_VERDICT.get((result.kind, verdict), fallback)

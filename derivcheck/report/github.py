@@ -10,7 +10,7 @@ from derivcheck.results import Report, Result
 TITLE = "derivcheck"
 
 
-def write_github(report: Report, stream: TextIO) -> None:
+def write_github(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write one ``::error`` (or ``::warning`` for a passing ``numeric``) line per finding, then a summary."""
     for result in report.results:
         line = workflow_command(result)

@@ -1,4 +1,4 @@
-"""``--format json``: one JSON object, FORMAT.md's "Machine-readable output"."""
+"""``--format json``: one JSON object, docs/format.md's "Machine-readable output"."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from derivcheck.report.fields import report_fields
 from derivcheck.results import Report
 
 
-def write_json(report: Report, stream: TextIO) -> None:
-    """Write the report as one JSON object."""
+def write_json(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
+    """Write the report as one JSON object (it always holds every result's evidence; no colors)."""
     json.dump(report_fields(report), stream, indent=2, ensure_ascii=False)
     stream.write("\n")

@@ -16,7 +16,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHOWN = ("file", "line", "kind", "verdict", "passes", "message")
 
 
-def write_junit(report: Report, stream: TextIO) -> None:
+def write_junit(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report as JUnit XML: a ``testsuite`` per file, a ``testcase`` per result."""
     root = junit_tree(report)
     ET.indent(root)
@@ -102,6 +102,8 @@ def evidence_text(result: Result) -> str:
     for key, value in result_fields(result).items():
         if key in _SHOWN or value in (None, "", [], {}):
             continue
+        if key == "stability" and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k != "series"}
         lines.append(f"{key}: {_plain(value)}")
     return "\n".join(lines)
 

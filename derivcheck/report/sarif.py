@@ -17,7 +17,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"
 
 
-def write_sarif(report: Report, stream: TextIO) -> None:
+def write_sarif(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report as one SARIF 2.1.0 log."""
     json.dump(sarif_log(report), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
@@ -25,7 +25,7 @@ def write_sarif(report: Report, stream: TextIO) -> None:
 
 def sarif_log(report: Report) -> dict:
     """Return the SARIF log of a report: one run, a result per finding."""
-    from derivcheck import __version__
+    from derivcheck.version import __version__
 
     rule_index = {rule.id: index for index, rule in enumerate(RULES)}
     results = []
@@ -57,14 +57,13 @@ def sarif_log(report: Report) -> dict:
 
 
 def _rule(rule: Rule) -> dict:
-    default = "warning" if rule.id.startswith("numeric") else "error"
     return {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.help},
         "help": {"text": rule.help},
-        "defaultConfiguration": {"level": default},
+        "defaultConfiguration": {"level": rule.level},
     }
 
 

@@ -17,6 +17,7 @@ _MARKS = {
     "unknown": ("?", "magenta"),
 }
 _WIDTH = 64
+_RELATION_SIGNS = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "==": "="}
 
 
 def _short(text: str, width: int = _WIDTH) -> str:
@@ -24,9 +25,7 @@ def _short(text: str, width: int = _WIDTH) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
-def write_text(
-    report: Report, stream: TextIO, color: bool | None = None, verbose: bool = False, **_
-) -> None:
+def write_text(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report for people: grouped by file and chain, a summary line last."""
     console = Console(
         file=stream,
@@ -68,7 +67,57 @@ def _at(result: Result, line: int | None) -> str:
     return f"cell {result.cell}, line {line}" if result.cell is not None else f"line {line}"
 
 
+def _write_stability(console: Console, result: Result, verbose: bool) -> None:
+    """A stability claim: claimed and found, the points checked, the point that decides it."""
+    outcome = result.outcome
+    evidence = (outcome.stability if outcome else None) or {}
+    claim, found = evidence.get("claim", "?"), evidence.get("found")
+    if result.passes:
+        mark, style, label = "≈", "green", f"{found} as claimed"
+    elif found:
+        mark, style, label = "✗", "red bold", f"claimed {claim}, {found}"
+    else:
+        mark, style, label = "?", "magenta", "not checked"
+    console.print(f"    [{style}]{mark} {label:<16}[/] :{result.line:<4} {escape(_short(result.expr))}")
+    for line in stability_lines(evidence):
+        console.print(f"{'':10}{escape(line)}")
+    if not found and outcome is not None and outcome.detail:
+        console.print(f"{'':10}{escape(outcome.detail)}")
+
+
+def stability_lines(evidence: dict) -> list[str]:
+    """The evidence of a stability claim as short lines: what was checked, then the deciding point."""
+    if not evidence:
+        return []
+    ranges = ", ".join(f"{name} in [{low:g}, {high:g}]" for name, (low, high) in evidence.get("over", {}).items())
+    fixed = ", ".join(f"{name} = {value:g}" for name, value in evidence.get("at", {}).items())
+    head = f"checked {evidence.get('points', 0)} float64 points, {ranges}" + (f", {fixed}" if fixed else "")
+    if evidence.get("outside_domain"):
+        head += f" ({evidence['outside_domain']} not evaluable)"
+    lines = [head]
+    first = evidence.get("first_failing")
+    worst = evidence.get("worst")
+    if first:
+        where = ", ".join(f"{k} = {v}" for k, v in first["at"].items())
+        lines.append(
+            f"first failing point {where}: float64 {first['float64']}, true {first['true']} "
+            f"(relative error {first['relative_error']}; {evidence.get('failing_points', 0)} points fail)"
+        )
+        if first.get("operation"):
+            lines.append(f"operation: {first['operation']}")
+    elif worst:
+        where = ", ".join(f"{k} = {v}" for k, v in worst["at"].items())
+        lines.append(
+            f"finite everywhere; worst relative error {worst['relative_error']} at {where} "
+            f"(rtol {evidence.get('rtol', 0):g}; sampled evidence, not a proof)"
+        )
+    return lines
+
+
 def _write_result(console: Console, result: Result, verbose: bool) -> None:
+    if result.kind == "stability":
+        _write_stability(console, result, verbose)
+        return
     verdict = result.verdict.value if result.verdict else "?"
     mark, style = _MARKS.get(verdict, ("?", "white"))
     outcome = result.outcome
@@ -84,8 +133,9 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
     method = f" [dim]({escape(outcome.method)})[/dim]" if outcome and outcome.method and result.passes else ""
     by = f" [dim]— {escape(_short(result.by, 48))}[/dim]" if result.by else ""
     where = f"cell {result.cell}, line {result.line}" if result.cell is not None else f":{result.line:<4}"
+    relation = "" if result.relation == "==" else f"{_RELATION_SIGNS[result.relation]} "
     console.print(
-        f"    [{style}]{mark} {label:<16}[/] {where} {escape(_short(result.expr))}{method}{by}"
+        f"    [{style}]{mark} {label:<16}[/] {where} {relation}{escape(_short(result.expr))}{method}{by}"
     )
     if result.parsed is not None and verbose:
         console.print(f"{'':10}[dim]read as:[/] {escape(_short(result.parsed, 90))}")
@@ -103,16 +153,20 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         if result.erratum is not None:
             console.print(f"{'':10}erratum: {escape(result.erratum)}")
         if verdict == "wrong" or not result.passes:
-            console.print(f"{'':10}{'previous':<9} ({_at(result, result.previous_line)}): {escape(_short(result.previous, 90))}")
+            previous = escape(_short(result.previous, 90))
+            console.print(f"{'':10}{'previous':<9} ({_at(result, result.previous_line)}): {previous}")
             console.print(f"{'':10}{'this step':<9} ({_at(result, result.line)}): {escape(_short(result.expr, 90))}")
             if result.parsed is not None and not verbose:  # verbose shows it under every step
                 console.print(f"{'':10}{'read as':<9} {escape(_short(result.parsed, 90))}")
+            if result.relation != "==":
+                console.print(f"{'':10}claimed: previous {result.relation} this step")
     if outcome.counterexample and (failing or verbose):
         point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
         console.print(f"{'':10}counterexample: {escape(point)}")
         if outcome.values:
             console.print(
-                f"{'':10}values there: {escape(outcome.values[0])} (previous) vs {escape(outcome.values[1])} (this step)"
+                f"{'':10}values there: {escape(outcome.values[0])} (previous) "
+                f"vs {escape(outcome.values[1])} (this step)"
             )
     if outcome.difference and (failing or verbose):
         console.print(f"{'':10}{escape(outcome.difference)}")
@@ -133,6 +187,8 @@ def _summary(report: Report) -> str:
     counts = report.counts()
     parts = [f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}"]
     parts.append(f"{counts['steps']} steps, {counts['numbers']} numbers")
+    if counts.get("stability"):
+        parts[-1] += f", {counts['stability']} stability claims"
     verdicts = ", ".join(
         f"{counts[v]} {v}" for v in ("proved", "proved for sizes", "numeric", "wrong", "unknown")
     )

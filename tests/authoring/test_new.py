@@ -58,8 +58,14 @@ def test_the_skeleton_shows_every_key(skeleton):
 
 def test_the_skeleton_is_commented(skeleton):
     text = skeleton.read_text(encoding="utf-8")
-    comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
-    assert len(comments) >= 15
+    lines = text.splitlines()
+    comments = "\n".join(line for line in lines if line.lstrip().startswith("#"))
+    for key in TOP_KEYS:  # each top-level key is explained right above it
+        (index,) = [i for i, line in enumerate(lines) if line.startswith(f"{key}:")]
+        assert lines[index - 1].startswith("#"), f"no comment above '{key}'"
+    nested = set(STEP_KEYS + CASE_KEYS + NUMBER_KEYS) - set(TOP_KEYS) - {"expr"}
+    for key in sorted(nested):  # and every nested key in a comment
+        assert f"'{key}'" in comments, f"the comments never explain '{key}'"
     assert "derivcheck verify my_loss.yaml" in text
     assert "yaml-language-server: $schema=" in text
 

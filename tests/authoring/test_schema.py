@@ -12,14 +12,26 @@ from typer.testing import CliRunner
 
 from derivcheck.authoring.schema import derivation_schema
 from derivcheck.cli import app
-from derivcheck.load.documents import CASE_KEYS, NUMBER_KEYS, STEP_KEYS, TOP_KEYS, documents_from_text
+from derivcheck.load.documents import (
+    CASE_KEYS,
+    NUMBER_KEYS,
+    STABILITY_KEYS,
+    STEP_KEYS,
+    TOP_KEYS,
+    documents_from_text,
+)
 from derivcheck.load.markdown import derivation_blocks
 from derivcheck.load.model import LoadError
 from derivcheck.parse.symbols import WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "derivations"
-LIBRARY_FILES = sorted(p for p in LIBRARY.rglob("*") if p.suffix in (".yaml", ".yml", ".md"))
+LIBRARY_FILES = sorted(p for p in LIBRARY.rglob("*") if p.suffix in (".yaml", ".yml"))
+# Markdown files that hold derivation blocks (derivations/README.md holds none and is not a derivation).
+POSTS = sorted(
+    p for p in [*LIBRARY.rglob("*.md"), *(ROOT / "examples").rglob("*.md")]
+    if derivation_blocks(p.read_text(encoding="utf-8"))
+)
 EXAMPLES = sorted((ROOT / "tests").rglob("format_example.yaml")) + sorted(
     (ROOT / "tests" / "report" / "fixtures").glob("*.yaml")
 )
@@ -50,12 +62,15 @@ def test_the_schema_is_draft_2020_12():
 
 
 def test_the_library_is_not_empty():
-    assert len([p for p in LIBRARY_FILES if p.suffix != ".md"]) >= 10
+    assert len(LIBRARY_FILES) >= 10
+    assert POSTS, "examples/ has a Markdown post with derivation blocks"
 
 
-@pytest.mark.parametrize("path", LIBRARY_FILES + EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", LIBRARY_FILES + POSTS + EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_library_file_validates(validator, path):
-    for doc in yaml_documents(path):
+    documents = yaml_documents(path)
+    assert documents, f"{path} holds no derivation to validate"
+    for doc in documents:
         assert errors(validator, doc) == []
 
 
@@ -66,7 +81,14 @@ def test_the_keys_are_the_loaders():
     assert list(defs["step"]["anyOf"][1]["properties"]) == list(STEP_KEYS)
     assert list(defs["case"]["properties"]) == list(CASE_KEYS)
     assert list(defs["number"]["properties"]) == list(NUMBER_KEYS)
-    for properties in (schema["properties"], defs["case"]["properties"], defs["number"]["properties"]):
+    assert list(defs["stability"]["properties"]) == list(STABILITY_KEYS)
+    for properties in (
+        schema["properties"],
+        defs["case"]["properties"],
+        defs["number"]["properties"],
+        defs["stability"]["properties"],
+        defs["step"]["anyOf"][1]["properties"],
+    ):
         assert all(prop.get("description") and len(prop) > 1 for prop in properties.values())
 
 
@@ -102,6 +124,11 @@ REJECTED = {
     "function head without parentheses": variant(functions={"sigma": "1/(1 + exp(-x))"}),
     "boolean expression": variant(steps=[True, "x"]),
     "at not a mapping": variant(numbers=[{"expr": "x", "at": [1], "is": 1}]),
+    "unknown relation": variant(steps=["x", {"expr": "x", "rel": "<<"}]),
+    "unknown stability key": variant(stability=[{"expr": "x", "over": {"x": [0, 1]}, "stable": True, "tol": 1}]),
+    "stability without stable": variant(stability=[{"expr": "x", "over": {"x": [0, 1]}}]),
+    "stability range of one number": variant(stability=[{"expr": "x", "over": {"x": [0]}, "stable": True}]),
+    "stable not a boolean": variant(stability=[{"expr": "x", "over": {"x": [0, 1]}, "stable": "maybe"}]),
 }
 ACCEPTED = {
     "several symbols at once": variant(symbols={"x": "real", "i, j": "index 1..n", "n": "positive integer"}),
@@ -114,6 +141,11 @@ ACCEPTED = {
     "step mapping": variant(steps=["x + x", {"expr": "2*x", "by": "collect", "wrong": "no"}]),
     "assume as one condition": variant(assume="x > 0"),
     "cases only": variant(steps=None, cases=[{"when": ["x > 0", "x < 1"], "steps": ["x", "x"]}]),
+    "inequality steps": variant(steps=["0", {"expr": "x**2", "rel": "<="}, {"expr": "x**2 + 1", "rel": "<"}]),
+    "stability only": variant(
+        steps=None,
+        stability=[{"expr": "x", "over": {"x": [-1, 1]}, "at": None, "stable": True, "rtol": "1e-9"}],
+    ),
     "numbers with lists": variant(
         steps=None, numbers=[{"expr": "x", "at": {"x": [1, "1/2"]}, "is": [1, 0.5], "tol": 0.01}]
     ),

@@ -1,11 +1,10 @@
 """Conditions as substitutions: every encoding must cover exactly the points it claims."""
 
-import itertools
 
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation, encode, scenarios, apply
+from derivcheck.check.assume import Relation, apply, encode, scenarios
 
 x = sympy.Symbol("x", real=True)
 y = sympy.Symbol("y", real=True)

@@ -51,7 +51,8 @@ def assert_counterexample_separates(text: str, result, chain: int = 0):
         if condition.op == "in":
             assert at_point(condition.lhs) in condition.values
         else:
-            relation = {"==": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}[condition.op]
+            relations = {"==": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}
+            relation = relations[condition.op]
             assert bool(relation(at_point(condition.lhs), at_point(condition.rhs)))
     return values
 

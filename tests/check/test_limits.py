@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from derivcheck.api import verify_paths
-from derivcheck.check.limits import cpu_seconds, limit_memory, memory_limit_outcome, time_limit
+from derivcheck.check.limits import cpu_seconds, memory_limit_outcome, time_limit
 from derivcheck.check.pool import backstop_seconds
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout

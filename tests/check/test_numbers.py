@@ -13,7 +13,9 @@ def number_results(numbers, symbols=None, functions=SIGMA):
     return [r for r in verify_text(text).results if r.kind == "number"]
 
 
-@pytest.mark.parametrize("text, tol", [("0.2360", "1/10000"), ("0.25", "1/100"), ("1", "0"), ("1.5e-3", "1/10000"), ("3/4", "0")])
+@pytest.mark.parametrize(
+    "text, tol", [("0.2360", "1/10000"), ("0.25", "1/100"), ("1", "0"), ("1.5e-3", "1/10000"), ("3/4", "0")]
+)
 def test_default_tolerance_is_one_unit_in_last_written_place(text, tol):
     assert str(default_tolerance(text)) == tol
 
@@ -61,8 +63,9 @@ def test_unevaluable_claim_is_unknown_with_a_reason():
 
 # --- Class 3 of issue 12: tol means what it says; values bounded with their own error
 
-from derivcheck.check.engine import check_number, decide_claim, show_tolerance  # noqa: E402
 import sympy  # noqa: E402
+
+from derivcheck.check.engine import decide_claim, show_tolerance  # noqa: E402
 
 
 def single(expr, claimed, tol=None, symbols=None, at=None, functions=None):

@@ -91,6 +91,7 @@ def test_an_unreadable_entry_is_recomputed(tmp_path):
     assert all(r.verdict is Verdict.PROVED for r in again.results)
 
 
+@pytest.mark.slow
 def test_jobs_1_and_2_give_the_same_results(tmp_path):
     doc = tmp_path / "d.yaml"
     write(doc, last="y - x**2")
@@ -110,6 +111,7 @@ def _stuck_check(task, config):
 _original = None
 
 
+@pytest.mark.slow
 def test_a_check_that_overruns_is_stopped_and_the_others_complete(tmp_path, monkeypatch):
     global _original
     import derivcheck.check.engine as engine
@@ -130,6 +132,7 @@ def test_a_check_that_overruns_is_stopped_and_the_others_complete(tmp_path, monk
     assert elapsed < 30
 
 
+@pytest.mark.slow
 def test_cache_keys_are_the_same_in_every_process(tmp_path):
     # Hash randomization differs per process; keys must not depend on it.
     import os

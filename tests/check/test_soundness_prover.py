@@ -11,7 +11,7 @@ import itertools
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation, scenarios, split_abs, split_roots, apply
+from derivcheck.check.assume import Relation, apply, scenarios, split_abs, split_roots
 from derivcheck.check.instantiate import Shape, assignments, size_range
 from derivcheck.check.prove import evaluate_sums, prove_equal, range_status, sign_arguments
 from derivcheck.parse.expressions import unknown_function
@@ -367,3 +367,12 @@ def test_every_scenario_of_an_abs_split_is_proved():
     plans = scenarios([Relation(">=", sympy.Abs(x) - 1)])
     assert len(plans) == 2
     assert sorted(sympy.sign(apply(x, plan)) for plan in plans) == [-1, 1]
+
+
+def test_instantiate_writes_empty_ranges_as_the_format_says():
+    from derivcheck.check.instantiate import instantiate
+
+    assert instantiate(sympy.Sum(k, (k, 3, m)), {m: sympy.Integer(1)}) == 0
+    assert instantiate(sympy.Product(k + 1, (k, 3, m)), {m: sympy.Integer(-2)}) == 1
+    assert instantiate(sympy.Sum(k, (k, 1, m)), {m: sympy.Integer(0)}) == 0
+    assert instantiate(sympy.Sum(k, (k, 1, m)), {m: sympy.Integer(3)}) == 6

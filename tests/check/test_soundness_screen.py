@@ -256,3 +256,36 @@ def test_screen_is_deterministic():
     first = run_screen(a, b, seed=3)
     second = run_screen(a, b, seed=3)
     assert first.counterexample.values == second.counterexample.values
+
+
+def test_screen_visits_the_smallest_sizes_too():
+    from derivcheck.check.instantiate import shape_of
+    from derivcheck.parse.symbols import SymbolSpec
+
+    n = sympy.Symbol("n", integer=True, positive=True)
+    k = sympy.Symbol("k", integer=True)
+    zb = sympy.IndexedBase("z", real=True)
+    total = sympy.Sum(zb[k], (k, 1, n))
+    wrong_at_one = total + (n - 2) * (n - 3) * (n - 4)  # equal for n = 2, 3, 4 only
+    spec = SymbolSpec("n", n, False, False, True, None, 1)
+    shape = shape_of([total, wrong_at_one], [], (spec,))
+    found = screen(total, wrong_at_one, [], shape, 24, 4, 0)
+    assert found.counterexample is not None
+    assert found.counterexample.shape[n] == 1
+
+
+def test_stand_in_counterexample_rechecked_independently():
+    f = sympy.Function("f", real=True)
+    for a, b in [(sympy.Abs(f(x)), f(x)), (f(x + 2 * sympy.pi), f(x)), (f(x) * f(-x), f(x) ** 2)]:
+        found = run_screen(a, b)
+        assert_real_counterexample(a, b, [], found)
+
+
+def test_far_points_keep_nested_exponentials_feasible():
+    # exp(exp(10**6)) cannot be evaluated; far points that would need it are skipped.
+    gumbel = sympy.exp(-sympy.exp(-x))
+    found = run_screen(sympy.diff(gumbel, x), gumbel * sympy.exp(-x))
+    assert found.counterexample is None and found.agreed >= 20
+    a = sympy.cos(sympy.exp(x)) ** 2 + sympy.sin(sympy.exp(x)) ** 2
+    found = run_screen(a, sympy.Integer(1))
+    assert found.counterexample is None and found.agreed >= 20

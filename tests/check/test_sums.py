@@ -118,7 +118,9 @@ def test_provably_nonnegative_uses_equalities_and_bounds():
     assert not provably_nonnegative(C - j - 1, relations)
 
 
-TELESCOPING = {"z": "real vector", "C": "positive integer", "c": "index 1..C", "n": "nonnegative integer", "k": "index 1..n"}
+TELESCOPING = {
+    "z": "real vector", "C": "positive integer", "c": "index 1..C", "n": "nonnegative integer", "k": "index 1..n"
+}
 
 
 @pytest.mark.parametrize(
@@ -155,10 +157,18 @@ def test_radicals_become_powers_of_one_symbol_exactly():
 @pytest.mark.parametrize(
     "previous, step, verdict",
     [
-        ("(Sum(z[c]**2, (c, 1, C)) + 1)**(3/2)/(1 + Sum(z[c]**2, (c, 1, C)))", "sqrt(Sum(z[c]**2, (c, 1, C)) + 1)", "proved"),
+        (
+            "(Sum(z[c]**2, (c, 1, C)) + 1)**(3/2)/(1 + Sum(z[c]**2, (c, 1, C)))",
+            "sqrt(Sum(z[c]**2, (c, 1, C)) + 1)",
+            "proved",
+        ),
         ("sqrt(Sum(z[c], (c, 1, C)) + 1)**2", "Sum(z[c], (c, 1, C)) + 1", "proved"),
         ("sqrt((Sum(z[c], (c, 1, C)) + 1)**2)", "Sum(z[c], (c, 1, C)) + 1", "wrong"),  # may be negative
-        ("sqrt(Sum(z[c]**2, (c, 1, C)) + 1)**3", "(Sum(z[c]**2, (c, 1, C)) + 1)*sqrt(Sum(z[c]**2, (c, 1, C)))", "wrong"),
+        (
+            "sqrt(Sum(z[c]**2, (c, 1, C)) + 1)**3",
+            "(Sum(z[c]**2, (c, 1, C)) + 1)*sqrt(Sum(z[c]**2, (c, 1, C)))",
+            "wrong",
+        ),
     ],
 )
 def test_radicals_of_sums(previous, step, verdict):

@@ -126,7 +126,9 @@ def test_an_ascii_only_stdout_gets_ascii_marks_in_every_format(tmp_path, output)
 
 def test_a_run_that_checks_nothing_exits_2_and_says_what_was_searched(tmp_path):
     (tmp_path / "empty").mkdir()
-    run = subprocess.run(command(str(tmp_path / "empty")), capture_output=True, text=True, env=environment(), timeout=120)
+    run = subprocess.run(
+        command(str(tmp_path / "empty")), capture_output=True, text=True, env=environment(), timeout=120
+    )
     assert run.returncode == 2
     assert "nothing to check in" in run.stdout and str(tmp_path / "empty") in run.stdout
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test runs the command line in a subprocess
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -94,10 +96,14 @@ def test_version_and_help_are_fast_paths():
 
 def test_api_matches_cli():
     from derivcheck import CheckConfig, verify_paths
+    from derivcheck.report.fields import report_fields
 
-    report = verify_paths([str(FIXTURES / "wrong.yaml")], CheckConfig(jobs=1))
-    assert report.exit_code == 1
-    assert [r.verdict.value for r in report.results] == ["proved", "wrong"]
+    paths = [FIXTURES / "wrong.yaml", FIXTURES / "tree", FIXTURES / "unreadable.yaml", FIXTURES / "erratum.yaml"]
+    code, from_cli = run_json(*paths)
+    report = verify_paths([str(p) for p in paths], CheckConfig(jobs=1, cache_dir=None))
+    assert code == report.exit_code == 2
+    assert from_cli == report_fields(report)
+    assert {r["verdict"] for r in from_cli["results"]} >= {"proved", "wrong", None}
 
 
 @pytest.mark.parametrize("jobs", ["2"])

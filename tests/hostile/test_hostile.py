@@ -226,6 +226,7 @@ def test_the_generated_files_are_those_expected(tmp_path):
 # -- one run over everything ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(_all_expected()))
 def test_hostile_file_gets_its_answer(name, all_run, hostile_folder):
     expect, _ = _all_expected()[name]
@@ -233,6 +234,7 @@ def test_hostile_file_gets_its_answer(name, all_run, hostile_folder):
     check_answer(name, expect, all_run.report["results"], text)
 
 
+@pytest.mark.slow
 def test_all_hostile_files_together(all_run, hostile_folder):
     report = all_run.report
     assert all_run.exit == 2 == report["exit_code"]
@@ -244,12 +246,14 @@ def test_all_hostile_files_together(all_run, hostile_folder):
     assert not list(hostile_folder.rglob("MARKER*"))
 
 
+@pytest.mark.slow
 def test_all_hostile_files_stay_under_1_gib(all_run):
     assert all_run.peak_process_bytes < GIB
     if Path("/proc").is_dir():
         assert 0 < all_run.peak_total_bytes < GIB
 
 
+@pytest.mark.slow
 def test_text_report_of_the_hostile_files_has_no_traceback(hostile_folder):
     fast = ["code_execution", "yaml", "names", "structure"]
     run = run_cli(_verify(*fast, output="text"), hostile_folder)
@@ -264,6 +268,7 @@ def test_text_report_of_the_hostile_files_has_no_traceback(hostile_folder):
 # -- exit codes, limits and options, each in its own run ------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "exit_code"),
     [("names/python_names_as_symbols.yaml", 0), ("names/imaginary_unit.yaml", 1), ("yaml/python_object_apply.yaml", 2)],
@@ -274,6 +279,7 @@ def test_exit_code_of_a_single_file(name, exit_code, tmp_path):
     assert run.exit == exit_code == run.report["exit_code"]
 
 
+@pytest.mark.slow
 def test_memory_limit_ends_a_runaway_check_as_unknown(tmp_path):
     shutil.copy(HERE / "limits/memory_bomb.yaml", tmp_path / "bomb.yaml")
     run = run_cli(_verify("bomb.yaml", options=("--memory-limit", "300", "--timeout", "20", "--jobs", "2")), tmp_path)
@@ -285,6 +291,7 @@ def test_memory_limit_ends_a_runaway_check_as_unknown(tmp_path):
     assert "Traceback" not in run.stdout + run.stderr
 
 
+@pytest.mark.slow
 def test_the_size_limit_is_an_option(tmp_path):
     path = write_generated(tmp_path)["yaml/huge_file.yaml"]
     refused = run_cli(_verify(str(path)), tmp_path)
@@ -308,6 +315,7 @@ def _modules_after(paths: list[str], cwd: Path) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_no_hostile_file_runs_code_or_imports_a_module(tmp_path):
     benign, hostile = tmp_path / "benign", tmp_path / "hostile"
     benign.mkdir()

@@ -158,3 +158,16 @@ def test_files_in_the_working_directory_are_named_without_a_leading_dot_slash(tm
     monkeypatch.chdir(tmp_path)
     assert find_files(["."]).entries == ["sub/a.yaml"]
     assert find_files(["./sub/"]).entries == ["sub/a.yaml"]
+
+
+def test_a_link_to_a_folder_is_reported_and_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.yaml").write_text(SECRET)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "real.yaml").write_text(RIGHT)
+    (tree / "more").symlink_to(outside, target_is_directory=True)
+    found = find_files([str(tree)])
+    assert found.entries == [str(tree / "real.yaml")]
+    assert found.skipped == [f"{tree / 'more'}: a symbolic link to a place outside {tree}; not followed"]

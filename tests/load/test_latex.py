@@ -105,13 +105,23 @@ def test_rows_without_a_leading_relation_start_new_chains():
 
 
 def test_non_equality_relations_are_reported_not_checked():
-    report = verify(post("$$\nx + x = 2x \\approx 2.0001 x \\le 3x\n$$\n"))
+    report = verify(post("$$\nx + x = 2x \\approx 2.0001 x \\propto x\n$$\n"))
     notes = [r for r in report.results if r.kind == "note"]
     assert len(notes) == 2
     assert "'\\approx' (≈) is not an equality" in notes[0].message
-    assert "'\\le' (≤) is an inequality; inequality steps are not checked yet" in notes[1].message
+    assert "'\\propto' (∝)" in notes[1].message
     assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved"]
     assert report.exit_code == 0
+
+
+def test_inequalities_are_inequality_steps():
+    (doc,) = documents(post("$$\nx^2 &\\le x^2 + 1 \\\\\n&= 1 + x^2 < x^2 + 2 \\geq x^2\n$$\n"))
+    assert [[s.rel for s in c.steps] for c in doc.chains] == [["==", "<=", "==", "<"], ["==", ">="]]
+    report = verify(post("$$\nx^2 \\le x^2 + 1 = 1 + x^2 < x^2 + 2\n$$\n"))
+    steps = [r for r in report.results if r.kind == "step"]
+    assert [(r.relation, r.verdict.value) for r in steps] == [("<=", "proved"), ("==", "proved"), ("<", "proved")]
+    wrong = verify(post("$$\nx^2 + 1 \\le x^2\n$$\n"))
+    assert [r.verdict.value for r in wrong.results if r.kind == "step"] == ["wrong"]
 
 
 def test_ldots_rows_are_not_checked():

@@ -9,10 +9,10 @@ import pytest
 
 from derivcheck.api import verify_paths
 from derivcheck.config import CheckConfig
+from derivcheck.errors import FormatError
 from derivcheck.load import load_file
 from derivcheck.load.markdown import derivation_blocks, documents_from_markdown
 from derivcheck.load.model import Document, LoadError
-from derivcheck.errors import FormatError
 
 FAST = CheckConfig(jobs=1, cache_dir=None, timeout=10.0)
 
@@ -110,6 +110,7 @@ def test_unterminated_fence_is_an_error_at_its_line(tmp_path):
     assert caught.value.line == error.line
 
 
+@pytest.mark.slow
 def test_markdown_without_blocks_is_fine_beside_a_derivation(tmp_path):
     notes = write(tmp_path, "# Notes\n\nNothing to check here.\n\n```python\nx = 1\n```\n")
     post = write(tmp_path, block("checked"), "post2.md")
@@ -182,6 +183,7 @@ def test_load_file_reports_kind_and_documents(tmp_path):
     assert [d.title for d in loaded.items if isinstance(d, Document)] == ["a", "b"]
 
 
+@pytest.mark.slow
 def test_cli_json_lines_for_markdown(tmp_path):
     text = PROSE * 3 + block("cli", "3*x")
     path = write(tmp_path, text)
@@ -197,6 +199,7 @@ def test_cli_json_lines_for_markdown(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_example_post_verifies_strictly():
     root = Path(__file__).resolve().parents[2]
     report = verify_paths([str(root / "examples")], FAST.with_(strict=True))

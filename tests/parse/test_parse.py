@@ -40,7 +40,8 @@ def test_diff_is_computed_and_sum_is_kept():
 
 
 def test_symbol_words_become_assumptions():
-    text = derivation(["p + i + z[1]", "1"], symbols={"p": "positive", "i": "index 1..C", "z": "nonnegative vector", "C": "positive integer"})
+    symbols = {"p": "positive", "i": "index 1..C", "z": "nonnegative vector", "C": "positive integer"}
+    text = derivation(["p + i + z[1]", "1"], symbols=symbols)
     doc = parsed(text)
     assert doc.symbols["p"].obj.is_positive
     assert doc.symbols["i"].obj.is_integer and doc.symbols["i"].obj.is_positive

@@ -87,7 +87,10 @@ def test_definition_with_and_without_body():
 
 @pytest.mark.parametrize(
     "text",
-    ["x.real", "lambda: 1", "[x for x in y]", "f(*x)", "x if y else z", "'string'", "x +", "1j", "(" * 500 + "x" + ")" * 500],
+    [
+        "x.real", "lambda: 1", "[x for x in y]", "f(*x)", "x if y else z", "'string'", "x +", "1j",
+        "(" * 500 + "x" + ")" * 500,
+    ],
 )
 def test_unknown_syntax_falls_back_to_the_text(text):
     box = layout_expression(text)

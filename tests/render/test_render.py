@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from derivcheck.config import CheckConfig
-from derivcheck.render import RenderError, WRITERS, page_paths, render_paths
+from derivcheck.render import WRITERS, RenderError, page_paths, render_paths
 from derivcheck.render.views import collect_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,7 +240,8 @@ def test_readme_without_blocks_is_skipped_in_a_directory(tmp_path):
 
 def test_page_paths_mirror_folders_and_avoid_clashes(tmp_path):
     (tmp_path / "lib" / "sub").mkdir(parents=True)
-    files = [str(tmp_path / "lib" / "sub" / "a.yaml"), str(tmp_path / "lib" / "sub" / "a.md"), str(tmp_path / "lib" / "b.yaml")]
+    lib = tmp_path / "lib"
+    files = [str(lib / "sub" / "a.yaml"), str(lib / "sub" / "a.md"), str(lib / "b.yaml")]
     paths = page_paths([str(tmp_path / "lib")], files, "out", ".md")
     assert paths == {
         files[0]: str(Path("out/sub/a.yaml.md")),
@@ -276,6 +277,7 @@ def run_cli(*args):
     return proc
 
 
+@pytest.mark.slow
 def test_cli_renders_to_stdout_and_to_a_directory(tmp_path):
     proc = run_cli(FIXTURES / "marks.yaml", "--to", "latex", "--no-cache", "--jobs", "1")
     assert proc.returncode == 0
@@ -288,6 +290,7 @@ def test_cli_renders_to_stdout_and_to_a_directory(tmp_path):
     assert "(marks.md)" in index and "(post.md)" in index
 
 
+@pytest.mark.slow
 def test_cli_single_output_file_and_missing_input(tmp_path):
     target = tmp_path / "all.html"
     proc = run_cli(FIXTURES / "marks.yaml", FIXTURES / "post.md", "--to", "html", "-o", target, "--no-check")

@@ -34,7 +34,7 @@ EXPECTED_EXIT = {"passing": 0, "wrong": 1, "numeric": 0, "unreadable": 2, "missi
 FORMATS = ("json", "junit", "github", "sarif")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(target: str, fmt: str, strict: bool = False) -> tuple[int, str]:
     """Run ``derivcheck verify`` in process; return the exit code and standard output."""
     args = ["verify", "--no-cache", "--jobs", "1", "--format", fmt]
@@ -121,7 +121,9 @@ def test_junit_counts_and_evidence():
     ]
     assert "counterexample: x = " in wrong_step.text and "previous_line: 7" in wrong_step.text
     names = [c.get("name") for c in suites["wrong.yaml"].findall("testcase")]
-    assert names == ["line 7: steps: x**2 - 2*x*y + y**2", "line 8: steps: x**2 + 2*x*y + y**2", "line 10: number: exp(0)"]
+    assert names == [
+        "line 7: steps: x**2 - 2*x*y + y**2", "line 8: steps: x**2 + 2*x*y + y**2", "line 10: number: exp(0)"
+    ]
 
 
 def test_junit_strict_numeric_is_a_failure():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -162,6 +161,12 @@ def test_sarif_fingerprint_survives_a_move_to_another_line():
     assert fingerprint(7) == fingerprint(30)
 
 
-def test_every_reporter_is_registered():
-    assert {"text", "json", "junit", "github", "sarif"} <= set(REPORTERS)
-    assert Path(__file__).parent.joinpath("fixtures", "passing.yaml").is_file()
+
+
+def test_sarif_rules_default_to_warning_only_for_findings_that_pass_unless_strict():
+    log = json.loads(write("sarif", step(Verdict.NUMERIC)))
+    levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert levels.pop("numeric-step") == levels.pop("numeric-number") == "warning"
+    assert set(levels.values()) == {"error"}
+    (result,) = log["runs"][0]["results"]
+    assert result["level"] == "warning" and result["ruleId"] == "numeric-step"

@@ -1,0 +1,159 @@
+"""Every bound derivcheck puts on work and input, with what it limits.
+
+Files are untrusted input: each of these numbers ends work that could
+otherwise grow without end (a huge literal, a deep nesting, a slow
+simplification) in a clear error or an ``unknown`` verdict. They live here,
+in one place, so that a maintainer sees them all and no two modules give one
+name two meanings. Modules import them by these names (some under a shorter
+local alias). The defaults of the command line's options are here too.
+
+Each constant is followed by a string that says what it bounds;
+``tests/test_architecture.py`` checks that every one has it and that no other
+module defines a ``MAX_*`` or ``MIN_*`` constant of its own.
+"""
+
+from __future__ import annotations
+
+# --- Run defaults (command-line options and [tool.derivcheck] override them) ---
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+"""Seconds allowed per check (``--timeout``); a check that runs out is ``unknown``."""
+
+DEFAULT_SAMPLES = 24
+"""Numeric sample points per step (``--samples``)."""
+
+DEFAULT_MAX_SIZE = 4
+"""Largest size instantiated for sums over a symbolic range (``--max-size``): ``proved for sizes`` up to it."""
+
+MAX_SIZE_LIMIT = 12
+"""Largest value ``--max-size`` accepts (instances grow quickly with the size)."""
+
+DEFAULT_MEMORY_LIMIT_MB = 512
+"""Address-space limit of each worker process, in MiB (``--memory-limit``; 0: none)."""
+
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+"""Larger input files are refused before they are read (``--max-file-size``)."""
+
+# --- Loading (YAML and Markdown) ---
+
+MAX_YAML_DOCUMENTS = 500
+"""YAML documents (``---``) in one file."""
+
+MAX_YAML_NODES = 200_000
+"""YAML nodes one document may expand to, aliases counted each time they are used (alias bombs)."""
+
+MAX_YAML_DEPTH = 64
+"""Nesting depth of YAML lists and mappings."""
+
+# --- Parsing expressions ---
+
+MAX_EXPRESSION_TEXT = 2_000_000
+"""Characters in one expression text."""
+
+MAX_SYNTAX_DEPTH = 150
+"""Nesting depth of the syntax tree of one expression as written."""
+
+MAX_INT_DIGITS = 1000
+"""Digits of one integer literal."""
+
+MAX_NUMBER_BITS = 40_000
+"""Bits of an exact number built from literals (a power, a product of numbers, a decimal exponent)."""
+
+MAX_DIFF_ORDER = 50
+"""Order ``n`` of ``diff(f, v, n)``."""
+
+MAX_CALL_DEPTH = 64
+"""Depth of function definitions calling one another while an expression is expanded."""
+
+MAX_TREE_NODES = 500_000
+"""Nodes of one expression once its function definitions are expanded."""
+
+MAX_TREE_DEPTH = 200
+"""Depth of one expression once its function definitions are expanded."""
+
+# --- Checking ---
+
+MAX_SPLIT_DEPTH = 4
+"""Nested sign case splits the prover tries for one step."""
+
+MAX_SCENARIOS = 64
+"""Sign scenarios (combinations of condition signs) examined for one step."""
+
+MAX_KEPT_SIGNS = 8
+"""Signs of replaced symbols kept as conditions in one scenario."""
+
+MAX_WRITTEN_OUT_TERMS = 2000
+"""Terms a finite sum or product may have to be written out term by term."""
+
+MAX_WRITTEN_OUT_EXTREMA = 2000
+"""Elements a ``max``/``min`` over an index range may have to be written out element by element."""
+
+MAX_ERROR_CONTROLLED_TERMS = 200_000
+"""Terms of a long sum or product a number claim evaluates term by term with error control."""
+
+ACCURATE_BASE_DIGITS = 30
+"""Decimal digits of the first level of a number claim's evaluation with an error bound."""
+
+MAX_PRECISION_LEVELS = 3
+"""Levels of doubling digits before a number claim's value that does not settle is ``unknown``."""
+
+MAX_SUM_ROUNDS = 5
+"""Rounds of normalising and replacing closed sums when proving a step with sums in general."""
+
+MAX_EXPAND_TERMS = 400
+"""Terms an expansion inside a sum may produce before the general proof gives up on it."""
+
+MAX_ROOT_DEGREE = 4
+"""Degree of a polynomial condition whose numeric roots are split into cases."""
+
+MAX_BREAK_POINTS = 8
+"""Points where a sign changes that the numeric screen samples around, per step."""
+
+MAX_INSTANCES = 400
+"""Size and index assignments tried for one step with sums or indices."""
+
+MAX_GROWTH = 10**7
+"""Largest size of an exp/trig/power argument at a sampled point; larger points are not evaluated."""
+
+MIN_AGREEING_POINTS = 3
+"""Sampled points at which both sides must agree before a step can be ``numeric``."""
+
+HUGE_EXPONENT = 1000
+"""Powers with a larger numeric exponent are not evaluated numerically (they only overflow)."""
+
+SCREEN_PRECISION = 30
+"""Decimal digits of the numeric screen."""
+
+CONFIRM_PRECISION = 60
+"""Decimal digits at which a difference is confirmed before a counterexample is reported."""
+
+WORKER_BACKSTOP_FACTOR = 5.0
+"""A worker's check is killed after this many times its CPU budget in wall time (plus the grace below)."""
+
+WORKER_BACKSTOP_GRACE_SECONDS = 10.0
+"""Extra wall-clock seconds before the backstop kills a worker's check."""
+
+PARSE_CPU_SECONDS = 60.0
+"""Least CPU seconds allowed to parse one document (the run's ``--timeout`` if larger)."""
+
+MAX_TIMER_SECONDS = 1e8
+"""Longest time limit passed to the timer (larger values overflow the kernel's timeval)."""
+
+# --- Diagnosing a wrong step ---
+
+MAX_DIAGNOSIS_CANDIDATES = 600
+"""Single-edit variants of a wrong step tried when looking for the step that was meant."""
+
+MAX_DIAGNOSIS_TEXT = 400
+"""Longest step text for which parenthesis moves are tried."""
+
+DIAGNOSIS_SAMPLES = 6
+"""Sample points of the quick screen each candidate edit must pass."""
+
+# --- Rendering ---
+
+MAX_RENDER_TEXT = 20_000
+"""Characters of an expression typeset by ``derivcheck render`` (longer ones are shown as code)."""
+
+MAX_RENDER_DEPTH = 200
+"""Nesting depth typeset by ``derivcheck render`` (the writers recurse once per level)."""

@@ -1,0 +1,243 @@
+"""The layers of docs/architecture.md import only what they may, and every bound lives in derivcheck/bounds.py.
+
+Imports are read from each module's ``ast`` (imports inside functions
+included), so a forbidden import fails here even when it is made lazily.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import derivcheck
+
+PACKAGE = Path(derivcheck.__file__).parent
+
+# Modules that are a layer of their own although they sit in another layer's folder.
+LAYER_OF = {
+    "derivcheck": "cli",
+    "derivcheck.__main__": "cli",
+    "derivcheck.cli": "cli",
+    "derivcheck.errors": "foundation",
+    "derivcheck.hints": "foundation",
+    "derivcheck.bounds": "foundation",
+    "derivcheck.version": "foundation",
+    "derivcheck.config": "foundation",
+    "derivcheck.settings": "foundation",
+    "derivcheck.load.model": "model",
+    "derivcheck.check.outcome": "verdicts",
+    "derivcheck.load": "load",
+    "derivcheck.parse": "parse",
+    "derivcheck.check": "check",
+    "derivcheck.results": "results",
+    "derivcheck.api": "api",
+    "derivcheck.report": "report",
+    "derivcheck.render": "render",
+    "derivcheck.authoring": "authoring",
+}
+# What each layer may import besides itself (docs/architecture.md, "Layers").
+MAY_IMPORT = {
+    "foundation": set(),
+    "model": set(),
+    "verdicts": set(),
+    "load": {"foundation", "model"},
+    "parse": {"foundation", "model"},
+    "check": {"foundation", "model", "verdicts", "parse"},
+    "results": {"foundation", "verdicts"},
+    "api": {"foundation", "model", "verdicts", "load", "parse", "check", "results"},
+    "report": {"foundation", "verdicts", "results"},
+    "render": {"foundation", "model", "verdicts", "load", "results", "api"},
+    "authoring": {"foundation", "model", "load", "parse"},
+    "cli": set(LAYER_OF.values()),
+}
+BOUND_NAME = re.compile(r"_?(MAX|MIN)_[A-Z0-9_]+\Z")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def layer(module: str) -> str:
+    """The layer of a module: its own entry, else the entry of the nearest package above it."""
+    name = module
+    while name not in LAYER_OF:
+        if "." not in name:
+            raise AssertionError(f"{module} belongs to no layer; add it to LAYER_OF and docs/architecture.md")
+        name = name.rsplit(".", 1)[0]
+    return LAYER_OF[name]
+
+
+def imported_modules(source: str, importer: str, known: set[str]) -> list[tuple[int, str]]:
+    """The derivcheck modules ``source`` imports (anywhere in it), with their lines."""
+    is_package = (PACKAGE.joinpath(*importer.split(".")[1:]) / "__init__.py").is_file()
+    package = importer if is_package else importer.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name.split(".")[0] == "derivcheck"]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            if base.split(".")[0] != "derivcheck":
+                continue
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                found.append((node.lineno, submodule if submodule in known else base))
+    return found
+
+
+def violations(importer: str, source: str, known: set[str]) -> list[str]:
+    """Imports of ``source`` (module ``importer``) that its layer may not make."""
+    mine = layer(importer)
+    allowed = MAY_IMPORT[mine] | {mine}
+    out = []
+    for line, target in imported_modules(source, importer, known):
+        if layer(target) not in allowed:
+            out.append(f"{importer}:{line} imports {target} ({mine} may not import {layer(target)})")
+    return out
+
+
+def test_every_module_imports_only_what_its_layer_may():
+    known = set(modules())
+    problems = [
+        problem
+        for name, path in modules().items()
+        for problem in violations(name, path.read_text(encoding="utf-8"), known)
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "importer, source",
+    [
+        ("derivcheck.parse.document", "from derivcheck.load.documents import suggest\n"),
+        ("derivcheck.check.cache", "def key():\n    from derivcheck import cli\n"),
+        ("derivcheck.report.text", "import derivcheck.check.engine\n"),
+        ("derivcheck.results", "from derivcheck.report import fields\n"),
+        ("derivcheck.load.documents", "from derivcheck.parse.expressions import parse_expression\n"),
+        ("derivcheck.check.engine", "from ..api import verify_paths\n"),
+    ],
+)
+def test_a_forbidden_import_is_found(importer, source):
+    assert violations(importer, source, set(modules())), source
+
+
+def test_allowed_imports_pass():
+    known = set(modules())
+    assert violations("derivcheck.parse.document", "from derivcheck.load.model import Text\n", known) == []
+    assert violations("derivcheck.report.text", "from derivcheck.results import Report\n", known) == []
+
+
+def module_level_names(path: Path) -> list[tuple[str, int]]:
+    names = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        names += [(t.id, node.lineno) for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def test_bounds_are_defined_only_in_the_bounds_module():
+    elsewhere = [
+        f"{name}:{line} {bound}"
+        for name, path in modules().items()
+        if name != "derivcheck.bounds"
+        for bound, line in module_level_names(path)
+        if BOUND_NAME.match(bound)
+    ]
+    assert elsewhere == [], "move these to derivcheck/bounds.py"
+
+
+def test_every_bound_says_what_it_bounds_and_is_used():
+    tree = ast.parse((PACKAGE / "bounds.py").read_text(encoding="utf-8"))
+    body = tree.body
+    sources = {name: path.read_text(encoding="utf-8") for name, path in modules().items()}
+    del sources["derivcheck.bounds"]
+    bounds = []
+    for index, node in enumerate(body):
+        if not isinstance(node, ast.Assign):
+            continue
+        (target,) = node.targets
+        assert isinstance(target, ast.Name) and target.id.isupper(), ast.dump(target)
+        following = body[index + 1] if index + 1 < len(body) else None
+        documented = (
+            isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+            and following.value.value.strip()
+        )
+        assert documented, f"bounds.{target.id} needs a docstring saying what it bounds"
+        bounds.append(target.id)
+    assert len(bounds) >= 20
+    unused = [b for b in bounds if not any(re.search(rf"\b{b}\b", text) for text in sources.values())]
+    assert unused == []
+
+
+# Import cycles still to break. Remove an entry when its cycle is gone (the test says so).
+KNOWN_CYCLES = [
+    # diagnose.py calls the engine and the engine runs a diagnosis task: issue 16 makes
+    # the diagnosis a stage of the runner.
+    ["derivcheck.check.diagnose", "derivcheck.check.engine"],
+]
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import one another (strongly connected components of two or more)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles = []
+
+    def visit(module: str) -> None:
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if target not in order:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], order[target])
+        if low[module] == order[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return sorted(cycles)
+
+
+def test_a_cycle_is_found():
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_new_import_cycles():
+    known = set(modules())
+    graph = {
+        name: {target for _, target in imported_modules(path.read_text(encoding="utf-8"), name, known)} - {name}
+        for name, path in modules().items()
+    }
+    cycles = import_cycles(graph)
+    assert [c for c in cycles if c not in KNOWN_CYCLES] == [], "modules that import one another"
+    assert [c for c in KNOWN_CYCLES if c not in cycles] == [], "this cycle is gone: remove it from KNOWN_CYCLES"
