@@ -42,6 +42,8 @@ class PlannedCheck:
     functions: tuple = ()
     warnings: tuple[str, ...] = ()
     relation: str = "=="
+    cell: int | None = None
+    alternative: object = None  # the step read another way (LaTeX \sum past '+'), run if it is wrong
 
 
 def verify_paths(
@@ -170,9 +172,10 @@ def verify_loaded(
             try:
                 checks = plan_document(doc, config)
             except FormatError as exc:
-                entries.append(_error_result(LoadError(doc.path, exc.line, exc.message)))
+                entries.append(_error_result(LoadError(doc.path, exc.line, exc.message, doc.cell)))
                 continue
             entries.extend(checks)
+            entries.extend(_notice_result(doc, notice) for notice in doc.notices)
             planned.extend(checks)
         per_file[item.path] = entries
     stats = RunStats()
@@ -180,6 +183,7 @@ def verify_loaded(
     placements = place_slips(planned, outcomes, config, stats)
     outcomes = [placements[id(p)].outcome if id(p) in placements else o for p, o in zip(planned, outcomes)]
     outcomes = diagnose_wrong(outcomes, [_diagnosis(p) for p in planned], config, stats)
+    other_readings = _other_readings(planned, outcomes, config, stats)
     by_check = dict(zip(map(id, planned), outcomes))
     steps_at = _steps_by_position(planned)
     results: list[Result] = list(errors or [])
@@ -193,7 +197,7 @@ def verify_loaded(
             else:
                 placement = placements.get(id(entry))
                 previous = steps_at[entry.chain_key][placement.against] if placement else entry.previous
-                notes_of = notes.get(id(entry), ()) + entry.warnings
+                notes_of = notes.get(id(entry), ()) + entry.warnings + other_readings.get(id(entry), ())
                 results.append(_result(entry, by_check[id(entry)], config, notes_of, placement, previous))
     return Report(
         tuple(results),
@@ -263,6 +267,9 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     functions,
                     warnings=warnings if position == 1 else (),
                     relation=relation,
+                    cell=doc.cell,
+                    alternative=_alternative_task(current.step, anchor.expr, conditions, parsed)
+                    if relation == "==" else None,
                 )
             )
             if current.step.wrong is None:
@@ -272,7 +279,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
         checks.append(
             PlannedCheck(
                 doc.path, doc.title, "numbers", "number", number.claim.line,
-                number.claim.expr.text, None, None, NumberTask(number),
+                number.claim.expr.text, None, None, NumberTask(number), cell=doc.cell,
             )
         )
     for claim in parsed.stability:
@@ -423,20 +430,24 @@ def _result(
     erratum = check.step.wrong if check.step is not None else None
     previous = previous if previous is not None else check.previous
     role = placement.role if placement is not None else None
+    step = check.step
+    # Sampling is the only evidence a float64 stability claim can have: its
+    # numeric verdict passes under --strict too (docs/format.md).
+    passing = passes(outcome.verdict, erratum, config.strict and check.kind != "stability")
+    if step is not None and step.notes and (not passing or erratum is not None):
+        notes = (*notes, *step.notes)
     return Result(
         file=check.file,
         line=check.line,
         kind=check.kind,
         verdict=outcome.verdict,
-        # Sampling is the only evidence a float64 stability claim can have: its
-        # numeric verdict passes under --strict too (docs/format.md).
-        passes=passes(outcome.verdict, erratum, config.strict and check.kind != "stability"),
+        passes=passing,
         title=check.title,
         chain=check.chain,
-        expr=check.expr.strip(),
-        previous=previous.expr.text.strip() if previous else "",
+        expr=(step.latex if step is not None and step.latex is not None else check.expr).strip(),
+        previous=_as_written(previous) if previous else "",
         previous_line=previous.expr.line if previous else None,
-        by=check.step.by if check.step is not None else None,
+        by=step.by if step is not None else None,
         erratum=erratum,
         message="",
         outcome=outcome,
@@ -444,8 +455,54 @@ def _result(
         role=role.value if role is not None else None,
         slip_line=placement.slip_line if placement is not None else None,
         relation=check.relation,
+        cell=check.cell,
+        parsed=step.expr.text.strip() if step is not None and step.latex is not None else None,
+        previous_parsed=previous.expr.text.strip() if previous is not None and previous.latex is not None else None,
     )
 
 
+def _alternative_task(step: Step, anchor, conditions, parsed):
+    """The check of a LaTeX step's other reading (a \\sum covering the terms after it), or None."""
+    from derivcheck.check.engine import StepTask
+    from derivcheck.load.model import Text
+    from derivcheck.parse.expressions import parse_expression
+
+    if step.alternative is None or parsed.scope is None:
+        return None
+    try:
+        other = parse_expression(Text(step.alternative, step.expr.line), parsed.scope)
+    except FormatError:
+        return None
+    return StepTask(anchor, other, conditions, tuple(parsed.symbols.values()))
+
+
+def _other_readings(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> dict:
+    """Notes for wrong LaTeX steps whose other reading holds: the step fails only as read."""
+    from derivcheck.check.outcome import Verdict
+    from derivcheck.check.runner import run_tasks
+
+    wrong = [i for i, (check, outcome) in enumerate(zip(planned, outcomes))
+             if check.alternative is not None and outcome.verdict is Verdict.WRONG]
+    if not wrong:
+        return {}
+    tried = run_tasks([planned[i].alternative for i in wrong], config, stats=stats)
+    notes = {}
+    for index, outcome in zip(wrong, tried):
+        if outcome.verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):
+            notes[id(planned[index])] = (
+                "the step fails only as read, (Σ …) + …: with the \\sum covering the terms after it, it holds "
+                f"({outcome.verdict.value}); write \\sum(… + …) if the sum covers both",
+            )
+    return notes
+
+
+def _as_written(step: Step) -> str:
+    return (step.latex if step.latex is not None else step.expr.text).strip()
+
+
+def _notice_result(doc: Document, notice) -> Result:
+    return Result(doc.path, notice.line, "note", None, True, title=doc.title, message=notice.text, cell=doc.cell)
+
+
 def _error_result(error: LoadError) -> Result:
-    return Result(error.path, error.line, "error", None, False, message=error.message)
+    return Result(error.path, error.line, "error", None, False, message=error.message, cell=error.cell)

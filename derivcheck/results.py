@@ -14,7 +14,7 @@ class Result:
 
     file: str
     line: int | None
-    kind: str  # "step", "number" or "error"
+    kind: str  # "step", "number", "error", or "note" (a LaTeX row not checked, with its message)
     verdict: Verdict | None
     passes: bool
     title: str = ""
@@ -32,6 +32,9 @@ class Result:
     # the wrong step it refers to.
     role: str | None = None
     slip_line: int | None = None
+    cell: int | None = None  # notebook cell (1-based); ``line`` then counts within it
+    parsed: str | None = None  # a LaTeX step's reading in the Python syntax (``expr`` is the LaTeX)
+    previous_parsed: str | None = None
     relation: str = "=="  # a step: how ``previous`` relates to ``expr``
 
     @property

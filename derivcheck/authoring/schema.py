@@ -42,6 +42,8 @@ _TOP_HELP = {
 }
 _STEP_HELP = {
     "expr": "The expression of the step.",
+    "latex": "The expression of the step in LaTeX math, instead of 'expr' (read by the conventions of "
+    "docs/format.md, section 'LaTeX sources'; the report shows it as written).",
     "by": "Free text: the reason the author gives; shown in reports, never checked.",
     "wrong": "Free text: this step is known to be wrong (an erratum); it passes only if refuted.",
     "rel": "How the step before relates to this one: == (default), <=, <, >=, > "
@@ -113,7 +115,13 @@ def derivation_schema() -> dict:
         "numbers": {"type": "array", "items": {"$ref": "#/$defs/number"}},
         "stability": {"type": "array", "items": {"$ref": "#/$defs/stability"}},
     }
-    step = {"expr": expression, "by": text, "wrong": text, "rel": {"enum": list(RELATIONS) + ["=", "≤", "≥"]}}
+    step = {
+        "expr": expression,
+        "latex": {"type": "string", "minLength": 1},
+        "by": text,
+        "wrong": text,
+        "rel": {"enum": list(RELATIONS) + ["=", "≤", "≥"]},
+    }
     stability = {
         "expr": expression,
         "over": {
@@ -203,7 +211,7 @@ def derivation_schema() -> dict:
                     {
                         "type": "object",
                         "properties": _fixed_keys(STEP_KEYS, step, _STEP_HELP),
-                        "required": ["expr"],
+                        "oneOf": [{"required": ["expr"]}, {"required": ["latex"]}],
                         "additionalProperties": False,
                     },
                 ]

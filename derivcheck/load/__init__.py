@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derivcheck.errors import FormatError
-from derivcheck.load.discover import MARKDOWN_SUFFIXES, YAML_SUFFIXES, Discovery, find_files  # noqa: F401
 from derivcheck.load.documents import documents_from_text, read_text_file
 from derivcheck.load.markdown import documents_from_markdown
+from derivcheck.load.discover import (  # noqa: F401
+    MARKDOWN_SUFFIXES,
+    NOTEBOOK_SUFFIXES,
+    YAML_SUFFIXES,
+    Discovery,
+    find_files,
+)
 from derivcheck.load.model import Document, LoadError
+from derivcheck.load.notebook import documents_from_notebook
 
 
 @dataclass(frozen=True)
@@ -18,7 +25,7 @@ class LoadedFile:
 
     path: str
     items: tuple[Document | LoadError, ...]
-    kind: str  # "yaml" or "markdown"
+    kind: str  # "yaml", "markdown" or "notebook"
 
 
 def discover(paths: list[str]) -> list[str | LoadError]:
@@ -32,12 +39,14 @@ def discover(paths: list[str]) -> list[str | LoadError]:
 
 def load_file(path: str, max_bytes: int) -> LoadedFile:
     """Read one YAML or Markdown file into its documents; failures become LoadError items."""
-    is_markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
-    kind = "markdown" if is_markdown else "yaml"
+    suffix = Path(path).suffix.lower()
+    kind = "markdown" if suffix in MARKDOWN_SUFFIXES else "notebook" if suffix in NOTEBOOK_SUFFIXES else "yaml"
     try:
         text = read_text_file(Path(path), max_bytes)
-        if not is_markdown:
+        if kind == "yaml":
             return LoadedFile(path, tuple(documents_from_text(text, path)), kind)
+        if kind == "notebook":
+            return LoadedFile(path, tuple(documents_from_notebook(text, path)), kind)
         return LoadedFile(path, tuple(documents_from_markdown(text, path)), kind)
     except FormatError as exc:
         return LoadedFile(path, (LoadError(path, exc.line, exc.message),), kind)

@@ -21,7 +21,8 @@ from derivcheck.load.model import LoadError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-SUFFIXES = YAML_SUFFIXES + MARKDOWN_SUFFIXES
+NOTEBOOK_SUFFIXES = (".ipynb",)  # markdown cells only (derivcheck.load.notebook)
+SUFFIXES = YAML_SUFFIXES + MARKDOWN_SUFFIXES + NOTEBOOK_SUFFIXES
 
 
 @dataclass

@@ -24,7 +24,7 @@ from derivcheck.load.model import (
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
 
 TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases", "numbers", "stability")
-STEP_KEYS = ("expr", "by", "wrong", "rel")
+STEP_KEYS = ("expr", "latex", "by", "wrong", "rel")
 CASE_KEYS = ("when", "steps")
 NUMBER_KEYS = ("expr", "at", "is", "tol")
 STABILITY_KEYS = ("expr", "over", "at", "stable", "rtol")
@@ -144,7 +144,7 @@ def build_document(root: Node, path: str) -> Document:
         chains.extend(_cases(cases))
     numbers = root.get("numbers")
     stability = root.get("stability")
-    return Document(
+    return with_latex_steps(Document(
         path=path,
         title=title.raw.strip(),
         line=root.line,
@@ -155,7 +155,14 @@ def build_document(root: Node, path: str) -> Document:
         chains=tuple(chains),
         numbers=_numbers(numbers) if numbers is not None else (),
         stability=_stability(stability) if stability is not None else (),
-    )
+    ))
+
+
+def with_latex_steps(document: Document) -> Document:
+    """Read the ``latex:`` steps of a document (see ``derivcheck.load.latex``)."""
+    from derivcheck.load.latex import with_latex_steps as read_latex_steps
+
+    return read_latex_steps(document)
 
 
 def _check_keys(node: Mapping, allowed: tuple[str, ...], where: str) -> None:
@@ -275,13 +282,17 @@ def _steps(node: Node, label: str) -> tuple[Step, ...]:
     for item in node.items:
         if isinstance(item, Mapping):
             _check_keys(item, STEP_KEYS, "step")
-            expr = _expr_text(item.get("expr"), "a step", item.line)
+            latex = item.get("latex")
+            if latex is not None and item.get("expr") is not None:
+                raise FormatError("a step has either 'expr' or 'latex', not both", item.line)
+            expr = _expr_text(item.get("expr") if latex is None else latex, "a step", item.line)
             by, wrong, rel = item.get("by"), item.get("wrong"), item.get("rel")
             steps.append(
                 Step(
                     expr,
                     by=_plain_text(by, "by") if by is not None else None,
                     wrong=_erratum_text(wrong) if wrong is not None else None,
+                    latex=expr.text if latex is not None else None,
                     rel=_relation(rel) if rel is not None else "==",
                 )
             )

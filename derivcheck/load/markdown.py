@@ -60,23 +60,31 @@ def derivation_blocks(text: str) -> list[Block]:
 
 
 def documents_from_markdown(text: str, path: str) -> list[Document | LoadError]:
-    """Return the documents of every derivation block of a post, errors as values, in file order.
+    """Return the documents of every derivation block and LaTeX derivation of a post, in file order.
+
+    LaTeX derivations are display math declared by a ``<!-- derivcheck`` comment
+    (``derivcheck.load.latex``); errors are values.
 
     An empty block and a fence that is never closed become a LoadError at the
     fence's line; the blocks before them still load.
     """
     from derivcheck.load.documents import documents_from_text
 
+    from derivcheck.load.latex import latex_documents
+
     blocks, unclosed = scan_blocks(text)
-    items: list[Document | LoadError] = []
+    placed: list[tuple[int, Document | LoadError]] = []
     for block in blocks:
         if not block.text.strip():
-            items.append(LoadError(path, block.fence_line, f"the ```{INFO} block is empty"))
+            placed.append((block.fence_line, LoadError(path, block.fence_line, f"the ```{INFO} block is empty")))
             continue
-        items.extend(documents_from_text(block.text, path, line_offset=block.first_line - 1))
+        for item in documents_from_text(block.text, path, line_offset=block.first_line - 1):
+            placed.append((block.fence_line, item))
     if unclosed is not None:
-        items.append(LoadError(path, unclosed.line, unclosed.message))
-    return items
+        placed.append((unclosed.line or 0, LoadError(path, unclosed.line, unclosed.message)))
+    placed.extend(latex_documents(text, path))
+    placed.sort(key=lambda pair: pair[0])  # stable: a block's documents keep their order
+    return [item for _, item in placed]
 
 
 def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:

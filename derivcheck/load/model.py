@@ -38,11 +38,19 @@ class FunctionDecl:
 
 @dataclass(frozen=True)
 class Step:
-    """One expression of a chain, with the author's reason and erratum note."""
+    """One expression of a chain, with the author's reason and erratum note.
+
+    A step written in LaTeX keeps the text as the author wrote it in
+    ``latex``; ``expr`` then holds its reading in the Python syntax, and
+    ``notes`` what the reading had to decide (shown when the step fails).
+    """
 
     expr: Text
     by: str | None = None
     wrong: str | None = None
+    latex: str | None = None
+    notes: tuple[str, ...] = ()
+    alternative: str | None = None  # another reading (a \sum covering the terms after it), tried if wrong
     rel: str = "=="  # how the step before relates to this one: ``previous rel this``
 
 
@@ -105,6 +113,8 @@ class Document:
     assume: tuple[Text, ...] = ()
     chains: tuple[Chain, ...] = ()
     numbers: tuple[NumberClaim, ...] = ()
+    cell: int | None = None  # notebook cell (1-based); lines then count within the cell
+    notices: tuple[Text, ...] = ()  # LaTeX rows not checked (a relation that is not '=')
     stability: tuple[StabilityClaim, ...] = ()
 
 
@@ -115,7 +125,11 @@ class LoadError:
     path: str
     line: int | None
     message: str
+    cell: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.cell is not None:
+            where = f"{self.path}, cell {self.cell}" + (f", line {self.line}" if self.line else "")
+        else:
+            where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"

@@ -15,6 +15,7 @@ from typing import TypeVar
 from derivcheck.check.outcome import Verdict
 from derivcheck.config import CheckConfig
 from derivcheck.load import LoadedFile
+from derivcheck.load.latex import latex_blocks
 from derivcheck.load.markdown import Block, scan_blocks
 from derivcheck.load.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
 from derivcheck.render.boxes import Box, Fenced, Op, row
@@ -73,6 +74,7 @@ class StepView:
     relation: str = "="
     against: int | None = None
     notes: tuple[str, ...] = ()
+    cell: int | None = None  # the notebook cell that holds the step
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,7 @@ def collect_files(
             if text is not None:
                 texts[item.path] = text
         loaded.append(item)
-    results: dict[tuple[str, int, str], Result] = {}
+    results: dict[tuple[str, int, str, str], Result] = {}
     errors: dict[str, list[Result]] = {}
     if check and loaded:
         report = verify_loaded(loaded, config)
@@ -271,7 +273,7 @@ def collect_files(
             if result.is_error:
                 errors.setdefault(result.file, []).append(result)
             elif result.line is not None:
-                results[(result.file, result.line, result.kind)] = result
+                results[(result.file, result.line, result.kind, result.expr)] = result
     views = [_file_view(item, results, errors.get(item.path, []), check, texts.get(item.path)) for item in loaded]
     return views, missing
 
@@ -290,7 +292,7 @@ def _read_post(path: str, max_bytes: int) -> str | None:
 
 def _file_view(
     item: LoadedFile,
-    results: dict[tuple[str, int, str], Result],
+    results: dict[tuple[str, int, str, str], Result],
     error_results: list[Result],
     checked: bool,
     text: str | None,
@@ -306,8 +308,25 @@ def _file_view(
         mine = [e for e in extra if _owner(e.line, documents) is entry]
         parts.append(document_view(entry, results, checked, tuple(mine)))
     parts.extend(ErrorView(e.line, e.message) for e in extra if _owner(e.line, documents) is None)
+    if text is not None:
+        text = latex_as_fences(text)
     blocks = tuple(scan_blocks(text)[0]) if text is not None else ()
     return FileView(item.path, item.kind, tuple(parts), checked, text, blocks)
+
+
+def latex_as_fences(text: str) -> str:
+    """The post with each LaTeX derivation (its comment to the end of its display math) turned into an
+    empty ```derivation block of the same lines, so that every writer renders it in place."""
+    blocks = latex_blocks(text)
+    if not blocks:
+        return text
+    lines = text.split("\n")
+    for block in blocks:
+        first, last = block.fence_line - 1, block.end_line - 1
+        if last <= first:
+            continue  # comment and math on one line: the rendering goes before the post
+        lines[first : last + 1] = ["```derivation"] + [""] * (last - first - 1) + ["```"]
+    return "\n".join(lines)
 
 
 def _owner(line: int | None, documents: list[Document]) -> Document | None:
@@ -319,18 +338,19 @@ def _owner(line: int | None, documents: list[Document]) -> Document | None:
 
 def document_view(
     doc: Document,
-    results: dict[tuple[str, int, str], Result] | None = None,
+    results: dict[tuple[str, int, str, str], Result] | None = None,
     checked: bool = False,
     errors: tuple[ErrorView, ...] = (),
 ) -> DocumentView:
-    """Typeset one document; ``results`` (by file, line, kind) give the verdict marks."""
+    """Typeset one document; ``results`` (by file, line, kind, text as written) give the verdict marks."""
     results = results or {}
     chains = []
     for chain in sorted(doc.chains, key=lambda c: c.line):  # as written: cases may come before steps
         steps = []
         previous_line = None
         for position, step in enumerate(chain.steps):
-            result = results.get((doc.path, step.expr.line, "step")) if position else None
+            shown = (step.latex if step.latex is not None else step.expr.text).strip()
+            result = results.get((doc.path, step.expr.line, "step", shown)) if position else None
             mark = mark_of(result) if result is not None else None
             relation = "" if position == 0 else RELATION_SIGNS.get(step.rel, "=")
             if relation and result is not None and result.verdict is Verdict.WRONG:
@@ -349,14 +369,18 @@ def document_view(
                     relation,
                     against,
                     tuple(result.notes) if result is not None else (),
+                    doc.cell,
                 )
             )
             previous_line = step.expr.line
         when = tuple(layout_condition(t.text) for t in chain.when)
         chains.append(ChainView(chain.label, when, tuple(steps), chain.line))
-    numbers = tuple(_number_view(doc, n, results.get((doc.path, n.line, "number"))) for n in doc.numbers)
+    numbers = tuple(
+        _number_view(doc, n, results.get((doc.path, n.line, "number", n.expr.text.strip()))) for n in doc.numbers
+    )
     stability = tuple(
-        _stability_view(c, results.get((doc.path, c.line, "stability"))) for c in getattr(doc, "stability", ())
+        _stability_view(c, results.get((doc.path, c.line, "stability", c.expr.text.strip())))
+        for c in getattr(doc, "stability", ())
     )
     definitions = tuple(
         layout_definition(f.name, f.params, f.body.text if f.body else None) for f in doc.functions
@@ -543,7 +567,7 @@ def note_parts(step: StepView, *, escape, strong, emphasis, math) -> list[str]:
     ``escape`` escapes free text, ``strong``/``emphasis`` wrap escaped text, ``math``
     typesets a suggestion given as expression text.
     """
-    head = f"line {step.line}"
+    head = f"line {step.line}" if step.cell is None else f"cell {step.cell}, line {step.line}"
     if step.mark is not None:
         head = f"{escape(step.mark.symbol)} {strong(escape(step.mark.label))}, {head}"
     if step.against is not None:

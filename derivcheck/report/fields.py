@@ -34,12 +34,18 @@ def result_fields(result: Result) -> dict:
         "verdict": result.verdict.value if result.verdict is not None else None,
         "passes": result.passes,
     }
-    if result.is_error:
+    if result.cell is not None:
+        data["cell"] = result.cell
+    if result.is_error or result.kind == "note":
         data["message"] = result.message
         return data
     data.update(title=result.title, chain=result.chain, expr=result.expr)
+    if result.parsed is not None:
+        data["parsed"] = result.parsed
     if result.kind == "step":
         data.update(previous=result.previous, previous_line=result.previous_line, by=result.by)
+        if result.previous_parsed is not None:
+            data["previous_parsed"] = result.previous_parsed
         data["erratum"] = result.erratum
         if result.relation != "==":
             data["relation"] = result.relation
@@ -77,8 +83,16 @@ def report_fields(report: Report) -> dict:
 
 
 def result_message(result: Result) -> str:
-    """Return a one-line message for a result (used by annotations and test reports)."""
-    if result.is_error:
+    """Return a one-line message for a result (used by annotations and test reports).
+
+    In a notebook the message starts with the cell and the line within it
+    (annotations can only point at lines of the file itself).
+    """
+    if result.cell is not None:
+        from dataclasses import replace
+
+        return f"cell {result.cell}, line {result.line}: " + result_message(replace(result, cell=None))
+    if result.is_error or result.kind == "note":
         return result.message
     outcome = result.outcome
     verdict = result.verdict.value if result.verdict else "?"

@@ -52,7 +52,7 @@ def _count(element: ET.Element, results: list[Result]) -> None:
     element.set("tests", str(len(results)))
     element.set("failures", str(failures))
     element.set("errors", str(errors))
-    element.set("skipped", "0")
+    element.set("skipped", str(sum(1 for r in results if r.kind == "note")))
     element.set("time", f"{elapsed:.3f}")
 
 
@@ -66,6 +66,9 @@ def _testcase(result: Result) -> ET.Element:
     if result.line is not None:
         case.set("line", str(result.line))
     case.set("time", f"{result.outcome.elapsed:.3f}" if result.outcome is not None else "0.000")
+    if result.kind == "note":  # a LaTeX row that is not checked (a relation that is not '=')
+        ET.SubElement(case, "skipped", message=_xml_text(result.message))
+        return case
     if result.passes:
         return case
     rule = finding_rule(result)
@@ -80,8 +83,12 @@ def _testcase(result: Result) -> ET.Element:
 def testcase_name(result: Result) -> str:
     """Return a testcase name: the line, then a short form of the step or number."""
     where = f"line {result.line}" if result.line is not None else "file"
+    if result.cell is not None:
+        where = f"cell {result.cell}, {where}"
     if result.is_error:
         return f"{where}: cannot be read"
+    if result.kind == "note":
+        return f"{where}: not checked"
     what = " ".join(result.expr.split())
     if len(what) > _NAME_WIDTH:
         what = what[: _NAME_WIDTH - 1] + "…"

@@ -41,8 +41,10 @@ def write_text(report: Report, stream: TextIO, *, color: bool | None = None, ver
             current_file, current_chain = result.file, None
             console.print(f"[bold]{escape(result.file)}[/bold]")
         if result.is_error:
-            where = f"{result.file}:{result.line}" if result.line else result.file
-            console.print(f"  [red bold]error[/] {escape(where)}: {escape(result.message)}")
+            console.print(f"  [red bold]error[/] {escape(place(result))}: {escape(result.message)}")
+            continue
+        if result.kind == "note":
+            console.print(f"  [yellow]not checked[/] {escape(place(result))}: {escape(result.message)}")
             continue
         chain = (result.title, result.chain)
         if chain != current_chain:
@@ -52,6 +54,17 @@ def write_text(report: Report, stream: TextIO, *, color: bool | None = None, ver
     for path in report.empty_files:
         console.print(f"[bold]{escape(path)}[/bold]\n  no derivation blocks (nothing to check)")
     console.print(_summary(report))
+
+
+def place(result: Result) -> str:
+    """Where a result is: ``file:line``, or ``file.ipynb, cell 3, line 13`` in a notebook."""
+    if result.cell is not None:
+        return f"{result.file}, cell {result.cell}" + (f", line {result.line}" if result.line else "")
+    return f"{result.file}:{result.line}" if result.line else result.file
+
+
+def _at(result: Result, line: int | None) -> str:
+    return f"cell {result.cell}, line {line}" if result.cell is not None else f"line {line}"
 
 
 def _write_stability(console: Console, result: Result, verbose: bool) -> None:
@@ -119,10 +132,13 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         style = "red bold" if verdict == "wrong" else style
     method = f" [dim]({escape(outcome.method)})[/dim]" if outcome and outcome.method and result.passes else ""
     by = f" [dim]— {escape(_short(result.by, 48))}[/dim]" if result.by else ""
+    where = f"cell {result.cell}, line {result.line}" if result.cell is not None else f":{result.line:<4}"
     relation = "" if result.relation == "==" else f"{_RELATION_SIGNS[result.relation]} "
     console.print(
-        f"    [{style}]{mark} {label:<16}[/] :{result.line:<4} {relation}{escape(_short(result.expr))}{method}{by}"
+        f"    [{style}]{mark} {label:<16}[/] {where} {relation}{escape(_short(result.expr))}{method}{by}"
     )
+    if result.parsed is not None and verbose:
+        console.print(f"{'':10}[dim]read as:[/] {escape(_short(result.parsed, 90))}")
     if outcome is None:
         return
     failing = not result.passes or result.erratum is not None
@@ -138,8 +154,10 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
             console.print(f"{'':10}erratum: {escape(result.erratum)}")
         if verdict == "wrong" or not result.passes or verbose:
             previous = escape(_short(result.previous, 90))
-            console.print(f"{'':10}{'previous':<9} (line {result.previous_line}): {previous}")
-            console.print(f"{'':10}{'this step':<9} (line {result.line}): {escape(_short(result.expr, 90))}")
+            console.print(f"{'':10}{'previous':<9} ({_at(result, result.previous_line)}): {previous}")
+            console.print(f"{'':10}{'this step':<9} ({_at(result, result.line)}): {escape(_short(result.expr, 90))}")
+            if result.parsed is not None and not verbose:  # verbose shows it under every step
+                console.print(f"{'':10}{'read as':<9} {escape(_short(result.parsed, 90))}")
             if result.relation != "==":
                 console.print(f"{'':10}claimed: previous {result.relation} this step")
     if outcome.counterexample and (failing or verbose):

@@ -24,7 +24,8 @@ import pytest
 from tests.hostile.expectations import EXPECTED, GENERATED, STOPPED, Expect, write_generated
 
 HERE = Path(__file__).parent
-CATEGORIES = ("code_execution", "yaml", "arithmetic", "structure", "names", "limits")
+CATEGORIES = ("code_execution", "yaml", "arithmetic", "structure", "names", "limits", "latex")
+SUFFIXES = (".yaml", ".md", ".ipynb")
 # Bombs must end within these limits; two workers as on a 2-core CI machine.
 RUN_OPTIONS = ("--timeout", "2", "--jobs", "2", "--memory-limit", "400")
 RUN_SECONDS = 900
@@ -72,7 +73,8 @@ class Run:
 
 def _committed() -> list[str]:
     return sorted(
-        str(path.relative_to(HERE)) for category in CATEGORIES for path in (HERE / category).rglob("*.yaml")
+        str(path.relative_to(HERE)) for category in CATEGORIES for path in (HERE / category).rglob("*")
+        if path.suffix in SUFFIXES
     )
 
 

@@ -1,0 +1,690 @@
+"""Derivations written as LaTeX display math, declared by a ``<!-- derivcheck … -->`` comment.
+
+The comment holds the YAML of a derivation without ``steps``; it applies to
+the first display-math block after it (``$$…$$``, ``\\[…\\]`` or a math
+environment). The block is cut into rows (``\\\\``) and each row at its
+top-level relations; every expression becomes a Step whose ``latex`` is the
+text as written and whose ``expr`` is its reading in the Python syntax
+(``derivcheck.parse.latex``). Every step points at the line where its row
+starts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from derivcheck.errors import FormatError
+from derivcheck.load.model import Chain, Document, LoadError, Step, Text
+from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
+
+COMMENT_KEYS = ("title", "source", "symbols", "functions", "assume", "cases", "wrong", "log", "prime")
+TRANSPARENT = {"equation", "equation*", "align", "align*", "aligned", "split", "gather", "gather*",
+               "gathered", "multline", "multline*", "eqnarray", "eqnarray*", "alignat", "alignat*",
+               "alignedat", "flalign", "flalign*", "displaymath", "math"}
+CASE_ENVS = {"cases", "aligned", "array", "dcases"}
+CHECKED = {"=": "=", "coloneqq": ":=", "triangleq": "≜"}
+_COMMENT = re.compile(r"^[ \t]*<!--\s*derivcheck\b", re.MULTILINE)
+_DISPLAY = re.compile(r"\$\$|\\\[|\\begin\{([A-Za-z]+\*?)\}")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An expression of a row: its tokens, and the relation that comes before it (None: none)."""
+
+    tokens: list
+    relation: str | None
+    relation_token: object | None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a display: its number, the line where it starts, segments and annotation."""
+
+    number: int
+    line: int
+    segments: list
+    by: str | None
+    cases: list | None = None  # [(tokens of the value, tokens of the condition)]
+
+
+def code_lines(text: str) -> set[int]:
+    """0-based lines inside fenced or indented code blocks (their comments are not declarations)."""
+    from derivcheck.load.markdown import markdown_parser
+
+    lines: set[int] = set()
+    for token in markdown_parser().parse(text):
+        if token.type in ("fence", "code_block") and token.map:
+            lines.update(range(token.map[0], token.map[1]))
+    return lines
+
+
+def latex_documents(text: str, path: str, cell: int | None = None) -> list[tuple[int, Document | LoadError]]:
+    """Return (line, document or error) for every derivcheck comment of a Markdown text."""
+    code = code_lines(text)
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    out: list[tuple[int, Document | LoadError]] = []
+    matches = [m for m in _COMMENT.finditer(text) if _line_of(starts, m.start()) - 1 not in code]
+    for number, match in enumerate(matches):
+        line = _line_of(starts, match.start())
+        limit = matches[number + 1].start() if number + 1 < len(matches) else len(text)
+        try:
+            document = _document_at(text, match, limit, starts, path, code)
+            out.append((line, replace(document, cell=cell)))
+        except FormatError as exc:
+            out.append((line, LoadError(path, exc.line or line, exc.message, cell)))
+    return out
+
+
+def latex_blocks(text: str) -> list:
+    """The lines each LaTeX derivation takes in a post, as ``Block`` items: from its comment to the
+    end of its display math (``render`` puts the rendering there)."""
+    from derivcheck.load.markdown import Block
+
+    code = code_lines(text)
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    matches = [m for m in _COMMENT.finditer(text) if _line_of(starts, m.start()) - 1 not in code]
+    blocks = []
+    for number, match in enumerate(matches):
+        limit = matches[number + 1].start() if number + 1 < len(matches) else len(text)
+        close = text.find("-->", match.end())
+        try:
+            display = _find_display(text, close + 3, limit, starts, code) if close >= 0 else None
+        except FormatError:
+            display = None
+        if display is None:
+            continue
+        line = _line_of(starts, match.start())
+        end_line = _line_of(starts, max(display[2] - 1, 0))
+        blocks.append(Block(text[match.start() : display[2]], line, line, end_line))
+    return blocks
+
+
+def _line_of(starts: list[int], offset: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, offset)
+
+
+def _document_at(text: str, match: re.Match, limit: int, starts: list[int], path: str, code: set[int]) -> Document:
+    line = _line_of(starts, match.start())
+    close = text.find("-->", match.end())
+    if close < 0:
+        raise FormatError("the <!-- derivcheck comment opened here is never closed (add -->)", line)
+    body_start = match.end()
+    first_newline = text.find("\n", body_start)
+    if 0 <= first_newline < close and not text[body_start:first_newline].strip():
+        body_start = first_newline + 1
+    yaml_text = text[body_start:close]
+    yaml_line = _line_of(starts, body_start)
+    roots = [r for r in read_yaml_documents(yaml_text, yaml_line - 1) if r is not None]
+    if len(roots) != 1 or not isinstance(roots[0], Mapping):
+        raise FormatError("a derivcheck comment holds one YAML mapping (title, symbols, functions, …)", line)
+    root = roots[0]
+    display = _find_display(text, close + 3, limit, starts, code)
+    if display is None:
+        raise FormatError(
+            "no display math ($$…$$, \\[…\\] or an equation environment) after this derivcheck comment", line
+        )
+    body, body_offset, _ = display
+    body_line = _line_of(starts, body_offset)
+    body_col = body_offset - starts[body_line - 1] + 1
+    return build_latex_document(root, body, body_line, body_col, path, line)
+
+
+def _find_display(text: str, start: int, limit: int, starts: list[int], code: set[int]) -> tuple[str, int, int] | None:
+    """The first display math after ``start``: its body, where the body starts, where the display ends."""
+    position = start
+    while True:
+        match = _DISPLAY.search(text, position, limit)
+        if match is None:
+            return None
+        if _line_of(starts, match.start()) - 1 in code:
+            position = match.end()
+            continue
+        if match.group(0) == "$$":
+            end = text.find("$$", match.end())
+            if end < 0:
+                raise FormatError("'$$' is never closed", _line_of(starts, match.start()))
+            return text[match.end():end], match.end(), end + 2
+        if match.group(0) == "\\[":
+            end = text.find("\\]", match.end())
+            if end < 0:
+                raise FormatError("'\\[' is never closed", _line_of(starts, match.start()))
+            return text[match.end():end], match.end(), end + 2
+        env = match.group(1)
+        if env not in TRANSPARENT:
+            position = match.end()
+            continue
+        end = _environment_end(text, env, match.end())
+        if end < 0:
+            raise FormatError(f"\\begin{{{env}}} is never closed", _line_of(starts, match.start()))
+        return text[match.start():end], match.start(), end
+
+
+def _environment_end(text: str, env: str, start: int) -> int:
+    opening, closing = f"\\begin{{{env}}}", f"\\end{{{env}}}"
+    depth, position = 1, start
+    while depth:
+        next_close = text.find(closing, position)
+        if next_close < 0:
+            return -1
+        next_open = text.find(opening, position, next_close)
+        if next_open >= 0:
+            depth, position = depth + 1, next_open + len(opening)
+        else:
+            depth, position = depth - 1, next_close + len(closing)
+    return position
+
+
+# -- the comment ---------------------------------------------------------------------------------
+
+
+def build_latex_document(root: Mapping, body: str, body_line: int, body_col: int, path: str,
+                         comment_line: int) -> Document:
+    """Return the Document of a comment's YAML and the display-math text it declares."""
+    from derivcheck.load import documents as docs
+    from derivcheck.parse.latex import names_from_declarations, tokenize
+
+    docs._check_keys(root, COMMENT_KEYS, "derivcheck comment")
+    title = root.get("title")
+    if title is None or not isinstance(title, Scalar) or title.is_null or not title.raw.strip():
+        raise FormatError("the derivcheck comment needs 'title' (one line of text)", root.line)
+    if root.get("symbols") is None:
+        raise FormatError("missing required key 'symbols' (write 'symbols: {}' when there is none)", root.line)
+    symbols = docs._symbols(root.get("symbols"))
+    functions = docs._functions(root.get("functions"))
+    log_base = _log_base(root.get("log"))
+    prime = root.get("prime")
+    if prime is not None and (not isinstance(prime, Scalar) or prime.is_null or not prime.raw.strip()):
+        raise FormatError("'prime' names the variable of a prime on an expression, e.g. 'prime: x'", prime.line)
+    names = names_from_declarations(symbols, functions, log_base, prime.raw.strip() if prime is not None else None)
+    wrong = _wrong_map(root.get("wrong"))
+    tokens = tokenize(body, body_line, body_col)
+    rows = split_rows(tokens, body)
+    chains, notices = build_chains(rows, names, wrong, body, comment_line)
+    cases = root.get("cases")
+    if cases is not None:
+        conditions = docs._conditions(cases, "cases")
+        chains = [
+            replace(chain, label=f"{chain.label}, when {when.text.strip()}", when=(when,))
+            for when in conditions for chain in chains
+        ]
+    source = root.get("source")
+    return Document(
+        path=path,
+        title=title.raw.strip(),
+        line=comment_line,
+        source=docs._plain_text(source, "source") if source is not None else None,
+        symbols=symbols,
+        functions=functions,
+        assume=docs._conditions(root.get("assume"), "assume"),
+        chains=tuple(chains),
+        notices=tuple(notices),
+    )
+
+
+def _log_base(node) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, Scalar) and not node.is_null and re.fullmatch(r"[0-9]+|[A-Za-z]\w*", node.raw.strip()):
+        if node.raw.strip() in ("e", "E"):
+            return None
+        return node.raw.strip()
+    raise FormatError("'log' gives the base of \\log: a whole number such as 2 or 10, or e", getattr(node, "line", None))
+
+
+def _wrong_map(node) -> dict[tuple[int, int | None], tuple[str, int]]:
+    if node is None:
+        return {}
+    if not isinstance(node, Mapping):
+        raise FormatError("'wrong' maps a row number to the erratum, e.g. {3: sign slip}", node.line)
+    out = {}
+    for (key, value), line in zip(node.items, node.key_lines):
+        match = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?\s*", key)
+        if not match:
+            raise FormatError(f"'wrong' key '{key}' is not a row number (write 3, or 3.2 for the second "
+                              "expression of row 3)", line)
+        if not isinstance(value, Scalar) or value.is_null or not value.raw.strip():
+            raise FormatError("'wrong' takes a short text saying what the erratum is", line)
+        at = (int(match.group(1)), int(match.group(2)) if match.group(2) else None)
+        out[at] = (value.raw, line)
+    return out
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+
+def _env_name(tokens: list, k: int) -> tuple[str, int] | None:
+    """The name of ``\\begin{name}``/``\\end{name}`` at ``tokens[k]`` and the index after it."""
+    if k + 1 >= len(tokens) or tokens[k + 1].text != "{":
+        return None
+    name = ""
+    j = k + 2
+    while j < len(tokens) and tokens[j].text != "}":
+        name += tokens[j].text
+        j += 1
+    return name, j + 1
+
+
+def split_rows(tokens: list, source: str) -> list[Row]:
+    """Cut a display into rows; drop layout (environments, labels, tags, alignment)."""
+    flat = []
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        if tok.kind == "macro" and tok.text in ("begin", "end"):
+            named = _env_name(tokens, k)
+            if named is None:
+                raise FormatError(f"column {tok.col}: \\{tok.text} needs an environment name", tok.line)
+            name, after = named
+            if name in TRANSPARENT and not _inside_case(tokens, k):
+                k = after
+                continue
+            if name not in TRANSPARENT and name not in CASE_ENVS:
+                raise FormatError(f"column {tok.col}: the environment '{name}' is not read "
+                                  "(equation, align, split, gather, multline, aligned and cases are)", tok.line)
+            flat.extend(tokens[k:after])
+            k = after
+            continue
+        if tok.kind == "macro" and tok.text in ("label", "tag", "eqref", "ref"):
+            k += 1
+            if k < len(tokens) and tokens[k].text == "*":
+                k += 1
+            k = _skip_group(tokens, k)
+            continue
+        flat.append(tok)
+        k += 1
+    rows: list[list] = [[]]
+    depth = 0
+    for tok in flat:
+        if tok.kind == "char" and tok.text == "{" or (tok.kind == "macro" and tok.text == "begin"):
+            depth += 1
+        elif tok.kind == "char" and tok.text == "}" or (tok.kind == "macro" and tok.text == "end"):
+            depth -= 1
+        if depth == 0 and tok.kind == "macro" and tok.text in ("\\", "cr", "newline"):
+            rows.append([])
+            continue
+        rows[-1].append(tok)
+    out = []
+    for number, row in enumerate((r for r in rows if _meaningful(r)), start=1):
+        out.append(_read_row(number, row, source))
+    return out
+
+
+def _inside_case(tokens: list, k: int) -> bool:
+    # an aligned environment right after \left\{ is a case split
+    j = k - 1
+    while j >= 0 and tokens[j].kind == "macro" and tokens[j].text in (" ", ",", ";", "quad"):
+        j -= 1
+    if tokens[k].text == "begin":
+        return j >= 1 and tokens[j].key in ("\\{", "\\lbrace") and tokens[j - 1].text == "left"
+    # \end{aligned} followed by \right.
+    named = _env_name(tokens, k)
+    return named is not None and named[1] < len(tokens) and tokens[named[1]].text == "right"
+
+
+def _skip_group(tokens: list, k: int) -> int:
+    if k >= len(tokens) or tokens[k].text != "{":
+        return k
+    depth = 0
+    while k < len(tokens):
+        if tokens[k].text == "{":
+            depth += 1
+        elif tokens[k].text == "}":
+            depth -= 1
+            if depth == 0:
+                return k + 1
+        k += 1
+    return k
+
+
+def _meaningful(row: list) -> bool:
+    from derivcheck.parse.latex import _ignorable
+
+    return any(not _ignorable(t) and not (t.kind == "char" and t.text in "&.,;") for t in row)
+
+
+def _top_level(row: list):
+    """Yield (index, token, depth) with the grouping depth of each token."""
+    depth = 0
+    for k, tok in enumerate(row):
+        opening = (tok.kind == "char" and tok.text in "{([") or (tok.kind == "macro" and tok.text in ("left", "begin"))
+        closing = (tok.kind == "char" and tok.text in "})]") or (tok.kind == "macro" and tok.text in ("right", "end"))
+        if closing:
+            depth = max(depth - 1, 0)
+        yield k, tok, depth
+        if opening:
+            depth += 1
+
+
+def _read_row(number: int, row: list, source: str) -> Row:
+    from derivcheck.parse.latex import RELATIONS
+
+    line = row[0].line
+    by = None
+    # annotation: after a top-level \quad, \qquad or && (the rest of the row)
+    cut = None
+    seen_math = False
+    for k, tok, depth in _top_level(row):
+        if depth == 0 and seen_math:
+            if tok.kind == "macro" and tok.text in ("quad", "qquad"):
+                cut = k
+                break
+            if tok.kind == "char" and tok.text == "&" and k + 1 < len(row) and row[k + 1].text == "&":
+                cut = k
+                break
+        if not (tok.kind == "char" and tok.text == "&") and _has_math([tok]):
+            seen_math = True
+    if cut is not None:
+        by = _annotation(row[cut:], source)
+        row = row[:cut]
+    elif len(row) >= 2 and row[-1].kind == "arg" and row[-2].text == "text" and not re.fullmatch(r"\s*\w+\s*", row[-1].text):
+        by = row[-1].text.strip()
+        row = row[:-2]
+    row = [t for _, t, depth in _top_level(row) if depth or not (t.kind == "char" and t.text == "&")]
+    segments = []
+    current: list = []
+    relation = relation_token = None
+    cases = None
+    k = 0
+    levels = list(_top_level(row))
+    while k < len(row):
+        tok, depth = row[k], levels[k][2]
+        is_relation = depth == 0 and (
+            (tok.kind == "char" and tok.text in "=<>")
+            or (tok.kind == "macro" and tok.text in RELATIONS)
+            or (tok.kind == "char" and tok.text == ":" and k + 1 < len(row) and row[k + 1].text == "=")
+        )
+        if depth == 0 and tok.kind == "macro" and tok.text == "left" and k + 1 < len(row) \
+                and row[k + 1].key in ("\\{", "\\lbrace") and k + 2 < len(row) and row[k + 2].text == "begin":
+            cases, k = _read_cases(row, k, source)
+            continue
+        if depth == 0 and tok.kind == "macro" and tok.text == "begin" and _env_name(row, k) and \
+                _env_name(row, k)[0] in ("cases", "dcases"):
+            cases, k = _read_cases(row, k, source)
+            continue
+        if is_relation:
+            segments.append(Segment(current, relation, relation_token))
+            current = []
+            if tok.text == ":":
+                relation, relation_token = ":=", tok
+                k += 2
+                continue
+            relation, relation_token = tok.text, tok
+        else:
+            current.append(tok)
+        k += 1
+    segments.append(Segment(_drop_punctuation(current), relation, relation_token))
+    return Row(number, line, segments, by, cases)
+
+
+def _comma_at(token):
+    """A comma token standing where the '&' of a case row was."""
+    return replace(token, text=",")
+
+
+def _has_math(tokens: list) -> bool:
+    from derivcheck.parse.latex import _ignorable
+
+    return any(not _ignorable(t) for t in tokens)
+
+
+def _annotation(tokens: list, source: str) -> str | None:
+    texts = [t.text.strip() for t in tokens if t.kind == "arg"]
+    if texts:
+        return " ".join(x for x in texts if x) or None
+    raw = source[tokens[0].end : tokens[-1].end].strip() if tokens else ""
+    raw = raw.lstrip("&").strip()
+    return raw or None
+
+
+def _drop_punctuation(tokens: list) -> list:
+    from derivcheck.parse.latex import _ignorable
+
+    out = list(tokens)
+    while out and (_ignorable(out[-1]) or (out[-1].kind == "char" and out[-1].text in ".,;")):
+        out.pop()
+    return out
+
+
+def _read_cases(row: list, k: int, source: str):
+    """Read ``\\left\\{ \\begin{aligned} … \\end{aligned} \\right.`` or ``\\begin{cases}…``: (value, condition) pairs."""
+    start = k
+    if row[k].text == "left":
+        k += 2
+    named = _env_name(row, k)
+    name, k = named
+    depth = 1
+    body_start = k
+    while k < len(row):
+        tok = row[k]
+        if tok.kind == "macro" and tok.text == "begin":
+            depth += 1
+        elif tok.kind == "macro" and tok.text == "end":
+            depth -= 1
+            if depth == 0:
+                break
+        k += 1
+    if k >= len(row):
+        raise FormatError(f"\\begin{{{name}}} is never closed", row[start].line)
+    body = row[body_start:k]
+    _, k = _env_name(row, k)
+    if k < len(row) and row[k].text == "right":
+        k += 2
+    rows: list[list] = [[]]
+    for tok in body:
+        if tok.kind == "macro" and tok.text == "\\":
+            rows.append([])
+        else:
+            rows[-1].append(tok)
+    cases = []
+    for case in rows:
+        if not _meaningful(case):
+            continue
+        amps = [j for j, tok, depth in _top_level(case)
+                if depth == 0 and tok.kind == "char" and tok.text == "&" and _has_math(case[:j])]
+        if amps:  # cases style: value & condition
+            case = [t for t in case[: amps[0]] if t.text != "&"] + [_comma_at(case[amps[0]])] + [
+                t for t in case[amps[0] + 1 :] if t.text != "&"]
+        case = [t for t in case if not (t.kind == "char" and t.text == "&")]
+        split = None
+        for j, tok, depth in _top_level(case):
+            if depth == 0 and tok.kind == "char" and tok.text == ",":
+                split = j
+                break
+        if split is None:
+            raise FormatError("a case is written 'value, condition' (e.g. p_i, j = i)",
+                              case[0].line)
+        condition = _drop_punctuation(case[split + 1 :])
+        while condition and condition[0].kind == "char" and condition[0].text == ",":
+            condition = condition[1:]
+        condition = [t for t in condition if not (t.kind == "macro" and t.text in ("text",)) and
+                     not (t.kind == "arg" and t.text.strip() in ("if", "for", "when", ""))]
+        cases.append((_drop_punctuation(case[:split]), condition, case[0].line))
+    return cases, k
+
+
+# -- chains --------------------------------------------------------------------------------------
+
+
+def _source_text(tokens: list, source: str) -> str:
+    if not tokens:
+        return ""
+    return " ".join(source[tokens[0].offset : tokens[-1].end].split())
+
+
+def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line: int):
+    """Return the chains and the notices of not-checked rows of a display."""
+    from derivcheck.parse.latex import DOTS, RELATIONS, read_expression
+
+    chains: list[Chain] = []
+    notices: list[Text] = []
+    used_wrong: set = set()
+    current: list[Step] = []
+    first_row = None
+
+    def close_chain(last_row: int) -> None:
+        nonlocal current, first_row
+        if len(current) >= 2:
+            label = f"row {first_row}" if first_row == last_row else f"rows {first_row}-{last_row}"
+            chains.append(Chain(label, tuple(current), (), current[0].expr.line))
+        current, first_row = [], None
+
+    def step_of(tokens: list, row: Row, position: int, first: bool = False) -> Step:
+        mark = wrong.get((row.number, position)) or (None if first else wrong.get((row.number, None)))
+        if mark is not None:
+            used_wrong.add((row.number, position) if (row.number, position) in wrong else (row.number, None))
+        try:
+            reading = read_expression(tokens, names, lenient=mark is not None)
+        except FormatError as exc:
+            raise FormatError(f"row {row.number}: {exc.message}", exc.line or row.line) from None
+        return Step(
+            Text(reading.python, row.line),
+            by=row.by,
+            wrong=mark[0] if mark is not None else None,
+            latex=_source_text(tokens, source),
+            notes=tuple(reading.notes),
+            alternative=reading.alternative,
+        )
+
+    last_row = 0
+    previous_relation_open = False
+    for row in rows:
+        if row.cases is not None:
+            close_chain(last_row)
+            lhs = row.segments[0].tokens if row.segments else []
+            if not lhs or len(row.segments) != 2 or row.segments[1].relation != "=":
+                raise FormatError(f"row {row.number}: a case split is written 'expression = \\left\\{{ … \\right.'",
+                                  row.line)
+            for number, (value, condition, line) in enumerate(row.cases, start=1):
+                case_row = Row(row.number + number - 1, line, [], row.by)
+                head = step_of(lhs, Row(row.number, row.line, [], None), 1, first=True)
+                value_step = step_of(value, case_row, 1 if case_row.number != row.number else 2)
+                when = condition_text(condition, names, line)
+                chains.append(Chain(f"row {case_row.number}, case {number}", (head, value_step), (when,), row.line))
+            last_row = row.number + len(row.cases) - 1
+            continue
+        position = 0
+        for index, segment in enumerate(row.segments):
+            relation = segment.relation
+            tokens = segment.tokens
+            is_dots = bool(tokens) and all(t.kind == "macro" and t.text in DOTS for t in tokens if t.kind != "char")
+            if index == 0 and not tokens:
+                continue  # the row starts with its relation: it continues the chain
+            if index == 0 and relation is None and not previous_relation_open:
+                close_chain(last_row)
+            if not tokens:
+                previous_relation_open = True
+                break
+            if is_dots:
+                notices.append(Text(f"row {row.number}: '\\ldots' stands for steps not written out; "
+                                    "the chain is not checked across it", row.line))
+                close_chain(last_row)
+                continue
+            rel = INEQUALITIES.get(relation or "=", "==")
+            if rel != "==" and current and _goes_other_way(current, rel):
+                # a chain concludes one way: start again from the expression before the relation
+                restart = replace(current[-1], wrong=None, rel="==", by=None)
+                close_chain(last_row)
+                current, first_row = [restart], row.number
+            if relation is not None and relation not in CHECKED and relation not in INEQUALITIES:
+                shown = ("\\" + relation) if relation in RELATIONS and relation not in "=<>" else relation
+                symbol = RELATIONS.get(relation, relation)
+                notices.append(Text(
+                    f"row {row.number}: the relation '{shown}' ({symbol}) is not an equality nor an inequality: "
+                    "the expressions on either side are not checked against each other",
+                    segment.relation_token.line if segment.relation_token is not None else row.line))
+                close_chain(last_row)
+            position += 1
+            step = step_of(tokens, row, position, first=not current)
+            if current and rel != "==":
+                step = replace(step, rel=rel)
+            if not current:
+                first_row = row.number
+                if step.wrong is not None:
+                    raise FormatError(f"row {row.number}: the first expression of a chain cannot be marked "
+                                      "'wrong'", row.line)
+            current.append(step)
+            previous_relation_open = False
+        last_row = row.number
+    close_chain(last_row)
+    unused = set(wrong) - used_wrong
+    if unused:
+        first = min(unused)
+        (row_number, part), (_, line) = first, wrong[first]
+        shown = f"{row_number}.{part}" if part else str(row_number)
+        raise FormatError(f"'wrong' names row {shown}, which holds no step of the display below "
+                          f"({len(rows)} rows)", line)
+    if not chains and not notices:
+        raise FormatError("the display math after this derivcheck comment has no relation to check "
+                          "(a chain needs 'a = b')", comment_line)
+    return chains, notices
+
+
+INEQUALITIES = {"<": "<", "lt": "<", ">": ">", "gt": ">", "le": "<=", "leq": "<=", "leqslant": "<=",
+                "ge": ">=", "geq": ">=", "geqslant": ">="}
+
+
+def _goes_other_way(steps: list, rel: str) -> bool:
+    """Whether ``rel`` goes against the direction of the inequalities already in the chain."""
+    earlier = [s.rel for s in steps if s.rel != "=="]
+    return bool(earlier) and (earlier[0][0] == "<") != (rel[0] == "<")
+
+
+_CONDITION_OPS = {"=": "==", "neq": "!=", "ne": "!=", "<": "<", ">": ">", "le": "<=", "leq": "<=",
+                  "ge": ">=", "geq": ">=", "lt": "<", "gt": ">"}
+
+
+def condition_text(tokens: list, names, line: int) -> Text:
+    """A case condition in LaTeX (``j = i``, ``x \\geq 0``) as a condition in the Python syntax."""
+    from derivcheck.parse.latex import read_expression
+
+    parts: list = [[]]
+    ops = []
+    for k, tok, depth in _top_level(tokens):
+        key = tok.text
+        if depth == 0 and ((tok.kind == "char" and key in "=<>") or (tok.kind == "macro" and key in _CONDITION_OPS)):
+            ops.append(_CONDITION_OPS[key])
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    if not ops or any(not p for p in parts):
+        raise FormatError("a case needs a condition such as 'j = i' or 'x \\geq 0' after its comma", line)
+    sides = [read_expression(p, names).python for p in parts]
+    text = sides[0]
+    for op, side in zip(ops, sides[1:]):
+        text += f" {op} {side}"
+    return Text(text, line)
+
+
+def with_latex_steps(document: Document) -> Document:
+    """Read the ``latex:`` steps of a YAML document (their ``expr`` becomes the reading)."""
+    from derivcheck.parse.latex import (
+        RELATIONS,
+        names_from_declarations,
+        read_expression,
+        tokenize,
+    )
+
+    if not any(step.latex is not None for chain in document.chains for step in chain.steps):
+        return document
+    names = names_from_declarations(document.symbols, document.functions)
+    chains = []
+    for chain in document.chains:
+        steps = []
+        for step in chain.steps:
+            if step.latex is None:
+                steps.append(step)
+                continue
+            tokens = tokenize(step.latex, step.expr.line)
+            for _, tok, depth in _top_level(tokens):
+                if depth == 0 and ((tok.kind == "char" and tok.text in "=<>") or
+                                   (tok.kind == "macro" and tok.text in RELATIONS)):
+                    raise FormatError(f"a 'latex:' step is one expression; '{tok.key}' at column {tok.col} is a "
+                                      "relation (write each expression as its own step)", step.expr.line)
+            reading = read_expression(_drop_punctuation(tokens), names, lenient=step.wrong is not None)
+            steps.append(replace(step, expr=Text(reading.python, step.expr.line), notes=tuple(reading.notes),
+                                 alternative=reading.alternative))
+        chains.append(replace(chain, steps=tuple(steps)))
+    return replace(document, chains=tuple(chains))

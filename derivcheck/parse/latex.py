@@ -1,0 +1,1475 @@
+"""LaTeX math -> derivcheck's whitelisted expression tree -> Python-syntax text.
+
+A small tokenizer and a recursive-descent parser of our own. The parser
+builds only the node kinds below and never evaluates anything; the tree is
+written out in the Python syntax of the format (``reading``), which the
+ordinary front end (``derivcheck.parse.expressions``) turns into SymPy, so a
+LaTeX step and a Python-syntax step meet the same builders and bounds.
+
+Names are resolved against the document's declarations (``Names``); where a
+text can be read two ways the parser raises a FormatError that says how to
+write it unambiguously. Unknown macros, and macro definitions, are errors
+with line and column. Every convention is documented in docs/format.md,
+section "LaTeX sources: Markdown posts and notebooks".
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import keyword
+import re
+from dataclasses import dataclass, field
+
+from derivcheck.errors import FormatError
+from derivcheck.parse.expressions import (
+    BUILTIN_FUNCTIONS,
+    MAX_DEPTH,
+    MAX_TEXT,
+)
+
+MAX_LATEX_TEXT = MAX_TEXT
+MAX_DIFF_ORDER = 50
+
+GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "ell"]
+VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varpi": "pi", "varrho": "rho",
+            "varsigma": "sigma", "varphi": "phi"}
+DECORATIONS = {
+    "hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
+    "widetilde": "tilde", "check": "check", "dot": "dot", "ddot": "ddot", "breve": "breve",
+}
+TYPEFACES = {"mathbf", "boldsymbol", "bm", "mathbb", "mathcal", "mathit", "mathsf", "vec", "pmb",
+             "mathnormal", "mathscr", "mathfrak"}
+NAME_MACROS = {"operatorname", "mathrm", "text", "textrm", "textit", "textsf", "texttt", "mbox",
+               "textbf", "mathtt"}
+FUNCTION_MACROS = {"log": "log", "ln": "ln", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan",
+                   "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "max": "max", "min": "min",
+                   "sgn": "sign"}
+SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "enspace", "thinspace", "medspace",
+           "thickspace", "negthinspace", "displaystyle", "textstyle", "limits", "nolimits",
+           "nonumber", "notag", "hfill", "allowbreak", "relax", "\n", "\t"}
+SIZES = {"big", "Big", "bigg", "Bigg", "bigl", "Bigl", "biggl", "Biggl", "bigr", "Bigr", "biggr",
+         "Biggr", "bigm", "Bigm"}
+DEFINITIONS = {"def", "newcommand", "renewcommand", "providecommand", "DeclareMathOperator",
+               "let", "edef", "gdef", "xdef", "input", "include", "usepackage", "newenvironment",
+               "renewenvironment", "csname", "catcode", "write", "immediate", "openout", "read",
+               "openin", "special", "directlua", "href", "url"}
+RELATIONS = {
+    "=": "=", "<": "<", ">": ">", "le": "≤", "leq": "≤", "leqslant": "≤", "ge": "≥", "geq": "≥",
+    "geqslant": "≥", "ne": "≠", "neq": "≠", "approx": "≈", "propto": "∝", "leftarrow": "←",
+    "gets": "←", "rightarrow": "→", "to": "→", "Rightarrow": "⇒", "implies": "⇒", "Leftarrow": "⇐",
+    "iff": "⇔", "equiv": "≡", "sim": "∼", "simeq": "≃", "cong": "≅", "coloneqq": ":=",
+    "triangleq": "≜", "doteq": "≐", "mapsto": "↦", "ll": "≪", "gg": "≫", "lt": "<", "gt": ">",
+}
+DOTS = {"ldots", "cdots", "dots", "vdots", "ddots"}
+OPEN = {"(": ")", "[": "]", "\\{": "\\}", "\\lbrace": "\\rbrace", "\\lbrack": "\\rbrack",
+        "\\langle": "\\rangle", "\\lparen": "\\rparen"}
+CLOSE = {v: k for k, v in OPEN.items()}
+ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
+_DIGIT = re.compile(r"[0-9]")
+_PY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One LaTeX token. ``kind``: macro, letter, digit, char, arg (raw text of \\text{…}), end."""
+
+    kind: str
+    text: str
+    line: int
+    col: int
+    space: bool = False  # whitespace before it
+    offset: int = 0  # where it starts in the tokenized text
+    end: int = 0  # where it ends
+
+    @property
+    def key(self) -> str:
+        return "\\" + self.text if self.kind == "macro" else self.text
+
+
+def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
+    """Split LaTeX math into tokens; ``%`` comments dropped, raw text kept for ``\\text{…}``.
+
+    FormatError (with line and column) for a macro definition or a character
+    that has no meaning in math.
+    """
+    if len(source) > MAX_LATEX_TEXT:
+        raise FormatError(f"LaTeX block is {len(source)} characters long (limit {MAX_LATEX_TEXT})", line)
+    tokens: list[Token] = []
+    i, n = 0, len(source)
+    space = False
+
+    starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def where(k: int) -> tuple[int, int]:
+        row = bisect.bisect_right(starts, k) - 1
+        return line + row, (k - starts[row] + 1) if row else col + k
+
+    while i < n:
+        ch = source[i]
+        if ch in " \t\r\n":
+            space = True
+            i += 1
+            continue
+        if ch == "%":
+            end = source.find("\n", i)
+            i = n if end < 0 else end
+            space = True
+            continue
+        ln, cl = where(i)
+        if ch == "\\":
+            j = i + 1
+            while j < n and source[j].isascii() and source[j].isalpha():
+                j += 1
+            if j == i + 1:
+                name = source[i + 1 : i + 2]
+                j = i + 2
+                if name in ("", "\n"):
+                    name = " "
+            else:
+                name = source[i + 1 : j]
+            if name in DEFINITIONS:
+                raise FormatError(
+                    f"column {cl}: \\{name} is not allowed; a derivation is checked as "
+                    "written, without macro definitions or included files",
+                    ln,
+                )
+            if name in NAME_MACROS:
+                k = j
+                while k < n and source[k] in " \t":
+                    k += 1
+                if k < n and source[k] == "{":
+                    end = _matching_brace(source, k)
+                    if end < 0:
+                        raise FormatError(f"column {cl}: \\{name}{{ is never closed", ln)
+                    tokens.append(Token("macro", name, ln, cl, space, i, j))
+                    tokens.append(Token("arg", source[k + 1 : end], ln, cl, False, k, end + 1))
+                    i, space = end + 1, False
+                    continue
+            tokens.append(Token("macro", name, ln, cl, space, i, j))
+            i, space = j, False
+            continue
+        if ch.isascii() and ch.isalpha():
+            tokens.append(Token("letter", ch, ln, cl, space, i, i + 1))
+        elif ch.isdigit() and ch.isascii():
+            tokens.append(Token("digit", ch, ln, cl, space, i, i + 1))
+        elif ch in "+-*/^_()[]{}|,=<>!'&.;:~?":
+            tokens.append(Token("char", ch, ln, cl, space, i, i + 1))
+        elif ch in "’′":
+            tokens.append(Token("char", "'", ln, cl, space, i, i + 1))
+        elif ch == "−":
+            tokens.append(Token("char", "-", ln, cl, space, i, i + 1))
+        elif ch == "·":
+            tokens.append(Token("macro", "cdot", ln, cl, space, i, i + 1))
+        elif ch == "×":
+            tokens.append(Token("macro", "times", ln, cl, space, i, i + 1))
+        else:
+            raise FormatError(
+                f"column {cl}: the character '{ch}' has no meaning in math here "
+                "(put words in \\text{…})",
+                ln,
+            )
+        i, space = i + 1, False
+    return tokens
+
+
+def _matching_brace(source: str, start: int) -> int:
+    depth = 0
+    k = start
+    while k < len(source):
+        c = source[k]
+        if c == "\\":
+            k += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+        k += 1
+    return -1
+
+
+# -- declarations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the document declares, as the LaTeX reader needs it."""
+
+    symbols: dict[str, str]  # name -> "scalar", "vector" or "index"
+    functions: dict[str, tuple[str, ...]]  # name -> parameters
+    ranges: dict[str, tuple[str, str]] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)
+    log_base: str | None = None
+    prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
+
+    def is_declared(self, name: str) -> bool:
+        return name in self.symbols or name in self.functions
+
+
+_INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
+
+
+def names_from_declarations(symbols, functions, log_base: str | None = None, prime: str | None = None) -> Names:
+    """Build ``Names`` from the model's SymbolDecl and FunctionDecl items."""
+    kinds: dict[str, str] = {}
+    ranges: dict[str, tuple[str, str]] = {}
+    for decl in symbols:
+        match = _INDEX.search(decl.words)
+        if match:
+            kinds[decl.name] = "index"
+            ranges[decl.name] = (match.group(1), match.group(2))
+        elif "vector" in decl.words.replace(",", " ").split():
+            kinds[decl.name] = "vector"
+        else:
+            kinds[decl.name] = "scalar"
+    for lo_hi in list(ranges.values()):
+        for bound in lo_hi:
+            if _PY_NAME.match(bound) and bound not in kinds:
+                kinds[bound] = "scalar"
+    params = {decl.name: decl.params for decl in functions}
+    bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
+    return Names(kinds, params, ranges, bodies, log_base, prime)
+
+
+# -- the tree ------------------------------------------------------------------------------------
+# Nodes are tuples: ("num", "2.5"), ("name", py), ("call", f, [args]), ("elem", v, [idx]),
+# ("add", [(sign, node)]), ("mul", [(op, node)]), ("pow", base, exp), ("neg", node),
+# ("diff", node, var, order), ("sum"|"prod", body, var, lo, hi), ("abs", node).
+
+_PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
+
+
+def write_python(node) -> str:
+    """Write a tree in the Python syntax of the format (the ``parsed`` reading)."""
+    kind = node[0]
+    if kind == "num":
+        return node[1]
+    if kind == "name":
+        return node[1]
+    if kind == "call":
+        return f"{node[1]}({', '.join(write_python(a) for a in node[2])})"
+    if kind == "abs":
+        return f"abs({write_python(node[1])})"
+    if kind == "elem":
+        return f"{node[1]}[{', '.join(write_python(a) for a in node[2])}]"
+    if kind == "add":
+        out = ""
+        for position, (sign, term) in enumerate(node[1]):
+            if term[0] == "neg":
+                sign, term = ("-" if sign == "+" else "+"), term[1]
+            text = _wrap(term, 1)
+            if position == 0:
+                out = ("-" if sign == "-" else "") + text
+            else:
+                out += f" {sign} {text}"
+        return out
+    if kind == "mul":
+        out = ""
+        for position, (op, factor) in enumerate(node[1]):
+            if position == 0:
+                text = write_python(factor) if factor[0] == "neg" else _wrap(factor, 2)
+            elif factor[0] == "neg":
+                text = f"({write_python(factor)})"
+            else:
+                text = _wrap(factor, 2 if op == "*" else 3)
+            out = text if position == 0 else f"{out}{op}{text}"
+        return out
+    if kind == "neg":
+        return "-" + _wrap(node[1], 2)
+    if kind == "pow":
+        base = node[1]
+        base_text = write_python(base) if _prec(base) > 4 else f"({write_python(base)})"
+        exponent = node[2]
+        exp_text = write_python(exponent) if _prec(exponent) > 4 else f"({write_python(exponent)})"
+        return f"{base_text}**{exp_text}"
+    if kind == "diff":
+        order = f", {node[3]}" if node[3] != 1 else ""
+        return f"diff({write_python(node[1])}, {write_python(node[2])}{order})"
+    if kind == "extremum":
+        return f"{node[1]}({write_python(node[2])}, ({node[3]}, {write_python(node[4])}, {write_python(node[5])}))"
+    if kind in ("sum", "prod"):
+        name = "Sum" if kind == "sum" else "Product"
+        return f"{name}({write_python(node[1])}, ({node[2]}, {write_python(node[3])}, {write_python(node[4])}))"
+    raise AssertionError(kind)  # pragma: no cover - every builder returns a known kind
+
+
+def _prec(node) -> int:
+    if node[0] == "num" and "." in node[1]:
+        return 5
+    return _PREC.get(node[0], 5)
+
+
+def _wrap(node, level: int) -> str:
+    text = write_python(node)
+    return f"({text})" if _prec(node) < level else text
+
+
+# -- the parser ----------------------------------------------------------------------------------
+
+@dataclass
+class Reading:
+    """The result of reading one LaTeX expression: the tree, its Python text and the notes."""
+
+    tree: tuple
+    python: str
+    notes: list[str]
+    alternative: str | None = None  # the reading with a \sum covering the terms after it
+
+
+def read_expression(tokens: list[Token], names: Names, lenient: bool = False) -> Reading:
+    """Read the tokens of one expression (no relation at the top level).
+
+    ``lenient``: a parenthesis left unclosed is closed at the end of its
+    group (used only for rows marked ``wrong:``), with a note saying so.
+    """
+    parser = _Parser(tokens, names, lenient)
+    try:
+        tree = parser.whole()
+        alternative = None
+        if parser.widened:
+            old, new = parser.widened[0]
+            alternative = write_python(_substitute(tree, old, new))
+        return Reading(tree, write_python(tree), parser.notes, alternative)
+    except RecursionError:
+        line = tokens[0].line if tokens else None
+        raise FormatError(f"LaTeX nested too deeply to read (limit {MAX_DEPTH} levels)", line) from None
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], names: Names, lenient: bool = False,
+                 bound: set[str] | None = None, depth: int = 0, notes: list[str] | None = None,
+                 shared: tuple[list, list] | None = None):
+        self.tokens = [t for t in tokens if not _ignorable(t)]
+        self.pos = 0
+        self.names = names
+        self.lenient = lenient
+        self.bound = set(bound or ())
+        self.depth = depth
+        self.notes = notes if notes is not None else []
+        self.abs_depth = 0
+        self.closers: list[str] = []
+        # sums visibly meant past a '+', and (sum of terms, the same with the sum widened)
+        self.flagged, self.widened = shared if shared is not None else ([], [])
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def peek(self, offset: int = 0) -> Token:
+        k = self.pos + offset
+        return self.tokens[k] if k < len(self.tokens) else self._end()
+
+    def _end(self) -> Token:
+        last = self.tokens[-1] if self.tokens else None
+        return Token("end", "", last.line if last else 0, (last.col + len(last.text)) if last else 0)
+
+    def take(self) -> Token:
+        tok = self.peek()
+        self.pos += 1
+        return tok
+
+    def error(self, tok: Token, message: str) -> FormatError:
+        where = f"column {tok.col}: " if tok.line else ""
+        return FormatError(f"{where}{message}", tok.line or None)
+
+    def sub(self, tokens: list[Token]) -> _Parser:
+        if self.depth + 1 > MAX_DEPTH:
+            raise self.error(tokens[0] if tokens else self.peek(), f"LaTeX nested deeper than {MAX_DEPTH} levels")
+        child = _Parser(tokens, self.names, self.lenient, self.bound, self.depth + 1, self.notes,
+                        (self.flagged, self.widened))
+        return child
+
+    def enter(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(tok, f"LaTeX nested deeper than {MAX_DEPTH} levels")
+
+    def whole(self):
+        if not self.tokens:
+            raise FormatError("empty expression")
+        node = self.expr()
+        tok = self.peek()
+        if tok.kind != "end":
+            raise self.error(tok, f"unexpected '{tok.key}'{_stray_hint(tok)}")
+        return node
+
+    def group_tokens(self) -> list[Token]:
+        """Take a braced group ``{…}`` (its inner tokens) or one token."""
+        tok = self.take()
+        if tok.kind == "char" and tok.text == "{":
+            depth, start = 1, self.pos
+            while True:
+                t = self.take()
+                if t.kind == "end":
+                    raise self.error(tok, "'{' is never closed")
+                if t.kind == "char" and t.text == "{":
+                    depth += 1
+                elif t.kind == "char" and t.text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        return self.tokens[start : self.pos - 1]
+        if tok.kind == "end":
+            raise self.error(tok, "an argument is missing at the end")
+        if tok.kind == "macro" and tok.text in NAME_MACROS | TYPEFACES | set(DECORATIONS):
+            # \frac\mathrm{d}x and the like: the macro with its argument
+            start = self.pos - 1
+            self.group_tokens()
+            return self.tokens[start : self.pos]
+        return [tok]
+
+    # -- grammar -------------------------------------------------------------------------------
+
+    def expr(self):
+        self.enter(self.peek())
+        try:
+            terms = []
+            sign = "+"
+            tok = self.peek()
+            if tok.kind == "char" and tok.text in "+-":
+                self.take()
+                sign = tok.text
+            terms.append((sign, self.term()))
+            while True:
+                tok = self.peek()
+                if tok.kind == "char" and tok.text in "+-":
+                    self.take()
+                    terms.append((tok.text, self.term()))
+                    continue
+                break
+            if len(terms) == 1 and terms[0][0] == "+":
+                return terms[0][1]
+            if len(terms) == 1:
+                return ("neg", terms[0][1])
+            node = ("add", terms)
+            self.widen_sum(node)
+            return node
+        finally:
+            self.depth -= 1
+
+    def widen_sum(self, node) -> None:
+        """Record the reading where a flagged \\sum also covers the terms after it."""
+        terms = node[1]
+        for k, (sign, term) in enumerate(terms[:-1]):
+            if any(term is flagged for flagged in self.flagged):
+                kind, body, var, lo, hi = term
+                wide = (kind, ("add", [("+", body), *terms[k + 1 :]]), var, lo, hi)
+                self.widened.append((node, ("add", [*terms[:k], (sign, wide)]) if k or sign == "-" else wide))
+                return
+
+    def term(self):
+        factors = [("*", self.factor())]
+        while True:
+            tok = self.peek()
+            if tok.kind == "macro" and tok.text in ("cdot", "times", "ast"):
+                self.take()
+                factors.append(("*", self.factor()))
+            elif (tok.kind == "char" and tok.text == "/") or (tok.kind == "macro" and tok.text == "div"):
+                self.take()
+                factors.append(("/", self.factor()))
+            elif tok.kind == "char" and tok.text == "*":
+                self.take()
+                factors.append(("*", self.factor()))
+            elif self.starts_factor(tok):
+                factors.append(("*", self.factor()))
+            else:
+                break
+        return factors[0][1] if len(factors) == 1 else ("mul", factors)
+
+    def starts_factor(self, tok: Token) -> bool:
+        if tok.kind in ("letter", "digit"):
+            return True
+        if tok.kind == "char":
+            if tok.text == "|":
+                return self.abs_depth == 0
+            return tok.text in "({["
+        if tok.kind == "macro":
+            if tok.text in ("right", "cdot", "times", "div", "ast") or tok.key in CLOSE or tok.text in ("rvert", "}"):
+                return False
+            if tok.text in RELATIONS or tok.text in DOTS:
+                return False
+            if tok.text in SIZES:
+                nxt = self.peek(1)
+                return nxt.key in OPEN or nxt.text in ("lvert", "|")
+            return True
+        return False
+
+    def factor(self):
+        tok = self.peek()
+        if tok.kind == "char" and tok.text in "+-":
+            self.take()
+            self.enter(tok)
+            try:
+                inner = self.factor()
+            finally:
+                self.depth -= 1
+            return ("neg", inner) if tok.text == "-" else inner
+        self.enter(tok)
+        try:
+            return self.postfix(self.primary())
+        finally:
+            self.depth -= 1
+
+    def postfix(self, node):
+        while True:
+            tok = self.peek()
+            if tok.kind == "char" and tok.text == "^":
+                self.take()
+                exp_tokens = self.group_tokens()
+                if _is_prime_group(exp_tokens):
+                    node = self.prime_of(node, tok, _prime_count(exp_tokens))
+                else:
+                    node = ("pow", node, self.sub(exp_tokens).whole())
+            elif (tok.kind == "char" and tok.text == "'") or (tok.kind == "macro" and tok.text == "prime"):
+                node = self.prime_of(node, tok, self.primes())
+            elif tok.kind == "char" and tok.text == "_":
+                raise self.error(tok, "a subscript here has no meaning; subscripts go on declared names (z_i)")
+            elif tok.kind == "char" and tok.text == "!":
+                raise self.error(tok, "factorials are not supported")
+            else:
+                return node
+
+    def prime_of(self, node, tok: Token, count: int):
+        """``(…)'``: the derivative in the variable the comment's ``prime:`` names."""
+        if self.names.prime is None:
+            raise self.error(tok, "a prime on an expression does not say the variable; write \\frac{d}{dx}(…), "
+                                  "or name the variable in the derivcheck comment (e.g. 'prime: x')")
+        try:
+            variable = _Parser(tokenize(self.names.prime), self.names).whole()
+        except FormatError as exc:
+            raise self.error(tok, f"the comment's 'prime: {self.names.prime}' is not a variable ({exc.message})") from None
+        if variable[0] not in ("name", "elem"):
+            raise self.error(tok, f"the comment's 'prime: {self.names.prime}' is not a declared variable")
+        return ("diff", node, variable, count)
+
+    def primary(self):
+        tok = self.peek()
+        if tok.kind == "end":
+            raise self.error(tok, "an expression is missing at the end")
+        if tok.kind == "digit" or (tok.kind == "char" and tok.text == "." and self.peek(1).kind == "digit"):
+            return self.number()
+        if tok.kind == "letter":
+            return self.letters()
+        if tok.kind == "char":
+            if tok.text == "{":
+                inner = self.group_tokens()
+                if not inner:
+                    raise self.error(tok, "empty group '{}'")
+                return self.sub(inner).whole()
+            if tok.text in "([":
+                return self.bracket()
+            if tok.text == "|":
+                return self.absolute()
+            raise self.error(tok, f"unexpected '{tok.text}'{_stray_hint(tok)}")
+        if tok.kind == "macro":
+            return self.macro()
+        raise self.error(tok, f"unexpected '{tok.text}'")
+
+    def number(self):
+        first = self.peek()
+        digits = ""
+        while True:
+            tok = self.peek()
+            adjacent = not digits or not tok.space
+            if tok.kind == "digit" and adjacent or (tok.kind == "char" and tok.text == "." and "." not in digits and adjacent
+                  and self.peek(1).kind == "digit" and not self.peek(1).space):
+                digits += self.take().text
+            else:
+                break
+        if len(digits) > 1000:
+            raise self.error(first, "number longer than 1000 digits")
+        if digits.startswith("."):
+            digits = "0" + digits
+        return ("num", digits)
+
+    # -- brackets and bars ---------------------------------------------------------------------
+
+    def bracket(self):
+        opener = self.take()
+        return self.until_closer(opener, OPEN.get(opener.text, ")"), opener.text)
+
+    def until_closer(self, opener: Token, closer: str, shown: str, right: bool = False):
+        """Parse ``expr`` up to ``closer`` (a char, or after \\right when ``right``)."""
+        saved_abs = self.abs_depth
+        self.abs_depth = 0
+        self.closers.append(closer)
+        try:
+            node = self.expr()
+        finally:
+            self.closers.pop()
+            self.abs_depth = saved_abs
+        tok = self.peek()
+        if right:
+            if tok.kind == "macro" and tok.text == "right":
+                self.take()
+                self.take_delimiter(tok)
+                return node
+        elif tok.key == closer:
+            self.take()
+            return node
+        if self.lenient and (tok.kind == "end" or (tok.kind == "macro" and tok.text == "right")
+                             or tok.key in CLOSE or tok.key in self.closers):
+            self.notes.append(
+                f"'{shown}' opened at line {opener.line}, column {opener.col} is never closed; "
+                f"read as closed at line {tok.line}, column {tok.col} (the row is marked wrong:)"
+            )
+            return node
+        if tok.kind == "end":
+            raise self.error(opener, f"'{shown}' is never closed (add {_shown_closer(closer, right)})")
+        if (tok.kind == "macro" and tok.text == "right") or tok.key in CLOSE:
+            raise self.error(
+                opener,
+                f"'{shown}' is never closed: '{tok.key}' at line {tok.line}, column {tok.col} "
+                f"closes an outer group first (add {_shown_closer(closer, right)})",
+            )
+        raise self.error(tok, f"unexpected '{tok.key}' inside '{shown}…'{_stray_hint(tok)}")
+
+    def take_delimiter(self, at: Token) -> Token:
+        tok = self.take()
+        if tok.kind == "end":
+            raise self.error(at, "\\left or \\right without a delimiter")
+        return tok
+
+    def absolute(self):
+        opener = self.take()
+        if self.abs_depth and opener.text == "|":
+            raise self.error(opener, "nested |…| bars are ambiguous; write \\lvert … \\rvert or \\left| … \\right|")
+        self.abs_depth += 1
+        saved = self.closers
+        self.closers = ["|"]
+        try:
+            node = self.expr()
+        finally:
+            self.abs_depth -= 1
+            self.closers = saved
+        tok = self.take()
+        if not (tok.kind == "char" and tok.text == "|"):
+            raise self.error(opener, "'|' is never closed (write |x| for the absolute value)")
+        return ("abs", node)
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def letters(self):
+        run = [self.take()]
+        while self.peek().kind == "letter" and not self.peek().space:
+            run.append(self.take())
+        word = "".join(t.text for t in run)
+        first = run[0]
+        if self.peek().kind == "digit" and not self.peek().space:
+            raise self.error(first, f"a number right after '{word}' is ambiguous: write {word}_{self.peek().text} "
+                                    f"for a subscript or {word} \\cdot {self.peek().text} for a product")
+        parts = self.segment(word, first)
+        nodes = []
+        for k, part in enumerate(parts):
+            last = k == len(parts) - 1
+            nodes.append(self.named(part, first, postfix_allowed=last))
+        return nodes[0] if len(nodes) == 1 else ("mul", [("*", n) for n in nodes])
+
+    def segment(self, word: str, tok: Token) -> list[str]:
+        """Split a run of letters into declared names; an error if none or several readings."""
+        if len(word) > 200:
+            raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
+        ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
+        ways[0] = [[]]
+        for end in range(1, len(word) + 1):
+            found: list[list[str]] = []
+            for start in range(max(0, end - 40), end):
+                piece = word[start:end]
+                if ways[start] and self.resolvable(piece):
+                    for way in ways[start][:3]:
+                        found.append(way + [piece])
+            ways[end] = found[:3]
+        readings = ways[len(word)]
+        if not readings:
+            if len(word) == 1:
+                raise self.error(tok, f"undeclared name '{word}'; declare it under 'symbols' in the derivcheck comment")
+            raise self.error(
+                tok,
+                f"'{word}' is neither a declared name nor a product of declared names; declare it, "
+                f"or write \\operatorname{{{word}}} for a function",
+            )
+        if len(readings) > 1:
+            a, b = (" \\cdot ".join(r) if len(r) > 1 else r[0] for r in readings[:2])
+            raise self.error(
+                tok,
+                f"'{word}' can be read as {a} or as {b}; write the product with spaces or \\cdot "
+                f"(e.g. '{a}') or the single name with \\operatorname{{{word}}}",
+            )
+        return readings[0]
+
+    def resolvable(self, word: str) -> bool:
+        if word in self.bound or self.names.is_declared(word):
+            return True
+        return word == "e" or word in ("log", "ln", "exp", "max", "min") or word in _unary_builtins()
+
+    def named(self, word: str, tok: Token, postfix_allowed: bool = True):
+        """A resolved name with what follows it: subscript, primes, power, arguments."""
+        if not postfix_allowed:
+            return self.atom(word, tok, None)
+        sub_tokens = None
+        primes = 0
+        power = None
+        for _ in range(4):
+            nxt = self.peek()
+            if nxt.kind == "char" and nxt.text == "_" and sub_tokens is None:
+                self.take()
+                sub_tokens = self.group_tokens()
+            elif (nxt.kind == "char" and nxt.text == "'") or (nxt.kind == "macro" and nxt.text == "prime"):
+                primes += self.primes()
+            elif nxt.kind == "char" and nxt.text == "^" and power is None:
+                self.take()
+                group = self.group_tokens()
+                if _is_prime_group(group):
+                    primes += _prime_count(group)
+                else:
+                    power = group
+            else:
+                break
+        return self.apply(word, tok, sub_tokens, primes, power)
+
+    def primes(self) -> int:
+        count = 0
+        while self.peek().kind == "char" and self.peek().text == "'":
+            self.take()
+            count += 1
+        while self.peek().kind == "macro" and self.peek().text == "prime":
+            self.take()
+            count += 1
+        return count
+
+    def apply(self, word: str, tok: Token, sub_tokens, primes: int, power):
+        if word == "delta" and sub_tokens is not None and not self.names.is_declared("delta") \
+                and not self.names.is_declared("delta_") and "KroneckerDelta" in BUILTIN_FUNCTIONS:
+            return self.finish_power(self.kronecker(tok, sub_tokens), power)
+        kind = self.kind_of(word, tok)
+        if kind == "builtin" and word in ("max", "min") and sub_tokens is not None:
+            return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
+        if kind == "function" or kind == "builtin":
+            node = self.function_use(word, tok, kind, sub_tokens, primes)
+        else:
+            if primes:
+                name = self.decorated(word, "prime" if primes == 1 else "prime" * primes, tok)
+                return self.finish_power(self.apply(name, tok, sub_tokens, 0, None), power)
+            node = self.symbol_use(word, tok, sub_tokens)
+        return self.finish_power(node, power)
+
+    def kronecker(self, tok: Token, sub_tokens: list[Token]):
+        """``\\delta_{ij}``, ``\\delta_{i,j}`` (``delta`` not declared): the Kronecker delta of two indices."""
+        parts = _split_commas(sub_tokens)
+        if len(parts) == 1:
+            letters = [t for t in parts[0] if not _ignorable(t)]
+            if len(letters) == 2 and all(t.kind == "letter" for t in letters):
+                parts = [[letters[0]], [letters[1]]]
+        if len(parts) != 2:
+            raise self.error(tok, "\\delta_{…} is the Kronecker delta of two indices: write \\delta_{i,j} "
+                                  "(or declare 'delta')")
+        return ("call", "KroneckerDelta", [self.sub(p).whole() for p in parts])
+
+    def finish_power(self, node, power):
+        if power is None:
+            return node
+        exponent = self.sub(power).whole()
+        if node[0] == "name" and node[1] == "E":
+            return ("call", "exp", [exponent])
+        return ("pow", node, exponent)
+
+    def kind_of(self, word: str, tok: Token) -> str:
+        if word in self.bound:
+            return "symbol"
+        py = self.python_name(word)
+        if py in self.names.functions:
+            return "function"
+        if py in self.names.symbols:
+            return "symbol"
+        if word in ("log", "ln", "exp", "max", "min") or word in _unary_builtins():
+            return "builtin"
+        if word == "e" or word == "pi":
+            return "symbol"
+        if keyword.iskeyword(word):
+            raise self.error(tok, f"'{word}' is a reserved word of the expression syntax; declare the name "
+                                  f"as '{word}_' and \\{word} will mean it")
+        raise self.error(tok, f"undeclared name '{word}'; declare it under 'symbols' or 'functions' "
+                              "in the derivcheck comment")
+
+    def python_name(self, word: str) -> str:
+        """Declared name ``word``, else declared ``word_`` (for keywords and built-ins), else ``word``."""
+        if word in self.bound:
+            return word
+        if self.names.is_declared(word):
+            return word
+        if self.names.is_declared(word + "_"):
+            return word + "_"
+        return word
+
+    def decorated(self, word: str, decoration: str, tok: Token) -> str:
+        name = f"{word}_{decoration}"
+        if not self.names.is_declared(name):
+            raise self.error(tok, f"'{name}' is not declared (a decorated name \\{decoration}{{{word}}} or "
+                                  f"{word}' names the declared symbol '{name}')")
+        return name
+
+    def atom(self, word: str, tok: Token, sub_tokens):
+        kind = self.kind_of(word, tok)
+        if kind in ("function", "builtin"):
+            return self.function_use(word, tok, kind, None, 0)
+        return self.symbol_use(word, tok, sub_tokens)
+
+    def symbol_use(self, word: str, tok: Token, sub_tokens):
+        if word in self.bound:
+            if sub_tokens is not None:
+                raise self.error(tok, f"'{word}' is a summation index and has no elements")
+            return ("name", word)
+        py = self.python_name(word)
+        kind = self.names.symbols.get(py)
+        if kind is None:
+            if word == "e":
+                if sub_tokens is not None:
+                    raise self.error(tok, "'e' is Euler's number here; declare 'e' or a name like e_i to subscript it")
+                return ("name", "E")
+            if word == "pi":
+                if sub_tokens is not None:
+                    raise self.error(tok, "\\pi is the constant pi here; declare a vector 'pi_' for \\pi_i "
+                                          "('pi' itself is built in)")
+                return ("name", "pi")
+            raise self.error(tok, f"undeclared name '{word}'")
+        if sub_tokens is None:
+            if kind == "vector" and py != word:
+                raise self.error(tok, f"'{word}' names the declared vector '{py}' (declared in place of the "
+                                      f"reserved or built-in '{word}'); write an element such as {word}_i, or "
+                                      f"rename '{py}' to use the built-in")
+            if kind == "vector":
+                raise self.error(tok, f"'{py}' is a declared vector; write an element such as {word}_i")
+            return ("name", py)
+        if kind == "vector":
+            return ("elem", py, self.indices(sub_tokens, py, tok))
+        text = _plain_subscript(sub_tokens)
+        if text is not None and self.names.is_declared(f"{py}_{text}"):
+            return self.named_plain(f"{py}_{text}", tok)
+        raise self.error(
+            tok,
+            f"'{word}_{{{_tokens_text(sub_tokens)}}}': '{py}' is not a declared vector; declare '{py}' as a "
+            f"vector for elements, or declare the name '{py}_{text or '…'}'",
+        )
+
+    def named_plain(self, name: str, tok: Token):
+        kind = self.names.symbols.get(name)
+        if kind == "vector":
+            raise self.error(tok, f"'{name}' is a declared vector; write an element of it")
+        if name in self.names.functions:
+            return self.function_use(name, tok, "function", None, 0)
+        return ("name", name)
+
+    def indices(self, sub_tokens: list[Token], vector: str, tok: Token) -> list:
+        parts = _split_commas(sub_tokens)
+        out = []
+        for part in parts:
+            letters = [t for t in part if t.kind == "letter"]
+            if (len(part) == len(letters) and len(letters) > 1 and not any(t.space for t in part[1:])
+                    and not self.names.is_declared("".join(t.text for t in letters))):
+                word = "".join(t.text for t in letters)
+                raise self.error(
+                    tok,
+                    f"'{vector}_{{{word}}}' is ambiguous: write {vector}_{{{', '.join(word)}}} for the element "
+                    f"with indices {', '.join(word)}, or {vector}_{{{' '.join(word)}}} for one index "
+                    f"{' * '.join(word)}",
+                )
+            out.append(self.sub(part).whole())
+        return out
+
+    # -- functions -----------------------------------------------------------------------------
+
+    def function_use(self, word: str, tok: Token, kind: str, sub_tokens, primes: int):
+        py = self.python_name(word) if kind == "function" else word
+        base = None
+        args = None
+        if kind == "function":
+            params = self.names.functions[py]
+            if sub_tokens is not None:
+                if primes:
+                    raise self.error(tok, f"a prime and a subscript on '{word}' together are ambiguous")
+                parts = _split_commas(sub_tokens)
+                if len(parts) != len(params):
+                    raise self.error(tok, f"'{py}' takes {len(params)} argument(s); a subscript gives {len(parts)}")
+                args = [self.sub(p).whole() for p in parts]
+                return ("call", py, args)
+        elif sub_tokens is not None:
+            if word in ("log",):
+                base = self.sub(sub_tokens).whole()
+            elif word in ("max", "min"):
+                return self.extremum(word, tok, sub_tokens)
+            else:
+                raise self.error(tok, f"a subscript on the built-in '{word}' has no meaning")
+        power = None
+        if self.peek().kind == "char" and self.peek().text == "^":
+            self.take()
+            group = self.group_tokens()
+            if _is_prime_group(group):
+                primes += _prime_count(group)
+            else:
+                power = self.sub(group).whole()
+        primes += self.primes()
+        args = self.arguments(word, tok, kind)
+        if kind == "function":
+            arity = len(self.names.functions[py])
+            if len(args) != arity:
+                raise self.error(tok, f"'{py}' takes {arity} argument(s), given {len(args)}")
+            node = ("call", py, args)
+        else:
+            node = self.builtin(word, tok, args, base)
+        if primes:
+            node = self.prime_derivative(py, tok, node, args, primes)
+        return ("pow", node, power) if power is not None else node
+
+    def extremum(self, word: str, tok: Token, sub_tokens: list[Token], upper: list[Token] | None = None):
+        """``\\max_k o_k``, ``\\max_{k=1}^{C} o_k``: the extremum over an index (``max(o[k], (k, 1, C))``)."""
+        if upper is None and self.peek().kind == "char" and self.peek().text == "^":
+            self.take()
+            upper = self.group_tokens()
+        ranges = self.operator_ranges(Token("macro", word, tok.line, tok.col), sub_tokens, upper)
+        if len(ranges) != 1:
+            raise self.error(tok, f"\\{word} over several indices is not supported; nest them")
+        var, lo, hi = ranges[0]
+        saved = set(self.bound)
+        self.bound.add(var)
+        try:
+            body = self.factor()
+            after = self.peek()
+            if self.starts_factor(after):
+                raise self.error(tok, f"'\\{word}_{var} … {after.key}' is ambiguous: write \\{word}_{var}(…) around "
+                                      "everything it covers, or put the product after it in parentheses")
+        finally:
+            self.bound = saved
+        return ("extremum", word, body, var, lo, hi)
+
+    def arguments(self, word: str, tok: Token, kind: str) -> list:
+        nxt = self.peek()
+        opener = None
+        if nxt.kind == "char" and nxt.text in "([":
+            opener = self.take()
+            closer = OPEN[opener.text]
+            return self.argument_list(opener, lambda t: t.key == closer, False)
+        if nxt.kind == "macro" and nxt.text == "left":
+            opener = self.take()
+            self.take_delimiter(opener)
+            return self.argument_list(opener, lambda t: t.kind == "macro" and t.text == "right", True)
+        if nxt.kind == "macro" and nxt.text in SIZES:
+            opener = self.take()
+            self.take_delimiter(opener)
+            return self.argument_list(opener, lambda t: t.kind == "macro" and t.text in SIZES, True)
+        if nxt.kind == "char" and nxt.text == "{":
+            inner = self.group_tokens()
+            return [self.sub(inner).whole()]
+        if kind == "function" and not self.names.functions[self.python_name(word)]:
+            return []
+        if kind == "function":
+            count = len(self.names.functions[self.python_name(word)])
+            raise self.error(tok, f"'{word}' is a declared function of {count} argument(s); write its arguments "
+                                  f"in parentheses, e.g. \\{word}(x)" if len(word) > 1 else
+                             f"'{word}' is a declared function; write its arguments in parentheses, e.g. {word}(x)")
+        if word in ("max", "min"):
+            raise self.error(tok, f"\\{word} takes its arguments in parentheses: \\{word}(a, b)")
+        # An unbracketed argument of a built-in: one factor, nothing juxtaposed after it.
+        arg = self.factor()
+        after = self.peek()
+        if self.starts_factor(after) and not (after.kind == "macro" and after.text in ("sum", "prod")):
+            raise self.error(
+                tok,
+                f"'\\{word} … {after.key}' is ambiguous: is the argument of \\{word} only the first factor? "
+                f"write \\{word}(… {after.key} …) or (\\{word} …) {after.key}",
+            )
+        return [arg]
+
+    def argument_list(self, opener: Token, is_closer, right: bool) -> list:
+        start = self.pos
+        depth = 0
+        while True:
+            tok = self.peek()
+            if tok.kind == "end":
+                if self.lenient:
+                    self.notes.append(f"'{opener.key}' at line {opener.line}, column {opener.col} is never closed; "
+                                      "read as closed at the end (the row is marked wrong:)")
+                    inner = self.tokens[start : self.pos]
+                    return [self.sub(p).whole() for p in _split_commas(inner)]
+                raise self.error(opener, f"'{opener.key}' is never closed")
+            if depth == 0 and is_closer(tok):
+                break
+            if tok.kind == "char" and tok.text in "([{" or (tok.kind == "macro" and tok.text == "left"):
+                depth += 1
+            elif tok.kind == "char" and tok.text in ")]}" or (tok.kind == "macro" and tok.text == "right"):
+                if depth == 0:
+                    if self.lenient:
+                        self.notes.append(
+                            f"'{opener.key}' at line {opener.line}, column {opener.col} is never closed; read as "
+                            f"closed before '{tok.key}' at line {tok.line}, column {tok.col} (the row is marked wrong:)")
+                        inner = self.tokens[start : self.pos]
+                        return [self.sub(p).whole() for p in _split_commas(inner)]
+                    raise self.error(opener, f"'{opener.key}' is never closed: '{tok.key}' at line {tok.line}, "
+                                             f"column {tok.col} closes an outer group first")
+                depth -= 1
+            self.pos += 1
+        inner = self.tokens[start : self.pos]
+        closing = self.take()
+        if right:
+            self.take_delimiter(closing)
+        if not inner:
+            raise self.error(opener, "empty parentheses")
+        return [self.sub(p).whole() for p in _split_commas(inner)]
+
+    def builtin(self, word: str, tok: Token, args: list, base):
+        if word in ("max", "min"):
+            if len(args) < 2:
+                raise self.error(tok, f"{word} takes at least 2 arguments, given {len(args)}")
+            return ("call", word, args)
+        if len(args) != 1:
+            raise self.error(tok, f"{word} takes 1 argument, given {len(args)}")
+        if word == "ln":
+            return ("call", "log", args)
+        if word == "log":
+            if base is None and self.names.log_base is not None:
+                base = ("num", self.names.log_base) if self.names.log_base.isdigit() else ("name", self.names.log_base)
+            return ("call", "log", args + ([base] if base is not None else []))
+        return ("call", word, args)
+
+    def prime_derivative(self, py: str, tok: Token, node, args: list, primes: int):
+        if len(args) != 1:
+            raise self.error(tok, f"{py}' needs a function of one argument")
+        var = args[0]
+        if var[0] != "name" or var[1] in ("E", "pi") or var[1] in self.bound:
+            raise self.error(tok, f"{py}'(…) is read as d/dx {py}(x) and needs a plain declared variable as "
+                                  f"its argument; write \\frac{{d}}{{dx}} {py}(x) and substitute afterwards")
+        body = self.names.bodies.get(py)
+        if body is not None and var[1] in _names_in(body):
+            raise self.error(tok, f"{py}'({var[1]}) is ambiguous: the definition of {py} uses '{var[1]}' itself; "
+                                  f"write the derivative as \\frac{{d}}{{dt}} with another variable")
+        return ("diff", node, var, primes)
+
+    # -- macros --------------------------------------------------------------------------------
+
+    def macro(self):
+        tok = self.peek()
+        name = tok.text
+        if name in ("frac", "dfrac", "tfrac", "cfrac"):
+            self.take()
+            return self.fraction(tok)
+        if name == "sqrt":
+            self.take()
+            index = None
+            if self.peek().kind == "char" and self.peek().text == "[":
+                self.take()
+                start = self.pos
+                while not (self.peek().kind == "char" and self.peek().text == "]"):
+                    if self.peek().kind == "end":
+                        raise self.error(tok, "\\sqrt[ is never closed")
+                    self.pos += 1
+                index = self.sub(self.tokens[start : self.pos]).whole()
+                self.take()
+            radicand = self.sub(self.group_tokens()).whole()
+            if index is None:
+                return ("call", "sqrt", [radicand])
+            return ("pow", radicand, ("mul", [("*", ("num", "1")), ("/", index)]))
+        if name in ("sum", "prod"):
+            self.take()
+            return self.big_operator(tok)
+        if name == "left":
+            self.take()
+            delim = self.take_delimiter(tok)
+            if delim.key in ("|", "\\vert", "\\lvert"):
+                node = self.until_closer(tok, "\\right", "\\left|", right=True)
+                return ("abs", node)
+            if delim.key == ".":
+                return self.until_closer(tok, "\\right", "\\left.", right=True)
+            if delim.key not in OPEN:
+                raise self.error(delim, f"'\\left{delim.key}' is not a grouping delimiter")
+            return self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
+        if name in SIZES:
+            self.take()
+            delim = self.take_delimiter(tok)
+            if delim.key not in OPEN:
+                raise self.error(delim, f"'\\{name}{delim.key}' is not an opening delimiter")
+            node = self.until_sized(tok, delim)
+            return node
+        if tok.key in OPEN:
+            self.take()
+            return self.until_closer(tok, OPEN[tok.key], tok.key)
+        if name in ("lvert", "vert"):
+            self.take()
+            node = self.until_closer(tok, "\\rvert" if name == "lvert" else "\\vert", "\\" + name)
+            return ("abs", node)
+        if name in GREEK or name in VARIANTS:
+            self.take()
+            return self.named(VARIANTS.get(name, name), tok)
+        if name in FUNCTION_MACROS:
+            self.take()
+            return self.named(FUNCTION_MACROS[name], tok)
+        if name in NAME_MACROS:
+            self.take()
+            arg = self.take()
+            text = arg.text.strip() if arg.kind == "arg" else ""
+            if not _PY_NAME.match(text) or text.startswith("__"):
+                raise self.error(tok, f"\\{name}{{{text}}} is not a name; in math, \\{name}{{…}} names a declared "
+                                      "symbol or function or a built-in (words belong after \\quad)")
+            if text == "d":
+                raise self.error(tok, "a lone differential \\mathrm{d} outside \\frac{d}{dx}")
+            return self.named(text, tok)
+        if name in TYPEFACES:
+            self.take()
+            return self.named(self.inner_name(tok), tok)
+        if name in DECORATIONS:
+            self.take()
+            inner = self.inner_name(tok)
+            return self.named(self.decorated(inner, DECORATIONS[name], tok), tok)
+        if name in ("infty",):
+            raise self.error(tok, "\\infty is not supported in a step (write the bound as a declared name)")
+        if name in RELATIONS:
+            raise self.error(tok, f"the relation '\\{name}' cannot appear inside an expression")
+        if name in DOTS:
+            raise self.error(tok, f"'\\{name}' cannot be checked: write the expression out")
+        if name == "partial":
+            raise self.error(tok, "a lone \\partial outside \\frac{\\partial …}{\\partial x}")
+        if name in ("begin", "end"):
+            raise self.error(tok, "an environment inside an expression is not supported")
+        raise self.error(tok, f"unknown macro '\\{name}'{_macro_hint(name)}")
+
+    def until_sized(self, opener: Token, delim: Token):
+        saved = self.abs_depth
+        self.abs_depth = 0
+        try:
+            node = self.expr()
+        finally:
+            self.abs_depth = saved
+        tok = self.peek()
+        if tok.kind == "macro" and tok.text in SIZES:
+            self.take()
+            self.take_delimiter(tok)
+            return node
+        if tok.key == OPEN[delim.key]:
+            self.take()
+            return node
+        raise self.error(opener, f"'\\{opener.text}{delim.key}' is never closed")
+
+    def inner_name(self, tok: Token) -> str:
+        """The name inside \\mathbf{…}, \\hat{…} (nested decorations and typefaces allowed)."""
+        group = self.group_tokens()
+        group = [t for t in group if not _ignorable(t)]
+        # \hat{y_i} is the element i of y_hat: move the subscript outside
+        if len(group) >= 3 and group[1].kind == "char" and group[1].text == "_":
+            self.tokens[self.pos : self.pos] = group[1:]
+            group = group[:1]
+        if len(group) == 1 and group[0].kind == "letter":
+            return group[0].text
+        if len(group) == 1 and group[0].kind == "macro" and (group[0].text in GREEK or group[0].text in VARIANTS):
+            return VARIANTS.get(group[0].text, group[0].text)
+        if group and group[0].kind == "macro" and group[0].text in TYPEFACES | set(DECORATIONS) | NAME_MACROS:
+            child = self.sub(group[1:])
+            child_name = child.inner_name(group[0]) if group[0].text not in NAME_MACROS else group[2 - 1].text.strip()
+            if child.pos < len(child.tokens):
+                self.tokens[self.pos : self.pos] = child.tokens[child.pos :]
+            if group[0].text in DECORATIONS:
+                return f"{child_name}_{DECORATIONS[group[0].text]}"
+            return child_name
+        if group and all(t.kind == "letter" for t in group) and not any(t.space for t in group[1:]):
+            return "".join(t.text for t in group)
+        raise self.error(tok, f"\\{tok.text}{{…}} takes a single name, e.g. \\{tok.text}{{y}}")
+
+    # -- fractions and derivatives -------------------------------------------------------------
+
+    def fraction(self, tok: Token):
+        num = self.group_tokens()
+        den = self.group_tokens()
+        derivative = self.derivative(tok, num, den)
+        if derivative is not None:
+            return derivative
+        top = self.sub(num).whole()
+        bottom = self.sub(den).whole()
+        return ("mul", [("*", top), ("/", bottom)])
+
+    def differential(self, tokens: list[Token]) -> tuple[int, int] | None:
+        """If ``tokens`` start with d, \\partial or \\mathrm{d}: (tokens it takes, order)."""
+        tokens = [t for t in tokens]
+        if not tokens:
+            return None
+        first = tokens[0]
+        used = 0
+        if first.kind == "macro" and first.text == "partial" or first.kind == "letter" and first.text == "d":
+            used = 1
+        elif first.kind == "macro" and first.text in NAME_MACROS and len(tokens) > 1 and tokens[1].kind == "arg" \
+                and tokens[1].text.strip() == "d":
+            used = 2
+        else:
+            return None
+        order = 1
+        if len(tokens) > used + 1 and tokens[used].kind == "char" and tokens[used].text == "^":
+            sub = tokens[used + 1]
+            if sub.kind == "digit":
+                order, used = int(sub.text), used + 2
+            elif sub.kind == "char" and sub.text == "{":
+                k = used + 2
+                digits = ""
+                while k < len(tokens) and tokens[k].kind == "digit":
+                    digits += tokens[k].text
+                    k += 1
+                if digits and k < len(tokens) and tokens[k].kind == "char" and tokens[k].text == "}":
+                    order, used = int(digits), k + 1
+        return used, order
+
+    def derivative(self, tok: Token, num: list[Token], den: list[Token]):
+        num = [t for t in num if not _ignorable(t)]
+        den = [t for t in den if not _ignorable(t)]
+        top = self.differential(num)
+        bottom = self.differential(den)
+        if top is None or bottom is None:
+            return None
+        if any(t.kind == "letter" and t.text == "d" for t in (num[:1] + den[:1])) and self.names.is_declared("d"):
+            raise self.error(tok, "'d' is a declared symbol, so \\frac{d…}{d…} could be a quotient or a derivative; "
+                                  "write the derivative with \\mathrm{d} or rename the symbol")
+        used_top, order_top = top
+        used_bottom, order_bottom = bottom
+        variable_tokens = den[used_bottom:]
+        order = order_bottom
+        if variable_tokens and variable_tokens[-1:] and len(variable_tokens) >= 2 and \
+                variable_tokens[-2].kind == "char" and variable_tokens[-2].text == "^":
+            if variable_tokens[-1].kind != "digit":
+                raise self.error(tok, "the order of a derivative must be a number")
+            order = int(variable_tokens[-1].text)
+            variable_tokens = variable_tokens[:-2]
+        elif len(variable_tokens) >= 4 and variable_tokens[-4].kind == "char" and variable_tokens[-4].text == "^":
+            pass
+        if order != order_top:
+            raise self.error(tok, f"the derivative's orders differ (d^{order_top} over dx^{order}); write them alike")
+        if not 1 <= order <= MAX_DIFF_ORDER:
+            raise self.error(tok, f"the order of a derivative must be from 1 to {MAX_DIFF_ORDER}")
+        if any((t.kind == "macro" and t.text == "partial") or (t.kind == "letter" and t.text == "d" and k == 0)
+               for k, t in enumerate(variable_tokens)):
+            raise self.error(tok, "mixed derivatives (\\partial x \\partial y) are not supported; nest them")
+        if not variable_tokens:
+            raise self.error(tok, "the derivative names no variable")
+        variable = self.sub(variable_tokens).whole()
+        if variable[0] not in ("name", "elem") or (variable[0] == "name" and variable[1] in ("E", "pi")):
+            raise self.error(tok, "a derivative is taken in a declared symbol or a vector element")
+        target_tokens = num[used_top:]
+        if not target_tokens:
+            # operator form: \frac{d}{dx} F
+            nxt = self.peek()
+            if nxt.kind == "char" and nxt.text in "([" or (nxt.kind == "macro" and (nxt.text == "left" or nxt.key in OPEN
+                                                                                   or nxt.text in SIZES)):
+                target = self.factor()
+            else:
+                factors = [("*", self.factor())]
+                while True:
+                    nxt = self.peek()
+                    if nxt.kind == "macro" and nxt.text in ("cdot", "times"):
+                        self.take()
+                        factors.append(("*", self.factor()))
+                    elif self.starts_factor(nxt):
+                        factors.append(("*", self.factor()))
+                    else:
+                        break
+                target = factors[0][1] if len(factors) == 1 else ("mul", factors)
+            return ("diff", target, variable, order)
+        target = self.derivative_target(target_tokens, variable, tok)
+        return ("diff", target, variable, order)
+
+    def derivative_target(self, tokens: list[Token], variable, tok: Token):
+        # \frac{df}{dx} for a declared function of one argument: f(x), and \frac{df}{dx}(x)
+        word = _single_name(tokens)
+        if word is not None:
+            py = self.python_name(word)
+            if py in self.names.functions:
+                if len(self.names.functions[py]) != 1:
+                    raise self.error(tok, f"\\frac{{d{word}}}{{d…}} needs '{py}' to take one argument")
+                node = ("call", py, [variable])
+                nxt = self.peek()
+                if nxt.kind == "char" and nxt.text == "(":
+                    opener = self.take()
+                    args = self.argument_list(opener, lambda t: t.key == ")", False)
+                    if len(args) != 1 or args[0] != variable:
+                        raise self.error(opener, "\\frac{df}{dx}(a) is evaluated only at the variable itself; write "
+                                                 "\\frac{d}{dx} f(x) and substitute afterwards")
+                return node
+        return self.sub(tokens).whole()
+
+    # -- sums and products ---------------------------------------------------------------------
+
+    def big_operator(self, tok: Token):
+        kind = "sum" if tok.text == "sum" else "prod"
+        lower = upper = None
+        for _ in range(2):
+            nxt = self.peek()
+            if nxt.kind == "char" and nxt.text == "_" and lower is None:
+                self.take()
+                lower = self.group_tokens()
+            elif nxt.kind == "char" and nxt.text == "^" and upper is None:
+                self.take()
+                upper = self.group_tokens()
+        if lower is None:
+            raise self.error(tok, f"\\{tok.text} needs its index: \\{tok.text}_{{c=1}}^{{C}} or \\{tok.text}_c "
+                                  "over a declared index")
+        ranges = self.operator_ranges(tok, lower, upper)
+        saved = set(self.bound)
+        self.bound |= {var for var, _, _ in ranges}
+        try:
+            body = self.term()
+        finally:
+            self.bound = saved
+        after = self.peek()
+        past_plus = False
+        if after.kind == "char" and after.text in "+-":
+            used = {var for var, _, _ in ranges}
+            rest = self.tokens[self.pos + 1 :]
+            depth = 0
+            for t in rest:
+                if t.kind == "char" and t.text in "([{":
+                    depth += 1
+                elif t.kind == "char" and t.text in ")]}":
+                    depth -= 1
+                    if depth < 0:
+                        break
+                if t.kind == "letter" and t.text in used:
+                    self.notes.append(
+                        f"the \\{tok.text} at line {tok.line}, column {tok.col} is read as (Σ …) {after.text} …, "
+                        f"and '{t.text}' after the '{after.text}' is outside it; write \\{tok.text}(… {after.text} …) "
+                        "if it covers both")
+                    past_plus = True
+                    break
+        node = body
+        for var, lo, hi in reversed(ranges):
+            node = (kind, node, var, lo, hi)
+        if past_plus:
+            self.flagged.append(node)
+        return node
+
+    def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
+        lower = [t for t in lower if not _ignorable(t)]
+        eq = next((k for k, t in enumerate(lower) if t.kind == "char" and t.text == "="), None)
+        if eq is not None:
+            var = _single_name(lower[:eq])
+            if var is None or not _PY_NAME.match(var):
+                raise self.error(tok, f"the index of \\{tok.text} must be a single name")
+            if upper is None:
+                raise self.error(tok, f"\\{tok.text}_{{{var}=…}} needs an upper bound: ^{{…}}")
+            saved = set(self.bound)
+            lo = self.sub(lower[eq + 1 :]).whole()
+            hi = self.sub(upper).whole()
+            self.bound = saved
+            return [(var, lo, hi)]
+        if upper is not None:
+            raise self.error(tok, f"\\{tok.text} with an upper bound needs a lower one: _{{c=1}}")
+        out = []
+        for part in _split_commas(lower):
+            var = _single_name(part)
+            if var is None:
+                raise self.error(tok, f"\\{tok.text}_{{{_tokens_text(part)}}} is not supported; write the range "
+                                      f"as \\{tok.text}_{{c=1}}^{{C}} or over a declared index")
+            if self.names.symbols.get(var) != "index":
+                raise self.error(tok, f"\\{tok.text}_{var} without bounds needs '{var}' declared as an index "
+                                      f"(e.g. '{var}: index 1..C')")
+            lo, hi = self.names.ranges[var]
+            out.append((var, _bound_node(lo), _bound_node(hi)))
+        return out
+
+
+def _substitute(node, old, new):
+    """``node`` with the subtree ``old`` (by identity) replaced by ``new``."""
+    if node is old:
+        return new
+    if isinstance(node, tuple):
+        return tuple(_substitute(part, old, new) for part in node)
+    if isinstance(node, list):
+        return [_substitute(part, old, new) for part in node]
+    return node
+
+
+def _bound_node(text: str):
+    if text.lstrip("-").isdigit():
+        return ("neg", ("num", text[1:])) if text.startswith("-") else ("num", text)
+    return ("name", text)
+
+
+def _unary_builtins() -> frozenset[str]:
+    return frozenset(BUILTIN_FUNCTIONS) - {"log", "max", "min", "diff", "Sum", "Product"}
+
+
+def _ignorable(tok: Token) -> bool:
+    return (tok.kind == "macro" and tok.text in SPACING) or (tok.kind == "char" and tok.text == "~")
+
+
+def _is_prime_group(tokens: list[Token]) -> bool:
+    return bool(tokens) and all(
+        (t.kind == "char" and t.text == "'") or (t.kind == "macro" and t.text == "prime") for t in tokens
+    )
+
+
+def _prime_count(tokens: list[Token]) -> int:
+    return len(tokens)
+
+
+def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.kind == "char" and t.text in "([{" or (t.kind == "macro" and t.text == "left"):
+            depth += 1
+        elif t.kind == "char" and t.text in ")]}" or (t.kind == "macro" and t.text == "right"):
+            depth -= 1
+        if depth == 0 and t.kind == "char" and t.text == ",":
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return parts
+
+
+def _single_name(tokens: list[Token]) -> str | None:
+    tokens = [t for t in tokens if not _ignorable(t)]
+    while len(tokens) >= 3 and tokens[0].kind == "char" and tokens[0].text == "{" and tokens[-1].text == "}":
+        tokens = tokens[1:-1]
+    if len(tokens) == 1 and tokens[0].kind == "letter":
+        return tokens[0].text
+    if len(tokens) == 1 and tokens[0].kind == "macro" and (tokens[0].text in GREEK or tokens[0].text in VARIANTS):
+        return VARIANTS.get(tokens[0].text, tokens[0].text)
+    if len(tokens) == 2 and tokens[0].kind == "macro" and tokens[0].text in NAME_MACROS and tokens[1].kind == "arg":
+        text = tokens[1].text.strip()
+        return text if _PY_NAME.match(text) else None
+    return None
+
+
+def _plain_subscript(tokens: list[Token]) -> str | None:
+    text = "".join(t.text for t in tokens if t.kind in ("letter", "digit"))
+    if all(t.kind in ("letter", "digit") for t in tokens) and text:
+        return text
+    return None
+
+
+def _tokens_text(tokens: list[Token]) -> str:
+    return "".join(t.key if t.kind != "arg" else "{" + t.text + "}" for t in tokens)
+
+
+def _names_in(text: str) -> set[str]:
+    try:
+        tree = ast.parse(text.replace("^", "**"), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _shown_closer(closer: str, right: bool) -> str:
+    return "\\right)" if right else f"'{closer}'"
+
+
+def _stray_hint(tok: Token) -> str:
+    if tok.kind == "char" and tok.text in ")]}":
+        return " (a closing bracket without its opening one)"
+    if tok.kind == "char" and tok.text in ",.;":
+        return " (punctuation inside an expression)"
+    if tok.kind == "char" and tok.text == "&":
+        return " (an alignment '&' inside a group)"
+    return ""
+
+
+def _macro_hint(name: str) -> str:
+    import difflib
+
+    known = sorted(set(GREEK) | set(FUNCTION_MACROS) | TYPEFACES | NAME_MACROS | set(DECORATIONS)
+                   | {"frac", "dfrac", "tfrac", "sqrt", "sum", "prod", "cdot", "times", "left", "right"})
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+    hint = f" (did you mean '\\{close[0]}'?)" if close else ""
+    return hint + "; only the math macros listed in docs/format.md are read"

@@ -1,0 +1,42 @@
+"""Rendering LaTeX sources: a post's LaTeX derivations are typeset in place, with their marks."""
+
+from pathlib import Path
+
+from derivcheck.config import CheckConfig
+from derivcheck.render import render_paths
+
+FAST = CheckConfig(jobs=1, cache_dir=None, timeout=10.0)
+
+POST = """\
+# A post
+
+Before.
+
+<!-- derivcheck
+title: doubling
+symbols:
+  x: real
+-->
+$$ x + x = 2x = 3x $$
+
+After.
+"""
+
+
+def test_latex_derivation_is_rendered_in_place_with_marks(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(POST, encoding="utf-8")
+    text = render_paths([str(post)], "markdown", config=FAST).text
+    before, after = text.index("Before."), text.index("After.")
+    body = text[before:after]
+    assert "<!-- derivcheck" not in body and "**doubling**" in body
+    # both steps sit on one line of the post and each keeps its own verdict
+    assert "(2) ✓" in body and "(3) ✗" in body
+
+
+def test_every_format_renders_a_latex_source(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(POST, encoding="utf-8")
+    for to in ("html", "latex"):
+        text = render_paths([str(post)], to, config=FAST, check=False).text
+        assert "doubling" in text and "derivcheck" not in text.split("doubling")[0][-200:]
