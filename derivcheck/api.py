@@ -297,9 +297,10 @@ def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig
 
     Returns ``{id(check): Placement}`` for every step check.
     """
+    from derivcheck.bounds import MAX_SLIP_ROUNDS as MAX_ROUNDS
     from derivcheck.check.engine import StepTask
     from derivcheck.check.runner import run_tasks
-    from derivcheck.check.slips import MAX_ROUNDS, walk
+    from derivcheck.check.slips import walk
 
     chains: dict[tuple, list[int]] = {}
     for index, check in enumerate(planned):

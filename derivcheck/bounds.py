@@ -186,3 +186,29 @@ MAX_RENDER_TEXT = 20_000
 
 MAX_RENDER_DEPTH = 200
 """Nesting depth typeset by ``derivcheck render`` (the writers recurse once per level)."""
+
+# --- Evidence shown and slips placed ---
+
+MAX_SCALED_PARTS = 80
+"""Terms or factors of a step tried, one at a time, as the place of a dropped constant factor (suggestions)."""
+
+MAX_SHOWN_FORM = 400
+"""Characters of one intermediate form shown under --verbose."""
+
+MAX_SHOWN_NODES = 3000
+"""Expression-tree nodes above which a side is not printed as evidence under --verbose."""
+
+MAX_SHOWN_POINTS = 3
+"""Agreeing sample points shown under --verbose."""
+
+MAX_SLIP_ROUNDS = 4
+"""Rounds of re-checks after slips (each re-checks the steps after a wrong one against the last correct step)."""
+
+# --- LaTeX sources ---
+
+MAX_NOTEBOOK_CELLS = 10_000
+"""Cells of a notebook read for derivations."""
+
+MAX_LATEX_TEXT = 2_000_000
+"""Characters of one LaTeX display block."""
+

@@ -51,7 +51,8 @@ assume:
   - a <= 10
 
 # A chain: each step must equal the one before it. A step is an expression,
-# or a mapping with 'expr' (or 'latex', the expression in LaTeX math) and optionally 'by' (your reason, shown in
+# or a mapping with 'expr' (or 'latex', the expression in LaTeX math) and
+# optionally 'by' (your reason, shown in
 # reports, never checked; quote it when it holds ': ') and 'wrong' (see the
 # second case below). A sum over a symbolic size is proved in general where
 # possible, else for every size up to a bound ('proved for sizes').

@@ -21,6 +21,7 @@ from derivcheck.bounds import (
     DIAGNOSIS_SAMPLES as SCREEN_SAMPLES,
     MAX_DIAGNOSIS_CANDIDATES as MAX_CANDIDATES,
     MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
+    MAX_SCALED_PARTS,
 )
 from derivcheck.check.assume import relations_of, truth
 from derivcheck.check.instantiate import shape_of
@@ -34,8 +35,6 @@ from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load.model import FunctionDecl, Text
 from derivcheck.parse.expressions import Condition, Scope, parse_expression
 from derivcheck.parse.symbols import SymbolSpec
-
-MAX_SCALED_PARTS = 80
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import sympy
 
-from derivcheck.bounds import MAX_INSTANCES, MIN_AGREEING_POINTS
+from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS, MIN_AGREEING_POINTS
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, relations_of, relevant_relations
 from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
@@ -109,9 +109,6 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         return outcome
 
 
-MAX_SHOWN_FORM = 400
-MAX_SHOWN_NODES = 3000
-MAX_SHOWN_POINTS = 3
 
 
 def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:

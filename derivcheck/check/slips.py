@@ -23,7 +23,6 @@ from enum import Enum
 from derivcheck.check.outcome import Outcome, Verdict
 
 AGREES = (Verdict.PROVED, Verdict.PROVED_FOR_SIZES, Verdict.NUMERIC)
-MAX_ROUNDS = 4
 
 
 class Role(str, Enum):

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derivcheck.errors import FormatError
-from derivcheck.load.documents import documents_from_text, read_text_file
-from derivcheck.load.markdown import documents_from_markdown
 from derivcheck.load.discover import (  # noqa: F401
     MARKDOWN_SUFFIXES,
     NOTEBOOK_SUFFIXES,
@@ -15,6 +13,8 @@ from derivcheck.load.discover import (  # noqa: F401
     Discovery,
     find_files,
 )
+from derivcheck.load.documents import documents_from_text, read_text_file
+from derivcheck.load.markdown import documents_from_markdown
 from derivcheck.load.model import Document, LoadError
 from derivcheck.load.notebook import documents_from_notebook
 

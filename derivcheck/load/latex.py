@@ -19,9 +19,28 @@ from derivcheck.load.model import Chain, Document, LoadError, Step, Text
 from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
 
 COMMENT_KEYS = ("title", "source", "symbols", "functions", "assume", "cases", "wrong", "log", "prime")
-TRANSPARENT = {"equation", "equation*", "align", "align*", "aligned", "split", "gather", "gather*",
-               "gathered", "multline", "multline*", "eqnarray", "eqnarray*", "alignat", "alignat*",
-               "alignedat", "flalign", "flalign*", "displaymath", "math"}
+TRANSPARENT = {
+    "equation",
+    "equation*",
+    "align",
+    "align*",
+    "aligned",
+    "split",
+    "gather",
+    "gather*",
+    "gathered",
+    "multline",
+    "multline*",
+    "eqnarray",
+    "eqnarray*",
+    "alignat",
+    "alignat*",
+    "alignedat",
+    "flalign",
+    "flalign*",
+    "displaymath",
+    "math",
+}
 CASE_ENVS = {"cases", "aligned", "array", "dcases"}
 CHECKED = {"=": "=", "coloneqq": ":=", "triangleq": "≜"}
 _COMMENT = re.compile(r"^[ \t]*<!--\s*derivcheck\b", re.MULTILINE)
@@ -146,12 +165,12 @@ def _find_display(text: str, start: int, limit: int, starts: list[int], code: se
             end = text.find("$$", match.end())
             if end < 0:
                 raise FormatError("'$$' is never closed", _line_of(starts, match.start()))
-            return text[match.end():end], match.end(), end + 2
+            return text[match.end() : end], match.end(), end + 2
         if match.group(0) == "\\[":
             end = text.find("\\]", match.end())
             if end < 0:
                 raise FormatError("'\\[' is never closed", _line_of(starts, match.start()))
-            return text[match.end():end], match.end(), end + 2
+            return text[match.end() : end], match.end(), end + 2
         env = match.group(1)
         if env not in TRANSPARENT:
             position = match.end()
@@ -159,7 +178,7 @@ def _find_display(text: str, start: int, limit: int, starts: list[int], code: se
         end = _environment_end(text, env, match.end())
         if end < 0:
             raise FormatError(f"\\begin{{{env}}} is never closed", _line_of(starts, match.start()))
-        return text[match.start():end], match.start(), end
+        return text[match.start() : end], match.start(), end
 
 
 def _environment_end(text: str, env: str, start: int) -> int:
@@ -180,8 +199,9 @@ def _environment_end(text: str, env: str, start: int) -> int:
 # -- the comment ---------------------------------------------------------------------------------
 
 
-def build_latex_document(root: Mapping, body: str, body_line: int, body_col: int, path: str,
-                         comment_line: int) -> Document:
+def build_latex_document(
+    root: Mapping, body: str, body_line: int, body_col: int, path: str, comment_line: int
+) -> Document:
     """Return the Document of a comment's YAML and the display-math text it declares."""
     from derivcheck.load import documents as docs
     from derivcheck.parse.latex import names_from_declarations, tokenize
@@ -208,7 +228,8 @@ def build_latex_document(root: Mapping, body: str, body_line: int, body_col: int
         conditions = docs._conditions(cases, "cases")
         chains = [
             replace(chain, label=f"{chain.label}, when {when.text.strip()}", when=(when,))
-            for when in conditions for chain in chains
+            for when in conditions
+            for chain in chains
         ]
     source = root.get("source")
     return Document(
@@ -231,7 +252,9 @@ def _log_base(node) -> str | None:
         if node.raw.strip() in ("e", "E"):
             return None
         return node.raw.strip()
-    raise FormatError("'log' gives the base of \\log: a whole number such as 2 or 10, or e", getattr(node, "line", None))
+    raise FormatError(
+        "'log' gives the base of \\log: a whole number such as 2 or 10, or e", getattr(node, "line", None)
+    )
 
 
 def _wrong_map(node) -> dict[tuple[int, int | None], tuple[str, int]]:
@@ -243,8 +266,9 @@ def _wrong_map(node) -> dict[tuple[int, int | None], tuple[str, int]]:
     for (key, value), line in zip(node.items, node.key_lines):
         match = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?\s*", key)
         if not match:
-            raise FormatError(f"'wrong' key '{key}' is not a row number (write 3, or 3.2 for the second "
-                              "expression of row 3)", line)
+            raise FormatError(
+                f"'wrong' key '{key}' is not a row number (write 3, or 3.2 for the second expression of row 3)", line
+            )
         if not isinstance(value, Scalar) or value.is_null or not value.raw.strip():
             raise FormatError("'wrong' takes a short text saying what the erratum is", line)
         at = (int(match.group(1)), int(match.group(2)) if match.group(2) else None)
@@ -282,8 +306,11 @@ def split_rows(tokens: list, source: str) -> list[Row]:
                 k = after
                 continue
             if name not in TRANSPARENT and name not in CASE_ENVS:
-                raise FormatError(f"column {tok.col}: the environment '{name}' is not read "
-                                  "(equation, align, split, gather, multline, aligned and cases are)", tok.line)
+                raise FormatError(
+                    f"column {tok.col}: the environment '{name}' is not read "
+                    "(equation, align, split, gather, multline, aligned and cases are)",
+                    tok.line,
+                )
             flat.extend(tokens[k:after])
             k = after
             continue
@@ -379,7 +406,12 @@ def _read_row(number: int, row: list, source: str) -> Row:
     if cut is not None:
         by = _annotation(row[cut:], source)
         row = row[:cut]
-    elif len(row) >= 2 and row[-1].kind == "arg" and row[-2].text == "text" and not re.fullmatch(r"\s*\w+\s*", row[-1].text):
+    elif (
+        len(row) >= 2
+        and row[-1].kind == "arg"
+        and row[-2].text == "text"
+        and not re.fullmatch(r"\s*\w+\s*", row[-1].text)
+    ):
         by = row[-1].text.strip()
         row = row[:-2]
     row = [t for _, t, depth in _top_level(row) if depth or not (t.kind == "char" and t.text == "&")]
@@ -396,12 +428,24 @@ def _read_row(number: int, row: list, source: str) -> Row:
             or (tok.kind == "macro" and tok.text in RELATIONS)
             or (tok.kind == "char" and tok.text == ":" and k + 1 < len(row) and row[k + 1].text == "=")
         )
-        if depth == 0 and tok.kind == "macro" and tok.text == "left" and k + 1 < len(row) \
-                and row[k + 1].key in ("\\{", "\\lbrace") and k + 2 < len(row) and row[k + 2].text == "begin":
+        if (
+            depth == 0
+            and tok.kind == "macro"
+            and tok.text == "left"
+            and k + 1 < len(row)
+            and row[k + 1].key in ("\\{", "\\lbrace")
+            and k + 2 < len(row)
+            and row[k + 2].text == "begin"
+        ):
             cases, k = _read_cases(row, k, source)
             continue
-        if depth == 0 and tok.kind == "macro" and tok.text == "begin" and _env_name(row, k) and \
-                _env_name(row, k)[0] in ("cases", "dcases"):
+        if (
+            depth == 0
+            and tok.kind == "macro"
+            and tok.text == "begin"
+            and (env := _env_name(row, k)) is not None
+            and env[0] in ("cases", "dcases")
+        ):
             cases, k = _read_cases(row, k, source)
             continue
         if is_relation:
@@ -449,11 +493,13 @@ def _drop_punctuation(tokens: list) -> list:
 
 
 def _read_cases(row: list, k: int, source: str):
-    """Read ``\\left\\{ \\begin{aligned} … \\end{aligned} \\right.`` or ``\\begin{cases}…``: (value, condition) pairs."""
+    """Read ``\\left\\{ \\begin{aligned} … \\right.`` or ``\\begin{cases}…``: (value, condition) pairs."""
     start = k
     if row[k].text == "left":
         k += 2
     named = _env_name(row, k)
+    if named is None:
+        raise FormatError("a case split needs \\begin{aligned} or \\begin{cases} after \\left\\{", row[start].line)
     name, k = named
     depth = 1
     body_start = k
@@ -469,7 +515,10 @@ def _read_cases(row: list, k: int, source: str):
     if k >= len(row):
         raise FormatError(f"\\begin{{{name}}} is never closed", row[start].line)
     body = row[body_start:k]
-    _, k = _env_name(row, k)
+    closing = _env_name(row, k)
+    if closing is None:
+        raise FormatError(f"\\end{{{name}}} needs its name in braces", row[k].line)
+    _, k = closing
     if k < len(row) and row[k].text == "right":
         k += 2
     rows: list[list] = [[]]
@@ -482,11 +531,17 @@ def _read_cases(row: list, k: int, source: str):
     for case in rows:
         if not _meaningful(case):
             continue
-        amps = [j for j, tok, depth in _top_level(case)
-                if depth == 0 and tok.kind == "char" and tok.text == "&" and _has_math(case[:j])]
+        amps = [
+            j
+            for j, tok, depth in _top_level(case)
+            if depth == 0 and tok.kind == "char" and tok.text == "&" and _has_math(case[:j])
+        ]
         if amps:  # cases style: value & condition
-            case = [t for t in case[: amps[0]] if t.text != "&"] + [_comma_at(case[amps[0]])] + [
-                t for t in case[amps[0] + 1 :] if t.text != "&"]
+            case = (
+                [t for t in case[: amps[0]] if t.text != "&"]
+                + [_comma_at(case[amps[0]])]
+                + [t for t in case[amps[0] + 1 :] if t.text != "&"]
+            )
         case = [t for t in case if not (t.kind == "char" and t.text == "&")]
         split = None
         for j, tok, depth in _top_level(case):
@@ -494,13 +549,16 @@ def _read_cases(row: list, k: int, source: str):
                 split = j
                 break
         if split is None:
-            raise FormatError("a case is written 'value, condition' (e.g. p_i, j = i)",
-                              case[0].line)
+            raise FormatError("a case is written 'value, condition' (e.g. p_i, j = i)", case[0].line)
         condition = _drop_punctuation(case[split + 1 :])
         while condition and condition[0].kind == "char" and condition[0].text == ",":
             condition = condition[1:]
-        condition = [t for t in condition if not (t.kind == "macro" and t.text in ("text",)) and
-                     not (t.kind == "arg" and t.text.strip() in ("if", "for", "when", ""))]
+        condition = [
+            t
+            for t in condition
+            if not (t.kind == "macro" and t.text in ("text",))
+            and not (t.kind == "arg" and t.text.strip() in ("if", "for", "when", ""))
+        ]
         cases.append((_drop_punctuation(case[:split]), condition, case[0].line))
     return cases, k
 
@@ -555,8 +613,9 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
             close_chain(last_row)
             lhs = row.segments[0].tokens if row.segments else []
             if not lhs or len(row.segments) != 2 or row.segments[1].relation != "=":
-                raise FormatError(f"row {row.number}: a case split is written 'expression = \\left\\{{ … \\right.'",
-                                  row.line)
+                raise FormatError(
+                    f"row {row.number}: a case split is written 'expression = \\left\\{{ … \\right.'", row.line
+                )
             for number, (value, condition, line) in enumerate(row.cases, start=1):
                 case_row = Row(row.number + number - 1, line, [], row.by)
                 head = step_of(lhs, Row(row.number, row.line, [], None), 1, first=True)
@@ -578,8 +637,13 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
                 previous_relation_open = True
                 break
             if is_dots:
-                notices.append(Text(f"row {row.number}: '\\ldots' stands for steps not written out; "
-                                    "the chain is not checked across it", row.line))
+                notices.append(
+                    Text(
+                        f"row {row.number}: '\\ldots' stands for steps not written out; "
+                        "the chain is not checked across it",
+                        row.line,
+                    )
+                )
                 close_chain(last_row)
                 continue
             rel = INEQUALITIES.get(relation or "=", "==")
@@ -591,10 +655,13 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
             if relation is not None and relation not in CHECKED and relation not in INEQUALITIES:
                 shown = ("\\" + relation) if relation in RELATIONS and relation not in "=<>" else relation
                 symbol = RELATIONS.get(relation, relation)
-                notices.append(Text(
-                    f"row {row.number}: the relation '{shown}' ({symbol}) is not an equality nor an inequality: "
-                    "the expressions on either side are not checked against each other",
-                    segment.relation_token.line if segment.relation_token is not None else row.line))
+                notices.append(
+                    Text(
+                        f"row {row.number}: the relation '{shown}' ({symbol}) is not an equality nor an inequality: "
+                        "the expressions on either side are not checked against each other",
+                        segment.relation_token.line if segment.relation_token is not None else row.line,
+                    )
+                )
                 close_chain(last_row)
             position += 1
             step = step_of(tokens, row, position, first=not current)
@@ -603,8 +670,9 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
             if not current:
                 first_row = row.number
                 if step.wrong is not None:
-                    raise FormatError(f"row {row.number}: the first expression of a chain cannot be marked "
-                                      "'wrong'", row.line)
+                    raise FormatError(
+                        f"row {row.number}: the first expression of a chain cannot be marked 'wrong'", row.line
+                    )
             current.append(step)
             previous_relation_open = False
         last_row = row.number
@@ -614,16 +682,29 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
         first = min(unused)
         (row_number, part), (_, line) = first, wrong[first]
         shown = f"{row_number}.{part}" if part else str(row_number)
-        raise FormatError(f"'wrong' names row {shown}, which holds no step of the display below "
-                          f"({len(rows)} rows)", line)
+        raise FormatError(
+            f"'wrong' names row {shown}, which holds no step of the display below ({len(rows)} rows)", line
+        )
     if not chains and not notices:
-        raise FormatError("the display math after this derivcheck comment has no relation to check "
-                          "(a chain needs 'a = b')", comment_line)
+        raise FormatError(
+            "the display math after this derivcheck comment has no relation to check (a chain needs 'a = b')",
+            comment_line,
+        )
     return chains, notices
 
 
-INEQUALITIES = {"<": "<", "lt": "<", ">": ">", "gt": ">", "le": "<=", "leq": "<=", "leqslant": "<=",
-                "ge": ">=", "geq": ">=", "geqslant": ">="}
+INEQUALITIES = {
+    "<": "<",
+    "lt": "<",
+    ">": ">",
+    "gt": ">",
+    "le": "<=",
+    "leq": "<=",
+    "leqslant": "<=",
+    "ge": ">=",
+    "geq": ">=",
+    "geqslant": ">=",
+}
 
 
 def _goes_other_way(steps: list, rel: str) -> bool:
@@ -632,8 +713,19 @@ def _goes_other_way(steps: list, rel: str) -> bool:
     return bool(earlier) and (earlier[0][0] == "<") != (rel[0] == "<")
 
 
-_CONDITION_OPS = {"=": "==", "neq": "!=", "ne": "!=", "<": "<", ">": ">", "le": "<=", "leq": "<=",
-                  "ge": ">=", "geq": ">=", "lt": "<", "gt": ">"}
+_CONDITION_OPS = {
+    "=": "==",
+    "neq": "!=",
+    "ne": "!=",
+    "<": "<",
+    ">": ">",
+    "le": "<=",
+    "leq": "<=",
+    "ge": ">=",
+    "geq": ">=",
+    "lt": "<",
+    "gt": ">",
+}
 
 
 def condition_text(tokens: list, names, line: int) -> Text:
@@ -642,7 +734,7 @@ def condition_text(tokens: list, names, line: int) -> Text:
 
     parts: list = [[]]
     ops = []
-    for k, tok, depth in _top_level(tokens):
+    for _k, tok, depth in _top_level(tokens):
         key = tok.text
         if depth == 0 and ((tok.kind == "char" and key in "=<>") or (tok.kind == "macro" and key in _CONDITION_OPS)):
             ops.append(_CONDITION_OPS[key])
@@ -679,12 +771,22 @@ def with_latex_steps(document: Document) -> Document:
                 continue
             tokens = tokenize(step.latex, step.expr.line)
             for _, tok, depth in _top_level(tokens):
-                if depth == 0 and ((tok.kind == "char" and tok.text in "=<>") or
-                                   (tok.kind == "macro" and tok.text in RELATIONS)):
-                    raise FormatError(f"a 'latex:' step is one expression; '{tok.key}' at column {tok.col} is a "
-                                      "relation (write each expression as its own step)", step.expr.line)
+                if depth == 0 and (
+                    (tok.kind == "char" and tok.text in "=<>") or (tok.kind == "macro" and tok.text in RELATIONS)
+                ):
+                    raise FormatError(
+                        f"a 'latex:' step is one expression; '{tok.key}' at column {tok.col} is a "
+                        "relation (write each expression as its own step)",
+                        step.expr.line,
+                    )
             reading = read_expression(_drop_punctuation(tokens), names, lenient=step.wrong is not None)
-            steps.append(replace(step, expr=Text(reading.python, step.expr.line), notes=tuple(reading.notes),
-                                 alternative=reading.alternative))
+            steps.append(
+                replace(
+                    step,
+                    expr=Text(reading.python, step.expr.line),
+                    notes=tuple(reading.notes),
+                    alternative=reading.alternative,
+                )
+            )
         chains.append(replace(chain, steps=tuple(steps)))
     return replace(document, chains=tuple(chains))

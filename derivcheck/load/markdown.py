@@ -69,7 +69,6 @@ def documents_from_markdown(text: str, path: str) -> list[Document | LoadError]:
     fence's line; the blocks before them still load.
     """
     from derivcheck.load.documents import documents_from_text
-
     from derivcheck.load.latex import latex_documents
 
     blocks, unclosed = scan_blocks(text)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from derivcheck.bounds import MAX_NOTEBOOK_CELLS as MAX_CELLS
 from derivcheck.errors import FormatError
 from derivcheck.load.model import Document, LoadError
-
-MAX_CELLS = 10_000
 
 
 def documents_from_notebook(text: str, path: str) -> list[Document | LoadError]:

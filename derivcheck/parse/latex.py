@@ -21,49 +21,213 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
+from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
 from derivcheck.errors import FormatError
 from derivcheck.parse.expressions import (
     BUILTIN_FUNCTIONS,
     MAX_DEPTH,
-    MAX_TEXT,
 )
 
-MAX_LATEX_TEXT = MAX_TEXT
-MAX_DIFF_ORDER = 50
-
-GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "ell"]
-VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varpi": "pi", "varrho": "rho",
-            "varsigma": "sigma", "varphi": "phi"}
-DECORATIONS = {
-    "hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
-    "widetilde": "tilde", "check": "check", "dot": "dot", "ddot": "ddot", "breve": "breve",
+GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
+    "ell",
+]
+VARIANTS = {
+    "varepsilon": "epsilon",
+    "vartheta": "theta",
+    "varpi": "pi",
+    "varrho": "rho",
+    "varsigma": "sigma",
+    "varphi": "phi",
 }
-TYPEFACES = {"mathbf", "boldsymbol", "bm", "mathbb", "mathcal", "mathit", "mathsf", "vec", "pmb",
-             "mathnormal", "mathscr", "mathfrak"}
-NAME_MACROS = {"operatorname", "mathrm", "text", "textrm", "textit", "textsf", "texttt", "mbox",
-               "textbf", "mathtt"}
-FUNCTION_MACROS = {"log": "log", "ln": "ln", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan",
-                   "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "max": "max", "min": "min",
-                   "sgn": "sign"}
-SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "enspace", "thinspace", "medspace",
-           "thickspace", "negthinspace", "displaystyle", "textstyle", "limits", "nolimits",
-           "nonumber", "notag", "hfill", "allowbreak", "relax", "\n", "\t"}
-SIZES = {"big", "Big", "bigg", "Bigg", "bigl", "Bigl", "biggl", "Biggl", "bigr", "Bigr", "biggr",
-         "Biggr", "bigm", "Bigm"}
-DEFINITIONS = {"def", "newcommand", "renewcommand", "providecommand", "DeclareMathOperator",
-               "let", "edef", "gdef", "xdef", "input", "include", "usepackage", "newenvironment",
-               "renewenvironment", "csname", "catcode", "write", "immediate", "openout", "read",
-               "openin", "special", "directlua", "href", "url"}
+DECORATIONS = {
+    "hat": "hat",
+    "widehat": "hat",
+    "bar": "bar",
+    "overline": "bar",
+    "tilde": "tilde",
+    "widetilde": "tilde",
+    "check": "check",
+    "dot": "dot",
+    "ddot": "ddot",
+    "breve": "breve",
+}
+TYPEFACES = {
+    "mathbf",
+    "boldsymbol",
+    "bm",
+    "mathbb",
+    "mathcal",
+    "mathit",
+    "mathsf",
+    "vec",
+    "pmb",
+    "mathnormal",
+    "mathscr",
+    "mathfrak",
+}
+NAME_MACROS = {"operatorname", "mathrm", "text", "textrm", "textit", "textsf", "texttt", "mbox", "textbf", "mathtt"}
+FUNCTION_MACROS = {
+    "log": "log",
+    "ln": "ln",
+    "exp": "exp",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "max": "max",
+    "min": "min",
+    "sgn": "sign",
+}
+SPACING = {
+    ",",
+    ";",
+    ":",
+    "!",
+    " ",
+    "quad",
+    "qquad",
+    "enspace",
+    "thinspace",
+    "medspace",
+    "thickspace",
+    "negthinspace",
+    "displaystyle",
+    "textstyle",
+    "limits",
+    "nolimits",
+    "nonumber",
+    "notag",
+    "hfill",
+    "allowbreak",
+    "relax",
+    "\n",
+    "\t",
+}
+SIZES = {
+    "big",
+    "Big",
+    "bigg",
+    "Bigg",
+    "bigl",
+    "Bigl",
+    "biggl",
+    "Biggl",
+    "bigr",
+    "Bigr",
+    "biggr",
+    "Biggr",
+    "bigm",
+    "Bigm",
+}
+DEFINITIONS = {
+    "def",
+    "newcommand",
+    "renewcommand",
+    "providecommand",
+    "DeclareMathOperator",
+    "let",
+    "edef",
+    "gdef",
+    "xdef",
+    "input",
+    "include",
+    "usepackage",
+    "newenvironment",
+    "renewenvironment",
+    "csname",
+    "catcode",
+    "write",
+    "immediate",
+    "openout",
+    "read",
+    "openin",
+    "special",
+    "directlua",
+    "href",
+    "url",
+}
 RELATIONS = {
-    "=": "=", "<": "<", ">": ">", "le": "≤", "leq": "≤", "leqslant": "≤", "ge": "≥", "geq": "≥",
-    "geqslant": "≥", "ne": "≠", "neq": "≠", "approx": "≈", "propto": "∝", "leftarrow": "←",
-    "gets": "←", "rightarrow": "→", "to": "→", "Rightarrow": "⇒", "implies": "⇒", "Leftarrow": "⇐",
-    "iff": "⇔", "equiv": "≡", "sim": "∼", "simeq": "≃", "cong": "≅", "coloneqq": ":=",
-    "triangleq": "≜", "doteq": "≐", "mapsto": "↦", "ll": "≪", "gg": "≫", "lt": "<", "gt": ">",
+    "=": "=",
+    "<": "<",
+    ">": ">",
+    "le": "≤",
+    "leq": "≤",
+    "leqslant": "≤",
+    "ge": "≥",
+    "geq": "≥",
+    "geqslant": "≥",
+    "ne": "≠",
+    "neq": "≠",
+    "approx": "≈",
+    "propto": "∝",
+    "leftarrow": "←",
+    "gets": "←",
+    "rightarrow": "→",
+    "to": "→",
+    "Rightarrow": "⇒",
+    "implies": "⇒",
+    "Leftarrow": "⇐",
+    "iff": "⇔",
+    "equiv": "≡",
+    "sim": "∼",
+    "simeq": "≃",
+    "cong": "≅",
+    "coloneqq": ":=",
+    "triangleq": "≜",
+    "doteq": "≐",
+    "mapsto": "↦",
+    "ll": "≪",
+    "gg": "≫",
+    "lt": "<",
+    "gt": ">",
 }
 DOTS = {"ldots", "cdots", "dots", "vdots", "ddots"}
-OPEN = {"(": ")", "[": "]", "\\{": "\\}", "\\lbrace": "\\rbrace", "\\lbrack": "\\rbrack",
-        "\\langle": "\\rangle", "\\lparen": "\\rparen"}
+OPEN = {
+    "(": ")",
+    "[": "]",
+    "\\{": "\\}",
+    "\\lbrace": "\\rbrace",
+    "\\lbrack": "\\rbrack",
+    "\\langle": "\\rangle",
+    "\\lparen": "\\rparen",
+}
 CLOSE = {v: k for k, v in OPEN.items()}
 ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
 _DIGIT = re.compile(r"[0-9]")
@@ -165,8 +329,7 @@ def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
             tokens.append(Token("macro", "times", ln, cl, space, i, i + 1))
         else:
             raise FormatError(
-                f"column {cl}: the character '{ch}' has no meaning in math here "
-                "(put words in \\text{…})",
+                f"column {cl}: the character '{ch}' has no meaning in math here (put words in \\text{{…}})",
                 ln,
             )
         i, space = i + 1, False
@@ -309,6 +472,7 @@ def _wrap(node, level: int) -> str:
 
 # -- the parser ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Reading:
     """The result of reading one LaTeX expression: the tree, its Python text and the notes."""
@@ -339,9 +503,16 @@ def read_expression(tokens: list[Token], names: Names, lenient: bool = False) ->
 
 
 class _Parser:
-    def __init__(self, tokens: list[Token], names: Names, lenient: bool = False,
-                 bound: set[str] | None = None, depth: int = 0, notes: list[str] | None = None,
-                 shared: tuple[list, list] | None = None):
+    def __init__(
+        self,
+        tokens: list[Token],
+        names: Names,
+        lenient: bool = False,
+        bound: set[str] | None = None,
+        depth: int = 0,
+        notes: list[str] | None = None,
+        shared: tuple[list, list] | None = None,
+    ):
         self.tokens = [t for t in tokens if not _ignorable(t)]
         self.pos = 0
         self.names = names
@@ -376,8 +547,9 @@ class _Parser:
     def sub(self, tokens: list[Token]) -> _Parser:
         if self.depth + 1 > MAX_DEPTH:
             raise self.error(tokens[0] if tokens else self.peek(), f"LaTeX nested deeper than {MAX_DEPTH} levels")
-        child = _Parser(tokens, self.names, self.lenient, self.bound, self.depth + 1, self.notes,
-                        (self.flagged, self.widened))
+        child = _Parser(
+            tokens, self.names, self.lenient, self.bound, self.depth + 1, self.notes, (self.flagged, self.widened)
+        )
         return child
 
     def enter(self, tok: Token) -> None:
@@ -532,12 +704,17 @@ class _Parser:
     def prime_of(self, node, tok: Token, count: int):
         """``(…)'``: the derivative in the variable the comment's ``prime:`` names."""
         if self.names.prime is None:
-            raise self.error(tok, "a prime on an expression does not say the variable; write \\frac{d}{dx}(…), "
-                                  "or name the variable in the derivcheck comment (e.g. 'prime: x')")
+            raise self.error(
+                tok,
+                "a prime on an expression does not say the variable; write \\frac{d}{dx}(…), "
+                "or name the variable in the derivcheck comment (e.g. 'prime: x')",
+            )
         try:
             variable = _Parser(tokenize(self.names.prime), self.names).whole()
         except FormatError as exc:
-            raise self.error(tok, f"the comment's 'prime: {self.names.prime}' is not a variable ({exc.message})") from None
+            raise self.error(
+                tok, f"the comment's 'prime: {self.names.prime}' is not a variable ({exc.message})"
+            ) from None
         if variable[0] not in ("name", "elem"):
             raise self.error(tok, f"the comment's 'prime: {self.names.prime}' is not a declared variable")
         return ("diff", node, variable, count)
@@ -571,8 +748,18 @@ class _Parser:
         while True:
             tok = self.peek()
             adjacent = not digits or not tok.space
-            if tok.kind == "digit" and adjacent or (tok.kind == "char" and tok.text == "." and "." not in digits and adjacent
-                  and self.peek(1).kind == "digit" and not self.peek(1).space):
+            if (
+                tok.kind == "digit"
+                and adjacent
+                or (
+                    tok.kind == "char"
+                    and tok.text == "."
+                    and "." not in digits
+                    and adjacent
+                    and self.peek(1).kind == "digit"
+                    and not self.peek(1).space
+                )
+            ):
                 digits += self.take().text
             else:
                 break
@@ -607,8 +794,12 @@ class _Parser:
         elif tok.key == closer:
             self.take()
             return node
-        if self.lenient and (tok.kind == "end" or (tok.kind == "macro" and tok.text == "right")
-                             or tok.key in CLOSE or tok.key in self.closers):
+        if self.lenient and (
+            tok.kind == "end"
+            or (tok.kind == "macro" and tok.text == "right")
+            or tok.key in CLOSE
+            or tok.key in self.closers
+        ):
             self.notes.append(
                 f"'{shown}' opened at line {opener.line}, column {opener.col} is never closed; "
                 f"read as closed at line {tok.line}, column {tok.col} (the row is marked wrong:)"
@@ -656,8 +847,11 @@ class _Parser:
         word = "".join(t.text for t in run)
         first = run[0]
         if self.peek().kind == "digit" and not self.peek().space:
-            raise self.error(first, f"a number right after '{word}' is ambiguous: write {word}_{self.peek().text} "
-                                    f"for a subscript or {word} \\cdot {self.peek().text} for a product")
+            raise self.error(
+                first,
+                f"a number right after '{word}' is ambiguous: write {word}_{self.peek().text} "
+                f"for a subscript or {word} \\cdot {self.peek().text} for a product",
+            )
         parts = self.segment(word, first)
         nodes = []
         for k, part in enumerate(parts):
@@ -738,8 +932,13 @@ class _Parser:
         return count
 
     def apply(self, word: str, tok: Token, sub_tokens, primes: int, power):
-        if word == "delta" and sub_tokens is not None and not self.names.is_declared("delta") \
-                and not self.names.is_declared("delta_") and "KroneckerDelta" in BUILTIN_FUNCTIONS:
+        if (
+            word == "delta"
+            and sub_tokens is not None
+            and not self.names.is_declared("delta")
+            and not self.names.is_declared("delta_")
+            and "KroneckerDelta" in BUILTIN_FUNCTIONS
+        ):
             return self.finish_power(self.kronecker(tok, sub_tokens), power)
         kind = self.kind_of(word, tok)
         if kind == "builtin" and word in ("max", "min") and sub_tokens is not None:
@@ -761,8 +960,9 @@ class _Parser:
             if len(letters) == 2 and all(t.kind == "letter" for t in letters):
                 parts = [[letters[0]], [letters[1]]]
         if len(parts) != 2:
-            raise self.error(tok, "\\delta_{…} is the Kronecker delta of two indices: write \\delta_{i,j} "
-                                  "(or declare 'delta')")
+            raise self.error(
+                tok, "\\delta_{…} is the Kronecker delta of two indices: write \\delta_{i,j} (or declare 'delta')"
+            )
         return ("call", "KroneckerDelta", [self.sub(p).whole() for p in parts])
 
     def finish_power(self, node, power):
@@ -786,10 +986,14 @@ class _Parser:
         if word == "e" or word == "pi":
             return "symbol"
         if keyword.iskeyword(word):
-            raise self.error(tok, f"'{word}' is a reserved word of the expression syntax; declare the name "
-                                  f"as '{word}_' and \\{word} will mean it")
-        raise self.error(tok, f"undeclared name '{word}'; declare it under 'symbols' or 'functions' "
-                              "in the derivcheck comment")
+            raise self.error(
+                tok,
+                f"'{word}' is a reserved word of the expression syntax; declare the name "
+                f"as '{word}_' and \\{word} will mean it",
+            )
+        raise self.error(
+            tok, f"undeclared name '{word}'; declare it under 'symbols' or 'functions' in the derivcheck comment"
+        )
 
     def python_name(self, word: str) -> str:
         """Declared name ``word``, else declared ``word_`` (for keywords and built-ins), else ``word``."""
@@ -804,8 +1008,11 @@ class _Parser:
     def decorated(self, word: str, decoration: str, tok: Token) -> str:
         name = f"{word}_{decoration}"
         if not self.names.is_declared(name):
-            raise self.error(tok, f"'{name}' is not declared (a decorated name \\{decoration}{{{word}}} or "
-                                  f"{word}' names the declared symbol '{name}')")
+            raise self.error(
+                tok,
+                f"'{name}' is not declared (a decorated name \\{decoration}{{{word}}} or "
+                f"{word}' names the declared symbol '{name}')",
+            )
         return name
 
     def atom(self, word: str, tok: Token, sub_tokens):
@@ -828,15 +1035,19 @@ class _Parser:
                 return ("name", "E")
             if word == "pi":
                 if sub_tokens is not None:
-                    raise self.error(tok, "\\pi is the constant pi here; declare a vector 'pi_' for \\pi_i "
-                                          "('pi' itself is built in)")
+                    raise self.error(
+                        tok, "\\pi is the constant pi here; declare a vector 'pi_' for \\pi_i ('pi' itself is built in)"
+                    )
                 return ("name", "pi")
             raise self.error(tok, f"undeclared name '{word}'")
         if sub_tokens is None:
             if kind == "vector" and py != word:
-                raise self.error(tok, f"'{word}' names the declared vector '{py}' (declared in place of the "
-                                      f"reserved or built-in '{word}'); write an element such as {word}_i, or "
-                                      f"rename '{py}' to use the built-in")
+                raise self.error(
+                    tok,
+                    f"'{word}' names the declared vector '{py}' (declared in place of the "
+                    f"reserved or built-in '{word}'); write an element such as {word}_i, or "
+                    f"rename '{py}' to use the built-in",
+                )
             if kind == "vector":
                 raise self.error(tok, f"'{py}' is a declared vector; write an element such as {word}_i")
             return ("name", py)
@@ -864,8 +1075,12 @@ class _Parser:
         out = []
         for part in parts:
             letters = [t for t in part if t.kind == "letter"]
-            if (len(part) == len(letters) and len(letters) > 1 and not any(t.space for t in part[1:])
-                    and not self.names.is_declared("".join(t.text for t in letters))):
+            if (
+                len(part) == len(letters)
+                and len(letters) > 1
+                and not any(t.space for t in part[1:])
+                and not self.names.is_declared("".join(t.text for t in letters))
+            ):
                 word = "".join(t.text for t in letters)
                 raise self.error(
                     tok,
@@ -935,8 +1150,11 @@ class _Parser:
             body = self.factor()
             after = self.peek()
             if self.starts_factor(after):
-                raise self.error(tok, f"'\\{word}_{var} … {after.key}' is ambiguous: write \\{word}_{var}(…) around "
-                                      "everything it covers, or put the product after it in parentheses")
+                raise self.error(
+                    tok,
+                    f"'\\{word}_{var} … {after.key}' is ambiguous: write \\{word}_{var}(…) around "
+                    "everything it covers, or put the product after it in parentheses",
+                )
         finally:
             self.bound = saved
         return ("extremum", word, body, var, lo, hi)
@@ -963,9 +1181,13 @@ class _Parser:
             return []
         if kind == "function":
             count = len(self.names.functions[self.python_name(word)])
-            raise self.error(tok, f"'{word}' is a declared function of {count} argument(s); write its arguments "
-                                  f"in parentheses, e.g. \\{word}(x)" if len(word) > 1 else
-                             f"'{word}' is a declared function; write its arguments in parentheses, e.g. {word}(x)")
+            raise self.error(
+                tok,
+                f"'{word}' is a declared function of {count} argument(s); write its arguments "
+                f"in parentheses, e.g. \\{word}(x)"
+                if len(word) > 1
+                else f"'{word}' is a declared function; write its arguments in parentheses, e.g. {word}(x)",
+            )
         if word in ("max", "min"):
             raise self.error(tok, f"\\{word} takes its arguments in parentheses: \\{word}(a, b)")
         # An unbracketed argument of a built-in: one factor, nothing juxtaposed after it.
@@ -986,8 +1208,10 @@ class _Parser:
             tok = self.peek()
             if tok.kind == "end":
                 if self.lenient:
-                    self.notes.append(f"'{opener.key}' at line {opener.line}, column {opener.col} is never closed; "
-                                      "read as closed at the end (the row is marked wrong:)")
+                    self.notes.append(
+                        f"'{opener.key}' at line {opener.line}, column {opener.col} is never closed; "
+                        "read as closed at the end (the row is marked wrong:)"
+                    )
                     inner = self.tokens[start : self.pos]
                     return [self.sub(p).whole() for p in _split_commas(inner)]
                 raise self.error(opener, f"'{opener.key}' is never closed")
@@ -1000,11 +1224,15 @@ class _Parser:
                     if self.lenient:
                         self.notes.append(
                             f"'{opener.key}' at line {opener.line}, column {opener.col} is never closed; read as "
-                            f"closed before '{tok.key}' at line {tok.line}, column {tok.col} (the row is marked wrong:)")
+                            f"closed before '{tok.key}' at line {tok.line}, column {tok.col} (the row is marked wrong:)"
+                        )
                         inner = self.tokens[start : self.pos]
                         return [self.sub(p).whole() for p in _split_commas(inner)]
-                    raise self.error(opener, f"'{opener.key}' is never closed: '{tok.key}' at line {tok.line}, "
-                                             f"column {tok.col} closes an outer group first")
+                    raise self.error(
+                        opener,
+                        f"'{opener.key}' is never closed: '{tok.key}' at line {tok.line}, "
+                        f"column {tok.col} closes an outer group first",
+                    )
                 depth -= 1
             self.pos += 1
         inner = self.tokens[start : self.pos]
@@ -1035,12 +1263,18 @@ class _Parser:
             raise self.error(tok, f"{py}' needs a function of one argument")
         var = args[0]
         if var[0] != "name" or var[1] in ("E", "pi") or var[1] in self.bound:
-            raise self.error(tok, f"{py}'(…) is read as d/dx {py}(x) and needs a plain declared variable as "
-                                  f"its argument; write \\frac{{d}}{{dx}} {py}(x) and substitute afterwards")
+            raise self.error(
+                tok,
+                f"{py}'(…) is read as d/dx {py}(x) and needs a plain declared variable as "
+                f"its argument; write \\frac{{d}}{{dx}} {py}(x) and substitute afterwards",
+            )
         body = self.names.bodies.get(py)
         if body is not None and var[1] in _names_in(body):
-            raise self.error(tok, f"{py}'({var[1]}) is ambiguous: the definition of {py} uses '{var[1]}' itself; "
-                                  f"write the derivative as \\frac{{d}}{{dt}} with another variable")
+            raise self.error(
+                tok,
+                f"{py}'({var[1]}) is ambiguous: the definition of {py} uses '{var[1]}' itself; "
+                f"write the derivative as \\frac{{d}}{{dt}} with another variable",
+            )
         return ("diff", node, var, primes)
 
     # -- macros --------------------------------------------------------------------------------
@@ -1106,8 +1340,11 @@ class _Parser:
             arg = self.take()
             text = arg.text.strip() if arg.kind == "arg" else ""
             if not _PY_NAME.match(text) or text.startswith("__"):
-                raise self.error(tok, f"\\{name}{{{text}}} is not a name; in math, \\{name}{{…}} names a declared "
-                                      "symbol or function or a built-in (words belong after \\quad)")
+                raise self.error(
+                    tok,
+                    f"\\{name}{{{text}}} is not a name; in math, \\{name}{{…}} names a declared "
+                    "symbol or function or a built-in (words belong after \\quad)",
+                )
             if text == "d":
                 raise self.error(tok, "a lone differential \\mathrm{d} outside \\frac{d}{dx}")
             return self.named(text, tok)
@@ -1192,8 +1429,13 @@ class _Parser:
         used = 0
         if first.kind == "macro" and first.text == "partial" or first.kind == "letter" and first.text == "d":
             used = 1
-        elif first.kind == "macro" and first.text in NAME_MACROS and len(tokens) > 1 and tokens[1].kind == "arg" \
-                and tokens[1].text.strip() == "d":
+        elif (
+            first.kind == "macro"
+            and first.text in NAME_MACROS
+            and len(tokens) > 1
+            and tokens[1].kind == "arg"
+            and tokens[1].text.strip() == "d"
+        ):
             used = 2
         else:
             return None
@@ -1220,14 +1462,22 @@ class _Parser:
         if top is None or bottom is None:
             return None
         if any(t.kind == "letter" and t.text == "d" for t in (num[:1] + den[:1])) and self.names.is_declared("d"):
-            raise self.error(tok, "'d' is a declared symbol, so \\frac{d…}{d…} could be a quotient or a derivative; "
-                                  "write the derivative with \\mathrm{d} or rename the symbol")
+            raise self.error(
+                tok,
+                "'d' is a declared symbol, so \\frac{d…}{d…} could be a quotient or a derivative; "
+                "write the derivative with \\mathrm{d} or rename the symbol",
+            )
         used_top, order_top = top
         used_bottom, order_bottom = bottom
         variable_tokens = den[used_bottom:]
         order = order_bottom
-        if variable_tokens and variable_tokens[-1:] and len(variable_tokens) >= 2 and \
-                variable_tokens[-2].kind == "char" and variable_tokens[-2].text == "^":
+        if (
+            variable_tokens
+            and variable_tokens[-1:]
+            and len(variable_tokens) >= 2
+            and variable_tokens[-2].kind == "char"
+            and variable_tokens[-2].text == "^"
+        ):
             if variable_tokens[-1].kind != "digit":
                 raise self.error(tok, "the order of a derivative must be a number")
             order = int(variable_tokens[-1].text)
@@ -1238,8 +1488,10 @@ class _Parser:
             raise self.error(tok, f"the derivative's orders differ (d^{order_top} over dx^{order}); write them alike")
         if not 1 <= order <= MAX_DIFF_ORDER:
             raise self.error(tok, f"the order of a derivative must be from 1 to {MAX_DIFF_ORDER}")
-        if any((t.kind == "macro" and t.text == "partial") or (t.kind == "letter" and t.text == "d" and k == 0)
-               for k, t in enumerate(variable_tokens)):
+        if any(
+            (t.kind == "macro" and t.text == "partial") or (t.kind == "letter" and t.text == "d" and k == 0)
+            for k, t in enumerate(variable_tokens)
+        ):
             raise self.error(tok, "mixed derivatives (\\partial x \\partial y) are not supported; nest them")
         if not variable_tokens:
             raise self.error(tok, "the derivative names no variable")
@@ -1250,8 +1502,11 @@ class _Parser:
         if not target_tokens:
             # operator form: \frac{d}{dx} F
             nxt = self.peek()
-            if nxt.kind == "char" and nxt.text in "([" or (nxt.kind == "macro" and (nxt.text == "left" or nxt.key in OPEN
-                                                                                   or nxt.text in SIZES)):
+            if (
+                nxt.kind == "char"
+                and nxt.text in "(["
+                or (nxt.kind == "macro" and (nxt.text == "left" or nxt.key in OPEN or nxt.text in SIZES))
+            ):
                 target = self.factor()
             else:
                 factors = [("*", self.factor())]
@@ -1283,8 +1538,11 @@ class _Parser:
                     opener = self.take()
                     args = self.argument_list(opener, lambda t: t.key == ")", False)
                     if len(args) != 1 or args[0] != variable:
-                        raise self.error(opener, "\\frac{df}{dx}(a) is evaluated only at the variable itself; write "
-                                                 "\\frac{d}{dx} f(x) and substitute afterwards")
+                        raise self.error(
+                            opener,
+                            "\\frac{df}{dx}(a) is evaluated only at the variable itself; write "
+                            "\\frac{d}{dx} f(x) and substitute afterwards",
+                        )
                 return node
         return self.sub(tokens).whole()
 
@@ -1302,8 +1560,9 @@ class _Parser:
                 self.take()
                 upper = self.group_tokens()
         if lower is None:
-            raise self.error(tok, f"\\{tok.text} needs its index: \\{tok.text}_{{c=1}}^{{C}} or \\{tok.text}_c "
-                                  "over a declared index")
+            raise self.error(
+                tok, f"\\{tok.text} needs its index: \\{tok.text}_{{c=1}}^{{C}} or \\{tok.text}_c over a declared index"
+            )
         ranges = self.operator_ranges(tok, lower, upper)
         saved = set(self.bound)
         self.bound |= {var for var, _, _ in ranges}
@@ -1328,7 +1587,8 @@ class _Parser:
                     self.notes.append(
                         f"the \\{tok.text} at line {tok.line}, column {tok.col} is read as (Σ …) {after.text} …, "
                         f"and '{t.text}' after the '{after.text}' is outside it; write \\{tok.text}(… {after.text} …) "
-                        "if it covers both")
+                        "if it covers both"
+                    )
                     past_plus = True
                     break
         node = body
@@ -1358,11 +1618,16 @@ class _Parser:
         for part in _split_commas(lower):
             var = _single_name(part)
             if var is None:
-                raise self.error(tok, f"\\{tok.text}_{{{_tokens_text(part)}}} is not supported; write the range "
-                                      f"as \\{tok.text}_{{c=1}}^{{C}} or over a declared index")
+                raise self.error(
+                    tok,
+                    f"\\{tok.text}_{{{_tokens_text(part)}}} is not supported; write the range "
+                    f"as \\{tok.text}_{{c=1}}^{{C}} or over a declared index",
+                )
             if self.names.symbols.get(var) != "index":
-                raise self.error(tok, f"\\{tok.text}_{var} without bounds needs '{var}' declared as an index "
-                                      f"(e.g. '{var}: index 1..C')")
+                raise self.error(
+                    tok,
+                    f"\\{tok.text}_{var} without bounds needs '{var}' declared as an index (e.g. '{var}: index 1..C')",
+                )
             lo, hi = self.names.ranges[var]
             out.append((var, _bound_node(lo), _bound_node(hi)))
         return out
@@ -1468,8 +1733,14 @@ def _stray_hint(tok: Token) -> str:
 def _macro_hint(name: str) -> str:
     import difflib
 
-    known = sorted(set(GREEK) | set(FUNCTION_MACROS) | TYPEFACES | NAME_MACROS | set(DECORATIONS)
-                   | {"frac", "dfrac", "tfrac", "sqrt", "sum", "prod", "cdot", "times", "left", "right"})
+    known = sorted(
+        set(GREEK)
+        | set(FUNCTION_MACROS)
+        | TYPEFACES
+        | NAME_MACROS
+        | set(DECORATIONS)
+        | {"frac", "dfrac", "tfrac", "sqrt", "sum", "prod", "cdot", "times", "left", "right"}
+    )
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
     hint = f" (did you mean '\\{close[0]}'?)" if close else ""
     return hint + "; only the math macros listed in docs/format.md are read"

@@ -56,9 +56,15 @@ def test_rows_relations_and_lines_point_into_the_post():
 
 @pytest.mark.parametrize(
     "opening, closing",
-    [("$$", "$$"), ("\\[", "\\]"), ("\\begin{align*}", "\\end{align*}"), ("\\begin{equation}", "\\end{equation}"),
-     ("$$\\begin{gather}", "\\end{gather}$$"), ("\\begin{multline}", "\\end{multline}"),
-     ("$$\\begin{aligned}", "\\end{aligned}$$")],
+    [
+        ("$$", "$$"),
+        ("\\[", "\\]"),
+        ("\\begin{align*}", "\\end{align*}"),
+        ("\\begin{equation}", "\\end{equation}"),
+        ("$$\\begin{gather}", "\\end{gather}$$"),
+        ("\\begin{multline}", "\\end{multline}"),
+        ("$$\\begin{aligned}", "\\end{aligned}$$"),
+    ],
 )
 def test_every_display_form_is_read(opening, closing):
     (doc,) = documents(post(f"{opening}\nx + x = 2x\n{closing}\n"))
@@ -71,14 +77,19 @@ def test_display_math_without_a_comment_is_not_checked():
 
 
 def test_labels_tags_comments_and_spacing_are_ignored_and_punctuation_dropped():
-    math = "$$\n\\begin{align}\nx + x &= 2x \\label{eq:a} \\tag{1} % a comment\n\\\\ &= 2\\,x. \\nonumber\n\\end{align}\n$$\n"
+    math = (
+        "$$\n\\begin{align}\nx + x &= 2x \\label{eq:a} \\tag{1} % a comment\n"
+        "\\\\ &= 2\\,x. \\nonumber\n\\end{align}\n$$\n"
+    )
     (doc,) = documents(post(math))
     assert [s[1] for s in steps(doc)] == ["x + x", "2*x", "2*x"]
 
 
 def test_annotations_become_by():
-    math = ("$$\n\\begin{aligned}\nx + x &= 2x \\quad \\text{collect} \\\\\n&= x \\cdot 2 \\qquad (\\text{commute}) \\\\\n"
-            "&= 2 x && \\text{again}\n\\end{aligned}\n$$\n")
+    math = (
+        "$$\n\\begin{aligned}\nx + x &= 2x \\quad \\text{collect} \\\\\n&= x \\cdot 2 \\qquad (\\text{commute}) \\\\\n"
+        "&= 2 x && \\text{again}\n\\end{aligned}\n$$\n"
+    )
     (doc,) = documents(post(math))
     assert [s.by for s in doc.chains[0].steps] == ["collect", "collect", "commute", "again"]
 
@@ -155,11 +166,15 @@ def test_a_wrong_step_shows_the_latex_and_json_carries_parsed():
 
 def test_sum_past_plus_note_appears_when_the_step_fails():
     extra = "  z: real vector\n  C: positive integer\n  c: index 1..C\n"
-    text = post("$$\n\\sum_{c=1}^{C} (z_c + 1) = \\sum_{c=1}^{C} z_c + 1\n$$\n").replace("  y: real\n", "  y: real\n" + extra)
+    text = post("$$\n\\sum_{c=1}^{C} (z_c + 1) = \\sum_{c=1}^{C} z_c + 1\n$$\n").replace(
+        "  y: real\n", "  y: real\n" + extra
+    )
     report = verify(text)
     (result,) = [r for r in report.results if r.kind == "step"]
     assert result.verdict.value == "wrong"
-    text2 = post("$$\n\\sum_{c=1}^{C} (z_c + 1) = \\sum_{c=1}^{C} z_c + z_c\n$$\n").replace("  y: real\n", "  y: real\n" + extra)
+    text2 = post("$$\n\\sum_{c=1}^{C} (z_c + 1) = \\sum_{c=1}^{C} z_c + z_c\n$$\n").replace(
+        "  y: real\n", "  y: real\n" + extra
+    )
     (result2,) = [r for r in verify(text2).results if r.kind == "step"]
     assert any("read as (Σ …) + …" in n for n in result2.notes)
 
@@ -167,7 +182,9 @@ def test_sum_past_plus_note_appears_when_the_step_fails():
 def test_case_split_with_conditions():
     extra = "  z: real vector\n  C: positive integer\n  i, j, c: index 1..C\n"
     text = HEAD.format(extra="").replace("  y: real\n", "  y: real\n" + extra) + (
-        "$$\nz_i z_j = \\left\\{\n\\begin{aligned}\n& z_i^2, & j = i, \\\\\n& z_j z_i, & j \\neq i.\n\\end{aligned}\n\\right.\n$$\n")
+        "$$\nz_i z_j = \\left\\{\n\\begin{aligned}\n& z_i^2, & j = i, \\\\\n"
+        "& z_j z_i, & j \\neq i.\n\\end{aligned}\n\\right.\n$$\n"
+    )
     (doc,) = documents(text)
     assert [c.when[0].text for c in doc.chains] == ["j == i", "j != i"]
     assert [c.steps[1].expr.text for c in doc.chains] == ["z[i]**2", "z[j]*z[i]"]
@@ -206,13 +223,19 @@ def test_yaml_latex_steps():
     )
     (doc,) = documents_from_text(text, "f.yaml")
     assert [(s.latex, s.expr.text) for s in doc.chains[0].steps] == [
-        ("\\sigma(x)", "sigma(x)"), ("\\frac{1}{1 + e^{-x}}", "1/(1 + exp(-x))"), (None, "1/(1 + exp(-x))")]
+        ("\\sigma(x)", "sigma(x)"),
+        ("\\frac{1}{1 + e^{-x}}", "1/(1 + exp(-x))"),
+        (None, "1/(1 + exp(-x))"),
+    ]
 
 
 @pytest.mark.parametrize(
     "step, fragment",
-    [("  - latex: 'x = 1'\n", "is one expression"), ("  - latex: '\\foo'\n", "unknown macro"),
-     ("  - {latex: 'x', expr: x}\n", "either 'expr' or 'latex'")],
+    [
+        ("  - latex: 'x = 1'\n", "is one expression"),
+        ("  - latex: '\\foo'\n", "unknown macro"),
+        ("  - {latex: 'x', expr: x}\n", "either 'expr' or 'latex'"),
+    ],
 )
 def test_yaml_latex_step_errors(step, fragment):
     text = "title: t\nsymbols: {x: real}\nsteps:\n  - x\n" + step
@@ -241,12 +264,16 @@ def test_cases_environment_with_ampersand_conditions():
 
 def test_a_step_that_fails_only_as_read_says_so():
     extra = "  z: real vector\n  C: positive integer\n  c: index 1..C\n"
-    text = post("$$\n\\sum_{c=1}^{C} (z_c + c) = \\sum_{c=1}^{C} z_c + c\n$$\n").replace("  y: real\n", "  y: real\n" + extra)
+    text = post("$$\n\\sum_{c=1}^{C} (z_c + c) = \\sum_{c=1}^{C} z_c + c\n$$\n").replace(
+        "  y: real\n", "  y: real\n" + extra
+    )
     (result,) = [r for r in verify(text).results if r.kind == "step"]
     assert result.verdict.value == "wrong"
     assert any("fails only as read" in note for note in result.notes)
     # a step that fails under both readings gets only the reading note
-    text2 = post("$$\n\\sum_{c=1}^{C} (z_c + 2c) = \\sum_{c=1}^{C} z_c + c\n$$\n").replace("  y: real\n", "  y: real\n" + extra)
+    text2 = post("$$\n\\sum_{c=1}^{C} (z_c + 2c) = \\sum_{c=1}^{C} z_c + c\n$$\n").replace(
+        "  y: real\n", "  y: real\n" + extra
+    )
     (result2,) = [r for r in verify(text2).results if r.kind == "step"]
     assert result2.verdict.value == "wrong"
     assert not any("fails only as read" in note for note in result2.notes)

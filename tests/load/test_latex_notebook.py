@@ -18,7 +18,11 @@ NOTEBOOK = Path(__file__).parent / "fixtures" / "sigmoid.ipynb"
 def test_results_carry_cell_and_line_within_the_cell(tmp_path):
     report = verify_paths([str(NOTEBOOK)], FAST)
     steps = [r for r in report.results if r.kind == "step"]
-    assert [(r.cell, r.line, r.verdict.value) for r in steps] == [(3, 12, "proved"), (3, 13, "proved"), (3, 14, "wrong")]
+    assert [(r.cell, r.line, r.verdict.value) for r in steps] == [
+        (3, 12, "proved"),
+        (3, 13, "proved"),
+        (3, 14, "wrong"),
+    ]
     (error,) = [r for r in report.results if r.is_error]
     assert (error.cell, error.line) == (4, 6) and "unknown macro '\\foo'" in error.message
     assert result_fields(steps[2])["cell"] == 3
@@ -50,7 +54,11 @@ def test_notebooks_are_discovered_and_bad_json_is_a_clear_error(tmp_path):
 
 def test_cell_source_as_one_string_or_lines(tmp_path):
     source = "<!-- derivcheck\ntitle: t\nsymbols: {x: real}\n-->\n$$ x + x = 2x $$\n"
-    nb = {"cells": [{"cell_type": "markdown", "source": source},
-                    {"cell_type": "markdown", "source": source.splitlines(keepends=True)}]}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": source},
+            {"cell_type": "markdown", "source": source.splitlines(keepends=True)},
+        ]
+    }
     items = documents_from_notebook(json.dumps(nb), "nb.ipynb")
     assert [(d.cell, d.chains[0].steps[0].expr.line) for d in items] == [(1, 5), (2, 5)]

@@ -16,11 +16,30 @@ from derivcheck.parse.latex import names_from_declarations, read_expression, tok
 from derivcheck.parse.symbols import read_symbol
 
 SYMBOLS = {
-    "x": "real", "y": "real", "t": "real", "n": "positive integer", "a": "real", "b": "real",
-    "z": "real vector", "o": "real vector", "w": "real vector", "C": "positive integer",
-    "c": "index 1..C", "i": "index 1..C", "j": "index 1..C", "k": "index 1..C",
-    "y_hat": "real", "x_bar": "real", "x_tilde": "real", "y_prime": "real", "theta": "real",
-    "mu": "real", "lambda_": "real", "pi_": "real vector", "x_0": "real", "u": "real",
+    "x": "real",
+    "y": "real",
+    "t": "real",
+    "n": "positive integer",
+    "a": "real",
+    "b": "real",
+    "z": "real vector",
+    "o": "real vector",
+    "w": "real vector",
+    "C": "positive integer",
+    "c": "index 1..C",
+    "i": "index 1..C",
+    "j": "index 1..C",
+    "k": "index 1..C",
+    "y_hat": "real",
+    "x_bar": "real",
+    "x_tilde": "real",
+    "y_prime": "real",
+    "theta": "real",
+    "mu": "real",
+    "lambda_": "real",
+    "pi_": "real vector",
+    "x_0": "real",
+    "u": "real",
 }
 FUNCTIONS = {
     "sigma": (("t",), "1/(1 + exp(-t))"),
@@ -89,11 +108,18 @@ CONVENTIONS = [
     ("\\sum body is the product term", r"\sum_c z_c \cdot x + 1", "Sum(z[c]*x, (c, 1, C)) + 1"),
     ("\\max over a declared index", r"\max_k o_k", "max(o[k], (k, 1, C))"),
     ("\\min over bounds", r"\min_{k=1}^{n} o_k", "min(o[k], (k, 1, n))"),
-    ("\\delta_{ij} is the Kronecker delta", r"\delta_{ij} + \delta_{i,j}", "KroneckerDelta(i, j) + KroneckerDelta(i, j)"),
+    (
+        "\\delta_{ij} is the Kronecker delta",
+        r"\delta_{ij} + \delta_{i,j}",
+        "KroneckerDelta(i, j) + KroneckerDelta(i, j)",
+    ),
     ("\\frac{\\partial}{\\partial x} F", r"\frac{\partial}{\partial x} \sigma(x)", "diff(sigma(x), x)"),
     ("\\frac{\\partial f}{\\partial x}", r"\frac{\partial L(y, x)}{\partial x}", "diff(L(y, x), x)"),
-    ("\\frac{d}{dx} scope is the product term", r"3 \frac{d}{dx} x^2 - 4 \frac{d}{dx} x",
-     "3*diff(x**2, x) - 4*diff(x, x)"),
+    (
+        "\\frac{d}{dx} scope is the product term",
+        r"3 \frac{d}{dx} x^2 - 4 \frac{d}{dx} x",
+        "3*diff(x**2, x) - 4*diff(x, x)",
+    ),
     ("\\frac{d}{dx} of a bracket", r"\frac{d}{dx}(x^2) y", "diff(x**2, x)*y"),
     ("\\mathrm{d}", r"\frac{\mathrm{d} f(x)}{\mathrm{d} x}", "diff(f(x), x)"),
     ("\\frac{df}{dx} for a declared function", r"\frac{df}{dx}", "diff(f(x), x)"),
@@ -124,8 +150,10 @@ def test_convention(convention, latex, expected):
     reading = read(latex)
     assert reading == expected
     # the reading is ordinary Python syntax: the same builders parse it
-    scope = Scope({d: read_symbol(SymbolDecl(d, w, 1)) for d, w in SYMBOLS.items()},
-                  {n: FunctionDecl(n, p, Text(b, 1), 1) for n, (p, b) in FUNCTIONS.items()})
+    scope = Scope(
+        {d: read_symbol(SymbolDecl(d, w, 1)) for d, w in SYMBOLS.items()},
+        {n: FunctionDecl(n, p, Text(b, 1), 1) for n, (p, b) in FUNCTIONS.items()},
+    )
     for decl in scope.functions.values():
         define_function(scope, decl)
     assert isinstance(parse_expression(Text(reading, 1), scope), sympy.Basic)
@@ -229,10 +257,62 @@ def test_size_is_bounded():
     assert "limit" in info.value.message
 
 
-PIECES = [r"\frac", r"\sqrt", "{", "}", "(", ")", "[", "]", "|", r"\left(", r"\right)", r"\left|", r"\right|", "x", "y",
-          "z", "_", "^", "i", "k", "2", "0.5", "+", "-", r"\cdot", r"\sum", r"\max", "_{k=1}", "^{C}", r"\sigma", "'",
-          r"\log", r"\hat", r"\mathbf", r"\operatorname{sigma}", r"\text{f}", r"\partial", "d", ",", "e", r"\exp",
-          r"\{", r"\}", r"\lvert", r"\rvert", "&", "=", r"\delta_{ik}", "h", "f", r"\tanh", r"\prime", "’", "."]
+PIECES = [
+    r"\frac",
+    r"\sqrt",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "|",
+    r"\left(",
+    r"\right)",
+    r"\left|",
+    r"\right|",
+    "x",
+    "y",
+    "z",
+    "_",
+    "^",
+    "i",
+    "k",
+    "2",
+    "0.5",
+    "+",
+    "-",
+    r"\cdot",
+    r"\sum",
+    r"\max",
+    "_{k=1}",
+    "^{C}",
+    r"\sigma",
+    "'",
+    r"\log",
+    r"\hat",
+    r"\mathbf",
+    r"\operatorname{sigma}",
+    r"\text{f}",
+    r"\partial",
+    "d",
+    ",",
+    "e",
+    r"\exp",
+    r"\{",
+    r"\}",
+    r"\lvert",
+    r"\rvert",
+    "&",
+    "=",
+    r"\delta_{ik}",
+    "h",
+    "f",
+    r"\tanh",
+    r"\prime",
+    "’",
+    ".",
+]
 
 
 def test_random_token_soup_gives_a_reading_or_a_format_error():

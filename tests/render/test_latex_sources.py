@@ -1,6 +1,5 @@
 """Rendering LaTeX sources: a post's LaTeX derivations are typeset in place, with their marks."""
 
-from pathlib import Path
 
 from derivcheck.config import CheckConfig
 from derivcheck.render import render_paths
