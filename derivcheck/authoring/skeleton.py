@@ -67,7 +67,8 @@ cases:
   - when: y in {0, 1}
     steps:
       - diff(bce(z), z)
-      - expr: -(y*(1 - sigma(z)) - (1 - y)*sigma(z))
+      # 'latex' instead of 'expr': the same step in LaTeX math.
+      - latex: '-\\left(y (1 - \\sigma(z)) - (1 - y) \\sigma(z)\\right)'
         by: "chain rule: sigma' = sigma*(1 - sigma)"
       - sigma(z) - y
   - when: x >= 0
