@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import sympy
 
 from derivcheck.bounds import MAX_KEPT_SIGNS, MAX_ROOT_DEGREE, MAX_SCENARIOS
+from derivcheck.check.printing import readable
 from derivcheck.parse.expressions import Condition
 
 _SIGN_OF = {
@@ -154,7 +155,8 @@ def encode(relation: Relation) -> list[dict] | None:
     # and k is 1 or -1, g takes exactly the integers of that sign: s is one too.
     whole = bool(atom.is_integer) and coeff in (1, -1) and rest.is_integer is True
     kind = {"integer": True} if whole else {"real": True}
-    fresh = sympy.Dummy(sympy.sstr(atom), **kind, **_SIGN_OF[relation.op])  # named after what it replaces
+    # Named after what it replaces, as the author wrote it (methods print it by this name).
+    fresh = sympy.Dummy(readable(atom), **kind, **_SIGN_OF[relation.op])
     return [{atom: (fresh - rest) / coeff}]
 
 

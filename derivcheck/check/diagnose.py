@@ -23,7 +23,7 @@ from derivcheck.bounds import (
     MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
     MAX_SCALED_PARTS,
 )
-from derivcheck.check.assume import relations_of, truth
+from derivcheck.check.assume import Relation, apply, relations_of, scenarios, truth
 from derivcheck.check.instantiate import shape_of
 from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import screen
@@ -87,28 +87,55 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
 
 
 def drop_excluded_branches(expr: sympy.Expr, relations: list) -> sympy.Expr:
-    """Remove the branches of every Piecewise whose condition ``symbol == value`` the conditions exclude.
+    """Remove the branches of every Piecewise that the conditions exclude.
 
-    ``Piecewise((n + 1, Eq(b, 1)), (f, True))`` under ``0 < b < 1`` becomes ``f``.
+    ``Piecewise((n + 1, Eq(b, 1)), (f, True))`` under ``0 < b < 1`` becomes
+    ``f``; ``Piecewise((g, C >= i), (h, True))`` with ``i: index 1..C`` becomes
+    ``g``. A branch goes only when its condition is decided under every
+    scenario of the conditions, so what is shown stays equal to the difference.
     """
     if not relations or not expr.has(sympy.Piecewise):
         return expr
+    plans = scenarios(relations)
 
-    def keep(condition) -> bool:
-        if not isinstance(condition, sympy.Eq):
-            return True
-        lhs, rhs = condition.args
-        if not isinstance(lhs, sympy.Symbol):
-            lhs, rhs = rhs, lhs
-        if not isinstance(lhs, sympy.Symbol) or rhs.free_symbols:
-            return True
-        return all(truth(r.substitute({lhs: rhs})) is not False for r in relations)
+    def decided(condition) -> bool | None:
+        if condition in (sympy.true, sympy.false):
+            return bool(condition)
+        if isinstance(condition, (sympy.And, sympy.Or)):
+            parts = [decided(part) for part in condition.args]
+            wanted = isinstance(condition, sympy.And)  # an And is decided False by one False part
+            if any(part is (not wanted) for part in parts):
+                return not wanted
+            return wanted if all(part is wanted for part in parts) else None
+        if isinstance(condition, sympy.Eq):
+            lhs, rhs = condition.args
+            if not isinstance(lhs, sympy.Symbol):
+                lhs, rhs = rhs, lhs
+            if isinstance(lhs, sympy.Symbol) and not rhs.free_symbols:
+                if any(truth(r.substitute({lhs: rhs})) is False for r in relations):
+                    return False
+        if not isinstance(condition, sympy.core.relational.Relational) or not plans:
+            return None
+        op = {sympy.Eq: "==", sympy.Ne: "!=", sympy.Gt: ">", sympy.Ge: ">=", sympy.Lt: "<", sympy.Le: "<="}.get(
+            type(condition)
+        )
+        if op is None:
+            return None
+        answers = {truth(Relation(op, apply(condition.lhs - condition.rhs, plan))) for plan in plans}
+        return answers.pop() if len(answers) == 1 and None not in answers else None
 
     def simplify_piecewise(node):
-        branches = [(e, c) for e, c in node.args if keep(c)]
+        branches = []
+        for value, condition in node.args:
+            verdict = decided(condition)
+            if verdict is False:
+                continue
+            branches.append((value, condition))
+            if verdict is True:
+                break
         if not branches:
             return node
-        if branches[0][1] == sympy.true:
+        if decided(branches[0][1]) is True:
             return branches[0][0]
         return sympy.Piecewise(*branches)
 

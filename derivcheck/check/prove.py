@@ -16,6 +16,7 @@ import sympy
 from derivcheck.bounds import MAX_SPLIT_DEPTH
 from derivcheck.check.assume import Relation, apply, encode, scenarios, split_abs
 from derivcheck.check.limits import time_limit
+from derivcheck.check.printing import readable
 from derivcheck.errors import CheckTimeout
 
 
@@ -365,5 +366,5 @@ def _prove_with_splits(diff: sympy.Expr, budget: float, depth: int) -> Proof | N
                 methods.append(sub.method)
         inner = ", ".join(dict.fromkeys(methods))
         shown = -arg if arg.could_extract_minus_sign() else arg
-        return Proof(f"cases on the sign of {sympy.sstr(shown)} ({inner})", cases)
+        return Proof(f"cases on the sign of {readable(shown)} ({inner})", cases)
     return None

@@ -2,6 +2,7 @@
 difference, and the intended fix; a suggestion is never shown unless it is proved."""
 
 import random
+import re
 import zlib
 from pathlib import Path
 
@@ -246,3 +247,37 @@ def test_a_scaled_part_is_never_shown_unless_proved():
     (result,) = wrong_results(verify_text(derivation(steps, XY)))
     if result.outcome.suggestion is not None:
         assert_suggestion_is_proved(steps, XY, result.outcome.suggestion)
+
+
+def test_a_branch_the_index_range_excludes_is_dropped_from_the_difference():
+    from derivcheck.check.assume import Relation
+    from derivcheck.check.diagnose import describe_difference
+
+    i, c, k = sympy.symbols("i c k", integer=True)
+    size = sympy.Symbol("C", integer=True, positive=True)
+    y, z = sympy.IndexedBase("y", real=True), sympy.IndexedBase("z", real=True)
+    total = sympy.Sum(sympy.exp(z[k]), (k, 1, size))
+    full = -sympy.Sum(y[c] * (sympy.KroneckerDelta(c, i) - sympy.exp(z[i]) / total), (c, 1, size))
+    one_term = -y[i] * (1 - sympy.exp(z[i]) / total)
+    inside = [Relation(">=", i - 1), Relation(">=", size - i)]  # i: index 1..C
+    text = describe_difference(full, one_term, 10, inside)
+    assert text is not None and "Piecewise" not in text and "Sum(y[c], (c, 1, C))" in text
+    # Without the range the branch stays: the difference depends on where i is.
+    assert "Piecewise" in (describe_difference(full, one_term, 10, []) or "Piecewise")
+
+
+def test_methods_name_what_the_author_wrote(tmp_path):
+    from derivcheck.api import verify_paths
+    from derivcheck.config import CheckConfig
+
+    path = tmp_path / "abs_condition.yaml"
+    path.write_text(
+        "title: no internal names\nsymbols:\n  r: real\n  delta: positive\n"
+        "cases:\n  - when: abs(r) <= delta\n    steps:\n"
+        "      - min(abs(r), delta)**2/2 + delta*(abs(r) - min(abs(r), delta))\n      - r**2/2\n",
+        encoding="utf-8",
+    )
+    (result,) = verify_paths([str(path)], CheckConfig(jobs=1, cache_dir=None)).results
+    assert result.verdict.value == "proved"
+    method = result.outcome.method
+    assert "r" in method and not re.search(r"(?<![A-Za-z0-9])_", method), method
