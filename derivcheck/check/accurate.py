@@ -137,8 +137,12 @@ def _evaluate_level(expr: sympy.Expr, n: int, subs: dict | None = None) -> Bound
         raise Unevaluable(f"cannot evaluate: {exc.__class__.__name__}") from None
     if not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo, sympy.Sum, sympy.Product):
         raise Unevaluable("the expression is undefined there")
-    if value.is_Rational:
+    if value.is_Rational and expr.is_Rational:
         return Bounded(value, sympy.Integer(0))
+    if value.is_Rational:
+        # evalf can return an exact number for a value it could not tell from it
+        # (log(1 + exp(-3270000)) comes back as 0): only an error bound, never exact.
+        return Bounded(value, (1 + _abs(value)) * sympy.Float(10, n) ** (-n))
     return Bounded(value, _abs(value) * sympy.Float(10, n) ** (2 - n) + sympy.Float(10, n) ** (-4 * n))
 
 

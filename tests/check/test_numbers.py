@@ -205,3 +205,16 @@ def test_passing_claim_prints_the_tolerance_used():
                                         (sympy.Rational(1, 3), "1/3"), (sympy.Integer(10), "10")])
 def test_tolerance_shown_as_written(tol, shown):
     assert show_tolerance(tol) == shown
+
+
+def test_an_exact_looking_evaluation_of_a_tiny_value_is_never_exact():
+    # SymPy's evalf returns the integer 0 for log(1 + exp(-3270000)), which is
+    # about 10**-1420000: that must not pass as the exact value 0.
+    from derivcheck.check.accurate import bounded_value
+    from derivcheck.check.engine import decide_claim
+
+    tiny = sympy.log(1 + sympy.exp(sympy.Integer(-3270000)))
+    assert bounded_value(tiny).exact is False
+    assert decide_claim(tiny, sympy.Integer(0), sympy.Integer(0)).status != "holds"
+    # A rational expression stays exact.
+    assert bounded_value(sympy.Rational(1, 3)).exact is True
