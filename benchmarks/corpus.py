@@ -538,6 +538,9 @@ def _add_document(corpus: Corpus, parsed, rng, mutations_per_step: int, rewrites
     symbols = tuple(parsed.symbols.values())
     doc = parsed.document
     for chain in parsed.chains:
+        if any(s.step.rel != "==" for s in chain.steps):
+            corpus.drop("chain with inequality steps (this corpus is of equalities)")
+            continue
         conditions = parsed.assume + chain.when
         anchor = chain.steps[0]
         for current in chain.steps[1:]:

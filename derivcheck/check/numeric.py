@@ -621,7 +621,8 @@ def _repair(plan: _Plan, values: dict, rng: random.Random, pinned: set) -> None:
 
 def _equation_roots(equation: sympy.Expr, atom, attempt: int) -> list:
     """Values of ``atom`` that make ``equation`` zero: exact where possible, real for real atoms."""
-    if equation.free_symbols - {atom}:
+    labels = {indexed.base.label for indexed in equation.atoms(sympy.Indexed)}
+    if equation.free_symbols - {atom} - labels - atom.free_symbols:
         return []
     found = linear_atom(equation, require_real=False)
     if found and found[0] == atom:

@@ -289,3 +289,20 @@ def test_far_points_keep_nested_exponentials_feasible():
     a = sympy.cos(sympy.exp(x)) ** 2 + sympy.sin(sympy.exp(x)) ** 2
     found = run_screen(a, sympy.Integer(1))
     assert found.counterexample is None and found.agreed >= 20
+
+
+def test_an_equation_in_a_vector_element_is_solved_for_it():
+    # Sum(y[c], (c, 1, C)) == 1 written out is an equation in y[1], y[2], ...: the
+    # screen must solve it (the label y is not a free variable of its own).
+    import sympy
+
+    from derivcheck.check.assume import Relation
+    from derivcheck.check.instantiate import Shape
+    from derivcheck.check.numeric import screen
+
+    y, z = sympy.IndexedBase("y", real=True), sympy.IndexedBase("z", real=True)
+    condition = [Relation("==", y[1] + y[2] - 1)]
+    found = screen(sympy.S.Zero, sympy.exp(z[1]) + y[1], condition, Shape((), ()), 24, 4, 0)
+    assert found.counterexample is not None
+    values = found.counterexample.values
+    assert values[y[1]] + values[y[2]] == 1
