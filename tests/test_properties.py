@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from hypothesis import event, given, settings, strategies as st
 from typer.testing import CliRunner
@@ -368,6 +369,7 @@ def test_any_bytes_read_with_format_errors_only(tmp_path_factory, data):
     _load_and_parse(text)
 
 
+@pytest.mark.slow  # runs the whole CLI for every example
 @settings(max_examples=CLI_EXAMPLES)
 @given(
     st.lists(st.one_of(clean_documents.map(lambda d: _dump([d])), yaml_texts()), min_size=1, max_size=2),

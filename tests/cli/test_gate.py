@@ -57,6 +57,7 @@ def slow_file(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # a CLI subprocess
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 @pytest.mark.parametrize(("signum", "code", "name"), [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")])
 def test_a_signal_stops_the_workers_and_the_pipe_reader_sees_the_end(tmp_path, signum, code, name):
@@ -87,6 +88,7 @@ def test_a_signal_stops_the_workers_and_the_pipe_reader_sees_the_end(tmp_path, s
         assert not alive(pid), f"worker {pid} outlived the run"
 
 
+@pytest.mark.slow  # a CLI subprocess
 def test_a_closed_stdout_ends_quietly_with_the_verdicts_exit_code(tmp_path):
     path = tmp_path / "long.yaml"
     steps = "".join(f"  - x + {k} - {k}\n" for k in range(3000))
@@ -103,6 +105,7 @@ def test_a_closed_stdout_ends_quietly_with_the_verdicts_exit_code(tmp_path):
         assert stderr == ""
 
 
+@pytest.mark.slow  # a CLI subprocess
 @pytest.mark.parametrize("output", ["text", "json", "junit", "github", "sarif"])
 def test_an_ascii_only_stdout_gets_ascii_marks_in_every_format(tmp_path, output):
     path = tmp_path / "wrong σ.yaml"
