@@ -19,7 +19,7 @@ import sympy
 from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS, MIN_AGREEING_POINTS
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
 from derivcheck.check.assume import Relation, relations_of, relevant_relations
-from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
+from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes, shape_of
 from derivcheck.check.limits import memory_limit_outcome, time_limit
 from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
@@ -259,16 +259,7 @@ def prove_for_sizes(
     if not shape.sizes:  # every index has a numeric range: the instances are all the cases
         values = "; ".join(f"{s} = {lo}..{hi}" for s, lo, hi in shape.indices)
         return Outcome(Verdict.PROVED, f"cases on every index value ({values})", f"{count} cases")
-    bound = max(sizes_seen) if sizes_seen else config.max_size
-    names = ", ".join(str(s) for s in shape.sizes) or "the indices"
-    return Outcome(
-        Verdict.PROVED_FOR_SIZES,
-        "sizes",
-        f"proved for every {names} from {min(sizes_seen) if sizes_seen else 1} to {bound}"
-        f" ({count} instances)",
-        size_bound=bound,
-        sizes=tuple(sorted(sizes_seen)),
-    )
+    return proved_for_sizes(shape, sizes_seen, count, config.max_size)
 
 
 EXACT_PROOF_BUDGET = 2.0

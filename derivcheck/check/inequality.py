@@ -43,7 +43,7 @@ from derivcheck.check.assume import (
     scenarios,
     truth,
 )
-from derivcheck.check.instantiate import Shape, assignments, instantiate, shape_of
+from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes, shape_of
 from derivcheck.check.limits import time_limit
 from derivcheck.check.numeric import (
     CONFIRM_PREC,
@@ -738,13 +738,4 @@ def _prove_for_sizes(a, b, relation, relations, shape: Shape, config) -> Outcome
         sizes_seen.update(int(mapping[s]) for s in shape.sizes if s in mapping)
     if count == 0:
         return None
-    bound = max(sizes_seen) if sizes_seen else config.max_size
-    names = ", ".join(str(s) for s in shape.sizes) or "the indices"
-    return Outcome(
-        Verdict.PROVED_FOR_SIZES,
-        "sizes",
-        f"'{relation}' proved for every {names} from {min(sizes_seen) if sizes_seen else 1} to {bound}"
-        f" ({count} instances)",
-        size_bound=bound,
-        sizes=tuple(sorted(sizes_seen)),
-    )
+    return proved_for_sizes(shape, sizes_seen, count, config.max_size, f"'{relation}' proved")

@@ -10,6 +10,7 @@ import sympy
 
 from derivcheck.bounds import MAX_WRITTEN_OUT_TERMS as MAX_TERMS
 from derivcheck.check.assume import Relation, truth
+from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.parse.extrema import write_out_extrema
 from derivcheck.parse.symbols import SymbolSpec
 
@@ -138,3 +139,16 @@ def _terms(node) -> int:
             return MAX_TERMS + 1
         count *= max(0, int(hi) - int(lo) + 1)
     return count
+
+
+def proved_for_sizes(shape: Shape, sizes_seen: set[int], count: int, max_size: int, claim: str = "proved") -> Outcome:
+    """The ``proved for sizes`` outcome of ``count`` instances, with the sizes they covered as its bound."""
+    bound = max(sizes_seen) if sizes_seen else max_size
+    names = ", ".join(str(s) for s in shape.sizes) or "the indices"
+    return Outcome(
+        Verdict.PROVED_FOR_SIZES,
+        "sizes",
+        f"{claim} for every {names} from {min(sizes_seen) if sizes_seen else 1} to {bound} ({count} instances)",
+        size_bound=bound,
+        sizes=tuple(sorted(sizes_seen)),
+    )
