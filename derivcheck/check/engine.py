@@ -18,15 +18,15 @@ import sympy
 
 from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS, MIN_AGREEING_POINTS
 from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
-from derivcheck.check.assume import Relation, relations_of, relevant_relations
-from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes, shape_of
-from derivcheck.check.limits import memory_limit_outcome, time_limit
+from derivcheck.check.assume import Relation
+from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes
+from derivcheck.check.limits import memory_limit_outcome, proof_share, time_limit
 from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import readable
 from derivcheck.check.prove import prove_equal, prove_zero
 from derivcheck.check.stability import StabilityTask, check_stability
-from derivcheck.check.sums import every_relations, refute_at_larger_sizes, split_every, try_general_proof
+from derivcheck.check.sums import every_relations, refute_at_larger_sizes, step_conditions, try_general_proof
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
@@ -150,30 +150,24 @@ def _ladder(task: StepTask, config: CheckConfig, evidence: dict) -> Outcome:
     a, b = instantiate(a, {}), instantiate(b, {})
     if (a, b) != (task.previous, task.current):
         evidence["instantiated"] = a - b
-    plain, every = split_every(task.conditions)
-    relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(plain)]
-    relations += every_relations(every, [a, b], relations)
-    shape = shape_of([a, b], relations, task.symbols)
-    relations = relevant_relations([a, b], relations, set(shape.sizes))
-    shape = shape_of([a, b], relations, task.symbols)
+    prepared = step_conditions(a, b, task.conditions, task.symbols, config.max_size)
+    relations, shape, every = prepared.relations, prepared.shape, prepared.every
     # Sums over a symbolic size: the general proof first (sound on its own; it
     # spares the screen from writing the sums out for every small size).
     general = try_general_proof(a, b, relations, config.timeout)
     if general is not None:
         return general
     tried = ["numeric screen"]
-    sampled = relations + every_relations(every, [], relations, upto=config.max_size)
-    found = screen(a, b, sampled, shape, config.samples, config.max_size, config.seed)
+    found = screen(a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed)
     evidence["agreeing"] = list(found.agreeing)
     if found.counterexample is not None:
         return _wrong(found, "numeric screen")
     # With sums over a symbolic size the general proof rarely succeeds; keep
     # most of the time for the instances.
-    proof_budget = config.timeout * 0.5 if shape.empty else min(1.5, config.timeout * 0.2)
     tried.append("symbolic proof")
     stopped = None
     try:
-        with time_limit(proof_budget):
+        with time_limit(proof_share(config.timeout, shape)):
             proof = prove_equal(a, b, relations, config.timeout)
         if proof is not None:
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)

@@ -38,13 +38,11 @@ from derivcheck.check.assume import (
     apply,
     encode,
     linear_atom,
-    relations_of,
-    relevant_relations,
     scenarios,
     truth,
 )
-from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes, shape_of
-from derivcheck.check.limits import time_limit
+from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes
+from derivcheck.check.limits import proof_share, time_limit
 from derivcheck.check.numeric import (
     CONFIRM_PREC,
     SCREEN_PREC,
@@ -56,6 +54,7 @@ from derivcheck.check.numeric import (
 )
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import decide_extrema, monotone_core, prove_zero, sign_arguments
+from derivcheck.check.sums import step_conditions
 from derivcheck.errors import CheckTimeout
 
 STRICT = {"<": True, "<=": False, ">": True, ">=": False}
@@ -110,19 +109,16 @@ def check_inequality(task, config) -> Outcome:
     relation = task.relation
     a, b = instantiate(task.previous, {}), instantiate(task.current, {})
     a, b = canonical_bound_variables(a), canonical_bound_variables(b)
-    relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(task.conditions)]
-    shape = shape_of([a, b], relations, task.symbols)
-    relations = relevant_relations([a, b], relations, set(shape.sizes))
-    shape = shape_of([a, b], relations, task.symbols)
+    prepared = step_conditions(a, b, task.conditions, task.symbols, config.max_size)
+    relations, shape = prepared.relations, prepared.shape
     tried = ["boundary points", "numeric screen"]
-    search = search_counterexample(a, b, relation, relations, shape, config)
+    search = search_counterexample(a, b, relation, prepared.sampled, shape, config)
     if search.counterexample is not None:
         return _wrong(search, relation)
-    budget = config.timeout * 0.5 if shape.empty else min(1.5, config.timeout * 0.2)
     tried.append("symbolic sign proof")
     stopped = None
     try:
-        with time_limit(budget):
+        with time_limit(proof_share(config.timeout, shape)):
             proof = prove_relation(a, b, relation, relations)
         if proof is not None:
             return Outcome(Verdict.PROVED, proof.method, points=search.held)

@@ -282,7 +282,12 @@ def shown_values(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> tuple[str, str
             sides.append(_bounded_at(expr, values).value)
         except Unevaluable:
             number = evaluate(expr, values, CONFIRM_PREC)
-            sides.append(sympy.sympify(number) if number is not None else sympy.nan)
+            if number is None:
+                sides.append(sympy.nan)
+            elif isinstance(number, complex):
+                sides.append(sympy.Float(number.real, CONFIRM_PREC) + sympy.I * sympy.Float(number.imag, CONFIRM_PREC))
+            else:
+                sides.append(number)
     if sympy.nan in sides:
         return tuple(sympy.sstr(v) for v in sides)
     for digits in (15, 25, 40):

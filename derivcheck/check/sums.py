@@ -239,7 +239,7 @@ def _normal_sum(node: sympy.Sum, facts: SumFacts) -> sympy.Expr:
 
 def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     """``Sum(body, (var, lo, hi))`` split into terms, deltas collapsed, closed forms taken."""
-    lo, hi = sympy.sympify(lo), sympy.sympify(hi)
+    lo, hi = (sympy.Integer(v) if isinstance(v, int) else v for v in (lo, hi))
     if var not in body.free_symbols:
         return _count(body, lo, hi, facts, lambda: _closed_or_sum(body, var, lo, hi, facts))
     terms = sympy.Add.make_args(_expand(body))
@@ -600,7 +600,7 @@ def every_relations(every, exprs, relations: list[Relation], mapping: dict | Non
     out: list[Relation] = []
     for condition in every:
         index, lo, hi = condition.every
-        lo, hi = sympy.sympify(lo).xreplace(mapping), sympy.sympify(hi).xreplace(mapping)
+        lo, hi = lo.xreplace(mapping), hi.xreplace(mapping)
         targets: list = []
         for expr in exprs:
             bound = {v for n in expr.atoms(*_WITH_LIMITS) for v, _, _ in n.limits}
@@ -631,3 +631,28 @@ def _relation_at(condition, index, t) -> Relation:
     if condition.op == "in":
         return Relation("in", condition.lhs.xreplace(at), tuple(v.xreplace(at) for v in condition.values))
     return Relation(condition.op, (condition.lhs - condition.rhs).xreplace(at))
+
+
+@dataclass
+class StepConditions:
+    """A step's conditions made ready for checking: relations for proofs, more for samples."""
+
+    relations: list[Relation]  # what proofs may use
+    sampled: list[Relation]  # what sample points must satisfy (per-element conditions written out)
+    every: list  # the conditions '… for every c', for instances at each size
+    shape: Shape
+
+
+def step_conditions(a: sympy.Expr, b: sympy.Expr, conditions, symbols, max_size: int) -> StepConditions:
+    """The relations of a step ``a`` against ``b`` (sums already instantiated), kept to those that matter."""
+    from derivcheck.check.assume import relations_of, relevant_relations
+    from derivcheck.check.instantiate import shape_of
+
+    plain, every = split_every(conditions)
+    relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(plain)]
+    relations += every_relations(every, [a, b], relations)
+    shape = shape_of([a, b], relations, symbols)
+    relations = relevant_relations([a, b], relations, set(shape.sizes))
+    shape = shape_of([a, b], relations, symbols)
+    sampled = relations + every_relations(every, [], relations, upto=max_size)
+    return StepConditions(relations, sampled, every, shape)

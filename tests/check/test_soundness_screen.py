@@ -8,8 +8,7 @@ digits, differ by far more than round-off.
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation
-from derivcheck.check.engine import relevant_relations
+from derivcheck.check.assume import Relation, relevant_relations
 from derivcheck.check.instantiate import Shape
 from derivcheck.check.numeric import compare_at, concrete_functions, refute_at_high_precision, screen
 from tests.helpers import derivation, verify_text
