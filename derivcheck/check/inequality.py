@@ -534,23 +534,21 @@ def _try_point(ai, bi, relation, rels, point: Point, search: Search, boundary: b
 
 def _relation_at(ai, bi, relation: str, values: dict):
     """``(holds, (a, b) shown, equal)`` at a point, confirmed at high precision; None if undefined or undecided."""
-    va, vb = evaluate(ai, values, SCREEN_PREC), evaluate(bi, values, SCREEN_PREC)
-    if va is None or vb is None or isinstance(va, complex) or isinstance(vb, complex):
+    screened = _real_values(ai, bi, values, SCREEN_PREC)
+    if screened is None:
         return None
-    first = holds_at(va, vb, relation, SCREEN_PREC)
-    if first is True:
-        return True, (_num(va), _num(vb)), False
-    ca, cb = evaluate(ai, values, CONFIRM_PREC), evaluate(bi, values, CONFIRM_PREC)
-    if ca is None or cb is None or isinstance(ca, complex) or isinstance(cb, complex):
+    if holds_at(*screened, relation, SCREEN_PREC) is True:
+        return True, (_num(screened[0]), _num(screened[1])), False
+    confirmed_at = _real_values(ai, bi, values, CONFIRM_PREC)
+    if confirmed_at is None:
         return None
+    ca, cb = confirmed_at
     confirmed = holds_at(ca, cb, relation, CONFIRM_PREC)
     if confirmed is True:
         return True, (_num(ca), _num(cb)), False
     if confirmed is False:
-        ha, hb = evaluate(ai, values, HIGH_PREC), evaluate(bi, values, HIGH_PREC)
-        if ha is None or hb is None or isinstance(ha, complex) or isinstance(hb, complex):
-            return None
-        if holds_at(ha, hb, relation, HIGH_PREC) is False:
+        high = _real_values(ai, bi, values, HIGH_PREC)
+        if high is not None and holds_at(*high, relation, HIGH_PREC) is False:
             return False, (_num(ca), _num(cb)), False
         return None
     # Equal to 45 digits: a non-strict relation holds if they are equal; a strict
@@ -558,6 +556,14 @@ def _relation_at(ai, bi, relation: str, values: dict):
     if not _exactly_equal(ai, bi, values):
         return (True, (_num(ca), _num(cb)), False) if not STRICT[relation] else None
     return (not STRICT[relation]), (_num(ca), _num(cb)), True
+
+
+def _real_values(ai, bi, values: dict, prec: int) -> tuple[sympy.Float, sympy.Float] | None:
+    """Both sides at the point to ``prec`` digits, or None when one is undefined or not real."""
+    va, vb = evaluate(ai, values, prec), evaluate(bi, values, prec)
+    if va is None or vb is None or isinstance(va, complex) or isinstance(vb, complex):
+        return None
+    return va, vb
 
 
 def _exactly_equal(ai, bi, values: dict) -> bool:
