@@ -45,12 +45,14 @@ from derivcheck.check.instantiate import Shape, assignments, instantiate, proved
 from derivcheck.check.limits import proof_share, time_limit
 from derivcheck.check.numeric import (
     CONFIRM_PREC,
+    PLAIN_VALUES,
     SCREEN_PREC,
     Point,
     _draw_point,
     allowed_by_assumptions,
     concrete_functions,
     evaluate,
+    simpler_values,
 )
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove import decide_extrema, monotone_core, prove_zero, sign_arguments
@@ -62,8 +64,6 @@ _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
 _KINDS = (
     "sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided"
 )
-_SIMPLE = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
-           sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Integer(3)]
 HIGH_PREC = 110
 _TOLERANCE = {
     SCREEN_PREC: sympy.Float("1e-20", SCREEN_PREC),
@@ -647,7 +647,7 @@ def _real_roots(expr, atom, budget: list) -> list:
 
 def _simple_points(atoms):
     count = 0
-    for combo in itertools.product(_SIMPLE, repeat=len(atoms)):
+    for combo in itertools.product(PLAIN_VALUES, repeat=len(atoms)):
         count += 1
         if count > MAX_BOUNDARY_POINTS:
             return
@@ -658,20 +658,15 @@ def _simplify(ai, bi, relation, rels, search: Search) -> None:
     """Replace each value of a sampled counterexample by a simpler one where the relation still fails."""
     point = search.counterexample
     assert point is not None  # called for a counterexample
-    current = dict(point.values)
-    for atom in sorted(current, key=str):
-        for candidate in _SIMPLE:
-            if current[atom] == candidate or not allowed_by_assumptions(atom, candidate):
-                continue
-            trial = {**current, atom: candidate}
-            if any(truth(r.substitute(trial)) is not True for r in rels):
-                continue
-            verdict = _relation_at(ai, bi, relation, trial)
-            if verdict is None or verdict[0]:
-                continue
-            current = trial
-            search.values, search.equal_there = verdict[1], verdict[2]
-            break
+
+    def still_fails(trial: dict) -> bool:
+        verdict = _relation_at(ai, bi, relation, trial)
+        if verdict is None or verdict[0]:
+            return False
+        search.values, search.equal_there = verdict[1], verdict[2]
+        return True
+
+    current = simpler_values(point.values, rels, still_fails)
     search.counterexample = Point(point.shape, current, point.functions)
 
 

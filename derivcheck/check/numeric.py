@@ -691,8 +691,9 @@ def refute_at_high_precision(found: Screen, digits: int = 60) -> Screen | None:
     return None
 
 
-_PLAIN = [sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
-          sympy.Rational(1, 2), sympy.Integer(3)]
+PLAIN_VALUES = (sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(2), sympy.Integer(-2),
+                sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Integer(3))
+"""Values a counterexample is simplified toward, simplest first."""
 
 
 def simplify_point(ai, bi, relations: list[Relation], point: Point) -> Point:
@@ -702,16 +703,22 @@ def simplify_point(ai, bi, relations: list[Relation], point: Point) -> Point:
     on the difference with its error bound.
     """
     rels = [Relation(r.op, instantiate(r.expr, point.shape), r.values) for r in relations]
-    current = dict(point.values)
+    current = simpler_values(point.values, rels, lambda trial: compare_at(ai, bi, trial) == "differ")
+    return Point(point.shape, current, point.functions)
+
+
+def simpler_values(values: dict, rels: list[Relation], still_fails, plain=PLAIN_VALUES) -> dict:
+    """Each value replaced, in turn, by the first plain value that keeps every condition,
+    the symbol's declaration and ``still_fails(point)`` true."""
+    current = dict(values)
     for atom in sorted(current, key=str):
-        for candidate in _PLAIN:
+        for candidate in plain:
             if current[atom] == candidate or not allowed_by_assumptions(atom, candidate):
                 continue
             trial = {**current, atom: candidate}
             if any(truth(r.substitute(trial)) is not True for r in rels):
                 continue
-            if compare_at(ai, bi, trial) != "differ":
-                continue
-            current = trial
-            break
-    return Point(point.shape, current, point.functions)
+            if still_fails(trial):
+                current = trial
+                break
+    return current
