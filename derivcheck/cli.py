@@ -113,6 +113,7 @@ def verify(
     except ValueError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
         raise typer.Exit(2) from None
+    config = config.with_(evidence=verbose)
     targets = list(paths) if paths else default_paths(settings)
     with _progress(format.value == "text" and _is_terminal(sys.stdout) and color is not False) as progress:
         report = verify_paths(targets, config, progress, shard=part)

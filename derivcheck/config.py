@@ -28,7 +28,9 @@ class CheckConfig:
     random seed of the numeric screen (verdict); strict: numeric fails;
     jobs: worker processes (1 = in this process); cache_dir: where results
     are kept (None = no cache); memory_limit_mb: address-space limit of each
-    worker; max_file_bytes: larger files are refused.
+    worker; max_file_bytes: larger files are refused; evidence: each
+    outcome carries the full evidence --verbose shows (keys the cache, so
+    that a cached outcome has it when it is asked for).
     """
 
     timeout: float = DEFAULT_TIMEOUT_SECONDS
@@ -41,12 +43,13 @@ class CheckConfig:
     memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     suggest_fixes: bool = True
+    evidence: bool = False
 
     def verdict_key(self) -> str:
         """Return the part of the configuration that can change a verdict."""
         return (
             f"timeout={self.timeout};samples={self.samples};max_size={self.max_size};"
-            f"seed={self.seed};fix={self.suggest_fixes}"
+            f"seed={self.seed};fix={self.suggest_fixes};evidence={self.evidence}"
         )
 
     def with_(self, **changes) -> CheckConfig:

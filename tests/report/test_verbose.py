@@ -9,21 +9,24 @@ from typer.testing import CliRunner
 
 from derivcheck.cli import app
 from derivcheck.report.text import write_text
-from tests.helpers import derivation, verify_text
+from tests.helpers import FAST, derivation, verify_text
 
 TEXT = derivation(
     ["diff(sigma(x), x)", "sigma(x)*(1 - sigma(x))"], {"x": "real"}, functions={"sigma(t)": "1/(1 + exp(-t))"}
 )
 
 
+EVIDENCE = FAST.with_(evidence=True)
+
+
 def text_report(verbose: bool) -> str:
     stream = io.StringIO()
-    write_text(verify_text(TEXT), stream, color=False, verbose=verbose)
+    write_text(verify_text(TEXT, EVIDENCE), stream, color=False, verbose=verbose)
     return stream.getvalue()
 
 
 def test_the_outcome_carries_the_full_evidence_as_fields():
-    (result,) = verify_text(TEXT).results
+    (result,) = verify_text(TEXT, EVIDENCE).results
     outcome = result.outcome
     assert outcome.sides == ("exp(-x)/(1 + exp(-x))**2", "(1 - 1/(1 + exp(-x)))/(1 + exp(-x))")
     assert outcome.forms[0].startswith("previous - this step = ")
@@ -51,3 +54,9 @@ def test_the_cli_passes_verbose_to_the_text_reporter(tmp_path):
     result = CliRunner().invoke(app, ["verify", "--no-cache", "--jobs", "1", "--verbose", str(path)])
     assert result.exit_code == 0, result.output
     assert "as parsed (definitions expanded)" in result.output
+
+
+def test_the_evidence_is_collected_only_when_asked_for():
+    # It costs time on every step, and only --verbose shows it.
+    (result,) = verify_text(TEXT).results
+    assert result.outcome.sides is None and result.outcome.sample_points == ()
