@@ -53,7 +53,7 @@ def _with_alarm(seconds: float, fn, *args):
 
 
 def check_derivcheck(pair, timeout: float):
-    from derivcheck.check.engine import StepTask, run_task
+    from derivcheck.check.ladder.engine import StepTask, run_task
     from derivcheck.check.outcome import Verdict
     from derivcheck.config import CheckConfig
 

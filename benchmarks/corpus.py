@@ -18,11 +18,11 @@ import mpmath
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivcheck.check.assume import relations_of
-from derivcheck.check.instantiate import assignments, instantiate, shape_of
+from derivcheck.check.prove.assume import relations_of
+from derivcheck.check.prove.sizes import assignments, instantiate, shape_of
 from derivcheck.errors import FormatError
 from derivcheck.load import discover, load_file
-from derivcheck.load.model import LoadError, Text
+from derivcheck.model import LoadError, Text
 from derivcheck.parse.document import parse_document
 from derivcheck.parse.expressions import parse_expression
 

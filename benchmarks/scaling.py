@@ -16,7 +16,7 @@ from pathlib import Path
 
 from derivcheck.errors import FormatError
 from derivcheck.load import discover, load_file
-from derivcheck.load.model import LoadError
+from derivcheck.model import LoadError
 from derivcheck.parse.document import parse_document
 
 # Names that must never be renamed: the format's keys and words.

@@ -11,11 +11,11 @@ from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
 from derivcheck.load.discover import SUFFIXES
-from derivcheck.load.model import Document, LoadError, Step
+from derivcheck.model import Document, LoadError, Step
 from derivcheck.results import Report, Result, passes
 
 if TYPE_CHECKING:
-    from derivcheck.check.slips import Link, Placement
+    from derivcheck.check.evidence.slips import Link, Placement
 
 Progress = Callable[[int, int], None]
 
@@ -156,7 +156,7 @@ def verify_loaded(
     files: list[str] | None = None,
 ) -> Report:
     """Check already loaded files (used by verify_paths and by tests)."""
-    from derivcheck.check.runner import RunStats, diagnose_wrong, run_tasks
+    from derivcheck.check.run.runner import RunStats, diagnose_wrong, run_tasks
 
     per_file: dict[str, list[Result | PlannedCheck]] = {}
     planned: list[PlannedCheck] = []
@@ -222,10 +222,10 @@ def parse_budget(config: CheckConfig) -> float:
 
 def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     """Parse a document and return its checks: adjacent steps, then numbers."""
-    from derivcheck.check.engine import NumberTask, StepTask
+    from derivcheck.check.evidence.slips import Link
+    from derivcheck.check.ladder.engine import NumberTask, StepTask
     from derivcheck.check.limits import time_limit
-    from derivcheck.check.slips import Link
-    from derivcheck.check.stability import StabilityTask
+    from derivcheck.check.screen.stability import StabilityTask
     from derivcheck.load.documents import chain_relation
     from derivcheck.parse.document import parse_document
     from derivcheck.parse.expressions import probable_every
@@ -298,9 +298,9 @@ def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig
     Returns ``{id(check): Placement}`` for every step check.
     """
     from derivcheck.bounds import MAX_SLIP_ROUNDS as MAX_ROUNDS
-    from derivcheck.check.engine import StepTask
-    from derivcheck.check.runner import run_tasks
-    from derivcheck.check.slips import walk
+    from derivcheck.check.evidence.slips import walk
+    from derivcheck.check.ladder.engine import StepTask
+    from derivcheck.check.run.runner import run_tasks
 
     chains: dict[tuple, list[int]] = {}
     for index, check in enumerate(planned):
@@ -355,7 +355,7 @@ def _steps_by_position(planned: list[PlannedCheck]) -> dict[tuple, dict[int, Ste
 
 def _diagnosis(check: PlannedCheck):
     """The task that explains a step if it is reported wrong (against the step it was checked with)."""
-    from derivcheck.check.diagnose import DiagnoseTask, writes_decimals
+    from derivcheck.check.evidence.diagnose import DiagnoseTask, writes_decimals
 
     if check.link is None or check.relation != "==":
         return None
@@ -368,7 +368,7 @@ def _diagnosis(check: PlannedCheck):
 
 def slip_notes(checks: list[PlannedCheck], placements: dict, steps_at: dict) -> dict[int, tuple[str, ...]]:
     """Human notes that say where each wrong step stands in its chain (from the typed roles)."""
-    from derivcheck.check.slips import Role
+    from derivcheck.check.evidence.slips import Role
 
     notes: dict[int, tuple[str, ...]] = {}
     by_chain: dict[tuple, list[PlannedCheck]] = {}
@@ -464,8 +464,8 @@ def _result(
 
 def _alternative_task(step: Step, anchor, conditions, parsed):
     """The check of a LaTeX step's other reading (a \\sum covering the terms after it), or None."""
-    from derivcheck.check.engine import StepTask
-    from derivcheck.load.model import Text
+    from derivcheck.check.ladder.engine import StepTask
+    from derivcheck.model import Text
     from derivcheck.parse.expressions import parse_expression
 
     if step.alternative is None or parsed.scope is None:
@@ -480,7 +480,7 @@ def _alternative_task(step: Step, anchor, conditions, parsed):
 def _other_readings(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> dict:
     """Notes for wrong LaTeX steps whose other reading holds: the step fails only as read."""
     from derivcheck.check.outcome import Verdict
-    from derivcheck.check.runner import run_tasks
+    from derivcheck.check.run.runner import run_tasks
 
     wrong = [i for i, (check, outcome) in enumerate(zip(planned, outcomes))
              if check.alternative is not None and outcome.verdict is Verdict.WRONG]

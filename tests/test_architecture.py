@@ -27,7 +27,7 @@ LAYER_OF = {
     "derivcheck.version": "foundation",
     "derivcheck.config": "foundation",
     "derivcheck.settings": "foundation",
-    "derivcheck.load.model": "model",
+    "derivcheck.model": "model",
     # The LaTeX reader writes LaTeX math in the Python syntax; the loader uses it
     # to split display math into rows and steps (docs/architecture.md, "LaTeX").
     "derivcheck.parse.latex": "latex",
@@ -126,11 +126,11 @@ def test_every_module_imports_only_what_its_layer_may():
     "importer, source",
     [
         ("derivcheck.parse.document", "from derivcheck.load.documents import suggest\n"),
-        ("derivcheck.check.cache", "def key():\n    from derivcheck import cli\n"),
-        ("derivcheck.report.text", "import derivcheck.check.engine\n"),
+        ("derivcheck.check.run.cache", "def key():\n    from derivcheck import cli\n"),
+        ("derivcheck.report.text", "import derivcheck.check.ladder.engine\n"),
         ("derivcheck.results", "from derivcheck.report import fields\n"),
         ("derivcheck.load.documents", "from derivcheck.parse.expressions import parse_expression\n"),
-        ("derivcheck.check.engine", "from ..api import verify_paths\n"),
+        ("derivcheck.check.ladder.engine", "from ...api import verify_paths\n"),
     ],
 )
 def test_a_forbidden_import_is_found(importer, source):
@@ -139,8 +139,66 @@ def test_a_forbidden_import_is_found(importer, source):
 
 def test_allowed_imports_pass():
     known = set(modules())
-    assert violations("derivcheck.parse.document", "from derivcheck.load.model import Text\n", known) == []
+    assert violations("derivcheck.parse.document", "from derivcheck.model import Text\n", known) == []
     assert violations("derivcheck.report.text", "from derivcheck.results import Report\n", known) == []
+
+
+# The concerns of check/, lowest first: a module may import its own group and the groups before it
+# (docs/architecture.md, "The verdict ladder"). outcome, limits and printing are the groups' common base.
+CHECK_GROUPS = ["base", "prove", "screen", "ladder", "evidence", "run"]
+
+
+def check_group(module: str) -> str | None:
+    """The group of a module of check/ (None outside check/)."""
+    parts = module.split(".")
+    if parts[:2] != ["derivcheck", "check"] or len(parts) < 3:
+        return None
+    return parts[2] if parts[2] in CHECK_GROUPS else "base"
+
+
+def check_violations(importer: str, source: str, known: set[str]) -> list[str]:
+    """Imports of a check/ module that reach a group above its own."""
+    mine = check_group(importer)
+    if mine is None:
+        return []
+    out = []
+    for line, target in imported_modules(source, importer, known):
+        theirs = check_group(target)
+        if theirs is not None and CHECK_GROUPS.index(theirs) > CHECK_GROUPS.index(mine):
+            out.append(f"{importer}:{line} imports {target} ({mine} may not import {theirs})")
+    return out
+
+
+def test_every_check_module_imports_only_its_group_and_those_below():
+    known = set(modules())
+    problems = [
+        problem
+        for name, path in modules().items()
+        for problem in check_violations(name, path.read_text(encoding="utf-8"), known)
+    ]
+    assert problems == []
+
+
+def test_every_check_module_sits_in_a_group():
+    loose = [
+        name
+        for name in modules()
+        if check_group(name) == "base" and name.count(".") > 2
+    ]
+    assert loose == []
+
+
+@pytest.mark.parametrize(
+    "importer, source",
+    [
+        ("derivcheck.check.prove.equality", "from derivcheck.check.screen.sampling import screen\n"),
+        ("derivcheck.check.screen.sampling", "def f():\n    from derivcheck.check.ladder.engine import run_task\n"),
+        ("derivcheck.check.limits", "from derivcheck.check.prove.assume import truth\n"),
+        ("derivcheck.check.evidence.diagnose", "from derivcheck.check.run.runner import run_tasks\n"),
+    ],
+)
+def test_an_import_up_the_ladder_is_found(importer, source):
+    assert check_violations(importer, source, set(modules())), source
 
 
 def module_level_names(path: Path) -> list[tuple[str, int]]:

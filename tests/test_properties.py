@@ -30,7 +30,7 @@ from derivcheck.load.documents import (
     documents_from_text,
     read_text_file,
 )
-from derivcheck.load.model import Document, FunctionDecl, LoadError, SymbolDecl, Text
+from derivcheck.model import Document, FunctionDecl, LoadError, SymbolDecl, Text
 from derivcheck.parse.document import parse_document
 from derivcheck.parse.expressions import (
     Scope,

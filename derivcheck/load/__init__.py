@@ -15,8 +15,8 @@ from derivcheck.load.discover import (  # noqa: F401
 )
 from derivcheck.load.documents import documents_from_text, read_text_file
 from derivcheck.load.markdown import documents_from_markdown
-from derivcheck.load.model import Document, LoadError
 from derivcheck.load.notebook import documents_from_notebook
+from derivcheck.model import Document, LoadError
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 from derivcheck.bounds import MAX_YAML_DOCUMENTS as MAX_DOCUMENTS
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.load.model import (
+from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
+from derivcheck.model import (
     Chain,
     Document,
     FunctionDecl,
@@ -21,7 +22,6 @@ from derivcheck.load.model import (
     SymbolDecl,
     Text,
 )
-from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
 
 TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases", "numbers", "stability")
 STEP_KEYS = ("expr", "latex", "by", "wrong", "rel")

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, replace
 
 from derivcheck.errors import FormatError
-from derivcheck.load.model import Chain, Document, LoadError, Step, Text
 from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
+from derivcheck.model import Chain, Document, LoadError, Step, Text
 
 COMMENT_KEYS = ("title", "source", "symbols", "functions", "assume", "cases", "wrong", "log", "prime")
 TRANSPARENT = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 
 from derivcheck.errors import FormatError
-from derivcheck.load.model import Document, LoadError
+from derivcheck.model import Document, LoadError
 
 INFO = "derivation"
 BOM = "\ufeff"

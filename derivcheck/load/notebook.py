@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from derivcheck.bounds import MAX_NOTEBOOK_CELLS as MAX_CELLS
 from derivcheck.errors import FormatError
-from derivcheck.load.model import Document, LoadError
+from derivcheck.model import Document, LoadError
 
 
 def documents_from_notebook(text: str, path: str) -> list[Document | LoadError]:

@@ -9,7 +9,7 @@ import sympy
 
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.load.model import Chain, Document, NumberClaim, NumberValue, StabilityClaim, Step, SymbolDecl, Text
+from derivcheck.model import Chain, Document, NumberClaim, NumberValue, StabilityClaim, Step, SymbolDecl, Text
 from derivcheck.parse.expressions import (
     RESERVED,
     Condition,

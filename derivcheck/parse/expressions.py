@@ -34,7 +34,7 @@ from derivcheck.bounds import (
 )
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.load.model import FunctionDecl, Text
+from derivcheck.model import FunctionDecl, Text
 from derivcheck.parse.symbols import SymbolSpec
 
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}

@@ -9,7 +9,7 @@ import sympy
 
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.load.model import SymbolDecl
+from derivcheck.model import SymbolDecl
 
 WORDS = (
     "real",

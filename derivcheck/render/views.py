@@ -17,7 +17,7 @@ from derivcheck.config import CheckConfig
 from derivcheck.load import LoadedFile
 from derivcheck.load.latex import latex_blocks
 from derivcheck.load.markdown import Block, scan_blocks
-from derivcheck.load.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
+from derivcheck.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
 from derivcheck.render.boxes import Box, Fenced, Op, row
 from derivcheck.render.expressions import (
     layout_condition,

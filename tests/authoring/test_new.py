@@ -14,7 +14,7 @@ from derivcheck.authoring.schema import derivation_schema
 from derivcheck.authoring.skeleton import default_title, skeleton_text
 from derivcheck.cli import app
 from derivcheck.load.documents import CASE_KEYS, NUMBER_KEYS, STEP_KEYS, TOP_KEYS, documents_from_text
-from derivcheck.load.model import Document
+from derivcheck.model import Document
 
 
 def invoke(*args: str):

@@ -21,7 +21,7 @@ from derivcheck.load.documents import (
     documents_from_text,
 )
 from derivcheck.load.markdown import derivation_blocks
-from derivcheck.load.model import LoadError
+from derivcheck.model import LoadError
 from derivcheck.parse.symbols import WORDS
 
 ROOT = Path(__file__).resolve().parents[2]

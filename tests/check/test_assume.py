@@ -4,7 +4,7 @@
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation, apply, encode, scenarios
+from derivcheck.check.prove.assume import Relation, apply, encode, scenarios
 
 x = sympy.Symbol("x", real=True)
 y = sympy.Symbol("y", real=True)
@@ -66,6 +66,6 @@ def test_a_symbol_with_its_own_sign_is_kept_when_another_can_move():
 )
 def test_the_prover_alone_respects_the_direction_of_conditions(lhs, rhs, relation, provable):
     # No numeric screen here: the symbolic prover must not prove a false identity on its own.
-    from derivcheck.check.prove import prove_equal
+    from derivcheck.check.prove.equality import prove_equal
 
     assert (prove_equal(lhs, rhs, [relation], 5.0) is not None) is provable

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from derivcheck.api import verify_paths
-from derivcheck.check.cache import SCHEMA, CacheUnusable, ResultCache, cache_secret_path
 from derivcheck.check.outcome import Verdict
+from derivcheck.check.run.cache import SCHEMA, CacheUnusable, ResultCache, cache_secret_path
 from derivcheck.config import CheckConfig
 
 WRONG = "title: t\nsymbols: {x: real}\nsteps:\n  - (x + 1)**2\n  - x**2 + 1\n"

@@ -250,8 +250,8 @@ def test_a_scaled_part_is_never_shown_unless_proved():
 
 
 def test_a_branch_the_index_range_excludes_is_dropped_from_the_difference():
-    from derivcheck.check.assume import Relation
-    from derivcheck.check.diagnose import describe_difference
+    from derivcheck.check.evidence.diagnose import describe_difference
+    from derivcheck.check.prove.assume import Relation
 
     i, c, k = sympy.symbols("i c k", integer=True)
     size = sympy.Symbol("C", integer=True, positive=True)

@@ -7,7 +7,7 @@ Strict-versus-nonstrict at a boundary is the case that matters most: the seed's
 import pytest
 import sympy
 
-from derivcheck.check.inequality import SignGoal, decide_sign, goal_of, holds_at, prove_relation
+from derivcheck.check.ladder.relations import SignGoal, decide_sign, goal_of, holds_at, prove_relation
 from tests.helpers import derivation, verify_text
 
 X = {"x": "real"}

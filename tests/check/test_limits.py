@@ -12,7 +12,7 @@ import pytest
 
 from derivcheck.api import verify_paths
 from derivcheck.check.limits import cpu_seconds, memory_limit_outcome, time_limit
-from derivcheck.check.pool import backstop_seconds
+from derivcheck.check.run.pool import backstop_seconds
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 
@@ -68,7 +68,8 @@ def test_a_memory_limit_above_what_the_os_allows_is_clamped(tmp_path):
 def test_every_memory_limit_outcome_is_the_same():
     import inspect
 
-    from derivcheck.check import engine, pool, runner
+    from derivcheck.check.ladder import engine
+    from derivcheck.check.run import pool, runner
 
     outcome = memory_limit_outcome()
     assert outcome.method == "memory limit" and outcome.verdict.value == "unknown"

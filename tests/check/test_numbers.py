@@ -65,7 +65,7 @@ def test_unevaluable_claim_is_unknown_with_a_reason():
 
 import sympy  # noqa: E402
 
-from derivcheck.check.engine import decide_claim, show_tolerance  # noqa: E402
+from derivcheck.check.ladder.engine import decide_claim, show_tolerance  # noqa: E402
 
 
 def single(expr, claimed, tol=None, symbols=None, at=None, functions=None):
@@ -210,8 +210,8 @@ def test_tolerance_shown_as_written(tol, shown):
 def test_an_exact_looking_evaluation_of_a_tiny_value_is_never_exact():
     # SymPy's evalf returns the integer 0 for log(1 + exp(-3270000)), which is
     # about 10**-1420000: that must not pass as the exact value 0.
-    from derivcheck.check.accurate import bounded_value
-    from derivcheck.check.engine import decide_claim
+    from derivcheck.check.ladder.engine import decide_claim
+    from derivcheck.check.screen.certified import bounded_value
 
     tiny = sympy.log(1 + sympy.exp(sympy.Integer(-3270000)))
     assert bounded_value(tiny).exact is False

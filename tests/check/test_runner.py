@@ -114,7 +114,7 @@ _original = None
 @pytest.mark.slow
 def test_a_check_that_overruns_is_stopped_and_the_others_complete(tmp_path, monkeypatch):
     global _original
-    import derivcheck.check.engine as engine
+    import derivcheck.check.ladder.engine as engine
 
     _original = engine.check_step
     monkeypatch.setattr(engine, "check_step", _stuck_check)

@@ -11,9 +11,9 @@ import itertools
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation, apply, scenarios, split_abs, split_roots
-from derivcheck.check.instantiate import Shape, assignments, size_range
-from derivcheck.check.prove import evaluate_sums, prove_equal, range_status, sign_arguments
+from derivcheck.check.prove.assume import Relation, apply, scenarios, split_abs, split_roots
+from derivcheck.check.prove.equality import evaluate_sums, prove_equal, range_status, sign_arguments
+from derivcheck.check.prove.sizes import Shape, assignments, size_range
 from derivcheck.parse.expressions import unknown_function
 from tests.helpers import derivation, step_verdicts, verify_text
 
@@ -370,7 +370,7 @@ def test_every_scenario_of_an_abs_split_is_proved():
 
 
 def test_instantiate_writes_empty_ranges_as_the_format_says():
-    from derivcheck.check.instantiate import instantiate
+    from derivcheck.check.prove.sizes import instantiate
 
     assert instantiate(sympy.Sum(k, (k, 3, m)), {m: sympy.Integer(1)}) == 0
     assert instantiate(sympy.Product(k + 1, (k, 3, m)), {m: sympy.Integer(-2)}) == 1

@@ -8,9 +8,9 @@ digits, differ by far more than round-off.
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation, relevant_relations
-from derivcheck.check.instantiate import Shape
-from derivcheck.check.numeric import compare_at, concrete_functions, refute_at_high_precision, screen
+from derivcheck.check.prove.assume import Relation, relevant_relations
+from derivcheck.check.prove.sizes import Shape
+from derivcheck.check.screen.sampling import compare_at, concrete_functions, refute_at_high_precision, screen
 from tests.helpers import derivation, verify_text
 
 x, y = sympy.symbols("x y", real=True)
@@ -258,7 +258,7 @@ def test_screen_is_deterministic():
 
 
 def test_screen_visits_the_smallest_sizes_too():
-    from derivcheck.check.instantiate import shape_of
+    from derivcheck.check.prove.sizes import shape_of
     from derivcheck.parse.symbols import SymbolSpec
 
     n = sympy.Symbol("n", integer=True, positive=True)
@@ -295,9 +295,9 @@ def test_an_equation_in_a_vector_element_is_solved_for_it():
     # screen must solve it (the label y is not a free variable of its own).
     import sympy
 
-    from derivcheck.check.assume import Relation
-    from derivcheck.check.instantiate import Shape
-    from derivcheck.check.numeric import screen
+    from derivcheck.check.prove.assume import Relation
+    from derivcheck.check.prove.sizes import Shape
+    from derivcheck.check.screen.sampling import screen
 
     y, z = sympy.IndexedBase("y", real=True), sympy.IndexedBase("z", real=True)
     condition = [Relation("==", y[1] + y[2] - 1)]

@@ -5,7 +5,7 @@ import math
 import pytest
 import yaml
 
-from derivcheck.check.stability import (
+from derivcheck.check.screen.stability import (
     Evaluator,
     Float64,
     StabilityTask,

@@ -1,10 +1,10 @@
-"""General proofs over indexed sums (check/sums.py): true steps proved for every size, wrong ones never."""
+"""General proofs over indexed sums (check/ladder/sums.py): true steps proved for every size, wrong ones never."""
 
 import pytest
 import sympy
 
-from derivcheck.check.assume import Relation
-from derivcheck.check.sums import SumFacts, one_sum, provably_nonnegative, reduce_sums
+from derivcheck.check.ladder.sums import SumFacts, one_sum, provably_nonnegative, reduce_sums
+from derivcheck.check.prove.assume import Relation
 from tests.helpers import derivation, verify_text
 
 VEC = {"z": "real vector", "y": "real vector", "C": "positive integer", "i, j, c, k": "index 1..C"}
@@ -139,7 +139,7 @@ def test_telescoping_sums(previous, step, verdict):
 
 
 def test_radicals_become_powers_of_one_symbol_exactly():
-    from derivcheck.check.sums import radicals_as_symbols
+    from derivcheck.check.ladder.sums import radicals_as_symbols
 
     x, y = sympy.symbols("x y", real=True)
     a = (x + 1) ** sympy.Rational(3, 2) / (x + 1)

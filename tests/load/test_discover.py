@@ -10,7 +10,7 @@ import pytest
 from derivcheck.api import verify_paths
 from derivcheck.config import CheckConfig
 from derivcheck.load import find_files
-from derivcheck.load.model import LoadError
+from derivcheck.model import LoadError
 
 FAST = CheckConfig(jobs=1, cache_dir=None, timeout=10.0)
 RIGHT = "title: t\nsymbols: {x: real}\nsteps:\n  - (x + 1)**2\n  - x**2 + 2*x + 1\n"

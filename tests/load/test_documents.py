@@ -3,7 +3,7 @@
 import pytest
 
 from derivcheck.load.documents import documents_from_text
-from derivcheck.load.model import Document, LoadError, NumberValue, Text
+from derivcheck.model import Document, LoadError, NumberValue, Text
 
 GOOD = """\
 title: two documents

@@ -9,7 +9,7 @@ from derivcheck.config import CheckConfig
 from derivcheck.load import LoadedFile
 from derivcheck.load.documents import documents_from_text
 from derivcheck.load.markdown import documents_from_markdown
-from derivcheck.load.model import Document, LoadError
+from derivcheck.model import Document, LoadError
 from derivcheck.report.fields import result_fields
 
 FAST = CheckConfig(jobs=1, cache_dir=None, timeout=10.0)

@@ -6,8 +6,8 @@ from pathlib import Path
 from derivcheck.api import verify_paths
 from derivcheck.config import CheckConfig
 from derivcheck.load import discover, load_file
-from derivcheck.load.model import LoadError
 from derivcheck.load.notebook import documents_from_notebook
+from derivcheck.model import LoadError
 from derivcheck.report.fields import result_fields
 from derivcheck.report.text import write_text
 

@@ -12,7 +12,7 @@ from derivcheck.config import CheckConfig
 from derivcheck.errors import FormatError
 from derivcheck.load import load_file
 from derivcheck.load.markdown import derivation_blocks, documents_from_markdown
-from derivcheck.load.model import Document, LoadError
+from derivcheck.model import Document, LoadError
 
 FAST = CheckConfig(jobs=1, cache_dir=None, timeout=10.0)
 

@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 from derivcheck.errors import FormatError
-from derivcheck.load.model import FunctionDecl, SymbolDecl, Text
+from derivcheck.model import FunctionDecl, SymbolDecl, Text
 from derivcheck.parse.expressions import Scope, define_function, parse_expression
 from derivcheck.parse.latex import names_from_declarations, read_expression, tokenize
 from derivcheck.parse.symbols import read_symbol

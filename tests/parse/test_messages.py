@@ -7,7 +7,7 @@ import sympy
 
 from derivcheck.errors import FormatError
 from derivcheck.load.documents import documents_from_text
-from derivcheck.load.model import LoadError, SymbolDecl, Text
+from derivcheck.model import LoadError, SymbolDecl, Text
 from derivcheck.parse.expressions import Scope, parse_expression
 from derivcheck.parse.symbols import read_symbol
 from tests.helpers import derivation, step_verdicts, verify_text

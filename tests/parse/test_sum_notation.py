@@ -4,7 +4,7 @@ import pytest
 import sympy
 
 from derivcheck.errors import FormatError
-from derivcheck.load.model import SymbolDecl, Text
+from derivcheck.model import SymbolDecl, Text
 from derivcheck.parse.expressions import Scope, parse_conditions, parse_expression
 from derivcheck.parse.extrema import ElementMax, ElementMin, element_bounds, write_out_extrema
 from derivcheck.parse.symbols import read_symbol

@@ -65,7 +65,7 @@ def _worker_main(conn: Connection, config: CheckConfig, parent: int) -> None:
 def _serve(conn: Connection, config: CheckConfig, parent: int) -> None:
     import os
 
-    from derivcheck.check.engine import run_task
+    from derivcheck.check.ladder.engine import run_task
     from derivcheck.check.limits import limit_memory, memory_limit_outcome, quiet_worker_signals
 
     quiet_worker_signals()

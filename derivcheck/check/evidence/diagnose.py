@@ -23,16 +23,16 @@ from derivcheck.bounds import (
     MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
     MAX_SCALED_PARTS,
 )
-from derivcheck.check.assume import Relation, apply, relations_of, scenarios, truth
-from derivcheck.check.instantiate import shape_of
 from derivcheck.check.limits import time_limit
-from derivcheck.check.numeric import screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import decimal_text, readable, writes_decimals  # noqa: F401 (used by api)
-from derivcheck.check.prove import prove_equal
+from derivcheck.check.prove.assume import Relation, apply, relations_of, scenarios, truth
+from derivcheck.check.prove.equality import prove_equal
+from derivcheck.check.prove.sizes import shape_of
+from derivcheck.check.screen.sampling import screen
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
-from derivcheck.load.model import FunctionDecl, Text
+from derivcheck.model import FunctionDecl, Text
 from derivcheck.parse.expressions import Condition, Scope, parse_expression
 from derivcheck.parse.symbols import SymbolSpec
 
@@ -183,7 +183,7 @@ def describe_difference(
 
 def _sign_only(relations) -> tuple[dict, dict]:
     """Substitutions that only rename a symbol to one with a sign (x -> positive t), and their inverse."""
-    from derivcheck.check.assume import scenarios
+    from derivcheck.check.prove.assume import scenarios
 
     plans = scenarios(relations)
     if len(plans) != 1:
@@ -212,7 +212,7 @@ def suggest_fix(
     every size up to the bound); at most MAX_CANDIDATES are tried, each within
     a share of the time limit.
     """
-    from derivcheck.check.engine import prove_for_sizes
+    from derivcheck.check.ladder.engine import prove_for_sizes
 
     relations = relations_of(conditions)
     seen: set[str] = {text.strip()}

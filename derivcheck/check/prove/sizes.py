@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import sympy
 
 from derivcheck.bounds import MAX_WRITTEN_OUT_TERMS as MAX_TERMS
-from derivcheck.check.assume import Relation, truth
 from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.check.prove.assume import Relation, truth
 from derivcheck.parse.extrema import write_out_extrema
 from derivcheck.parse.symbols import SymbolSpec
 

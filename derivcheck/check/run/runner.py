@@ -29,7 +29,7 @@ class RunStats:
 
 def open_cache(config: CheckConfig, stats: RunStats | None):
     """The run's ResultCache, or None (no cache configured, or unusable: then a warning in ``stats``)."""
-    from derivcheck.check.cache import CacheUnusable, ResultCache
+    from derivcheck.check.run.cache import CacheUnusable, ResultCache
 
     if not config.cache_dir:
         return None
@@ -48,7 +48,7 @@ def run_tasks(
     stats: RunStats | None = None,
 ) -> list[Outcome]:
     """Return one Outcome per task, in task order (``stats`` is updated if given)."""
-    from derivcheck.check.cache import task_key
+    from derivcheck.check.run.cache import task_key
 
     outcomes: list[Outcome | None] = [None] * len(tasks)
     cache = open_cache(config, stats) if tasks else None
@@ -83,12 +83,12 @@ def run_tasks(
     gc.freeze()
     try:
         if config.jobs <= 1:
-            from derivcheck.check.engine import run_task
+            from derivcheck.check.ladder.engine import run_task
 
             for position, task in enumerate(pending):
                 done(position, _safe_run(run_task, task, config))
         else:
-            from derivcheck.check.pool import run_in_workers
+            from derivcheck.check.run.pool import run_in_workers
 
             run_in_workers(pending, config, done)
     finally:

@@ -40,10 +40,10 @@ _GITIGNORE = "# Created by derivcheck automatically.\n*\n"
 @functools.lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
     """A hash of the checking and parsing code, so that a changed engine never reuses old verdicts."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
     for folder in ("check", "parse", "load"):
-        for source in sorted((root / folder).glob("*.py")):
+        for source in sorted((root / folder).rglob("*.py")):
             digest.update(source.read_bytes())
     digest.update((root / "bounds.py").read_bytes())  # the bounds change verdicts too
     return digest.hexdigest()[:16]

@@ -26,10 +26,10 @@ from derivcheck.bounds import (
     MAX_GROWTH,
     SCREEN_PRECISION as SCREEN_PREC,
 )
-from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
-from derivcheck.check.assume import Relation, linear_atom, truth
-from derivcheck.check.instantiate import Shape, assignments, instantiate
 from derivcheck.check.limits import time_limit
+from derivcheck.check.prove.assume import Relation, linear_atom, truth
+from derivcheck.check.prove.sizes import Shape, assignments, instantiate
+from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
 from derivcheck.errors import CheckTimeout
 
 RELATIVE_GAP = sympy.Float("1e-18", 30)
@@ -415,7 +415,7 @@ class _Plan:
 
 
 def _plan(a, b, relations, mapping) -> _Plan:
-    from derivcheck.check.prove import sign_arguments
+    from derivcheck.check.prove.equality import sign_arguments
 
     ai, bi = instantiate(a, mapping), instantiate(b, mapping)
     rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]

@@ -1,10 +1,10 @@
 """The verdict ladder for one step, and the evaluation of one number claim.
 
-0. sums over a symbolic size: a proof for every size (check/sums.py);
+0. sums over a symbolic size: a proof for every size (check/ladder/sums.py);
 1. numeric screen (cheap refutation, confirmed at higher precision);
 2. symbolic proof under the conditions, with sign case splits;
 3. sums and indices instantiated for each size up to a bound, then screened
-   at a few larger sizes (check/sums.py);
+   at a few larger sizes (check/ladder/sums.py);
 4. otherwise ``numeric`` (agreed everywhere sampled) or ``unknown``.
 """
 
@@ -17,16 +17,16 @@ from typing import Any, Protocol
 import sympy
 
 from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS, MIN_AGREEING_POINTS
-from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
-from derivcheck.check.assume import Relation
-from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes
+from derivcheck.check.ladder.sums import every_relations, refute_at_larger_sizes, step_conditions, try_general_proof
 from derivcheck.check.limits import memory_limit_outcome, proof_share, time_limit
-from derivcheck.check.numeric import evaluate, refute_at_high_precision, screen
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import readable
-from derivcheck.check.prove import prove_equal, prove_zero
-from derivcheck.check.stability import StabilityTask, check_stability
-from derivcheck.check.sums import every_relations, refute_at_larger_sizes, step_conditions, try_general_proof
+from derivcheck.check.prove.assume import Relation
+from derivcheck.check.prove.equality import prove_equal, prove_zero
+from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
+from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
+from derivcheck.check.screen.sampling import evaluate, refute_at_high_precision, screen
+from derivcheck.check.screen.stability import StabilityTask, check_stability
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
@@ -96,7 +96,7 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     difference the proof starts from, and the points where the sides agreed.
     """
     if task.relation != "==":
-        from derivcheck.check.inequality import check_inequality
+        from derivcheck.check.ladder.relations import check_inequality
 
         return check_inequality(task, config)
     evidence: dict = {}

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivcheck.bounds import MAX_EXPAND_TERMS, MAX_SUM_ROUNDS as MAX_ROUNDS
-from derivcheck.check.assume import Relation, linear_atom
-from derivcheck.check.instantiate import Shape, instantiate
 from derivcheck.check.limits import time_limit
-from derivcheck.check.prove import Proof, prove_equal
+from derivcheck.check.prove.assume import Relation, linear_atom
+from derivcheck.check.prove.equality import Proof, prove_equal
+from derivcheck.check.prove.sizes import Shape, instantiate
 from derivcheck.errors import CheckTimeout
 from derivcheck.parse.extrema import EXTREMA
 
@@ -508,7 +508,7 @@ def _sign_of_extremum(term) -> dict:
 
 def larger_size_assignments(shape: Shape, relations: list[Relation], seed: int) -> list[dict]:
     """A few assignments with every size drawn from LARGE_SIZES and indices drawn in range."""
-    from derivcheck.check.assume import truth
+    from derivcheck.check.prove.assume import truth
 
     rng = random.Random(seed + 5)
     out: list[dict] = []
@@ -530,7 +530,7 @@ def larger_size_assignments(shape: Shape, relations: list[Relation], seed: int) 
 
 def screen_larger_sizes(a, b, relations: list[Relation], shape: Shape, samples: int, seed: int, every=()):
     """Evaluate the step at random sizes in LARGE_SIZES; return the Screen of a difference, or None."""
-    from derivcheck.check.numeric import screen
+    from derivcheck.check.screen.sampling import screen
 
     for mapping in larger_size_assignments(shape, relations, seed):
         ai, bi = instantiate(a, mapping), instantiate(b, mapping)
@@ -645,8 +645,8 @@ class StepConditions:
 
 def step_conditions(a: sympy.Expr, b: sympy.Expr, conditions, symbols, max_size: int) -> StepConditions:
     """The relations of a step ``a`` against ``b`` (sums already instantiated), kept to those that matter."""
-    from derivcheck.check.assume import relations_of, relevant_relations
-    from derivcheck.check.instantiate import shape_of
+    from derivcheck.check.prove.assume import relations_of, relevant_relations
+    from derivcheck.check.prove.sizes import shape_of
 
     plain, every = split_every(conditions)
     relations = [Relation(r.op, instantiate(r.expr, {}), r.values) for r in relations_of(plain)]

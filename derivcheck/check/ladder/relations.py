@@ -32,8 +32,10 @@ from derivcheck.bounds import (
     MAX_SOLVES,
     MIN_HOLDING_POINTS,
 )
-from derivcheck.check.accurate import Unevaluable, bounded_value, differs_from
-from derivcheck.check.assume import (
+from derivcheck.check.ladder.sums import step_conditions
+from derivcheck.check.limits import proof_share, time_limit
+from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.check.prove.assume import (
     Relation,
     apply,
     encode,
@@ -41,9 +43,10 @@ from derivcheck.check.assume import (
     scenarios,
     truth,
 )
-from derivcheck.check.instantiate import Shape, assignments, instantiate, proved_for_sizes
-from derivcheck.check.limits import proof_share, time_limit
-from derivcheck.check.numeric import (
+from derivcheck.check.prove.equality import decide_extrema, monotone_core, prove_zero, sign_arguments
+from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
+from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
+from derivcheck.check.screen.sampling import (
     CONFIRM_PREC,
     PLAIN_VALUES,
     SCREEN_PREC,
@@ -54,9 +57,6 @@ from derivcheck.check.numeric import (
     evaluate,
     simpler_values,
 )
-from derivcheck.check.outcome import Outcome, Verdict
-from derivcheck.check.prove import decide_extrema, monotone_core, prove_zero, sign_arguments
-from derivcheck.check.sums import step_conditions
 from derivcheck.errors import CheckTimeout
 
 STRICT = {"<": True, "<=": False, ">": True, ">=": False}

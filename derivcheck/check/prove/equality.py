@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import sympy
 
 from derivcheck.bounds import MAX_SPLIT_DEPTH
-from derivcheck.check.assume import Relation, apply, encode, scenarios, split_abs
 from derivcheck.check.limits import time_limit
 from derivcheck.check.printing import readable
+from derivcheck.check.prove.assume import Relation, apply, encode, scenarios, split_abs
 from derivcheck.errors import CheckTimeout
 
 

@@ -21,7 +21,7 @@ from derivcheck.bounds import (
     MAX_PRECISION_LEVELS as MAX_LEVELS,
     MAX_WRITTEN_OUT_TERMS as MAX_TERMS,
 )
-from derivcheck.check.instantiate import instantiate
+from derivcheck.check.prove.sizes import instantiate
 
 
 class Unevaluable(Exception):
