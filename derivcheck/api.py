@@ -12,6 +12,7 @@ from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
 from derivcheck.load.discover import SUFFIXES
 from derivcheck.model import Document, LoadError, Step
+from derivcheck.printable import display_path
 from derivcheck.results import Report, Result, passes
 
 if TYPE_CHECKING:
@@ -92,7 +93,8 @@ def _nothing_checked(paths: list[str], report: Report) -> Result:
             + "; hidden files and folders are left out, symbolic links out of the tree are not followed)"
         )
     searched = ", ".join(paths) or "(no paths)"
-    return Result(searched, None, "error", None, False, message=f"nothing to check in {searched}: {why}")
+    named = ", ".join(display_path(path) for path in paths) or "(no paths)"
+    return Result(searched, None, "error", None, False, message=f"nothing to check in {named}: {why}")
 
 
 @dataclass(frozen=True)

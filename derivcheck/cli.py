@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
@@ -117,10 +118,17 @@ def verify(
     targets = list(paths) if paths else default_paths(settings)
     with _progress(format.value == "text" and _is_terminal(sys.stdout) and color is not False) as progress:
         report = verify_paths(targets, config, progress, shard=part)
-    for warning in report.warnings:
-        typer.echo(f"derivcheck: {warning}", err=True)
+    _warn(report.warnings)
     _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
     raise typer.Exit(report.exit_code)
+
+
+def _warn(notes: Iterable[str]) -> None:
+    """Print each note on stderr as one ``derivcheck:`` line, control characters escaped (a CI log reads it)."""
+    from derivcheck.printable import printable
+
+    for note in notes:
+        typer.echo(f"derivcheck: {printable(note)}", err=True)
 
 
 def _is_terminal(stream) -> bool:
@@ -267,6 +275,7 @@ def render(
 
     Example: derivcheck render derivations --to markdown -o docs/derivations/
     """
+    from derivcheck.printable import display_path
     from derivcheck.render import RenderError, render_paths
     _, config = _configure(strict=strict, timeout=timeout, jobs=jobs, cache_dir=cache_dir, no_cache=no_cache)
     try:
@@ -274,10 +283,8 @@ def render(
     except RenderError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
         raise typer.Exit(2) from None
-    for path in run.missing:
-        typer.echo(f"derivcheck: {path}: no such file or directory", err=True)
-    for note in run.skipped:
-        typer.echo(f"derivcheck: skipped {note}", err=True)
+    _warn([f"{display_path(path)}: no such file or directory" for path in run.missing])
+    _warn([f"skipped {note}" for note in run.skipped])
     if run.text is not None:
         _write_report(lambda out: out.write(run.text))
     elif run.written:

@@ -27,6 +27,7 @@ LAYER_OF = {
     "derivcheck.version": "foundation",
     "derivcheck.config": "foundation",
     "derivcheck.settings": "foundation",
+    "derivcheck.printable": "foundation",
     "derivcheck.model": "model",
     # The LaTeX reader writes LaTeX math in the Python syntax; the loader uses it
     # to split display math into rows and steps (docs/architecture.md, "LaTeX").

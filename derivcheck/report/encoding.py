@@ -9,10 +9,14 @@ which inside a JSON string is the same character again.
 from __future__ import annotations
 
 import codecs
+import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
+
+from derivcheck.printable import UNSAFE_PAST_C0
 
 ERRORS = "derivcheck-ascii"
 MARKS = {
@@ -38,6 +42,22 @@ def _ascii_stand_in(error: UnicodeError):
 
 
 codecs.register_error(ERRORS, _ascii_stand_in)
+
+
+# Characters JSON may hold raw that a terminal or log viewer takes for line
+# breaks or controls (C1, U+2028/U+2029, bidirectional overrides), and lone
+# surrogates (not UTF-8). json.dumps already escapes C0 controls.
+_JSON_UNSAFE = re.compile(f"[{UNSAFE_PAST_C0}]")
+
+
+def json_text(data: object) -> str:
+    """``data`` as indented JSON with no raw control character: each is a ``\\uXXXX`` escape.
+
+    The escapes decode to the same text, so the data is exact; outside
+    strings JSON has only ASCII, so escaping the serialized text is safe.
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def can_encode(stream: TextIO, text: str = "✓✗≠…—") -> bool:
