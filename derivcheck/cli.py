@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 
@@ -127,8 +127,11 @@ def _warn(notes: Iterable[str]) -> None:
     """Print each note on stderr as one ``derivcheck:`` line, control characters escaped (a CI log reads it)."""
     from derivcheck.printable import printable
 
-    for note in notes:
-        typer.echo(f"derivcheck: {printable(note)}", err=True)
+    try:
+        for note in notes:
+            typer.echo(f"derivcheck: {printable(note)}", err=True)
+    except OSError:  # stderr itself cannot be written: nowhere left to say it
+        pass
 
 
 def _is_terminal(stream) -> bool:
@@ -138,13 +141,20 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-def _write_report(write) -> None:
-    """Write to stdout; a reader that went away (``| head -1``) ends the output quietly."""
-    from derivcheck.report.encoding import quiet_broken_pipe
+def _write_report(write: Callable[[TextIO], None]) -> None:
+    """Write to stdout; a reader that went away (``| head -1``) ends the output quietly.
 
-    with quiet_broken_pipe(sys.stdout):
-        write(sys.stdout)
-        sys.stdout.flush()
+    A write that fails (a full disk) is one line on stderr saying so, and exit 2.
+    """
+    from derivcheck.report.encoding import OutputFailed, guarded_output
+
+    try:
+        with guarded_output(sys.stdout):
+            write(sys.stdout)
+            sys.stdout.flush()
+    except OutputFailed as exc:
+        _warn([str(exc)])
+        raise typer.Exit(2) from None
 
 
 def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
@@ -241,7 +251,7 @@ def schema() -> None:
 
     from derivcheck.authoring.schema import derivation_schema
 
-    typer.echo(json.dumps(derivation_schema(), indent=2, ensure_ascii=False))
+    _write_report(lambda out: out.write(json.dumps(derivation_schema(), indent=2, ensure_ascii=False) + "\n"))
 
 
 class RenderTarget(str, Enum):

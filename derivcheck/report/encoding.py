@@ -84,9 +84,22 @@ def use_ascii_fallback(*streams: TextIO) -> None:
             pass
 
 
+class OutputFailed(Exception):
+    """Writing the report failed (a full disk, an I/O error): the output's fault, not the input's.
+
+    The message says what could not be written and why, in one line.
+    """
+
+
 @contextmanager
-def quiet_broken_pipe(stream: TextIO) -> Iterator[None]:
-    """End quietly when the reader of ``stream`` has gone (``| head -1``): no traceback, no message."""
+def guarded_output(stream: TextIO, name: str = "standard output") -> Iterator[None]:
+    """Write a report to ``stream``: a reader that went away ends it quietly, any other failure is OutputFailed.
+
+    A closed pipe (``| head -1``) is no error: no traceback, no message. A
+    write that fails otherwise (``ENOSPC`` on a full disk, ``EIO``) raises
+    OutputFailed naming ``name``. Either way ``stream`` is pointed at
+    /dev/null so that Python's flush at exit cannot fail a second time.
+    """
     try:
         yield
     except SystemExit:
@@ -94,10 +107,17 @@ def quiet_broken_pipe(stream: TextIO) -> Iterator[None]:
         # stdout at /dev/null; the reporters never exit for any other reason.
         return
     except BrokenPipeError:
-        # Python flushes the stream again at exit; point it at /dev/null so that cannot fail.
-        try:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, stream.fileno())
-            os.close(null)
-        except (OSError, ValueError, AttributeError):  # pragma: no cover - not a real file
-            pass
+        _discard_output(stream)
+    except OSError as exc:
+        _discard_output(stream)
+        raise OutputFailed(f"cannot write the report to {name}: {exc.strerror or exc}") from None
+
+
+def _discard_output(stream: TextIO) -> None:
+    """Point ``stream``'s file at /dev/null: what is still buffered goes nowhere, and no later flush fails."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - not a real file
+        pass

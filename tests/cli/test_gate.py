@@ -227,3 +227,43 @@ def test_a_shard_whose_files_hold_nothing_passes_when_another_shard_has_work(tmp
     assert report.exit_code == 0 and report.results == ()
     assert any("hold no derivation (the other shards' files do)" in w for w in report.warnings)
     assert verify_paths(["posts"], config, shard=Shard(3 - empty_shard, 2)).exit_code == 0
+
+
+# -- output that cannot be written --------------------------------------------------------------
+
+
+def test_a_failing_write_is_an_output_error_not_an_internal_one(tmp_path):
+    import errno
+
+    from derivcheck.report.encoding import OutputFailed, guarded_output
+
+    class FullDisk:
+        def fileno(self) -> int:
+            return os.open(os.devnull, os.O_WRONLY)  # a real descriptor for the redirect to /dev/null
+
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    stream = FullDisk()
+    with pytest.raises(OutputFailed, match="^cannot write the report to standard output: No space left on device$"):
+        with guarded_output(stream):  # type: ignore[arg-type]
+            stream.write("x")
+    with guarded_output(stream):  # type: ignore[arg-type]
+        raise BrokenPipeError  # a reader that went away: quiet
+
+
+@pytest.mark.slow  # a CLI subprocess per format
+@pytest.mark.parametrize("output", ["text", "json", "junit", "github", "sarif", "schema", "render"])
+def test_a_full_disk_says_the_output_failed_and_exits_2(tmp_path, output):
+    path = tmp_path / "ok.yaml"
+    path.write_text(RIGHT)
+    if output == "schema":
+        args = [sys.executable, "-m", "derivcheck", "schema"]
+    elif output == "render":
+        args = [sys.executable, "-m", "derivcheck", "render", "--no-check", str(path)]
+    else:
+        args = command("--jobs", "1", "--format", output, str(path))
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, env=environment(), timeout=300)
+    assert run.returncode == 2
+    assert run.stderr == "derivcheck: cannot write the report to standard output: No space left on device\n"
