@@ -141,7 +141,7 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-def _write_report(write: Callable[[TextIO], None]) -> None:
+def _write_report(write: Callable[[TextIO], object]) -> None:
     """Write to stdout; a reader that went away (``| head -1``) ends the output quietly.
 
     A write that fails (a full disk) is one line on stderr saying so, and exit 2.
@@ -296,7 +296,8 @@ def render(
     _warn([f"{display_path(path)}: no such file or directory" for path in run.missing])
     _warn([f"skipped {note}" for note in run.skipped])
     if run.text is not None:
-        _write_report(lambda out: out.write(run.text))
+        page = run.text
+        _write_report(lambda out: out.write(page))
     elif run.written:
         typer.echo(f"wrote {len(run.written)} file(s) under {out}", err=True)
     raise typer.Exit(2 if run.missing else 0)
