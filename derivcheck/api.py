@@ -12,6 +12,7 @@ from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
 from derivcheck.load.discover import SUFFIXES
 from derivcheck.model import Document, LoadError, Step
+from derivcheck.printable import display_path
 from derivcheck.results import Report, Result, passes
 
 if TYPE_CHECKING:
@@ -76,23 +77,48 @@ def verify_paths(
     warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
     if report.results:
         return replace(report, warnings=warnings)
-    if shard is not None and found.entries:
-        note = f"shard {shard}: none of the {len(found.entries)} file(s) found falls in this shard"
-        return replace(report, warnings=warnings + (note,))
-    return replace(report, results=(_nothing_checked(paths, report),), warnings=warnings)
+    if shard is not None and _another_shard_has_work(found.entries, shard, config):
+        return replace(report, warnings=warnings + (_empty_shard_note(shard, len(files), len(found.entries)),))
+    read = len(found.entries) if shard is not None else len(report.files)
+    return replace(report, results=(_nothing_checked(paths, read),), warnings=warnings)
 
 
-def _nothing_checked(paths: list[str], report: Report) -> Result:
-    """The error of a run that checked nothing, saying what was searched."""
-    if report.files:
-        why = f"none of the {len(report.files)} file(s) read holds a derivation"
+def _another_shard_has_work(entries: list[str | LoadError], shard: Shard, config: CheckConfig) -> bool:
+    """Whether a file of another shard holds a derivation or an error: then an empty shard may pass.
+
+    A shard whose own files hold nothing must not pass a run in which no
+    file holds anything: the unsharded run fails that one (exit 2), so every
+    shard does. Files are loaded (not checked) until one holds something.
+    """
+    for entry in entries:
+        if isinstance(entry, LoadError):
+            if not shard.owns(entry.path):
+                return True
+            continue
+        if not shard.owns(entry) and load_file(entry, config.max_file_bytes).items:
+            return True
+    return False
+
+
+def _empty_shard_note(shard: Shard, mine: int, found: int) -> str:
+    """The note of a shard that passes with nothing to check while other shards have work."""
+    if mine == 0:
+        return f"shard {shard}: none of the {found} file(s) found falls in this shard"
+    return f"shard {shard}: its {mine} file(s) hold no derivation (the other shards' files do)"
+
+
+def _nothing_checked(paths: list[str], read: int) -> Result:
+    """The error of a run that checked nothing, saying what was searched (``read``: files found and read)."""
+    if read:
+        why = f"none of the {read} file(s) read holds a derivation"
     else:
         why = (
             "no derivation file found (looked for " + ", ".join("*" + s for s in SUFFIXES)
             + "; hidden files and folders are left out, symbolic links out of the tree are not followed)"
         )
     searched = ", ".join(paths) or "(no paths)"
-    return Result(searched, None, "error", None, False, message=f"nothing to check in {searched}: {why}")
+    named = ", ".join(display_path(path) for path in paths) or "(no paths)"
+    return Result(searched, None, "error", None, False, message=f"nothing to check in {named}: {why}")
 
 
 @dataclass(frozen=True)
