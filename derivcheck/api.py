@@ -225,6 +225,8 @@ def verify_loaded(
                 previous = steps_at[entry.chain_key][placement.against] if placement else entry.previous
                 notes_of = notes.get(id(entry), ()) + entry.warnings + other_readings.get(id(entry), ())
                 results.append(_result(entry, by_check[id(entry)], config, notes_of, placement, previous))
+    cell_lines = {item.path: item.cell_lines for item in loaded if item.cell_lines}
+    results = [_with_file_line(result, cell_lines) for result in results]
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -524,6 +526,15 @@ def _other_readings(planned: list[PlannedCheck], outcomes: list, config: CheckCo
 
 def _as_written(step: Step) -> str:
     return (step.latex if step.latex is not None else step.expr.text).strip()
+
+
+def _with_file_line(result: Result, cell_lines: dict[str, dict[int, tuple[int, ...]]]) -> Result:
+    """A notebook's result with the line of the .ipynb file that holds its cell line."""
+    from derivcheck.load.notebook import file_line
+
+    if result.cell is None or result.file not in cell_lines:
+        return result
+    return replace(result, file_line=file_line(cell_lines[result.file], result.cell, result.line))
 
 
 def _notice_result(doc: Document, notice) -> Result:

@@ -37,6 +37,8 @@ def result_fields(result: Result) -> dict:
     }
     if result.cell is not None:
         data["cell"] = result.cell
+        if result.file_line is not None:
+            data["file_line"] = result.file_line
     if result.is_error or result.kind == "note":
         data["message"] = result.message
         return data
