@@ -12,6 +12,7 @@ from derivcheck.hints import suggest
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
 from derivcheck.model import (
     Chain,
+    Definition,
     Document,
     FunctionDecl,
     LoadError,
@@ -23,7 +24,7 @@ from derivcheck.model import (
     Text,
 )
 
-TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases", "numbers", "stability")
+TOP_KEYS = ("title", "source", "symbols", "functions", "define", "assume", "steps", "cases", "numbers", "stability")
 STEP_KEYS = ("expr", "latex", "by", "wrong", "rel")
 CASE_KEYS = ("when", "steps")
 NUMBER_KEYS = ("expr", "at", "is", "tol")
@@ -36,7 +37,7 @@ KEY_ALIASES = {
     "conditions": "assume", "condition": "assume", "constraints": "assume", "where": "assume",
     "step": "steps", "derivation": "steps", "chain": "steps", "proof": "steps",
     "definitions": "functions", "definition": "functions", "function": "functions",
-    "defs": "functions", "define": "functions",
+    "defs": "functions", "defines": "define", "defined": "define",
     "symbol": "symbols", "variables": "symbols", "variable": "symbols", "vars": "symbols",
     "declare": "symbols",
     "case": "cases", "number": "numbers", "checks": "numbers", "values": "numbers",
@@ -151,6 +152,7 @@ def build_document(root: Node, path: str) -> Document:
         source=_plain_text(source, "source") if source is not None else None,
         symbols=_symbols(root.get("symbols")),
         functions=_functions(root.get("functions")),
+        definitions=definitions(root.get("define")),
         assume=_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         numbers=_numbers(numbers) if numbers is not None else (),
@@ -260,6 +262,34 @@ def _functions(node: Node | None) -> tuple[FunctionDecl, ...]:
         else:
             raise FormatError(f"the body of '{key}' must be an expression or null", value.line)
         out.append(FunctionDecl(name, params, body, line))
+    return tuple(out)
+
+
+_DEFINED_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)\s*\])?\s*\Z")
+
+
+def definitions(node: Node | None) -> tuple[Definition, ...]:
+    """The named quantities under ``define``: ``L: body`` or ``p[k]: body`` (one element per index)."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    if not isinstance(node, Mapping):
+        raise FormatError("'define' must be a mapping 'name: expression' (or 'p[k]: expression')", node.line)
+    out: list[Definition] = []
+    for (key, value), line in zip(node.items, node.key_lines):
+        head = _DEFINED_HEAD.match(key)
+        if not head:
+            raise FormatError(
+                f"'{key}' cannot be defined; write a name (L: …) or an element with its index (p[k]: …)", line
+            )
+        name, index = head.group(1), head.group(2)
+        _check_name(name, line)
+        if index is not None:
+            _check_name(index, line)
+        if not isinstance(value, Scalar) or value.is_null or not value.raw.strip():
+            raise FormatError(f"the definition of '{key}' must be an expression", value.line)
+        if any(d.name == name for d in out):
+            raise FormatError(f"'{name}' is defined twice", line)
+        out.append(Definition(name, index, Text(value.raw, value.line), line))
     return tuple(out)
 
 

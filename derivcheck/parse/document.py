@@ -15,8 +15,10 @@ from derivcheck.parse.expressions import (
     Condition,
     Scope,
     define_function,
+    define_quantities,
     parse_conditions,
     parse_expression,
+    parse_expression_noted,
 )
 from derivcheck.parse.symbols import SymbolSpec, read_symbol
 
@@ -27,6 +29,7 @@ class ParsedStep:
 
     step: Step
     expr: sympy.Expr
+    notes: tuple[str, ...] = ()  # what the reading found (a derivative 0 because its variable is absent)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def parse_document(document: Document) -> ParsedDocument:
             raise FormatError(f"function '{decl.name}' defined twice", decl.line)
         functions[decl.name] = decl
     scope = Scope(symbols, functions)
+    _check_definition_names(document, symbols, functions)
+    define_quantities(scope, document.definitions)
     for decl in document.functions:  # check every body, used or not
         define_function(scope, decl)
     assume = [*_index_conditions(symbols, scope)]
@@ -140,6 +145,19 @@ def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
     return symbols
 
 
+def _check_definition_names(document: Document, symbols: dict[str, SymbolSpec], functions: dict) -> None:
+    for definition in document.definitions:
+        name = definition.name
+        if name in RESERVED:
+            raise FormatError(f"'{name}' is built in; choose another name for the defined quantity", definition.line)
+        if name in symbols:
+            raise FormatError(
+                f"'{name}' is both declared under 'symbols' and defined under 'define'; keep one", definition.line
+            )
+        if name in functions:
+            raise FormatError(f"'{name}' is both a function and a defined quantity; keep one", definition.line)
+
+
 def _index_conditions(symbols: dict[str, SymbolSpec], scope: Scope) -> list[Condition]:
     out = []
     for spec in symbols.values():
@@ -155,7 +173,7 @@ def _parse_chain(chain: Chain, scope: Scope) -> ParsedChain:
     when = []
     for text in chain.when:
         when.extend(parse_conditions(text, scope))
-    steps = tuple(ParsedStep(step, parse_expression(step.expr, scope)) for step in chain.steps)
+    steps = tuple(ParsedStep(step, *parse_expression_noted(step.expr, scope)) for step in chain.steps)
     return ParsedChain(chain, steps, tuple(when))
 
 
