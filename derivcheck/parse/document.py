@@ -20,7 +20,7 @@ from derivcheck.parse.expressions import (
     parse_expression,
     parse_expression_noted,
 )
-from derivcheck.parse.symbols import SymbolSpec, read_symbol
+from derivcheck.parse.symbols import SymbolSpec, bound_parts, read_symbol
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,9 @@ def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
     for spec in list(symbols.values()):
         if spec.index_range is None:
             continue
-        for bound in spec.index_range:
-            if bound.lstrip("-").isdigit() or bound in symbols:
+        for written in spec.index_range:
+            bound = bound_parts(written)[0]
+            if bound is None or bound in symbols:
                 continue
             if bound in RESERVED:
                 raise FormatError(f"index bound '{bound}' of '{spec.name}' is a built-in name", spec.line)
@@ -270,16 +271,17 @@ def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
 def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
     assert spec.index_range is not None  # called for indices only
     bounds = []
-    for bound in spec.index_range:
-        if bound.lstrip("-").isdigit():
-            bounds.append(sympy.Integer(int(bound)))
+    for written in spec.index_range:
+        bound, offset = bound_parts(written)
+        if bound is None:
+            bounds.append(sympy.Integer(offset))
             continue
         binding = given.get(bound)
         if binding is None:
             bounds.append(None)
             continue
         index = position if binding.is_list and position is not None else 0
-        bounds.append(binding.values[min(index, len(binding.values) - 1)])
+        bounds.append(binding.values[min(index, len(binding.values) - 1)] + offset)
     lo, hi = bounds
     words = f"index {spec.index_range[0]}..{spec.index_range[1]}"
     if (lo is not None and (value < lo) is sympy.true) or (hi is not None and (value > hi) is sympy.true):

@@ -35,7 +35,7 @@ from derivcheck.bounds import (
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Definition, FunctionDecl, Text
-from derivcheck.parse.symbols import SymbolSpec
+from derivcheck.parse.symbols import SymbolSpec, bound_value
 
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
 INFINITY = "oo"  # allowed only as the point of a Limit
@@ -372,12 +372,7 @@ def _every_index(name: str, scope: Scope, text: Text) -> tuple:
             f"'for every {name}' needs an index declared with its range, e.g. '{name}: index 1..C'",
             text.line,
         )
-    bounds = []
-    for bound in spec.index_range:
-        if bound.lstrip("-").isdigit():
-            bounds.append(sympy.Integer(int(bound)))
-        else:
-            bounds.append(scope.symbols[bound].obj)
+    bounds = [bound_value(bound, lambda name: scope.symbols[name].obj) for bound in spec.index_range]
     return (spec.obj, bounds[0], bounds[1])
 
 
@@ -861,9 +856,7 @@ class _Builder:
         return cls(self.scope.symbols[vector].obj[var], (var, lo, hi))
 
     def _bound_value(self, text: str) -> sympy.Expr:
-        if text.lstrip("-").isdigit():
-            return sympy.Integer(int(text))
-        return self.scope.symbols[text].obj
+        return bound_value(text, lambda name: self.scope.symbols[name].obj)
 
     def _arity(self, node: ast.Call, name: str, low: int, high: int | None) -> None:
         count = len(node.args)
