@@ -36,6 +36,7 @@ from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Definition, FunctionDecl, Text
 from derivcheck.parse.symbols import SymbolSpec, bound_value
+from derivcheck.parse.syntax import show
 
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
 INFINITY = "oo"  # allowed only as the point of a Limit
@@ -324,7 +325,7 @@ def define_function(scope: Scope, decl: FunctionDecl) -> None:
 
 def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     """Return the conditions written in ``text`` (a chain ``0 < p < 1`` gives two)."""
-    match = _FOR_EVERY.match(text.text.strip())
+    match = _FOR_EVERY.match(text.text.strip()) if text.tree is None else None
     if match is None:
         with _depth_guard(text.line):
             return _Builder(scope, text).build_condition()
@@ -527,6 +528,10 @@ class _Builder:
     # -- entry points -------------------------------------------------------------------------
 
     def build_text(self) -> sympy.Expr:
+        if self.text.tree is not None:
+            # Read from another notation (LaTeX): build from its tree; the text is only its display.
+            self.source = self.text.text
+            return self._bounded(self._expanded(self._expr(self.text.tree)))
         self.source = _prepare(self.text.text)
         if not self.source:
             raise FormatError("empty expression", self.text.line)
@@ -577,8 +582,12 @@ class _Builder:
         return _add_terms(built)
 
     def build_condition(self) -> list[Condition]:
-        self.source = _prepare(self.text.text)
-        node = _parse_ast(self.source, self.text.line)
+        if self.text.tree is not None:
+            self.source = self.text.text
+            node = self.text.tree
+        else:
+            self.source = _prepare(self.text.text)
+            node = _parse_ast(self.source, self.text.line)
         if not isinstance(node, ast.Compare):
             raise self._error(
                 node,
@@ -607,6 +616,8 @@ class _Builder:
 
     def _error(self, node: ast.AST, message: str) -> FormatError:
         segment = ast.get_source_segment(self.source, node) if hasattr(node, "lineno") else None
+        if segment is None and self.text.tree is not None:
+            segment = show(node)
         line = self.text.line + (getattr(node, "lineno", 1) - 1)
         if segment:
             return FormatError(f"{message}: '{_short(segment)}'", line)
@@ -998,7 +1009,9 @@ class _Builder:
             occurs = variable in target.free_symbols
         if occurs:
             return
-        written = ast.get_source_segment(self.source, node.args[0]) or sympy.sstr(target)
+        written = ast.get_source_segment(self.source, node.args[0]) if hasattr(node.args[0], "lineno") else None
+        if written is None:
+            written = show(node.args[0]) if self.text.tree is not None else sympy.sstr(target)
         shown = sympy.sstr(variable)
         self.notes.append(
             f"line {self.text.line}: the derivative of {_short(written)} in {shown} is 0 only because {shown} "
