@@ -693,17 +693,47 @@ def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None
         pinned = placed
     _repair(plan, values, rng, pinned)
     for atom, rel in plan.equations:
+        if not fits_exactly(rel.expr, values):
+            return None
         roots = _equation_roots(rel.expr.xreplace(values), atom, attempt)
         roots = [r for r in roots if allowed_by_assumptions(atom, r)]
         if not roots:
             return None
         values[atom] = roots[(attempt + rng.randrange(2)) % len(roots)]
     for rel in plan.rels:
-        if truth(rel.substitute(values)) is not True:
+        if holds_at(rel, values) is not True:
             return None
     if kind == "far" and not _moderate(plan, values):
         return None
     return Point(dict(mapping), values), plan.ai, plan.bi
+
+
+_SIGN_TESTS = {
+    ">": lambda v: v > 0,
+    ">=": lambda v: v >= 0,
+    "<": lambda v: v < 0,
+    "<=": lambda v: v <= 0,
+    "==": lambda v: v == 0,
+    "!=": lambda v: v != 0,
+}
+
+
+def holds_at(rel: Relation, values: dict) -> bool | None:
+    """Whether a condition holds at the point: exactly when the numbers stay small, else on its bounded value.
+
+    A condition whose exact substitution would build huge numbers (``2**x > 5``
+    at a far ``x``) is decided on its value with its error bound: True or
+    False only when the bound is clear of 0, None otherwise.
+    """
+    if rel.op == "in" or fits_exactly(rel.expr, values):
+        return truth(rel.substitute(values))
+    try:
+        value = _bounded_at(rel.expr, values)
+    except Unevaluable:
+        return None
+    if value.value.as_real_imag()[1] != 0 or differs_from(value, sympy.Integer(0)) is not True:
+        return None  # not real, or too close to 0 to tell its sign
+    return bool(_SIGN_TESTS[rel.op](sympy.re(value.value)))
 
 
 _OFFSETS = (sympy.Rational(1, 8), sympy.Integer(1), sympy.Rational(1, 1000), sympy.Integer(5))
@@ -734,7 +764,7 @@ def _repair(plan: _Plan, values: dict, rng: random.Random, pinned: set) -> None:
     for _ in range(3):
         changed = False
         for rel, options in plan.repairs:
-            if truth(rel.substitute(values)) is not False:
+            if holds_at(rel, values) is not False:
                 continue
             free = [o for o in options if o[0] not in pinned] or options
             atom, coeff, rest = free[rng.randrange(len(free))]
@@ -845,7 +875,7 @@ def simpler_values(values: dict, rels: list[Relation], still_fails, plain=PLAIN_
             if current[atom] == candidate or not allowed_by_assumptions(atom, candidate):
                 continue
             trial = {**current, atom: candidate}
-            if any(truth(r.substitute(trial)) is not True for r in rels):
+            if any(holds_at(r, trial) is not True for r in rels):
                 continue
             if still_fails(trial):
                 current = trial
