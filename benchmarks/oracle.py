@@ -382,6 +382,7 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
     ui, vi, uj = el("u", i), el("v", i), el("u", j)
     symbols = dict(SUM_SYMBOLS)
     with_k = dict(symbols, k="index 1..n")
+    with_c = dict(symbols, c="index 1..n")
     options: list[tuple[str, Callable[[], tuple[Node, Node, str, dict[str, str]]]]] = [
         ("linear", lambda: (ssum(add(mul(a, ui), mul(b, vi)), "i", 1, N),
                             add(mul(a, ssum(ui, "i", 1, N)), mul(b, ssum(vi, "i", 1, N))), "==", symbols)),
@@ -401,6 +402,8 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
         ("abs-sum", lambda: (call("abs", ssum(ui, "i", 1, N)), ssum(call("abs", ui), "i", 1, N), "<=", symbols)),
         ("max-element", lambda: (el("u", var("k")), Node("vmax", ("u",)), "<=", with_k)),
         ("max-min", lambda: (add(Node("vmax", ("u",)), num(1)), Node("vmin", ("u",)), ">", with_k)),
+        ("nonneg-every", lambda: (num(0), ssum(ui, "i", 1, N), "<=", with_c)),
+        ("binary-every", lambda: (ssum(pw(ui, 2), "i", 1, N), ssum(ui, "i", 1, N), "==", with_c)),
         ("cauchy", lambda: (pw(ssum(mul(ui, vi), "i", 1, N), 2),
                             mul(ssum(pw(ui, 2), "i", 1, N), ssum(pw(vi, 2), "i", 1, N)), "<=", symbols)),
     ]
@@ -408,7 +411,12 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
     prev, this, rel, syms = make()
     if rel == "==" and rng.random() < 0.5:
         prev, this = this, prev
-    return name, _doc(prev, this, syms, rel=rel)
+    every: tuple[Cond, ...] = ()
+    if name == "nonneg-every":
+        every = (Cond(el("u", var("c")), ">=", num(0), every="c"),)
+    elif name == "binary-every":
+        every = (Cond(el("u", var("c")), "in", values=(Fraction(0), Fraction(1)), every="c"),)
+    return name, _doc(prev, this, syms, rel=rel, assume=every)
 
 
 def latex_templates(rng: random.Random) -> tuple[str, Doc]:
@@ -687,6 +695,17 @@ def _sample_real(rng: random.Random, word: str, specials: Sequence[Fraction]) ->
     return value
 
 
+def _sample_element(rng: random.Random, doc: Doc, vector: str, word: str, specials: Sequence[Fraction]) -> Fraction:
+    """An element of a vector, drawn mostly inside a per-element condition on it (conditions are checked after)."""
+    for cond in doc.assume + doc.when:
+        if cond.every and cond.lhs.op == "el" and cond.lhs.args[0] == vector and rng.random() < 0.9:
+            if cond.rel == "in":
+                return rng.choice(cond.values)
+            if cond.rel in (">=", ">") and cond.rhs == num(0):
+                return abs(_sample_real(rng, word, specials)) or Fraction(1, 2)
+    return _sample_real(rng, word, specials)
+
+
 def _sample_complex(rng: random.Random) -> mpmath.mpc:
     roll = rng.random()
     re_part = Fraction(rng.randint(-30, 30), 10)
@@ -744,7 +763,7 @@ def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Po
         if name in scalars:
             continue
         if words.endswith("vector"):
-            vectors[name] = {k: _sample_real(rng, words.split()[0], specials) for k in VECTOR_SPAN}
+            vectors[name] = {k: _sample_element(rng, doc, name, words.split()[0], specials) for k in VECTOR_SPAN}
         elif words == "complex":
             scalars[name] = _sample_complex(rng)
         elif words.startswith("index"):
