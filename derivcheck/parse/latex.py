@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
+from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.parse.expressions import (
     BUILTIN_FUNCTIONS,
@@ -101,20 +102,11 @@ TYPEFACES = {
     "mathfrak",
 }
 NAME_MACROS = {"operatorname", "mathrm", "text", "textrm", "textit", "textsf", "texttt", "mbox", "textbf", "mathtt"}
-FUNCTION_MACROS = {
-    "log": "log",
-    "ln": "ln",
-    "exp": "exp",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "max": "max",
-    "min": "min",
-    "sgn": "sign",
-}
+# LaTeX commands of the built-ins (\sin, \arctan, …) from the registry (derivcheck/builtins.py); \ln is log.
+FUNCTION_MACROS = {**latex_macros(), "ln": "ln"}
+# Brackets read as a built-in: \lfloor x \rfloor is floor(x).
+FUNCTION_FENCES = latex_fences()
+_FENCE_CLOSERS = {closer for closer, _ in FUNCTION_FENCES.values()}
 SPACING = {
     ",",
     ";",
@@ -657,6 +649,8 @@ class _Parser:
             return tok.text in "({["
         if tok.kind == "macro":
             if tok.text in ("right", "cdot", "times", "div", "ast") or tok.key in CLOSE or tok.text in ("rvert", "}"):
+                return False
+            if tok.key in _FENCE_CLOSERS:
                 return False
             if tok.text in RELATIONS or tok.text in DOTS:
                 return False
@@ -1312,6 +1306,9 @@ class _Parser:
                 return ("abs", node)
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
+            if delim.key in FUNCTION_FENCES:
+                function = FUNCTION_FENCES[delim.key][1]
+                return ("call", function, [self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)])
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\left{delim.key}' is not a grouping delimiter")
             return self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
@@ -1325,6 +1322,10 @@ class _Parser:
         if tok.key in OPEN:
             self.take()
             return self.until_closer(tok, OPEN[tok.key], tok.key)
+        if tok.key in FUNCTION_FENCES:
+            self.take()
+            closer, function = FUNCTION_FENCES[tok.key]
+            return ("call", function, [self.until_closer(tok, closer, tok.key)])
         if name in ("lvert", "vert"):
             self.take()
             node = self.until_closer(tok, "\\rvert" if name == "lvert" else "\\vert", "\\" + name)
@@ -1651,7 +1652,7 @@ def _bound_node(text: str):
 
 
 def _unary_builtins() -> frozenset[str]:
-    return frozenset(BUILTIN_FUNCTIONS) - {"log", "max", "min", "diff", "Sum", "Product"}
+    return frozenset(b.name for b in unary_builtins()) | {"KroneckerDelta"}
 
 
 def _ignorable(tok: Token) -> bool:
