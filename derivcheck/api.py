@@ -465,13 +465,12 @@ def _result(
 def _alternative_task(step: Step, anchor, conditions, parsed):
     """The check of a LaTeX step's other reading (a \\sum covering the terms after it), or None."""
     from derivcheck.check.ladder.engine import StepTask
-    from derivcheck.model import Text
     from derivcheck.parse.expressions import parse_expression
 
     if step.alternative is None or parsed.scope is None:
         return None
     try:
-        other = parse_expression(Text(step.alternative, step.expr.line), parsed.scope)
+        other = parse_expression(step.alternative, parsed.scope)
     except FormatError:
         return None
     return StepTask(anchor, other, conditions, tuple(parsed.symbols.values()))

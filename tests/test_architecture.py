@@ -29,7 +29,7 @@ LAYER_OF = {
     "derivcheck.config": "foundation",
     "derivcheck.settings": "foundation",
     "derivcheck.model": "model",
-    # The LaTeX reader writes LaTeX math in the Python syntax; the loader uses it
+    # The LaTeX reader reads LaTeX math into the Python syntax's tree; the loader uses it
     # to split display math into rows and steps (docs/architecture.md, "LaTeX").
     "derivcheck.parse.latex": "latex",
     "derivcheck.check.outcome": "verdicts",

@@ -602,12 +602,12 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
         except FormatError as exc:
             raise FormatError(f"row {row.number}: {exc.message}", exc.line or row.line) from None
         return Step(
-            Text(reading.python, row.line),
+            reading.text(row.line),
             by=row.by,
             wrong=mark[0] if mark is not None else None,
             latex=_source_text(tokens, source),
             notes=tuple(reading.notes),
-            alternative=reading.alternative,
+            alternative=reading.alternative_text(row.line),
         )
 
     last_row = 0
@@ -734,7 +734,7 @@ _CONDITION_OPS = {
 
 def condition_text(tokens: list, names, line: int) -> Text:
     """A case condition in LaTeX (``j = i``, ``x \\geq 0``) as a condition in the Python syntax."""
-    from derivcheck.parse.latex import read_expression
+    from derivcheck.parse.latex import comparison, read_expression
 
     parts: list = [[]]
     ops = []
@@ -747,11 +747,7 @@ def condition_text(tokens: list, names, line: int) -> Text:
             parts[-1].append(tok)
     if not ops or any(not p for p in parts):
         raise FormatError("a case needs a condition such as 'j = i' or 'x \\geq 0' after its comma", line)
-    sides = [read_expression(p, names).python for p in parts]
-    text = sides[0]
-    for op, side in zip(ops, sides[1:]):
-        text += f" {op} {side}"
-    return Text(text, line)
+    return comparison([read_expression(p, names) for p in parts], ops, line)
 
 
 def with_latex_steps(document: Document) -> Document:
@@ -787,9 +783,9 @@ def with_latex_steps(document: Document) -> Document:
             steps.append(
                 replace(
                     step,
-                    expr=Text(reading.python, step.expr.line),
+                    expr=reading.text(step.expr.line),
                     notes=tuple(reading.notes),
-                    alternative=reading.alternative,
+                    alternative=reading.alternative_text(step.expr.line),
                 )
             )
         chains.append(replace(chain, steps=tuple(steps)))

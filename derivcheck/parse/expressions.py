@@ -37,6 +37,7 @@ from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import FunctionDecl, Text
 from derivcheck.parse.symbols import SymbolSpec
+from derivcheck.parse.syntax import show
 
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
 # Written out, so that the proof methods see log and exp as usual.
@@ -173,7 +174,7 @@ def define_function(scope: Scope, decl: FunctionDecl) -> None:
 
 def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     """Return the conditions written in ``text`` (a chain ``0 < p < 1`` gives two)."""
-    match = _FOR_EVERY.match(text.text.strip())
+    match = _FOR_EVERY.match(text.text.strip()) if text.tree is None else None
     if match is None:
         with _depth_guard(text.line):
             return _Builder(scope, text).build_condition()
@@ -376,6 +377,10 @@ class _Builder:
     # -- entry points -------------------------------------------------------------------------
 
     def build_text(self) -> sympy.Expr:
+        if self.text.tree is not None:
+            # Read from another notation (LaTeX): build from its tree; the text is only its display.
+            self.source = self.text.text
+            return self._bounded(self._expr(self.text.tree))
         self.source = _prepare(self.text.text)
         if not self.source:
             raise FormatError("empty expression", self.text.line)
@@ -421,8 +426,12 @@ class _Builder:
         return _add_terms(built)
 
     def build_condition(self) -> list[Condition]:
-        self.source = _prepare(self.text.text)
-        node = _parse_ast(self.source, self.text.line)
+        if self.text.tree is not None:
+            self.source = self.text.text
+            node = self.text.tree
+        else:
+            self.source = _prepare(self.text.text)
+            node = _parse_ast(self.source, self.text.line)
         if not isinstance(node, ast.Compare):
             raise self._error(
                 node,
@@ -451,6 +460,8 @@ class _Builder:
 
     def _error(self, node: ast.AST, message: str) -> FormatError:
         segment = ast.get_source_segment(self.source, node) if hasattr(node, "lineno") else None
+        if segment is None and self.text.tree is not None:
+            segment = show(node)
         line = self.text.line + (getattr(node, "lineno", 1) - 1)
         if segment:
             return FormatError(f"{message}: '{_short(segment)}'", line)
