@@ -95,6 +95,8 @@ BUILTINS: tuple[Builtin, ...] = (
     Builtin("Sum", 2, 2, "Sum(term, (k, lo, hi)): the sum over k = lo..hi, bounds inclusive", scalar=False),
     Builtin("Product", 2, 2, "Product(term, (k, lo, hi)): the product over k = lo..hi", scalar=False),
     Builtin("KroneckerDelta", 2, 2, "KroneckerDelta(i, j): 1 when i == j, else 0"),
+    Builtin("Limit", 3, 4, "Limit(f, h, a): the limit of f as h -> a (oo allowed); a 4th argument '+' or '-' "
+            "makes it one-sided", scalar=False),
 )
 """Every built-in function, in the order docs/format.md lists them."""
 

@@ -46,6 +46,20 @@ class FunctionDecl:
 
 
 @dataclass(frozen=True)
+class Definition:
+    """``name: body`` under ``define``: a named quantity; ``index`` is ``k`` for ``p[k]: body``.
+
+    Rows that write the name (``L``, ``p[j]``) mean its body; a derivative in a
+    defined quantity holds the other quantities' definitions in place.
+    """
+
+    name: str
+    index: str | None
+    body: Text
+    line: int
+
+
+@dataclass(frozen=True)
 class Step:
     """One expression of a chain, with the author's reason and erratum note.
 
@@ -125,6 +139,7 @@ class Document:
     cell: int | None = None  # notebook cell (1-based); lines then count within the cell
     notices: tuple[Text, ...] = ()  # LaTeX rows not checked (a relation that is not '=')
     stability: tuple[StabilityClaim, ...] = ()
+    definitions: tuple[Definition, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ LAYER_OF = {
     "derivcheck.version": "foundation",
     "derivcheck.config": "foundation",
     "derivcheck.settings": "foundation",
+    "derivcheck.printable": "foundation",
     "derivcheck.model": "model",
     # The LaTeX reader reads LaTeX math into the Python syntax's tree; the loader uses it
     # to split display math into rows and steps (docs/architecture.md, "LaTeX").

@@ -47,6 +47,7 @@ SAMPLES = {
     "Sum": "Sum(x**k, (k, 1, 3))",
     "Product": "Product(x + k, (k, 1, 3))",
     "KroneckerDelta": "KroneckerDelta(i, j)",
+    "Limit": "Limit(sin(x*y)/y, y, 0)",
 }
 
 
@@ -115,7 +116,19 @@ def test_the_stability_evaluator_evaluates_it_or_the_parser_says_why_not(entry: 
         assert mpmath.almosteq(result.true, mpmath.mpf(str(sympy.N(exact, 30))), rel_eps=1e-14)
 
 
-@pytest.mark.parametrize("entry", BUILTINS, ids=lambda b: b.name)
+# Built-ins the renderer typesets but the LaTeX reader does not read yet (the test fails when it does).
+NOT_READ_BACK = {"Limit": "the LaTeX reader does not read \\lim_{h \\to a} yet"}
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        pytest.param(b, marks=pytest.mark.xfail(strict=True, reason=NOT_READ_BACK[b.name]))
+        if b.name in NOT_READ_BACK else b
+        for b in BUILTINS
+    ],
+    ids=lambda b: b.name,
+)
 def test_the_renderer_typesets_it_and_the_latex_reader_reads_it_back(entry: Builtin):
     text = sample(entry)
     box = layout_expression(text)

@@ -27,7 +27,7 @@ KEY_ALIASES = {
     "conditions": "assume", "condition": "assume", "constraints": "assume", "where": "assume",
     "step": "steps", "derivation": "steps", "chain": "steps", "proof": "steps",
     "definitions": "functions", "definition": "functions", "function": "functions",
-    "defs": "functions", "define": "functions",
+    "defs": "functions", "defines": "define", "defined": "define",
     "symbol": "symbols", "variables": "symbols", "variable": "symbols", "vars": "symbols",
     "declare": "symbols",
     "case": "cases", "number": "numbers", "checks": "numbers", "values": "numbers",

@@ -17,6 +17,15 @@ from derivcheck.model import Document, LoadError
 
 INFO = "derivation"
 BOM = "\ufeff"
+# The line breaks of CommonMark (and of markdown-it's token.map, and of GitHub's
+# line numbers): only CR LF, CR and LF. Form feed, NEL, U+2028 and the other
+# breaks str.splitlines() knows are characters within a line.
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of a Markdown text as the Markdown parser counts them (CR LF, CR or LF end a line)."""
+    return _LINE_BREAK.split(text)
 
 
 def is_derivation_info(info: str) -> bool:
@@ -65,7 +74,7 @@ def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:
     A UTF-8 byte-order mark at the start is not text: the post is read as without it.
     """
     text = text.removeprefix(BOM)
-    lines = text.splitlines()
+    lines = split_lines(text)
     blocks: list[Block] = []
     for token in markdown_parser().parse(text):
         if token.type != "fence" or not is_derivation_info(token.info) or token.map is None:

@@ -353,6 +353,8 @@ class _Walker:
             return Piece(row(log_head, APPLY, _parens(self.expr(args[0]).box)), ATOM)
         if name == "diff" and len(args) in (2, 3):
             return self._diff(args)
+        if name == "Limit" and len(args) in (3, 4):
+            return self._limit(args)
         if name == "KroneckerDelta" and len(args) == 2:
             delta = Scripts(Ident("\\delta", "δ"), sub=_join([self.expr(a).box for a in args]))
             return Piece(delta, ATOM)
@@ -379,6 +381,22 @@ class _Walker:
             top, bottom = partial, row(partial, variable)
         body = target if target.prec == ATOM else _wrap(target)
         return Piece(row(Frac(top, bottom), body.box), BIGOP, "frac", body.trail)
+
+    def _limit(self, args: list[ast.expr]) -> Piece:
+        """``Limit(f, h, a)`` as lim over ``h → a`` (``a^+`` one-sided, ``oo`` as ∞), then ``f``."""
+        point_node = args[2]
+        infinite = isinstance(point_node, ast.Name) and point_node.id == "oo"
+        point = Ident("\\infty", "∞") if infinite else self.expr(point_node).box
+        if len(args) == 4:
+            side = args[3]
+            if not (isinstance(side, ast.Constant) and side.value in ("+", "-")):
+                raise Unrenderable("limit direction")
+            point = Scripts(point, sup=Op(str(side.value), str(side.value), "prefix"))
+        under = row(self.expr(args[1]).box, Op("\\to", "→"), point)
+        body = self.expr(args[0])
+        if body.prec <= SUM or body.lead == "minus":
+            body = _wrap(body)
+        return Piece(row(Scripts(Ident("\\lim", "lim", upright=True), sub=under), body.box), BIGOP, "other", body.trail)
 
     def _big(self, name: str, args: list[ast.expr]) -> Piece:
         limits = args[1]
