@@ -397,6 +397,8 @@ def show_tolerance(tol: sympy.Expr) -> str:
     """A tolerance as the author would write it: 0.0001 rather than 1/10000 where exact."""
     if tol == 0:
         return "0"
+    if not tol.is_Rational:
+        return sympy.sstr(tol)
     q = sympy.Rational(tol)
     denominator = int(q.q)
     stripped = denominator
