@@ -34,7 +34,7 @@ def open_cache(config: CheckConfig, stats: RunStats | None):
     if not config.cache_dir:
         return None
     try:
-        return ResultCache(config.cache_dir)
+        return ResultCache(config.cache_dir, warn=stats.warn if stats is not None else None)
     except CacheUnusable as exc:
         if stats is not None:
             stats.warn(f"cannot use the result cache: {exc}; checking without it")
