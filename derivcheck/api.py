@@ -45,6 +45,7 @@ class PlannedCheck:
     relation: str = "=="
     cell: int | None = None
     alternative: object = None  # the step read another way (LaTeX \sum past '+'), run if it is wrong
+    doubtful: tuple[str, ...] = ()  # notes that fail the step under --strict (a derivative 0 by absence)
 
 
 def verify_paths(
@@ -223,8 +224,12 @@ def verify_loaded(
             else:
                 placement = placements.get(id(entry))
                 previous = steps_at[entry.chain_key][placement.against] if placement else entry.previous
-                notes_of = notes.get(id(entry), ()) + entry.warnings + other_readings.get(id(entry), ())
+                notes_of = (
+                    notes.get(id(entry), ()) + entry.warnings + entry.doubtful + other_readings.get(id(entry), ())
+                )
                 results.append(_result(entry, by_check[id(entry)], config, notes_of, placement, previous))
+    cell_lines = {item.path: item.cell_lines for item in loaded if item.cell_lines}
+    results = [_with_file_line(result, cell_lines) for result in results]
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -277,6 +282,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
             since_anchor.append(current.step.rel)
             relation = chain_relation(since_anchor)
             task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
+            doubtful = (*(chain.steps[0].notes if position == 1 else ()), *current.notes)
             checks.append(
                 PlannedCheck(
                     doc.path,
@@ -296,6 +302,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     cell=doc.cell,
                     alternative=_alternative_task(current.step, anchor.expr, conditions, parsed)
                     if relation == "==" else None,
+                    doubtful=doubtful,
                 )
             )
             if current.step.wrong is None:
@@ -461,6 +468,8 @@ def _result(
     # Sampling is the only evidence a float64 stability claim can have: its
     # numeric verdict passes under --strict too (docs/format.md).
     passing = passes(outcome.verdict, erratum, config.strict and check.kind != "stability")
+    if config.strict and check.doubtful and erratum is None:
+        passing = False  # a step that holds only because a derivative's variable is absent
     if step is not None and step.notes and (not passing or erratum is not None):
         notes = (*notes, *step.notes)
     return Result(
@@ -485,19 +494,19 @@ def _result(
         cell=check.cell,
         parsed=step.expr.text.strip() if step is not None and step.latex is not None else None,
         previous_parsed=previous.expr.text.strip() if previous is not None and previous.latex is not None else None,
+        doubtful=check.doubtful,
     )
 
 
 def _alternative_task(step: Step, anchor, conditions, parsed):
     """The check of a LaTeX step's other reading (a \\sum covering the terms after it), or None."""
     from derivcheck.check.ladder.engine import StepTask
-    from derivcheck.model import Text
     from derivcheck.parse.expressions import parse_expression
 
     if step.alternative is None or parsed.scope is None:
         return None
     try:
-        other = parse_expression(Text(step.alternative, step.expr.line), parsed.scope)
+        other = parse_expression(step.alternative, parsed.scope)
     except FormatError:
         return None
     return StepTask(anchor, other, conditions, tuple(parsed.symbols.values()))
@@ -525,6 +534,15 @@ def _other_readings(planned: list[PlannedCheck], outcomes: list, config: CheckCo
 
 def _as_written(step: Step) -> str:
     return (step.latex if step.latex is not None else step.expr.text).strip()
+
+
+def _with_file_line(result: Result, cell_lines: dict[str, dict[int, tuple[int, ...]]]) -> Result:
+    """A notebook's result with the line of the .ipynb file that holds its cell line."""
+    from derivcheck.load.notebook import file_line
+
+    if result.cell is None or result.file not in cell_lines:
+        return result
+    return replace(result, file_line=file_line(cell_lines[result.file], result.cell, result.line))
 
 
 def _notice_result(doc: Document, notice) -> Result:

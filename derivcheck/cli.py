@@ -261,9 +261,17 @@ class RenderTarget(str, Enum):
     latex = "latex"
 
 
+class MathStyle(str, Enum):
+    github = "github"
+    dollars = "dollars"
+    brackets = "brackets"
+
+
 @app.command()
 def render(
-    paths: list[str] = typer.Argument(..., help="Files (.yaml, .yml, .md) or directories, searched recursively."),
+    paths: list[str] = typer.Argument(
+        ..., help="Files (.yaml, .yml, .md, .ipynb) or directories, searched recursively."
+    ),
     to: RenderTarget = typer.Option(RenderTarget.markdown, "--to", "-t", help="Output format."),
     out: str | None = typer.Option(
         None, "--output", "-o",
@@ -277,20 +285,51 @@ def render(
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes [default: CPUs]."),
     cache_dir: str | None = typer.Option(None, "--cache-dir", help="Result cache directory."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
+    math: MathStyle | None = typer.Option(
+        None, "--math",
+        help="Math delimiters of Markdown pages: github ($`…`$, $$), dollars ($…$, $$: Jekyll, Hugo, Quarto) or "
+        "brackets (\\(…\\), \\[…\\]: MkDocs with arithmatex) [default: brackets when -o is inside an "
+        "MkDocs project (a mkdocs.yml above it), else github].",
+    ),
+    reader: bool = typer.Option(
+        False, "--reader",
+        help="A page for readers (Markdown): no source line numbers, counterexamples as math with short decimals.",
+    ),
+    source_url: str | None = typer.Option(
+        None, "--source-url",
+        help="Link each page's input to this URL; {path} is replaced by the input's path "
+        "(e.g. https://github.com/OWNER/REPO/blob/main/{path}).",
+    ),
+    no_source_links: bool = typer.Option(
+        False, "--no-source-links", help="Link no input (a published site that does not hold them)."
+    ),
 ) -> None:
     """Render derivations for readers: aligned math with each step's reason and verdict mark.
 
-    Markdown uses $$\\begin{aligned}…$$ blocks (GitHub renders them); HTML is a standalone page
-    with MathML (no script, works offline); LaTeX is a complete document with align*.
+    Markdown uses $$\\begin{aligned}…$$ blocks (GitHub renders them; --math chooses other delimiters);
+    a post's or notebook's LaTeX derivation is kept as written, with a mark after each checked step, and a
+    notebook keeps its prose and code cells. HTML is a standalone page with MathML (no script, works
+    offline); LaTeX is a complete document with align*.
     Exit 0 when rendered, 2 when an input is missing or the output cannot be written.
 
     Example: derivcheck render derivations --to markdown -o docs/derivations/
     """
     from derivcheck.printable import display_path
-    from derivcheck.render import RenderError, render_paths
+    from derivcheck.render import RenderError, default_math_style, render_paths
+    from derivcheck.render.views import PageOptions
+
     _, config = _configure(strict=strict, timeout=timeout, jobs=jobs, cache_dir=cache_dir, no_cache=no_cache)
+    if to is not RenderTarget.markdown and (math is not None or reader):
+        typer.echo("derivcheck: --math and --reader apply to Markdown pages (--to markdown)", err=True)
+        raise typer.Exit(2)
+    options = PageOptions(
+        math=math.value if math is not None else default_math_style(out),
+        reader=reader,
+        source_url=source_url,
+        source_links=not no_source_links,
+    )
     try:
-        run = render_paths(list(paths), to.value, out, config, check=check, title=title)
+        run = render_paths(list(paths), to.value, out, config, check=check, title=title, options=options)
     except RenderError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
         raise typer.Exit(2) from None

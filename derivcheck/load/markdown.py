@@ -8,11 +8,11 @@ result and error points into the post.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
-from markdown_it import MarkdownIt
 
 from derivcheck.errors import FormatError
+from derivcheck.load.common import Block, markdown_parser
+from derivcheck.load.documents import documents_from_text
+from derivcheck.load.latex import latex_documents
 from derivcheck.model import Document, LoadError
 
 INFO = "derivation"
@@ -28,33 +28,9 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-@dataclass(frozen=True)
-class Block:
-    """One fenced derivation block.
-
-    ``first_line`` is the file line of its first content line; ``fence_line``
-    the line of the opening fence and ``end_line`` the line of the closing one
-    (all 1-based). ``lead`` is the text before the opening fence (a list
-    marker, a blockquote's ``>``) and ``indent`` what continues it on the
-    following lines.
-    """
-
-    text: str
-    first_line: int
-    fence_line: int = 0
-    end_line: int = 0
-    indent: str = ""
-    lead: str = ""
-
-
 def is_derivation_info(info: str) -> bool:
     """Whether a fence's info string marks a derivation block (its first word is ``derivation``)."""
     return info.strip().split(maxsplit=1)[:1] == [INFO]
-
-
-def markdown_parser() -> MarkdownIt:
-    """Return the CommonMark parser used for posts (raw HTML is not passed through)."""
-    return MarkdownIt("commonmark", {"html": False})
 
 
 def derivation_blocks(text: str) -> list[Block]:
@@ -77,9 +53,6 @@ def documents_from_markdown(text: str, path: str) -> list[Document | LoadError]:
     An empty block and a fence that is never closed become a LoadError at the
     fence's line; the blocks before them still load.
     """
-    from derivcheck.load.documents import documents_from_text
-    from derivcheck.load.latex import latex_documents
-
     blocks, unclosed = scan_blocks(text)
     placed: list[tuple[int, Document | LoadError]] = []
     for block in blocks:

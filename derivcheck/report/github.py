@@ -31,8 +31,8 @@ def workflow_command(result: Result) -> str | None:
     if level is None:
         return None
     properties = [f"file={escape_property(display_path(result.file))}"]
-    if result.line is not None:
-        properties.append(f"line={result.line}")
+    if result.line_in_file is not None:  # a notebook: the line of the .ipynb file (the cell is in the message)
+        properties.append(f"line={result.line_in_file}")
     properties.append(f"title={escape_property(TITLE)}")
     return f"::{level} {','.join(properties)}::{escape_data(result_message(result))}"
 

@@ -14,7 +14,7 @@ _NAME_WIDTH = 80
 # Characters XML 1.0 cannot hold at all (not even escaped).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Keys of result_fields already in the testcase's attributes or message.
-_SHOWN = ("file", "line", "kind", "verdict", "passes", "message")
+_SHOWN = ("file", "line", "file_line", "kind", "verdict", "passes", "message")
 
 
 def write_junit(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
@@ -64,13 +64,15 @@ def _testcase(result: Result) -> ET.Element:
         name=_xml_text(testcase_name(result)),
         file=_xml_text(display_path(result.file)),
     )
-    if result.line is not None:
-        case.set("line", str(result.line))
+    if result.line_in_file is not None:  # a notebook: the line of the .ipynb file; the name gives the cell
+        case.set("line", str(result.line_in_file))
     case.set("time", f"{result.outcome.elapsed:.3f}" if result.outcome is not None else "0.000")
     if result.kind == "note":  # a LaTeX row that is not checked (a relation that is not '=')
         ET.SubElement(case, "skipped", message=_xml_text(printable(result.message)))
         return case
     if result.passes:
+        if result.doubtful:  # a note that fails the step only under --strict
+            ET.SubElement(case, "system-out").text = _xml_text("\n".join(result.doubtful))
         return case
     rule = finding_rule(result)
     tag = "error" if result.is_error else "failure"

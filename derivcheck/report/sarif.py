@@ -80,7 +80,7 @@ def _result(result: Result, level: str, rule_id: str, rule_index: int) -> dict:
             {
                 "physicalLocation": {
                     "artifactLocation": location,
-                    "region": {"startLine": result.line if result.line else 1},
+                    "region": {"startLine": result.line_in_file or 1},
                 }
             }
         ],
