@@ -105,6 +105,33 @@ def test_a_lock_taken_during_the_run_skips_the_cache_for_the_rest_of_it(tmp_path
     assert keys_in(folder) == {"k0", "k1", "k2"}
 
 
+def test_a_locked_cache_is_waited_for_once_per_run_and_the_run_goes_on(tmp_path, monkeypatch):
+    import derivcheck.check.run.cache as cache_module
+
+    folder, doc = tmp_path / "cache", tmp_path / "d.yaml"
+    doc.write_text("title: t\nsymbols: {x: real}\nsteps:\n  - (x + 1)**2\n  - x**2 + 1\n  - x**2 + 2*x + 1\n")
+    filled(folder, 3).close()
+    opened = []
+
+    class Counted(ResultCache):
+        def __init__(self, *args, **kwargs) -> None:
+            opened.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "MAX_CACHE_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(cache_module, "ResultCache", Counted)
+    holder = sqlite3.connect(folder / DATABASE)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:  # a wrong step: the run checks, places the slip and diagnoses (several batches of checks)
+        report = verify_paths([str(doc)], CheckConfig(jobs=1, cache_dir=folder))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert report.exit_code == 1 and len(opened) == 1
+    assert len(report.warnings) == 1 and "stayed locked by another process for 0.2 s" in report.warnings[0]
+    assert keys_in(folder) == {"k0", "k1", "k2"}
+
+
 # -- a damaged database is detected once, said in one line, rebuilt -----------------------------------------
 
 

@@ -224,7 +224,7 @@ class ResultCache:
         *,
         warn: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
-        wait_seconds: float = MAX_CACHE_WAIT_SECONDS,
+        wait_seconds: float | None = None,
         max_bytes: int = MAX_CACHE_BYTES,
         idle_days: int = MAX_CACHE_IDLE_DAYS,
     ) -> None:
@@ -233,7 +233,7 @@ class ResultCache:
         self._work = _WorkBound()
         self._warn = warn
         self._clock = clock
-        self.wait_seconds = wait_seconds
+        self.wait_seconds = MAX_CACHE_WAIT_SECONDS if wait_seconds is None else wait_seconds
         self.max_bytes = max_bytes
         self.idle_days = idle_days
         self.version = cache_version()
