@@ -113,7 +113,7 @@ def verify(
     try:
         part = Shard.parse(shard) if shard is not None else None
     except ValueError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     config = config.with_(evidence=verbose)
     targets = list(paths) if paths else default_paths(settings)
@@ -168,7 +168,7 @@ def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
         settings = read_project_settings()
         return settings, build_config(options, settings)
     except SettingsError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
 
 
@@ -229,7 +229,7 @@ def new(
         typer.echo(f"derivcheck: {path} already exists; not overwriting it", err=True)
         raise typer.Exit(2) from None
     except (FileNotFoundError, ValueError) as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"derivcheck: cannot write {path}: {exc.strerror}", err=True)
@@ -331,7 +331,7 @@ def render(
     try:
         run = render_paths(list(paths), to.value, out, config, check=check, title=title, options=options)
     except RenderError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     _warn([f"{display_path(path)}: no such file or directory" for path in run.missing])
     _warn([f"skipped {note}" for note in run.skipped])
@@ -414,6 +414,8 @@ def main() -> None:
         sys.stderr.write("derivcheck: stopped by SIGINT\n")
         sys.exit(130)
     except Exception as exc:  # no traceback reaches a user
-        sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {exc}\n")
+        from derivcheck.printable import printable
+
+        sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {printable(str(exc))}\n")
         sys.stderr.write("please report this with the file that caused it\n")
         sys.exit(2)
