@@ -415,8 +415,13 @@ class ResultCache:
             self.db.executemany(
                 "INSERT OR REPLACE INTO results (key, outcome, mac, used, version) VALUES (?, ?, ?, ?, ?)", rows
             )
-            self.prune(today)
         self._hits = []
+        try:  # its own transaction: a prune that fails loses no row just written
+            with self.db:
+                self.prune(today)
+        except sqlite3.Error as exc:
+            if failure_kind(exc) == "damaged":
+                self._repair(exc)
 
     def prune(self, today: int) -> None:
         """Remove rows unused for ``idle_days`` or keyed by another version, then, while the rows take
