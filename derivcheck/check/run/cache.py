@@ -15,6 +15,14 @@ creates (no view, trigger or other table); every statement runs under a
 bound on SQLite's work (a progress handler). A cache that cannot be used for
 any reason is reported in one line (``CacheUnusable``) and the run goes on
 without it.
+
+The cache keeps its data: a database another process holds locked is waited
+for (``MAX_CACHE_WAIT_SECONDS``), then left alone for the rest of the run;
+only a database SQLite reports damaged (SQLITE_CORRUPT, SQLITE_NOTADB) is
+replaced, and that is said once. It stays bounded: each write removes rows
+unused for ``MAX_CACHE_IDLE_DAYS`` and rows of another derivcheck or SymPy
+version, then the least recently used rows past ``MAX_CACHE_BYTES``.
+``cache_info`` and ``clear_cache`` are ``derivcheck cache info|clear``.
 """
 
 from __future__ import annotations
