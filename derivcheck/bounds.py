@@ -179,6 +179,20 @@ MAX_DIAGNOSIS_TEXT = 400
 DIAGNOSIS_SAMPLES = 6
 """Sample points of the quick screen each candidate edit must pass."""
 
+# --- Result cache ---
+
+MAX_CACHE_WAIT_SECONDS = 10.0
+"""Seconds a run waits for a cache database another process holds locked; then it goes on without the cache."""
+
+MAX_CACHE_BYTES = 128 * 2**20
+"""Bytes of rows the result cache keeps: past it, a write removes the least recently used rows (to 3/4 of it)."""
+
+MAX_CACHE_ROW_BYTES = 1_000_000
+"""Bytes of one cached outcome; a larger outcome is computed again rather than cached."""
+
+MAX_CACHE_IDLE_DAYS = 30
+"""Days a cached row may go unused; older rows are removed on write."""
+
 # --- Rendering ---
 
 MAX_RENDER_TEXT = 20_000
