@@ -152,8 +152,8 @@ def chain_lines(chain: ChainView, options: PageOptions = DEFAULT) -> list[str]:
         rows.append(f"{relation}& {to_latex(step.box)} && \\text{{{escape_text(tag)}}}")
     rows = [row + " \\\\" for row in rows[:-1]] + rows[-1:]
     out = display_math(["\\begin{aligned}", *rows, "\\end{aligned}"], options.math) + [""]
-    notes = [(number, step_note(step, options)) for number, step in enumerate(chain.steps, start=1)]
-    out += [f"{number}. {note}" for number, note in notes if note]  # a reader page has no note on the first step
+    # A reader page names no line: the first step, unchecked, may have nothing else to say.
+    out += [f"{number}. {step_note(step, options) or 'start'}" for number, step in enumerate(chain.steps, start=1)]
     return out + [""]
 
 
