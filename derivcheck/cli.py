@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 
@@ -117,10 +118,20 @@ def verify(
     targets = list(paths) if paths else default_paths(settings)
     with _progress(format.value == "text" and _is_terminal(sys.stdout) and color is not False) as progress:
         report = verify_paths(targets, config, progress, shard=part)
-    for warning in report.warnings:
-        typer.echo(f"derivcheck: {warning}", err=True)
+    _warn(report.warnings)
     _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
     raise typer.Exit(report.exit_code)
+
+
+def _warn(notes: Iterable[str]) -> None:
+    """Print each note on stderr as one ``derivcheck:`` line, control characters escaped (a CI log reads it)."""
+    from derivcheck.printable import printable
+
+    try:
+        for note in notes:
+            typer.echo(f"derivcheck: {printable(note)}", err=True)
+    except OSError:  # stderr itself cannot be written: nowhere left to say it
+        pass
 
 
 def _is_terminal(stream) -> bool:
@@ -130,13 +141,20 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-def _write_report(write) -> None:
-    """Write to stdout; a reader that went away (``| head -1``) ends the output quietly."""
-    from derivcheck.report.encoding import quiet_broken_pipe
+def _write_report(write: Callable[[TextIO], object]) -> None:
+    """Write to stdout; a reader that went away (``| head -1``) ends the output quietly.
 
-    with quiet_broken_pipe(sys.stdout):
-        write(sys.stdout)
-        sys.stdout.flush()
+    A write that fails (a full disk) is one line on stderr saying so, and exit 2.
+    """
+    from derivcheck.report.encoding import OutputFailed, guarded_output
+
+    try:
+        with guarded_output(sys.stdout):
+            write(sys.stdout)
+            sys.stdout.flush()
+    except OutputFailed as exc:
+        _warn([str(exc)])
+        raise typer.Exit(2) from None
 
 
 def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
@@ -233,7 +251,7 @@ def schema() -> None:
 
     from derivcheck.authoring.schema import derivation_schema
 
-    typer.echo(json.dumps(derivation_schema(), indent=2, ensure_ascii=False))
+    _write_report(lambda out: out.write(json.dumps(derivation_schema(), indent=2, ensure_ascii=False) + "\n"))
 
 
 class RenderTarget(str, Enum):
@@ -295,6 +313,7 @@ def render(
 
     Example: derivcheck render derivations --to markdown -o docs/derivations/
     """
+    from derivcheck.printable import display_path
     from derivcheck.render import RenderError, default_math_style, render_paths
     from derivcheck.render.views import PageOptions
 
@@ -313,12 +332,11 @@ def render(
     except RenderError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
         raise typer.Exit(2) from None
-    for path in run.missing:
-        typer.echo(f"derivcheck: {path}: no such file or directory", err=True)
-    for note in run.skipped:
-        typer.echo(f"derivcheck: skipped {note}", err=True)
+    _warn([f"{display_path(path)}: no such file or directory" for path in run.missing])
+    _warn([f"skipped {note}" for note in run.skipped])
     if run.text is not None:
-        _write_report(lambda out: out.write(run.text))
+        page = run.text
+        _write_report(lambda out: out.write(page))
     elif run.written:
         typer.echo(f"wrote {len(run.written)} file(s) under {out}", err=True)
     raise typer.Exit(2 if run.missing else 0)

@@ -36,6 +36,7 @@ class Result:
     parsed: str | None = None  # a LaTeX step's reading in the Python syntax (``expr`` is the LaTeX)
     previous_parsed: str | None = None
     relation: str = "=="  # a step: how ``previous`` relates to ``expr``
+    doubtful: tuple[str, ...] = ()  # notes that fail the step under --strict (a derivative 0 by absence)
     file_line: int | None = None  # in a notebook: the line of the .ipynb file that holds ``line`` of ``cell``
 
     @property

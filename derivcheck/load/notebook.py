@@ -12,13 +12,12 @@ from dataclasses import replace
 
 from derivcheck.bounds import MAX_NOTEBOOK_CELLS as MAX_CELLS
 from derivcheck.errors import FormatError
+from derivcheck.load.markdown import documents_from_markdown
 from derivcheck.model import Document, LoadError
 
 
 def documents_from_notebook(text: str, path: str) -> list[Document | LoadError]:
     """Return the documents of every markdown cell of a notebook, in cell order."""
-    from derivcheck.load.markdown import documents_from_markdown
-
     cells = notebook_cells(text)
     items: list[Document | LoadError] = []
     for number, kind, source in cells:

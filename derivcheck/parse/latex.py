@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
 from derivcheck.errors import FormatError
+from derivcheck.model import Text
+from derivcheck.parse import syntax
 from derivcheck.parse.expressions import (
     BUILTIN_FUNCTIONS,
     MAX_DEPTH,
@@ -402,72 +404,76 @@ def names_from_declarations(symbols, functions, log_base: str | None = None, pri
 # ("add", [(sign, node)]), ("mul", [(op, node)]), ("pow", base, exp), ("neg", node),
 # ("diff", node, var, order), ("sum"|"prod", body, var, lo, hi), ("abs", node).
 
-_PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
-
-
-def write_python(node) -> str:
-    """Write a tree in the Python syntax of the format (the ``parsed`` reading)."""
+def to_tree(node) -> ast.expr:
+    """The Python ``ast`` tree of a reader node: the typed tree the expression builder consumes."""
     kind = node[0]
     if kind == "num":
-        return node[1]
+        return syntax.number(node[1])
     if kind == "name":
-        return node[1]
+        return syntax.name(node[1])
     if kind == "call":
-        return f"{node[1]}({', '.join(write_python(a) for a in node[2])})"
+        return syntax.call(node[1], [to_tree(a) for a in node[2]])
     if kind == "abs":
-        return f"abs({write_python(node[1])})"
+        return syntax.call("abs", [to_tree(node[1])])
     if kind == "elem":
-        return f"{node[1]}[{', '.join(write_python(a) for a in node[2])}]"
+        return syntax.element(node[1], [to_tree(a) for a in node[2]])
     if kind == "add":
-        out = ""
-        for position, (sign, term) in enumerate(node[1]):
-            if term[0] == "neg":
-                sign, term = ("-" if sign == "+" else "+"), term[1]
-            text = _wrap(term, 1)
-            if position == 0:
-                out = ("-" if sign == "-" else "") + text
-            else:
-                out += f" {sign} {text}"
-        return out
+        return _sum_tree(node[1])
     if kind == "mul":
-        out = ""
-        for position, (op, factor) in enumerate(node[1]):
-            if position == 0:
-                text = write_python(factor) if factor[0] == "neg" else _wrap(factor, 2)
-            elif factor[0] == "neg":
-                text = f"({write_python(factor)})"
-            else:
-                text = _wrap(factor, 2 if op == "*" else 3)
-            out = text if position == 0 else f"{out}{op}{text}"
-        return out
+        return _product_tree(node[1])
     if kind == "neg":
-        return "-" + _wrap(node[1], 2)
+        return _negated(node[1])
     if kind == "pow":
-        base = node[1]
-        base_text = write_python(base) if _prec(base) > 4 else f"({write_python(base)})"
-        exponent = node[2]
-        exp_text = write_python(exponent) if _prec(exponent) > 4 else f"({write_python(exponent)})"
-        return f"{base_text}**{exp_text}"
+        return syntax.binary(to_tree(node[1]), ast.Pow(), to_tree(node[2]))
     if kind == "diff":
-        order = f", {node[3]}" if node[3] != 1 else ""
-        return f"diff({write_python(node[1])}, {write_python(node[2])}{order})"
+        args = [to_tree(node[1]), to_tree(node[2])]
+        if node[3] != 1:
+            args.append(syntax.number(str(node[3])))
+        return syntax.call("diff", args)
     if kind == "extremum":
-        return f"{node[1]}({write_python(node[2])}, ({node[3]}, {write_python(node[4])}, {write_python(node[5])}))"
+        return syntax.call(node[1], [to_tree(node[2]), syntax.limits(node[3], to_tree(node[4]), to_tree(node[5]))])
     if kind in ("sum", "prod"):
-        name = "Sum" if kind == "sum" else "Product"
-        return f"{name}({write_python(node[1])}, ({node[2]}, {write_python(node[3])}, {write_python(node[4])}))"
+        limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
+        return syntax.call("Sum" if kind == "sum" else "Product", [to_tree(node[1]), limits])
     raise AssertionError(kind)  # pragma: no cover - every builder returns a known kind
 
 
-def _prec(node) -> int:
-    if node[0] == "num" and "." in node[1]:
-        return 5
-    return _PREC.get(node[0], 5)
+def _sum_tree(terms: list) -> ast.expr:
+    """``t1 ± t2 ± …`` as a left-deep chain; a term that is a sum stays one operand (its brackets)."""
+    tree: ast.expr | None = None
+    for sign, term in terms:
+        if term[0] == "neg":  # a + -b is a - b
+            sign, term = ("-" if sign == "+" else "+"), term[1]
+        if tree is None:
+            tree = _negated(term) if sign == "-" else to_tree(term)
+        else:
+            tree = syntax.binary(tree, ast.Sub() if sign == "-" else ast.Add(), to_tree(term))
+    assert tree is not None
+    return tree
 
 
-def _wrap(node, level: int) -> str:
-    text = write_python(node)
-    return f"({text})" if _prec(node) < level else text
+def _product_tree(factors: list) -> ast.expr:
+    """``f1 * f2 / f3 …`` as a left-deep chain; a plain product after '*' joins it (2xy is 2*x*y)."""
+    flat: list = []
+    for op, factor in factors:
+        if op == "*" and factor[0] == "mul" and flat and all(inner_op == "*" for inner_op, _ in factor[1]):
+            flat.extend(factor[1])
+        else:
+            flat.append((op, factor))
+    tree: ast.expr | None = None
+    for op, factor in flat:
+        operand = to_tree(factor)
+        tree = operand if tree is None else syntax.binary(tree, ast.Div() if op == "/" else ast.Mult(), operand)
+    assert tree is not None
+    return tree
+
+
+def _negated(node) -> ast.expr:
+    """``-node``; the sign of a product goes on its first factor (-(a*b) is -a*b, the same value)."""
+    if node[0] == "mul" and node[1][0][1][0] != "neg":
+        (op, first), *rest = node[1]
+        return _product_tree([(op, ("neg", first)), *rest])
+    return syntax.negative(to_tree(node))
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -475,12 +481,46 @@ def _wrap(node, level: int) -> str:
 
 @dataclass
 class Reading:
-    """The result of reading one LaTeX expression: the tree, its Python text and the notes."""
+    """One LaTeX expression read: its expression tree (Python ``ast``, for the builder) and the notes.
 
-    tree: tuple
-    python: str
+    The tree is handed to the builder as it is (``text``); ``python`` is only its
+    display text (``read as`` in reports), written from the tree.
+    """
+
+    tree: ast.expr
     notes: list[str]
-    alternative: str | None = None  # the reading with a \sum covering the terms after it
+    alternative: ast.expr | None = None  # the reading with a \sum covering the terms after it
+
+    @property
+    def python(self) -> str:
+        """The reading written in the Python syntax, for display."""
+        return syntax.show(self.tree)
+
+    def text(self, line: int) -> Text:
+        """The reading as the model's expression: display text and the tree itself."""
+        return Text(self.python, line, self.tree)
+
+    def alternative_text(self, line: int) -> Text | None:
+        """The other reading (a \\sum widened past a '+') as the model's expression, if there is one."""
+        if self.alternative is None:
+            return None
+        return Text(syntax.show(self.alternative), line, self.alternative)
+
+
+_COMPARISONS: dict[str, type[ast.cmpop]] = {
+    "==": ast.Eq,
+    "!=": ast.NotEq,
+    "<": ast.Lt,
+    "<=": ast.LtE,
+    ">": ast.Gt,
+    ">=": ast.GtE,
+}
+
+
+def comparison(sides: list[Reading], ops: list[str], line: int) -> Text:
+    """A condition ``a op b [op c]`` (ops in the Python syntax) from its readings, as the model's expression."""
+    tree = ast.Compare(sides[0].tree, [_COMPARISONS[op]() for op in ops], [side.tree for side in sides[1:]])
+    return Text(syntax.show(tree), line, tree)
 
 
 def read_expression(tokens: list[Token], names: Names, lenient: bool = False) -> Reading:
@@ -491,12 +531,12 @@ def read_expression(tokens: list[Token], names: Names, lenient: bool = False) ->
     """
     parser = _Parser(tokens, names, lenient)
     try:
-        tree = parser.whole()
+        node = parser.whole()
         alternative = None
         if parser.widened:
             old, new = parser.widened[0]
-            alternative = write_python(_substitute(tree, old, new))
-        return Reading(tree, write_python(tree), parser.notes, alternative)
+            alternative = to_tree(_substitute(node, old, new))
+        return Reading(to_tree(node), parser.notes, alternative)
     except RecursionError:
         line = tokens[0].line if tokens else None
         raise FormatError(f"LaTeX nested too deeply to read (limit {MAX_DEPTH} levels)", line) from None

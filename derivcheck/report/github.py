@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from derivcheck.printable import display_path
 from derivcheck.report.fields import finding_level, result_message
 from derivcheck.results import Report, Result
 
@@ -29,7 +30,7 @@ def workflow_command(result: Result) -> str | None:
     level = finding_level(result)
     if level is None:
         return None
-    properties = [f"file={escape_property(result.file)}"]
+    properties = [f"file={escape_property(display_path(result.file))}"]
     if result.line_in_file is not None:  # a notebook: the line of the .ipynb file (the cell is in the message)
         properties.append(f"line={result.line_in_file}")
     properties.append(f"title={escape_property(TITLE)}")

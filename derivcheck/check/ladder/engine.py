@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import sympy
@@ -21,8 +21,9 @@ from derivcheck.check.ladder.sums import every_relations, refute_at_larger_sizes
 from derivcheck.check.limits import memory_limit_outcome, proof_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import readable
-from derivcheck.check.prove.assume import Relation
+from derivcheck.check.prove.assume import Relation, relations_of
 from derivcheck.check.prove.equality import prove_equal, prove_zero
+from derivcheck.check.prove.limits import LimitUnevaluated, has_limit, limits_under_conditions, resolve_limits
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
 from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
 from derivcheck.check.screen.sampling import evaluate, refute_at_high_precision, screen
@@ -95,6 +96,8 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     The outcome carries the full evidence: both sides as parsed, the
     difference the proof starts from, and the points where the sides agreed.
     """
+    if has_limit(task.previous, task.current):
+        return _with_limits(task, config)
     if task.relation != "==":
         from derivcheck.check.ladder.relations import check_inequality
 
@@ -111,6 +114,37 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         return outcome
 
 
+
+
+def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
+    """Evaluate the step's limits exactly, then run the ladder on the values (unknown if one cannot be found)."""
+    relations = relations_of(task.conditions)
+    hint = "write the limit's value (or a simpler limit) in a step of its own, or add the conditions it needs"
+    try:
+        sides = resolve_limits(task.previous, task.current, relations)
+        if sides is not None:
+            outcome = check_step(replace(task, previous=sides.previous, current=sides.current), config)
+            return outcome.with_(method=f"{sides.how}; {outcome.method}")
+        cases = limits_under_conditions(task.previous, task.current, relations)
+    except LimitUnevaluated as exc:
+        return Outcome(Verdict.UNKNOWN, "limit", f"{exc}; a limit is never decided by sampling", hint=hint)
+    if task.relation == "==":
+        methods = []
+        for case in cases:
+            with time_limit(proof_share(config.timeout, Shape((), ()))):
+                proof = prove_equal(case.previous, case.current, [], config.timeout)
+            if proof is None:
+                break
+            methods.append(proof.method)
+        else:
+            how = " / ".join(dict.fromkeys(methods)) or "conditions are contradictory"
+            return Outcome(Verdict.PROVED, f"limits evaluated under the conditions; {how}")
+    return Outcome(
+        Verdict.UNKNOWN,
+        "limit",
+        "the limits have values only under the conditions' sign cases, and the step was not proved in each",
+        hint=hint,
+    )
 
 
 def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:
