@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from derivcheck.check.evidence.slips import Link, Placement
 
 Progress = Callable[[int, int], None]
+# Progress before the checks run: (stage, done, total) with stage "reading" (files read) or "parsing"
+# (files whose derivations were read into checks), so a large warm run shows progress while it loads.
+StageProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,16 @@ def verify_paths(
     config: CheckConfig | None = None,
     progress: Progress | None = None,
     shard: Shard | None = None,
+    stages: StageProgress | None = None,
+    allow_empty: bool = False,
 ) -> Report:
     """Check every derivation found under ``paths`` and return the Report.
 
     With ``shard`` only the files of that shard are checked (see ``Shard``).
-    A run that finds nothing to check is an error (exit 2), not a pass.
+    A run that finds nothing to check is an error (exit 2), not a pass; with
+    ``allow_empty`` (a hook given only the changed files, all prose) it passes
+    with a warning that says so. ``progress`` follows the checks, ``stages``
+    the reading before them.
     """
     config = config or CheckConfig()
     paths = list(paths)
@@ -68,20 +76,23 @@ def verify_paths(
     entries = found.entries
     if shard is not None:
         entries = [e for e in entries if shard.owns(e.path if isinstance(e, LoadError) else e)]
-    for item in load_entries(entries, config):
+    for item in load_entries(entries, config, stages):
         files.append(item.path)
         if isinstance(item, LoadError):
             errors.append(_error_result(item))
         else:
             loaded.append(item)
-    report = verify_loaded(loaded, config, progress, errors, files)
+    report = verify_loaded(loaded, config, progress, errors, files, stages)
     warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
     if report.results:
         return replace(report, warnings=warnings)
     if shard is not None and _another_shard_has_work(found.entries, shard, config):
         return replace(report, warnings=warnings + (_empty_shard_note(shard, len(files), len(found.entries)),))
     read = len(found.entries) if shard is not None else len(report.files)
-    return replace(report, results=(_nothing_checked(paths, read),), warnings=warnings)
+    nothing = _nothing_checked(paths, read)
+    if allow_empty:
+        return replace(report, warnings=warnings + (f"{nothing.message}; passing (allow_empty)",))
+    return replace(report, results=(nothing,), warnings=warnings)
 
 
 def _another_shard_has_work(entries: list[str | LoadError], shard: Shard, config: CheckConfig) -> bool:
@@ -170,9 +181,17 @@ def load_paths(paths: Iterable[str], config: CheckConfig) -> list[LoadedFile | L
     return load_entries(find_files(list(paths)).entries, config)
 
 
-def load_entries(entries: Iterable[str | LoadError], config: CheckConfig) -> list[LoadedFile | LoadError]:
+def load_entries(
+    entries: Iterable[str | LoadError], config: CheckConfig, stages: StageProgress | None = None
+) -> list[LoadedFile | LoadError]:
     """Load the files found, in order; an entry that is already a LoadError (not found) stays one."""
-    return [entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes) for entry in entries]
+    entries = list(entries)
+    out: list[LoadedFile | LoadError] = []
+    for entry in entries:
+        out.append(entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes))
+        if stages is not None:
+            stages("reading", len(out), len(entries))
+    return out
 
 
 def verify_loaded(
@@ -181,6 +200,7 @@ def verify_loaded(
     progress: Progress | None = None,
     errors: list[Result] | None = None,
     files: list[str] | None = None,
+    stages: StageProgress | None = None,
 ) -> Report:
     """Check already loaded files (used by verify_paths and by tests)."""
     from derivcheck.check.run.runner import RunStats, diagnose_wrong, run_tasks
@@ -188,7 +208,9 @@ def verify_loaded(
     per_file: dict[str, list[Result | PlannedCheck]] = {}
     planned: list[PlannedCheck] = []
     empty = []
-    for item in loaded:
+    for done, item in enumerate(loaded, start=1):
+        if stages is not None:
+            stages("parsing", done, len(loaded))
         entries: list[Result | PlannedCheck] = []
         if not item.items:
             empty.append(item.path)

@@ -140,3 +140,15 @@ def test_a_tooltip_holds_no_tex_specials():
     latex = mark_latex(mark, 2, tooltip=True)
     assert latex == r"\quad \texttip{\color{red}{\text{✗}}^{\text{[2]}}}{wrong: at x = 1}"
     assert tooltip_text("a\\b{c}") == "a b c"
+
+
+def test_render_command_takes_the_page_options(tmp_path, post):
+    from typer.testing import CliRunner
+
+    from derivcheck.cli import app
+
+    runner = CliRunner()
+    refused = runner.invoke(app, ["render", str(post), "--to", "html", "--reader", "--no-cache", "-j", "1"])
+    assert refused.exit_code == 2 and "apply to Markdown pages" in refused.output
+    done = runner.invoke(app, ["render", str(post), "--math", "dollars", "--reader", "--no-cache", "-j", "1"])
+    assert done.exit_code == 0 and r"at $\mu = 1$" in done.output and "line 15" not in done.output
