@@ -192,3 +192,17 @@ def test_the_built_page_typesets_in_chromium_with_local_mathjax(tmp_path):
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1200, 1100)
     assert len(data) > 30_000  # a blank page compresses to a few kilobytes
+
+
+def test_the_recipe_page_documents_every_option():
+    from derivcheck.publish.mkdocs import DerivcheckConfig
+
+    page = (ROOT / "docs" / "mkdocs.md").read_text()
+    snippets = [yaml_block for yaml_block in re.findall(r"^```yaml\n(.*?)^```$", page, flags=re.S | re.M)]
+    import yaml
+
+    configs = [yaml.safe_load(s) for s in snippets]
+    options = [p["derivcheck"] for c in configs for p in c.get("plugins", []) if isinstance(p, dict)]
+    documented = set(options[0]) | {"cache_dir"}  # cache_dir is named in the comment of `cache`
+    assert documented == {name for name, _ in DerivcheckConfig._schema}
+    assert "cache_dir" in page and "derivcheck[mkdocs]" in page and "not\n`pip install derivcheck`" in page
