@@ -48,7 +48,7 @@ class DerivcheckConfig(Config):
     strict = option.Type(bool, default=False)
     marks = option.Type(bool, default=True)
     badge = option.Type(bool, default=True)
-    math = option.Choice(("brackets", "dollars", "github"), default="brackets")
+    math = option.Choice(("brackets", "dollars"), default="brackets")
     tooltips = option.Type(bool, default=True)
     jobs = option.Optional(option.Type(int))
     timeout = option.Optional(option.Type((int, float)))
