@@ -171,7 +171,10 @@ def test_a_step_whose_text_is_not_found_is_marked_at_the_end_of_its_row():
     from derivcheck.render.latex_marks import mark_display
     from derivcheck.render.views import StepView
 
-    text = "<!-- derivcheck\ntitle: t\nsymbols: {x: real}\n-->\n$$\n\\begin{aligned}\na &= b \\\\\n&= c\n\\end{aligned}\n$$"
+    text = (
+        "<!-- derivcheck\ntitle: t\nsymbols: {x: real}\n-->\n"
+        "$$\n\\begin{aligned}\na &= b \\\\\n&= c\n\\end{aligned}\n$$"
+    )
     proved = Mark("✓", "proved", "proved", True)
     wrong = Mark("✗", "wrong", "wrong", False)
     steps = [
