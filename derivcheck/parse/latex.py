@@ -432,6 +432,11 @@ def to_tree(node) -> ast.expr:
         return syntax.call("diff", args)
     if kind == "extremum":
         return syntax.call(node[1], [to_tree(node[2]), syntax.limits(node[3], to_tree(node[4]), to_tree(node[5]))])
+    if kind == "limit":
+        args = [to_tree(node[1]), syntax.name(node[2]), to_tree(node[3])]
+        if node[4] is not None:
+            args.append(ast.Constant(node[4]))
+        return syntax.call("Limit", args)
     if kind in ("sum", "prod"):
         limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
         return syntax.call("Sum" if kind == "sum" else "Product", [to_tree(node[1]), limits])
@@ -1344,6 +1349,16 @@ class _Parser:
         if name in ("sum", "prod"):
             self.take()
             return self.big_operator(tok)
+        if name == "lim":
+            self.take()
+            return self.limit(tok)
+        if name == "underset":
+            self.take()
+            below = self.group_tokens()
+            over = [t for t in self.group_tokens() if not _ignorable(t)]
+            if len(over) == 1 and over[0].kind == "macro" and over[0].text == "lim":
+                return self.limit(over[0], below)
+            raise self.error(tok, "\\underset is read only as \\underset{h \\to 0}{\\lim}")
         if name == "left":
             self.take()
             delim = self.take_delimiter(tok)
@@ -1396,7 +1411,7 @@ class _Parser:
             inner = self.inner_name(tok)
             return self.named(self.decorated(inner, DECORATIONS[name], tok), tok)
         if name in ("infty",):
-            raise self.error(tok, "\\infty is not supported in a step (write the bound as a declared name)")
+            raise self.error(tok, "\\infty is allowed only as the point of a limit, \\lim_{x \\to \\infty}")
         if name in RELATIONS:
             raise self.error(tok, f"the relation '\\{name}' cannot appear inside an expression")
         if name in DOTS:
@@ -1638,6 +1653,43 @@ class _Parser:
             self.flagged.append(node)
         return node
 
+    def limit(self, tok: Token, lower: list[Token] | None = None):
+        """``\\lim_{h \\to a} body`` (also ``a^+``, ``a^-``, ``\\infty``): the limit of the term after it."""
+        if lower is None:
+            nxt = self.peek()
+            if not (nxt.kind == "char" and nxt.text == "_"):
+                raise self.error(tok, "\\lim needs its variable and point: \\lim_{h \\to 0}")
+            self.take()
+            lower = self.group_tokens()
+        lower = [t for t in lower if not _ignorable(t)]
+        arrow = next(
+            (k for k, t in enumerate(lower) if t.kind == "macro" and t.text in ("to", "rightarrow", "longrightarrow")),
+            None,
+        )
+        var = _single_name(lower[:arrow]) if arrow is not None else None
+        if arrow is None or var is None or not _PY_NAME.match(var):
+            raise self.error(tok, "\\lim is read as \\lim_{h \\to a}: one variable, \\to, and the point")
+        point_tokens, direction = _limit_direction(lower[arrow + 1 :])
+        if not point_tokens:
+            raise self.error(tok, "\\lim_{h \\to …} needs the point the variable tends to")
+        point = self.limit_point(point_tokens)
+        saved = set(self.bound)
+        self.bound.add(var)
+        try:
+            body = self.term()
+        finally:
+            self.bound = saved
+        return ("limit", body, var, point, direction)
+
+    def limit_point(self, tokens: list[Token]):
+        sign = ""
+        if tokens[0].kind == "char" and tokens[0].text in "+-":
+            sign, tokens = tokens[0].text, tokens[1:]
+        if len(tokens) == 1 and tokens[0].kind == "macro" and tokens[0].text == "infty":
+            return ("neg", ("name", "oo")) if sign == "-" else ("name", "oo")
+        point = self.sub(tokens).whole()
+        return ("neg", point) if sign == "-" else point
+
     def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
         lower = [t for t in lower if not _ignorable(t)]
         eq = next((k for k, t in enumerate(lower) if t.kind == "char" and t.text == "="), None)
@@ -1671,6 +1723,21 @@ class _Parser:
             lo, hi = self.names.ranges[var]
             out.append((var, _bound_node(lo), _bound_node(hi)))
         return out
+
+
+def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
+    """The point's tokens and the side written after it (``0^+``, ``0^{-}``, ``0+``), if any."""
+    for k in range(len(tokens) - 1, 0, -1):
+        tok = tokens[k]
+        if tok.kind == "char" and tok.text == "^":
+            side = [t.text for t in tokens[k + 1 :] if not (t.kind == "char" and t.text in "{}")]
+            if side in (["+"], ["-"]):
+                return tokens[:k], side[0]
+            return tokens, None
+    last = tokens[-1] if tokens else None
+    if last is not None and last.kind == "char" and last.text in "+-" and len(tokens) > 1:
+        return tokens[:-1], last.text
+    return tokens, None
 
 
 def _substitute(node, old, new):
