@@ -18,7 +18,7 @@ from derivcheck.errors import FormatError
 from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
 from derivcheck.model import Chain, Document, LoadError, Step, Text
 
-COMMENT_KEYS = ("title", "source", "symbols", "functions", "assume", "cases", "wrong", "log", "prime")
+COMMENT_KEYS = ("title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime")
 TRANSPARENT = {
     "equation",
     "equation*",
@@ -218,7 +218,10 @@ def build_latex_document(
     prime = root.get("prime")
     if prime is not None and (not isinstance(prime, Scalar) or prime.is_null or not prime.raw.strip()):
         raise FormatError("'prime' names the variable of a prime on an expression, e.g. 'prime: x'", prime.line)
-    names = names_from_declarations(symbols, functions, log_base, prime.raw.strip() if prime is not None else None)
+    definitions = docs.definitions(root.get("define"))
+    names = names_from_declarations(
+        symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions
+    )
     wrong = _wrong_map(root.get("wrong"))
     tokens = tokenize(body, body_line, body_col)
     rows = split_rows(tokens, body)
@@ -239,6 +242,7 @@ def build_latex_document(
         source=docs._plain_text(source, "source") if source is not None else None,
         symbols=symbols,
         functions=functions,
+        definitions=definitions,
         assume=docs._conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
@@ -401,6 +405,9 @@ def _read_row(number: int, row: list, source: str) -> Row:
             if tok.kind == "char" and tok.text == "&" and k + 1 < len(row) and row[k + 1].text == "&":
                 cut = k
                 break
+            if tok.kind == "char" and tok.text == "," and _prose_follows(row, k + 1):
+                cut = k  # "…, \ for one-hot labels, …": a remark after the expression
+                break
         if not (tok.kind == "char" and tok.text == "&") and _has_math([tok]):
             seen_math = True
     if cut is not None:
@@ -463,6 +470,20 @@ def _read_row(number: int, row: list, source: str) -> Row:
     return Row(number, line, segments, by, cases)
 
 
+def _prose_follows(row: list, k: int) -> bool:
+    """Whether the first token at ``k`` that is not spacing starts words (\text{…} or a non-ASCII letter)."""
+    from derivcheck.parse.latex import NAME_MACROS, _ignorable
+
+    while k < len(row) and _ignorable(row[k]):
+        k += 1
+    if k >= len(row):
+        return False
+    tok = row[k]
+    if tok.kind == "macro" and tok.text in NAME_MACROS - {"operatorname", "mathrm"}:
+        return True
+    return tok.kind == "prose"
+
+
 def _comma_at(token):
     """A comma token standing where the '&' of a case row was."""
     return replace(token, text=",")
@@ -479,7 +500,7 @@ def _annotation(tokens: list, source: str) -> str | None:
     if texts:
         return " ".join(x for x in texts if x) or None
     raw = source[tokens[0].end : tokens[-1].end].strip() if tokens else ""
-    raw = raw.lstrip("&").strip()
+    raw = re.sub(r"^(?:[&\s]|\\[ ,;:!])+", "", raw)
     return raw or None
 
 
@@ -757,7 +778,7 @@ def with_latex_steps(document: Document) -> Document:
 
     if not any(step.latex is not None for chain in document.chains for step in chain.steps):
         return document
-    names = names_from_declarations(document.symbols, document.functions)
+    names = names_from_declarations(document.symbols, document.functions, definitions=document.definitions)
     chains = []
     for chain in document.chains:
         steps = []

@@ -329,6 +329,8 @@ def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
             tokens.append(Token("macro", "cdot", ln, cl, space, i, i + 1))
         elif ch == "×":
             tokens.append(Token("macro", "times", ln, cl, space, i, i + 1))
+        elif ch.isalpha():  # words in another script: a remark after the math, or an error when read
+            tokens.append(Token("prose", ch, ln, cl, space, i, i + 1))
         else:
             raise FormatError(
                 f"column {cl}: the character '{ch}' has no meaning in math here (put words in \\text{{…}})",
@@ -377,9 +379,13 @@ class Names:
 _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
 
 
-def names_from_declarations(symbols, functions, log_base: str | None = None, prime: str | None = None) -> Names:
-    """Build ``Names`` from the model's SymbolDecl and FunctionDecl items."""
+def names_from_declarations(
+    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=()
+) -> Names:
+    """Build ``Names`` from the model's SymbolDecl, FunctionDecl and Definition items."""
     kinds: dict[str, str] = {}
+    for definition in definitions:  # a defined quantity is written like a symbol (L) or a vector (p_j)
+        kinds[definition.name] = "vector" if definition.index is not None else "scalar"
     ranges: dict[str, tuple[str, str]] = {}
     for decl in symbols:
         match = _INDEX.search(decl.words)
@@ -559,6 +565,10 @@ class _Parser:
         shared: tuple[list, list] | None = None,
     ):
         self.tokens = [t for t in tokens if not _ignorable(t)]
+        prose = next((t for t in self.tokens if t.kind == "prose"), None)
+        if prose is not None:
+            message = f"the character '{prose.text}' has no meaning in math here (put words in \\text{{…}})"
+            raise self.error(prose, message)
         self.pos = 0
         self.names = names
         self.lenient = lenient
@@ -1618,11 +1628,15 @@ class _Parser:
             raise self.error(
                 tok, f"\\{tok.text} needs its index: \\{tok.text}_{{c=1}}^{{C}} or \\{tok.text}_c over a declared index"
             )
+        lower, excluded = self.excluded_index(tok, lower, upper)
         ranges = self.operator_ranges(tok, lower, upper)
         saved = set(self.bound)
         self.bound |= {var for var, _, _ in ranges}
         try:
             body = self.term()
+            if excluded is not None:  # \sum_{c \ne i}: the declared range without the term c = i
+                skip = ("call", "KroneckerDelta", [("name", ranges[0][0]), excluded])
+                body = ("mul", [("*", body), ("*", ("add", [("+", ("num", "1")), ("-", skip)]))])
         finally:
             self.bound = saved
         after = self.peek()
@@ -1689,6 +1703,21 @@ class _Parser:
             return ("neg", ("name", "oo")) if sign == "-" else ("name", "oo")
         point = self.sub(tokens).whole()
         return ("neg", point) if sign == "-" else point
+
+    def excluded_index(self, tok: Token, lower: list[Token], upper) -> tuple[list[Token], object]:
+        """``\\sum_{c \\ne i}``: the index alone (its declared range) and the node of the value left out."""
+        kept = [t for t in lower if not _ignorable(t)]
+        at = next((k for k, t in enumerate(kept) if t.kind == "macro" and t.text in ("ne", "neq")), None)
+        if at is None:
+            return lower, None
+        var = _single_name(kept[:at])
+        if tok.text != "sum" or upper is not None or var is None or self.names.symbols.get(var) != "index":
+            raise self.error(
+                tok,
+                f"\\{tok.text}_{{… \\ne …}} is read as \\sum_{{c \\ne i}}: a declared index without one of its "
+                "values (declare it, e.g. 'c: index 1..C')",
+            )
+        return kept[:at], self.sub(kept[at + 1 :]).whole()
 
     def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
         lower = [t for t in lower if not _ignorable(t)]
