@@ -326,6 +326,7 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             continue
         flat.append(tok)
         k += 1
+    flat = _without_row_spacing(flat)
     rows: list[list] = [[]]
     depth = 0
     for tok in flat:
@@ -340,6 +341,22 @@ def split_rows(tokens: list, source: str) -> list[Row]:
     out = []
     for number, row in enumerate((r for r in rows if _meaningful(r)), start=1):
         out.append(_read_row(number, row, source))
+    return out
+
+
+def _without_row_spacing(tokens: list) -> list:
+    """Drop the extra space a row break may ask for: ``\\\\[1em]``, ``\\\\[4pt]`` (layout, not math)."""
+    out = []
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        out.append(tok)
+        k += 1
+        if tok.kind == "macro" and tok.text == "\\" and k < len(tokens) and tokens[k].text == "[":
+            end = next((j for j in range(k + 1, min(k + 12, len(tokens))) if tokens[j].text == "]"), None)
+            inside = "".join(t.text for t in tokens[k + 1 : end]) if end is not None else ""
+            if end is not None and re.fullmatch(r"-?[0-9.]*\s*(em|ex|pt|mm|cm|in|mu|bp|pc)", inside):
+                k = end + 1
     return out
 
 

@@ -220,7 +220,7 @@ RELATIONS = {
     "lt": "<",
     "gt": ">",
 }
-DOTS = {"ldots", "cdots", "dots", "vdots", "ddots"}
+DOTS = {"ldots", "cdots", "dots", "vdots", "ddots", "dotsi", "dotsb", "dotsc", "dotsm", "dotso"}
 OPEN = {
     "(": ")",
     "[": "]",
@@ -1719,6 +1719,20 @@ class _Parser:
             )
         return kept[:at], self.sub(kept[at + 1 :]).whole()
 
+    def declared_range_to(self, tok: Token, lower: list[Token], upper: list[Token]) -> list:
+        """``\\sum_j^C``: a declared index from the low end of its range up to the bound written."""
+        var = _single_name(lower)
+        if var is None or self.names.symbols.get(var) != "index":
+            raise self.error(
+                tok,
+                f"\\{tok.text} with an upper bound needs a lower one (_{{c=1}}), or a declared index (_c^C)",
+            )
+        lo = self.names.ranges[var][0]
+        saved = set(self.bound)
+        hi = self.sub(upper).whole()
+        self.bound = saved
+        return [(var, _bound_node(lo), hi)]
+
     def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
         lower = [t for t in lower if not _ignorable(t)]
         eq = next((k for k, t in enumerate(lower) if t.kind == "char" and t.text == "="), None)
@@ -1733,8 +1747,10 @@ class _Parser:
             hi = self.sub(upper).whole()
             self.bound = saved
             return [(var, lo, hi)]
+        if upper is not None and not [t for t in upper if not _ignorable(t)]:
+            upper = None  # \sum_k^{ }: an empty upper bound
         if upper is not None:
-            raise self.error(tok, f"\\{tok.text} with an upper bound needs a lower one: _{{c=1}}")
+            return self.declared_range_to(tok, lower, upper)
         out = []
         for part in _split_commas(lower):
             var = _single_name(part)

@@ -245,6 +245,8 @@ class _Walker:
     def _Name(self, node: ast.Name) -> Piece:
         if node.id == "E":
             return Piece(Ident("e", "e"), ATOM, "other", "other")
+        if node.id == "oo":  # only ever the point of a Limit
+            return Piece(Ident("\\infty", "∞"), ATOM, "other", "other")
         box, word = _name(node.id)
         edge = "word" if word else "other"
         return Piece(box, ATOM, edge, edge)
@@ -359,6 +361,8 @@ class _Walker:
             return self._diff(args)
         if name in ("Sum", "Product") and len(args) == 2 and _is_limits(args[1]):
             return self._big(name, args)
+        if name == "Limit" and len(args) in (3, 4):
+            return self._limit(args)
         word = False
         head: Box
         if name in FUNCTION_NAMES:
@@ -380,6 +384,21 @@ class _Walker:
             top, bottom = partial, row(partial, variable)
         body = target if target.prec == ATOM else _wrap(target)
         return Piece(row(Frac(top, bottom), body.box), BIGOP, "frac", body.trail)
+
+    def _limit(self, args: list[ast.expr]) -> Piece:
+        """``Limit(body, h, a, '+')`` as ``lim`` with ``h → a⁺`` below it."""
+        point = self.expr(args[2]).box
+        if len(args) == 4:
+            side = args[3]
+            if not isinstance(side, ast.Constant) or side.value not in ("+", "-"):
+                raise Unrenderable("limit direction")
+            point = Scripts(point, sup=Op(str(side.value), "+" if side.value == "+" else "−"))
+        under = row(self.expr(args[1]).box, Op("\\to", "→"), point)
+        head = Scripts(Ident("\\lim", "lim", upright=True), sub=under)
+        body = self.expr(args[0])
+        if body.prec <= SUM or body.lead == "minus":
+            body = _wrap(body)
+        return Piece(row(head, body.box), BIGOP, "other", body.trail)
 
     def _big(self, name: str, args: list[ast.expr]) -> Piece:
         limits = args[1]

@@ -132,3 +132,14 @@ def test_seed_003_cross_entropy_gradient_passes_as_printed():
     report = verify_paths([str(root)], FAST)
     chain = [r for r in report.results if r.title.startswith("Cross-entropy gradient through the softmax")]
     assert len(chain) == 5 and all(r.passes and r.verdict.value == "proved" for r in chain)
+
+
+def test_row_spacing_after_a_row_break_is_layout():
+    math = "$$\n\\begin{aligned}\nx + x &= 2x \\\\[1em]\n&= x \\cdot 2\n\\end{aligned}\n$$\n"
+    assert verdicts(post(math)) == ["proved", "proved"]
+
+
+def test_sum_over_a_declared_index_with_only_its_upper_bound():
+    math = r"$$ \sum_c^C y_c = \sum_{c=1}^{C} y_c = \sum_{c}^{ } y_c $$" + "\n"
+    assert readings(post(math, DEFINED))[0].replace(" ", "") == "Sum(y[c],(c,1,C))"
+    assert verdicts(post(math, DEFINED)) == ["proved", "proved"]
