@@ -65,6 +65,7 @@ class Row:
     segments: list
     by: str | None
     cases: list | None = None  # [(tokens of the value, tokens of the condition)]
+    condition: list | None = None  # tokens after \quad that may be the row's condition (i = j)
 
 
 def code_lines(text: str) -> set[int]:
@@ -427,8 +428,10 @@ def _read_row(number: int, row: list, source: str) -> Row:
                 break
         if not (tok.kind == "char" and tok.text == "&") and _has_math([tok]):
             seen_math = True
+    condition = None
     if cut is not None:
         by = _annotation(row[cut:], source)
+        condition = _condition_tokens(row[cut:])
         row = row[:cut]
     elif (
         len(row) >= 2
@@ -484,7 +487,24 @@ def _read_row(number: int, row: list, source: str) -> Row:
             current.append(tok)
         k += 1
     segments.append(Segment(_drop_punctuation(current), relation, relation_token))
-    return Row(number, line, segments, by, cases)
+    return Row(number, line, segments, by, cases, condition)
+
+
+def _condition_tokens(tokens: list) -> list | None:
+    """The tokens of an annotation that could be a condition (``\\quad i = j``, ``, \\quad \\text{if } i \\ne j``)."""
+    from derivcheck.parse.latex import _ignorable
+
+    kept = [t for t in tokens if not _ignorable(t) and not (t.kind == "char" and t.text in "&,")]
+    if (
+        len(kept) > 2
+        and kept[0].kind == "macro"
+        and kept[0].text in ("text", "mbox", "textrm")
+        and kept[1].kind == "arg"
+        and kept[1].text.strip() in ("if", "for", "when")
+    ):
+        kept = kept[2:]
+    kept = _drop_punctuation(kept)
+    return kept or None
 
 
 def _prose_follows(row: list, k: int) -> bool:
@@ -620,12 +640,26 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
     current: list[Step] = []
     first_row = None
 
+    conditions = {row.number: row for row in rows if row.condition}
+
     def close_chain(last_row: int) -> None:
         nonlocal current, first_row
         if len(current) >= 2:
             label = f"row {first_row}" if first_row == last_row else f"rows {first_row}-{last_row}"
-            chains.append(Chain(label, tuple(current), (), current[0].expr.line))
+            when = row_condition(conditions.get(first_row)) if first_row == last_row else None
+            if when is not None:
+                label = f"{label}, when {when.text}"
+            chains.append(Chain(label, tuple(current), (when,) if when else (), current[0].expr.line))
         current, first_row = [], None
+
+    def row_condition(row: Row | None) -> Text | None:
+        """A one-row chain's condition after \\quad (``i = j``) when it reads as one on declared names."""
+        if row is None or row.condition is None:
+            return None
+        try:
+            return condition_text(row.condition, names, row.line)
+        except FormatError:
+            return None
 
     def step_of(tokens: list, row: Row, position: int, first: bool = False) -> Step:
         mark = wrong.get((row.number, position)) or (None if first else wrong.get((row.number, None)))

@@ -143,3 +143,20 @@ def test_sum_over_a_declared_index_with_only_its_upper_bound():
     math = r"$$ \sum_c^C y_c = \sum_{c=1}^{C} y_c = \sum_{c}^{ } y_c $$" + "\n"
     assert readings(post(math, DEFINED))[0].replace(" ", "") == "Sum(y[c],(c,1,C))"
     assert verdicts(post(math, DEFINED)) == ["proved", "proved"]
+
+
+def test_a_condition_after_quad_on_a_one_row_chain_is_its_case():
+    math = "$$\n\\frac{\\partial p_j}{\\partial z_i} = p_i (1-p_i), \\quad i = j \\\\\n"
+    math += "\\frac{\\partial p_j}{\\partial z_i} = - p_i p_j, \\quad \\text{if } i \\ne j\n$$\n"
+    symbols = "  z: real vector\n  C: positive integer\n  i, j, c: index 1..C\n"
+    define = "define:\n  p[k]: exp(z[k])/Sum(exp(z[c]), (c, 1, C))\n"
+    report = verify(post(math, symbols, define))
+    steps = [r for r in report.results if r.kind == "step"]
+    assert [r.verdict.value for r in steps] == ["proved", "proved"]
+    assert [r.chain for r in steps] == ["row 1, when i == j", "row 2, when i != j"]
+
+
+def test_words_after_quad_stay_a_remark():
+    report = verify(post("$$ x + x = 2x \\quad \\text{by doubling} $$\n"))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    assert result.chain == "row 1" and result.by == "by doubling"
