@@ -15,6 +15,16 @@ import re
 from dataclasses import dataclass, replace
 
 from derivcheck.errors import FormatError
+from derivcheck.load.common import (
+    Block,
+    check_keys,
+    markdown_parser,
+    plain_text,
+    read_conditions,
+    read_definitions,
+    read_functions,
+    read_symbols,
+)
 from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
 from derivcheck.model import Chain, Document, LoadError, Step, Text
 
@@ -70,8 +80,6 @@ class Row:
 
 def code_lines(text: str) -> set[int]:
     """0-based lines inside fenced or indented code blocks (their comments are not declarations)."""
-    from derivcheck.load.markdown import markdown_parser
-
     lines: set[int] = set()
     for token in markdown_parser().parse(text):
         if token.type in ("fence", "code_block") and token.map:
@@ -99,8 +107,6 @@ def latex_documents(text: str, path: str, cell: int | None = None) -> list[tuple
 def latex_blocks(text: str) -> list:
     """The lines each LaTeX derivation takes in a post, as ``Block`` items: from its comment to the
     end of its display math (``render`` puts the rendering there)."""
-    from derivcheck.load.markdown import Block
-
     code = code_lines(text)
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     matches = [m for m in _COMMENT.finditer(text) if _line_of(starts, m.start()) - 1 not in code]
@@ -204,22 +210,21 @@ def build_latex_document(
     root: Mapping, body: str, body_line: int, body_col: int, path: str, comment_line: int
 ) -> Document:
     """Return the Document of a comment's YAML and the display-math text it declares."""
-    from derivcheck.load import documents as docs
     from derivcheck.parse.latex import names_from_declarations, tokenize
 
-    docs._check_keys(root, COMMENT_KEYS, "derivcheck comment")
+    check_keys(root, COMMENT_KEYS, "derivcheck comment")
     title = root.get("title")
     if title is None or not isinstance(title, Scalar) or title.is_null or not title.raw.strip():
         raise FormatError("the derivcheck comment needs 'title' (one line of text)", root.line)
     if root.get("symbols") is None:
         raise FormatError("missing required key 'symbols' (write 'symbols: {}' when there is none)", root.line)
-    symbols = docs._symbols(root.get("symbols"))
-    functions = docs._functions(root.get("functions"))
+    symbols = read_symbols(root.get("symbols"))
+    functions = read_functions(root.get("functions"))
     log_base = _log_base(root.get("log"))
     prime = root.get("prime")
     if prime is not None and (not isinstance(prime, Scalar) or prime.is_null or not prime.raw.strip()):
         raise FormatError("'prime' names the variable of a prime on an expression, e.g. 'prime: x'", prime.line)
-    definitions = docs.definitions(root.get("define"))
+    definitions = read_definitions(root.get("define"))
     names = names_from_declarations(
         symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions
     )
@@ -229,7 +234,7 @@ def build_latex_document(
     chains, notices = build_chains(rows, names, wrong, body, comment_line)
     cases = root.get("cases")
     if cases is not None:
-        conditions = docs._conditions(cases, "cases")
+        conditions = read_conditions(cases, "cases")
         chains = [
             replace(chain, label=f"{chain.label}, when {when.text.strip()}", when=(when,))
             for when in conditions
@@ -240,11 +245,11 @@ def build_latex_document(
         path=path,
         title=title.raw.strip(),
         line=comment_line,
-        source=docs._plain_text(source, "source") if source is not None else None,
+        source=plain_text(source, "source") if source is not None else None,
         symbols=symbols,
         functions=functions,
         definitions=definitions,
-        assume=docs._conditions(root.get("assume"), "assume"),
+        assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
     )

@@ -116,7 +116,15 @@ FUNCTION_MACROS = {
     "max": "max",
     "min": "min",
     "sgn": "sign",
+    "coth": "coth",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
 }
+# Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…}.
+NAME_SPELLINGS = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "sgn": "sign", "ceil": "ceiling"}
+# Brackets that are functions: \lfloor x \rfloor is floor(x), \lceil x \rceil is ceiling(x).
+FLOORS = {"\\lfloor": ("\\rfloor", "floor"), "\\lceil": ("\\rceil", "ceiling")}
 SPACING = {
     ",",
     ";",
@@ -229,6 +237,8 @@ OPEN = {
     "\\lbrack": "\\rbrack",
     "\\langle": "\\rangle",
     "\\lparen": "\\rparen",
+    "\\lfloor": "\\rfloor",
+    "\\lceil": "\\rceil",
 }
 CLOSE = {v: k for k, v in OPEN.items()}
 ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
@@ -464,10 +474,11 @@ def _sum_tree(terms: list) -> ast.expr:
 
 
 def _product_tree(factors: list) -> ast.expr:
-    """``f1 * f2 / f3 …`` as a left-deep chain; a plain product after '*' joins it (2xy is 2*x*y)."""
+    """``f1 * f2 / f3 …`` as a left-deep chain; a product of atoms after '*' joins it (2xy is 2*x*y)."""
     flat: list = []
     for op, factor in factors:
-        if op == "*" and factor[0] == "mul" and flat and all(inner_op == "*" for inner_op, _ in factor[1]):
+        atoms = factor[0] == "mul" and all(inner_op == "*" and _is_atom(inner) for inner_op, inner in factor[1])
+        if op == "*" and atoms and flat:
             flat.extend(factor[1])
         else:
             flat.append((op, factor))
@@ -479,9 +490,14 @@ def _product_tree(factors: list) -> ast.expr:
     return tree
 
 
+def _is_atom(node) -> bool:
+    return node[0] in ("num", "name", "elem", "call", "abs")
+
+
 def _negated(node) -> ast.expr:
-    """``-node``; the sign of a product goes on its first factor (-(a*b) is -a*b, the same value)."""
-    if node[0] == "mul" and node[1][0][1][0] != "neg":
+    """``-node``; the sign of a product goes on its first factor (-(a*b) is -a*b, the same tree in
+    SymPy) unless that factor is a sum, which a sign would distribute over."""
+    if node[0] == "mul" and node[1][0][1][0] not in ("neg", "add"):
         (op, first), *rest = node[1]
         return _product_tree([(op, ("neg", first)), *rest])
     return syntax.negative(to_tree(node))
@@ -907,15 +923,44 @@ class _Parser:
                 f"a number right after '{word}' is ambiguous: write {word}_{self.peek().text} "
                 f"for a subscript or {word} \\cdot {self.peek().text} for a product",
             )
-        parts = self.segment(word, first)
+        parts = self.segment(word, first, self.peek_subscript())
         nodes = []
         for k, part in enumerate(parts):
             last = k == len(parts) - 1
             nodes.append(self.named(part, first, postfix_allowed=last))
         return nodes[0] if len(nodes) == 1 else ("mul", [("*", n) for n in nodes])
 
-    def segment(self, word: str, tok: Token) -> list[str]:
-        """Split a run of letters into declared names; an error if none or several readings."""
+    def peek_subscript(self) -> str | None:
+        """The plain text of a subscript that comes next (``_1``, ``_{o}``, ``_{max}``), without taking it."""
+        if not (self.peek().kind == "char" and self.peek().text == "_"):
+            return None
+        tok = self.peek(1)
+        if tok.kind in ("letter", "digit"):
+            return tok.text
+        if not (tok.kind == "char" and tok.text == "{"):
+            return None
+        inner = []
+        k = 2
+        while self.peek(k).kind in ("letter", "digit"):
+            inner.append(self.peek(k))
+            k += 1
+        closing = self.peek(k)
+        return _plain_subscript(inner) if closing.kind == "char" and closing.text == "}" else None
+
+    def subscripted_name(self, word: str, subscript: str | None) -> str | None:
+        """``word_subscript`` when that whole name is declared and ``word`` is not (``\\beta_1``, ``E_o``)."""
+        if subscript is None or word in self.bound:
+            return None
+        name = f"{word}_{subscript}"
+        if self.names.is_declared(name) and not self.names.is_declared(self.python_name(word)):
+            return name
+        return None
+
+    def segment(self, word: str, tok: Token, subscript: str | None = None) -> list[str]:
+        """Split a run of letters into declared names; an error if none or several readings.
+
+        The last name may be one completed by the subscript that follows (``E_o`` declared).
+        """
         if len(word) > 200:
             raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
         ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
@@ -924,7 +969,8 @@ class _Parser:
             found: list[list[str]] = []
             for start in range(max(0, end - 40), end):
                 piece = word[start:end]
-                if ways[start] and self.resolvable(piece):
+                last = end == len(word) and self.subscripted_name(piece, subscript) is not None
+                if ways[start] and (self.resolvable(piece) or last):
                     for way in ways[start][:3]:
                         found.append(way + [piece])
             ways[end] = found[:3]
@@ -987,6 +1033,9 @@ class _Parser:
         return count
 
     def apply(self, word: str, tok: Token, sub_tokens, primes: int, power):
+        whole = self.subscripted_name(word, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
+        if whole is not None:
+            return self.apply(whole, tok, None, primes, power)
         if (
             word == "delta"
             and sub_tokens is not None
@@ -995,7 +1044,7 @@ class _Parser:
             and "KroneckerDelta" in BUILTIN_FUNCTIONS
         ):
             return self.finish_power(self.kronecker(tok, sub_tokens), power)
-        kind = self.kind_of(word, tok)
+        kind = self.kind_of(word, tok, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
         if kind == "builtin" and word in ("max", "min") and sub_tokens is not None:
             return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
         if kind == "function" or kind == "builtin":
@@ -1028,7 +1077,7 @@ class _Parser:
             return ("call", "exp", [exponent])
         return ("pow", node, exponent)
 
-    def kind_of(self, word: str, tok: Token) -> str:
+    def kind_of(self, word: str, tok: Token, subscript: str | None = None) -> str:
         if word in self.bound:
             return "symbol"
         py = self.python_name(word)
@@ -1045,6 +1094,12 @@ class _Parser:
                 tok,
                 f"'{word}' is a reserved word of the expression syntax; declare the name "
                 f"as '{word}_' and \\{word} will mean it",
+            )
+        if subscript is not None:
+            raise self.error(
+                tok,
+                f"undeclared name '{word}_{subscript}'; declare '{word}_{subscript}' (or a vector '{word}' for "
+                "its elements) under 'symbols' in the derivcheck comment",
             )
         raise self.error(
             tok, f"undeclared name '{word}'; declare it under 'symbols' or 'functions' in the derivcheck comment"
@@ -1217,9 +1272,10 @@ class _Parser:
     def arguments(self, word: str, tok: Token, kind: str) -> list:
         nxt = self.peek()
         opener = None
-        if nxt.kind == "char" and nxt.text in "([":
+        bracket = nxt.kind == "macro" and nxt.key in OPEN and nxt.key not in FLOORS
+        if (nxt.kind == "char" and nxt.text in "([") or bracket:
             opener = self.take()
-            closer = OPEN[opener.text]
+            closer = OPEN[opener.key]
             return self.argument_list(opener, lambda t: t.key == closer, False)
         if nxt.kind == "macro" and nxt.text == "left":
             opener = self.take()
@@ -1228,7 +1284,9 @@ class _Parser:
         if nxt.kind == "macro" and nxt.text in SIZES:
             opener = self.take()
             self.take_delimiter(opener)
-            return self.argument_list(opener, lambda t: t.kind == "macro" and t.text in SIZES, True)
+            return self.argument_list(
+                opener, lambda t: t.kind == "macro" and t.text in SIZES and self.peek(1).key in CLOSE, True
+            )
         if nxt.kind == "char" and nxt.text == "{":
             inner = self.group_tokens()
             return [self.sub(inner).whole()]
@@ -1272,9 +1330,9 @@ class _Parser:
                 raise self.error(opener, f"'{opener.key}' is never closed")
             if depth == 0 and is_closer(tok):
                 break
-            if tok.kind == "char" and tok.text in "([{" or (tok.kind == "macro" and tok.text == "left"):
+            if _opens(tok):
                 depth += 1
-            elif tok.kind == "char" and tok.text in ")]}" or (tok.kind == "macro" and tok.text == "right"):
+            elif _closes(tok):
                 if depth == 0:
                     if self.lenient:
                         self.notes.append(
@@ -1302,6 +1360,10 @@ class _Parser:
         if word in ("max", "min"):
             if len(args) < 2:
                 raise self.error(tok, f"{word} takes at least 2 arguments, given {len(args)}")
+            return ("call", word, args)
+        if word == "KroneckerDelta":
+            if len(args) != 2:
+                raise self.error(tok, f"KroneckerDelta takes 2 arguments, given {len(args)}")
             return ("call", word, args)
         if len(args) != 1:
             raise self.error(tok, f"{word} takes 1 argument, given {len(args)}")
@@ -1377,6 +1439,9 @@ class _Parser:
                 return ("abs", node)
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
+            if delim.key in FLOORS:
+                node = self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
+                return ("call", FLOORS[delim.key][1], [node])
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\left{delim.key}' is not a grouping delimiter")
             return self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
@@ -1386,7 +1451,11 @@ class _Parser:
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\{name}{delim.key}' is not an opening delimiter")
             node = self.until_sized(tok, delim)
-            return node
+            return ("call", FLOORS[delim.key][1], [node]) if delim.key in FLOORS else node
+        if tok.key in FLOORS:
+            self.take()
+            closer, function = FLOORS[tok.key]
+            return ("call", function, [self.until_closer(tok, closer, tok.key)])
         if tok.key in OPEN:
             self.take()
             return self.until_closer(tok, OPEN[tok.key], tok.key)
@@ -1412,6 +1481,8 @@ class _Parser:
                 )
             if text == "d":
                 raise self.error(tok, "a lone differential \\mathrm{d} outside \\frac{d}{dx}")
+            if text in NAME_SPELLINGS and not self.names.is_declared(text):
+                text = NAME_SPELLINGS[text]
             return self.named(text, tok)
         if name in TYPEFACES:
             self.take()
@@ -1820,13 +1891,26 @@ def _prime_count(tokens: list[Token]) -> int:
     return len(tokens)
 
 
+def _opens(tok: Token) -> bool:
+    """Whether ``tok`` opens a group (a bracket, \\{, \\left): the depth of a token scan."""
+    if tok.kind == "char":
+        return tok.text in "([{"
+    return tok.kind == "macro" and (tok.text == "left" or tok.key in OPEN)
+
+
+def _closes(tok: Token) -> bool:
+    if tok.kind == "char":
+        return tok.text in ")]}"
+    return tok.kind == "macro" and (tok.text == "right" or tok.key in CLOSE)
+
+
 def _split_commas(tokens: list[Token]) -> list[list[Token]]:
     parts: list[list[Token]] = [[]]
     depth = 0
     for t in tokens:
-        if t.kind == "char" and t.text in "([{" or (t.kind == "macro" and t.text == "left"):
+        if _opens(t):
             depth += 1
-        elif t.kind == "char" and t.text in ")]}" or (t.kind == "macro" and t.text == "right"):
+        elif _closes(t):
             depth -= 1
         if depth == 0 and t.kind == "char" and t.text == ",":
             parts.append([])
