@@ -241,6 +241,8 @@ class _Walker:
     def _Name(self, node: ast.Name) -> Piece:
         if node.id == "E":
             return Piece(Ident("e", "e"), ATOM, "other", "other")
+        if node.id == "oo":  # only ever the point of a Limit
+            return Piece(Ident("\\infty", "∞"), ATOM, "other", "other")
         box, word = _name(node.id)
         edge = "word" if word else "other"
         return Piece(box, ATOM, edge, edge)
