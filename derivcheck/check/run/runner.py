@@ -55,11 +55,11 @@ def run_tasks(
 
     outcomes: list[Outcome | None] = [None] * len(tasks)
     cache = open_cache(config, stats) if tasks else None
-    keys: list[str] = []
+    keys: list[str | None] = []
     if cache is not None:
         keys = [task_key(task, config.verdict_key()) for task in tasks]
         for index, key in enumerate(keys):
-            outcomes[index] = cache.get(key)
+            outcomes[index] = cache.get(key) if key is not None else None
     todo = [i for i, o in enumerate(outcomes) if o is None]
     if stats is not None:
         stats.cached += len(tasks) - len(todo)
@@ -72,8 +72,9 @@ def run_tasks(
         index = todo[position]
         outcomes[index] = outcome
         finished += 1
-        if cache is not None and outcome.method not in _TRANSIENT:
-            fresh.append((keys[index], outcome))
+        key = keys[index] if cache is not None else None
+        if key is not None and outcome.method not in _TRANSIENT:
+            fresh.append((key, outcome))
         if progress:
             progress(finished, len(tasks))
 
