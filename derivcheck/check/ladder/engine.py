@@ -41,6 +41,7 @@ from derivcheck.check.prove.assume import Relation, conflicting_conditions
 from derivcheck.check.prove.equality import Proof, prove_zero
 from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
+from derivcheck.check.screen.branches import Undecided, decide_jumps
 from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
 from derivcheck.check.screen.sampling import Screen, concrete_functions, evaluate
 from derivcheck.check.screen.stability import StabilityTask, check_stability
@@ -443,15 +444,16 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
         missing = sorted(str(s) for s in expr.free_symbols)
         return ClaimElement("missing", "", f"cannot evaluate: no value given for {', '.join(missing)}")
     try:
+        expr = decide_jumps(expr)
         bounded = bounded_value(expr)
-    except Unevaluable as exc:
+    except (Unevaluable, Undecided) as exc:
         return ClaimElement("unknown", "", f"cannot evaluate: {exc}")
     if bounded.value.as_real_imag()[1].is_zero is False and not _is_real(expr):
         return ClaimElement("unknown", "", "cannot evaluate to a real number")
     shown = _show_value(bounded.value)
     outside = differs_from(bounded, claimed, tol)
     if outside is True:
-        return ClaimElement("fails", shown)
+        return ClaimElement("fails", _shown_against(bounded.value, claimed))
     if outside is False and tol != 0:
         return ClaimElement("holds", shown)
     if outside is False:  # an exact value equal to an exact claim
@@ -464,7 +466,9 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
             gap = bounded_value(difference)
             decided = differs_from(gap, sympy.Integer(0), tol)
             if decided is not None:
-                return ClaimElement("fails" if decided else "holds", shown)
+                return ClaimElement("fails", _shown_against(bounded.value, claimed)) if decided else (
+                    ClaimElement("holds", shown)
+                )
         except Unevaluable:
             pass
     if tol == 0 and _exactly_zero(difference):
@@ -472,6 +476,15 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
     if tol == 0:
         return ClaimElement("close", shown)
     return ClaimElement("unknown", shown, "the value is too close to the edge of the tolerance to decide")
+
+
+def _shown_against(value: sympy.Expr, claimed: sympy.Expr) -> str:
+    """A failing value with the digits that tell it from the claim (never shown equal to it)."""
+    for digits in (20, 40, 60):
+        text = plain_number(sympy.re(value), digits)
+        if text != plain_number(sympy.re(claimed), digits):
+            return text
+    return f"{text} (differs from the claim by {plain_number(sympy.N(value - claimed, 15), 4)})"
 
 
 def _show_value(value: sympy.Expr) -> str:

@@ -32,7 +32,8 @@ from derivcheck.check.prove.assume import Relation, linear_atom, truth
 from derivcheck.check.prove.equality import Proof, prove_equal, prove_zero, sign_arguments
 from derivcheck.check.prove.signs import STRICT, goal_of, prove_relation
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
-from derivcheck.check.screen.certified import Bounded, Unevaluable
+from derivcheck.check.screen.branches import certified_sign
+from derivcheck.check.screen.certified import Unevaluable
 from derivcheck.check.screen.sampling import (
     PLAIN_VALUES,
     SCREEN_PREC,
@@ -280,16 +281,6 @@ def relation_at(ai: sympy.Expr, bi: sympy.Expr, relation: str, values: dict) -> 
     if sign == 0:
         return AtPoint(not STRICT[relation], equal=True)
     return AtPoint(sign > 0)
-
-
-def certified_sign(bounded: Bounded) -> int | None:
-    """The sign (1, -1, or 0 for an exact zero) of a real value with an error bound, or None if undecided."""
-    real, imag = bounded.value.as_real_imag()
-    if bounded.exact:
-        return int(sympy.sign(real)) if imag == 0 else None
-    if abs(sympy.N(real, 60)) > bounded.error:
-        return 1 if real > 0 else -1
-    return None
 
 
 def _real_at(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> bool:

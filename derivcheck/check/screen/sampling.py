@@ -30,6 +30,7 @@ from derivcheck.check.limits import time_limit
 from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
+from derivcheck.check.screen.branches import Undecided, decide_jumps
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value, differs_from
 from derivcheck.errors import CheckTimeout
 
@@ -218,8 +219,8 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int):
             result = expr.xreplace(values)
             if result.free_symbols:
                 return None
-            number = sympy.N(result, prec)
-    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError):
+            number = sympy.N(decide_jumps(result), prec)
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError, Undecided):
         return None
     if not number.is_number or number.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
@@ -283,7 +284,10 @@ def bounded_at(expr: sympy.Expr, values: dict, digits: int = SCREEN_PREC) -> Bou
     """The value of ``expr`` at the point with its own error bound (Unevaluable when it has none)."""
     if _has_huge_power(expr):
         return bounded_value(expr, digits, subs=values)
-    return bounded_value(expr.xreplace(values), digits)
+    try:
+        return bounded_value(decide_jumps(expr.xreplace(values)), digits)
+    except Undecided as exc:
+        raise Unevaluable(str(exc)) from None
 
 
 def compare_at(ai: sympy.Expr, bi: sympy.Expr, values: dict, exact: bool = False, digits: int = SCREEN_PREC) -> str:
