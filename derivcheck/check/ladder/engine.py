@@ -41,7 +41,7 @@ from derivcheck.check.prove.assume import Relation, conflicting_conditions
 from derivcheck.check.prove.equality import Proof, prove_zero
 from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
-from derivcheck.check.screen.branches import Undecided, decide_jumps
+from derivcheck.check.screen.branches import Undecided, decide_jumps, settle_jumps
 from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
 from derivcheck.check.screen.sampling import Screen, concrete_functions, evaluate
 from derivcheck.check.screen.stability import StabilityTask, check_stability
@@ -190,7 +190,7 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     a, b = instantiate(task.previous, {}), instantiate(task.current, {})
     if (a, b) != (task.previous, task.current):
         evidence["instantiated"] = a - b
-    a, b = rule.prepare(a, b)
+    a, b = rule.prepare(settle_jumps(a), settle_jumps(b))
     step = _Step(task, rule, a, b)
     prepared = step_conditions(a, b, task.conditions, task.symbols, config.max_size)
     relations, shape, every = prepared.relations, prepared.shape, prepared.every

@@ -52,6 +52,20 @@ def decide_jumps(expr: sympy.Expr) -> sympy.Expr:
     return whole if _is_integer_at(argument, whole) else whole + 1  # ceiling
 
 
+def settle_jumps(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with each ``sign(u)`` and ``Heaviside(u)`` whose argument is proved identically 0
+    replaced by its value at 0 (exact wherever ``u`` is defined), so that points need not prove the tie one by one."""
+    nodes = [n for n in expr.atoms(sympy.sign, sympy.Heaviside) if n.args[0].free_symbols]
+    settled = {}
+    for node in nodes:
+        if _proved_zero(node.args[0]):
+            at_zero = sympy.Integer(0) if isinstance(node, sympy.sign) else (
+                node.args[1] if len(node.args) > 1 else sympy.Rational(1, 2)
+            )
+            settled[node] = at_zero
+    return expr.xreplace(settled) if settled else expr
+
+
 def exact_sign(value: sympy.Expr) -> int:
     """The sign of a real constant: from its certified value, or 0 when it is proved exactly 0."""
     if value.is_Rational:
