@@ -171,6 +171,11 @@ class Order:
                 f"{prefix}the two sides are equal at {point or 'every point'}, so '{self.relation}' fails there "
                 f"(it holds there as '{self.relation}=')"
             )
+        elif isinstance(found, Search) and found.not_real:
+            detail = (
+                f"{prefix}a side is not real at {point or 'every point'}, so 'previous {self.relation} this' "
+                "fails there (an order compares real numbers)"
+            )
         else:
             detail = f"{prefix}'previous {self.relation} this' fails {where or 'at ' + (point or 'every point')}"
         hint = f"write 'rel: \"{self.relation}=\"'" if equal and self.relation in ("<", ">") else None
@@ -255,6 +260,7 @@ class AtPoint:
 
     holds: bool
     equal: bool = False
+    not_real: bool = False  # a side has a certified nonzero imaginary part: no order holds there
 
 
 def relation_at(ai: sympy.Expr, bi: sympy.Expr, relation: str, values: dict) -> AtPoint | None:
@@ -266,8 +272,9 @@ def relation_at(ai: sympy.Expr, bi: sympy.Expr, relation: str, values: dict) -> 
     strict relation then fails, a non-strict one holds); otherwise, and where
     a side is undefined or not real, the point decides nothing.
     """
-    if not _real_at(ai, bi, values):
-        return None
+    reality = _reality_at(ai, bi, values)
+    if reality is not True:
+        return None if reality is None else AtPoint(False, not_real=True)
     gap = goal_of(ai, bi, relation).expr
     try:
         bounded = bounded_at(gap, values)
@@ -283,13 +290,24 @@ def relation_at(ai: sympy.Expr, bi: sympy.Expr, relation: str, values: dict) -> 
     return AtPoint(sign > 0)
 
 
-def _real_at(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> bool:
-    """Both sides defined and real at the point (at working precision)."""
+def _reality_at(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> bool | None:
+    """True when both sides are real at the point, False when one is defined and certainly not
+    real (its imaginary part bounded away from 0), None when a side is undefined or undecided."""
+    real = True
     for side in (ai, bi):
         value = evaluate(side, values, SCREEN_PREC)
-        if value is None or isinstance(value, complex):
-            return False
-    return True
+        if value is None:
+            return None
+        if isinstance(value, complex):
+            try:
+                bounded = bounded_at(side, values)
+            except Unevaluable:
+                return None
+            imag = bounded.value.as_real_imag()[1]
+            if abs(sympy.N(imag, 60)) <= bounded.error:
+                return None  # an imaginary part lost in rounding: undecided
+            real = False
+    return real
 
 
 def _exactly_zero_at(gap: sympy.Expr, values: dict) -> bool:
@@ -310,6 +328,7 @@ class Search(Screen):
     """What the search for a failing point found (``agreed``: points where the relation held)."""
 
     equal_there: bool = False
+    not_real: bool = False
     boundary: bool = False
     inconclusive: int = 0
 
@@ -373,7 +392,7 @@ def _try_point(
         return False
     search.counterexample = point
     search.values = _shown(ai, bi, values, judged)
-    search.equal_there = judged.equal
+    search.equal_there, search.not_real = judged.equal, judged.not_real
     search.boundary = boundary
     return True
 
@@ -468,6 +487,7 @@ def _simplify(ai: sympy.Expr, bi: sympy.Expr, relation: str, rels: list[Relation
     if current != point.values:
         judged = relation_at(ai, bi, relation, current)
         if judged is not None:
-            search.values, search.equal_there = _shown(ai, bi, current, judged), judged.equal
+            search.values = _shown(ai, bi, current, judged)
+            search.equal_there, search.not_real = judged.equal, judged.not_real
     search.counterexample = Point(point.shape, current, point.functions)
 
