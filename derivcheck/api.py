@@ -12,6 +12,7 @@ from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
 from derivcheck.load.discover import SUFFIXES
 from derivcheck.model import Document, LoadError, Step
+from derivcheck.printable import display_path
 from derivcheck.results import Report, Result, passes
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class PlannedCheck:
     relation: str = "=="
     cell: int | None = None
     alternative: object = None  # the step read another way (LaTeX \sum past '+'), run if it is wrong
+    doubtful: tuple[str, ...] = ()  # notes that fail the step under --strict (a derivative 0 by absence)
 
 
 def verify_paths(
@@ -76,23 +78,48 @@ def verify_paths(
     warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
     if report.results:
         return replace(report, warnings=warnings)
-    if shard is not None and found.entries:
-        note = f"shard {shard}: none of the {len(found.entries)} file(s) found falls in this shard"
-        return replace(report, warnings=warnings + (note,))
-    return replace(report, results=(_nothing_checked(paths, report),), warnings=warnings)
+    if shard is not None and _another_shard_has_work(found.entries, shard, config):
+        return replace(report, warnings=warnings + (_empty_shard_note(shard, len(files), len(found.entries)),))
+    read = len(found.entries) if shard is not None else len(report.files)
+    return replace(report, results=(_nothing_checked(paths, read),), warnings=warnings)
 
 
-def _nothing_checked(paths: list[str], report: Report) -> Result:
-    """The error of a run that checked nothing, saying what was searched."""
-    if report.files:
-        why = f"none of the {len(report.files)} file(s) read holds a derivation"
+def _another_shard_has_work(entries: list[str | LoadError], shard: Shard, config: CheckConfig) -> bool:
+    """Whether a file of another shard holds a derivation or an error: then an empty shard may pass.
+
+    A shard whose own files hold nothing must not pass a run in which no
+    file holds anything: the unsharded run fails that one (exit 2), so every
+    shard does. Files are loaded (not checked) until one holds something.
+    """
+    for entry in entries:
+        if isinstance(entry, LoadError):
+            if not shard.owns(entry.path):
+                return True
+            continue
+        if not shard.owns(entry) and load_file(entry, config.max_file_bytes).items:
+            return True
+    return False
+
+
+def _empty_shard_note(shard: Shard, mine: int, found: int) -> str:
+    """The note of a shard that passes with nothing to check while other shards have work."""
+    if mine == 0:
+        return f"shard {shard}: none of the {found} file(s) found falls in this shard"
+    return f"shard {shard}: its {mine} file(s) hold no derivation (the other shards' files do)"
+
+
+def _nothing_checked(paths: list[str], read: int) -> Result:
+    """The error of a run that checked nothing, saying what was searched (``read``: files found and read)."""
+    if read:
+        why = f"none of the {read} file(s) read holds a derivation"
     else:
         why = (
             "no derivation file found (looked for " + ", ".join("*" + s for s in SUFFIXES)
             + "; hidden files and folders are left out, symbolic links out of the tree are not followed)"
         )
     searched = ", ".join(paths) or "(no paths)"
-    return Result(searched, None, "error", None, False, message=f"nothing to check in {searched}: {why}")
+    named = ", ".join(display_path(path) for path in paths) or "(no paths)"
+    return Result(searched, None, "error", None, False, message=f"nothing to check in {named}: {why}")
 
 
 @dataclass(frozen=True)
@@ -197,8 +224,12 @@ def verify_loaded(
             else:
                 placement = placements.get(id(entry))
                 previous = steps_at[entry.chain_key][placement.against] if placement else entry.previous
-                notes_of = notes.get(id(entry), ()) + entry.warnings + other_readings.get(id(entry), ())
+                notes_of = (
+                    notes.get(id(entry), ()) + entry.warnings + entry.doubtful + other_readings.get(id(entry), ())
+                )
                 results.append(_result(entry, by_check[id(entry)], config, notes_of, placement, previous))
+    cell_lines = {item.path: item.cell_lines for item in loaded if item.cell_lines}
+    results = [_with_file_line(result, cell_lines) for result in results]
     return Report(
         tuple(results),
         tuple(files if files is not None else [f.path for f in loaded]),
@@ -251,6 +282,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
             since_anchor.append(current.step.rel)
             relation = chain_relation(since_anchor)
             task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
+            doubtful = (*(chain.steps[0].notes if position == 1 else ()), *current.notes)
             checks.append(
                 PlannedCheck(
                     doc.path,
@@ -270,6 +302,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
                     cell=doc.cell,
                     alternative=_alternative_task(current.step, anchor.expr, conditions, parsed)
                     if relation == "==" else None,
+                    doubtful=doubtful,
                 )
             )
             if current.step.wrong is None:
@@ -435,6 +468,8 @@ def _result(
     # Sampling is the only evidence a float64 stability claim can have: its
     # numeric verdict passes under --strict too (docs/format.md).
     passing = passes(outcome.verdict, erratum, config.strict and check.kind != "stability")
+    if config.strict and check.doubtful and erratum is None:
+        passing = False  # a step that holds only because a derivative's variable is absent
     if step is not None and step.notes and (not passing or erratum is not None):
         notes = (*notes, *step.notes)
     return Result(
@@ -459,19 +494,19 @@ def _result(
         cell=check.cell,
         parsed=step.expr.text.strip() if step is not None and step.latex is not None else None,
         previous_parsed=previous.expr.text.strip() if previous is not None and previous.latex is not None else None,
+        doubtful=check.doubtful,
     )
 
 
 def _alternative_task(step: Step, anchor, conditions, parsed):
     """The check of a LaTeX step's other reading (a \\sum covering the terms after it), or None."""
     from derivcheck.check.ladder.engine import StepTask
-    from derivcheck.model import Text
     from derivcheck.parse.expressions import parse_expression
 
     if step.alternative is None or parsed.scope is None:
         return None
     try:
-        other = parse_expression(Text(step.alternative, step.expr.line), parsed.scope)
+        other = parse_expression(step.alternative, parsed.scope)
     except FormatError:
         return None
     return StepTask(anchor, other, conditions, tuple(parsed.symbols.values()))
@@ -499,6 +534,15 @@ def _other_readings(planned: list[PlannedCheck], outcomes: list, config: CheckCo
 
 def _as_written(step: Step) -> str:
     return (step.latex if step.latex is not None else step.expr.text).strip()
+
+
+def _with_file_line(result: Result, cell_lines: dict[str, dict[int, tuple[int, ...]]]) -> Result:
+    """A notebook's result with the line of the .ipynb file that holds its cell line."""
+    from derivcheck.load.notebook import file_line
+
+    if result.cell is None or result.file not in cell_lines:
+        return result
+    return replace(result, file_line=file_line(cell_lines[result.file], result.cell, result.line))
 
 
 def _notice_result(doc: Document, notice) -> Result:

@@ -215,3 +215,6 @@ MAX_NOTEBOOK_CELLS = 10_000
 MAX_LATEX_TEXT = 2_000_000
 """Characters of one LaTeX display block."""
 
+
+MAX_LIMITS = 16
+"""Limits (``Limit(expr, h, 0)``) evaluated in one step, both sides together."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 
@@ -117,10 +118,20 @@ def verify(
     targets = list(paths) if paths else default_paths(settings)
     with _progress(format.value == "text" and _is_terminal(sys.stdout) and color is not False) as progress:
         report = verify_paths(targets, config, progress, shard=part)
-    for warning in report.warnings:
-        typer.echo(f"derivcheck: {warning}", err=True)
+    _warn(report.warnings)
     _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
     raise typer.Exit(report.exit_code)
+
+
+def _warn(notes: Iterable[str]) -> None:
+    """Print each note on stderr as one ``derivcheck:`` line, control characters escaped (a CI log reads it)."""
+    from derivcheck.printable import printable
+
+    try:
+        for note in notes:
+            typer.echo(f"derivcheck: {printable(note)}", err=True)
+    except OSError:  # stderr itself cannot be written: nowhere left to say it
+        pass
 
 
 def _is_terminal(stream) -> bool:
@@ -130,13 +141,20 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-def _write_report(write) -> None:
-    """Write to stdout; a reader that went away (``| head -1``) ends the output quietly."""
-    from derivcheck.report.encoding import quiet_broken_pipe
+def _write_report(write: Callable[[TextIO], object]) -> None:
+    """Write to stdout; a reader that went away (``| head -1``) ends the output quietly.
 
-    with quiet_broken_pipe(sys.stdout):
-        write(sys.stdout)
-        sys.stdout.flush()
+    A write that fails (a full disk) is one line on stderr saying so, and exit 2.
+    """
+    from derivcheck.report.encoding import OutputFailed, guarded_output
+
+    try:
+        with guarded_output(sys.stdout):
+            write(sys.stdout)
+            sys.stdout.flush()
+    except OutputFailed as exc:
+        _warn([str(exc)])
+        raise typer.Exit(2) from None
 
 
 def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
@@ -233,7 +251,7 @@ def schema() -> None:
 
     from derivcheck.authoring.schema import derivation_schema
 
-    typer.echo(json.dumps(derivation_schema(), indent=2, ensure_ascii=False))
+    _write_report(lambda out: out.write(json.dumps(derivation_schema(), indent=2, ensure_ascii=False) + "\n"))
 
 
 class RenderTarget(str, Enum):
@@ -242,9 +260,17 @@ class RenderTarget(str, Enum):
     latex = "latex"
 
 
+class MathStyle(str, Enum):
+    github = "github"
+    dollars = "dollars"
+    brackets = "brackets"
+
+
 @app.command()
 def render(
-    paths: list[str] = typer.Argument(..., help="Files (.yaml, .yml, .md) or directories, searched recursively."),
+    paths: list[str] = typer.Argument(
+        ..., help="Files (.yaml, .yml, .md, .ipynb) or directories, searched recursively."
+    ),
     to: RenderTarget = typer.Option(RenderTarget.markdown, "--to", "-t", help="Output format."),
     out: str | None = typer.Option(
         None, "--output", "-o",
@@ -258,28 +284,59 @@ def render(
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes [default: CPUs]."),
     cache_dir: str | None = typer.Option(None, "--cache-dir", help="Result cache directory."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
+    math: MathStyle | None = typer.Option(
+        None, "--math",
+        help="Math delimiters of Markdown pages: github ($`…`$, $$), dollars ($…$, $$: Jekyll, Hugo, Quarto) or "
+        "brackets (\\(…\\), \\[…\\]: MkDocs with arithmatex) [default: brackets when -o is inside an "
+        "MkDocs project (a mkdocs.yml above it), else github].",
+    ),
+    reader: bool = typer.Option(
+        False, "--reader",
+        help="A page for readers (Markdown): no source line numbers, counterexamples as math with short decimals.",
+    ),
+    source_url: str | None = typer.Option(
+        None, "--source-url",
+        help="Link each page's input to this URL; {path} is replaced by the input's path "
+        "(e.g. https://github.com/OWNER/REPO/blob/main/{path}).",
+    ),
+    no_source_links: bool = typer.Option(
+        False, "--no-source-links", help="Link no input (a published site that does not hold them)."
+    ),
 ) -> None:
     """Render derivations for readers: aligned math with each step's reason and verdict mark.
 
-    Markdown uses $$\\begin{aligned}…$$ blocks (GitHub renders them); HTML is a standalone page
-    with MathML (no script, works offline); LaTeX is a complete document with align*.
+    Markdown uses $$\\begin{aligned}…$$ blocks (GitHub renders them; --math chooses other delimiters);
+    a post's or notebook's LaTeX derivation is kept as written, with a mark after each checked step, and a
+    notebook keeps its prose and code cells. HTML is a standalone page with MathML (no script, works
+    offline); LaTeX is a complete document with align*.
     Exit 0 when rendered, 2 when an input is missing or the output cannot be written.
 
     Example: derivcheck render derivations --to markdown -o docs/derivations/
     """
-    from derivcheck.render import RenderError, render_paths
+    from derivcheck.printable import display_path
+    from derivcheck.render import RenderError, default_math_style, render_paths
+    from derivcheck.render.views import PageOptions
+
     _, config = _configure(strict=strict, timeout=timeout, jobs=jobs, cache_dir=cache_dir, no_cache=no_cache)
+    if to is not RenderTarget.markdown and (math is not None or reader):
+        typer.echo("derivcheck: --math and --reader apply to Markdown pages (--to markdown)", err=True)
+        raise typer.Exit(2)
+    options = PageOptions(
+        math=math.value if math is not None else default_math_style(out),
+        reader=reader,
+        source_url=source_url,
+        source_links=not no_source_links,
+    )
     try:
-        run = render_paths(list(paths), to.value, out, config, check=check, title=title)
+        run = render_paths(list(paths), to.value, out, config, check=check, title=title, options=options)
     except RenderError as exc:
         typer.echo(f"derivcheck: {exc}", err=True)
         raise typer.Exit(2) from None
-    for path in run.missing:
-        typer.echo(f"derivcheck: {path}: no such file or directory", err=True)
-    for note in run.skipped:
-        typer.echo(f"derivcheck: skipped {note}", err=True)
+    _warn([f"{display_path(path)}: no such file or directory" for path in run.missing])
+    _warn([f"skipped {note}" for note in run.skipped])
     if run.text is not None:
-        _write_report(lambda out: out.write(run.text))
+        page = run.text
+        _write_report(lambda out: out.write(page))
     elif run.written:
         typer.echo(f"wrote {len(run.written)} file(s) under {out}", err=True)
     raise typer.Exit(2 if run.missing else 0)

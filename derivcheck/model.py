@@ -1,20 +1,28 @@
 """The document model: a derivation file as plain data, every piece with its line.
 
 Nothing here knows about SymPy; expressions are still text. The parser turns
-these texts into SymPy objects (``derivcheck.parse``).
+these texts into SymPy objects (``derivcheck.parse``). An expression read from
+another notation (LaTeX) also carries its expression tree, which the parser
+builds from directly; its text is then only for display.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Text:
-    """A piece of expression text and the 1-based line where it starts."""
+    """A piece of expression text and the 1-based line where it starts.
+
+    ``tree``: the expression already read into the Python syntax's tree (by the
+    LaTeX reader); the parser builds from it and never parses ``text`` again.
+    """
 
     text: str
     line: int
+    tree: ast.expr | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,20 @@ class FunctionDecl:
 
 
 @dataclass(frozen=True)
+class Definition:
+    """``name: body`` under ``define``: a named quantity; ``index`` is ``k`` for ``p[k]: body``.
+
+    Rows that write the name (``L``, ``p[j]``) mean its body; a derivative in a
+    defined quantity holds the other quantities' definitions in place.
+    """
+
+    name: str
+    index: str | None
+    body: Text
+    line: int
+
+
+@dataclass(frozen=True)
 class Step:
     """One expression of a chain, with the author's reason and erratum note.
 
@@ -50,7 +72,7 @@ class Step:
     wrong: str | None = None
     latex: str | None = None
     notes: tuple[str, ...] = ()
-    alternative: str | None = None  # another reading (a \sum covering the terms after it), tried if wrong
+    alternative: Text | None = None  # another reading (a \sum covering the terms after it), tried if wrong
     rel: str = "=="  # how the step before relates to this one: ``previous rel this``
 
 
@@ -116,6 +138,7 @@ class Document:
     cell: int | None = None  # notebook cell (1-based); lines then count within the cell
     notices: tuple[Text, ...] = ()  # LaTeX rows not checked (a relation that is not '=')
     stability: tuple[StabilityClaim, ...] = ()
+    definitions: tuple[Definition, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,13 @@ class Result:
     parsed: str | None = None  # a LaTeX step's reading in the Python syntax (``expr`` is the LaTeX)
     previous_parsed: str | None = None
     relation: str = "=="  # a step: how ``previous`` relates to ``expr``
+    doubtful: tuple[str, ...] = ()  # notes that fail the step under --strict (a derivative 0 by absence)
+    file_line: int | None = None  # in a notebook: the line of the .ipynb file that holds ``line`` of ``cell``
+
+    @property
+    def line_in_file(self) -> int | None:
+        """The line in the file itself: ``file_line`` in a notebook, else ``line``."""
+        return self.file_line if self.file_line is not None else self.line
 
     @property
     def is_error(self) -> bool:

@@ -27,8 +27,9 @@ LAYER_OF = {
     "derivcheck.version": "foundation",
     "derivcheck.config": "foundation",
     "derivcheck.settings": "foundation",
+    "derivcheck.printable": "foundation",
     "derivcheck.model": "model",
-    # The LaTeX reader writes LaTeX math in the Python syntax; the loader uses it
+    # The LaTeX reader reads LaTeX math into the Python syntax's tree; the loader uses it
     # to split display math into rows and steps (docs/architecture.md, "LaTeX").
     "derivcheck.parse.latex": "latex",
     "derivcheck.check.outcome": "verdicts",
@@ -249,13 +250,8 @@ def test_every_bound_says_what_it_bounds_and_is_used():
     assert unused == []
 
 
-# Import cycles still to break. Remove an entry when its cycle is gone (the test says so).
-KNOWN_CYCLES = [
-    # A YAML document may hold 'latex:' steps (documents -> latex), a post's LaTeX
-    # derivation carries its declarations as YAML (latex -> documents), and posts hold
-    # both (markdown -> documents, latex). Every import in it is made inside a function.
-    ["derivcheck.load.documents", "derivcheck.load.latex", "derivcheck.load.markdown"],
-]
+# Import cycles still to break (none: keep it so). Remove an entry when its cycle is gone (the test says so).
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -304,3 +300,53 @@ def test_no_new_import_cycles():
     cycles = import_cycles(graph)
     assert [c for c in cycles if c not in KNOWN_CYCLES] == [], "modules that import one another"
     assert [c for c in KNOWN_CYCLES if c not in cycles] == [], "this cycle is gone: remove it from KNOWN_CYCLES"
+
+
+# Third-party readers of files: only the loader (and the layers above it) may import them, so that
+# parsing an expression never loads YAML or a Markdown parser.
+FILE_READERS = {"yaml", "markdown_it"}
+WITHOUT_FILE_READERS = {"foundation", "model", "latex", "parse", "verdicts", "check", "results"}
+
+
+def third_party_imports(source: str) -> set[str]:
+    """The top-level names of the modules ``source`` imports that are not derivcheck's (relative ones left out)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found - {"derivcheck"}
+
+
+def test_layers_below_the_loader_read_no_files():
+    offenders = [
+        f"{name} imports {sorted(third_party_imports(path.read_text(encoding='utf-8')) & FILE_READERS)}"
+        for name, path in modules().items()
+        if layer(name) in WITHOUT_FILE_READERS
+        and third_party_imports(path.read_text(encoding="utf-8")) & FILE_READERS
+    ]
+    assert offenders == []
+
+
+def test_a_file_reader_import_is_found():
+    assert third_party_imports("def f():\n    import yaml.constructor\n") == {"yaml"}
+    assert third_party_imports("from markdown_it import MarkdownIt\nfrom . import x\n") == {"markdown_it"}
+
+
+@pytest.mark.slow
+def test_importing_the_parse_layer_loads_no_yaml_nor_markdown():
+    import subprocess
+    import sys
+
+    parse_modules = sorted(name for name in modules() if layer(name) in {"parse", "latex"})
+    program = (
+        "import importlib, sys\n"
+        f"for name in {parse_modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'markdown_it')"
+        " or m.startswith('derivcheck.load')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert len(parse_modules) >= 5
+    assert done.stdout.strip() == "[]"

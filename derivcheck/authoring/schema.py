@@ -33,6 +33,9 @@ _TOP_HELP = {
     "symbols": "Every name used in an expression that is not built in or a function: "
     "'name: words' ({} when there is none).",
     "functions": "Definitions 'name(params): body'; a null body declares an unknown function.",
+    "define": "Named quantities 'L: expression' or 'p[k]: expression' (one element per index): rows that "
+    "write the name mean the expression; diff in a defined quantity holds the others in place (partial), "
+    "diff in any other variable goes through every definition (total: the chain rule).",
     "assume": "Conditions that hold everywhere in this derivation (a list means all of them).",
     "steps": "A chain: each expression equals the one before it.",
     "cases": "More chains, each under the extra conditions of 'when'.",
@@ -87,6 +90,11 @@ def function_head_pattern() -> str:
     return rf"^\s*{_NAME}\s*\(\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\)\s*$"
 
 
+def defined_name_pattern() -> str:
+    """Return a regular expression for a define key, ``L`` or ``p[k]``."""
+    return rf"^\s*{_NAME}\s*(?:\[\s*{_NAME}\s*\])?\s*$"
+
+
 def _fixed_keys(keys: tuple[str, ...], properties: dict[str, Any], help_text: dict[str, str]) -> dict:
     """Return the properties for exactly ``keys``, the loader's; a key new to the loader is allowed as anything."""
     out = {}
@@ -109,6 +117,7 @@ def derivation_schema() -> dict:
         "source": text,
         "symbols": {"$ref": "#/$defs/symbols"},
         "functions": {"$ref": "#/$defs/functions"},
+        "define": {"$ref": "#/$defs/define"},
         "assume": conditions,
         "steps": chain,
         "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
@@ -203,6 +212,14 @@ def derivation_schema() -> dict:
                 "additionalProperties": {
                     "description": "The body, an expression of the parameters; null for an unknown function.",
                     "type": ["string", "number", "null"],
+                },
+            },
+            "define": {
+                "type": ["object", "null"],
+                "propertyNames": {"pattern": defined_name_pattern()},
+                "additionalProperties": {
+                    "description": "The expression the name stands for (of the index, for 'p[k]').",
+                    "type": ["string", "number"],
                 },
             },
             "step": {

@@ -45,6 +45,13 @@ functions:
   bce(t): -(y*log(sigma(t)) + (1 - y)*log(1 - sigma(t)))
   softmax(i): exp(w[i])/Sum(exp(w[j]), (j, 1, C))
 
+# Optional: named quantities. A row that writes the name means its expression;
+# diff(J, q[k]) in a defined quantity holds the others in place, diff(J, w[k])
+# goes through every definition (the chain rule).
+define:
+  q[k]: softmax(k)
+  J: -log(q[1])
+
 # Optional: conditions that hold everywhere (==, !=, <, <=, >, >=,
 # chains such as 0 < p < 1, 'name in {0, 1}'); a list means all of them.
 assume:

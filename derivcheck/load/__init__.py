@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from derivcheck.errors import FormatError
@@ -15,7 +15,7 @@ from derivcheck.load.discover import (  # noqa: F401
 )
 from derivcheck.load.documents import documents_from_text, read_text_file
 from derivcheck.load.markdown import documents_from_markdown
-from derivcheck.load.notebook import documents_from_notebook
+from derivcheck.load.notebook import cell_line_map, documents_from_notebook
 from derivcheck.model import Document, LoadError
 
 
@@ -26,6 +26,8 @@ class LoadedFile:
     path: str
     items: tuple[Document | LoadError, ...]
     kind: str  # "yaml", "markdown" or "notebook"
+    # A notebook: the file line of each line of each cell (``notebook.cell_line_map``).
+    cell_lines: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
 
 def discover(paths: list[str]) -> list[str | LoadError]:
@@ -46,7 +48,8 @@ def load_file(path: str, max_bytes: int) -> LoadedFile:
         if kind == "yaml":
             return LoadedFile(path, tuple(documents_from_text(text, path)), kind)
         if kind == "notebook":
-            return LoadedFile(path, tuple(documents_from_notebook(text, path)), kind)
+            items = tuple(documents_from_notebook(text, path))
+            return LoadedFile(path, items, kind, cell_line_map(text) if items else {})
         return LoadedFile(path, tuple(documents_from_markdown(text, path)), kind)
     except FormatError as exc:
         return LoadedFile(path, (LoadError(path, exc.line, exc.message),), kind)

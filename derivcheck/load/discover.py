@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from derivcheck.model import LoadError
+from derivcheck.printable import display_path
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -123,11 +124,11 @@ def _walk(top: str, found: Discovery) -> None:
                 if entry.is_symlink():
                     if not wanted and not entry.is_dir():
                         continue
-                    reason = _link_problem(path, root, top)
+                    reason = _link_problem(path, root, display_path(top))
                     if reason is None:
                         files.append(path)
                     else:
-                        found.skipped.append(f"{path}: {reason}")
+                        found.skipped.append(f"{display_path(path)}: {reason}")
                 elif entry.is_dir(follow_symlinks=False):
                     below.append(path)
                 elif wanted:
@@ -135,7 +136,7 @@ def _walk(top: str, found: Discovery) -> None:
                     if stat.S_ISREG(mode):
                         files.append(path)
                     else:
-                        found.skipped.append(f"{path}: {_kind_of(mode)}; not read")
+                        found.skipped.append(f"{display_path(path)}: {_kind_of(mode)}; not read")
             except OSError as exc:
                 found.entries.append(LoadError(path, None, f"cannot read this path: {exc.strerror or exc}"))
         stack.extend(reversed(below))

@@ -2,61 +2,41 @@
 
 from __future__ import annotations
 
-import keyword
 import re
 from pathlib import Path
 
 from derivcheck.bounds import MAX_YAML_DOCUMENTS as MAX_DOCUMENTS
 from derivcheck.errors import FormatError
-from derivcheck.hints import suggest
+from derivcheck.load.common import (
+    check_keys,
+    check_name,
+    expr_text,
+    plain_text,
+    read_conditions,
+    read_functions,
+    read_symbols,
+)
+from derivcheck.load.latex import with_latex_steps
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
 from derivcheck.model import (
     Chain,
+    Definition,
     Document,
-    FunctionDecl,
     LoadError,
     NumberClaim,
     NumberValue,
     StabilityClaim,
     Step,
-    SymbolDecl,
     Text,
 )
 
-TOP_KEYS = ("title", "source", "symbols", "functions", "assume", "steps", "cases", "numbers", "stability")
+TOP_KEYS = ("title", "source", "symbols", "functions", "define", "assume", "steps", "cases", "numbers", "stability")
 STEP_KEYS = ("expr", "latex", "by", "wrong", "rel")
 CASE_KEYS = ("when", "steps")
 NUMBER_KEYS = ("expr", "at", "is", "tol")
 STABILITY_KEYS = ("expr", "over", "at", "stable", "rtol")
 RELATIONS = ("==", "<=", "<", ">=", ">")
 _RELATION_WORDS = {"=": "==", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
-# Keys people write for the format's keys: answered with the right key (never accepted).
-KEY_ALIASES = {
-    "assumptions": "assume", "assumption": "assume", "assumes": "assume", "given": "assume",
-    "conditions": "assume", "condition": "assume", "constraints": "assume", "where": "assume",
-    "step": "steps", "derivation": "steps", "chain": "steps", "proof": "steps",
-    "definitions": "functions", "definition": "functions", "function": "functions",
-    "defs": "functions", "define": "functions",
-    "symbol": "symbols", "variables": "symbols", "variable": "symbols", "vars": "symbols",
-    "declare": "symbols",
-    "case": "cases", "number": "numbers", "checks": "numbers", "values": "numbers",
-    "name": "title", "ref": "source", "reference": "source", "url": "source",
-    "expression": "expr", "equation": "expr", "eq": "expr", "exp": "expr", "formula": "expr",
-    "reason": "by", "because": "by", "why": "by", "justification": "by", "note": "by", "rule": "by",
-    "error": "wrong", "erratum": "wrong", "mistake": "wrong", "bug": "wrong",
-    "if": "when", "value": "is", "equals": "is", "expected": "is", "claim": "is", "result": "is",
-    "tolerance": "tol", "eps": "tol", "with": "at",
-}
-# Where an alias means something else than its plain meaning (in a case, 'given' is its 'when').
-_ALIASES_IN = {
-    "case": {
-        "given": "when", "assume": "when", "assumptions": "when", "condition": "when",
-        "conditions": "when", "where": "when", "step": "steps",
-    },
-    "number": {"where": "at", "values": "at", "given": "at"},
-}
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
 
 
 def read_text_file(path: Path, max_bytes: int) -> str:
@@ -120,7 +100,7 @@ def build_document(root: Node, path: str) -> Document:
         raise FormatError(
             "a derivation is a mapping with keys " + ", ".join(TOP_KEYS), root.line
         )
-    _check_keys(root, TOP_KEYS, "top-level")
+    check_keys(root, TOP_KEYS, "top-level")
     title = root.get("title")
     if title is None:
         raise FormatError("missing required key 'title'", root.line)
@@ -148,130 +128,42 @@ def build_document(root: Node, path: str) -> Document:
         path=path,
         title=title.raw.strip(),
         line=root.line,
-        source=_plain_text(source, "source") if source is not None else None,
-        symbols=_symbols(root.get("symbols")),
-        functions=_functions(root.get("functions")),
-        assume=_conditions(root.get("assume"), "assume"),
+        source=plain_text(source, "source") if source is not None else None,
+        symbols=read_symbols(root.get("symbols")),
+        functions=read_functions(root.get("functions")),
+        definitions=definitions(root.get("define")),
+        assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         numbers=_numbers(numbers) if numbers is not None else (),
         stability=_stability(stability) if stability is not None else (),
     ))
 
 
-def with_latex_steps(document: Document) -> Document:
-    """Read the ``latex:`` steps of a document (see ``derivcheck.load.latex``)."""
-    from derivcheck.load.latex import with_latex_steps as read_latex_steps
-
-    return read_latex_steps(document)
+_DEFINED_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)\s*\])?\s*\Z")
 
 
-def _check_keys(node: Mapping, allowed: tuple[str, ...], where: str) -> None:
-    for key, line in zip(node.keys(), node.key_lines):
-        if key not in allowed:
-            raise FormatError(
-                f"unknown {where} key '{key}'{_right_key(key, allowed, where)}; allowed keys: "
-                + ", ".join(allowed),
-                line,
-            )
-
-
-def _right_key(key: str, allowed: tuple[str, ...], where: str) -> str:
-    """`` (write 'assume')`` for a known other spelling of a key, else the nearest allowed key."""
-    lowered = key.strip().lower()
-    for table in (_ALIASES_IN.get(where, {}), KEY_ALIASES):
-        right = table.get(lowered)
-        if right in allowed:
-            return f": write '{right}'"
-    if lowered in allowed:
-        return f": write '{lowered}' (keys are lower case)"
-    return suggest(key, allowed)
-
-
-def _plain_text(node: Node, what: str) -> str:
-    if not isinstance(node, Scalar):
-        raise FormatError(f"'{what}' must be text", node.line)
-    return node.raw
-
-
-def _expr_text(node: Node | None, what: str, line: int) -> Text:
-    if node is None:
-        raise FormatError(f"{what} is missing its expression", line)
-    if not isinstance(node, Scalar) or node.is_null or not node.raw.strip():
-        raise FormatError(f"{what} must be an expression written as text", node.line)
-    return Text(node.raw, node.line)
-
-
-def _symbols(node: Node | None) -> tuple[SymbolDecl, ...]:
+def definitions(node: Node | None) -> tuple[Definition, ...]:
+    """The named quantities under ``define``: ``L: body`` or ``p[k]: body`` (one element per index)."""
     if node is None or (isinstance(node, Scalar) and node.is_null):
         return ()
     if not isinstance(node, Mapping):
-        raise FormatError("'symbols' must be a mapping 'name: words' ({} when empty)", node.line)
-    out: list[SymbolDecl] = []
-    seen: dict[str, int] = {}
+        raise FormatError("'define' must be a mapping 'name: expression' (or 'p[k]: expression')", node.line)
+    out: list[Definition] = []
     for (key, value), line in zip(node.items, node.key_lines):
-        if isinstance(value, Scalar):
-            words = "" if value.is_null else value.raw
-        else:
-            raise FormatError(f"the words for '{key}' must be text such as 'real' or 'index 1..C'", line)
-        for name in (part.strip() for part in key.split(",")):
-            if not _NAME.match(name):
-                raise FormatError(f"'{name}' is not a valid symbol name (letters, digits, _)", line)
-            _check_name(name, line)
-            if name in seen:
-                raise FormatError(f"symbol '{name}' declared twice (first at line {seen[name]})", line)
-            seen[name] = line
-            out.append(SymbolDecl(name, words.strip(), line))
-    return tuple(out)
-
-
-def _check_name(name: str, line: int) -> None:
-    # Such names could never be used in an expression, or look like Python's own.
-    if name.startswith("__"):
-        raise FormatError(f"'{name}': names starting with '__' are not allowed", line)
-    if keyword.iskeyword(name):
-        raise FormatError(f"'{name}' is a reserved word of the expression syntax; choose another name", line)
-
-
-def _functions(node: Node | None) -> tuple[FunctionDecl, ...]:
-    if node is None or (isinstance(node, Scalar) and node.is_null):
-        return ()
-    if not isinstance(node, Mapping):
-        raise FormatError("'functions' must be a mapping 'name(params): body'", node.line)
-    out: list[FunctionDecl] = []
-    for (key, value), line in zip(node.items, node.key_lines):
-        head = _FUNCTION_HEAD.match(key)
+        head = _DEFINED_HEAD.match(key)
         if not head:
             raise FormatError(
-                f"'{key}' is not a function head; write it as name(param, ...), e.g. sigma(t)", line
+                f"'{key}' cannot be defined; write a name (L: …) or an element with its index (p[k]: …)", line
             )
-        name, params_text = head.group(1), head.group(2)
-        params = tuple(p.strip() for p in params_text.split(",")) if params_text.strip() else ()
-        for param in params:
-            if not _NAME.match(param):
-                raise FormatError(f"'{param}' is not a valid parameter name in '{key}'", line)
-            _check_name(param, line)
-        if len(set(params)) != len(params):
-            raise FormatError(f"repeated parameter in '{key}'", line)
-        _check_name(name, line)
-        if isinstance(value, Scalar) and value.is_null:
-            body = None
-        elif isinstance(value, Scalar) and value.raw.strip():
-            body = Text(value.raw, value.line)
-        else:
-            raise FormatError(f"the body of '{key}' must be an expression or null", value.line)
-        out.append(FunctionDecl(name, params, body, line))
-    return tuple(out)
-
-
-def _conditions(node: Node | None, what: str) -> tuple[Text, ...]:
-    if node is None or (isinstance(node, Scalar) and node.is_null):
-        return ()
-    items = node.items if isinstance(node, Sequence) else (node,)
-    out = []
-    for item in items:
-        if not isinstance(item, Scalar) or item.is_null or not item.raw.strip():
-            raise FormatError(f"each condition in '{what}' must be a relation written as text", item.line)
-        out.append(Text(item.raw, item.line))
+        name, index = head.group(1), head.group(2)
+        check_name(name, line)
+        if index is not None:
+            check_name(index, line)
+        if not isinstance(value, Scalar) or value.is_null or not value.raw.strip():
+            raise FormatError(f"the definition of '{key}' must be an expression", value.line)
+        if any(d.name == name for d in out):
+            raise FormatError(f"'{name}' is defined twice", line)
+        out.append(Definition(name, index, Text(value.raw, value.line), line))
     return tuple(out)
 
 
@@ -281,23 +173,23 @@ def _steps(node: Node, label: str) -> tuple[Step, ...]:
     steps: list[Step] = []
     for item in node.items:
         if isinstance(item, Mapping):
-            _check_keys(item, STEP_KEYS, "step")
+            check_keys(item, STEP_KEYS, "step")
             latex = item.get("latex")
             if latex is not None and item.get("expr") is not None:
                 raise FormatError("a step has either 'expr' or 'latex', not both", item.line)
-            expr = _expr_text(item.get("expr") if latex is None else latex, "a step", item.line)
+            expr = expr_text(item.get("expr") if latex is None else latex, "a step", item.line)
             by, wrong, rel = item.get("by"), item.get("wrong"), item.get("rel")
             steps.append(
                 Step(
                     expr,
-                    by=_plain_text(by, "by") if by is not None else None,
+                    by=plain_text(by, "by") if by is not None else None,
                     wrong=_erratum_text(wrong) if wrong is not None else None,
                     latex=expr.text if latex is not None else None,
                     rel=_relation(rel) if rel is not None else "==",
                 )
             )
         else:
-            steps.append(Step(_expr_text(item, "a step", item.line)))
+            steps.append(Step(expr_text(item, "a step", item.line)))
     if len(steps) < 2:
         raise FormatError(
             f"the chain '{label}' has {len(steps)} step; a chain needs at least two "
@@ -371,14 +263,14 @@ def _cases(node: Node) -> list[Chain]:
     for number, item in enumerate(node.items, start=1):
         if not isinstance(item, Mapping):
             raise FormatError("each case is a mapping with 'when' and 'steps'", item.line)
-        _check_keys(item, CASE_KEYS, "case")
+        check_keys(item, CASE_KEYS, "case")
         when, steps = item.get("when"), item.get("steps")
         if when is None:
             raise FormatError("a case needs 'when' (its condition)", item.line)
         if steps is None:
             raise FormatError("a case needs 'steps'", item.line)
         label = f"cases[{number}]"
-        chains.append(Chain(label, _steps(steps, label), _conditions(when, "when"), item.line))
+        chains.append(Chain(label, _steps(steps, label), read_conditions(when, "when"), item.line))
     return chains
 
 
@@ -389,8 +281,8 @@ def _numbers(node: Node) -> tuple[NumberClaim, ...]:
     for item in node.items:
         if not isinstance(item, Mapping):
             raise FormatError("each number claim is a mapping with 'expr', 'at', 'is'", item.line)
-        _check_keys(item, NUMBER_KEYS, "number")
-        expr = _expr_text(item.get("expr"), "a number claim", item.line)
+        check_keys(item, NUMBER_KEYS, "number")
+        expr = expr_text(item.get("expr"), "a number claim", item.line)
         claimed = item.get("is")
         if claimed is None:
             raise FormatError("a number claim needs 'is' (the claimed value)", item.line)
@@ -418,8 +310,8 @@ def _stability(node: Node) -> tuple[StabilityClaim, ...]:
                 "each stability claim is a mapping with 'expr', 'over', 'stable' (and 'at', 'rtol')",
                 item.line,
             )
-        _check_keys(item, STABILITY_KEYS, "stability")
-        expr = _expr_text(item.get("expr"), "a stability claim", item.line)
+        check_keys(item, STABILITY_KEYS, "stability")
+        expr = expr_text(item.get("expr"), "a stability claim", item.line)
         over = item.get("over")
         if over is None or not isinstance(over, Mapping) or not over.items:
             raise FormatError(

@@ -15,6 +15,15 @@ import re
 from dataclasses import dataclass, replace
 
 from derivcheck.errors import FormatError
+from derivcheck.load.common import (
+    Block,
+    check_keys,
+    markdown_parser,
+    plain_text,
+    read_conditions,
+    read_functions,
+    read_symbols,
+)
 from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
 from derivcheck.model import Chain, Document, LoadError, Step, Text
 
@@ -69,8 +78,6 @@ class Row:
 
 def code_lines(text: str) -> set[int]:
     """0-based lines inside fenced or indented code blocks (their comments are not declarations)."""
-    from derivcheck.load.markdown import markdown_parser
-
     lines: set[int] = set()
     for token in markdown_parser().parse(text):
         if token.type in ("fence", "code_block") and token.map:
@@ -98,8 +105,6 @@ def latex_documents(text: str, path: str, cell: int | None = None) -> list[tuple
 def latex_blocks(text: str) -> list:
     """The lines each LaTeX derivation takes in a post, as ``Block`` items: from its comment to the
     end of its display math (``render`` puts the rendering there)."""
-    from derivcheck.load.markdown import Block
-
     code = code_lines(text)
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     matches = [m for m in _COMMENT.finditer(text) if _line_of(starts, m.start()) - 1 not in code]
@@ -203,17 +208,16 @@ def build_latex_document(
     root: Mapping, body: str, body_line: int, body_col: int, path: str, comment_line: int
 ) -> Document:
     """Return the Document of a comment's YAML and the display-math text it declares."""
-    from derivcheck.load import documents as docs
     from derivcheck.parse.latex import names_from_declarations, tokenize
 
-    docs._check_keys(root, COMMENT_KEYS, "derivcheck comment")
+    check_keys(root, COMMENT_KEYS, "derivcheck comment")
     title = root.get("title")
     if title is None or not isinstance(title, Scalar) or title.is_null or not title.raw.strip():
         raise FormatError("the derivcheck comment needs 'title' (one line of text)", root.line)
     if root.get("symbols") is None:
         raise FormatError("missing required key 'symbols' (write 'symbols: {}' when there is none)", root.line)
-    symbols = docs._symbols(root.get("symbols"))
-    functions = docs._functions(root.get("functions"))
+    symbols = read_symbols(root.get("symbols"))
+    functions = read_functions(root.get("functions"))
     log_base = _log_base(root.get("log"))
     prime = root.get("prime")
     if prime is not None and (not isinstance(prime, Scalar) or prime.is_null or not prime.raw.strip()):
@@ -225,7 +229,7 @@ def build_latex_document(
     chains, notices = build_chains(rows, names, wrong, body, comment_line)
     cases = root.get("cases")
     if cases is not None:
-        conditions = docs._conditions(cases, "cases")
+        conditions = read_conditions(cases, "cases")
         chains = [
             replace(chain, label=f"{chain.label}, when {when.text.strip()}", when=(when,))
             for when in conditions
@@ -236,10 +240,10 @@ def build_latex_document(
         path=path,
         title=title.raw.strip(),
         line=comment_line,
-        source=docs._plain_text(source, "source") if source is not None else None,
+        source=plain_text(source, "source") if source is not None else None,
         symbols=symbols,
         functions=functions,
-        assume=docs._conditions(root.get("assume"), "assume"),
+        assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
     )
@@ -598,12 +602,12 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
         except FormatError as exc:
             raise FormatError(f"row {row.number}: {exc.message}", exc.line or row.line) from None
         return Step(
-            Text(reading.python, row.line),
+            reading.text(row.line),
             by=row.by,
             wrong=mark[0] if mark is not None else None,
             latex=_source_text(tokens, source),
             notes=tuple(reading.notes),
-            alternative=reading.alternative,
+            alternative=reading.alternative_text(row.line),
         )
 
     last_row = 0
@@ -730,7 +734,7 @@ _CONDITION_OPS = {
 
 def condition_text(tokens: list, names, line: int) -> Text:
     """A case condition in LaTeX (``j = i``, ``x \\geq 0``) as a condition in the Python syntax."""
-    from derivcheck.parse.latex import read_expression
+    from derivcheck.parse.latex import comparison, read_expression
 
     parts: list = [[]]
     ops = []
@@ -743,11 +747,7 @@ def condition_text(tokens: list, names, line: int) -> Text:
             parts[-1].append(tok)
     if not ops or any(not p for p in parts):
         raise FormatError("a case needs a condition such as 'j = i' or 'x \\geq 0' after its comma", line)
-    sides = [read_expression(p, names).python for p in parts]
-    text = sides[0]
-    for op, side in zip(ops, sides[1:]):
-        text += f" {op} {side}"
-    return Text(text, line)
+    return comparison([read_expression(p, names) for p in parts], ops, line)
 
 
 def with_latex_steps(document: Document) -> Document:
@@ -783,9 +783,9 @@ def with_latex_steps(document: Document) -> Document:
             steps.append(
                 replace(
                     step,
-                    expr=Text(reading.python, step.expr.line),
+                    expr=reading.text(step.expr.line),
                     notes=tuple(reading.notes),
-                    alternative=reading.alternative,
+                    alternative=reading.alternative_text(step.expr.line),
                 )
             )
         chains.append(replace(chain, steps=tuple(steps)))

@@ -8,44 +8,29 @@ result and error points into the post.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
-from markdown_it import MarkdownIt
 
 from derivcheck.errors import FormatError
+from derivcheck.load.common import Block, markdown_parser
+from derivcheck.load.documents import documents_from_text
+from derivcheck.load.latex import latex_documents
 from derivcheck.model import Document, LoadError
 
 INFO = "derivation"
 BOM = "\ufeff"
+# The line breaks of CommonMark (and of markdown-it's token.map, and of GitHub's
+# line numbers): only CR LF, CR and LF. Form feed, NEL, U+2028 and the other
+# breaks str.splitlines() knows are characters within a line.
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class Block:
-    """One fenced derivation block.
-
-    ``first_line`` is the file line of its first content line; ``fence_line``
-    the line of the opening fence and ``end_line`` the line of the closing one
-    (all 1-based). ``lead`` is the text before the opening fence (a list
-    marker, a blockquote's ``>``) and ``indent`` what continues it on the
-    following lines.
-    """
-
-    text: str
-    first_line: int
-    fence_line: int = 0
-    end_line: int = 0
-    indent: str = ""
-    lead: str = ""
+def split_lines(text: str) -> list[str]:
+    """The lines of a Markdown text as the Markdown parser counts them (CR LF, CR or LF end a line)."""
+    return _LINE_BREAK.split(text)
 
 
 def is_derivation_info(info: str) -> bool:
     """Whether a fence's info string marks a derivation block (its first word is ``derivation``)."""
     return info.strip().split(maxsplit=1)[:1] == [INFO]
-
-
-def markdown_parser() -> MarkdownIt:
-    """Return the CommonMark parser used for posts (raw HTML is not passed through)."""
-    return MarkdownIt("commonmark", {"html": False})
 
 
 def derivation_blocks(text: str) -> list[Block]:
@@ -68,9 +53,6 @@ def documents_from_markdown(text: str, path: str) -> list[Document | LoadError]:
     An empty block and a fence that is never closed become a LoadError at the
     fence's line; the blocks before them still load.
     """
-    from derivcheck.load.documents import documents_from_text
-    from derivcheck.load.latex import latex_documents
-
     blocks, unclosed = scan_blocks(text)
     placed: list[tuple[int, Document | LoadError]] = []
     for block in blocks:
@@ -92,7 +74,7 @@ def scan_blocks(text: str) -> tuple[list[Block], FormatError | None]:
     A UTF-8 byte-order mark at the start is not text: the post is read as without it.
     """
     text = text.removeprefix(BOM)
-    lines = text.splitlines()
+    lines = split_lines(text)
     blocks: list[Block] = []
     for token in markdown_parser().parse(text):
         if token.type != "fence" or not is_derivation_info(token.info) or token.map is None:

@@ -12,13 +12,12 @@ from dataclasses import replace
 
 from derivcheck.bounds import MAX_NOTEBOOK_CELLS as MAX_CELLS
 from derivcheck.errors import FormatError
+from derivcheck.load.markdown import documents_from_markdown
 from derivcheck.model import Document, LoadError
 
 
 def documents_from_notebook(text: str, path: str) -> list[Document | LoadError]:
     """Return the documents of every markdown cell of a notebook, in cell order."""
-    from derivcheck.load.markdown import documents_from_markdown
-
     cells = notebook_cells(text)
     items: list[Document | LoadError] = []
     for number, kind, source in cells:
@@ -52,3 +51,82 @@ def notebook_cells(text: str) -> list[tuple[int, str, str]]:
             raise FormatError(f"cell {number}: 'source' must be text or a list of lines")
         out.append((number, str(cell.get("cell_type", "")), source))
     return out
+
+
+def cell_line_map(text: str) -> dict[int, tuple[int, ...]]:
+    """The line of the ``.ipynb`` file that holds each line of each cell's source.
+
+    ``result[cell][k - 1]`` is the file line of line ``k`` of that cell (cells
+    1-based, counting every cell). A source written as a list of strings has
+    one JSON string per line, usually each on its own file line; a source
+    written as one string lies on one file line. Empty when the notebook's
+    layout cannot be followed (duplicate keys, nesting too deep).
+    """
+    import bisect
+
+    located = _located_strings(text)
+    if located is None:
+        return {}
+    starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    pieces: dict[int, list[tuple[int, str]]] = {}
+    for path, offset, value in located:
+        if len(path) >= 3 and path[0] == "cells" and isinstance(path[1], int) and path[2] == "source":
+            pieces.setdefault(path[1] + 1, []).append((bisect.bisect_right(starts, offset), value))
+    out: dict[int, tuple[int, ...]] = {}
+    for cell, parts in pieces.items():
+        lines: list[int] = []
+        at_line_start = True
+        for file_line, value in parts:
+            if value:
+                lines.extend([file_line] * ((1 if at_line_start else 0) + value[:-1].count("\n")))
+                at_line_start = value.endswith("\n")
+        out[cell] = tuple(lines)
+    return out
+
+
+def file_line(lines: dict[int, tuple[int, ...]], cell: int, line: int | None) -> int | None:
+    """The file line of ``line`` of ``cell`` (its first line when None), or None when unknown."""
+    mapped = lines.get(cell, ())
+    if not mapped:
+        return None
+    index = (line or 1) - 1
+    return mapped[min(max(index, 0), len(mapped) - 1)]
+
+
+def _located_strings(text: str) -> list[tuple[tuple[object, ...], int, str]] | None:
+    """Every string value of a JSON text with its path and the offset of its opening quote.
+
+    Python's pure scanner reports where each value string starts; the decoded
+    value, walked in the same (document) order, gives each string its path.
+    None when the two do not line up (a duplicate key) or the nesting is too deep.
+    """
+    import json.decoder
+    import json.scanner
+
+    decoder = json.JSONDecoder()
+    offsets: list[int] = []
+
+    def parse_string(source: str, end: int, strict: bool = True) -> tuple[str, int]:
+        offsets.append(end - 1)
+        return json.decoder.scanstring(source, end, strict)  # type: ignore[attr-defined]
+
+    decoder.parse_string = parse_string  # type: ignore[attr-defined]
+    scan = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        value, _ = scan(text, start)
+    except (ValueError, StopIteration, RecursionError):
+        return None
+    paths: list[tuple[tuple[object, ...], str]] = []
+    stack: list[tuple[tuple[object, ...], object]] = [((), value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            paths.append((path, node))
+        elif isinstance(node, dict):
+            stack.extend(((*path, key), child) for key, child in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend(((*path, index), child) for index, child in reversed(list(enumerate(node))))
+    if len(paths) != len(offsets):
+        return None
+    return [(path, offset, string) for (path, string), offset in zip(paths, offsets)]

@@ -15,10 +15,12 @@ from derivcheck.parse.expressions import (
     Condition,
     Scope,
     define_function,
+    define_quantities,
     parse_conditions,
     parse_expression,
+    parse_expression_noted,
 )
-from derivcheck.parse.symbols import SymbolSpec, read_symbol
+from derivcheck.parse.symbols import SymbolSpec, bound_parts, read_symbol
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class ParsedStep:
 
     step: Step
     expr: sympy.Expr
+    notes: tuple[str, ...] = ()  # what the reading found (a derivative 0 because its variable is absent)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def parse_document(document: Document) -> ParsedDocument:
             raise FormatError(f"function '{decl.name}' defined twice", decl.line)
         functions[decl.name] = decl
     scope = Scope(symbols, functions)
+    _check_definition_names(document, symbols, functions)
+    define_quantities(scope, document.definitions)
     for decl in document.functions:  # check every body, used or not
         define_function(scope, decl)
     assume = [*_index_conditions(symbols, scope)]
@@ -130,14 +135,28 @@ def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
     for spec in list(symbols.values()):
         if spec.index_range is None:
             continue
-        for bound in spec.index_range:
-            if bound.lstrip("-").isdigit() or bound in symbols:
+        for written in spec.index_range:
+            bound = bound_parts(written)[0]
+            if bound is None or bound in symbols:
                 continue
             if bound in RESERVED:
                 raise FormatError(f"index bound '{bound}' of '{spec.name}' is a built-in name", spec.line)
             # A size named only in an index range: an integer of at least 1.
             symbols[bound] = read_symbol(SymbolDecl(bound, "positive integer", spec.line))
     return symbols
+
+
+def _check_definition_names(document: Document, symbols: dict[str, SymbolSpec], functions: dict) -> None:
+    for definition in document.definitions:
+        name = definition.name
+        if name in RESERVED:
+            raise FormatError(f"'{name}' is built in; choose another name for the defined quantity", definition.line)
+        if name in symbols:
+            raise FormatError(
+                f"'{name}' is both declared under 'symbols' and defined under 'define'; keep one", definition.line
+            )
+        if name in functions:
+            raise FormatError(f"'{name}' is both a function and a defined quantity; keep one", definition.line)
 
 
 def _index_conditions(symbols: dict[str, SymbolSpec], scope: Scope) -> list[Condition]:
@@ -155,7 +174,7 @@ def _parse_chain(chain: Chain, scope: Scope) -> ParsedChain:
     when = []
     for text in chain.when:
         when.extend(parse_conditions(text, scope))
-    steps = tuple(ParsedStep(step, parse_expression(step.expr, scope)) for step in chain.steps)
+    steps = tuple(ParsedStep(step, *parse_expression_noted(step.expr, scope)) for step in chain.steps)
     return ParsedChain(chain, steps, tuple(when))
 
 
@@ -252,16 +271,17 @@ def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
 def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
     assert spec.index_range is not None  # called for indices only
     bounds = []
-    for bound in spec.index_range:
-        if bound.lstrip("-").isdigit():
-            bounds.append(sympy.Integer(int(bound)))
+    for written in spec.index_range:
+        bound, offset = bound_parts(written)
+        if bound is None:
+            bounds.append(sympy.Integer(offset))
             continue
         binding = given.get(bound)
         if binding is None:
             bounds.append(None)
             continue
         index = position if binding.is_list and position is not None else 0
-        bounds.append(binding.values[min(index, len(binding.values) - 1)])
+        bounds.append(binding.values[min(index, len(binding.values) - 1)] + offset)
     lo, hi = bounds
     words = f"index {spec.index_range[0]}..{spec.index_range[1]}"
     if (lo is not None and (value < lo) is sympy.true) or (hi is not None and (value > hi) is sympy.true):

@@ -34,10 +34,12 @@ from derivcheck.bounds import (
 )
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.model import FunctionDecl, Text
-from derivcheck.parse.symbols import SymbolSpec
+from derivcheck.model import Definition, FunctionDecl, Text
+from derivcheck.parse.symbols import SymbolSpec, bound_value
+from derivcheck.parse.syntax import show
 
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
+INFINITY = "oo"  # allowed only as the point of a Limit
 _UNARY = {
     "exp": sympy.exp,
     "sqrt": sympy.sqrt,
@@ -63,7 +65,20 @@ _UNARY = {
     "log1p": lambda t: sympy.log(1 + t),
     "expm1": lambda t: sympy.exp(t) - 1,
 }
-BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product", "KroneckerDelta"}
+BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product", "KroneckerDelta", "Limit"}
+LIMIT_DIRECTIONS = {"+": "+", "-": "-"}  # one-sided limits; without a direction a limit is two-sided
+
+# Constructs that are not read, with what to write instead.
+NOT_SUPPORTED = {
+    "Piecewise": "write max, min, abs or sign, or split the chain with 'cases:' (one case per piece)",
+    "Integral": "integrals are not checked; write the antiderivative's value in a step of its own",
+    "integrate": "integrals are not checked; write the antiderivative's value in a step of its own",
+    "limit": "write Limit(expr, h, 0) (or Limit(expr, h, 0, '+') for a one-sided limit)",
+    "lim": "write Limit(expr, h, 0) (or Limit(expr, h, 0, '+') for a one-sided limit)",
+    "Derivative": "write diff(expr, x)",
+    "Expectation": "expectations are not read; write the sum or the value the expectation stands for",
+    "E": "E is Euler's number; an expectation is not read: write the sum or value it stands for",
+}
 
 # Common functions that are not built in, with the definition to write under 'functions'.
 DEFINE_INSTEAD = {
@@ -164,9 +179,12 @@ class Scope:
     )
     _expanding: list[str] = field(default_factory=list)
     _measures: dict[str, tuple[int, int]] = field(default_factory=dict)
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    _defined: dict[str, Defined] = field(default_factory=dict)
 
     def known_names(self) -> list[str]:
-        return [*self.symbols, *self.functions, *RESERVED]
+        return [*self.symbols, *self.functions, *self.definitions, *RESERVED]
+
 
     def measure(self, name: str) -> tuple[int, int]:
         """Return the tree size and depth of the parsed body of function ``name``."""
@@ -176,10 +194,127 @@ class Scope:
         return self._measures[name]
 
 
+@dataclass(frozen=True)
+class Defined:
+    """A named quantity: its placeholder in expressions and its body.
+
+    ``placeholder`` is a Symbol (``L``) or an IndexedBase (``p``, its element
+    ``p[k]`` with ``index`` the Dummy ``k`` of the body).
+    """
+
+    name: str
+    placeholder: sympy.Symbol | sympy.IndexedBase
+    index: sympy.Dummy | None
+    body: sympy.Expr
+
+    def replace_in(self, expr: sympy.Expr) -> sympy.Expr:
+        """``expr`` with every occurrence of this quantity replaced by its body."""
+        if self.index is None:
+            return expr.xreplace({self.placeholder: self.body})
+        base, index, body = self.placeholder, self.index, self.body
+        return expr.replace(
+            lambda e: isinstance(e, sympy.Indexed) and e.base == base,
+            lambda e: body.xreplace({index: e.indices[0]}),
+        )
+
+    def occurs_in(self, expr: sympy.Expr) -> bool:
+        """Whether ``expr`` mentions this quantity."""
+        if self.index is None:
+            return self.placeholder in expr.free_symbols
+        return any(e.base == self.placeholder for e in expr.atoms(sympy.Indexed))
+
+
+def define_quantities(scope: Scope, definitions: tuple[Definition, ...]) -> None:
+    """Parse every definition into ``scope``; FormatError on a fault or a definition that uses itself.
+
+    The bodies are read once to learn which definition uses which, then again
+    in that order, so that a derivative inside a body sees every body it needs.
+    """
+    for definition in definitions:
+        if definition.index is None:
+            placeholder: sympy.Symbol | sympy.IndexedBase = sympy.Symbol(definition.name, real=True)
+        else:
+            placeholder = sympy.IndexedBase(definition.name, real=True)
+        scope.definitions[definition.name] = definition
+        index = sympy.Dummy(definition.index, integer=True) if definition.index is not None else None
+        scope._defined[definition.name] = Defined(definition.name, placeholder, index, sympy.Integer(0))
+    by_name = {d.name: d for d in definitions}
+    for definition in definitions:
+        _read_definition(scope, definition, derivatives=False)
+    scope._bodies.clear()  # function bodies read while the definitions were incomplete
+    scope._measures.clear()
+    for name in _definition_order(scope):
+        _read_definition(scope, by_name[name], derivatives=True)
+
+
+def _read_definition(scope: Scope, definition: Definition, derivatives: bool) -> None:
+    index = scope._defined[definition.name].index
+    bound: dict[str, sympy.Expr] = {}
+    if definition.index is not None and index is not None:
+        bound[definition.index] = index
+    with _depth_guard(definition.line):
+        builder = _Builder(scope, definition.body, bound, expand=False)
+        builder.derivatives_expand = derivatives
+        body = builder.build_text()
+    scope._defined[definition.name] = replace(scope._defined[definition.name], body=body)
+
+
+def _definition_order(scope: Scope) -> list[str]:
+    """The defined names, each after the ones its body uses; FormatError on a cycle."""
+    uses = {
+        name: [other for other in scope._defined if scope._defined[other].occurs_in(item.body)]
+        for name, item in scope._defined.items()
+    }
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 while visiting, 2 when placed
+    for start in uses:
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(uses[start]))] if start not in state else []
+        if stack:
+            state[start] = 1
+        while stack:
+            name, following = stack[-1]
+            nxt = next(following, None)
+            if nxt is None:
+                stack.pop()
+                state[name] = 2
+                order.append(name)
+                continue
+            if state.get(nxt) == 1:
+                path = [n for n, _ in stack]
+                cycle = path[path.index(nxt):] + [nxt]
+                raise FormatError(
+                    f"definitions use each other in a cycle: {_call_path(cycle)}", scope.definitions[nxt].line
+                )
+            if nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(uses[nxt])))
+    return order
+
+
+def expand_definitions(scope: Scope, expr: sympy.Expr, keep: str | None = None) -> sympy.Expr:
+    """``expr`` with every defined quantity (but ``keep``) replaced by its body, through every level."""
+    for _ in range(len(scope._defined) + 1):
+        present = [d for d in scope._defined.values() if d.name != keep and d.occurs_in(expr)]
+        if not present:
+            return expr
+        for item in present:
+            expr = item.replace_in(expr)
+    return expr
+
+
+
 def parse_expression(text: Text, scope: Scope) -> sympy.Expr:
     """Return the SymPy expression written in ``text``; FormatError points at the fault."""
     with _depth_guard(text.line):
         return _Builder(scope, text).build_text()
+
+
+def parse_expression_noted(text: Text, scope: Scope) -> tuple[sympy.Expr, tuple[str, ...]]:
+    """The expression of ``text`` and the notes its reading made (a derivative 0 because its variable is absent)."""
+    with _depth_guard(text.line):
+        builder = _Builder(scope, text)
+        expr = builder.build_text()
+    return expr, tuple(dict.fromkeys(builder.notes))
 
 
 def define_function(scope: Scope, decl: FunctionDecl) -> None:
@@ -190,7 +325,7 @@ def define_function(scope: Scope, decl: FunctionDecl) -> None:
 
 def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     """Return the conditions written in ``text`` (a chain ``0 < p < 1`` gives two)."""
-    match = _FOR_EVERY.match(text.text.strip())
+    match = _FOR_EVERY.match(text.text.strip()) if text.tree is None else None
     if match is None:
         with _depth_guard(text.line):
             return _Builder(scope, text).build_condition()
@@ -238,12 +373,7 @@ def _every_index(name: str, scope: Scope, text: Text) -> tuple:
             f"'for every {name}' needs an index declared with its range, e.g. '{name}: index 1..C'",
             text.line,
         )
-    bounds = []
-    for bound in spec.index_range:
-        if bound.lstrip("-").isdigit():
-            bounds.append(sympy.Integer(int(bound)))
-        else:
-            bounds.append(scope.symbols[bound].obj)
+    bounds = [bound_value(bound, lambda name: scope.symbols[name].obj) for bound in spec.index_range]
     return (spec.obj, bounds[0], bounds[1])
 
 
@@ -382,25 +512,39 @@ def split_top_level_terms(source: str) -> list[str] | None:
 
 
 class _Builder:
-    def __init__(self, scope: Scope, text: Text, bound: dict[str, sympy.Expr] | None = None):
+    def __init__(
+        self, scope: Scope, text: Text, bound: dict[str, sympy.Expr] | None = None, expand: bool = True
+    ) -> None:
         self.scope = scope
         self.text = text
         self.bound = dict(bound or {})
         self.depth = 0
         self.source = ""
         self.expanded = 0
+        self.expand = expand  # replace defined quantities by their bodies (not inside a definition)
+        self.derivatives_expand = True  # a derivative expands the definitions it needs
+        self.notes: list[str] = []
 
     # -- entry points -------------------------------------------------------------------------
 
     def build_text(self) -> sympy.Expr:
+        if self.text.tree is not None:
+            # Read from another notation (LaTeX): build from its tree; the text is only its display.
+            self.source = self.text.text
+            return self._bounded(self._expanded(self._expr(self.text.tree)))
         self.source = _prepare(self.text.text)
         if not self.source:
             raise FormatError("empty expression", self.text.line)
         if len(self.source) > 4000:
             terms = split_top_level_terms(self.source)
             if terms and len(terms) > _CHUNK_TERMS:
-                return self._bounded(self._build_chunks(terms))
-        return self._bounded(self._expr(_parse_ast(self.source, self.text.line)))
+                return self._bounded(self._expanded(self._build_chunks(terms)))
+        return self._bounded(self._expanded(self._expr(_parse_ast(self.source, self.text.line))))
+
+    def _expanded(self, expr: sympy.Expr, keep: str | None = None) -> sympy.Expr:
+        if not self.expand or not self.scope._defined:
+            return expr
+        return self._bounded(expand_definitions(self.scope, expr, keep))
 
     def _bounded(self, expr: sympy.Expr) -> sympy.Expr:
         # Calls of declared functions share subtrees, so a short text can stand
@@ -438,15 +582,19 @@ class _Builder:
         return _add_terms(built)
 
     def build_condition(self) -> list[Condition]:
-        self.source = _prepare(self.text.text)
-        node = _parse_ast(self.source, self.text.line)
+        if self.text.tree is not None:
+            self.source = self.text.text
+            node = self.text.tree
+        else:
+            self.source = _prepare(self.text.text)
+            node = _parse_ast(self.source, self.text.line)
         if not isinstance(node, ast.Compare):
             raise self._error(
                 node,
                 "a condition must be a relation (==, !=, <, <=, >, >=) or 'name in {…}'",
             )
         out: list[Condition] = []
-        left = self._bounded(self._expr(node.left))
+        left = self._bounded(self._expanded(self._expr(node.left)))
         for op, right_node in zip(node.ops, node.comparators):
             if isinstance(op, ast.In):
                 if len(node.ops) != 1:
@@ -459,7 +607,7 @@ class _Builder:
             symbol = _RELATIONS.get(type(op))
             if symbol is None:
                 raise self._error(node, "unsupported relation; use ==, !=, <, <=, >, >= or in")
-            right = self._bounded(self._expr(right_node))
+            right = self._bounded(self._expanded(self._expr(right_node)))
             out.append(Condition(symbol, left, right, (), self.text.text, self.text.line))
             left = right
         return out
@@ -468,6 +616,8 @@ class _Builder:
 
     def _error(self, node: ast.AST, message: str) -> FormatError:
         segment = ast.get_source_segment(self.source, node) if hasattr(node, "lineno") else None
+        if segment is None and self.text.tree is not None:
+            segment = show(node)
         line = self.text.line + (getattr(node, "lineno", 1) - 1)
         if segment:
             return FormatError(f"{message}: '{_short(segment)}'", line)
@@ -518,8 +668,15 @@ class _Builder:
             if spec.is_vector:
                 raise self._error(node, f"'{name}' is a vector; use an element such as {name}[i]")
             return spec.obj
+        defined = self.scope._defined.get(name)
+        if defined is not None:
+            if defined.index is not None:
+                raise self._error(node, f"'{name}' is defined element by element; use an element such as {name}[i]")
+            return defined.placeholder
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name == INFINITY:
+            raise self._error(node, "'oo' (infinity) is allowed only as the point of a Limit, e.g. Limit(f, x, oo)")
         if name.startswith("__"):
             raise self._error(node, f"undeclared name '{name}': {_DUNDER}")
         if name in self.scope.functions or name in BUILTIN_FUNCTIONS:
@@ -592,6 +749,9 @@ class _Builder:
             raise self._error(node, "only a declared vector can be subscripted, e.g. z[i]")
         name = node.value.id
         spec = self.scope.symbols.get(name)
+        defined = self.scope._defined.get(name)
+        if spec is None and defined is not None and defined.index is not None:
+            return defined.placeholder[self._one_index(node)]
         if spec is None or not spec.is_vector:
             hint = "" if spec is None else " (declare it with the word 'vector')"
             raise self._error(node, f"'{name}' is not a declared vector{hint}")
@@ -606,6 +766,14 @@ class _Builder:
             if index.is_Number and not index.is_Integer:
                 raise self._error(node, "a vector index must be a whole number or an index name")
         return spec.obj[tuple(indices) if len(indices) > 1 else indices[0]]
+
+    def _one_index(self, node: ast.Subscript) -> sympy.Expr:
+        if isinstance(node.slice, ast.Tuple):
+            raise self._error(node, "a quantity defined element by element takes one index, e.g. p[j]")
+        index = self._expr(node.slice)
+        if index.is_Number and not index.is_Integer:
+            raise self._error(node, "a vector index must be a whole number or an index name")
+        return index
 
     def _call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
@@ -630,6 +798,8 @@ class _Builder:
             return self._sum_or_product(node, name)
         if name == "diff":
             return self._diff(node)
+        if name == "Limit":
+            return self._limit(node)
         if name in SHADOWABLE and (name in self.scope.symbols or name in self.bound):
             raise self._error(node, f"'{name}' is a symbol, not a function (multiplication is written '*')")
         if name in _UNARY:
@@ -648,6 +818,8 @@ class _Builder:
             self._arity(node, name, 2, None)
             args = [self._expr(a) for a in node.args]
             return (sympy.Max if name == "max" else sympy.Min)(*args)
+        if name == "E" and name not in self.scope.symbols and name not in self.bound:
+            raise self._error(node, f"'E' is not supported here; {NOT_SUPPORTED['E']}")
         if name in self.scope.symbols or name in CONSTANTS or name in self.bound:
             raise self._error(node, f"'{name}' is a symbol, not a function{self._product_hint(node)}")
         raise self._error(node, unknown_function_message(name, [*self.scope.functions, *BUILTIN_FUNCTIONS]))
@@ -695,9 +867,7 @@ class _Builder:
         return cls(self.scope.symbols[vector].obj[var], (var, lo, hi))
 
     def _bound_value(self, text: str) -> sympy.Expr:
-        if text.lstrip("-").isdigit():
-            return sympy.Integer(int(text))
-        return self.scope.symbols[text].obj
+        return bound_value(text, lambda name: self.scope.symbols[name].obj)
 
     def _arity(self, node: ast.Call, name: str, low: int, high: int | None) -> None:
         count = len(node.args)
@@ -756,7 +926,7 @@ class _Builder:
         else:
             self.scope._expanding.append(decl.name)
             try:
-                inner = _Builder(self.scope, decl.body, dict(zip(decl.params, params)))
+                inner = _Builder(self.scope, decl.body, dict(zip(decl.params, params)), expand=False)
                 result = (params, inner.build_text())
             finally:
                 self.scope._expanding.pop()
@@ -809,7 +979,82 @@ class _Builder:
                     node.args[2], f"the order of diff must be a whole number from 1 to {MAX_DIFF_ORDER}"
                 )
             order = int(order_expr)
-        return sympy.diff(target, variable, order)
+        quantity = self._defined_variable(variable)
+        # In a defined quantity: the other definitions stay in place (a partial
+        # derivative); in any other variable: every definition is expanded, so
+        # the derivative is the total one (through p[k] = softmax(z)[k]).
+        expanded = target
+        if self.derivatives_expand and self.scope._defined:
+            expanded = self._bounded(expand_definitions(self.scope, target, keep=quantity))
+        result = sympy.diff(expanded, variable, order)
+        if result == 0 and self.derivatives_expand:
+            self._note_vanishing(node, expanded, variable)
+        return result
+
+    def _defined_variable(self, variable: sympy.Expr) -> str | None:
+        for item in self.scope._defined.values():
+            if variable == item.placeholder or (
+                isinstance(variable, sympy.Indexed) and variable.base == item.placeholder
+            ):
+                return item.name
+        return None
+
+    def _note_vanishing(self, node: ast.Call, target: sympy.Expr, variable: sympy.Expr) -> None:
+        """Note a derivative that is 0 only because its variable does not occur in what is differentiated."""
+        if not target.free_symbols:
+            return  # a constant: its derivative is 0 for a good reason
+        if isinstance(variable, sympy.Indexed):
+            occurs = any(e.base == variable.base for e in target.atoms(sympy.Indexed))
+        else:
+            occurs = variable in target.free_symbols
+        if occurs:
+            return
+        written = ast.get_source_segment(self.source, node.args[0]) if hasattr(node.args[0], "lineno") else None
+        if written is None:
+            written = show(node.args[0]) if self.text.tree is not None else sympy.sstr(target)
+        shown = sympy.sstr(variable)
+        self.notes.append(
+            f"line {self.text.line}: the derivative of {_short(written)} in {shown} is 0 only because {shown} "
+            f"does not occur in it; if it depends on {shown}, say how under 'define' (e.g. a: expression in {shown})"
+        )
+
+    def _limit(self, node: ast.Call) -> sympy.Expr:
+        """``Limit(expr, h, point)`` or ``Limit(expr, h, point, '+')``: kept unevaluated for the checker."""
+        self._arity(node, "Limit", 3, 4)
+        var_node = node.args[1]
+        if not isinstance(var_node, ast.Name) or var_node.id.startswith("__"):
+            raise self._error(var_node, "the variable of Limit must be a name, e.g. Limit(expr, h, 0)")
+        var_name = var_node.id
+        var = sympy.Dummy(var_name, real=True)
+        point = self._limit_point(node.args[2])
+        direction = "+-"
+        if len(node.args) == 4:
+            given = node.args[3]
+            if not isinstance(given, ast.Constant) or given.value not in LIMIT_DIRECTIONS:
+                raise self._error(given, "the direction of Limit is '+' (from above) or '-' (from below)")
+            direction = LIMIT_DIRECTIONS[given.value]
+        saved = self.bound.get(var_name)
+        self.bound[var_name] = var
+        try:
+            term = self._expr(node.args[0])
+        finally:
+            if saved is None:
+                self.bound.pop(var_name, None)
+            else:
+                self.bound[var_name] = saved
+        if point.is_infinite:
+            direction = "-" if point is sympy.oo else "+"
+        return sympy.Limit(term, var, point, direction)
+
+    def _limit_point(self, node: ast.expr) -> sympy.Expr:
+        sign = 1
+        inner = node
+        while isinstance(inner, ast.UnaryOp) and isinstance(inner.op, (ast.USub, ast.UAdd)):
+            sign = -sign if isinstance(inner.op, ast.USub) else sign
+            inner = inner.operand
+        if isinstance(inner, ast.Name) and inner.id == INFINITY and inner.id not in self.bound:
+            return sympy.oo if sign > 0 else -sympy.oo
+        return self._expr(node)
 
 
 def _as_product(name: str, known: list[str]) -> str | None:
@@ -836,6 +1081,8 @@ def _as_product(name: str, known: list[str]) -> str | None:
 
 def unknown_function_message(name: str, candidates: list[str]) -> str:
     """Say how to write a function that is neither built in nor declared."""
+    if name in NOT_SUPPORTED:
+        return f"'{name}' is not supported here; {NOT_SUPPORTED[name]}"
     if name in SPELLED_AS:
         return f"unknown function '{name}': write {SPELLED_AS[name]}"
     if name in DEFINE_INSTEAD:

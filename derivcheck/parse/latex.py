@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
 from derivcheck.errors import FormatError
+from derivcheck.model import Text
+from derivcheck.parse import syntax
 from derivcheck.parse.expressions import (
     BUILTIN_FUNCTIONS,
     MAX_DEPTH,
@@ -114,7 +116,15 @@ FUNCTION_MACROS = {
     "max": "max",
     "min": "min",
     "sgn": "sign",
+    "coth": "coth",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
 }
+# Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…}.
+NAME_SPELLINGS = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "sgn": "sign", "ceil": "ceiling"}
+# Brackets that are functions: \lfloor x \rfloor is floor(x), \lceil x \rceil is ceiling(x).
+FLOORS = {"\\lfloor": ("\\rfloor", "floor"), "\\lceil": ("\\rceil", "ceiling")}
 SPACING = {
     ",",
     ";",
@@ -227,6 +237,8 @@ OPEN = {
     "\\lbrack": "\\rbrack",
     "\\langle": "\\rangle",
     "\\lparen": "\\rparen",
+    "\\lfloor": "\\rfloor",
+    "\\lceil": "\\rceil",
 }
 CLOSE = {v: k for k, v in OPEN.items()}
 ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
@@ -402,72 +414,82 @@ def names_from_declarations(symbols, functions, log_base: str | None = None, pri
 # ("add", [(sign, node)]), ("mul", [(op, node)]), ("pow", base, exp), ("neg", node),
 # ("diff", node, var, order), ("sum"|"prod", body, var, lo, hi), ("abs", node).
 
-_PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
-
-
-def write_python(node) -> str:
-    """Write a tree in the Python syntax of the format (the ``parsed`` reading)."""
+def to_tree(node) -> ast.expr:
+    """The Python ``ast`` tree of a reader node: the typed tree the expression builder consumes."""
     kind = node[0]
     if kind == "num":
-        return node[1]
+        return syntax.number(node[1])
     if kind == "name":
-        return node[1]
+        return syntax.name(node[1])
     if kind == "call":
-        return f"{node[1]}({', '.join(write_python(a) for a in node[2])})"
+        return syntax.call(node[1], [to_tree(a) for a in node[2]])
     if kind == "abs":
-        return f"abs({write_python(node[1])})"
+        return syntax.call("abs", [to_tree(node[1])])
     if kind == "elem":
-        return f"{node[1]}[{', '.join(write_python(a) for a in node[2])}]"
+        return syntax.element(node[1], [to_tree(a) for a in node[2]])
     if kind == "add":
-        out = ""
-        for position, (sign, term) in enumerate(node[1]):
-            if term[0] == "neg":
-                sign, term = ("-" if sign == "+" else "+"), term[1]
-            text = _wrap(term, 1)
-            if position == 0:
-                out = ("-" if sign == "-" else "") + text
-            else:
-                out += f" {sign} {text}"
-        return out
+        return _sum_tree(node[1])
     if kind == "mul":
-        out = ""
-        for position, (op, factor) in enumerate(node[1]):
-            if position == 0:
-                text = write_python(factor) if factor[0] == "neg" else _wrap(factor, 2)
-            elif factor[0] == "neg":
-                text = f"({write_python(factor)})"
-            else:
-                text = _wrap(factor, 2 if op == "*" else 3)
-            out = text if position == 0 else f"{out}{op}{text}"
-        return out
+        return _product_tree(node[1])
     if kind == "neg":
-        return "-" + _wrap(node[1], 2)
+        return _negated(node[1])
     if kind == "pow":
-        base = node[1]
-        base_text = write_python(base) if _prec(base) > 4 else f"({write_python(base)})"
-        exponent = node[2]
-        exp_text = write_python(exponent) if _prec(exponent) > 4 else f"({write_python(exponent)})"
-        return f"{base_text}**{exp_text}"
+        return syntax.binary(to_tree(node[1]), ast.Pow(), to_tree(node[2]))
     if kind == "diff":
-        order = f", {node[3]}" if node[3] != 1 else ""
-        return f"diff({write_python(node[1])}, {write_python(node[2])}{order})"
+        args = [to_tree(node[1]), to_tree(node[2])]
+        if node[3] != 1:
+            args.append(syntax.number(str(node[3])))
+        return syntax.call("diff", args)
     if kind == "extremum":
-        return f"{node[1]}({write_python(node[2])}, ({node[3]}, {write_python(node[4])}, {write_python(node[5])}))"
+        return syntax.call(node[1], [to_tree(node[2]), syntax.limits(node[3], to_tree(node[4]), to_tree(node[5]))])
     if kind in ("sum", "prod"):
-        name = "Sum" if kind == "sum" else "Product"
-        return f"{name}({write_python(node[1])}, ({node[2]}, {write_python(node[3])}, {write_python(node[4])}))"
+        limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
+        return syntax.call("Sum" if kind == "sum" else "Product", [to_tree(node[1]), limits])
     raise AssertionError(kind)  # pragma: no cover - every builder returns a known kind
 
 
-def _prec(node) -> int:
-    if node[0] == "num" and "." in node[1]:
-        return 5
-    return _PREC.get(node[0], 5)
+def _sum_tree(terms: list) -> ast.expr:
+    """``t1 ± t2 ± …`` as a left-deep chain; a term that is a sum stays one operand (its brackets)."""
+    tree: ast.expr | None = None
+    for sign, term in terms:
+        if term[0] == "neg":  # a + -b is a - b
+            sign, term = ("-" if sign == "+" else "+"), term[1]
+        if tree is None:
+            tree = _negated(term) if sign == "-" else to_tree(term)
+        else:
+            tree = syntax.binary(tree, ast.Sub() if sign == "-" else ast.Add(), to_tree(term))
+    assert tree is not None
+    return tree
 
 
-def _wrap(node, level: int) -> str:
-    text = write_python(node)
-    return f"({text})" if _prec(node) < level else text
+def _product_tree(factors: list) -> ast.expr:
+    """``f1 * f2 / f3 …`` as a left-deep chain; a product of atoms after '*' joins it (2xy is 2*x*y)."""
+    flat: list = []
+    for op, factor in factors:
+        atoms = factor[0] == "mul" and all(inner_op == "*" and _is_atom(inner) for inner_op, inner in factor[1])
+        if op == "*" and atoms and flat:
+            flat.extend(factor[1])
+        else:
+            flat.append((op, factor))
+    tree: ast.expr | None = None
+    for op, factor in flat:
+        operand = to_tree(factor)
+        tree = operand if tree is None else syntax.binary(tree, ast.Div() if op == "/" else ast.Mult(), operand)
+    assert tree is not None
+    return tree
+
+
+def _is_atom(node) -> bool:
+    return node[0] in ("num", "name", "elem", "call", "abs")
+
+
+def _negated(node) -> ast.expr:
+    """``-node``; the sign of a product goes on its first factor (-(a*b) is -a*b, the same tree in
+    SymPy) unless that factor is a sum, which a sign would distribute over."""
+    if node[0] == "mul" and node[1][0][1][0] not in ("neg", "add"):
+        (op, first), *rest = node[1]
+        return _product_tree([(op, ("neg", first)), *rest])
+    return syntax.negative(to_tree(node))
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -475,12 +497,46 @@ def _wrap(node, level: int) -> str:
 
 @dataclass
 class Reading:
-    """The result of reading one LaTeX expression: the tree, its Python text and the notes."""
+    """One LaTeX expression read: its expression tree (Python ``ast``, for the builder) and the notes.
 
-    tree: tuple
-    python: str
+    The tree is handed to the builder as it is (``text``); ``python`` is only its
+    display text (``read as`` in reports), written from the tree.
+    """
+
+    tree: ast.expr
     notes: list[str]
-    alternative: str | None = None  # the reading with a \sum covering the terms after it
+    alternative: ast.expr | None = None  # the reading with a \sum covering the terms after it
+
+    @property
+    def python(self) -> str:
+        """The reading written in the Python syntax, for display."""
+        return syntax.show(self.tree)
+
+    def text(self, line: int) -> Text:
+        """The reading as the model's expression: display text and the tree itself."""
+        return Text(self.python, line, self.tree)
+
+    def alternative_text(self, line: int) -> Text | None:
+        """The other reading (a \\sum widened past a '+') as the model's expression, if there is one."""
+        if self.alternative is None:
+            return None
+        return Text(syntax.show(self.alternative), line, self.alternative)
+
+
+_COMPARISONS: dict[str, type[ast.cmpop]] = {
+    "==": ast.Eq,
+    "!=": ast.NotEq,
+    "<": ast.Lt,
+    "<=": ast.LtE,
+    ">": ast.Gt,
+    ">=": ast.GtE,
+}
+
+
+def comparison(sides: list[Reading], ops: list[str], line: int) -> Text:
+    """A condition ``a op b [op c]`` (ops in the Python syntax) from its readings, as the model's expression."""
+    tree = ast.Compare(sides[0].tree, [_COMPARISONS[op]() for op in ops], [side.tree for side in sides[1:]])
+    return Text(syntax.show(tree), line, tree)
 
 
 def read_expression(tokens: list[Token], names: Names, lenient: bool = False) -> Reading:
@@ -491,12 +547,12 @@ def read_expression(tokens: list[Token], names: Names, lenient: bool = False) ->
     """
     parser = _Parser(tokens, names, lenient)
     try:
-        tree = parser.whole()
+        node = parser.whole()
         alternative = None
         if parser.widened:
             old, new = parser.widened[0]
-            alternative = write_python(_substitute(tree, old, new))
-        return Reading(tree, write_python(tree), parser.notes, alternative)
+            alternative = to_tree(_substitute(node, old, new))
+        return Reading(to_tree(node), parser.notes, alternative)
     except RecursionError:
         line = tokens[0].line if tokens else None
         raise FormatError(f"LaTeX nested too deeply to read (limit {MAX_DEPTH} levels)", line) from None
@@ -852,15 +908,44 @@ class _Parser:
                 f"a number right after '{word}' is ambiguous: write {word}_{self.peek().text} "
                 f"for a subscript or {word} \\cdot {self.peek().text} for a product",
             )
-        parts = self.segment(word, first)
+        parts = self.segment(word, first, self.peek_subscript())
         nodes = []
         for k, part in enumerate(parts):
             last = k == len(parts) - 1
             nodes.append(self.named(part, first, postfix_allowed=last))
         return nodes[0] if len(nodes) == 1 else ("mul", [("*", n) for n in nodes])
 
-    def segment(self, word: str, tok: Token) -> list[str]:
-        """Split a run of letters into declared names; an error if none or several readings."""
+    def peek_subscript(self) -> str | None:
+        """The plain text of a subscript that comes next (``_1``, ``_{o}``, ``_{max}``), without taking it."""
+        if not (self.peek().kind == "char" and self.peek().text == "_"):
+            return None
+        tok = self.peek(1)
+        if tok.kind in ("letter", "digit"):
+            return tok.text
+        if not (tok.kind == "char" and tok.text == "{"):
+            return None
+        inner = []
+        k = 2
+        while self.peek(k).kind in ("letter", "digit"):
+            inner.append(self.peek(k))
+            k += 1
+        closing = self.peek(k)
+        return _plain_subscript(inner) if closing.kind == "char" and closing.text == "}" else None
+
+    def subscripted_name(self, word: str, subscript: str | None) -> str | None:
+        """``word_subscript`` when that whole name is declared and ``word`` is not (``\\beta_1``, ``E_o``)."""
+        if subscript is None or word in self.bound:
+            return None
+        name = f"{word}_{subscript}"
+        if self.names.is_declared(name) and not self.names.is_declared(self.python_name(word)):
+            return name
+        return None
+
+    def segment(self, word: str, tok: Token, subscript: str | None = None) -> list[str]:
+        """Split a run of letters into declared names; an error if none or several readings.
+
+        The last name may be one completed by the subscript that follows (``E_o`` declared).
+        """
         if len(word) > 200:
             raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
         ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
@@ -869,7 +954,8 @@ class _Parser:
             found: list[list[str]] = []
             for start in range(max(0, end - 40), end):
                 piece = word[start:end]
-                if ways[start] and self.resolvable(piece):
+                last = end == len(word) and self.subscripted_name(piece, subscript) is not None
+                if ways[start] and (self.resolvable(piece) or last):
                     for way in ways[start][:3]:
                         found.append(way + [piece])
             ways[end] = found[:3]
@@ -932,6 +1018,9 @@ class _Parser:
         return count
 
     def apply(self, word: str, tok: Token, sub_tokens, primes: int, power):
+        whole = self.subscripted_name(word, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
+        if whole is not None:
+            return self.apply(whole, tok, None, primes, power)
         if (
             word == "delta"
             and sub_tokens is not None
@@ -940,7 +1029,7 @@ class _Parser:
             and "KroneckerDelta" in BUILTIN_FUNCTIONS
         ):
             return self.finish_power(self.kronecker(tok, sub_tokens), power)
-        kind = self.kind_of(word, tok)
+        kind = self.kind_of(word, tok, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
         if kind == "builtin" and word in ("max", "min") and sub_tokens is not None:
             return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
         if kind == "function" or kind == "builtin":
@@ -973,7 +1062,7 @@ class _Parser:
             return ("call", "exp", [exponent])
         return ("pow", node, exponent)
 
-    def kind_of(self, word: str, tok: Token) -> str:
+    def kind_of(self, word: str, tok: Token, subscript: str | None = None) -> str:
         if word in self.bound:
             return "symbol"
         py = self.python_name(word)
@@ -990,6 +1079,12 @@ class _Parser:
                 tok,
                 f"'{word}' is a reserved word of the expression syntax; declare the name "
                 f"as '{word}_' and \\{word} will mean it",
+            )
+        if subscript is not None:
+            raise self.error(
+                tok,
+                f"undeclared name '{word}_{subscript}'; declare '{word}_{subscript}' (or a vector '{word}' for "
+                "its elements) under 'symbols' in the derivcheck comment",
             )
         raise self.error(
             tok, f"undeclared name '{word}'; declare it under 'symbols' or 'functions' in the derivcheck comment"
@@ -1162,9 +1257,10 @@ class _Parser:
     def arguments(self, word: str, tok: Token, kind: str) -> list:
         nxt = self.peek()
         opener = None
-        if nxt.kind == "char" and nxt.text in "([":
+        bracket = nxt.kind == "macro" and nxt.key in OPEN and nxt.key not in FLOORS
+        if (nxt.kind == "char" and nxt.text in "([") or bracket:
             opener = self.take()
-            closer = OPEN[opener.text]
+            closer = OPEN[opener.key]
             return self.argument_list(opener, lambda t: t.key == closer, False)
         if nxt.kind == "macro" and nxt.text == "left":
             opener = self.take()
@@ -1173,7 +1269,9 @@ class _Parser:
         if nxt.kind == "macro" and nxt.text in SIZES:
             opener = self.take()
             self.take_delimiter(opener)
-            return self.argument_list(opener, lambda t: t.kind == "macro" and t.text in SIZES, True)
+            return self.argument_list(
+                opener, lambda t: t.kind == "macro" and t.text in SIZES and self.peek(1).key in CLOSE, True
+            )
         if nxt.kind == "char" and nxt.text == "{":
             inner = self.group_tokens()
             return [self.sub(inner).whole()]
@@ -1217,9 +1315,9 @@ class _Parser:
                 raise self.error(opener, f"'{opener.key}' is never closed")
             if depth == 0 and is_closer(tok):
                 break
-            if tok.kind == "char" and tok.text in "([{" or (tok.kind == "macro" and tok.text == "left"):
+            if _opens(tok):
                 depth += 1
-            elif tok.kind == "char" and tok.text in ")]}" or (tok.kind == "macro" and tok.text == "right"):
+            elif _closes(tok):
                 if depth == 0:
                     if self.lenient:
                         self.notes.append(
@@ -1247,6 +1345,10 @@ class _Parser:
         if word in ("max", "min"):
             if len(args) < 2:
                 raise self.error(tok, f"{word} takes at least 2 arguments, given {len(args)}")
+            return ("call", word, args)
+        if word == "KroneckerDelta":
+            if len(args) != 2:
+                raise self.error(tok, f"KroneckerDelta takes 2 arguments, given {len(args)}")
             return ("call", word, args)
         if len(args) != 1:
             raise self.error(tok, f"{word} takes 1 argument, given {len(args)}")
@@ -1312,6 +1414,9 @@ class _Parser:
                 return ("abs", node)
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
+            if delim.key in FLOORS:
+                node = self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
+                return ("call", FLOORS[delim.key][1], [node])
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\left{delim.key}' is not a grouping delimiter")
             return self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
@@ -1321,7 +1426,11 @@ class _Parser:
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\{name}{delim.key}' is not an opening delimiter")
             node = self.until_sized(tok, delim)
-            return node
+            return ("call", FLOORS[delim.key][1], [node]) if delim.key in FLOORS else node
+        if tok.key in FLOORS:
+            self.take()
+            closer, function = FLOORS[tok.key]
+            return ("call", function, [self.until_closer(tok, closer, tok.key)])
         if tok.key in OPEN:
             self.take()
             return self.until_closer(tok, OPEN[tok.key], tok.key)
@@ -1347,6 +1456,8 @@ class _Parser:
                 )
             if text == "d":
                 raise self.error(tok, "a lone differential \\mathrm{d} outside \\frac{d}{dx}")
+            if text in NAME_SPELLINGS and not self.names.is_declared(text):
+                text = NAME_SPELLINGS[text]
             return self.named(text, tok)
         if name in TYPEFACES:
             self.take()
@@ -1668,13 +1779,26 @@ def _prime_count(tokens: list[Token]) -> int:
     return len(tokens)
 
 
+def _opens(tok: Token) -> bool:
+    """Whether ``tok`` opens a group (a bracket, \\{, \\left): the depth of a token scan."""
+    if tok.kind == "char":
+        return tok.text in "([{"
+    return tok.kind == "macro" and (tok.text == "left" or tok.key in OPEN)
+
+
+def _closes(tok: Token) -> bool:
+    if tok.kind == "char":
+        return tok.text in ")]}"
+    return tok.kind == "macro" and (tok.text == "right" or tok.key in CLOSE)
+
+
 def _split_commas(tokens: list[Token]) -> list[list[Token]]:
     parts: list[list[Token]] = [[]]
     depth = 0
     for t in tokens:
-        if t.kind == "char" and t.text in "([{" or (t.kind == "macro" and t.text == "left"):
+        if _opens(t):
             depth += 1
-        elif t.kind == "char" and t.text in ")]}" or (t.kind == "macro" and t.text == "right"):
+        elif _closes(t):
             depth -= 1
         if depth == 0 and t.kind == "char" and t.text == ",":
             parts.append([])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
@@ -25,7 +26,21 @@ WORDS = (
 )
 _SIGN_WORDS = {"positive", "negative", "nonnegative", "nonpositive", "nonzero"}
 _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
-_BOUND = re.compile(r"-?\d+\Z|[A-Za-z_][A-Za-z0-9_]*\Z")
+_BOUND = re.compile(r"-?\d+\Z|(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<offset>[+-]\d+)?\Z")
+
+
+def bound_parts(text: str) -> tuple[str | None, int]:
+    """An index bound as written (``3``, ``C``, ``C-1``): the size it names (or None) and the offset."""
+    match = _BOUND.match(text)
+    if match is None or match.group("name") is None:
+        return None, int(text)
+    return match.group("name"), int(match.group("offset") or 0)
+
+
+def bound_value(text: str, size: Callable[[str], sympy.Expr]) -> sympy.Expr:
+    """An index bound as a SymPy expression, the named size looked up by ``size``."""
+    name, offset = bound_parts(text)
+    return sympy.Integer(offset) if name is None else size(name) + offset
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,8 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
         for bound in (lo, hi):
             if not _BOUND.match(bound) or bound.startswith("__"):
                 raise FormatError(
-                    f"index bound '{bound}' of '{decl.name}' must be a whole number or a name",
+                    f"index bound '{bound}' of '{decl.name}' must be a whole number, a name, or a name "
+                    "plus or minus a whole number (e.g. 0..C-1)",
                     decl.line,
                 )
         index_range = (lo, hi)

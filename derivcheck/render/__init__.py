@@ -14,7 +14,7 @@ from types import ModuleType
 
 from derivcheck.config import CheckConfig
 from derivcheck.render import write_html, write_latex, write_markdown
-from derivcheck.render.views import FileView, collect_files
+from derivcheck.render.views import MATH_STYLES, FileView, PageOptions, collect_files
 
 WRITERS: dict[str, ModuleType] = {"markdown": write_markdown, "html": write_html, "latex": write_latex}
 
@@ -41,6 +41,7 @@ def render_paths(
     config: CheckConfig | None = None,
     check: bool = True,
     title: str = "Derivations",
+    options: PageOptions | None = None,
 ) -> RenderRun:
     """Render every derivation file under ``paths``; return what was produced.
 
@@ -49,20 +50,29 @@ def render_paths(
     ``.tex``) everything goes to that one file; any other ``out`` is a
     directory that receives a page per input, mirroring the folders of the
     inputs, and an index page when there are several.
+
+    ``options`` (Markdown pages): the math delimiters, reader mode, source
+    links; by default the math style is ``default_math_style(out)``.
     """
     from derivcheck.load import find_files
 
     writer = WRITERS[to]
+    options = options or PageOptions(math=default_math_style(out))
+    if options.math not in MATH_STYLES:
+        raise RenderError(f"unknown math style '{options.math}'; choose one of {', '.join(MATH_STYLES)}")
+    pages = _pages(to, options)
     config = config or CheckConfig()
     views, missing = collect_files(list(paths), config, check)
     run = RenderRun(missing=missing, views=views, skipped=find_files(list(paths)).skipped)
     if out is None:
-        run.text = writer.combined(views) if views else ""
+        run.text = pages.combined(views) if views else ""
         return run
     inputs = {os.path.realpath(v.path) for v in views}
     if out.lower().endswith(writer.SUFFIX):
         _refuse_overwrite(out, inputs)
-        _write(out, writer.combined(views, title) if len(views) != 1 else writer.page(views[0]), out)
+        single = len(views) == 1
+        text = pages.page(views[0], _link(views[0].path, None, options)) if single else pages.combined(views, title)
+        _write(out, text, out)
         run.written.append(out)
         return run
     targets = page_paths(list(paths), [v.path for v in views], out, writer.SUFFIX)
@@ -71,7 +81,7 @@ def render_paths(
         target = targets[view.path]
         _refuse_overwrite(target, inputs)
         source = os.path.relpath(os.path.abspath(view.path), os.path.dirname(os.path.abspath(target)))
-        _write(target, writer.page(view, source.replace(os.sep, "/")), out)
+        _write(target, pages.page(view, _link(view.path, source.replace(os.sep, "/"), options)), out)
         run.written.append(target)
         entries.append((view, os.path.relpath(target, out).replace(os.sep, "/")))
     if len(views) > 1 or any(Path(p).is_dir() for p in paths):
@@ -80,6 +90,52 @@ def render_paths(
         _write(target, writer.index(entries, title), out)
         run.written.append(target)
     return run
+
+
+def default_math_style(out: str | None) -> str:
+    """``brackets`` when ``out`` lies in an MkDocs project (a ``mkdocs.yml`` in its folder or above:
+    pymdownx.arithmatex reads ``\\(…\\)`` and ``\\[…\\]``), else ``github``."""
+    if out is None:
+        return "github"
+    folder = Path(os.path.abspath(out))
+    for place in (folder, *folder.parents):
+        if (place / "mkdocs.yml").is_file() or (place / "mkdocs.yaml").is_file():
+            return "brackets"
+    return "github"
+
+
+@dataclass(frozen=True)
+class _Pages:
+    """A writer's ``page`` and ``combined`` with the page options bound (Markdown takes them)."""
+
+    writer: ModuleType
+    options: PageOptions
+
+    def page(self, view: FileView, source_href: str | None = None) -> str:
+        if self.writer is write_markdown:
+            return write_markdown.page(view, source_href, self.options)
+        return str(self.writer.page(view, source_href))
+
+    def combined(self, views: list[FileView], title: str = "Derivations") -> str:
+        if self.writer is write_markdown:
+            return write_markdown.combined(views, title, self.options)
+        return str(self.writer.combined(views, title))
+
+
+def _pages(to: str, options: PageOptions) -> _Pages:
+    return _Pages(WRITERS[to], options)
+
+
+def _link(path: str, relative: str | None, options: PageOptions) -> str | None:
+    """Where a page links its input: ``options.source_url`` with ``{path}`` (the input's path relative
+    to the working directory) filled in, else the relative path; None with ``source_links=False``."""
+    if not options.source_links:
+        return None
+    if options.source_url:  # the path relative to the working directory (the repository's root)
+        relative = os.path.relpath(os.path.abspath(path))
+        given = path if relative.startswith("..") else relative
+        return options.source_url.replace("{path}", given.replace(os.sep, "/"))
+    return relative
 
 
 def page_paths(roots: list[str], files: list[str], out: str, suffix: str) -> dict[str, str]:

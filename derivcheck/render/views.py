@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from derivcheck.check.outcome import Verdict
@@ -25,7 +25,7 @@ from derivcheck.render.expressions import (
     layout_expression,
     layout_name,
 )
-from derivcheck.results import Result
+from derivcheck.results import Report, Result
 
 COMMA = Op(",", ",", "sep")
 
@@ -48,6 +48,10 @@ class Mark:
     detail: str = ""
     suggestion: str | None = None
     bound: int | None = None
+    # A counterexample as data (names as written, values as computed) and both sides there:
+    # reader pages show them as math with short decimals.
+    point: tuple[tuple[str, str], ...] = ()
+    values: tuple[str, ...] = ()
 
     @property
     def tag(self) -> str:
@@ -75,6 +79,7 @@ class StepView:
     against: int | None = None
     notes: tuple[str, ...] = ()
     cell: int | None = None  # the notebook cell that holds the step
+    latex: str | None = None  # a LaTeX step: the author's text of it
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,32 @@ class StabilityView:
     evidence: dict = field(default_factory=dict)
 
 
+MATH_STYLES = ("github", "dollars", "brackets")
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """How a page is written.
+
+    ``math``: the delimiters of the math derivcheck writes in Markdown —
+    ``github`` (``$`…`$`` and ``$$``), ``dollars`` (``$…$`` and ``$$``, for
+    Jekyll, Hugo, Quarto, MathJax pages) or ``brackets`` (``\\(…\\)`` and
+    ``\\[…\\]``, for MkDocs with pymdownx.arithmatex). ``reader``: a published
+    page — no source lines, counterexamples as math with short decimals.
+    ``source_url``: a pattern for the link to each input (``{path}`` is its
+    path); ``source_links=False`` links nothing. ``marks=False`` leaves the
+    author's LaTeX without verdict marks; ``tooltips`` puts each mark's
+    evidence in a MathJax tooltip (``\\texttip``) too.
+    """
+
+    math: str = "github"
+    reader: bool = False
+    source_url: str | None = None
+    source_links: bool = True
+    marks: bool = True
+    tooltips: bool = False
+
+
 # How each relation of a step is shown: Unicode (MathML), and LaTeX.
 RELATION_SIGNS = {"==": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">"}
 CROSSED = {"=": "≠", "≤": "≰", "<": "≮", "≥": "≱", ">": "≯"}
@@ -134,6 +165,7 @@ class ErrorView:
 
     line: int | None
     message: str
+    cell: int | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +181,7 @@ class DocumentView:
     numbers: tuple[NumberView, ...]
     errors: tuple[ErrorView, ...] = ()
     stability: tuple[StabilityView, ...] = ()
+    cell: int | None = None  # the notebook cell that holds the derivation
 
     def marks(self) -> list[Mark]:
         """Every verdict mark of the document, steps first."""
@@ -161,8 +194,11 @@ class DocumentView:
 class FileView:
     """One input file: its documents and errors in file order.
 
-    For a Markdown post, ``text`` is the whole post and ``blocks`` its
-    derivation blocks; each part belongs to the block whose lines hold it.
+    For a Markdown post, ``text`` is the whole post with each LaTeX derivation
+    turned into an empty fenced block of the same lines (``latex_as_fences``),
+    ``original`` the post as written, and ``blocks`` its derivation blocks; each
+    part belongs to the block whose lines hold it. For a notebook, ``cells``
+    holds every cell as (number, type, source).
     """
 
     path: str
@@ -171,6 +207,8 @@ class FileView:
     checked: bool
     text: str | None = None
     blocks: tuple[Block, ...] = field(default=())
+    original: str | None = None
+    cells: tuple[tuple[int, str, str], ...] = field(default=())
 
     @property
     def documents(self) -> list[DocumentView]:
@@ -202,7 +240,7 @@ class FileView:
         errors = len(self.errors)
         tail = f"; {_plural(errors, 'error')}" if errors else ""
         if not self.documents and not errors:
-            return "no derivation blocks (nothing to check)" if self.kind == "markdown" else "nothing to check"
+            return "no derivation blocks (nothing to check)" if self.kind != "yaml" else "nothing to check"
         head = " and ".join(
             _plural(count, word)
             for count, word in ((steps, "step"), (numbers, "number"), (claims, "stability claim"))
@@ -258,24 +296,52 @@ def collect_files(
         if isinstance(item, LoadError):
             missing.append(item.path)
             continue
-        if item.kind == "markdown":
+        if item.kind in ("markdown", "notebook"):
             if not item.items and item.path not in named:
                 continue
             text = _read_post(item.path, config.max_file_bytes)
             if text is not None:
                 texts[item.path] = text
         loaded.append(item)
-    results: dict[tuple[str, int, str, str], Result] = {}
-    errors: dict[str, list[Result]] = {}
-    if check and loaded:
-        report = verify_loaded(loaded, config)
-        for result in report.results:
-            if result.is_error:
-                errors.setdefault(result.file, []).append(result)
-            elif result.line is not None:
-                results[(result.file, result.line, result.kind, result.expr)] = result
-    views = [_file_view(item, results, errors.get(item.path, []), check, texts.get(item.path)) for item in loaded]
-    return views, missing
+    report = verify_loaded(loaded, config) if check and loaded else None
+    return [file_view(item, report, texts.get(item.path)) for item in loaded], missing
+
+
+ResultKey = tuple[str, int | None, int, str, str]
+
+
+def file_view(item: LoadedFile, report: Report | None, text: str | None = None) -> FileView:
+    """The view of one loaded file with the verdicts of ``report`` (None: not checked).
+
+    ``text`` is the file as written: a post keeps it around its derivations, a
+    notebook its cells.
+    """
+    results: dict[ResultKey, Result] = {}
+    errors: list[Result] = []
+    for result in report.results if report is not None else ():
+        if result.file != item.path:
+            continue
+        if result.is_error:
+            errors.append(result)
+        elif result.line is not None:
+            results[(result.file, result.cell, result.line, result.kind, result.expr)] = result
+    if item.kind == "notebook":
+        return _notebook_view(item, results, errors, report is not None, text)
+    return _file_view(item, results, errors, report is not None, text if item.kind == "markdown" else None)
+
+
+def _notebook_view(
+    item: LoadedFile, results: dict[ResultKey, Result], errors: list[Result], checked: bool, text: str | None
+) -> FileView:
+    from derivcheck.errors import FormatError
+    from derivcheck.load.notebook import notebook_cells
+
+    view = _file_view(item, results, errors, checked, None)
+    try:
+        cells = tuple(notebook_cells(text)) if text is not None else ()
+    except FormatError:
+        cells = ()
+    return replace(view, cells=cells)
 
 
 def _read_post(path: str, max_bytes: int) -> str | None:
@@ -292,26 +358,33 @@ def _read_post(path: str, max_bytes: int) -> str | None:
 
 def _file_view(
     item: LoadedFile,
-    results: dict[tuple[str, int, str, str], Result],
+    results: dict[ResultKey, Result],
     error_results: list[Result],
     checked: bool,
     text: str | None,
 ) -> FileView:
-    known = {(e.line, e.message) for e in item.items if isinstance(e, LoadError)}
-    extra = [ErrorView(r.line, r.message) for r in error_results if (r.line, r.message) not in known]
+    known = {(e.cell, e.line, e.message) for e in item.items if isinstance(e, LoadError)}
+    extra = [ErrorView(r.line, r.message, r.cell) for r in error_results if (r.cell, r.line, r.message) not in known]
     documents = [d for d in item.items if isinstance(d, Document)]
     parts: list[DocumentView | ErrorView] = []
     for entry in item.items:
         if isinstance(entry, LoadError):
-            parts.append(ErrorView(entry.line, entry.message))
+            parts.append(ErrorView(entry.line, entry.message, entry.cell))
             continue
-        mine = [e for e in extra if _owner(e.line, documents) is entry]
+        mine = [e for e in extra if _owner(e, documents) is entry]
         parts.append(document_view(entry, results, checked, tuple(mine)))
-    parts.extend(ErrorView(e.line, e.message) for e in extra if _owner(e.line, documents) is None)
-    if text is not None:
-        text = latex_as_fences(text)
-    blocks = tuple(scan_blocks(text)[0]) if text is not None else ()
-    return FileView(item.path, item.kind, tuple(parts), checked, text, blocks)
+    parts.extend(e for e in extra if _owner(e, documents) is None)
+    return post_view(item.path, item.kind, tuple(parts), checked, text)
+
+
+def post_view(
+    path: str, kind: str, parts: tuple[DocumentView | ErrorView, ...], checked: bool, text: str | None
+) -> FileView:
+    """A FileView of ``parts``; with ``text`` (a post, or one cell of a notebook) the text and its blocks too."""
+    if text is None:
+        return FileView(path, kind, parts, checked)
+    fenced = latex_as_fences(text)
+    return FileView(path, kind, parts, checked, fenced, tuple(scan_blocks(fenced)[0]), original=text)
 
 
 def latex_as_fences(text: str) -> str:
@@ -329,16 +402,16 @@ def latex_as_fences(text: str) -> str:
     return "\n".join(lines)
 
 
-def _owner(line: int | None, documents: list[Document]) -> Document | None:
-    if line is None:
+def _owner(error: ErrorView, documents: list[Document]) -> Document | None:
+    if error.line is None:
         return None
-    before = [d for d in documents if d.line <= line]
+    before = [d for d in documents if d.cell == error.cell and d.line <= error.line]
     return max(before, key=lambda d: d.line) if before else None
 
 
 def document_view(
     doc: Document,
-    results: dict[tuple[str, int, str, str], Result] | None = None,
+    results: dict[ResultKey, Result] | None = None,
     checked: bool = False,
     errors: tuple[ErrorView, ...] = (),
 ) -> DocumentView:
@@ -350,7 +423,7 @@ def document_view(
         previous_line = None
         for position, step in enumerate(chain.steps):
             shown = (step.latex if step.latex is not None else step.expr.text).strip()
-            result = results.get((doc.path, step.expr.line, "step", shown)) if position else None
+            result = results.get((doc.path, doc.cell, step.expr.line, "step", shown)) if position else None
             mark = mark_of(result) if result is not None else None
             relation = "" if position == 0 else RELATION_SIGNS.get(step.rel, "=")
             if relation and result is not None and result.verdict is Verdict.WRONG:
@@ -370,16 +443,18 @@ def document_view(
                     against,
                     tuple(result.notes) if result is not None else (),
                     doc.cell,
+                    step.latex.strip() if step.latex is not None else None,
                 )
             )
             previous_line = step.expr.line
         when = tuple(layout_condition(t.text) for t in chain.when)
         chains.append(ChainView(chain.label, when, tuple(steps), chain.line))
     numbers = tuple(
-        _number_view(doc, n, results.get((doc.path, n.line, "number", n.expr.text.strip()))) for n in doc.numbers
+        _number_view(doc, n, results.get((doc.path, doc.cell, n.line, "number", n.expr.text.strip())))
+        for n in doc.numbers
     )
     stability = tuple(
-        _stability_view(c, results.get((doc.path, c.line, "stability", c.expr.text.strip())))
+        _stability_view(c, results.get((doc.path, doc.cell, c.line, "stability", c.expr.text.strip())))
         for c in getattr(doc, "stability", ())
     )
     definitions = tuple(
@@ -395,6 +470,7 @@ def document_view(
         numbers=numbers,
         errors=errors,
         stability=stability,
+        cell=doc.cell,
     )
 
 
@@ -506,7 +582,7 @@ def mark_of(result: Result) -> Mark:
     verdict = result.verdict
     if result.erratum is not None:
         if result.passes:
-            return Mark("✗", "erratum, refuted as marked", "erratum", True, _counterexample(result))
+            return Mark("✗", "erratum, refuted as marked", "erratum", True, _counterexample(result), **_point(result))
         return Mark("!", f"marked wrong but {verdict}", "erratum-missed", False, _evidence(result))
     if verdict is Verdict.PROVED:
         return Mark("✓", "proved", "proved", result.passes, _evidence(result))
@@ -518,8 +594,17 @@ def mark_of(result: Result) -> Mark:
         return Mark("≈", "numeric", "numeric", result.passes, _evidence(result))
     if verdict is Verdict.WRONG:
         suggestion = result.outcome.suggestion if result.outcome is not None else None
-        return Mark("✗", "wrong", "wrong", result.passes, _counterexample(result), suggestion)
+        return Mark("✗", "wrong", "wrong", result.passes, _counterexample(result), suggestion, **_point(result))
     return Mark("?", "unknown", "unknown", result.passes, _evidence(result))
+
+
+def _point(result: Result) -> dict:
+    """The counterexample of a step and both sides there, as data for ``Mark``."""
+    outcome = result.outcome
+    if outcome is None or result.kind != "step":
+        return {}
+    values = tuple(outcome.values) if outcome.values and len(outcome.values) == 2 else ()
+    return {"point": tuple((outcome.counterexample or {}).items()), "values": values}
 
 
 def _evidence(result: Result) -> str:
@@ -561,28 +646,63 @@ def _counterexample(result: Result) -> str:
     return ": ".join(parts) if parts else (outcome.detail or "")
 
 
-def note_parts(step: StepView, *, escape, strong, emphasis, math) -> list[str]:
+def note_parts(
+    step: StepView,
+    *,
+    escape: Callable[[str], str],
+    strong: Callable[[str], str],
+    emphasis: Callable[[str], str],
+    math: Callable[[str], str],
+    reader: bool = False,
+) -> list[str]:
     """The pieces of one step's note (verdict, line, reason, erratum, evidence), each in a format's markup.
 
     ``escape`` escapes free text, ``strong``/``emphasis`` wrap escaped text, ``math``
-    typesets a suggestion given as expression text.
+    typesets a suggestion given as expression text. For ``reader`` pages
+    (published, not reviewed) no source line is named and a counterexample is
+    shown as math with short decimals (``reader_evidence``).
     """
-    head = f"line {step.line}" if step.cell is None else f"cell {step.cell}, line {step.line}"
+    head = "" if reader else f"line {step.line}" if step.cell is None else f"cell {step.cell}, line {step.line}"
     if step.mark is not None:
-        head = f"{escape(step.mark.symbol)} {strong(escape(step.mark.label))}, {head}"
-    if step.against is not None:
+        head = f"{escape(step.mark.symbol)} {strong(escape(step.mark.label))}" + (f", {head}" if head else "")
+    if step.against is not None and not reader:
         head += f" (checked against line {step.against})"
-    parts = [head]
+    parts = [head] if head else []
     if step.by:
         parts.append(emphasis(escape(step.by)))
     if step.erratum:
         parts.append(f"erratum: {escape(step.erratum)}")
-    if step.mark is not None and step.mark.detail:
+    evidence = reader_evidence(step.mark, math) if reader and step.mark is not None else None
+    if evidence:
+        parts.append(evidence)
+    elif step.mark is not None and step.mark.detail:
         parts.append(escape(step.mark.detail))
     if step.mark is not None and step.mark.suggestion:
         parts.append("a step that would hold here: " + math(step.mark.suggestion))
-    parts += [escape(note) for note in step.notes]
+    if not reader:  # the notes place the step among source lines
+        parts += [escape(note) for note in step.notes]
     return parts
+
+
+def reader_evidence(mark: Mark, math: Callable[[str], str]) -> str | None:
+    """A counterexample for readers: ``at μ = 0, x₁ = 1: the step before is 0.25, this step 0.75``.
+
+    Names are typeset as math (``mu`` as μ, ``z[2]`` as z₂) and values as short
+    decimals; None when the mark has no counterexample as data.
+    """
+    if not mark.point:
+        return None
+    point = ", ".join(math(f"{name} == {short_decimal(value)}") for name, value in mark.point)
+    text = f"at {point}"
+    if len(mark.values) == 2:
+        before, this = (short_decimal(v) for v in mark.values)
+        text += f": the step before is {before}, this step {this}"
+    return text
+
+
+def short_decimal(text: str, digits: int = 4) -> str:
+    """A value as a short decimal (``0.333333333333333`` as ``0.3333``); other text as it is."""
+    return _short_number(text, digits)
 
 
 def place_in_blocks(

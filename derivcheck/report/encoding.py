@@ -9,10 +9,14 @@ which inside a JSON string is the same character again.
 from __future__ import annotations
 
 import codecs
+import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
+
+from derivcheck.printable import UNSAFE_PAST_C0
 
 ERRORS = "derivcheck-ascii"
 MARKS = {
@@ -40,6 +44,22 @@ def _ascii_stand_in(error: UnicodeError):
 codecs.register_error(ERRORS, _ascii_stand_in)
 
 
+# Characters JSON may hold raw that a terminal or log viewer takes for line
+# breaks or controls (C1, U+2028/U+2029, bidirectional overrides), and lone
+# surrogates (not UTF-8). json.dumps already escapes C0 controls.
+_JSON_UNSAFE = re.compile(f"[{UNSAFE_PAST_C0}]")
+
+
+def json_text(data: object) -> str:
+    """``data`` as indented JSON with no raw control character: each is a ``\\uXXXX`` escape.
+
+    The escapes decode to the same text, so the data is exact; outside
+    strings JSON has only ASCII, so escaping the serialized text is safe.
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def can_encode(stream: TextIO, text: str = "✓✗≠…—") -> bool:
     """Whether ``stream``'s encoding can write ``text`` as it is."""
     encoding = getattr(stream, "encoding", None) or "ascii"
@@ -64,9 +84,22 @@ def use_ascii_fallback(*streams: TextIO) -> None:
             pass
 
 
+class OutputFailed(Exception):
+    """Writing the report failed (a full disk, an I/O error): the output's fault, not the input's.
+
+    The message says what could not be written and why, in one line.
+    """
+
+
 @contextmanager
-def quiet_broken_pipe(stream: TextIO) -> Iterator[None]:
-    """End quietly when the reader of ``stream`` has gone (``| head -1``): no traceback, no message."""
+def guarded_output(stream: TextIO, name: str = "standard output") -> Iterator[None]:
+    """Write a report to ``stream``: a reader that went away ends it quietly, any other failure is OutputFailed.
+
+    A closed pipe (``| head -1``) is no error: no traceback, no message. A
+    write that fails otherwise (``ENOSPC`` on a full disk, ``EIO``) raises
+    OutputFailed naming ``name``. Either way ``stream`` is pointed at
+    /dev/null so that Python's flush at exit cannot fail a second time.
+    """
     try:
         yield
     except SystemExit:
@@ -74,10 +107,17 @@ def quiet_broken_pipe(stream: TextIO) -> Iterator[None]:
         # stdout at /dev/null; the reporters never exit for any other reason.
         return
     except BrokenPipeError:
-        # Python flushes the stream again at exit; point it at /dev/null so that cannot fail.
-        try:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, stream.fileno())
-            os.close(null)
-        except (OSError, ValueError, AttributeError):  # pragma: no cover - not a real file
-            pass
+        _discard_output(stream)
+    except OSError as exc:
+        _discard_output(stream)
+        raise OutputFailed(f"cannot write the report to {name}: {exc.strerror or exc}") from None
+
+
+def _discard_output(stream: TextIO) -> None:
+    """Point ``stream``'s file at /dev/null: what is still buffered goes nowhere, and no later flush fails."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - not a real file
+        pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from derivcheck.printable import display_path, printable
 from derivcheck.results import Report, Result
 
 _EVIDENCE = (
@@ -28,7 +29,7 @@ _EVIDENCE = (
 def result_fields(result: Result) -> dict:
     """Return the JSON object of one result (docs/format.md's keys first, evidence after)."""
     data: dict = {
-        "file": result.file,
+        "file": display_path(result.file),
         "line": result.line,
         "kind": result.kind,
         "verdict": result.verdict.value if result.verdict is not None else None,
@@ -36,6 +37,8 @@ def result_fields(result: Result) -> dict:
     }
     if result.cell is not None:
         data["cell"] = result.cell
+        if result.file_line is not None:
+            data["file_line"] = result.file_line
     if result.is_error or result.kind == "note":
         data["message"] = result.message
         return data
@@ -76,7 +79,7 @@ def report_fields(report: Report) -> dict:
         "version": __version__,
         "exit_code": report.exit_code,
         "strict": report.strict,
-        "files": list(report.files),
+        "files": [display_path(path) for path in report.files],
         "summary": report.counts(),
         "results": [result_fields(r) for r in report.results],
     }
@@ -86,12 +89,17 @@ def result_message(result: Result) -> str:
     """Return a one-line message for a result (used by annotations and test reports).
 
     In a notebook the message starts with the cell and the line within it
-    (annotations can only point at lines of the file itself).
+    (annotations can only point at lines of the file itself). Control
+    characters from the file (a newline in a title) are escaped: it is one line.
     """
+    return printable(_message(result))
+
+
+def _message(result: Result) -> str:
     if result.cell is not None:
         from dataclasses import replace
 
-        return f"cell {result.cell}, line {result.line}: " + result_message(replace(result, cell=None))
+        return f"cell {result.cell}, line {result.line}: " + _message(replace(result, cell=None))
     if result.is_error or result.kind == "note":
         return result.message
     outcome = result.outcome
@@ -123,6 +131,8 @@ def result_message(result: Result) -> str:
         text += f"; did you mean: {outcome.suggestion}"
     if outcome and result.verdict and result.verdict.value in ("unknown", "numeric") and outcome.detail:
         text += f"; {outcome.detail}"
+    for note in result.doubtful:
+        text += f"; {note}"
     return text
 
 
@@ -196,6 +206,14 @@ UNKNOWN_STABILITY = Rule(
     "A stability claim could not be checked",
     "Too few points of the range could be evaluated (outside the domain, or the expression is too large).",
 )
+ABSENT_VARIABLE = Rule(
+    "absent-variable",
+    "A derivative is 0 only because its variable does not occur",
+    "The step holds, but a derivative in it is 0 only because the variable does not occur in what is "
+    "differentiated (a quantity meant to depend on it was declared as a plain symbol); say how it depends "
+    "under 'define'. Passes unless --strict.",
+    level="warning",
+)
 RULES: tuple[Rule, ...] = (
     UNREADABLE_FILE,
     WRONG_STEP,
@@ -207,6 +225,7 @@ RULES: tuple[Rule, ...] = (
     NUMERIC_NUMBER,
     WRONG_STABILITY,
     UNKNOWN_STABILITY,
+    ABSENT_VARIABLE,
 )
 _BY_VERDICT = {
     ("step", "wrong"): WRONG_STEP,
@@ -229,6 +248,8 @@ def finding_level(result: Result) -> str | None:
         return None
     if result.verdict is not None and result.verdict.value == "numeric":
         return "warning"
+    if result.doubtful:
+        return "warning"
     return None
 
 
@@ -240,6 +261,8 @@ def finding_rule(result: Result) -> Rule | None:
         return UNREADABLE_FILE
     if result.erratum is not None and not result.passes:
         return ERRATUM_NOT_REFUTED
+    if result.doubtful and result.verdict is not None and result.verdict.value in ("proved", "proved for sizes"):
+        return ABSENT_VARIABLE
     verdict = result.verdict.value if result.verdict is not None else "unknown"
     fallback = {"step": UNKNOWN_STEP, "stability": UNKNOWN_STABILITY}.get(result.kind, UNKNOWN_NUMBER)
     return _BY_VERDICT.get((result.kind, verdict), fallback)

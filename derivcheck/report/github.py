@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from derivcheck.printable import display_path
 from derivcheck.report.fields import finding_level, result_message
 from derivcheck.results import Report, Result
 
@@ -29,9 +30,9 @@ def workflow_command(result: Result) -> str | None:
     level = finding_level(result)
     if level is None:
         return None
-    properties = [f"file={escape_property(result.file)}"]
-    if result.line is not None:
-        properties.append(f"line={result.line}")
+    properties = [f"file={escape_property(display_path(result.file))}"]
+    if result.line_in_file is not None:  # a notebook: the line of the .ipynb file (the cell is in the message)
+        properties.append(f"line={result.line_in_file}")
     properties.append(f"title={escape_property(TITLE)}")
     return f"::{level} {','.join(properties)}::{escape_data(result_message(result))}"
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
+from derivcheck.report.encoding import json_text
 from derivcheck.report.fields import report_fields
 from derivcheck.results import Report
 
 
 def write_json(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report as one JSON object (it always holds every result's evidence; no colors)."""
-    json.dump(report_fields(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(report_fields(report)) + "\n")

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
+from derivcheck.printable import display_path, printable
 from derivcheck.report.fields import finding_rule, result_fields, result_message
 from derivcheck.results import Report, Result
 
@@ -13,7 +14,7 @@ _NAME_WIDTH = 80
 # Characters XML 1.0 cannot hold at all (not even escaped).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Keys of result_fields already in the testcase's attributes or message.
-_SHOWN = ("file", "line", "kind", "verdict", "passes", "message")
+_SHOWN = ("file", "line", "file_line", "kind", "verdict", "passes", "message")
 
 
 def write_junit(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
@@ -38,7 +39,7 @@ def junit_tree(report: Report) -> ET.Element:
 
 
 def _suite(path: str, results: list[Result]) -> ET.Element:
-    suite = ET.Element("testsuite", name=_xml_text(path))
+    suite = ET.Element("testsuite", name=_xml_text(display_path(path)))
     _count(suite, results)
     for result in results:
         suite.append(_testcase(result))
@@ -59,17 +60,19 @@ def _count(element: ET.Element, results: list[Result]) -> None:
 def _testcase(result: Result) -> ET.Element:
     case = ET.Element(
         "testcase",
-        classname=_xml_text(result.file),
+        classname=_xml_text(display_path(result.file)),
         name=_xml_text(testcase_name(result)),
-        file=_xml_text(result.file),
+        file=_xml_text(display_path(result.file)),
     )
-    if result.line is not None:
-        case.set("line", str(result.line))
+    if result.line_in_file is not None:  # a notebook: the line of the .ipynb file; the name gives the cell
+        case.set("line", str(result.line_in_file))
     case.set("time", f"{result.outcome.elapsed:.3f}" if result.outcome is not None else "0.000")
     if result.kind == "note":  # a LaTeX row that is not checked (a relation that is not '=')
-        ET.SubElement(case, "skipped", message=_xml_text(result.message))
+        ET.SubElement(case, "skipped", message=_xml_text(printable(result.message)))
         return case
     if result.passes:
+        if result.doubtful:  # a note that fails the step only under --strict
+            ET.SubElement(case, "system-out").text = _xml_text("\n".join(result.doubtful))
         return case
     rule = finding_rule(result)
     tag = "error" if result.is_error else "failure"
@@ -93,7 +96,7 @@ def testcase_name(result: Result) -> str:
     if len(what) > _NAME_WIDTH:
         what = what[: _NAME_WIDTH - 1] + "…"
     label = "number" if result.kind == "number" else result.chain or "step"
-    return f"{where}: {label}: {what}"
+    return printable(f"{where}: {label}: {what}")
 
 
 def evidence_text(result: Result) -> str:
@@ -104,7 +107,7 @@ def evidence_text(result: Result) -> str:
             continue
         if key == "stability" and isinstance(value, dict):
             value = {k: v for k, v in value.items() if k != "series"}
-        lines.append(f"{key}: {_plain(value)}")
+        lines.append(printable(f"{key}: {_plain(value)}"))
     return "\n".join(lines)
 
 

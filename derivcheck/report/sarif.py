@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import os
 import posixpath
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote
+from urllib.parse import quote_from_bytes
 
+from derivcheck.report.encoding import json_text
 from derivcheck.report.fields import RULES, Rule, finding_level, finding_rule, result_fields, result_message
 from derivcheck.results import Report, Result
 
@@ -19,8 +20,7 @@ SOURCE_ROOT = "%SRCROOT%"
 
 def write_sarif(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
     """Write the report as one SARIF 2.1.0 log."""
-    json.dump(sarif_log(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(sarif_log(report)) + "\n")
 
 
 def sarif_log(report: Report) -> dict:
@@ -80,7 +80,7 @@ def _result(result: Result, level: str, rule_id: str, rule_index: int) -> dict:
             {
                 "physicalLocation": {
                     "artifactLocation": location,
-                    "region": {"startLine": result.line if result.line else 1},
+                    "region": {"startLine": result.line_in_file or 1},
                 }
             }
         ],
@@ -90,14 +90,18 @@ def _result(result: Result, level: str, rule_id: str, rule_index: int) -> dict:
 
 
 def artifact_uri(path: str) -> str:
-    """Return a path as given as a URI: relative with forward slashes, or ``file:`` when absolute."""
+    """Return a path as given as a URI: relative with forward slashes, or ``file:`` when absolute.
+
+    The URI is made of the name's bytes, so a name that is not UTF-8 is
+    percent-encoded exactly (byte 0xff is ``%FF``).
+    """
     given = Path(path)
     if given.is_absolute():
         return given.as_uri()
-    return quote(posixpath.normpath(given.as_posix()), safe="/")
+    return quote_from_bytes(os.fsencode(posixpath.normpath(given.as_posix())), safe="/")
 
 
 def _fingerprint(result: Result, rule_id: str) -> str:
     """Return an id of a finding that survives moving it to another line."""
     key = "\0".join((result.file, rule_id, result.title, result.chain, result.expr, result.message))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]

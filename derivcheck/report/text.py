@@ -7,6 +7,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from derivcheck.printable import display_path, printable
 from derivcheck.results import Report, Result
 
 _MARKS = {
@@ -18,6 +19,11 @@ _MARKS = {
 }
 _WIDTH = 64
 _RELATION_SIGNS = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "==": "="}
+
+
+def _esc(text: str) -> str:
+    """Text from a file, for rich: control characters escaped (``printable``), markup escaped."""
+    return escape(printable(text))
 
 
 def _short(text: str, width: int = _WIDTH) -> str:
@@ -39,28 +45,29 @@ def write_text(report: Report, stream: TextIO, *, color: bool | None = None, ver
     for result in report.results:
         if result.file != current_file:
             current_file, current_chain = result.file, None
-            console.print(f"[bold]{escape(result.file)}[/bold]")
+            console.print(f"[bold]{_esc(display_path(result.file))}[/bold]")
         if result.is_error:
-            console.print(f"  [red bold]error[/] {escape(place(result))}: {escape(result.message)}")
+            console.print(f"  [red bold]error[/] {_esc(place(result))}: {_esc(result.message)}")
             continue
         if result.kind == "note":
-            console.print(f"  [yellow]not checked[/] {escape(place(result))}: {escape(result.message)}")
+            console.print(f"  [yellow]not checked[/] {_esc(place(result))}: {_esc(result.message)}")
             continue
         chain = (result.title, result.chain)
         if chain != current_chain:
             current_chain = chain
-            console.print(f"  [cyan]{escape(result.title)}[/] · {escape(result.chain)}")
+            console.print(f"  [cyan]{_esc(result.title)}[/] · {_esc(result.chain)}")
         _write_result(console, result, verbose)
     for path in report.empty_files:
-        console.print(f"[bold]{escape(path)}[/bold]\n  no derivation blocks (nothing to check)")
+        console.print(f"[bold]{_esc(display_path(path))}[/bold]\n  no derivation blocks (nothing to check)")
     console.print(_summary(report))
 
 
 def place(result: Result) -> str:
     """Where a result is: ``file:line``, or ``file.ipynb, cell 3, line 13`` in a notebook."""
+    name = display_path(result.file)
     if result.cell is not None:
-        return f"{result.file}, cell {result.cell}" + (f", line {result.line}" if result.line else "")
-    return f"{result.file}:{result.line}" if result.line else result.file
+        return f"{name}, cell {result.cell}" + (f", line {result.line}" if result.line else "")
+    return f"{name}:{result.line}" if result.line else name
 
 
 def _at(result: Result, line: int | None) -> str:
@@ -78,11 +85,11 @@ def _write_stability(console: Console, result: Result, verbose: bool) -> None:
         mark, style, label = "✗", "red bold", f"claimed {claim}, {found}"
     else:
         mark, style, label = "?", "magenta", "not checked"
-    console.print(f"    [{style}]{mark} {label:<16}[/] :{result.line:<4} {escape(_short(result.expr))}")
+    console.print(f"    [{style}]{mark} {label:<16}[/] :{result.line:<4} {_esc(_short(result.expr))}")
     for line in stability_lines(evidence):
-        console.print(f"{'':10}{escape(line)}")
+        console.print(f"{'':10}{_esc(line)}")
     if not found and outcome is not None and outcome.detail:
-        console.print(f"{'':10}{escape(outcome.detail)}")
+        console.print(f"{'':10}{_esc(outcome.detail)}")
 
 
 def stability_lines(evidence: dict) -> list[str]:
@@ -130,59 +137,59 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         mark = "✓" if result.passes else "✗"
     elif not result.passes:
         style = "red bold" if verdict == "wrong" else style
-    method = f" [dim]({escape(outcome.method)})[/dim]" if outcome and outcome.method and result.passes else ""
-    by = f" [dim]— {escape(_short(result.by, 48))}[/dim]" if result.by else ""
+    method = f" [dim]({_esc(outcome.method)})[/dim]" if outcome and outcome.method and result.passes else ""
+    by = f" [dim]— {_esc(_short(result.by, 48))}[/dim]" if result.by else ""
     where = f"cell {result.cell}, line {result.line}" if result.cell is not None else f":{result.line:<4}"
     relation = "" if result.relation == "==" else f"{_RELATION_SIGNS[result.relation]} "
     console.print(
-        f"    [{style}]{mark} {label:<16}[/] {where} {relation}{escape(_short(result.expr))}{method}{by}"
+        f"    [{style}]{mark} {label:<16}[/] {where} {relation}{_esc(_short(result.expr))}{method}{by}"
     )
     if result.parsed is not None and verbose:
-        console.print(f"{'':10}[dim]read as:[/] {escape(_short(result.parsed, 90))}")
+        console.print(f"{'':10}[dim]read as:[/] {_esc(_short(result.parsed, 90))}")
     if outcome is None:
         return
     failing = not result.passes or result.erratum is not None
     if result.kind == "number" and (failing or verbose) and outcome.value:
-        console.print(f"{'':10}value {escape(', '.join(outcome.value))}")
+        console.print(f"{'':10}value {_esc(', '.join(outcome.value))}")
         console.print(
-            f"{'':10}claimed {escape(', '.join(outcome.claimed or ()))}  tol {escape(', '.join(outcome.tol or ()))}"
+            f"{'':10}claimed {_esc(', '.join(outcome.claimed or ()))}  tol {_esc(', '.join(outcome.tol or ()))}"
         )
         if outcome.failing:
             console.print(f"{'':10}failing elements: {', '.join(str(i + 1) for i in outcome.failing)}")
     if result.kind == "step" and (failing or verbose):
         if result.erratum is not None:
-            console.print(f"{'':10}erratum: {escape(result.erratum)}")
+            console.print(f"{'':10}erratum: {_esc(result.erratum)}")
         if verdict == "wrong" or not result.passes or verbose:
-            previous = escape(_short(result.previous, 90))
+            previous = _esc(_short(result.previous, 90))
             console.print(f"{'':10}{'previous':<9} ({_at(result, result.previous_line)}): {previous}")
-            console.print(f"{'':10}{'this step':<9} ({_at(result, result.line)}): {escape(_short(result.expr, 90))}")
+            console.print(f"{'':10}{'this step':<9} ({_at(result, result.line)}): {_esc(_short(result.expr, 90))}")
             if result.parsed is not None and not verbose:  # verbose shows it under every step
-                console.print(f"{'':10}{'read as':<9} {escape(_short(result.parsed, 90))}")
+                console.print(f"{'':10}{'read as':<9} {_esc(_short(result.parsed, 90))}")
             if result.relation != "==":
                 console.print(f"{'':10}claimed: previous {result.relation} this step")
     if outcome.counterexample and (failing or verbose):
         point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
-        console.print(f"{'':10}counterexample: {escape(point)}")
+        console.print(f"{'':10}counterexample: {_esc(point)}")
         if outcome.values:
             console.print(
-                f"{'':10}values there: {escape(outcome.values[0])} (previous) "
-                f"vs {escape(outcome.values[1])} (this step)"
+                f"{'':10}values there: {_esc(outcome.values[0])} (previous) "
+                f"vs {_esc(outcome.values[1])} (this step)"
             )
     if outcome.difference and (failing or verbose):
-        console.print(f"{'':10}{escape(outcome.difference)}")
+        console.print(f"{'':10}{_esc(outcome.difference)}")
     if outcome.suggestion and (failing or verbose):
-        console.print(f"{'':10}[green]did you mean:[/] {escape(outcome.suggestion)}")
+        console.print(f"{'':10}[green]did you mean:[/] {_esc(outcome.suggestion)}")
     for note in result.notes:
-        console.print(f"{'':10}[yellow]{escape(note)}[/]")
+        console.print(f"{'':10}[yellow]{_esc(note)}[/]")
     if verbose and result.kind == "step":
         _write_full_evidence(console, outcome)
     if verdict in ("unknown", "numeric") and (failing or verbose or verdict == "numeric"):
         if outcome.detail:
-            console.print(f"{'':10}{escape(outcome.detail)}")
+            console.print(f"{'':10}{_esc(outcome.detail)}")
         if outcome.tried:
-            console.print(f"{'':10}tried: {escape(', '.join(outcome.tried))}")
+            console.print(f"{'':10}tried: {_esc(', '.join(outcome.tried))}")
         if outcome.hint:
-            console.print(f"{'':10}hint: {escape(outcome.hint)}")
+            console.print(f"{'':10}hint: {_esc(outcome.hint)}")
 
 
 def _write_full_evidence(console: Console, outcome) -> None:
@@ -190,18 +197,18 @@ def _write_full_evidence(console: Console, outcome) -> None:
     pad = " " * 10
     if outcome.sides:
         console.print(f"{pad}as parsed (definitions expanded):")
-        console.print(f"{pad}  previous:  {escape(outcome.sides[0])}")
-        console.print(f"{pad}  this step: {escape(outcome.sides[1])}")
+        console.print(f"{pad}  previous:  {_esc(outcome.sides[0])}")
+        console.print(f"{pad}  this step: {_esc(outcome.sides[1])}")
     method = outcome.method + (f" — {outcome.detail}" if outcome.detail else "")
-    console.print(f"{pad}method: {escape(method)}")
+    console.print(f"{pad}method: {_esc(method)}")
     for form in outcome.forms:
-        console.print(f"{pad}  {escape(form)}")
+        console.print(f"{pad}  {_esc(form)}")
     if outcome.tried:
-        console.print(f"{pad}tried: {escape(', '.join(outcome.tried))}")
+        console.print(f"{pad}tried: {_esc(', '.join(outcome.tried))}")
     if outcome.points or outcome.sample_points:
         console.print(f"{pad}points where the sides agree: {outcome.points}")
         for point in outcome.sample_points:
-            console.print(f"{pad}  {escape(point)}")
+            console.print(f"{pad}  {_esc(point)}")
 
 
 def _summary(report: Report) -> str:

@@ -194,3 +194,76 @@ def test_an_empty_shard_of_a_non_empty_run_passes_with_a_note(tmp_path, monkeypa
     report = verify_paths(["only.yaml"], CheckConfig(jobs=1, cache_dir=None), shard=other)
     assert report.exit_code == 0 and report.results == ()
     assert any("none of the 1 file(s) found falls in this shard" in w for w in report.warnings)
+
+
+def test_when_no_file_holds_a_derivation_every_shard_fails_like_the_unsharded_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for k in range(5):
+        (folder / f"p{k}.md").write_text(f"# Post {k}\n\nNo derivation here.\n\n```python\nx = 1\n```\n")
+    config = CheckConfig(jobs=1, cache_dir=None)
+    unsharded = verify_paths(["posts"], config)
+    assert unsharded.exit_code == 2
+    for count in range(1, 8):
+        for index in range(1, count + 1):
+            report = verify_paths(["posts"], config, shard=Shard(index, count))
+            assert report.exit_code == 2, (index, count)
+            (error,) = report.results
+            assert error.message == "nothing to check in posts: none of the 5 file(s) read holds a derivation"
+
+
+def test_a_shard_whose_files_hold_nothing_passes_when_another_shard_has_work(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "posts").mkdir()
+    names = [f"posts/p{k}.md" for k in range(8)]
+    holder = names[0]
+    empty_shard = next(i for i in (1, 2) if i != shard_of(holder, 2))
+    assert any(shard_of(name, 2) == empty_shard for name in names)
+    for name in names:
+        (tmp_path / name).write_text("# no derivation\n" if name != holder else f"```derivation\n{RIGHT}```\n")
+    config = CheckConfig(jobs=1, cache_dir=None)
+    report = verify_paths(["posts"], config, shard=Shard(empty_shard, 2))
+    assert report.exit_code == 0 and report.results == ()
+    assert any("hold no derivation (the other shards' files do)" in w for w in report.warnings)
+    assert verify_paths(["posts"], config, shard=Shard(3 - empty_shard, 2)).exit_code == 0
+
+
+# -- output that cannot be written --------------------------------------------------------------
+
+
+def test_a_failing_write_is_an_output_error_not_an_internal_one(tmp_path):
+    import errno
+
+    from derivcheck.report.encoding import OutputFailed, guarded_output
+
+    class FullDisk:
+        def fileno(self) -> int:
+            return os.open(os.devnull, os.O_WRONLY)  # a real descriptor for the redirect to /dev/null
+
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    stream = FullDisk()
+    with pytest.raises(OutputFailed, match="^cannot write the report to standard output: No space left on device$"):
+        with guarded_output(stream):  # type: ignore[arg-type]
+            stream.write("x")
+    with guarded_output(stream):  # type: ignore[arg-type]
+        raise BrokenPipeError  # a reader that went away: quiet
+
+
+@pytest.mark.slow  # a CLI subprocess per format
+@pytest.mark.parametrize("output", ["text", "json", "junit", "github", "sarif", "schema", "render"])
+def test_a_full_disk_says_the_output_failed_and_exits_2(tmp_path, output):
+    path = tmp_path / "ok.yaml"
+    path.write_text(RIGHT)
+    if output == "schema":
+        args = [sys.executable, "-m", "derivcheck", "schema"]
+    elif output == "render":
+        args = [sys.executable, "-m", "derivcheck", "render", "--no-check", str(path)]
+    else:
+        args = command("--jobs", "1", "--format", output, str(path))
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, env=environment(), timeout=300)
+    assert run.returncode == 2
+    assert run.stderr == "derivcheck: cannot write the report to standard output: No space left on device\n"

@@ -205,3 +205,17 @@ def test_example_post_verifies_strictly():
     report = verify_paths([str(root / "examples")], FAST.with_(strict=True))
     assert report.exit_code == 0, [(r.line, r.message or r.verdict) for r in report.results if not r.passes]
     assert sum(1 for r in report.results if r.kind == "step") >= 15
+
+
+@pytest.mark.parametrize("brk", ["\x0c", "\x0b", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_a_unicode_line_break_in_prose_is_not_a_line(brk):
+    """Form feed, NEL, U+2028…: str.splitlines() breaks there, CommonMark (and GitHub's line numbers) do not."""
+    block = "```derivation\ntitle: t\nsymbols: {x: real}\nsteps:\n  - 2*x\n  - x + x\n```\n"
+    plain = "# Post\n\nSome prose, more prose.\n\n" + block + "\nmore\n\n" + block
+    hostile = plain.replace(", more", brk + "more", 1)
+    expected = [(type(d).__name__, d.line, [s.expr.line for c in d.chains for s in c.steps])
+                for d in documents_from_markdown(plain, "p.md")]
+    got = [(type(d).__name__, d.line, [s.expr.line for c in d.chains for s in c.steps])
+           for d in documents_from_markdown(hostile, "p.md")]
+    assert got == expected and [kind for kind, _, _ in got] == ["Document", "Document"]
+    assert [b.fence_line for b in derivation_blocks(hostile)] == [5, 15]

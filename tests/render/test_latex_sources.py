@@ -22,15 +22,16 @@ After.
 """
 
 
-def test_latex_derivation_is_rendered_in_place_with_marks(tmp_path):
+def test_latex_derivation_is_kept_as_written_with_marks(tmp_path):
     post = tmp_path / "post.md"
     post.write_text(POST, encoding="utf-8")
     text = render_paths([str(post)], "markdown", config=FAST).text
     before, after = text.index("Before."), text.index("After.")
     body = text[before:after]
-    assert "<!-- derivcheck" not in body and "**doubling**" in body
-    # both steps sit on one line of the post and each keeps its own verdict
-    assert "(2) ✓" in body and "(3) ✗" in body
+    # the author's comment and display stay; both steps sit on one line and each keeps its own verdict
+    assert "<!-- derivcheck\ntitle: doubling" in body
+    assert "$$ x + x = 2x\\quad \\color{green}{\\checkmark} = 3x\\quad \\color{red}{\\text{✗}}^{\\text{[1]}} $$" in body
+    assert "**\\[1\\]** ✗ **wrong**, line 10" in body
 
 
 def test_every_format_renders_a_latex_source(tmp_path):

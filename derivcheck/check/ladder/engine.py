@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeGuard
 
 import sympy
@@ -37,8 +37,9 @@ from derivcheck.check.ladder.sums import (
 from derivcheck.check.limits import memory_limit_outcome, proof_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number, readable
-from derivcheck.check.prove.assume import Relation, conflicting_conditions
+from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
 from derivcheck.check.prove.equality import Proof, prove_zero
+from derivcheck.check.prove.limits import LimitUnevaluated, has_limit, limits_under_conditions, resolve_limits
 from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
 from derivcheck.check.screen.branches import Undecided, decide_jumps, settle_jumps
@@ -113,6 +114,11 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     The outcome carries the full evidence: both sides as parsed, the
     difference the proof starts from, and the points where the sides agreed.
     """
+    conflict = conflicting_conditions(task.conditions)
+    if conflict:
+        return _contradictory(conflict)
+    if has_limit(task.previous, task.current):
+        return _with_limits(task, config)
     rule = rule_for(task.relation)
     evidence: dict = {}
     outcome = _ladder(task, rule, config, evidence)
@@ -124,6 +130,37 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         # Showing the evidence never changes the verdict (a number too long to
         # print, a form SymPy cannot write): the outcome goes without it.
         return outcome
+
+
+def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
+    """Evaluate the step's limits exactly, then run the ladder on the values (unknown if one cannot be found)."""
+    relations = relations_of(task.conditions)
+    hint = "write the limit's value (or a simpler limit) in a step of its own, or add the conditions it needs"
+    try:
+        sides = resolve_limits(task.previous, task.current, relations)
+        if sides is not None:
+            outcome = check_step(replace(task, previous=sides.previous, current=sides.current), config)
+            return outcome.with_(method=f"{sides.how}; {outcome.method}")
+        cases = limits_under_conditions(task.previous, task.current, relations)
+    except LimitUnevaluated as exc:
+        return Outcome(Verdict.UNKNOWN, "limit", f"{exc}; a limit is never decided by sampling", hint=hint)
+    rule = rule_for(task.relation)
+    methods = []
+    for case in cases:
+        with time_limit(proof_share(config.timeout, Shape((), ()))):
+            proof = rule.prove(case.previous, case.current, [], config.timeout)
+        if proof is None:
+            break
+        methods.append(proof.method)
+    else:
+        how = " / ".join(dict.fromkeys(methods)) or "conditions are contradictory"
+        return Outcome(Verdict.PROVED, f"limits evaluated under the conditions; {how}")
+    return Outcome(
+        Verdict.UNKNOWN,
+        "limit",
+        "the limits have values only under the conditions' sign cases, and the step was not proved in each",
+        hint=hint,
+    )
 
 
 def _full_evidence(task: StepTask, rule: RelationRule, evidence: dict, outcome: Outcome) -> dict:
@@ -183,9 +220,6 @@ class _Step:
 def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: dict) -> Outcome:
     if task.previous == task.current and not STRICT.get(task.relation, False):
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
-    conflict = conflicting_conditions(task.conditions)
-    if conflict:
-        return _contradictory(conflict)
     # Sums with numeric bounds are finite sums: write them out once, here.
     a, b = instantiate(task.previous, {}), instantiate(task.current, {})
     if (a, b) != (task.previous, task.current):

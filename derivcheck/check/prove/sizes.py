@@ -12,7 +12,7 @@ from derivcheck.bounds import MAX_WRITTEN_OUT_TERMS as MAX_TERMS
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove.assume import Relation, truth
 from derivcheck.parse.extrema import EXTREMA, write_out_extrema
-from derivcheck.parse.symbols import SymbolSpec
+from derivcheck.parse.symbols import SymbolSpec, bound_value
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ def shape_of(exprs: list[sympy.Expr], relations: list[Relation], symbols: tuple[
 
 
 def _bound(text: str, specs: dict) -> sympy.Expr:
-    if text.lstrip("-").isdigit():
-        return sympy.Integer(int(text))
-    for obj in specs:
-        if str(obj) == text:
-            return obj
-    return sympy.Symbol(text, integer=True, positive=True)
+    def size(name: str) -> sympy.Expr:
+        for obj in specs:
+            if str(obj) == name:
+                return obj
+        return sympy.Symbol(name, integer=True, positive=True)
+
+    return bound_value(text, size)
 
 
 def size_range(size: sympy.Symbol, max_size: int, min_size: int | None = None) -> list[int]:

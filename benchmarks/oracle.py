@@ -1,0 +1,1493 @@
+"""The independent oracle (issue 27): random steps across the format, single-edit mutations, dense labels.
+
+    PYTHONPATH=$PWD python benchmarks/oracle.py --seed 1 --count 200
+    PYTHONPATH=$PWD python benchmarks/oracle.py --count 10000 --classes eq,ineq --jobs 2 --log run.log
+
+Every pair is a derivation the oracle writes itself (YAML, or a Markdown post
+with LaTeX display math), made from its own expression trees
+(``oracle_tree``). Its truth is decided by the oracle's own dense evaluation —
+exact rational arithmetic where every operation is rational (so exact zeros
+are decided exactly), mpmath at 50 and 100 digits otherwise — at many points
+that honour the symbols' words and the conditions, with sizes instantiated.
+A pair the evaluation cannot settle (too few points, a near-tie) is dropped
+and counted, never guessed. derivcheck is called only through its public API
+(``derivcheck.verify_paths``) on the files written to a temporary folder; no
+code of ``derivcheck.check`` or ``derivcheck.parse`` is used for labelling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+
+if __package__ in (None, ""):  # run as a script: make ``benchmarks.oracle_tree`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.oracle_tree import (  # noqa: E402
+    LatexStyle,
+    Node,
+    Point,
+    Tie,
+    Undefined,
+    Value,
+    add,
+    adds,
+    call,
+    const,
+    delta,
+    div,
+    el,
+    evaluate,
+    evaluate_with_peak,
+    float64,
+    latex_ok,
+    mul,
+    muls,
+    neg,
+    nodes,
+    num,
+    pw,
+    py,
+    rename,
+    replace_at,
+    sprod,
+    ssum,
+    sub,
+    tex,
+    var,
+)
+
+CLASSES = ("eq", "split", "cond", "ineq", "sums", "latex", "numbers", "stability")
+LABEL_POINTS = 40  # points wanted per pair
+MIN_POINTS = 12  # fewer valid points: the pair is dropped
+MAX_TRIES = 400  # candidate points drawn per pair
+DPS = 50  # working precision of the labels
+CONFIRM_DPS = 100  # a difference (or a tie) is looked at again at this precision
+MAX_SIZE = 9  # sizes are instantiated from their smallest value up to this
+VECTOR_SPAN = range(-2, 16)  # vector elements exist at these indices
+
+
+# ------------------------------------------------------------------------------------------
+# documents
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A condition ``lhs rel rhs`` or ``name in {values}``; ``every`` makes it per element."""
+
+    lhs: Node
+    rel: str
+    rhs: Node | None = None
+    values: tuple[Fraction, ...] = ()
+    every: str | None = None
+
+    def text(self) -> str:
+        if self.rel == "in":
+            return f"{py(self.lhs)} in {{{', '.join(str(v) for v in self.values)}}}" + (
+                f" for every {self.every}" if self.every else "")
+        assert self.rhs is not None
+        return f"{py(self.lhs)} {self.rel} {py(self.rhs)}" + (f" for every {self.every}" if self.every else "")
+
+
+@dataclass(frozen=True)
+class NumberClaim:
+    """``expr`` at ``at`` is ``claim`` (text written in ``is``), within ``tol`` (text, or None: the default)."""
+
+    expr: Node
+    at: dict[str, list[Fraction] | Fraction | Node]
+    claim_text: str | list[str]
+    tol_text: str | None
+
+
+@dataclass(frozen=True)
+class StabilityClaim:
+    expr: Node
+    over: tuple[str, float, float]
+    at: dict[str, float]
+    stable: bool
+    rtol: float | None = None
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One derivation with one thing to check: a step, a number claim or a stability claim."""
+
+    symbols: dict[str, str]
+    functions: dict[str, tuple[tuple[str, ...], Node]] = field(default_factory=dict)
+    assume: tuple[Cond, ...] = ()
+    when: tuple[Cond, ...] = ()
+    prev: Node | None = None
+    this: Node | None = None
+    rel: str = "=="
+    number: NumberClaim | None = None
+    stability: StabilityClaim | None = None
+    exact: bool = False  # built as an identity: a tie at every point is the identity (number claims with tol 0)
+
+
+@dataclass
+class Pair:
+    """A generated case, its label and what derivcheck said."""
+
+    pid: int
+    cls: str
+    template: str
+    edit: str  # "base" or the mutation's name
+    doc: Doc
+    latex: bool = False
+    style: LatexStyle = LatexStyle()
+    truth: bool | None = None
+    label_note: str = ""
+    verdict: str = ""
+    message: str = ""
+    seconds: float = 0.0  # derivcheck's time on the check (its outcome's elapsed)
+    relabelled: bool = False
+    counterexample: dict[str, str] | None = None
+
+    @property
+    def outcome(self) -> str:
+        """unsound, false alarm, undecided, error, right or dropped."""
+        if self.truth is None:
+            return "dropped"
+        if self.verdict == "error":
+            return "error"
+        if self.verdict == "unknown":
+            return "undecided"
+        accepted = self.verdict in ("proved", "proved for sizes", "numeric")
+        if accepted and not self.truth:
+            return "unsound"
+        if not accepted and self.truth:
+            return "false alarm"
+        return "right"
+
+
+# ------------------------------------------------------------------------------------------
+# random terms
+
+X, Y, W = var("x"), var("y"), var("w")
+P, Q = var("p"), var("q")  # positive
+N = var("n")  # a size
+
+
+def small(rng: random.Random) -> Fraction:
+    return Fraction(rng.choice([1, 2, 3, 4, 5])) / rng.choice([1, 1, 1, 2, 3])
+
+
+def term(rng: random.Random, names: Sequence[str], depth: int = 2, smooth: bool = True) -> Node:
+    """A random real term in ``names``: polynomials, exp, sin, cos, tanh, quotients with positive denominators."""
+    if depth <= 0 or rng.random() < 0.3:
+        if rng.random() < 0.25:
+            return num(small(rng))
+        return var(rng.choice(names))
+    a = term(rng, names, depth - 1, smooth)
+    b = term(rng, names, depth - 1, smooth)
+    choice = rng.randrange(9)
+    if choice == 0:
+        return add(a, b)
+    if choice == 1:
+        return sub(a, b)
+    if choice == 2:
+        return mul(a, b)
+    if choice == 3:
+        return pw(a, rng.choice([2, 2, 3]))
+    if choice == 4:
+        return div(a, add(pw(b, 2), num(1)))
+    if choice == 5:
+        return call(rng.choice(["sin", "cos"]), a)
+    if choice == 6:
+        return call("exp", mul(num(Fraction(1, rng.choice([2, 3, 4]))), a)) if smooth else call("exp", a)
+    if choice == 7:
+        return call("tanh", a)
+    return mul(num(small(rng)), a)
+
+
+def linear(rng: random.Random, names: Sequence[str]) -> Node:
+    """A linear form with rational zeros: ``x - y``, ``2*x + 1``, ``x - 3/2``."""
+    a = var(rng.choice(names))
+    choice = rng.randrange(4)
+    if choice == 0 and len(names) > 1:
+        other = var(rng.choice([n for n in names if n != str(a.args[0])]))
+        return sub(a, other)
+    if choice == 1:
+        return add(mul(num(rng.choice([2, 3])), a), num(rng.choice([1, 2])))
+    if choice == 2:
+        return sub(a, num(small(rng)))
+    return a
+
+
+# ------------------------------------------------------------------------------------------
+# templates: each returns a right (previous, this) pair, with its declarations
+
+
+def _doc(prev: Node, this: Node, symbols: dict[str, str] | None = None, **kw: object) -> Doc:
+    return Doc(symbols=symbols or {"x": "real", "y": "real", "w": "real"}, prev=prev, this=this, **kw)  # type: ignore[arg-type]
+
+
+def eq_templates(rng: random.Random) -> tuple[str, Doc]:
+    names = ["x", "y", "w"]
+    u, v, t = term(rng, names), term(rng, names), term(rng, names, 1)
+    options: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("square", lambda: (pw(add(u, v), 2), adds(pw(u, 2), mul(mul(num(2), u), v), pw(v, 2)))),
+        ("diffsq", lambda: (mul(add(u, v), sub(u, v)), sub(pw(u, 2), pw(v, 2)))),
+        ("distribute", lambda: (mul(t, add(u, v)), add(mul(t, u), mul(t, v)))),
+        ("exp-sum", lambda: (mul(call("exp", u), call("exp", v)), call("exp", add(u, v)))),
+        ("pythagoras", lambda: (mul(t, add(pw(call("sin", u), 2), pw(call("cos", u), 2))), t)),
+        ("cosh-sinh", lambda: (sub(pw(call("cosh", u), 2), pw(call("sinh", u), 2)), num(1))),
+        ("fractions", lambda: (add(div(u, add(pw(v, 2), num(1))), div(t, add(pw(v, 2), num(1)))),
+                               div(add(u, t), add(pw(v, 2), num(1))))),
+        ("sigmoid", lambda: (div(num(1), add(num(1), call("exp", neg(u)))),
+                             div(call("exp", u), add(call("exp", u), num(1))))),
+        ("tanh", lambda: (call("tanh", u), div(sub(call("exp", mul(num(2), u)), num(1)),
+                                               add(call("exp", mul(num(2), u)), num(1))))),
+        ("sigmoid-derivative", lambda: (
+            mul(div(num(1), add(num(1), call("exp", neg(X)))),
+                sub(num(1), div(num(1), add(num(1), call("exp", neg(X)))))),
+            div(call("exp", neg(X)), pw(add(num(1), call("exp", neg(X))), 2)))),
+        ("cube", lambda: (pw(sub(u, v), 3), adds(pw(u, 3), neg(mul(mul(num(3), pw(u, 2)), v)),
+                                                 mul(mul(num(3), u), pw(v, 2)), neg(pw(v, 3))))),
+        ("double-angle", lambda: (call("sin", mul(num(2), u)), mul(mul(num(2), call("sin", u)), call("cos", u)))),
+        ("commute", lambda: (add(mul(u, v), t), add(t, mul(v, u)))),
+    ]
+    name, make = rng.choice(options)
+    prev, this = make()
+    if rng.random() < 0.5:
+        prev, this = this, prev
+    return name, _doc(prev, this)
+
+
+def split_templates(rng: random.Random) -> tuple[str, Doc]:
+    names = ["x", "y", "w"]
+    u, v = linear(rng, names), rng.choice([linear(rng, names), term(rng, names, 1)])
+    options: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("max-abs", lambda: (call("max", u, v), div(adds(u, v, call("abs", sub(u, v))), num(2)))),
+        ("min-abs", lambda: (call("min", u, v), div(sub(add(u, v), call("abs", sub(u, v))), num(2)))),
+        ("max+min", lambda: (add(call("max", u, v), call("min", u, v)), add(u, v))),
+        ("abs-sign", lambda: (mul(call("abs", u), call("sign", u)), u)),
+        ("relu-parts", lambda: (sub(call("max", u, num(0)), call("max", neg(u), num(0))), u)),
+        ("abs-product", lambda: (call("abs", mul(u, v)), mul(call("abs", u), call("abs", v)))),
+        ("min-max", lambda: (call("min", u, v), neg(call("max", neg(u), neg(v))))),
+        ("abs-square", lambda: (pw(call("abs", u), 2), pw(u, 2))),
+        ("sign-product", lambda: (call("sign", mul(u, v)), mul(call("sign", u), call("sign", v)))),
+        ("max-shift", lambda: (call("max", add(u, W), add(v, W)), add(call("max", u, v), W))),
+        ("softplus", lambda: (call("log", add(num(1), call("exp", u))),
+                              add(call("max", u, num(0)), call("log", add(num(1), call("exp", neg(call("abs", u)))))))),
+        ("abs-max", lambda: (call("abs", u), call("max", u, neg(u)))),
+    ]
+    name, make = rng.choice(options)
+    prev, this = make()
+    if rng.random() < 0.5:
+        prev, this = this, prev
+    return name, _doc(prev, this)
+
+
+def cond_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Steps that hold only under conditions: symbol words, assume, when, integers, complex symbols."""
+    c = num(rng.choice([1, 2, Fraction(1, 2), 3]))
+    k = var("k")
+    z, s = var("z"), var("s")
+    pos = {"p": "positive", "q": "positive", "x": "real"}
+    options: list[tuple[str, Callable[[], Doc]]] = [
+        ("sqrt-square", lambda: _doc(call("sqrt", pw(P, 2)), P, pos)),
+        ("log-product", lambda: _doc(call("log", mul(P, Q)), add(call("log", P), call("log", Q)), pos)),
+        ("log-power", lambda: _doc(call("log", pw(P, 3)), mul(num(3), call("log", P)), pos)),
+        ("exp-log", lambda: _doc(call("exp", call("log", P)), P, pos)),
+        ("sqrt-product", lambda: _doc(call("sqrt", mul(P, Q)), mul(call("sqrt", P), call("sqrt", Q)), pos)),
+        ("powers", lambda: _doc(mul(pw(P, Fraction(1, 2)), pw(P, Fraction(3, 2))), pw(P, 2), pos)),
+        ("abs-assume", lambda: _doc(call("abs", sub(X, c)), sub(X, c), {"x": "real", "y": "real"},
+                                    assume=(Cond(X, ">", c),))),
+        ("abs-when", lambda: _doc(call("abs", sub(X, c)), sub(c, X), {"x": "real", "y": "real"},
+                                  when=(Cond(X, "<=", c),))),
+        ("max-when", lambda: _doc(call("max", X, c), X, {"x": "real"}, when=(Cond(X, ">=", c),))),
+        ("sqrt-nonneg", lambda: _doc(pw(call("sqrt", X), 2), X, {"x": "nonnegative"})),
+        ("log-assume", lambda: _doc(call("log", pw(X, 2)), mul(num(2), call("log", X)), {"x": "real"},
+                                    assume=(Cond(X, ">", num(0)),))),
+        ("neg-abs", lambda: _doc(call("abs", X), neg(X), {"x": "negative"})),
+        ("integer-power", lambda: _doc(pw(neg(num(1)), mul(num(2), k)), num(1), {"k": "integer"})),
+        ("integer-cos", lambda: _doc(pw(call("cos", mul(const("pi"), k)), 2), num(1), {"k": "integer"})),
+        ("integer-sin", lambda: _doc(call("sin", mul(const("pi"), k)), num(0), {"k": "integer"})),
+        ("integer-floor", lambda: _doc(call("floor", add(k, X)), add(k, call("floor", X)), {"k": "integer", "x": "real"})),
+        ("binary", lambda: _doc(pw(Y, 2), Y, {"y": "real"}, assume=(Cond(Y, "in", values=(Fraction(0), Fraction(1))),))),
+        ("binary-product", lambda: _doc(mul(Y, sub(num(1), Y)), num(0), {"y": "real"},
+                                        assume=(Cond(Y, "in", values=(Fraction(0), Fraction(1))),))),
+        ("complex-exp", lambda: _doc(mul(call("exp", z), call("exp", s)), call("exp", add(z, s)),
+                                     {"z": "complex", "s": "complex"})),
+        ("complex-square", lambda: _doc(pw(add(z, s), 2), adds(pw(z, 2), mul(mul(num(2), z), s), pw(s, 2)),
+                                        {"z": "complex", "s": "complex"})),
+        ("complex-log-real", lambda: _doc(call("log", call("exp", X)), X, {"x": "real", "z": "complex"})),
+        ("chain", lambda: _doc(call("abs", sub(X, Y)), sub(X, Y), {"x": "real", "y": "real"},
+                               assume=(Cond(X, ">", Y), Cond(Y, ">", num(0))))),
+        ("bounded", lambda: _doc(add(call("abs", X), call("abs", sub(X, num(1)))), num(1), {"x": "real"},
+                                 assume=(Cond(X, ">=", num(0)), Cond(X, "<=", num(1))))),
+    ]
+    name, make = rng.choice(options)
+    doc = make()
+    if rng.random() < 0.5:
+        doc = replace(doc, prev=doc.this, this=doc.prev)
+    return name, doc
+
+
+def ineq_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Right inequality steps ``previous rel this`` (``<=``, ``<``, ``>=``, ``>``)."""
+    names = ["x", "y", "w"]
+    u = term(rng, names, 1)
+    v = linear(rng, names)
+    options: list[tuple[str, Callable[[], tuple[Node, Node, str, dict[str, str] | None]]]] = [
+        ("plus-square", lambda: (u, add(u, pw(v, 2)), "<=", None)),
+        ("plus-abs", lambda: (sub(u, call("abs", v)), u, "<=", None)),
+        ("max-ge", lambda: (call("max", u, v), u, ">=", None)),
+        ("min-max", lambda: (call("min", u, v), call("max", u, v), "<=", None)),
+        ("triangle", lambda: (call("abs", add(u, v)), add(call("abs", u), call("abs", v)), "<=", None)),
+        ("exp-tangent", lambda: (call("exp", v), add(num(1), v), ">=", None)),
+        ("log-tangent", lambda: (call("log", P), sub(P, num(1)), "<=", {"p": "positive"})),
+        ("am-gm", lambda: (mul(mul(num(2), X), Y), add(pw(X, 2), pw(Y, 2)), "<=", None)),
+        ("softplus-above", lambda: (call("log", add(num(1), call("exp", u))), call("max", u, num(0)), ">", None)),
+        ("softplus-below", lambda: (call("log", add(num(1), call("exp", u))),
+                                    add(call("max", u, num(0)), call("log", num(2))), "<=", None)),
+        ("sqrt-am-gm", lambda: (call("sqrt", mul(P, Q)), div(add(P, Q), num(2)), "<=", {"p": "positive", "q": "positive"})),
+        ("tanh-below", lambda: (call("tanh", u), num(1), "<", None)),
+        ("sin-bound", lambda: (call("sin", u), num(1), "<=", None)),
+        ("abs-sin", lambda: (call("abs", call("sin", v)), call("abs", v), "<=", None)),
+        ("square-nonneg", lambda: (num(0), pw(sub(u, v), 2), "<=", None)),
+        ("exp-positive", lambda: (num(0), call("exp", u), "<", None)),
+        ("complex-abs-exp", lambda: (num(0), call("abs", call("exp", var("z"))), "<", {"z": "complex"})),
+        ("ratio", lambda: (div(pw(X, 2), add(pw(X, 2), num(1))), num(1), "<", None)),
+    ]
+    name, make = rng.choice(options)
+    prev, this, rel, symbols = make()
+    if rng.random() < 0.4:  # the same relation written the other way round
+        flip = {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}
+        prev, this, rel = this, prev, flip[rel]
+    return name, _doc(prev, this, symbols, rel=rel)
+
+
+SUM_SYMBOLS = {"u": "real vector", "v": "real vector", "n": "positive integer", "x": "real"}
+
+
+def sums_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Sums and products over a symbolic size ``n``, vectors ``u``, ``v``, Kronecker deltas, max(u)."""
+    i, j = var("i"), var("j")
+    a, b = num(small(rng)), num(small(rng))
+    ui, vi, uj = el("u", i), el("v", i), el("u", j)
+    symbols = dict(SUM_SYMBOLS)
+    with_k = dict(symbols, k="index 1..n")
+    with_c = dict(symbols, c="index 1..n")
+    options: list[tuple[str, Callable[[], tuple[Node, Node, str, dict[str, str]]]]] = [
+        ("linear", lambda: (ssum(add(mul(a, ui), mul(b, vi)), "i", 1, N),
+                            add(mul(a, ssum(ui, "i", 1, N)), mul(b, ssum(vi, "i", 1, N))), "==", symbols)),
+        ("peel-last", lambda: (ssum(ui, "i", 1, N), add(ssum(ui, "i", 1, sub(N, num(1))), el("u", N)), "==", symbols)),
+        ("gauss", lambda: (ssum(i, "i", 1, N), div(mul(N, add(N, num(1))), num(2)), "==", symbols)),
+        ("squares", lambda: (ssum(pw(i, 2), "i", 1, N),
+                             div(muls(N, add(N, num(1)), add(mul(num(2), N), num(1))), num(6)), "==", symbols)),
+        ("constant", lambda: (ssum(mul(a, X), "i", 1, N), mul(mul(N, a), X), "==", symbols)),
+        ("difference", lambda: (ssum(sub(ui, vi), "i", 1, N), sub(ssum(ui, "i", 1, N), ssum(vi, "i", 1, N)), "==", symbols)),
+        ("double", lambda: (ssum(ssum(mul(ui, el("v", j)), "j", 1, N), "i", 1, N),
+                            mul(ssum(ui, "i", 1, N), ssum(el("v", j), "j", 1, N)), "==", symbols)),
+        ("delta", lambda: (ssum(mul(ui, delta(i, var("k"))), "i", 1, N), el("u", var("k")), "==", with_k)),
+        ("softmax", lambda: (ssum(div(call("exp", ui), ssum(call("exp", uj), "j", 1, N)), "i", 1, N), num(1), "==", symbols)),
+        ("product-exp", lambda: (sprod(call("exp", ui), "i", 1, N), call("exp", ssum(ui, "i", 1, N)), "==", symbols)),
+        ("telescope", lambda: (ssum(sub(el("u", add(i, num(1))), ui), "i", 1, N), sub(el("u", add(N, num(1))), el("u", num(1))), "==", symbols)),
+        ("squares-nonneg", lambda: (num(0), ssum(pw(ui, 2), "i", 1, N), "<=", symbols)),
+        ("abs-sum", lambda: (call("abs", ssum(ui, "i", 1, N)), ssum(call("abs", ui), "i", 1, N), "<=", symbols)),
+        ("max-element", lambda: (el("u", var("k")), Node("vmax", ("u",)), "<=", with_k)),
+        ("max-min", lambda: (add(Node("vmax", ("u",)), num(1)), Node("vmin", ("u",)), ">", with_k)),
+        ("nonneg-every", lambda: (num(0), ssum(ui, "i", 1, N), "<=", with_c)),
+        ("binary-every", lambda: (ssum(pw(ui, 2), "i", 1, N), ssum(ui, "i", 1, N), "==", with_c)),
+        ("cauchy", lambda: (pw(ssum(mul(ui, vi), "i", 1, N), 2),
+                            mul(ssum(pw(ui, 2), "i", 1, N), ssum(pw(vi, 2), "i", 1, N)), "<=", symbols)),
+    ]
+    name, make = rng.choice(options)
+    prev, this, rel, syms = make()
+    if rel == "==" and rng.random() < 0.5:
+        prev, this = this, prev
+    every: tuple[Cond, ...] = ()
+    if name == "nonneg-every":
+        every = (Cond(el("u", var("c")), ">=", num(0), every="c"),)
+    elif name == "binary-every":
+        every = (Cond(el("u", var("c")), "in", values=(Fraction(0), Fraction(1)), every="c"),)
+    return name, _doc(prev, this, syms, rel=rel, assume=every)
+
+
+def latex_templates(rng: random.Random) -> tuple[str, Doc]:
+    """A step of the other classes that the oracle's LaTeX printer covers."""
+    for _ in range(50):
+        family = rng.choice(["eq", "split", "ineq", "sums", "cond"])
+        maker = {"eq": eq_templates, "split": split_templates, "ineq": ineq_templates,
+                 "sums": sums_templates, "cond": cond_templates}[family]
+        name, doc = maker(rng)
+        if doc.when or any(c.rel == "in" for c in doc.assume):
+            continue
+        assert doc.prev is not None and doc.this is not None
+        if latex_ok(doc.prev) and latex_ok(doc.this):
+            return f"{family}:{name}", doc
+    raise RuntimeError("no LaTeX-printable template found")
+
+
+# number claims ------------------------------------------------------------------------------
+
+
+def decimal_text(value: mpmath.mpf, places: int) -> str:
+    """``value`` rounded to ``places`` decimals, as text."""
+    scaled = int(mpmath.nint(value * mpmath.mpf(10) ** places))
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled)).rjust(places + 1, "0")
+    return sign + digits[:-places] + "." + digits[-places:] if places else sign + digits
+
+
+def numbers_templates(rng: random.Random) -> tuple[str, Doc]:
+    """A number claim: a value rounded to some places (default tolerance), an explicit tol, lists, exact values."""
+    names = ["x", "y"]
+    kind = rng.choice(["rounded", "rounded", "tol", "list", "exact", "vector", "tol-expr"])
+    symbols = {"x": "real", "y": "real"}
+    if kind == "exact":
+        options = [
+            (div(call("log", num(8)), call("log", num(2))), "3"),
+            (add(pw(call("sin", X), 2), pw(call("cos", X), 2)), "1"),
+            (div(mul(num(3), X), num(4)), None),
+            (call("exp", mul(num(2), call("log", X))), None),
+        ]
+        expr, claim = rng.choice(options)
+        at_value = Fraction(rng.choice([1, 2, 3, 5])) / rng.choice([1, 2, 4])
+        if claim is None:
+            claim = str(at_value * 3 / 4) if expr.op == "div" else str(at_value ** 2)
+        return "exact", Doc(symbols=symbols, number=NumberClaim(expr, {"x": at_value}, claim, None), exact=True)
+    if kind == "vector":
+        expr = ssum(pw(el("u", var("i")), 2), "i", 1, num(3))
+        values = [Fraction(rng.randint(-9, 9), rng.choice([1, 2, 10])) for _ in range(3)]
+        total = sum(v * v for v in values)
+        return "vector", Doc(symbols={"u": "real vector"},
+                             number=NumberClaim(expr, {"u": values}, str(total), None))
+    expr = term(rng, names, 2)
+    at = {n: Fraction(rng.randint(-20, 20), rng.choice([1, 2, 4, 10])) for n in names}
+    places = rng.choice([2, 3, 4, 6])
+    if kind == "list":
+        xs = [Fraction(rng.randint(-20, 20), rng.choice([1, 2, 4])) for _ in range(3)]
+        claims = []
+        for xv in xs:
+            value = evaluate(expr, Point({"x": xv, "y": at["y"]}, {}), DPS)
+            claims.append(decimal_text(mpmath.re(mpmath.mpf(0) + value), places))
+        return "list", Doc(symbols=symbols, number=NumberClaim(expr, {"x": xs, "y": at["y"]}, claims, None))
+    value = evaluate(expr, Point(dict(at), {}), DPS)
+    value_mp = mpmath.re(mpmath.mpf(0) + value)
+    if kind == "rounded":
+        return "rounded", Doc(symbols=symbols, number=NumberClaim(expr, dict(at), decimal_text(value_mp, places), None))
+    if kind == "tol":
+        tol = rng.choice(["0.01", "0.001", "1e-6"])
+        return "tol", Doc(symbols=symbols, number=NumberClaim(expr, dict(at), decimal_text(value_mp, 8), tol))
+    return "tol-expr", Doc(symbols=symbols, number=NumberClaim(expr, dict(at), decimal_text(value_mp, 8), "pi/1000"))
+
+
+# stability claims ---------------------------------------------------------------------------
+
+
+def stability_templates(rng: random.Random) -> tuple[str, Doc]:
+    """A float64 claim about a classical naive or stable form over a range."""
+    x = X
+    a = var("a")
+    options: list[tuple[str, Node, tuple[float, float], bool, dict[str, str], dict[str, float]]] = [
+        ("softplus-naive", call("log", add(num(1), call("exp", x))), rng.choice([(-1000.0, 1000.0), (-30.0, 30.0), (0.0, 30.0)]), False, {}, {}),
+        ("softplus-stable", add(call("max", x, num(0)), call("log1p", call("exp", neg(call("abs", x))))), (-1000.0, 1000.0), True, {}, {}),
+        ("log1p-naive", call("log", add(num(1), x)), rng.choice([(1e-12, 1.0), (0.5, 100.0)]), False, {}, {}),
+        ("log1p", call("log1p", x), (1e-12, 1.0), True, {}, {}),
+        ("expm1-naive", sub(call("exp", x), num(1)), rng.choice([(-1e-3, 1e-3), (1.0, 50.0)]), False, {}, {}),
+        ("expm1", call("expm1", x), (-1e-3, 1e-3), True, {}, {}),
+        ("sqrt-diff", sub(call("sqrt", add(x, num(1))), call("sqrt", x)), rng.choice([(0.0, 1e12), (0.0, 10.0)]), False, {}, {}),
+        ("sqrt-diff-stable", div(num(1), add(call("sqrt", add(x, num(1))), call("sqrt", x))), (0.0, 1e12), True, {}, {}),
+        ("sigmoid", div(num(1), add(num(1), call("exp", neg(x)))), rng.choice([(-700.0, 700.0), (-1000.0, 1000.0)]), True, {}, {}),
+        ("tanh-exp", div(sub(call("exp", mul(num(2), x)), num(1)), add(call("exp", mul(num(2), x)), num(1))),
+         rng.choice([(-400.0, 400.0), (0.5, 5.0)]), False, {}, {}),
+        ("one-minus-cos", sub(num(1), call("cos", x)), rng.choice([(-1e-4, 1e-4), (1.0, 3.0)]), False, {}, {}),
+        ("half-angle", mul(num(2), pw(call("sin", div(x, num(2))), 2)), (-1e-4, 1e-4), True, {}, {}),
+        ("scaled-softplus", call("f", x), rng.choice([(-50.0, 50.0), (0.0, 20.0)]), False, {"a": "positive"}, {"a": 2.0}),
+        ("logsumexp-naive", call("log", add(call("exp", x), call("exp", a))), rng.choice([(-800.0, 800.0), (-5.0, 5.0)]), False, {"a": "real"}, {"a": 1.0}),
+    ]
+    name, expr, (lo, hi), claim, extra_symbols, at = rng.choice(options)
+    functions: dict[str, tuple[tuple[str, ...], Node]] = {}
+    if name == "scaled-softplus":
+        functions["f"] = (("t",), call("log", add(num(1), call("exp", mul(a, var("t"))))))
+    symbols = {"x": "real", **extra_symbols}
+    return name, Doc(symbols=symbols, functions=functions,
+                     stability=StabilityClaim(expr, ("x", lo, hi), at, claim))
+
+
+TEMPLATES: dict[str, Callable[[random.Random], tuple[str, Doc]]] = {
+    "eq": eq_templates, "split": split_templates, "cond": cond_templates, "ineq": ineq_templates,
+    "sums": sums_templates, "latex": latex_templates, "numbers": numbers_templates,
+    "stability": stability_templates,
+}
+
+
+# ------------------------------------------------------------------------------------------
+# single-edit mutations
+
+SWAPS = {"max": "min", "min": "max", "sin": "cos", "cos": "sin", "exp": "log", "log": "exp",
+         "sinh": "cosh", "cosh": "sinh", "tanh": "sin"}
+
+
+def _edit_nodes(tree: Node, pred: Callable[[Node], bool]) -> list[int]:
+    return [k for k, n in enumerate(nodes(tree)) if pred(n)]
+
+
+def mutate_tree(rng: random.Random, tree: Node, doc: Doc) -> tuple[str, Node] | None:
+    """One random single edit of ``tree``, or None when none applies."""
+    all_nodes = nodes(tree)
+    edits: list[tuple[str, Callable[[], Node]]] = []
+
+    def at(pred: Callable[[Node], bool], make: Callable[[Node], Node]) -> Callable[[], Node] | None:
+        spots = _edit_nodes(tree, pred)
+        if not spots:
+            return None
+        spot = rng.choice(spots)
+        return lambda: replace_at(tree, spot, make(all_nodes[spot]))
+
+    def flip_sign(n: Node) -> Node:
+        if n.op == "add":
+            return Node("sub", n.args)
+        if n.op == "sub":
+            return Node("add", n.args)
+        return n.kids()[0]
+
+    candidates: list[tuple[str, Callable[[], Node] | None]] = [
+        ("sign", at(lambda n: n.op in ("add", "sub", "neg"), flip_sign)),
+        ("negate", at(lambda n: n.op in ("var", "el", "call"), neg)),
+        ("exponent", at(lambda n: n.op == "pow" and n.kids()[1].op == "num",
+                        lambda n: pw(n.kids()[0], Fraction(n.kids()[1].args[0]) + 1))),  # type: ignore[arg-type]
+        ("constant", at(lambda n: n.op == "num", lambda n: num(Fraction(n.args[0]) + 1))),  # type: ignore[arg-type]
+        ("drop-term", at(lambda n: n.op in ("add", "sub"), lambda n: n.kids()[rng.randrange(2)])),
+        ("function", at(lambda n: n.op == "call" and str(n.args[0]) in SWAPS,
+                        lambda n: Node("call", (SWAPS[str(n.args[0])], *n.args[1:])))),
+        ("abs-dropped", at(lambda n: n.op == "call" and n.args[0] == "abs", lambda n: n.kids()[0])),
+        ("bound", at(lambda n: n.op in ("sum", "prod"),
+                     lambda n: Node(n.op, (n.args[0], n.args[1], n.args[2],
+                                           add(n.args[3], num(rng.choice([1, -1]))))))),  # type: ignore[arg-type]
+        ("low-bound", at(lambda n: n.op in ("sum", "prod"),
+                         lambda n: Node(n.op, (n.args[0], n.args[1], add(n.args[2], num(1)), n.args[3])))),  # type: ignore[arg-type]
+        ("vmax-vmin", at(lambda n: n.op in ("vmax", "vmin"),
+                         lambda n: Node("vmin" if n.op == "vmax" else "vmax", n.args))),
+        ("tiny", (lambda: add(tree, pw(num(10), neg(num(30))))) if rng.random() < 0.15 else None),
+    ]
+    names = sorted({str(n.args[0]) for n in all_nodes if n.op == "var"} - {"n", "k", "i", "j"})
+    if len(names) >= 2:
+        a, b = rng.sample(names, 2)
+        candidates.append(("swap", lambda: rename(tree, {a: b, b: a})))
+    vectors = sorted({str(n.args[0]) for n in all_nodes if n.op == "el"})
+    if len(vectors) >= 2:
+        candidates.append(("swap-vectors", lambda: rename(tree, {vectors[0]: vectors[1], vectors[1]: vectors[0]})))
+    indices = sorted({str(n.args[1].args[0]) for n in all_nodes  # type: ignore[union-attr]
+                      if n.op == "el" and isinstance(n.args[1], Node) and n.args[1].op == "var"})
+    if "k" in doc.symbols and indices:
+        candidates.append(("index", at(lambda n: n.op == "el" and isinstance(n.args[1], Node) and n.args[1].op == "var",
+                                       lambda n: el(str(n.args[0]), var("k" if n.args[1].args[0] != "k" else "n")))))  # type: ignore[union-attr]
+    edits = [(name, make) for name, make in candidates if make is not None]
+    if not edits:
+        return None
+    name, make = rng.choice(edits)
+    return name, make()
+
+
+def mutate(rng: random.Random, doc: Doc) -> tuple[str, Doc] | None:
+    """A single edit of the document: of its step, its relation, a condition, a claim."""
+    if doc.number is not None:
+        return mutate_number(rng, doc)
+    if doc.stability is not None:
+        claim = doc.stability
+        if rng.random() < 0.6:
+            return "claim-flipped", replace(doc, stability=replace(claim, stable=not claim.stable))
+        lo, hi = claim.over[1], claim.over[2]
+        return "range", replace(doc, stability=replace(claim, over=(claim.over[0], lo * 10 if lo < 0 else lo, hi * 10 if hi > 0 else hi)))
+    assert doc.this is not None and doc.prev is not None
+    roll = rng.random()
+    if doc.rel != "==" and roll < 0.25:
+        strictness = {"<=": "<", "<": "<=", ">=": ">", ">": ">="}
+        if rng.random() < 0.7:
+            return "strictness", replace(doc, rel=strictness[doc.rel])
+        turn = {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}
+        return "direction", replace(doc, rel=turn[doc.rel])
+    if (doc.assume or doc.when) and roll < 0.4:
+        turn = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
+        conds = list(doc.assume or doc.when)
+        k = rng.randrange(len(conds))
+        cond = conds[k]
+        if cond.rel in turn:
+            conds[k] = replace(cond, rel=turn[cond.rel])
+            edit = "condition-turned"
+        else:
+            conds.pop(k)
+            edit = "condition-dropped"
+        return edit, replace(doc, assume=tuple(conds)) if doc.assume else replace(doc, when=tuple(conds))
+    if roll < 0.5 and any(w in ("positive", "negative", "nonnegative", "integer") for w in doc.symbols.values()):
+        names = [n for n, w in doc.symbols.items() if w in ("positive", "negative", "nonnegative", "integer")]
+        name = rng.choice(names)
+        return "word", replace(doc, symbols=dict(doc.symbols, **{name: "real"}))
+    result = mutate_tree(rng, doc.this, doc)
+    if result is None:
+        return None
+    edit, this = result
+    if this == doc.this:
+        return None
+    return edit, replace(doc, this=this)
+
+
+def mutate_number(rng: random.Random, doc: Doc) -> tuple[str, Doc] | None:
+    claim = doc.number
+    assert claim is not None
+
+    def shifted(text: str, units: int) -> str:
+        if "." in text:
+            places = len(text.split(".")[1].split("e")[0])
+            value = Fraction(text) + Fraction(units, 10**places)
+            return decimal_text(mpmath.mpf(value.numerator) / value.denominator, places)
+        return f"{text} + 10**-30" if units == 1 else str(Fraction(text) + units)
+
+    units = rng.choice([2, 3, -2, 1])
+    if claim.tol_text is not None and not isinstance(claim.claim_text, list):
+        tol = Fraction(claim.tol_text) if claim.tol_text != "pi/1000" else Fraction(315, 100000)
+        value = Fraction(claim.claim_text) + units * tol
+        text = decimal_text(mpmath.mpf(value.numerator) / value.denominator, 8)
+        return "claim-shifted", replace(doc, number=replace(claim, claim_text=text))
+    if isinstance(claim.claim_text, list):
+        k = rng.randrange(len(claim.claim_text))
+        texts = list(claim.claim_text)
+        texts[k] = shifted(texts[k], units)
+        return "claim-shifted", replace(doc, number=replace(claim, claim_text=texts))
+    if rng.random() < 0.2 and claim.at:
+        name = rng.choice(sorted(claim.at))
+        value = claim.at[name]
+        if isinstance(value, Fraction):
+            return "at-shifted", replace(doc, number=replace(claim, at=dict(claim.at, **{name: value + 1})))
+    return "claim-shifted", replace(doc, number=replace(claim, claim_text=shifted(claim.claim_text, units)))
+
+
+# ------------------------------------------------------------------------------------------
+# sampling points that honour words, conditions and sizes
+
+
+SIMPLE = [Fraction(v) for v in (0, 1, -1, 2, -2, 3, -3)] + [Fraction(1, 2), Fraction(-1, 2), Fraction(3, 2), Fraction(-3, 2)]
+
+
+def _sample_real(rng: random.Random, word: str, specials: Sequence[Fraction]) -> Fraction:
+    roll = rng.random()
+    if roll < 0.35:
+        value = rng.choice(SIMPLE + list(specials))
+    elif roll < 0.85:
+        value = Fraction(rng.randint(-400, 400), rng.choice([7, 10, 16, 20, 100]))
+    else:
+        value = Fraction(rng.randint(-60, 60)) * rng.choice([1, 3, 7])
+    if word == "integer":
+        return Fraction(round(value))
+    if word == "positive":
+        return abs(value) if value != 0 else Fraction(1, 3)
+    if word == "nonnegative":
+        return abs(value)
+    if word == "negative":
+        return -abs(value) if value != 0 else Fraction(-2, 3)
+    return value
+
+
+def _sample_element(rng: random.Random, doc: Doc, vector: str, word: str, specials: Sequence[Fraction]) -> Fraction:
+    """An element of a vector, drawn mostly inside a per-element condition on it (conditions are checked after)."""
+    for cond in doc.assume + doc.when:
+        if cond.every and cond.lhs.op == "el" and cond.lhs.args[0] == vector and rng.random() < 0.9:
+            if cond.rel == "in":
+                return rng.choice(cond.values)
+            if cond.rel in (">=", ">") and cond.rhs == num(0):
+                return abs(_sample_real(rng, word, specials)) or Fraction(1, 2)
+    return _sample_real(rng, word, specials)
+
+
+def _sample_complex(rng: random.Random) -> mpmath.mpc:
+    roll = rng.random()
+    re_part = Fraction(rng.randint(-30, 30), 10)
+    im_part = Fraction(rng.randint(-30, 30), 10)
+    if roll < 0.2:
+        im_part = Fraction(0)
+        re_part = -abs(re_part) - 1  # the negative real axis
+    elif roll < 0.35:
+        re_part = Fraction(0)
+    elif roll < 0.45:
+        im_part = Fraction(rng.choice([1, -1, 2, 3])) * rng.choice([1, 1, 2])  # multiples of i: exp(i*pi)-like points
+    return mpmath.mpc(mpmath.mpf(re_part.numerator) / re_part.denominator, mpmath.mpf(im_part.numerator) / im_part.denominator)
+
+
+def specials_of(doc: Doc) -> list[Fraction]:
+    """Constants written in the document and their negatives: values where breakpoints sit."""
+    out: set[Fraction] = set()
+    trees = [t for t in (doc.prev, doc.this) if t is not None] + [c.lhs for c in doc.assume + doc.when] + \
+        [c.rhs for c in doc.assume + doc.when if c.rhs is not None]
+    for t in trees:
+        for n in nodes(t):
+            if n.op == "num":
+                value = n.args[0]
+                assert isinstance(value, Fraction)
+                if value.denominator < 100 and abs(value) < 100:
+                    out.update({value, -value, value / 2, value / 3, -value / 2, -value / 3})
+    return sorted(out)
+
+
+TRIG = ("sin", "cos", "tan")
+
+
+def has_trig(doc: Doc) -> bool:
+    """Whether a step's sides call sin/cos/tan: their extrema sit at multiples of pi/2."""
+    trees = [t for t in (doc.prev, doc.this) if t is not None]
+    return any(n.op == "call" and n.args[0] in TRIG for t in trees for n in nodes(t))
+
+
+def _pi_multiple(rng: random.Random) -> mpmath.mpf:
+    return mpmath.pi * rng.choice([-3, -2, -1, 1, 2, 3]) / 2
+
+
+def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Point:
+    """A random point: symbols by their words, sizes from their least value to MAX_SIZE, vectors element-wise."""
+    trig = has_trig(doc)
+    scalars: dict[str, Value] = {}
+    vectors: dict[str, dict[int, Value]] = {}
+    sizes = {name: words for name, words in doc.symbols.items() if "integer" in words and name == "n"}
+    for name, words in sizes.items():
+        low = 1 if "positive" in words else 0
+        scalars[name] = Fraction(rng.randint(low, MAX_SIZE))
+    same = rng.random() < 0.15  # several symbols at one value: where x - y changes sign
+    shared = _sample_real(rng, "real", specials)
+    for name, words in doc.symbols.items():
+        if name in scalars:
+            continue
+        if words.endswith("vector"):
+            vectors[name] = {k: _sample_element(rng, doc, name, words.split()[0], specials) for k in VECTOR_SPAN}
+        elif words == "complex":
+            scalars[name] = _sample_complex(rng)
+        elif words.startswith("index"):
+            hi = scalars.get("n", Fraction(MAX_SIZE))
+            scalars[name] = Fraction(rng.randint(1, max(1, int(hi))))  # type: ignore[arg-type]
+        else:
+            value: Value = _sample_real(rng, words, specials)
+            if same and words == "real":
+                value = shared
+            elif trig and words == "real" and rng.random() < 0.15:
+                value = _pi_multiple(rng)  # a tie there leaves a strict relation undecided: dropped, not guessed
+            scalars[name] = value
+    return Point(scalars, vectors)
+
+
+def holds(cond: Cond, point: Point) -> bool:
+    """Whether the condition holds at the point (Undefined / Tie when it cannot be told)."""
+    if cond.every:
+        size = int(point.scalars["n"])  # type: ignore[arg-type]
+        return all(holds(replace(cond, lhs=_bind(cond.lhs, cond.every, k), every=None), point)
+                   for k in range(1, size + 1))
+    lhs = evaluate(cond.lhs, point, DPS)
+    if cond.rel == "in":
+        return any(_compare(lhs, v) == 0 for v in cond.values)
+    assert cond.rhs is not None
+    c = _compare(lhs, evaluate(cond.rhs, point, DPS))
+    return {"<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0, "==": c == 0, "!=": c != 0}[cond.rel]
+
+
+def _bind(tree: Node, name: str, k: int) -> Node:
+    if tree.op == "var" and tree.args[0] == name:
+        return num(k)
+    return Node(tree.op, tuple(_bind(a, name, k) if isinstance(a, Node) else a for a in tree.args))
+
+
+def _compare(a: Value, b: Value) -> int:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return (a > b) - (a < b)
+    d = mpmath.mpf(0) + a - b
+    if isinstance(d, mpmath.mpc):
+        if abs(d.imag) > mpmath.mpf(10) ** (-DPS + 10):
+            raise Undefined("an order of complex values")
+        d = d.real
+    if abs(d) < mpmath.mpf(10) ** (-DPS + 12):
+        raise Tie("a condition at a tie")
+    return 1 if d > 0 else -1
+
+
+def admissible_points(rng: random.Random, doc: Doc, want: int = LABEL_POINTS) -> Iterator[Point]:
+    specials = specials_of(doc)
+    found = 0
+    for _ in range(MAX_TRIES):
+        if found >= want:
+            return
+        point = draw_point(rng, doc, specials)
+        try:
+            if not all(holds(c, point) for c in doc.assume + doc.when):
+                continue
+        except (Undefined, Tie, ZeroDivisionError, ValueError):
+            continue
+        found += 1
+        yield point
+
+
+# ------------------------------------------------------------------------------------------
+# labelling
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """At one point: ``sign`` of this - previous (0 exact or a tie), or ``nonreal``."""
+
+    sign: int
+    exact: bool
+    nonreal: bool = False
+    tie: bool = False
+
+
+def _difference(doc: Doc, point: Point, dps: int) -> tuple[Value, Value, mpmath.mpf] | None:
+    """(previous, this, noise): both sides at ``dps`` digits and the size below which their difference is noise."""
+    assert doc.prev is not None and doc.this is not None
+    try:
+        a, peak_a = evaluate_with_peak(doc.prev, point, dps, doc.functions)
+        b, peak_b = evaluate_with_peak(doc.this, point, dps, doc.functions)
+    except (Undefined, Tie, ZeroDivisionError, ValueError, OverflowError):
+        return None
+    with mpmath.workdps(dps):
+        scale = max(mpmath.mpf(1), peak_a, peak_b, abs(mpmath.mpf(0) + a), abs(mpmath.mpf(0) + b))
+        return a, b, scale * mpmath.mpf(10) ** (-dps + 15)
+
+
+def compare_at(doc: Doc, point: Point) -> Comparison | None:
+    """Both sides at the point (None where a side has no value or the precisions disagree).
+
+    Exact where every operation is rational. Otherwise at 50 then 100 digits
+    (250 to settle a disagreement): a difference counts when it stands above
+    the noise of the largest intermediate value at two levels and the levels
+    agree on it; below the noise at 50 and 100 digits it is a tie.
+    """
+    previous: mpmath.mpf | mpmath.mpc | None = None
+    for dps in (DPS, CONFIRM_DPS, 250):
+        sides = _difference(doc, point, dps)
+        if sides is None:
+            return None
+        a, b, noise = sides
+        if isinstance(a, Fraction) and isinstance(b, Fraction):
+            return Comparison((b > a) - (b < a), exact=True)
+        with mpmath.workdps(dps):
+            d = mpmath.mpf(0) + b - a
+            if abs(d) <= noise:
+                if dps == CONFIRM_DPS and previous is None:
+                    return Comparison(0, exact=False, tie=True)
+                previous = None
+                continue
+            if previous is None or abs(d - previous) > abs(d) / 1000:
+                previous = d
+                continue
+            nonreal = any(isinstance(v, mpmath.mpc) and abs(v.imag) > noise for v in (a, b))
+            if nonreal and doc.rel != "==":
+                return Comparison(0, exact=False, nonreal=True)
+            if isinstance(d, mpmath.mpc) and abs(d.imag) > noise:
+                return Comparison(1, exact=False)  # different complex values
+            real = d.real if isinstance(d, mpmath.mpc) else d
+            if abs(real) <= noise:
+                return Comparison(0, exact=False, tie=True)
+            return Comparison(1 if real > 0 else -1, exact=False)
+    return None
+
+
+def relation_holds(rel: str, c: Comparison) -> bool | None:
+    """Whether ``previous rel this`` holds (None: a tie decides a strict relation)."""
+    if c.nonreal:
+        return False
+    if c.tie and rel in ("<", ">"):
+        return None
+    s = 0 if c.tie else c.sign
+    return {"==": s == 0, "<=": s >= 0, "<": s > 0, ">=": s <= 0, ">": s < 0}[rel]
+
+
+def label_step(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
+    agree = 0
+    undecided_ties = 0
+    for point in admissible_points(rng, doc):
+        c = compare_at(doc, point)
+        if c is None:
+            continue
+        ok = relation_holds(doc.rel, c)
+        if ok is None:
+            undecided_ties += 1
+            continue
+        if not ok:
+            return False, f"fails at {describe(point)}"
+        agree += 1
+    if undecided_ties:
+        return None, f"dropped: {undecided_ties} near-tie(s) decide a strict relation"
+    if agree < MIN_POINTS:
+        return None, f"dropped: only {agree} admissible points with values"
+    return True, f"holds at {agree} points"
+
+
+def describe(point: Point) -> str:
+    parts = [f"{k} = {_short(v)}" for k, v in sorted(point.scalars.items())]
+    size = point.scalars.get("n")
+    for name, elements in sorted(point.vectors.items()):
+        count = int(size) if isinstance(size, Fraction) else 3
+        parts.append(f"{name}[1..{count + 1}] = " + ", ".join(_short(elements[k]) for k in range(1, count + 2)))
+    return ", ".join(parts)
+
+
+def _short(v: Value) -> str:
+    if isinstance(v, Fraction):
+        return str(v)
+    return mpmath.nstr(v, 8)
+
+
+def _claim_value(text: str) -> mpmath.mpf:
+    """A claim written by the oracle: a decimal, a fraction, or ``a + 10**-30``."""
+    total = mpmath.mpf(0)
+    for part in text.split(" + "):
+        if part.startswith("10**"):
+            total += mpmath.mpf(10) ** int(part[4:])
+        else:
+            value = Fraction(part)
+            total += mpmath.mpf(value.numerator) / value.denominator
+    return total
+
+
+def _default_tol(text: str) -> Fraction:
+    if " + " in text or "." not in text:
+        return Fraction(0)
+    mantissa = text.split("e")[0]
+    places = len(mantissa.split(".")[1])
+    exponent = int(text.split("e")[1]) if "e" in text else 0
+    return Fraction(1, 10**places) * Fraction(10) ** exponent
+
+
+def label_number(doc: Doc) -> tuple[bool | None, str]:
+    claim = doc.number
+    assert claim is not None
+    texts = claim.claim_text if isinstance(claim.claim_text, list) else [claim.claim_text]
+    lists = {k: v for k, v in claim.at.items() if isinstance(v, list) and doc.symbols.get(k, "").endswith("vector") is False}
+    count = len(next(iter(lists.values()))) if lists else 1
+    with mpmath.workdps(CONFIRM_DPS):
+        for k in range(count):
+            scalars: dict[str, Value] = {}
+            vectors: dict[str, dict[int, Value]] = {}
+            for name, value in claim.at.items():
+                if doc.symbols.get(name, "").endswith("vector"):
+                    assert isinstance(value, list)
+                    vectors[name] = {j + 1: v for j, v in enumerate(value)}
+                elif isinstance(value, list):
+                    scalars[name] = value[k]
+                else:
+                    assert isinstance(value, Fraction)
+                    scalars[name] = value
+            try:
+                value_k = evaluate(claim.expr, Point(scalars, vectors), CONFIRM_DPS, doc.functions)
+            except (Undefined, Tie, ZeroDivisionError, ValueError):
+                return None, "dropped: the expression has no value there"
+            if isinstance(value_k, mpmath.mpc):
+                if abs(value_k.imag) > mpmath.mpf(10) ** -80:
+                    return None, "dropped: a complex value"
+                value_k = value_k.real
+            text = texts[k]
+            if claim.tol_text is None:
+                tol = mpmath.mpf(_default_tol(text).numerator) / _default_tol(text).denominator
+            elif claim.tol_text == "pi/1000":
+                tol = mpmath.pi / 1000
+            else:
+                tol = mpmath.mpf(claim.tol_text)
+            gap = abs(mpmath.mpf(0) + value_k - _claim_value(text))
+            if isinstance(value_k, Fraction) and " + " not in text:
+                exact_gap = abs(value_k - Fraction(text))
+                if exact_gap > Fraction(str(tol)) if tol != 0 else exact_gap != 0:
+                    return False, f"element {k + 1}: value {_short(value_k)}, claim {text}"
+                continue
+            if tol == 0:
+                if gap > mpmath.mpf(10) ** -80:
+                    return False, f"element {k + 1}: differs by {mpmath.nstr(gap, 5)}"
+                if not doc.exact:
+                    return None, "dropped: an exact claim the oracle cannot decide"
+                continue
+            margin = tol * mpmath.mpf(10) ** -20 + mpmath.mpf(10) ** -80
+            if gap > tol + margin:
+                return False, f"element {k + 1}: |value - claim| = {mpmath.nstr(gap, 5)} > tol {mpmath.nstr(tol, 5)}"
+            if gap > tol - margin:
+                return None, "dropped: at the edge of the tolerance"
+    return True, f"{count} value(s) within the tolerance"
+
+
+def stability_points(lo: float, hi: float, rng: random.Random) -> list[float]:
+    """Dense points: the ends, 0, magnitudes every 5 decades below 1e-20 and every quarter decade above, random."""
+    points = {lo, hi}
+    if lo < 0 < hi:
+        points.add(0.0)
+    top = math.log10(max(abs(lo), abs(hi)))
+    quarters = [x / 4 for x in range(-80, int(top * 4) + 1)] + [float(x) for x in range(-300, -20, 5)]
+    for e10 in quarters:
+        m = 10.0 ** e10
+        for s in (m, -m):
+            if lo <= s <= hi:
+                points.add(s)
+    for _ in range(300):
+        points.add(rng.uniform(lo, hi))
+    if lo > 0:
+        for _ in range(100):
+            points.add(10 ** rng.uniform(math.log10(lo), math.log10(hi)))
+    return sorted(points)
+
+
+def reference(doc: Doc, expr: Node, point: Point) -> mpmath.mpf | None:
+    """The true value at the point to 25 good digits or more: 40 digits, more where the terms cancel."""
+    dps = 40
+    for _ in range(4):
+        try:
+            value, peak = evaluate_with_peak(expr, point, dps, doc.functions)
+        except (Undefined, Tie, ZeroDivisionError, ValueError, OverflowError):
+            return None
+        with mpmath.workdps(dps):
+            t = mpmath.mpf(0) + value
+            if isinstance(t, mpmath.mpc):
+                if abs(t.imag) > abs(t) * mpmath.mpf(10) ** -25:
+                    return None
+                t = t.real
+            if t == 0 and peak == 0:
+                return t
+            lost = mpmath.log10(peak / abs(t)) if t != 0 else mpmath.inf
+            if lost + 30 <= dps:
+                return t
+        dps = min(960, int(dps * 2 + (lost if lost != mpmath.inf else dps)))
+    return None
+
+
+def label_stability(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
+    claim = doc.stability
+    assert claim is not None
+    rtol = claim.rtol if claim.rtol is not None else 1e-6
+    name, lo, hi = claim.over
+    worst = 0.0
+    worst_at = lo
+    counted = 0
+    tiny = 2.0 ** -1022
+    for x in stability_points(lo, hi, rng):
+        scalars = {name: x, **claim.at}
+        got = float64(claim.expr, scalars, doc.functions)
+        t = reference(doc, claim.expr, Point({k: Fraction(v) for k, v in scalars.items()}, {}))
+        if t is None:
+            continue
+        if got != got or got in (float("inf"), float("-inf")):
+            err = float("inf")
+        else:
+            with mpmath.workdps(40):
+                err = float(abs(mpmath.mpf(got) - t) / max(abs(t), mpmath.mpf(tiny)))
+        counted += 1
+        if err > worst:
+            worst, worst_at = err, x
+    if counted < 20:
+        return None, "dropped: too few points with a real value"
+    if worst <= rtol / 4:
+        stable = True
+    elif worst >= rtol * 4:
+        stable = False
+    else:
+        return None, f"dropped: worst relative error {worst:.3g} too close to rtol {rtol:g}"
+    right = stable == claim.stable
+    return right, f"{'stable' if stable else 'unstable'}: worst relative error {worst:.3g} at x = {worst_at!r}"
+
+
+def label(rng: random.Random, pair: Pair) -> None:
+    doc = pair.doc
+    if doc.number is not None:
+        pair.truth, pair.label_note = label_number(doc)
+    elif doc.stability is not None:
+        pair.truth, pair.label_note = label_stability(rng, doc)
+    else:
+        pair.truth, pair.label_note = label_step(rng, doc)
+
+
+# ------------------------------------------------------------------------------------------
+# writing the files
+
+
+def _yaml_str(text: str) -> str:
+    return json.dumps(text)
+
+
+def _value_text(value: list[Fraction] | Fraction | Node) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_str(str(v)) for v in value) + "]"
+    if isinstance(value, Node):
+        return _yaml_str(py(value))
+    return _yaml_str(str(value))
+
+
+def header_lines(doc: Doc, title: str) -> list[str]:
+    lines = [f"title: {title}", "symbols:"]
+    if not doc.symbols:
+        lines[-1] = "symbols: {}"
+    for name, words in doc.symbols.items():
+        lines.append(f"  {name}: {words}")
+    if doc.functions:
+        lines.append("functions:")
+        for name, (params, body) in doc.functions.items():
+            lines.append(f"  {name}({', '.join(params)}): {_yaml_str(py(body))}")
+    if doc.assume:
+        lines.append("assume:")
+        lines.extend(f"  - {_yaml_str(c.text())}" for c in doc.assume)
+    return lines
+
+
+def yaml_text(pair: Pair) -> str:
+    doc = pair.doc
+    lines = header_lines(doc, f"oracle pair {pair.pid} ({pair.cls}, {pair.template}, {pair.edit})")
+    if doc.prev is not None and doc.this is not None:
+        chain = [f"  - {_yaml_str(py(doc.prev))}", f"  - expr: {_yaml_str(py(doc.this))}"]
+        if doc.rel != "==":
+            chain.append(f"    rel: {_yaml_str(doc.rel)}")
+        if doc.when:
+            lines.append("cases:")
+            lines.append("  - when: [" + ", ".join(_yaml_str(c.text()) for c in doc.when) + "]")
+            lines.append("    steps:")
+            lines.extend("    " + line for line in chain)
+        else:
+            lines.append("steps:")
+            lines.extend(chain)
+    if doc.number is not None:
+        claim = doc.number
+        lines.append("numbers:")
+        lines.append(f"  - expr: {_yaml_str(py(claim.expr))}")
+        lines.append("    at: {" + ", ".join(f"{k}: {_value_text(v)}" for k, v in claim.at.items()) + "}")
+        if isinstance(claim.claim_text, list):
+            lines.append("    is: [" + ", ".join(_yaml_str(t) for t in claim.claim_text) + "]")
+        else:
+            lines.append(f"    is: {_yaml_str(claim.claim_text)}")
+        if claim.tol_text is not None:
+            lines.append(f"    tol: {_yaml_str(claim.tol_text)}")
+    if doc.stability is not None:
+        st = doc.stability
+        lines.append("stability:")
+        lines.append(f"  - expr: {_yaml_str(py(st.expr))}")
+        lines.append(f"    over: {{{st.over[0]}: [{st.over[1]!r}, {st.over[2]!r}]}}")
+        if st.at:
+            lines.append("    at: {" + ", ".join(f"{k}: {v!r}" for k, v in st.at.items()) + "}")
+        lines.append(f"    stable: {'true' if st.stable else 'false'}")
+        if st.rtol is not None:
+            lines.append(f"    rtol: {st.rtol!r}")
+    return "\n".join(lines) + "\n"
+
+
+REL_TEX = {"==": "=", "<=": "\\le", "<": "<", ">=": "\\ge", ">": ">"}
+
+
+def markdown_text(pair: Pair) -> str:
+    doc = pair.doc
+    assert doc.prev is not None and doc.this is not None
+    lines = ["# An oracle post", "", "<!-- derivcheck"]
+    lines.extend(header_lines(doc, f"oracle pair {pair.pid} ({pair.cls}, {pair.template}, {pair.edit})"))
+    lines.append("-->")
+    lines.append("$$")
+    lines.append(f"{tex(doc.prev, pair.style)} {REL_TEX[doc.rel]} {tex(doc.this, pair.style)}")
+    lines.append("$$")
+    return "\n".join(lines) + "\n"
+
+
+def file_text(pair: Pair) -> tuple[str, str]:
+    """The suffix and the text of the pair's file."""
+    return (".md", markdown_text(pair)) if pair.latex else (".yaml", yaml_text(pair))
+
+
+# ------------------------------------------------------------------------------------------
+# generating
+
+
+def generate(seed: int, count: int, classes: Sequence[str]) -> Iterator[Pair]:
+    """``count`` pairs spread evenly over ``classes``: each template once right, once mutated."""
+    rng = random.Random(seed)
+    pid = 0
+    made = 0
+    while pid < count:
+        cls = classes[made % len(classes)]
+        made += 1
+        name, doc = TEMPLATES[cls](rng)
+        latex = cls == "latex"
+        style = LatexStyle(cdot=rng.random() < 0.5, left_right=rng.random() < 0.5)
+        pid += 1
+        yield Pair(pid, cls, name, "base", doc, latex, style)
+        if pid >= count:
+            return
+        for _ in range(5):
+            mutated = mutate(rng, doc)
+            if mutated is not None:
+                break
+        if mutated is None:
+            continue
+        edit, mdoc = mutated
+        pid += 1
+        yield Pair(pid, cls, name, edit, mdoc, latex, style)
+
+
+def labelled(seed: int, count: int, classes: Sequence[str]) -> list[Pair]:
+    pairs = list(generate(seed, count, classes))
+    for pair in pairs:
+        label(random.Random(seed * 1_000_003 + pair.pid), pair)
+    return pairs
+
+
+# ------------------------------------------------------------------------------------------
+# running derivcheck (its public API only) and scoring
+
+
+def run_checker(pairs: Sequence[Pair], jobs: int, timeout: float, folder: Path) -> None:
+    """Write every labelled pair to its own file under ``folder`` and record derivcheck's verdict."""
+    from derivcheck import CheckConfig, verify_paths
+
+    by_file: dict[str, Pair] = {}
+    for pair in pairs:
+        if pair.truth is None:
+            continue
+        suffix, text = file_text(pair)
+        path = folder / f"p{pair.pid:06d}{suffix}"
+        path.write_text(text, encoding="utf-8")
+        by_file[str(path)] = pair
+    if not by_file:
+        return
+    config = CheckConfig(jobs=jobs, timeout=timeout, cache_dir=None, suggest_fixes=False, seed=0)
+    report = verify_paths([str(folder)], config)
+    seen: set[str] = set()
+    for result in report.results:
+        pair = by_file.get(result.file)
+        if pair is None or result.kind == "note":
+            continue
+        if result.file in seen:  # one check per pair: a second result is an error of the pair
+            if result.kind == "error":
+                pair.verdict, pair.message = "error", result.message
+            continue
+        seen.add(result.file)
+        if result.kind == "error":
+            pair.verdict, pair.message = "error", result.message
+            continue
+        pair.verdict = str(result.verdict)
+        outcome = result.outcome
+        if outcome is not None:
+            pair.message = outcome.method
+            pair.seconds = outcome.elapsed
+            pair.counterexample = outcome.counterexample
+    for path, pair in by_file.items():
+        if not pair.verdict:
+            pair.verdict, pair.message = "error", "no result for this file"
+        Path(path).unlink()
+
+
+def read_value(text: str) -> Node | None:
+    """A counterexample value as the oracle's tree: numbers, pi, E, + - * / **, sqrt/exp/log; else None.
+
+    Read with Python's ``ast`` into a whitelist of node kinds and built by the
+    oracle itself (never evaluated as code).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+
+    def build(n: ast.AST) -> Node | None:
+        if isinstance(n, ast.Constant) and isinstance(n.value, int | float) and not isinstance(n.value, bool):
+            return num(Fraction(str(n.value)))
+        if isinstance(n, ast.Name) and n.id in ("pi", "E"):
+            return const(n.id)
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub | ast.UAdd):
+            inner = build(n.operand)
+            return None if inner is None else (neg(inner) if isinstance(n.op, ast.USub) else inner)
+        if isinstance(n, ast.BinOp):
+            left, right = build(n.left), build(n.right)
+            ops: dict[type, Callable[[Node, Node], Node]] = {ast.Add: add, ast.Sub: sub, ast.Mult: mul,
+                                                              ast.Div: div, ast.Pow: pw}
+            make = ops.get(type(n.op))
+            return None if left is None or right is None or make is None else make(left, right)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("sqrt", "exp", "log") \
+                and len(n.args) == 1 and not n.keywords:
+            inner = build(n.args[0])
+            return None if inner is None else call(n.func.id, inner)
+        return None
+
+    return build(tree)
+
+
+def confirm_counterexample(pair: Pair) -> bool | None:
+    """Derivcheck's counterexample to a step labelled right, re-evaluated by the oracle.
+
+    True: it breaks the step (the oracle's sampling missed it); None: a tie
+    there decides a strict relation (the truth cannot be established);
+    False: it does not break the step, or cannot be read.
+    """
+    doc = pair.doc
+    if pair.counterexample is None or doc.prev is None or doc.this is None:
+        return False
+    scalars: dict[str, Value] = {}
+    vectors: dict[str, dict[int, Value]] = {}
+    for key, text in pair.counterexample.items():
+        tree = read_value(text)
+        if tree is None:
+            return False
+        try:
+            value = evaluate(tree, Point({}, {}), CONFIRM_DPS)
+        except (Undefined, Tie, ZeroDivisionError, ValueError):
+            return False
+        element = re.match(r"^(\w+)\[(\d+)\]$", key)
+        if element:
+            vectors.setdefault(element.group(1), {})[int(element.group(2))] = value
+        else:
+            scalars[key] = value
+    point = Point(scalars, vectors)
+    try:
+        if not all(holds(c, point) for c in doc.assume + doc.when):
+            return False
+        c = compare_at(doc, point)
+    except (Undefined, Tie, KeyError, ZeroDivisionError, ValueError):
+        return False
+    if c is None:
+        return False
+    verdict = relation_holds(doc.rel, c)
+    return None if verdict is None else not verdict
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    unsound: int = 0
+    false_alarms: int = 0
+    undecided: int = 0
+    errors: int = 0
+    dropped: int = 0
+    relabelled: int = 0
+    seconds: float = 0.0
+
+    def add(self, pair: Pair) -> None:
+        outcome = pair.outcome
+        if outcome == "dropped":
+            self.dropped += 1
+            return
+        self.total += 1
+        if pair.relabelled:
+            self.relabelled += 1
+        self.unsound += outcome == "unsound"
+        self.false_alarms += outcome == "false alarm"
+        self.undecided += outcome == "undecided"
+        self.errors += outcome == "error"
+
+
+def score(pairs: Sequence[Pair]) -> dict[str, Tally]:
+    tallies: dict[str, Tally] = {}
+    for pair in pairs:
+        if pair.outcome == "false alarm":
+            confirmed = confirm_counterexample(pair)
+            if confirmed is None:
+                pair.truth = None
+                pair.label_note = "dropped: derivcheck's counterexample is a tie the oracle cannot decide for a strict relation"
+            elif confirmed:
+                pair.truth, pair.relabelled = False, True
+                pair.label_note = "the oracle missed it; derivcheck's counterexample, re-evaluated by the oracle, breaks the step"
+        tallies.setdefault(pair.cls, Tally()).add(pair)
+    return tallies
+
+
+def table(tallies: dict[str, Tally], seconds: dict[str, float]) -> str:
+    rows = ["| class | pairs | unsound | false alarms | undecided | errors | dropped by the labeller | relabelled | seconds |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    total = Tally()
+    for cls in sorted(tallies):
+        t = tallies[cls]
+        secs = seconds.get(cls, 0.0)
+        rows.append(f"| {cls} | {t.total} | {t.unsound} | {t.false_alarms} | {t.undecided} | {t.errors} | {t.dropped} | {t.relabelled} | {secs:.0f} |")
+        for key in ("total", "unsound", "false_alarms", "undecided", "errors", "dropped", "relabelled"):
+            setattr(total, key, getattr(total, key) + getattr(t, key))
+    rows.append(f"| all | {total.total} | {total.unsound} | {total.false_alarms} | {total.undecided} | {total.errors} | {total.dropped} | {total.relabelled} | {sum(seconds.values()):.0f} |")
+    return "\n".join(rows)
+
+
+def pair_record(pair: Pair) -> dict[str, object]:
+    suffix, text = file_text(pair) if pair.truth is not None else ("", "")
+    return {"pid": pair.pid, "class": pair.cls, "template": pair.template, "edit": pair.edit,
+            "truth": pair.truth, "label": pair.label_note, "verdict": pair.verdict, "message": pair.message,
+            "outcome": pair.outcome, "counterexample": pair.counterexample, "relabelled": pair.relabelled,
+            "file": text}
+
+
+def run(seed: int, count: int, classes: Sequence[str], jobs: int, timeout: float, batch: int,
+        log: Callable[[str], None], records: Path | None = None, deadline: float | None = None) -> tuple[list[Pair], dict[str, float]]:
+    """Generate, label and check ``count`` pairs in batches; returns the pairs and the checker's seconds per class."""
+    pairs: list[Pair] = []
+    seconds: dict[str, float] = {}
+    start = time.monotonic()
+    done = 0
+    sizes = [min(batch, count - start_at) for start_at in range(0, count, batch)]
+    seeds = [seed + 7919 * k for k in range(len(sizes))]
+    # each batch starts the round of classes where the one before stopped (a template and its mutation per step)
+    orders = [list(classes[(k * (batch // 2)) % len(classes):]) + list(classes[:(k * (batch // 2)) % len(classes)])
+              for k in range(len(sizes))]
+    with tempfile.TemporaryDirectory(prefix="oracle-") as tmp, ProcessPoolExecutor(1) as labeller:
+        folder = Path(tmp)
+        # the next batch is labelled in another process while derivcheck checks this one
+        upcoming = labeller.submit(labelled, seeds[0], sizes[0], orders[0]) if sizes else None
+        for k, size in enumerate(sizes):
+            assert upcoming is not None
+            chunk = upcoming.result()
+            upcoming = labeller.submit(labelled, seeds[k + 1], sizes[k + 1], orders[k + 1]) if k + 1 < len(sizes) else None
+            if deadline is not None and time.time() > deadline:
+                log(f"deadline reached after {done} pairs")
+                break
+            for pair in chunk:
+                pair.pid += done
+            run_checker(chunk, jobs, timeout, folder)
+            for pair in chunk:
+                seconds[pair.cls] = seconds.get(pair.cls, 0.0) + pair.seconds
+            score(chunk)
+            pairs.extend(chunk)
+            done += size
+            if records is not None:
+                with records.open("a", encoding="utf-8") as out:
+                    for pair in chunk:
+                        if pair.outcome not in ("right", "dropped") or pair.relabelled:
+                            out.write(json.dumps(pair_record(pair)) + "\n")
+            bad = sum(p.outcome in ("unsound", "false alarm") for p in pairs)
+            log(f"{done}/{count} pairs, {time.monotonic() - start:.0f} s, unsound + false alarms so far: {bad}")
+        if upcoming is not None:
+            upcoming.cancel()
+    return pairs, seconds
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--classes", default=",".join(CLASSES), help="comma-separated: " + ", ".join(CLASSES))
+    parser.add_argument("--jobs", type=int, default=2, help="derivcheck's worker processes")
+    parser.add_argument("--timeout", type=float, default=10.0, help="derivcheck's time limit per check")
+    parser.add_argument("--batch", type=int, default=200, help="pairs per call of derivcheck")
+    parser.add_argument("--log", type=Path, default=None, help="append progress here")
+    parser.add_argument("--records", type=Path, default=None, help="JSON lines of every pair not decided right")
+    parser.add_argument("--until", type=float, default=None, help="stop starting batches after this Unix time")
+    args = parser.parse_args(argv)
+    classes = [c.strip() for c in args.classes.split(",") if c.strip()]
+    unknown = [c for c in classes if c not in CLASSES]
+    if unknown:
+        parser.error(f"unknown class {', '.join(unknown)}; the classes are {', '.join(CLASSES)}")
+
+    def log(line: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        print(f"[{stamp}] {line}", flush=True)
+        if args.log is not None:
+            with args.log.open("a", encoding="utf-8") as out:
+                out.write(f"[{stamp}] {line}\n")
+
+    pairs, seconds = run(args.seed, args.count, classes, args.jobs, args.timeout, args.batch, log, args.records, args.until)
+    tallies = score(pairs)
+    print(table(tallies, seconds))
+    for pair in pairs:
+        if pair.outcome in ("unsound", "false alarm", "error"):
+            print(f"\n--- {pair.outcome}: pair {pair.pid} ({pair.cls}, {pair.template}, {pair.edit}); "
+                  f"truth {'right' if pair.truth else 'wrong'} ({pair.label_note}); derivcheck: {pair.verdict} {pair.message}")
+            print(file_text(pair)[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""What every source of a document shares: the YAML pieces and the Markdown parser.
+
+A derivation's YAML (a file, a ```derivation block, the comment above LaTeX
+display math) is read into the same keys and declarations by the functions
+here; posts are parsed by one CommonMark parser. ``documents``, ``latex`` and
+``markdown`` build on this module and never on each other's private helpers.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+from derivcheck.errors import FormatError
+from derivcheck.hints import suggest
+from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence
+from derivcheck.model import FunctionDecl, SymbolDecl, Text
+
+# -- YAML pieces ----------------------------------------------------------------------------------
+
+# Keys people write for the format's keys: answered with the right key (never accepted).
+KEY_ALIASES = {
+    "assumptions": "assume", "assumption": "assume", "assumes": "assume", "given": "assume",
+    "conditions": "assume", "condition": "assume", "constraints": "assume", "where": "assume",
+    "step": "steps", "derivation": "steps", "chain": "steps", "proof": "steps",
+    "definitions": "functions", "definition": "functions", "function": "functions",
+    "defs": "functions", "defines": "define", "defined": "define",
+    "symbol": "symbols", "variables": "symbols", "variable": "symbols", "vars": "symbols",
+    "declare": "symbols",
+    "case": "cases", "number": "numbers", "checks": "numbers", "values": "numbers",
+    "name": "title", "ref": "source", "reference": "source", "url": "source",
+    "expression": "expr", "equation": "expr", "eq": "expr", "exp": "expr", "formula": "expr",
+    "reason": "by", "because": "by", "why": "by", "justification": "by", "note": "by", "rule": "by",
+    "error": "wrong", "erratum": "wrong", "mistake": "wrong", "bug": "wrong",
+    "if": "when", "value": "is", "equals": "is", "expected": "is", "claim": "is", "result": "is",
+    "tolerance": "tol", "eps": "tol", "with": "at",
+}
+# Where an alias means something else than its plain meaning (in a case, 'given' is its 'when').
+_ALIASES_IN = {
+    "case": {
+        "given": "when", "assume": "when", "assumptions": "when", "condition": "when",
+        "conditions": "when", "where": "when", "step": "steps",
+    },
+    "number": {"where": "at", "values": "at", "given": "at"},
+}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_FUNCTION_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\Z")
+
+
+def check_keys(node: Mapping, allowed: tuple[str, ...], where: str) -> None:
+    """Refuse a key of ``node`` that is not in ``allowed``, naming the key meant where it can."""
+    for key, line in zip(node.keys(), node.key_lines):
+        if key not in allowed:
+            raise FormatError(
+                f"unknown {where} key '{key}'{right_key(key, allowed, where)}; allowed keys: "
+                + ", ".join(allowed),
+                line,
+            )
+
+
+def right_key(key: str, allowed: tuple[str, ...], where: str) -> str:
+    """`` (write 'assume')`` for a known other spelling of a key, else the nearest allowed key."""
+    lowered = key.strip().lower()
+    for table in (_ALIASES_IN.get(where, {}), KEY_ALIASES):
+        right = table.get(lowered)
+        if right in allowed:
+            return f": write '{right}'"
+    if lowered in allowed:
+        return f": write '{lowered}' (keys are lower case)"
+    return suggest(key, allowed)
+
+
+def plain_text(node: Node, what: str) -> str:
+    """The text of a scalar such as ``source`` or ``by``."""
+    if not isinstance(node, Scalar):
+        raise FormatError(f"'{what}' must be text", node.line)
+    return node.raw
+
+
+def expr_text(node: Node | None, what: str, line: int) -> Text:
+    """The expression text of a scalar, with its line (``what`` names the owner in errors)."""
+    if node is None:
+        raise FormatError(f"{what} is missing its expression", line)
+    if not isinstance(node, Scalar) or node.is_null or not node.raw.strip():
+        raise FormatError(f"{what} must be an expression written as text", node.line)
+    return Text(node.raw, node.line)
+
+
+def read_symbols(node: Node | None) -> tuple[SymbolDecl, ...]:
+    """The ``symbols`` mapping: one declaration per name (``a, b: real`` declares both)."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    if not isinstance(node, Mapping):
+        raise FormatError("'symbols' must be a mapping 'name: words' ({} when empty)", node.line)
+    out: list[SymbolDecl] = []
+    seen: dict[str, int] = {}
+    for (key, value), line in zip(node.items, node.key_lines):
+        if isinstance(value, Scalar):
+            words = "" if value.is_null else value.raw
+        else:
+            raise FormatError(f"the words for '{key}' must be text such as 'real' or 'index 1..C'", line)
+        for name in (part.strip() for part in key.split(",")):
+            if not _NAME.match(name):
+                raise FormatError(f"'{name}' is not a valid symbol name (letters, digits, _)", line)
+            check_name(name, line)
+            if name in seen:
+                raise FormatError(f"symbol '{name}' declared twice (first at line {seen[name]})", line)
+            seen[name] = line
+            out.append(SymbolDecl(name, words.strip(), line))
+    return tuple(out)
+
+
+def check_name(name: str, line: int) -> None:
+    """Refuse a name no expression could use (``__x``) or one of Python's keywords."""
+    # Such names could never be used in an expression, or look like Python's own.
+    if name.startswith("__"):
+        raise FormatError(f"'{name}': names starting with '__' are not allowed", line)
+    if keyword.iskeyword(name):
+        raise FormatError(f"'{name}' is a reserved word of the expression syntax; choose another name", line)
+
+
+def read_functions(node: Node | None) -> tuple[FunctionDecl, ...]:
+    """The ``functions`` mapping: ``name(params): body`` (a null body declares an unknown function)."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    if not isinstance(node, Mapping):
+        raise FormatError("'functions' must be a mapping 'name(params): body'", node.line)
+    out: list[FunctionDecl] = []
+    for (key, value), line in zip(node.items, node.key_lines):
+        head = _FUNCTION_HEAD.match(key)
+        if not head:
+            raise FormatError(
+                f"'{key}' is not a function head; write it as name(param, ...), e.g. sigma(t)", line
+            )
+        name, params_text = head.group(1), head.group(2)
+        params = tuple(p.strip() for p in params_text.split(",")) if params_text.strip() else ()
+        for param in params:
+            if not _NAME.match(param):
+                raise FormatError(f"'{param}' is not a valid parameter name in '{key}'", line)
+            check_name(param, line)
+        if len(set(params)) != len(params):
+            raise FormatError(f"repeated parameter in '{key}'", line)
+        check_name(name, line)
+        if isinstance(value, Scalar) and value.is_null:
+            body = None
+        elif isinstance(value, Scalar) and value.raw.strip():
+            body = Text(value.raw, value.line)
+        else:
+            raise FormatError(f"the body of '{key}' must be an expression or null", value.line)
+        out.append(FunctionDecl(name, params, body, line))
+    return tuple(out)
+
+
+def read_conditions(node: Node | None, what: str) -> tuple[Text, ...]:
+    """A condition or a list of them (``assume``, a case's ``when``), each as text with its line."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    items = node.items if isinstance(node, Sequence) else (node,)
+    out = []
+    for item in items:
+        if not isinstance(item, Scalar) or item.is_null or not item.raw.strip():
+            raise FormatError(f"each condition in '{what}' must be a relation written as text", item.line)
+        out.append(Text(item.raw, item.line))
+    return tuple(out)
+
+
+# -- Markdown ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced derivation block.
+
+    ``first_line`` is the file line of its first content line; ``fence_line``
+    the line of the opening fence and ``end_line`` the line of the closing one
+    (all 1-based). ``lead`` is the text before the opening fence (a list
+    marker, a blockquote's ``>``) and ``indent`` what continues it on the
+    following lines.
+    """
+
+    text: str
+    first_line: int
+    fence_line: int = 0
+    end_line: int = 0
+    indent: str = ""
+    lead: str = ""
+
+
+def markdown_parser() -> MarkdownIt:
+    """Return the CommonMark parser used for posts (raw HTML is not passed through)."""
+    return MarkdownIt("commonmark", {"html": False})

@@ -1,0 +1,115 @@
+"""Named quantities under 'define': rows mean the definition, derivatives are total unless in a defined quantity."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from derivcheck.config import CheckConfig
+from derivcheck.errors import FormatError
+from derivcheck.load.documents import documents_from_text
+from derivcheck.model import LoadError
+from derivcheck.parse.document import parse_document
+from tests.helpers import step_verdicts, verify_text
+
+SOFTMAX = """
+title: cross-entropy through softmax
+symbols:
+  z, y: real vector
+  i, j, c: index 1..C
+define:
+  p[k]: exp(z[k])/Sum(exp(z[d]), (d, 1, C))
+  L: -Sum(y[c]*log(p[c]), (c, 1, C))
+assume:
+  - Sum(y[c], (c, 1, C)) == 1
+steps:
+"""
+
+
+def _parsed(text: str):
+    (doc,) = documents_from_text(text, "t.yaml")
+    if isinstance(doc, LoadError):
+        raise FormatError(doc.message, doc.line)
+    return parse_document(doc)
+
+
+def _steps(text: str) -> list[sympy.Expr]:
+    return [s.expr for s in _parsed(text).chains[0].steps]
+
+
+def test_a_defined_name_means_its_definition():
+    text = "title: t\nsymbols: {x: real}\ndefine: {L: x**2 + 1}\nsteps: [L, x**2 + 1]\n"
+    first, second = _steps(text)
+    assert first == second
+
+
+def test_derivative_in_a_defined_quantity_is_partial():
+    partial, written = _steps(SOFTMAX + "  - diff(L, p[j])\n  - -Sum(y[c]*KroneckerDelta(c, j)/p[c], (c, 1, C))\n")
+    # The derivative is taken with p held as a quantity, then p is written out.
+    assert partial.dummy_eq(written)
+
+
+def test_derivative_in_a_plain_variable_is_total_through_definitions():
+    partial, total = _steps(SOFTMAX + "  - diff(L, p[j])\n  - diff(L, z[i])\n")
+    assert partial != total
+    assert total.has(sympy.KroneckerDelta)  # z[i] reached through p
+
+
+@pytest.mark.slow
+def test_chain_rule_as_written_passes():
+    steps = [
+        "diff(L, z[i])",
+        "Sum(diff(L, p[j])*diff(p[j], z[i]), (j, 1, C))",
+        "-Sum(y[c]/p[c]*diff(p[c], z[i]), (c, 1, C))",
+        "p[i] - y[i]",
+    ]
+    text = SOFTMAX + "".join(f"  - {s}\n" for s in steps)
+    assert step_verdicts(verify_text(text)) == ["proved for sizes", "proved for sizes", "proved"]
+
+
+@pytest.mark.parametrize(
+    ("define", "message"),
+    [
+        ("{a: b, b: a}", "cycle"),
+        ("{x: 1}", "both declared under 'symbols' and defined"),
+        ("{exp: 1}", "built in"),
+        ("\n  'p[k, m]': 1", "cannot be defined"),
+        ("\n  L:", "must be an expression"),
+    ],
+)
+def test_bad_definitions_are_clear_errors(define: str, message: str):
+    text = f"title: t\nsymbols: {{x: real}}\ndefine: {define}\nsteps: [x, x]\n"
+    with pytest.raises(FormatError) as caught:
+        _parsed(text)
+    assert message in caught.value.message
+
+
+def test_element_defined_quantity_needs_an_index():
+    text = "title: t\nsymbols: {z: real vector}\ndefine:\n  p[k]: exp(z[k])\nsteps: [p, '1']\n"
+    with pytest.raises(FormatError, match="element by element"):
+        _parsed(text)
+
+
+def test_vanishing_derivative_is_noted_and_fails_under_strict():
+    text = "title: t\nsymbols: {y: real, z: real}\nsteps: ['diff(y**2, z)', '0']\n"
+    (result,) = [r for r in verify_text(text).results if r.kind == "step"]
+    assert result.passes and result.doubtful and "z does not occur" in result.doubtful[0]
+    assert any("z does not occur" in note for note in result.notes)
+    strict = CheckConfig(jobs=1, cache_dir=None, timeout=10.0, strict=True)
+    (result,) = [r for r in verify_text(text, strict).results if r.kind == "step"]
+    assert not result.passes
+
+
+def test_derivative_of_a_constant_or_through_a_definition_is_not_noted():
+    text = (
+        "title: t\nsymbols: {z: real}\ndefine: {y: z**2}\n"
+        "steps: ['diff(3, z) + diff(y, z)', '2*z']\n"
+    )
+    (result,) = [r for r in verify_text(text).results if r.kind == "step"]
+    assert result.passes and not result.doubtful and result.verdict.value == "proved"
+
+
+def test_definitions_are_expanded_in_conditions():
+    text = "title: t\nsymbols: {x: real}\ndefine: {s: x**2}\nassume: ['s > 1']\nsteps: ['abs(x)', 'abs(x)']\n"
+    parsed = _parsed(text)
+    assert not any(c.lhs.has(sympy.Symbol("s", real=True)) for c in parsed.assume)
