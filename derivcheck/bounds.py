@@ -160,6 +160,9 @@ MAX_TIMER_SECONDS = 1e8
 MAX_INEQUALITY_SPLIT_DEPTH = 4
 """Nested sign case splits tried to prove one inequality step."""
 
+MAX_EXTREMUM_CHOICES = 16
+"""Lower bounds tried for one sign goal by replacing each max/min by one of its elements."""
+
 MAX_BOUNDARY_POINTS = 96
 """Extra points near the boundaries of the conditions sampled for one inequality step."""
 
@@ -194,6 +197,20 @@ MAX_DIAGNOSIS_TEXT = 400
 
 DIAGNOSIS_SAMPLES = 6
 """Sample points of the quick screen each candidate edit must pass."""
+
+# --- Result cache ---
+
+MAX_CACHE_WAIT_SECONDS = 10.0
+"""Seconds a run waits for a cache database another process holds locked; then it goes on without the cache."""
+
+MAX_CACHE_BYTES = 128 * 2**20
+"""Bytes of rows the result cache keeps: past it, a write removes the least recently used rows (to 3/4 of it)."""
+
+MAX_CACHE_ROW_BYTES = 1_000_000
+"""Bytes of one cached outcome; a larger outcome is computed again rather than cached."""
+
+MAX_CACHE_IDLE_DAYS = 30
+"""Days a cached row may go unused; older rows are removed on write."""
 
 # --- Rendering ---
 

@@ -55,7 +55,16 @@ _ZERO = sympy.Integer(0)
 
 
 def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = _ZERO) -> bool | None:
-    """True when ``|value - target| > slack`` for sure, False when ``<= slack`` for sure, else None."""
+    """True when ``|value - target| > slack`` for sure, False when ``<= slack`` for sure, else None.
+
+    A slack that is not a rational number (``pi/100``) is bracketed between two
+    rationals from its own bounded value, and the answer must hold for both.
+    """
+    if not slack.is_Rational:
+        low, high = rational_bracket(slack)
+        if differs_from(bounded, target, high) is True:
+            return True
+        return False if differs_from(bounded, target, max(low, _ZERO)) is False else None
     if bounded.exact and target.is_Rational and slack.is_Rational:
         return bool(_abs(bounded.value - target) > slack) if bounded.value.is_Rational else None
     gap = _abs(sympy.N(bounded.value - target, 80))
@@ -64,6 +73,13 @@ def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = _ZERO
     if gap + bounded.error <= slack:
         return False
     return None
+
+
+def rational_bracket(expr: sympy.Expr) -> tuple[sympy.Rational, sympy.Rational]:
+    """Two rationals ``low <= expr <= high`` from the bounded value of the constant ``expr``."""
+    edge = bounded_value(expr)
+    value, error = sympy.Rational(sympy.re(edge.value)), sympy.Rational(edge.error)
+    return value - error, value + error
 
 
 class _TooLarge(Exception):
