@@ -84,7 +84,8 @@ def _planned_task(text: str, timeout: float) -> Any:
     config = CheckConfig(timeout=timeout, jobs=1, cache_dir=None)
     (doc,) = documents_from_text(text, "identity.yaml")
     (planned,) = [p for p in plan_document(doc, config) if p.kind == "step"]
-    return planned.task, config
+    task = planned.check.task if hasattr(planned, "check") else planned.task  # the release: ``task``
+    return task, config
 
 
 def _run_task() -> Any:

@@ -294,7 +294,7 @@ def test_the_cache_keys_of_a_library_file_are_the_same_under_any_hash_seed():
         "for item in load_paths(['derivations/softmax'], config):\n"
         "    for doc in item.items:\n"
         "        for planned in plan_document(doc, config):\n"
-        "            print(task_key(planned.task, config.verdict_key()))\n"
+        "            print(task_key(planned.check.task, config.verdict_key()))\n"
     )
     outputs = set()
     for seed in ("1", "2", "3"):
