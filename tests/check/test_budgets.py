@@ -25,6 +25,7 @@ from derivcheck.check.prove.assume import Relation
 from derivcheck.check.prove.sizes import Shape
 from derivcheck.check.run import cache as cache_mod
 from derivcheck.check.run.cache import task_key
+from derivcheck.check.run.runner import RunStats, run_tasks
 from derivcheck.check.screen import sampling
 from derivcheck.check.screen.certified import fits_exactly
 from derivcheck.check.screen.sampling import certified_agreement, compare_at, evaluate, holds_at, screen
@@ -281,6 +282,17 @@ def test_the_cache_key_tells_apart_what_can_change_a_verdict():
 def test_the_cache_key_of_a_task_too_large_to_key_is_none(monkeypatch):
     monkeypatch.setattr(cache_mod, "MAX_KEY_NODES", 5)
     assert _key(x**2 + 3 * x + sympy.sin(x) + 1, x) is None
+
+
+def test_a_task_too_large_to_key_is_checked_without_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setattr(cache_mod, "MAX_KEY_NODES", 5)
+    config = CheckConfig(jobs=1, cache_dir=tmp_path / "cache")
+    task = StepTask((x + 1) ** 2 + sympy.sin(x), x**2 + 2 * x + 1 + sympy.sin(x), (), ())
+    for _ in range(2):
+        stats = RunStats()
+        (outcome,) = run_tasks([task], config, stats=stats)
+        assert outcome.verdict is Verdict.PROVED
+        assert (stats.cached, stats.computed) == (0, 1)
 
 
 @pytest.mark.slow
