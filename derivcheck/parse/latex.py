@@ -381,6 +381,7 @@ class Names:
     bodies: dict[str, str] = field(default_factory=dict)
     log_base: str | None = None
     prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
+    complex: frozenset[str] = frozenset()  # symbols declared complex
 
     def is_declared(self, name: str) -> bool:
         return name in self.symbols or name in self.functions
@@ -408,7 +409,8 @@ def names_from_declarations(symbols, functions, log_base: str | None = None, pri
                 kinds[bound] = "scalar"
     params = {decl.name: decl.params for decl in functions}
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
-    return Names(kinds, params, ranges, bodies, log_base, prime)
+    complex_names = frozenset(d.name for d in symbols if "complex" in d.words.replace(",", " ").split())
+    return Names(kinds, params, ranges, bodies, log_base, prime, complex_names)
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -1454,7 +1456,7 @@ class _Parser:
             radicand = self.sub(self.group_tokens()).whole()
             if index is None:
                 return ("call", "sqrt", [radicand])
-            return ("pow", radicand, ("mul", [("*", ("num", "1")), ("/", index)]))
+            return self.root(radicand, index)
         if name in ("sum", "prod"):
             self.take()
             return self.big_operator(tok)
@@ -1529,6 +1531,31 @@ class _Parser:
         if name in ("begin", "end"):
             raise self.error(tok, "an environment inside an expression is not supported")
         raise self.error(tok, f"unknown macro '\\{name}'{_macro_hint(name)}")
+
+    def root(self, radicand, index):
+        """``\\sqrt[n]{x}``: for an odd whole ``n`` and a real radicand the real root, ``sign(x)*abs(x)**(1/n)``
+        (``\\sqrt[3]{-8}`` is -2); otherwise (an even or symbolic ``n``, a complex symbol) the principal root
+        ``x**(1/n)``."""
+        exponent = ("mul", [("*", ("num", "1")), ("/", index)])
+        odd = index[0] == "num" and index[1].isdigit() and int(index[1]) % 2 == 1
+        if not odd or self.mentions_complex(radicand):
+            return ("pow", radicand, exponent)
+        if index[1] == "1":
+            return radicand
+        return ("mul", [("*", ("call", "sign", [radicand])), ("*", ("pow", ("abs", radicand), exponent))])
+
+    def mentions_complex(self, node) -> bool:
+        """Whether the reader's tree uses a symbol declared complex."""
+        stack = [node]
+        while stack:
+            part = stack.pop()
+            if isinstance(part, tuple):
+                if len(part) >= 2 and part[0] in ("name", "elem") and part[1] in self.names.complex:
+                    return True
+                stack.extend(part)
+            elif isinstance(part, list):
+                stack.extend(part)
+        return False
 
     def until_sized(self, opener: Token, delim: Token):
         saved = self.abs_depth

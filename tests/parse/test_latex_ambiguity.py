@@ -82,3 +82,27 @@ def test_juxtaposition_after_a_slash_is_refused_with_both_readings(latex, first,
 def test_a_slash_without_juxtaposition_after_it_is_read(latex, expected):
     scope = Scope({n: read_symbol(SymbolDecl(n, w, 1)) for n, w in SYMBOLS.items()}, {})
     assert value(latex) == parse_expression(Text(expected, 1), scope)
+
+
+def root_reading(latex: str, symbols: dict[str, str]) -> sympy.Expr:
+    names = names_from_declarations([SymbolDecl(n, w, 1) for n, w in symbols.items()], [])
+    scope = Scope({n: read_symbol(SymbolDecl(n, w, 1)) for n, w in symbols.items()}, {})
+    return parse_expression(read_expression(tokenize(latex), names).text(1), scope)
+
+
+def test_an_odd_root_of_a_real_number_is_the_real_root():
+    assert root_reading(r"\sqrt[3]{-8}", {}) == -2
+    assert root_reading(r"\sqrt[5]{-32}", {}) == -2
+    real = root_reading(r"\sqrt[3]{x}", {"x": "real"})
+    x_real = sympy.Symbol("x", real=True)
+    assert real.subs(x_real, -27) == -3
+
+
+def test_an_even_or_symbolic_root_and_a_complex_radicand_keep_the_principal_root():
+    principal = root_reading(r"\sqrt[3]{w}", {"w": "complex"})
+    (w,) = principal.free_symbols
+    assert principal == w ** sympy.Rational(1, 3)
+    x_real = sympy.Symbol("x", real=True)
+    assert root_reading(r"\sqrt[4]{x}", {"x": "real"}) == x_real ** sympy.Rational(1, 4)
+    n = sympy.Symbol("n", integer=True, positive=True)
+    assert root_reading(r"\sqrt[n]{x}", {"x": "real", "n": "positive integer"}) == x_real ** (1 / n)
