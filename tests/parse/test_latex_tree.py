@@ -170,3 +170,20 @@ def test_an_undeclared_subscripted_name_names_the_whole_name():
     with pytest.raises(FormatError) as info:
         reading(r"\beta_2", {"beta_1": "real"})
     assert "beta_2" in info.value.message
+
+
+def test_the_renderer_typesets_a_latex_step_from_its_tree(monkeypatch):
+    from derivcheck.render import expressions as render_expressions
+    from derivcheck.render.views import document_view
+
+    parsed_texts: list[str] = []
+    original = ast.parse
+
+    def spy(source: str, *args: object, **kwargs: object) -> ast.AST:
+        parsed_texts.append(source)
+        return original(source, *args, **kwargs)
+
+    (doc,) = documents_from_markdown(POST, "post.md")
+    monkeypatch.setattr(render_expressions.ast, "parse", spy)
+    view = document_view(doc)
+    assert view.chains and not any("y**2" in source for source in parsed_texts), parsed_texts
