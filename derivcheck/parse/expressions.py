@@ -800,7 +800,12 @@ class _Builder:
         if name in ("max", "min"):
             self._arity(node, name, 2, None)
             args = [self._expr(a) for a in node.args]
-            return (sympy.Max if name == "max" else sympy.Min)(*args)
+            try:
+                return (sympy.Max if name == "max" else sympy.Min)(*args)
+            except ValueError:  # SymPy refuses a constant that is not real (max(asin(7), x))
+                shown = next((str(a) for a in args if a.is_number and a.is_extended_real is False), None)
+                what = f"'{shown}' is not a real number" if shown else "an argument is not a real number"
+                raise self._error(node, f"{name} compares real values, but {what}") from None
         if name == "E" and name not in self.scope.symbols and name not in self.bound:
             raise self._error(node, f"'E' is not supported here; {NOT_SUPPORTED['E']}")
         if name in self.scope.symbols or name in CONSTANTS or name in self.bound:

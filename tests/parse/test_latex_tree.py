@@ -187,3 +187,11 @@ def test_the_renderer_typesets_a_latex_step_from_its_tree(monkeypatch):
     monkeypatch.setattr(render_expressions.ast, "parse", spy)
     view = document_view(doc)
     assert view.chains and not any("y**2" in source for source in parsed_texts), parsed_texts
+
+
+def test_max_of_a_constant_that_is_not_real_is_a_format_error_not_a_crash():
+    from derivcheck.errors import FormatError
+
+    with pytest.raises(FormatError) as info:
+        python("max(asin(7), x)")
+    assert "not a real number" in info.value.message
