@@ -187,3 +187,16 @@ def test_a_step_whose_text_is_not_found_is_marked_at_the_end_of_its_row():
     assert "&= c\\quad \\color{red}{\\text{✗}}^{\\text{[1]}}\n\\end{aligned}" in marked
     assert [number for number, _ in noted] == [1] and noted[0][1].mark is wrong
     assert mark_display(text, 1, steps, PageOptions(marks=False)) == (text, [])
+
+
+def test_a_latex_document_keeps_the_authors_display_with_marks(post):
+    text = render([post], to="latex")
+    display = POST[POST.index("\\[") : POST.index("\\]") + 2]
+    marks = [r"\quad \color{green}{\checkmark}", r"\quad \color{green}{\checkmark}",
+             r"\quad \color{red}{\times}^{\text{[1]}}"]
+    shown = text[text.index("\\[") : text.index("\\]") + 2]
+    for mark in marks:
+        assert mark in shown
+        shown = shown.replace(mark, "", 1)
+    assert shown == display and "\\usepackage{xcolor}" in text
+    assert "\\item[1.] \\dcwrong{} \\textbf{wrong}, line 15" in text and "derivcheck" not in text.split("\\[")[1]
