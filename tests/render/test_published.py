@@ -200,3 +200,31 @@ def test_a_latex_document_keeps_the_authors_display_with_marks(post):
         shown = shown.replace(mark, "", 1)
     assert shown == display and "\\usepackage{xcolor}" in text
     assert "\\item[1.] \\dcwrong{} \\textbf{wrong}, line 15" in text and "derivcheck" not in text.split("\\[")[1]
+
+
+GITHUB_POST = """# Notes
+
+GitHub math: $`\\alpha + 1`$ in prose.
+
+```math
+e^{i\\pi} = -1
+```
+
+```python
+x = "$`not math`$"
+```
+"""
+
+
+@pytest.mark.parametrize("style, inline, display", [
+    ("dollars", "$\\alpha + 1$", "$$\ne^{i\\pi} = -1\n$$"),
+    ("brackets", "\\(\\alpha + 1\\)", "\\[\ne^{i\\pi} = -1\n\\]"),
+    ("github", "$`\\alpha + 1`$", "```math\ne^{i\\pi} = -1\n```"),
+])
+def test_githubs_own_math_in_the_prose_follows_the_style(tmp_path, style, inline, display):
+    path = tmp_path / "notes.md"
+    path.write_text(GITHUB_POST)
+    text = render([path], PageOptions(math=style))
+    assert f"GitHub math: {inline} in prose." in text
+    assert display in text and 'x = "$`not math`$"' in text
+    assert render([path], PageOptions(math=style, prose_math=False)) == GITHUB_POST
