@@ -206,3 +206,40 @@ def test_the_recipe_page_documents_every_option():
     documented = set(options[0]) | {"cache_dir"}  # cache_dir is named in the comment of `cache`
     assert documented == {name for name, _ in DerivcheckConfig._schema}
     assert "cache_dir" in page and "derivcheck[mkdocs]" in page and "not\n`pip install derivcheck`" in page
+
+
+@pytest.mark.slow
+def test_rendered_pages_pass_mkdocs_strict_without_links_outside_docs(tmp_path):
+    """``render -o docs/…`` links each page to its source outside docs/, which ``mkdocs build --strict``
+    refuses; ``--no-source-links`` or ``--source-url`` make pages it accepts."""
+    from derivcheck.config import CheckConfig
+    from derivcheck.render import render_paths
+    from derivcheck.render.views import PageOptions
+
+    site = tmp_path / "project"
+    (site / "derivations").mkdir(parents=True)
+    (site / "derivations" / "square.yaml").write_text(
+        "title: a square\nsymbols: {x: real}\nsteps:\n  - (x + 1)**2\n  - x**2 + 2*x + 1\n"
+    )
+    (site / "docs").mkdir()
+    (site / "docs" / "index.md").write_text("# Home\n")
+    (site / "mkdocs.yml").write_text(
+        "site_name: s\nmarkdown_extensions:\n  - pymdownx.arithmatex:\n      generic: true\n"
+    )
+
+    def strict_build(options: PageOptions) -> subprocess.CompletedProcess:
+        render_paths([str(site / "derivations")], "markdown", str(site / "docs" / "derivations"),
+                     CheckConfig(jobs=1, cache_dir=None), options=options)
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(site / "mkdocs.yml"),
+             "-d", str(tmp_path / "out")],
+            capture_output=True, text=True, timeout=300, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        )
+
+    linked = strict_build(PageOptions(math="brackets"))
+    assert linked.returncode == 1 and "square.yaml" in linked.stderr
+    assert strict_build(PageOptions(math="brackets", source_links=False)).returncode == 0
+    url = PageOptions(math="brackets", source_url="https://example.org/blob/main/{path}")
+    assert strict_build(url).returncode == 0
+    page = (tmp_path / "out" / "derivations" / "square" / "index.html").read_text()
+    assert "https://example.org/blob/main/" in page and "\\begin{aligned}" in html.unescape(page)
