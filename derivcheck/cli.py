@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from enum import Enum
+from pathlib import Path
 from typing import Any, TextIO
 
 import typer
@@ -121,7 +122,7 @@ def verify(
     try:
         part = Shard.parse(shard) if shard is not None else None
     except ValueError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     config = config.with_(evidence=verbose)
     targets = list(paths) if paths else default_paths(settings)
@@ -184,7 +185,7 @@ def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
         settings = read_project_settings()
         return settings, build_config(options, settings)
     except SettingsError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
 
 
@@ -250,7 +251,7 @@ def new(
         typer.echo(f"derivcheck: {path} already exists; not overwriting it", err=True)
         raise typer.Exit(2) from None
     except (FileNotFoundError, ValueError) as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"derivcheck: cannot write {path}: {exc.strerror}", err=True)
@@ -352,7 +353,7 @@ def render(
     try:
         run = render_paths(list(paths), to.value, out, config, check=check, title=title, options=options)
     except RenderError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     _warn([f"{display_path(path)}: no such file or directory" for path in run.missing])
     _warn([f"skipped {note}" for note in run.skipped])
@@ -362,6 +363,59 @@ def render(
     elif run.written:
         typer.echo(f"wrote {len(run.written)} file(s) under {out}", err=True)
     raise typer.Exit(2 if run.missing else 0)
+
+
+cache_app = typer.Typer(
+    help="See or empty the result cache (the folder of --cache-dir, $DERIVCHECK_CACHE_DIR, "
+    "'cache-dir' in [tool.derivcheck], else the user cache folder).",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+CACHE_DIR_OPTION = typer.Option(None, "--cache-dir", help="The cache folder [default: as for verify].")
+
+
+@cache_app.command("info")
+def cache_info(cache_dir: str | None = CACHE_DIR_OPTION) -> None:
+    """Print where the result cache is, how many rows it holds and its size on disk; it is not changed.
+
+    Example: derivcheck cache info
+    """
+    from derivcheck.check.run.cache import cache_info as describe, describe_cache
+
+    info = describe(_cache_folder(cache_dir))
+    _write_report(lambda out: out.write(describe_cache(info) + "\n"))
+
+
+@cache_app.command("clear")
+def cache_clear(cache_dir: str | None = CACHE_DIR_OPTION) -> None:
+    """Remove every cached result (the database file; the secret that signs rows stays).
+
+    Example: derivcheck cache clear
+    """
+    from derivcheck.check.run.cache import CacheUnusable, clear_cache
+
+    try:
+        info = clear_cache(_cache_folder(cache_dir))
+    except CacheUnusable as exc:
+        _warn([str(exc)])
+        raise typer.Exit(2) from None
+    rows = "" if info.rows is None else f"{info.rows} rows, "
+    done = f"removed {info.database} ({rows}{info.size} bytes)" if info.exists else f"no cache at {info.database}"
+    _write_report(lambda out: out.write(done + "\n"))
+
+
+def _cache_folder(option: str | None) -> Path:
+    """The cache folder the run would use: the option, else $DERIVCHECK_CACHE_DIR, pyproject, the default."""
+    from derivcheck.settings import SettingsError, cache_directory, read_project_settings
+
+    try:
+        folder = cache_directory(option, False, read_project_settings())
+    except SettingsError as exc:
+        _warn([str(exc)])
+        raise typer.Exit(2) from None
+    if folder is None:  # pragma: no cover - only --no-cache gives None
+        raise typer.Exit(2)
+    return folder
 
 
 def main() -> None:
@@ -382,6 +436,8 @@ def main() -> None:
         sys.stderr.write("derivcheck: stopped by SIGINT\n")
         sys.exit(130)
     except Exception as exc:  # no traceback reaches a user
-        sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {exc}\n")
+        from derivcheck.printable import printable
+
+        sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {printable(str(exc))}\n")
         sys.stderr.write("please report this with the file that caused it\n")
         sys.exit(2)

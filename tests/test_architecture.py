@@ -24,6 +24,7 @@ LAYER_OF = {
     "derivcheck.errors": "foundation",
     "derivcheck.hints": "foundation",
     "derivcheck.bounds": "foundation",
+    "derivcheck.builtins": "foundation",
     "derivcheck.version": "foundation",
     "derivcheck.config": "foundation",
     "derivcheck.settings": "foundation",
