@@ -113,3 +113,26 @@ def test_definitions_are_expanded_in_conditions():
     text = "title: t\nsymbols: {x: real}\ndefine: {s: x**2}\nassume: ['s > 1']\nsteps: ['abs(x)', 'abs(x)']\n"
     parsed = _parsed(text)
     assert not any(c.lhs.has(sympy.Symbol("s", real=True)) for c in parsed.assume)
+
+
+@pytest.mark.parametrize(
+    "symbols, noted",
+    [
+        ("{y: real constant, z: real}", False),  # the author says y does not depend on z
+        ("{y: positive vector constant, z: real, n: positive integer, k: index 1..n}", False),
+        ("{y: real constant, w: real, z: real}", True),  # w is not declared constant: still noted
+    ],
+)
+def test_a_derivative_of_constant_symbols_alone_is_not_noted(symbols, noted):
+    body = "Sum(y[k]*log(y[k]), (k, 1, n))" if "vector" in symbols else ("y*w" if "w:" in symbols else "y**2")
+    text = f"title: t\nsymbols: {symbols}\nsteps: ['diff({body}, z)', '0']\n"
+    (result,) = [r for r in verify_text(text).results if r.kind == "step"]
+    assert result.passes and bool(result.doubtful) is noted
+
+
+def test_constant_is_a_symbol_word():
+    from derivcheck.model import SymbolDecl
+    from derivcheck.parse.symbols import read_symbol
+
+    spec = read_symbol(SymbolDecl("y", "positive vector constant", 1))
+    assert spec.is_constant and spec.is_vector and not read_symbol(SymbolDecl("x", "real", 1)).is_constant
