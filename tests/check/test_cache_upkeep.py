@@ -191,6 +191,31 @@ def test_a_truncated_cache_recovers(tmp_path, keep):
     assert again.cached == 1 and again.warnings == ()
 
 
+KILLED_WRITER = """
+import os, signal, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA cache_size = 1")  # spill pages to the file: the journal becomes hot
+db.execute("BEGIN")
+db.execute("UPDATE results SET outcome = outcome || 'half-written'")
+assert os.path.exists(sys.argv[1] + "-journal")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.slow  # a subprocess killed mid-write
+def test_a_writer_killed_mid_write_leaves_a_cache_that_is_rolled_back_and_used(tmp_path):
+    folder = tmp_path / "cache"
+    filled(folder, 300, padding=500).close()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(folder / DATABASE)], timeout=120)
+    assert killed.returncode == -9 and (folder / f"{DATABASE}-journal").exists()
+    warnings = Warnings()
+    cache = ResultCache(folder, warn=warnings)
+    found = cache.get("k7")
+    cache.close()
+    assert found is not None and found.detail.startswith("row 7") and "half-written" not in found.detail
+    assert warnings == [] and len(keys_in(folder)) == 300
+
+
 # -- bounded: unused rows, rows of another version, and the size -------------------------------------------
 
 

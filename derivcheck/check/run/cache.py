@@ -137,6 +137,7 @@ _DAY = 86_400
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the database
 _DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: the file is proven damaged
 _INTERRUPTED_CODE = 9  # SQLITE_INTERRUPT: the progress handler stopped a statement
+_READONLY_CODE = 8  # SQLITE_READONLY: e.g. a hot journal a read-only connection cannot roll back
 
 
 class CacheUnusable(Exception):
@@ -144,7 +145,7 @@ class CacheUnusable(Exception):
 
 
 def failure_kind(exc: sqlite3.Error) -> str:
-    """What an SQLite error means here: ``busy``, ``damaged``, ``interrupted`` or ``other``.
+    """What an SQLite error means here: ``busy``, ``damaged``, ``interrupted``, ``read-only`` or ``other``.
 
     Only ``damaged`` (SQLITE_CORRUPT, SQLITE_NOTADB) ever lets derivcheck replace
     a database; a lock (``database is locked``) is never taken for damage.
@@ -159,6 +160,8 @@ def failure_kind(exc: sqlite3.Error) -> str:
         return "damaged"
     if primary == _INTERRUPTED_CODE:
         return "interrupted"
+    if primary == _READONLY_CODE:
+        return "read-only"
     return "other"
 
 
@@ -280,10 +283,27 @@ class ResultCache:
         return self.db.execute(sql, args).fetchall()
 
     def _schema_of_existing(self) -> list | None:
-        """The schema of the existing database, read without writing; None if there is no file."""
+        """The schema of the existing database, read without writing; None if there is no file.
+
+        A writer that was killed mid-write leaves a hot journal, which only a
+        connection that may write can roll back: then the schema is read that
+        way (rolling back runs no SQL of the file's; the schema is still
+        checked before any use).
+        """
         if not self.path.exists():
             return None
-        db = self._work.bounded(_connect_read_only(self.path, self.wait_seconds))
+        try:
+            return self._read_schema(_connect_read_only(self.path, self.wait_seconds))
+        except sqlite3.OperationalError as exc:
+            if failure_kind(exc) != "read-only" or not os.path.lexists(f"{self.path}-journal"):
+                raise
+        _check_regular(Path(f"{self.path}-journal"))
+        db = sqlite3.connect(self.path, timeout=self.wait_seconds)
+        db.execute("PRAGMA trusted_schema = OFF")
+        return self._read_schema(db)
+
+    def _read_schema(self, db: sqlite3.Connection) -> list:
+        db = self._work.bounded(db)
         try:
             self._work.allow(1)
             return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
