@@ -118,14 +118,30 @@ MAX_GROWTH = 10**7
 MIN_AGREEING_POINTS = 3
 """Sampled points at which both sides must agree before a step can be ``numeric``."""
 
-HUGE_EXPONENT = 1000
-"""Powers with a larger numeric exponent are not evaluated numerically (they only overflow)."""
-
 SCREEN_PRECISION = 30
 """Decimal digits of the numeric screen."""
 
 CONFIRM_PRECISION = 60
 """Decimal digits at which a difference is confirmed before a counterexample is reported."""
+
+MAX_EXACT_BITS = 40_000
+"""Bits of an exact number the screen may build by substituting a point (``2**(2 + x)`` at a far ``x``);
+larger ones are evaluated at bounded working precision with an error bound instead."""
+
+SCREEN_SHARE = 0.25
+"""Fraction of a check's time limit the numeric screen may use; the symbolic proof gets the rest."""
+
+POINT_SHARE = 0.25
+"""Fraction of the screen's share one sample point may use; a slower point is skipped."""
+
+PROOF_RESERVE_SHARE = 0.1
+"""Fraction of a check's time limit kept after the symbolic proof (high-precision refutation, evidence)."""
+
+CONSTANT_DIGITS = 110
+"""Decimal digits to which two constants must agree, with a certified error bound, to be ``numeric``."""
+
+MAX_KEY_NODES = 2_000_000
+"""Distinct subexpressions hashed for one cache key; a larger task is checked without the cache."""
 
 WORKER_BACKSTOP_FACTOR = 5.0
 """A worker's check is killed after this many times its CPU budget in wall time (plus the grace below)."""

@@ -17,7 +17,8 @@ app = typer.Typer(
     name="derivcheck",
     help=(
         "Check hand-written mathematical derivations step by step.\n\n"
-        "A derivation is a YAML file (or a ```derivation block in Markdown): a chain of "
+        "A derivation is a YAML file, a ```derivation block in Markdown, or LaTeX display math after a "
+        "<!-- derivcheck --> comment in a Markdown post or a Jupyter notebook (.ipynb): a chain of "
         "expressions, each equal to the one before it. derivcheck proves each step with "
         "SymPy or shows a counterexample.\n\n"
         "Example: derivcheck verify derivations/"
@@ -59,7 +60,7 @@ def _root(
 def verify(
     paths: list[str] = typer.Argument(
         None,
-        help="Files (.yaml, .yml, .md) or directories, searched recursively. "
+        help="Files (.yaml, .yml, .md, .ipynb) or directories, searched recursively for all four. "
         "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
         show_default=False,
     ),
@@ -93,6 +94,14 @@ def verify(
     ),
     color: bool | None = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the evidence of passing steps too."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Text format: show only what does not pass (and warnings), then the summary."
+    ),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty",
+        help="Pass (exit 0, with a note) when the files hold no derivation, instead of failing: for a pre-commit "
+        "hook, where a commit may touch only prose (a README next to the derivations).",
+    ),
     shard: str | None = typer.Option(
         None, "--shard",
         help="Check only part I of N (e.g. 2/4): files are split by a hash of their path relative to the "
@@ -118,9 +127,17 @@ def verify(
     config = config.with_(evidence=verbose)
     targets = list(paths) if paths else default_paths(settings)
     with _progress(format.value == "text" and _is_terminal(sys.stdout) and color is not False) as progress:
-        report = verify_paths(targets, config, progress, shard=part)
+        report = verify_paths(
+            targets, config, progress.checking if progress else None, shard=part,
+            stages=progress.update if progress else None, allow_empty=allow_empty,
+        )
     _warn(report.warnings)
-    _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
+    if quiet and format.value == "text":
+        from derivcheck.report.text import write_text
+
+        _write_report(lambda out: write_text(report, out, color=color, verbose=verbose, quiet=True))
+    else:
+        _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
     raise typer.Exit(report.exit_code)
 
 
@@ -173,36 +190,41 @@ def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
 
 
 class _progress:
-    """A rich progress bar on a terminal for runs longer than about a second."""
+    """A rich progress bar on a terminal for runs longer than about a second: reading, parsing, checking."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bar: Any = None  # a rich Progress once started
         self.task: Any = None
+        self.started = 0.0
 
-    def __enter__(self):
+    def __enter__(self) -> _progress | None:
         if not self.enabled:
             return None
         import time
 
-        started = time.monotonic()
+        self.started = time.monotonic()
+        return self
 
-        def update(done: int, total: int) -> None:
-            if self.bar is None and time.monotonic() - started > 1.0 and done < total:
-                from rich.progress import Progress
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` for ``stage``; the bar appears once the run has taken a second."""
+        import time
 
-                self.bar = Progress(transient=True)
-                self.bar.start()
-                self.task = self.bar.add_task("checking", total=total)
-            if self.bar is not None:
-                self.bar.update(self.task, completed=done, total=total)
+        if self.bar is None and time.monotonic() - self.started > 1.0 and done < total:
+            from rich.progress import Progress
 
-        return update
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(stage, total=total)
+        if self.bar is not None:
+            self.bar.update(self.task, description=stage, completed=done, total=total)
 
-    def __exit__(self, *exc):
+    def checking(self, done: int, total: int) -> None:
+        self.update("checking", done, total)
+
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
-        return False
 
 
 @app.command()

@@ -40,6 +40,7 @@ import stat
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from derivcheck.bounds import (
@@ -47,6 +48,7 @@ from derivcheck.bounds import (
     MAX_CACHE_IDLE_DAYS,
     MAX_CACHE_ROW_BYTES,
     MAX_CACHE_WAIT_SECONDS,
+    MAX_KEY_NODES,
 )
 from derivcheck.check.outcome import Outcome, Verdict
 
@@ -66,30 +68,95 @@ def engine_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def task_key(task, config_key: str) -> str:
-    """Return the cache key of a task under a configuration."""
+class KeyTooLarge(Exception):
+    """The task is too large to key; it is checked without the cache."""
+
+
+def task_key(task: Any, config_key: str) -> str | None:
+    """Return the cache key of a task under a configuration; None when the task is too large to key.
+
+    The key is a structural hash of the parsed trees: each distinct
+    subexpression is hashed once from its kind, its own data and its
+    children's hashes, so that computing it never evaluates or prints an
+    expression and costs time linear in the number of distinct
+    subexpressions (at most MAX_KEY_NODES).
+    """
     import sympy
 
     from derivcheck.version import __version__
 
     parts = [__version__, engine_fingerprint(), sympy.__version__, config_key, type(task).__name__]
-    for field in dataclasses.fields(task):
-        parts.append(_canonical(getattr(task, field.name)))
+    hasher = _TreeHasher()
+    try:
+        for field in dataclasses.fields(task):
+            parts.append(_canonical(getattr(task, field.name), hasher))
+    except KeyTooLarge:
+        return None
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _canonical(value) -> str:
+def _canonical(value: Any, hasher: _TreeHasher) -> str:
     import sympy
 
     if isinstance(value, sympy.Basic):
-        return _DUMMY.sub("", sympy.srepr(value))
-    if dataclasses.is_dataclass(value):
-        return "(" + ",".join(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value)) + ")"
+        return hasher.digest(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return "(" + ",".join(_canonical(getattr(value, f.name), hasher) for f in dataclasses.fields(value)) + ")"
     if isinstance(value, (tuple, list)):
-        return "[" + ",".join(_canonical(v) for v in value) + "]"
+        return "[" + ",".join(_canonical(v, hasher) for v in value) + "]"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_canonical(v, hasher) for v in value)) + "}"
     if isinstance(value, dict):
-        return "{" + ",".join(f"{_canonical(k)}:{_canonical(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_canonical(k, hasher)}:{_canonical(v, hasher)}" for k, v in value.items()) + "}"
     return repr(value)
+
+
+class _TreeHasher:
+    """Structural hashes of SymPy trees, each distinct subexpression hashed once (shared across calls)."""
+
+    def __init__(self) -> None:
+        self.done: dict[Any, str] = {}
+
+    def digest(self, expr: Any) -> str:
+        """The hash of ``expr``; KeyTooLarge past MAX_KEY_NODES distinct subexpressions."""
+        # Keyed by kind and node: SymPy calls 2.0 and 2 equal, the key must not.
+        done = self.done
+        stack: list[tuple[Any, bool]] = [(expr, False)]
+        while stack:
+            node, ready = stack.pop()
+            slot = (type(node), node)
+            if slot in done:
+                continue
+            if ready:
+                children = "".join(done[(type(arg), arg)] for arg in node.args)
+                done[slot] = hashlib.sha256(f"{_own_data(node)}\x1e{children}".encode()).hexdigest()[:32]
+                if len(done) > MAX_KEY_NODES:
+                    raise KeyTooLarge()
+            else:
+                stack.append((node, True))
+                stack.extend((arg, False) for arg in node.args if (type(arg), arg) not in done)
+        return done[(type(expr), expr)]
+
+
+def _own_data(node: Any) -> str:
+    """What distinguishes a node from others with the same children: its kind and its own data."""
+    import sympy
+    from sympy.core.function import AppliedUndef
+
+    kind = type(node).__name__
+    if isinstance(node, sympy.Rational):
+        return f"Q:{int(node.p):x}/{int(node.q):x}"
+    if isinstance(node, sympy.Float):
+        return f"F:{node._mpf_!r}:{node._prec}"
+    if isinstance(node, sympy.Symbol):  # Dummy too: its number differs between processes, so it is left out
+        words = ",".join(f"{k}={v}" for k, v in sorted(node.assumptions0.items()))
+        return f"{kind}:{node.name}:{words}"
+    if isinstance(node, AppliedUndef):
+        words = ",".join(f"{k}={v}" for k, v in sorted(getattr(node.func, "_kwargs", {}).items()))
+        return f"undef:{kind}:{words}"
+    if not node.args and not isinstance(node, (sympy.Expr, sympy.Tuple)):
+        return f"{kind}:{_DUMMY.sub('', sympy.srepr(node))}"  # a small atom (a string, a Boolean)
+    return kind
 
 
 def outcome_to_json(outcome: Outcome) -> str:
