@@ -353,3 +353,22 @@ def test_four_concurrent_runs_on_one_cache_agree_and_lose_no_row(tmp_path):
     assert keys_in(folder) == keys_in(alone)  # every row a single run writes
     again = verify_paths([str(docs)], CheckConfig(jobs=1, cache_dir=folder))
     assert again.cached == 12 and again.computed == 0
+
+
+def test_a_lock_held_when_the_results_are_saved_loses_only_those_results(tmp_path):
+    folder = tmp_path / "cache"
+    filled(folder, 2).close()
+    warnings = Warnings()
+    cache = ResultCache(folder, warn=warnings, wait_seconds=0.2)
+    assert detail(cache.get("k1")) == "row 1"
+    holder = sqlite3.connect(folder / DATABASE)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        cache.put_many([("new", outcome(5))])
+    finally:
+        holder.rollback()
+        holder.close()
+    cache.close()
+    assert len(warnings) == 1 and warnings[0].endswith("stayed locked by another process for 0.2 s; "
+                                                       "these results were not saved")
+    assert keys_in(folder) == {"k0", "k1"}

@@ -430,7 +430,7 @@ class ResultCache:
         self._remove_files()
         self._say(message)
 
-    def _repair(self, exc: sqlite3.Error) -> bool:
+    def _repair(self, exc: sqlite3.Error, saving: bool = False) -> bool:
         """After a statement failed: rebuild a damaged database, stop using a locked one.
 
         Returns True when the cache can be used again (rebuilt, empty).
@@ -438,7 +438,8 @@ class ResultCache:
         kind = failure_kind(exc)
         if kind == "busy":
             self.skipped = True
-            self._say(f"{self._locked()}; this run goes on without the result cache")
+            then = "these results were not saved" if saving else "this run goes on without the result cache"
+            self._say(f"{self._locked()}; {then}")
             return False
         if kind != "damaged":
             return False
@@ -495,7 +496,7 @@ class ResultCache:
                 self._write(rows, today)
                 return
             except sqlite3.Error as exc:
-                if not self._repair(exc):
+                if not self._repair(exc, saving=True):
                     return
                 self._hits = []  # the rebuilt database holds none of them
 
