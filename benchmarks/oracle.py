@@ -732,6 +732,8 @@ def specials_of(doc: Doc) -> list[Fraction]:
                 assert isinstance(value, Fraction)
                 if value.denominator < 100 and abs(value) < 100:
                     out.update({value, -value, value / 2, value / 3, -value / 2, -value / 3})
+                    # just beside them: where a pole or a breakpoint at +-value changes the picture
+                    out.update({v + d for v in (value, -value) for d in (Fraction(1, 10), Fraction(-1, 10), Fraction(1, 100), Fraction(-1, 100))})
     return sorted(out)
 
 
