@@ -157,3 +157,24 @@ def test_a_fixed_seed_sample_has_no_unsound_verdict_and_no_false_alarm(tmp_path:
     bad = [(p.pid, p.cls, p.template, p.edit, p.outcome, p.verdict) for p in pairs
            if p.outcome in ("unsound", "false alarm") and p.pid not in KNOWN_OPEN]
     assert bad == []
+
+
+def test_a_counterexample_of_derivcheck_is_re_evaluated_by_the_oracle_before_counting_a_false_alarm() -> None:
+    # the oracle missed x = 1 (sin(4) != 0): derivcheck's counterexample, read and evaluated by the oracle, breaks it
+    sine = call("abs", call("sin", add(mul(num(2), X), num(2))))
+    missed = oracle.Pair(1, "ineq", "t", "base", oracle.Doc(REAL, prev=sine, this=call("abs", sub(mul(num(2), X), num(2))),
+                                                           rel="<="),
+                         truth=True, verdict="wrong", counterexample={"x": "1"})
+    # sin(y) = 1 at y = pi/2: a tie the precision cannot decide for '<': dropped, not counted either way
+    tie = oracle.Pair(2, "ineq", "t", "base", oracle.Doc(REAL, prev=num(1), this=call("sin", Y), rel=">"),
+                      truth=True, verdict="wrong", counterexample={"y": "pi/2"})
+    # a counterexample that does not break the step leaves a false alarm
+    bogus = oracle.Pair(3, "eq", "t", "base", oracle.Doc(REAL, prev=pw(add(X, num(1)), 2),
+                                                         this=add(add(pw(X, 2), mul(num(2), X)), num(1))),
+                        truth=True, verdict="wrong", counterexample={"x": "3/2"})
+    tallies = oracle.score([missed, tie, bogus])
+    assert missed.truth is False and missed.relabelled and missed.outcome == "right"
+    assert tie.truth is None and tie.outcome == "dropped"
+    assert bogus.outcome == "false alarm"
+    assert tallies["eq"].false_alarms == 1 and tallies["ineq"].relabelled == 1 and tallies["ineq"].dropped == 1
+    assert oracle.read_value("__import__('os')") is None and oracle.read_value("2**x") is None
