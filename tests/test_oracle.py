@@ -162,8 +162,8 @@ def test_a_fixed_seed_sample_has_no_unsound_verdict_and_no_false_alarm(tmp_path:
 def test_a_counterexample_of_derivcheck_is_re_evaluated_by_the_oracle_before_counting_a_false_alarm() -> None:
     # the oracle missed x = 1 (sin(4) != 0): derivcheck's counterexample, read and evaluated by the oracle, breaks it
     sine = call("abs", call("sin", add(mul(num(2), X), num(2))))
-    missed = oracle.Pair(1, "ineq", "t", "base", oracle.Doc(REAL, prev=sine, this=call("abs", sub(mul(num(2), X), num(2))),
-                                                           rel="<="),
+    line = call("abs", sub(mul(num(2), X), num(2)))
+    missed = oracle.Pair(1, "ineq", "t", "base", oracle.Doc(REAL, prev=sine, this=line, rel="<="),
                          truth=True, verdict="wrong", counterexample={"x": "1"})
     # sin(y) = 1 at y = pi/2: a tie the precision cannot decide for '<': dropped, not counted either way
     tie = oracle.Pair(2, "ineq", "t", "base", oracle.Doc(REAL, prev=num(1), this=call("sin", Y), rel=">"),
