@@ -148,6 +148,7 @@ class Pair:
     doc: Doc
     latex: bool = False
     style: LatexStyle = LatexStyle()
+    latex_in_yaml: bool = False  # the LaTeX as ``latex:`` steps of a YAML file (else a Markdown post)
     truth: bool | None = None
     label_note: str = ""
     verdict: str = ""
@@ -1141,6 +1142,8 @@ def yaml_text(pair: Pair) -> str:
     lines = header_lines(doc, f"oracle pair {pair.pid} ({pair.cls}, {pair.template}, {pair.edit})")
     if doc.prev is not None and doc.this is not None:
         chain = [f"  - {_yaml_str(py(doc.prev))}", f"  - expr: {_yaml_str(py(doc.this))}"]
+        if pair.latex:
+            chain = [f"  - latex: {_yaml_str(tex(doc.prev, pair.style))}", f"  - latex: {_yaml_str(tex(doc.this, pair.style))}"]
         if doc.rel != "==":
             chain.append(f"    rel: {_yaml_str(doc.rel)}")
         if doc.when:
@@ -1192,7 +1195,7 @@ def markdown_text(pair: Pair) -> str:
 
 def file_text(pair: Pair) -> tuple[str, str]:
     """The suffix and the text of the pair's file."""
-    return (".md", markdown_text(pair)) if pair.latex else (".yaml", yaml_text(pair))
+    return (".md", markdown_text(pair)) if pair.latex and not pair.latex_in_yaml else (".yaml", yaml_text(pair))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1210,8 +1213,9 @@ def generate(seed: int, count: int, classes: Sequence[str]) -> Iterator[Pair]:
         name, doc = TEMPLATES[cls](rng)
         latex = cls == "latex"
         style = LatexStyle(cdot=rng.random() < 0.5, left_right=rng.random() < 0.5)
+        in_yaml = latex and rng.random() < 0.3
         pid += 1
-        yield Pair(pid, cls, name, "base", doc, latex, style)
+        yield Pair(pid, cls, name, "base", doc, latex, style, in_yaml)
         if pid >= count:
             return
         for _ in range(5):
@@ -1222,7 +1226,7 @@ def generate(seed: int, count: int, classes: Sequence[str]) -> Iterator[Pair]:
             continue
         edit, mdoc = mutated
         pid += 1
-        yield Pair(pid, cls, name, edit, mdoc, latex, style)
+        yield Pair(pid, cls, name, edit, mdoc, latex, style, in_yaml)
 
 
 def labelled(seed: int, count: int, classes: Sequence[str]) -> list[Pair]:
