@@ -71,9 +71,9 @@ def test_strict_relations_are_decided_at_exact_zeros() -> None:
 
 
 def test_conditions_and_words_are_honoured() -> None:
-    step = {"prev": call("abs", sub(X, num(1))), "this": sub(X, num(1))}
-    assert _label(oracle.Doc(REAL, assume=(oracle.Cond(X, ">", num(1)),), **step)) is True
-    assert _label(oracle.Doc(REAL, **step)) is False
+    prev, this = call("abs", sub(X, num(1))), sub(X, num(1))
+    assert _label(oracle.Doc(REAL, assume=(oracle.Cond(X, ">", num(1)),), prev=prev, this=this)) is True
+    assert _label(oracle.Doc(REAL, prev=prev, this=this)) is False
     assert _label(oracle.Doc({"x": "positive"}, prev=call("sqrt", pw(X, 2)), this=X)) is True
     assert _label(oracle.Doc({"x": "real"}, prev=call("sqrt", pw(X, 2)), this=X)) is False
     binary = oracle.Cond(X, "in", values=(Fraction(0), Fraction(1)))
