@@ -239,6 +239,9 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     if step.stands(found) is not None:
         method = "boundary point" if isinstance(found, Search) and found.boundary else "numeric screen"
         return rule.wrong(found, method)
+    # A failure the screen saw that the step as written does not confirm: no proof of
+    # anything, but the step can no longer be called numeric.
+    doubted = found.counterexample is not None
     tried.append("symbolic proof")
     stopped = None
     try:
@@ -258,7 +261,15 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     refuted = step.stands(rule.refute_near_misses(found))
     if refuted is not None:
         return rule.wrong(refuted, "numeric screen at high precision")
-    return rule.undecided(found, tried, stopped)
+    undecided = rule.undecided(found, tried, stopped)
+    if doubted and undecided.verdict is Verdict.NUMERIC:
+        return undecided.with_(
+            verdict=Verdict.UNKNOWN,
+            method="none",
+            detail="no proof found; a point where the relation failed after the step was transformed "
+            "for checking did not fail on the step as written, so the sampled points are no evidence",
+        )
+    return undecided
 
 
 def _is_proof(proof: Proof | None) -> TypeGuard[Proof]:
