@@ -131,7 +131,7 @@ class Equality:
         return _wrong(found, method, f"{prefix}the two sides differ {where or 'at the point shown'}")
 
     def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
-        return _undecided(found, tried, stopped, "the sides agree", MIN_AGREEING_POINTS, "evaluated")
+        return _undecided(found, tried, stopped, "the sides agree", MIN_AGREEING_POINTS, "the sides could be evaluated")
 
     def proof_form(self) -> str:
         return "previous - this step reduces to 0"
@@ -183,7 +183,8 @@ class Order:
 
     def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
         return _undecided(
-            found, tried, stopped, f"'previous {self.relation} this' holds", MIN_HOLDING_POINTS, "decided"
+            found, tried, stopped, f"'previous {self.relation} this' holds", MIN_HOLDING_POINTS,
+            "the relation could be decided",
         )
 
     def proof_form(self) -> str:
@@ -214,8 +215,10 @@ def _wrong(found: Screen, method: str, detail: str) -> Outcome:
 
 
 def _undecided(
-    found: Screen, tried: list[str], stopped: str | None, agreement: str, minimum: int, evaluated: str
+    found: Screen, tried: list[str], stopped: str | None, agreement: str, minimum: int, judged: str
 ) -> Outcome:
+    """``numeric`` when ``agreement`` held at ``minimum`` points or more, else ``unknown`` saying at how
+    many points ``judged`` (the sides could be evaluated, the relation decided)."""
     if found.agreed >= minimum:
         detail = f"no proof found; {agreement} at all {found.agreed} sampled points"
         if stopped:
@@ -225,10 +228,8 @@ def _undecided(
         )
     if found.tried == 0:
         reason = "no sample point satisfies the conditions"
-    elif evaluated == "evaluated":
-        reason = f"the sides could be evaluated at only {found.agreed} of {found.tried} points"
     else:
-        reason = f"the relation could be decided at only {found.agreed} of {found.tried} points"
+        reason = f"{judged} at only {found.agreed} of {found.tried} points"
     detail = f"no proof found and {reason}" + (f" ({stopped})" if stopped else "")
     return Outcome(Verdict.UNKNOWN, "none", detail, points=found.agreed, tried=tuple(tried), hint=_HINT)
 
