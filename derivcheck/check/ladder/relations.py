@@ -29,10 +29,10 @@ from derivcheck.bounds import MAX_BOUNDARY_POINTS, MAX_SOLVES, MIN_AGREEING_POIN
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
-from derivcheck.check.prove.equality import Proof, prove_equal, prove_zero, sign_arguments
+from derivcheck.check.prove.equality import Proof, prove_equal, sign_arguments
 from derivcheck.check.prove.signs import STRICT, goal_of, prove_relation
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
-from derivcheck.check.screen.branches import certified_sign
+from derivcheck.check.screen.branches import certified_sign, proved_zero
 from derivcheck.check.screen.certified import Unevaluable
 from derivcheck.check.screen.sampling import (
     PLAIN_VALUES,
@@ -52,11 +52,9 @@ from derivcheck.check.screen.sampling import (
     shown_values,
     simpler_values,
 )
-from derivcheck.errors import CheckTimeout
 
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
 _HINT = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
-_TIE_BUDGET = 0.5  # seconds to prove that the two sides are exactly equal at a point
 
 
 class RelationRule(Protocol):
@@ -313,12 +311,7 @@ def _reality_at(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> bool | None:
 
 def _exactly_zero_at(gap: sympy.Expr, values: dict) -> bool:
     difference = gap.xreplace(values)
-    if difference.free_symbols:
-        return False
-    try:
-        return prove_zero(difference, _TIE_BUDGET) is not None
-    except CheckTimeout:
-        return False
+    return not difference.free_symbols and proved_zero(difference)
 
 
 # -- the search for a failing point -----------------------------------------------------------
