@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
+from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.model import Text
 from derivcheck.parse import syntax
@@ -103,28 +104,13 @@ TYPEFACES = {
     "mathfrak",
 }
 NAME_MACROS = {"operatorname", "mathrm", "text", "textrm", "textit", "textsf", "texttt", "mbox", "textbf", "mathtt"}
-FUNCTION_MACROS = {
-    "log": "log",
-    "ln": "ln",
-    "exp": "exp",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "max": "max",
-    "min": "min",
-    "sgn": "sign",
-    "coth": "coth",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-}
-# Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…}.
-NAME_SPELLINGS = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "sgn": "sign", "ceil": "ceiling"}
-# Brackets that are functions: \lfloor x \rfloor is floor(x), \lceil x \rceil is ceiling(x).
-FLOORS = {"\\lfloor": ("\\rfloor", "floor"), "\\lceil": ("\\rceil", "ceiling")}
+# LaTeX commands of the built-ins (\sin, \arctan, …) from the registry (derivcheck/builtins.py); \ln is log.
+FUNCTION_MACROS = {**latex_macros(), "ln": "ln"}
+# Brackets read as a built-in: \lfloor x \rfloor is floor(x).
+FUNCTION_FENCES = latex_fences()
+_FENCE_CLOSERS = {closer for closer, _ in FUNCTION_FENCES.values()}
+# Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…} (\operatorname{arctan} is atan).
+NAME_SPELLINGS = {macro: name for macro, name in latex_macros().items() if macro != name} | {"ceil": "ceiling"}
 SPACING = {
     ",",
     ";",
@@ -228,7 +214,7 @@ RELATIONS = {
     "lt": "<",
     "gt": ">",
 }
-DOTS = {"ldots", "cdots", "dots", "vdots", "ddots"}
+DOTS = {"ldots", "cdots", "dots", "vdots", "ddots", "dotsi", "dotsb", "dotsc", "dotsm", "dotso"}
 OPEN = {
     "(": ")",
     "[": "]",
@@ -339,6 +325,8 @@ def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
             tokens.append(Token("macro", "cdot", ln, cl, space, i, i + 1))
         elif ch == "×":
             tokens.append(Token("macro", "times", ln, cl, space, i, i + 1))
+        elif ch.isalpha():  # words in another script: a remark after the math, or an error when read
+            tokens.append(Token("prose", ch, ln, cl, space, i, i + 1))
         else:
             raise FormatError(
                 f"column {cl}: the character '{ch}' has no meaning in math here (put words in \\text{{…}})",
@@ -387,9 +375,13 @@ class Names:
 _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
 
 
-def names_from_declarations(symbols, functions, log_base: str | None = None, prime: str | None = None) -> Names:
-    """Build ``Names`` from the model's SymbolDecl and FunctionDecl items."""
+def names_from_declarations(
+    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=()
+) -> Names:
+    """Build ``Names`` from the model's SymbolDecl, FunctionDecl and Definition items."""
     kinds: dict[str, str] = {}
+    for definition in definitions:  # a defined quantity is written like a symbol (L) or a vector (p_j)
+        kinds[definition.name] = "vector" if definition.index is not None else "scalar"
     ranges: dict[str, tuple[str, str]] = {}
     for decl in symbols:
         match = _INDEX.search(decl.words)
@@ -442,6 +434,11 @@ def to_tree(node) -> ast.expr:
         return syntax.call("diff", args)
     if kind == "extremum":
         return syntax.call(node[1], [to_tree(node[2]), syntax.limits(node[3], to_tree(node[4]), to_tree(node[5]))])
+    if kind == "limit":
+        args = [to_tree(node[1]), syntax.name(node[2]), to_tree(node[3])]
+        if node[4] is not None:
+            args.append(ast.Constant(node[4]))
+        return syntax.call("Limit", args)
     if kind in ("sum", "prod"):
         limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
         return syntax.call("Sum" if kind == "sum" else "Product", [to_tree(node[1]), limits])
@@ -570,6 +567,10 @@ class _Parser:
         shared: tuple[list, list] | None = None,
     ):
         self.tokens = [t for t in tokens if not _ignorable(t)]
+        prose = next((t for t in self.tokens if t.kind == "prose"), None)
+        if prose is not None:
+            message = f"the character '{prose.text}' has no meaning in math here (put words in \\text{{…}})"
+            raise self.error(prose, message)
         self.pos = 0
         self.names = names
         self.lenient = lenient
@@ -713,6 +714,8 @@ class _Parser:
             return tok.text in "({["
         if tok.kind == "macro":
             if tok.text in ("right", "cdot", "times", "div", "ast") or tok.key in CLOSE or tok.text in ("rvert", "}"):
+                return False
+            if tok.key in _FENCE_CLOSERS:
                 return False
             if tok.text in RELATIONS or tok.text in DOTS:
                 return False
@@ -1257,7 +1260,7 @@ class _Parser:
     def arguments(self, word: str, tok: Token, kind: str) -> list:
         nxt = self.peek()
         opener = None
-        bracket = nxt.kind == "macro" and nxt.key in OPEN and nxt.key not in FLOORS
+        bracket = nxt.kind == "macro" and nxt.key in OPEN and nxt.key not in FUNCTION_FENCES
         if (nxt.kind == "char" and nxt.text in "([") or bracket:
             opener = self.take()
             closer = OPEN[opener.key]
@@ -1406,6 +1409,16 @@ class _Parser:
         if name in ("sum", "prod"):
             self.take()
             return self.big_operator(tok)
+        if name == "lim":
+            self.take()
+            return self.limit(tok)
+        if name == "underset":
+            self.take()
+            below = self.group_tokens()
+            over = [t for t in self.group_tokens() if not _ignorable(t)]
+            if len(over) == 1 and over[0].kind == "macro" and over[0].text == "lim":
+                return self.limit(over[0], below)
+            raise self.error(tok, "\\underset is read only as \\underset{h \\to 0}{\\lim}")
         if name == "left":
             self.take()
             delim = self.take_delimiter(tok)
@@ -1414,9 +1427,9 @@ class _Parser:
                 return ("abs", node)
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
-            if delim.key in FLOORS:
-                node = self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
-                return ("call", FLOORS[delim.key][1], [node])
+            if delim.key in FUNCTION_FENCES:
+                function = FUNCTION_FENCES[delim.key][1]
+                return ("call", function, [self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)])
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\left{delim.key}' is not a grouping delimiter")
             return self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
@@ -1426,10 +1439,10 @@ class _Parser:
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\{name}{delim.key}' is not an opening delimiter")
             node = self.until_sized(tok, delim)
-            return ("call", FLOORS[delim.key][1], [node]) if delim.key in FLOORS else node
-        if tok.key in FLOORS:
+            return ("call", FUNCTION_FENCES[delim.key][1], [node]) if delim.key in FUNCTION_FENCES else node
+        if tok.key in FUNCTION_FENCES:
             self.take()
-            closer, function = FLOORS[tok.key]
+            closer, function = FUNCTION_FENCES[tok.key]
             return ("call", function, [self.until_closer(tok, closer, tok.key)])
         if tok.key in OPEN:
             self.take()
@@ -1467,7 +1480,7 @@ class _Parser:
             inner = self.inner_name(tok)
             return self.named(self.decorated(inner, DECORATIONS[name], tok), tok)
         if name in ("infty",):
-            raise self.error(tok, "\\infty is not supported in a step (write the bound as a declared name)")
+            raise self.error(tok, "\\infty is allowed only as the point of a limit, \\lim_{x \\to \\infty}")
         if name in RELATIONS:
             raise self.error(tok, f"the relation '\\{name}' cannot appear inside an expression")
         if name in DOTS:
@@ -1674,11 +1687,15 @@ class _Parser:
             raise self.error(
                 tok, f"\\{tok.text} needs its index: \\{tok.text}_{{c=1}}^{{C}} or \\{tok.text}_c over a declared index"
             )
+        lower, excluded = self.excluded_index(tok, lower, upper)
         ranges = self.operator_ranges(tok, lower, upper)
         saved = set(self.bound)
         self.bound |= {var for var, _, _ in ranges}
         try:
             body = self.term()
+            if excluded is not None:  # \sum_{c \ne i}: the declared range without the term c = i
+                skip = ("call", "KroneckerDelta", [("name", ranges[0][0]), excluded])
+                body = ("mul", [("*", body), ("*", ("add", [("+", ("num", "1")), ("-", skip)]))])
         finally:
             self.bound = saved
         after = self.peek()
@@ -1709,6 +1726,72 @@ class _Parser:
             self.flagged.append(node)
         return node
 
+    def limit(self, tok: Token, lower: list[Token] | None = None):
+        """``\\lim_{h \\to a} body`` (also ``a^+``, ``a^-``, ``\\infty``): the limit of the term after it."""
+        if lower is None:
+            nxt = self.peek()
+            if not (nxt.kind == "char" and nxt.text == "_"):
+                raise self.error(tok, "\\lim needs its variable and point: \\lim_{h \\to 0}")
+            self.take()
+            lower = self.group_tokens()
+        lower = [t for t in lower if not _ignorable(t)]
+        arrow = next(
+            (k for k, t in enumerate(lower) if t.kind == "macro" and t.text in ("to", "rightarrow", "longrightarrow")),
+            None,
+        )
+        var = _single_name(lower[:arrow]) if arrow is not None else None
+        if arrow is None or var is None or not _PY_NAME.match(var):
+            raise self.error(tok, "\\lim is read as \\lim_{h \\to a}: one variable, \\to, and the point")
+        point_tokens, direction = _limit_direction(lower[arrow + 1 :])
+        if not point_tokens:
+            raise self.error(tok, "\\lim_{h \\to …} needs the point the variable tends to")
+        point = self.limit_point(point_tokens)
+        saved = set(self.bound)
+        self.bound.add(var)
+        try:
+            body = self.term()
+        finally:
+            self.bound = saved
+        return ("limit", body, var, point, direction)
+
+    def limit_point(self, tokens: list[Token]):
+        sign = ""
+        if tokens[0].kind == "char" and tokens[0].text in "+-":
+            sign, tokens = tokens[0].text, tokens[1:]
+        if len(tokens) == 1 and tokens[0].kind == "macro" and tokens[0].text == "infty":
+            return ("neg", ("name", "oo")) if sign == "-" else ("name", "oo")
+        point = self.sub(tokens).whole()
+        return ("neg", point) if sign == "-" else point
+
+    def excluded_index(self, tok: Token, lower: list[Token], upper) -> tuple[list[Token], object]:
+        """``\\sum_{c \\ne i}``: the index alone (its declared range) and the node of the value left out."""
+        kept = [t for t in lower if not _ignorable(t)]
+        at = next((k for k, t in enumerate(kept) if t.kind == "macro" and t.text in ("ne", "neq")), None)
+        if at is None:
+            return lower, None
+        var = _single_name(kept[:at])
+        if tok.text != "sum" or upper is not None or var is None or self.names.symbols.get(var) != "index":
+            raise self.error(
+                tok,
+                f"\\{tok.text}_{{… \\ne …}} is read as \\sum_{{c \\ne i}}: a declared index without one of its "
+                "values (declare it, e.g. 'c: index 1..C')",
+            )
+        return kept[:at], self.sub(kept[at + 1 :]).whole()
+
+    def declared_range_to(self, tok: Token, lower: list[Token], upper: list[Token]) -> list:
+        """``\\sum_j^C``: a declared index from the low end of its range up to the bound written."""
+        var = _single_name(lower)
+        if var is None or self.names.symbols.get(var) != "index":
+            raise self.error(
+                tok,
+                f"\\{tok.text} with an upper bound needs a lower one (_{{c=1}}), or a declared index (_c^C)",
+            )
+        lo = self.names.ranges[var][0]
+        saved = set(self.bound)
+        hi = self.sub(upper).whole()
+        self.bound = saved
+        return [(var, _bound_node(lo), hi)]
+
     def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
         lower = [t for t in lower if not _ignorable(t)]
         eq = next((k for k, t in enumerate(lower) if t.kind == "char" and t.text == "="), None)
@@ -1723,8 +1806,10 @@ class _Parser:
             hi = self.sub(upper).whole()
             self.bound = saved
             return [(var, lo, hi)]
+        if upper is not None and not [t for t in upper if not _ignorable(t)]:
+            upper = None  # \sum_k^{ }: an empty upper bound
         if upper is not None:
-            raise self.error(tok, f"\\{tok.text} with an upper bound needs a lower one: _{{c=1}}")
+            return self.declared_range_to(tok, lower, upper)
         out = []
         for part in _split_commas(lower):
             var = _single_name(part)
@@ -1742,6 +1827,21 @@ class _Parser:
             lo, hi = self.names.ranges[var]
             out.append((var, _bound_node(lo), _bound_node(hi)))
         return out
+
+
+def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
+    """The point's tokens and the side written after it (``0^+``, ``0^{-}``, ``0+``), if any."""
+    for k in range(len(tokens) - 1, 0, -1):
+        tok = tokens[k]
+        if tok.kind == "char" and tok.text == "^":
+            side = [t.text for t in tokens[k + 1 :] if not (t.kind == "char" and t.text in "{}")]
+            if side in (["+"], ["-"]):
+                return tokens[:k], side[0]
+            return tokens, None
+    last = tokens[-1] if tokens else None
+    if last is not None and last.kind == "char" and last.text in "+-" and len(tokens) > 1:
+        return tokens[:-1], last.text
+    return tokens, None
 
 
 def _substitute(node, old, new):
@@ -1762,7 +1862,7 @@ def _bound_node(text: str):
 
 
 def _unary_builtins() -> frozenset[str]:
-    return frozenset(BUILTIN_FUNCTIONS) - {"log", "max", "min", "diff", "Sum", "Product"}
+    return frozenset(b.name for b in unary_builtins()) | {"KroneckerDelta"}
 
 
 def _ignorable(tok: Token) -> bool:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from derivcheck.bounds import MAX_RENDER_DEPTH as MAX_DEPTH, MAX_RENDER_TEXT as MAX_TEXT
+from derivcheck.builtins import typeset_names
 from derivcheck.render.boxes import (
     ACCENTS,
     Accent,
@@ -48,13 +49,8 @@ GREEK["epsilon"] = ("\\varepsilon", "ε")
 GREEK["phi"] = ("\\varphi", "φ")
 GREEK["lam"] = ("\\lambda", "λ")  # 'lambda' is a Python keyword, so authors write lam
 
-FUNCTION_NAMES = {
-    "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "sinh": "\\sinh",
-    "cosh": "\\cosh", "tanh": "\\tanh", "max": "\\max", "min": "\\min", "sign": "\\operatorname{sign}",
-    "erf": "\\operatorname{erf}", "erfc": "\\operatorname{erfc}", "log1p": "\\operatorname{log1p}",
-    "expm1": "\\operatorname{expm1}", "sech": "\\operatorname{sech}", "csch": "\\operatorname{csch}",
-    "coth": "\\coth", "atan": "\\arctan", "asin": "\\arcsin", "acos": "\\arccos",
-}
+# Built-ins typeset as a named function (\sin, \operatorname{erf}), from the registry.
+FUNCTION_NAMES = typeset_names()
 # Built-ins written with brackets rather than a name: floor(x) is ⌊x⌋.
 BRACKETS = {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉")}
 
@@ -245,6 +241,8 @@ class _Walker:
     def _Name(self, node: ast.Name) -> Piece:
         if node.id == "E":
             return Piece(Ident("e", "e"), ATOM, "other", "other")
+        if node.id == "oo":  # only ever the point of a Limit
+            return Piece(Ident("\\infty", "∞"), ATOM, "other", "other")
         box, word = _name(node.id)
         edge = "word" if word else "other"
         return Piece(box, ATOM, edge, edge)
@@ -359,6 +357,11 @@ class _Walker:
             return Piece(row(log_head, APPLY, _parens(self.expr(args[0]).box)), ATOM)
         if name == "diff" and len(args) in (2, 3):
             return self._diff(args)
+        if name == "Limit" and len(args) in (3, 4):
+            return self._limit(args)
+        if name == "KroneckerDelta" and len(args) == 2:
+            delta = Scripts(Ident("\\delta", "δ"), sub=_join([self.expr(a).box for a in args]))
+            return Piece(delta, ATOM)
         if name in ("Sum", "Product") and len(args) == 2 and _is_limits(args[1]):
             return self._big(name, args)
         word = False
@@ -382,6 +385,22 @@ class _Walker:
             top, bottom = partial, row(partial, variable)
         body = target if target.prec == ATOM else _wrap(target)
         return Piece(row(Frac(top, bottom), body.box), BIGOP, "frac", body.trail)
+
+    def _limit(self, args: list[ast.expr]) -> Piece:
+        """``Limit(f, h, a)`` as lim over ``h → a`` (``a^+`` one-sided, ``oo`` as ∞), then ``f``."""
+        point_node = args[2]
+        infinite = isinstance(point_node, ast.Name) and point_node.id == "oo"
+        point = Ident("\\infty", "∞") if infinite else self.expr(point_node).box
+        if len(args) == 4:
+            side = args[3]
+            if not (isinstance(side, ast.Constant) and side.value in ("+", "-")):
+                raise Unrenderable("limit direction")
+            point = Scripts(point, sup=Op(str(side.value), "+" if side.value == "+" else "−"))
+        under = row(self.expr(args[1]).box, Op("\\to", "→"), point)
+        body = self.expr(args[0])
+        if body.prec <= SUM or body.lead == "minus":
+            body = _wrap(body)
+        return Piece(row(Scripts(Ident("\\lim", "lim", upright=True), sub=under), body.box), BIGOP, "other", body.trail)
 
     def _big(self, name: str, args: list[ast.expr]) -> Piece:
         limits = args[1]

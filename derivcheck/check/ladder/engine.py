@@ -34,7 +34,7 @@ from derivcheck.check.ladder.sums import (
     step_conditions,
     try_general_proof,
 )
-from derivcheck.check.limits import memory_limit_outcome, proof_share, time_limit
+from derivcheck.check.limits import OuterTimeout, memory_limit_outcome, proof_share, screen_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number, readable
 from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
@@ -234,7 +234,9 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     if _is_proof(general):
         return Outcome(Verdict.PROVED, general.method, "proved for every size")
     tried = ["boundary points", "numeric screen"] if rule.relation != "==" else ["numeric screen"]
-    found = rule.screen(a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed)
+    found = rule.screen(
+        a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed, screen_share(config.timeout)
+    )
     evidence["agreeing"] = list(found.agreeing)
     if step.stands(found) is not None:
         method = "boundary point" if isinstance(found, Search) and found.boundary else "numeric screen"
@@ -249,6 +251,8 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
             proof = rule.prove(a, b, relations, config.timeout)
         if _is_proof(proof):
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         stopped = "the symbolic proof hit its share of the time limit"
     if not shape.empty:
@@ -468,6 +472,8 @@ def show_tolerance(tol: sympy.Expr) -> str:
     """A tolerance as the author would write it: 0.0001 rather than 1/10000 where exact."""
     if tol == 0:
         return "0"
+    if not tol.is_Rational:
+        return sympy.sstr(tol)
     q = sympy.Rational(tol)
     denominator = int(q.q)
     stripped = denominator
@@ -544,5 +550,7 @@ def _is_real(expr: sympy.Expr) -> bool:
 def _exactly_zero(difference: sympy.Expr) -> bool:
     try:
         return prove_zero(difference, EXACT_PROOF_BUDGET) is not None
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return False

@@ -26,6 +26,7 @@ from typing import Protocol
 import sympy
 
 from derivcheck.bounds import MAX_BOUNDARY_POINTS, MAX_SOLVES, MIN_AGREEING_POINTS, MIN_HOLDING_POINTS
+from derivcheck.check.limits import OuterTimeout, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
@@ -43,8 +44,10 @@ from derivcheck.check.screen.sampling import (
     allowed_by_assumptions,
     bound_variables,
     bounded_at,
+    certified_agreement,
     compare_at,
     concrete_functions,
+    constants_outcome,
     evaluate,
     real_roots,
     refute_at_high_precision,
@@ -52,6 +55,7 @@ from derivcheck.check.screen.sampling import (
     shown_values,
     simpler_values,
 )
+from derivcheck.errors import CheckTimeout
 
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
 _HINT = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
@@ -71,9 +75,9 @@ class RelationRule(Protocol):
 
     def screen(
         self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
-        seed: int,
+        seed: int, budget: float | None = None,
     ) -> Screen:
-        """Look for a point the conditions allow where the relation fails."""
+        """Look for a point the conditions allow where the relation fails, within ``budget`` CPU seconds."""
         ...
 
     def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
@@ -112,15 +116,21 @@ class Equality:
 
     def screen(
         self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
-        seed: int,
+        seed: int, budget: float | None = None,
     ) -> Screen:
-        return screen(a, b, relations, shape, samples, max_size, seed)
+        return screen(a, b, relations, shape, samples, max_size, seed, budget)
 
     def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
         return prove_equal(a, b, relations, budget)
 
     def fails_at(self, a: sympy.Expr, b: sympy.Expr, values: dict) -> bool:
-        return compare_at(a, b, values, exact=True) == "differ"
+        if compare_at(a, b, values, exact=True) == "differ":
+            return True
+        if values or a.free_symbols or b.free_symbols:
+            return False
+        # Two constants: decided as the screen decided them, to as many digits as it takes.
+        agreement = certified_agreement(a, b)
+        return agreement is not None and agreement.counterexample
 
     def refute_near_misses(self, found: Screen) -> Screen | None:
         return refute_at_high_precision(found)
@@ -129,7 +139,9 @@ class Equality:
         return _wrong(found, method, f"{prefix}the two sides differ {where or 'at the point shown'}")
 
     def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
-        return _undecided(found, tried, stopped, "the sides agree", MIN_AGREEING_POINTS, "the sides could be evaluated")
+        return constants_outcome(found) or _undecided(
+            found, tried, stopped, "the sides agree", MIN_AGREEING_POINTS, "the sides could be evaluated"
+        )
 
     def proof_form(self) -> str:
         return "previous - this step reduces to 0"
@@ -146,9 +158,15 @@ class Order:
 
     def screen(
         self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
-        seed: int,
+        seed: int, budget: float | None = None,
     ) -> Screen:
-        return search_counterexample(a, b, self.relation, relations, shape, samples, max_size, seed)
+        try:
+            with time_limit(budget):
+                return search_counterexample(a, b, self.relation, relations, shape, samples, max_size, seed)
+        except OuterTimeout:
+            raise
+        except CheckTimeout:
+            return Search(stopped=True)  # the search's share ran out: the proof keeps its time
 
     def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
         return prove_relation(a, b, self.relation, relations)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sympy
 
+from derivcheck.check.limits import OuterTimeout
 from derivcheck.check.prove.equality import prove_zero
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value
 from derivcheck.errors import CheckTimeout
@@ -149,5 +150,7 @@ def proved_zero(value: sympy.Expr) -> bool:
     """Whether ``value`` is proved exactly 0 within a short budget (a tie at a point, or an argument identically 0)."""
     try:
         return prove_zero(value, _TIE_BUDGET) is not None
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return False
