@@ -17,11 +17,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from derivcheck.bounds import MAX_TIMER_SECONDS
+from derivcheck.bounds import (
+    MAX_PROOF_SECONDS_WITH_SUMS,
+    MAX_TIMER_SECONDS,
+    PROOF_SHARE,
+    PROOF_SHARE_WITH_SUMS,
+    TIMER_REPEAT_SECONDS,
+)
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import CheckTimeout
 
-_REPEAT = 0.1
 # The CPU-time timer and its signal; ITIMER_PROF counts user and system time of the process.
 _TIMER = getattr(signal, "ITIMER_PROF", None)
 _SIGNAL = getattr(signal, "SIGPROF", None)
@@ -71,7 +76,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     started = cpu_seconds()
     # Keep firing every 0.1 s until the block ends: one alarm can be swallowed
     # (a signal raised inside a garbage-collection callback is ignored).
-    signal.setitimer(timer, budget, _REPEAT)
+    signal.setitimer(timer, budget, TIMER_REPEAT_SECONDS)
     try:
         yield
     finally:
@@ -81,7 +86,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
             left = outer_left - (cpu_seconds() - started)
             if left <= 0:
                 raise CheckTimeout()
-            signal.setitimer(timer, left, _REPEAT)
+            signal.setitimer(timer, left, TIMER_REPEAT_SECONDS)
 
 
 def memory_limit_outcome() -> Outcome:
@@ -138,4 +143,4 @@ def quiet_worker_signals() -> None:
 
 def proof_share(timeout: float, shape) -> float:
     """The symbolic proof's share of a check's time: half, or less when sums leave work for the sizes."""
-    return timeout * 0.5 if shape.empty else min(1.5, timeout * 0.2)
+    return timeout * PROOF_SHARE if shape.empty else min(MAX_PROOF_SECONDS_WITH_SUMS, timeout * PROOF_SHARE_WITH_SUMS)

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 import sympy
 
+from derivcheck.bounds import DEFAULT_STABILITY_RTOL as DEFAULT_RTOL
 from derivcheck.builtins import builtin
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
@@ -85,7 +86,6 @@ class ParsedStability:
     nonzero: tuple[str, ...] = ()  # symbols whose words exclude 0 (no sample point there)
 
 
-DEFAULT_RTOL = 1e-6
 
 
 @dataclass(frozen=True)

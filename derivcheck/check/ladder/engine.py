@@ -16,7 +16,14 @@ from typing import Any, Protocol
 
 import sympy
 
-from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS, MIN_AGREEING_POINTS
+from derivcheck.bounds import (
+    EXACT_PROOF_SECONDS as EXACT_PROOF_BUDGET,
+    MAX_INSTANCES,
+    MAX_SHOWN_FORM,
+    MAX_SHOWN_NODES,
+    MAX_SHOWN_POINTS,
+    MIN_AGREEING_POINTS,
+)
 from derivcheck.check.ladder.sums import every_relations, refute_at_larger_sizes, step_conditions, try_general_proof
 from derivcheck.check.limits import memory_limit_outcome, proof_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
@@ -292,7 +299,6 @@ def prove_for_sizes(
     return proved_for_sizes(shape, sizes_seen, count, config.max_size)
 
 
-EXACT_PROOF_BUDGET = 2.0
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 import sympy
 
 from derivcheck.bounds import (
+    INEQUALITY_PRECISION as HIGH_PREC,
     MAX_BOUNDARY_POINTS,
     MAX_INEQUALITY_SPLIT_DEPTH as MAX_SPLIT_DEPTH,
+    MAX_INSTANCES,
     MAX_METHOD_TEXT as MAX_METHOD,
     MAX_SOLVES,
     MIN_HOLDING_POINTS,
@@ -64,7 +66,6 @@ _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
 _KINDS = (
     "sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided"
 )
-HIGH_PREC = 110
 _TOLERANCE = {
     SCREEN_PREC: sympy.Float("1e-20", SCREEN_PREC),
     CONFIRM_PREC: sympy.Float("1e-45", CONFIRM_PREC),
@@ -724,7 +725,7 @@ def _prove_for_sizes(a, b, relation, relations, shape: Shape, config) -> Outcome
     count = 0
     for mapping in assignments(shape, relations, config.max_size):
         count += 1
-        if count > 400:
+        if count > MAX_INSTANCES:
             return None
         ai, bi = instantiate(a, mapping), instantiate(b, mapping)
         if ai.has(sympy.Sum, sympy.Product) or bi.has(sympy.Sum, sympy.Product):

@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivcheck.bounds import MAX_EXPAND_TERMS, MAX_SUM_ROUNDS as MAX_ROUNDS
+from derivcheck.bounds import (
+    GENERAL_SUM_PROOF_SHARE,
+    LARGE_SIZE_DRAWS,
+    LARGE_SIZES,
+    MAX_EXPAND_TERMS,
+    MAX_SUM_ROUNDS as MAX_ROUNDS,
+)
 from derivcheck.check.limits import time_limit
 from derivcheck.check.prove.assume import Relation, linear_atom
 from derivcheck.check.prove.equality import Proof, prove_equal
@@ -40,8 +46,6 @@ from derivcheck.parse.extrema import EXTREMA
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
 CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
-LARGE_SIZES = (5, 12)
-LARGE_SIZE_DRAWS = 3
 
 
 @dataclass
@@ -553,7 +557,7 @@ def try_general_proof(a, b, relations: list[Relation], timeout: float):
     if not has_symbolic_sums(a, b):
         return None
     try:
-        with time_limit(timeout * 0.4):
+        with time_limit(timeout * GENERAL_SUM_PROOF_SHARE):
             proof = prove_with_sums(a, b, relations, timeout)
     except CheckTimeout:
         return None

@@ -31,6 +31,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
+from derivcheck.bounds import CACHE_PROGRESS_CALLS, CACHE_PROGRESS_STEP
 from derivcheck.check.outcome import Outcome, Verdict
 
 _DUMMY = re.compile(r"dummy_index=\d+")
@@ -99,11 +100,9 @@ _OLD_SCHEMA = [
     ("table", "results", "CREATE TABLE results (key TEXT PRIMARY KEY, outcome TEXT)"),
 ]
 DATABASE = "results.sqlite3"
-# SQLite calls the progress handler every _PROGRESS_STEP virtual-machine
-# instructions; a statement is interrupted after _PROGRESS_CALLS calls (about
+# SQLite calls the progress handler every CACHE_PROGRESS_STEP virtual-machine
+# instructions; a statement is interrupted after CACHE_PROGRESS_CALLS calls (about
 # ten million instructions; a lookup by key needs about a hundred).
-_PROGRESS_STEP = 1000
-_PROGRESS_CALLS = 10_000
 _SECRET_BYTES = 32
 
 
@@ -196,11 +195,11 @@ class ResultCache:
             self._calls_left -= 1
             return 1 if self._calls_left < 0 else 0
 
-        db.set_progress_handler(progress, _PROGRESS_STEP)
+        db.set_progress_handler(progress, CACHE_PROGRESS_STEP)
         return db
 
     def _run(self, sql: str, args=()) -> list:
-        self._calls_left = _PROGRESS_CALLS
+        self._calls_left = CACHE_PROGRESS_CALLS
         return self.db.execute(sql, args).fetchall()
 
     def _schema_of_existing(self) -> list | None:
@@ -211,7 +210,7 @@ class ResultCache:
         db = self._bounded(sqlite3.connect(uri, uri=True, timeout=2))
         try:
             db.execute("PRAGMA trusted_schema = OFF")
-            self._calls_left = _PROGRESS_CALLS
+            self._calls_left = CACHE_PROGRESS_CALLS
             return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
         finally:
             db.close()
@@ -269,7 +268,7 @@ class ResultCache:
             text = outcome_to_json(outcome)
             rows.append((key, text, self._mac(key, text)))
         try:
-            self._calls_left = _PROGRESS_CALLS * max(1, len(rows) // 100)
+            self._calls_left = CACHE_PROGRESS_CALLS * max(1, len(rows) // 100)
             with self.db:
                 self.db.executemany("INSERT OR REPLACE INTO results (key, outcome, mac) VALUES (?, ?, ?)", rows)
         except sqlite3.Error:

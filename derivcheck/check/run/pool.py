@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection, wait
 from derivcheck.bounds import (
     WORKER_BACKSTOP_FACTOR as BACKSTOP_FACTOR,
     WORKER_BACKSTOP_GRACE_SECONDS as BACKSTOP_GRACE_SECONDS,
+    WORKER_POLL_SECONDS as PARENT_POLL_SECONDS,
 )
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig
@@ -31,7 +32,6 @@ from derivcheck.config import CheckConfig
 # The wall-clock backstop (bounds.py): a check's CPU budget is the timeout; on a
 # loaded machine its wall time can be several times that, so the kill waits longer.
 # How often an idle worker looks whether its parent is still there.
-PARENT_POLL_SECONDS = 1.0
 
 
 def backstop_seconds(config: CheckConfig) -> float:

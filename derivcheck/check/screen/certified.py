@@ -20,6 +20,7 @@ from derivcheck.bounds import (
     MAX_ERROR_CONTROLLED_TERMS as MAX_SUM_TERMS,
     MAX_PRECISION_LEVELS as MAX_LEVELS,
     MAX_WRITTEN_OUT_TERMS as MAX_TERMS,
+    SPOT_CHECKS,
 )
 from derivcheck.check.prove.sizes import instantiate
 
@@ -204,7 +205,6 @@ def _long_sum(node, digits: int) -> tuple[sympy.Expr, sympy.Expr]:
     return _to_sympy(total, digits + 5), sympy.Float(rounding, 10) * 2
 
 
-SPOT_CHECKS = 64
 
 
 def _spot_check(node, variables, environments, terms, digits: int, relative) -> None:

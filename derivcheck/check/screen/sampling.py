@@ -24,7 +24,10 @@ from derivcheck.bounds import (
     HUGE_EXPONENT,
     MAX_BREAK_POINTS as _MAX_BREAKS,
     MAX_GROWTH,
+    SAMPLE_ATTEMPTS,
     SCREEN_PRECISION as SCREEN_PREC,
+    SIMPLE_VALUE_ATTEMPTS as _SIMPLE_ATTEMPTS,
+    SOLVE_SECONDS as _SOLVE_BUDGET,
 )
 from derivcheck.check.limits import time_limit
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
@@ -34,7 +37,6 @@ from derivcheck.errors import CheckTimeout
 
 RELATIVE_GAP = sympy.Float("1e-18", 30)
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
-_SIMPLE_ATTEMPTS = 16
 
 
 @dataclass
@@ -126,7 +128,7 @@ def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 
     ``kind`` "far" values of magnitude 100 to about 1e6. Complex atoms take
     turns on the negative real axis, the imaginary axis and off both.
     """
-    for tries in range(50):
+    for tries in range(SAMPLE_ATTEMPTS):
         if kind == "far" and tries < 10:
             value = _far_value(atom, rng)
         elif kind == "simple" and attempt < _SIMPLE_ATTEMPTS and tries == 0:
@@ -394,7 +396,6 @@ def _pure_numbers(a, b, relations, functions) -> Screen:
     return Screen(agreed=1, tried=1, agreeing=[(point, a, b)])
 
 
-_SOLVE_BUDGET = 0.3
 _DIRECTIONS = (sympy.Rational(3, 5) + sympy.Rational(4, 5) * sympy.I, sympy.Integer(-1), sympy.I,
                sympy.Rational(-5, 13) + sympy.Rational(12, 13) * sympy.I, sympy.Integer(1), -sympy.I)
 

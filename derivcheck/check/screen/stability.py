@@ -31,6 +31,11 @@ from derivcheck.bounds import (
     MAX_STABILITY_OPERATIONS as MAX_OPERATIONS,
     MAX_STABILITY_POINTS as MAX_POINTS,
     MIN_STABILITY_POINTS as MIN_POINTS,
+    STABILITY_LOG_DRAWS,
+    STABILITY_LOG_RANDOM_POINTS as LOG_RANDOM_POINTS,
+    STABILITY_PLOT_POINTS as PLOT_POINTS,
+    STABILITY_RANDOM_POINTS as RANDOM_POINTS,
+    STABILITY_REFERENCE_DIGITS as REFERENCE_DPS,
 )
 from derivcheck.builtins import BUILTINS
 from derivcheck.check.outcome import Outcome, Verdict
@@ -39,11 +44,7 @@ from derivcheck.parse.expressions import _parse_ast, _prepare
 
 TINY = 2.2250738585072014e-308  # the smallest normal float64
 FLOAT_MAX = 1.7976931348623157e308
-REFERENCE_DPS = (60, 120, 240, 480, 960)
 AGREEMENT = mpmath.mpf("1e-40")
-RANDOM_POINTS = 40
-LOG_RANDOM_POINTS = 20
-PLOT_POINTS = 160
 # The built-ins a stability claim can evaluate: each is a method of both arithmetics.
 SCALAR_BUILTINS = frozenset(b.name for b in BUILTINS if b.scalar)
 
@@ -598,7 +599,7 @@ def _axis_points(low: float, high: float, nonzero: bool) -> list[float]:
 
 def _log_uniform(rng: random.Random, low: float, high: float) -> float:
     largest = max(abs(low), abs(high))
-    for _ in range(20):
+    for _ in range(STABILITY_LOG_DRAWS):
         magnitude = 10.0 ** rng.uniform(-12, math.log10(largest))
         value = magnitude if rng.random() < 0.5 else -magnitude
         if low <= value <= high:
