@@ -110,7 +110,9 @@ def linear_atom(expr: sympy.Expr, require_real: bool = True):
             continue
         try:
             coeff = sympy.diff(expr, atom)
-        except Exception:
+        except MemoryError:
+            raise
+        except Exception:  # SymPy failing here only means that no rule applies
             continue
         if not coeff.is_Number or coeff == 0:
             continue
@@ -194,7 +196,9 @@ def _linear_in(expr: sympy.Expr, node: sympy.Expr):
     replaced = expr.xreplace({node: stand_in})
     try:
         coeff = sympy.diff(replaced, stand_in)
-    except Exception:
+    except MemoryError:
+        raise
+    except Exception:  # SymPy failing here only means that no rule applies
         return None
     if not coeff.is_Number or coeff == 0:
         return None
@@ -242,7 +246,9 @@ def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
     """
     try:
         numerator = sympy.fraction(sympy.together(expr))[0]
-    except Exception:
+    except MemoryError:
+        raise
+    except Exception:  # SymPy failing here only means that no rule applies
         return None
     candidates = []
     for atom in sorted(
@@ -274,7 +280,9 @@ def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
     """Coefficients of ``expr`` as a polynomial in ``atom``, highest first; None if it is not one."""
     try:
         poly = sympy.Poly(expr, atom)
-    except Exception:
+    except MemoryError:
+        raise
+    except Exception:  # SymPy failing here only means that no rule applies
         return None
     coeffs = [sympy.expand(c) for c in poly.all_coeffs()]
     if any(atom in c.free_symbols for c in coeffs):
@@ -287,7 +295,9 @@ def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
     degree = len(coeffs) - 1
     try:
         found = sympy.roots(sympy.Poly(coeffs, atom))
-    except Exception:
+    except MemoryError:
+        raise
+    except Exception:  # SymPy failing here only means that no rule applies
         return None
     if sum(found.values()) != degree:
         return None
@@ -297,7 +307,9 @@ def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
     try:
         if sympy.cancel(sympy.expand(product - monic)) != 0:
             return None
-    except Exception:
+    except MemoryError:
+        raise
+    except Exception:  # SymPy failing here only means that no rule applies
         return None
     return sorted(found, key=sympy.default_sort_key)
 
