@@ -456,3 +456,28 @@ def test_a_handler_that_swallows_memory_error_is_found():
         "try:\n    f()\nexcept MemoryError:\n    raise\nexcept Exception:\n    pass\n"
     ) == 0
     assert broad_handlers_without_memory_error("try:\n    f()\nexcept Exception:\n    raise ValueError()\n") == 0
+
+
+def layer_table() -> dict[str, str]:
+    """The rows of docs/architecture.md's layer table: layer name -> the row's text."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) >= 4 and cells[0] in MAY_IMPORT:
+            rows[cells[0]] = line
+    return rows
+
+
+def test_the_layer_table_of_the_docs_matches_the_code():
+    rows = layer_table()
+    assert set(rows) == set(MAY_IMPORT)
+    for module, name in LAYER_OF.items():
+        if name == "foundation":
+            assert f"`{module.rsplit('.', 1)[1]}`" in rows["foundation"], module
+    for group in CHECK_GROUPS[1:]:
+        assert f"`{group}/`" in rows["check"], group
+    for name, allowed in MAY_IMPORT.items():
+        if name != "cli":
+            documented = {part.strip() for part in rows[name].strip().strip("|").split("|")[-1].split(",")}
+            assert documented - {"nothing", "nothing of derivcheck"} == allowed, name
