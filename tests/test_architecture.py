@@ -203,16 +203,24 @@ def test_an_import_up_the_ladder_is_found(importer, source):
     assert check_violations(importer, source, set(modules())), source
 
 
-def module_level_names(path: Path) -> list[tuple[str, int]]:
-    names = []
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        targets: list[ast.expr] = []
+def module_level_assignments(source: str) -> list[tuple[str, int, ast.expr | None]]:
+    """The names a module binds at its top level, with their lines and values (``a, b = …`` gives both)."""
+    found: list[tuple[str, int, ast.expr | None]] = []
+    for node in ast.parse(source).body:
         if isinstance(node, ast.Assign):
-            targets = node.targets
+            targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign):
-            targets = [node.target]
-        names += [(t.id, node.lineno) for t in targets if isinstance(t, ast.Name)]
-    return names
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            names = target.elts if isinstance(target, ast.Tuple) else [target]
+            found += [(n.id, node.lineno, value) for n in names if isinstance(n, ast.Name)]
+    return found
+
+
+def module_level_names(path: Path) -> list[tuple[str, int]]:
+    return [(name, line) for name, line, _ in module_level_assignments(path.read_text(encoding="utf-8"))]
 
 
 def test_bounds_are_defined_only_in_the_bounds_module():
@@ -381,18 +389,8 @@ def is_number(node: ast.expr) -> bool:
 
 def module_level_numbers(source: str) -> list[tuple[str, int]]:
     """The names a module binds to numbers at its top level, with their lines."""
-    found = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and is_number(node.value):
-            targets = node.targets
-        elif isinstance(node, ast.AnnAssign) and node.value is not None and is_number(node.value):
-            targets = [node.target]
-        else:
-            continue
-        for target in targets:
-            names = target.elts if isinstance(target, ast.Tuple) else [target]
-            found += [(n.id, node.lineno) for n in names if isinstance(n, ast.Name)]
-    return found
+    assigned = module_level_assignments(source)
+    return [(name, line) for name, line, value in assigned if value is not None and is_number(value)]
 
 
 def test_every_number_at_module_level_is_a_bound_in_the_bounds_module():

@@ -19,7 +19,9 @@ them back), plus the case where its leading coefficient vanishes;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sympy
 
@@ -51,6 +53,19 @@ class Relation:
             tuple(v.xreplace(mapping) for v in self.values),
         )
 
+
+
+T = TypeVar("T")
+
+
+def attempt(compute: Callable[..., T], *args: object) -> T | None:
+    """``compute(*args)``, or None when SymPy fails on it (then no rule applies); MemoryError and time-outs pass."""
+    try:
+        return compute(*args)
+    except MemoryError:
+        raise
+    except Exception:  # a SymPy failure is no reason to stop: the rule just does not apply
+        return None
 
 def relations_of(conditions: tuple[Condition, ...] | list[Condition]) -> list[Relation]:
     """Return every condition as a Relation against zero."""
@@ -108,13 +123,8 @@ def linear_atom(expr: sympy.Expr, require_real: bool = True):
             continue
         if isinstance(atom, sympy.Indexed) and any(not i.is_Integer for i in atom.indices):
             continue
-        try:
-            coeff = sympy.diff(expr, atom)
-        except MemoryError:
-            raise
-        except Exception:  # SymPy failing here only means that no rule applies
-            continue
-        if not coeff.is_Number or coeff == 0:
+        coeff = attempt(sympy.diff, expr, atom)
+        if coeff is None or not coeff.is_Number or coeff == 0:
             continue
         rest = sympy.expand(expr - coeff * atom)
         if atom in rest.free_symbols:
@@ -194,13 +204,8 @@ def _linear_in(expr: sympy.Expr, node: sympy.Expr):
     """Return ``(k, r)`` with ``expr == k*node + r``, k a nonzero number and r free of ``node``; or None."""
     stand_in = sympy.Dummy()
     replaced = expr.xreplace({node: stand_in})
-    try:
-        coeff = sympy.diff(replaced, stand_in)
-    except MemoryError:
-        raise
-    except Exception:  # SymPy failing here only means that no rule applies
-        return None
-    if not coeff.is_Number or coeff == 0:
+    coeff = attempt(sympy.diff, replaced, stand_in)
+    if coeff is None or not coeff.is_Number or coeff == 0:
         return None
     rest = sympy.expand(replaced - coeff * stand_in)
     if stand_in in rest.free_symbols:
@@ -244,11 +249,8 @@ def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
     ``v`` is one of the roots while the leading coefficient is not zero; else
     the leading coefficient is zero and so is the rest of the polynomial.
     """
-    try:
-        numerator = sympy.fraction(sympy.together(expr))[0]
-    except MemoryError:
-        raise
-    except Exception:  # SymPy failing here only means that no rule applies
+    numerator = attempt(lambda: sympy.fraction(sympy.together(expr))[0])
+    if numerator is None:
         return None
     candidates = []
     for atom in sorted(
@@ -278,11 +280,8 @@ def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
 
 def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
     """Coefficients of ``expr`` as a polynomial in ``atom``, highest first; None if it is not one."""
-    try:
-        poly = sympy.Poly(expr, atom)
-    except MemoryError:
-        raise
-    except Exception:  # SymPy failing here only means that no rule applies
+    poly = attempt(sympy.Poly, expr, atom)
+    if poly is None:
         return None
     coeffs = [sympy.expand(c) for c in poly.all_coeffs()]
     if any(atom in c.free_symbols for c in coeffs):
@@ -293,23 +292,15 @@ def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
 def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
     """Every root of the polynomial (distinct), or None unless they provably are all of them."""
     degree = len(coeffs) - 1
-    try:
-        found = sympy.roots(sympy.Poly(coeffs, atom))
-    except MemoryError:
-        raise
-    except Exception:  # SymPy failing here only means that no rule applies
+    found = attempt(lambda: sympy.roots(sympy.Poly(coeffs, atom)))
+    if found is None:
         return None
     if sum(found.values()) != degree:
         return None
     # Multiply the roots back: the product must be the monic polynomial itself.
     product = sympy.Mul(*((atom - r) ** m for r, m in found.items()))
     monic = sympy.Add(*(c / coeffs[0] * atom ** (degree - i) for i, c in enumerate(coeffs)))
-    try:
-        if sympy.cancel(sympy.expand(product - monic)) != 0:
-            return None
-    except MemoryError:
-        raise
-    except Exception:  # SymPy failing here only means that no rule applies
+    if attempt(lambda: sympy.cancel(sympy.expand(product - monic))) != 0:
         return None
     return sorted(found, key=sympy.default_sort_key)
 
