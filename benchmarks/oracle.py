@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -151,6 +152,7 @@ class Pair:
     label_note: str = ""
     verdict: str = ""
     message: str = ""
+    seconds: float = 0.0  # derivcheck's time on the check (its outcome's elapsed)
     relabelled: bool = False
     counterexample: dict[str, str] | None = None
 
@@ -380,6 +382,7 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
     ui, vi, uj = el("u", i), el("v", i), el("u", j)
     symbols = dict(SUM_SYMBOLS)
     with_k = dict(symbols, k="index 1..n")
+    with_c = dict(symbols, c="index 1..n")
     options: list[tuple[str, Callable[[], tuple[Node, Node, str, dict[str, str]]]]] = [
         ("linear", lambda: (ssum(add(mul(a, ui), mul(b, vi)), "i", 1, N),
                             add(mul(a, ssum(ui, "i", 1, N)), mul(b, ssum(vi, "i", 1, N))), "==", symbols)),
@@ -399,6 +402,8 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
         ("abs-sum", lambda: (call("abs", ssum(ui, "i", 1, N)), ssum(call("abs", ui), "i", 1, N), "<=", symbols)),
         ("max-element", lambda: (el("u", var("k")), Node("vmax", ("u",)), "<=", with_k)),
         ("max-min", lambda: (add(Node("vmax", ("u",)), num(1)), Node("vmin", ("u",)), ">", with_k)),
+        ("nonneg-every", lambda: (num(0), ssum(ui, "i", 1, N), "<=", with_c)),
+        ("binary-every", lambda: (ssum(pw(ui, 2), "i", 1, N), ssum(ui, "i", 1, N), "==", with_c)),
         ("cauchy", lambda: (pw(ssum(mul(ui, vi), "i", 1, N), 2),
                             mul(ssum(pw(ui, 2), "i", 1, N), ssum(pw(vi, 2), "i", 1, N)), "<=", symbols)),
     ]
@@ -406,7 +411,12 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
     prev, this, rel, syms = make()
     if rel == "==" and rng.random() < 0.5:
         prev, this = this, prev
-    return name, _doc(prev, this, syms, rel=rel)
+    every: tuple[Cond, ...] = ()
+    if name == "nonneg-every":
+        every = (Cond(el("u", var("c")), ">=", num(0), every="c"),)
+    elif name == "binary-every":
+        every = (Cond(el("u", var("c")), "in", values=(Fraction(0), Fraction(1)), every="c"),)
+    return name, _doc(prev, this, syms, rel=rel, assume=every)
 
 
 def latex_templates(rng: random.Random) -> tuple[str, Doc]:
@@ -685,6 +695,17 @@ def _sample_real(rng: random.Random, word: str, specials: Sequence[Fraction]) ->
     return value
 
 
+def _sample_element(rng: random.Random, doc: Doc, vector: str, word: str, specials: Sequence[Fraction]) -> Fraction:
+    """An element of a vector, drawn mostly inside a per-element condition on it (conditions are checked after)."""
+    for cond in doc.assume + doc.when:
+        if cond.every and cond.lhs.op == "el" and cond.lhs.args[0] == vector and rng.random() < 0.9:
+            if cond.rel == "in":
+                return rng.choice(cond.values)
+            if cond.rel in (">=", ">") and cond.rhs == num(0):
+                return abs(_sample_real(rng, word, specials)) or Fraction(1, 2)
+    return _sample_real(rng, word, specials)
+
+
 def _sample_complex(rng: random.Random) -> mpmath.mpc:
     roll = rng.random()
     re_part = Fraction(rng.randint(-30, 30), 10)
@@ -714,7 +735,22 @@ def specials_of(doc: Doc) -> list[Fraction]:
     return sorted(out)
 
 
+TRIG = ("sin", "cos", "tan")
+
+
+def has_trig(doc: Doc) -> bool:
+    """Whether a step's sides call sin/cos/tan: their extrema sit at multiples of pi/2."""
+    trees = [t for t in (doc.prev, doc.this) if t is not None]
+    return any(n.op == "call" and n.args[0] in TRIG for t in trees for n in nodes(t))
+
+
+def _pi_multiple(rng: random.Random) -> mpmath.mpf:
+    return mpmath.pi * rng.choice([-3, -2, -1, 1, 2, 3]) / 2
+
+
 def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Point:
+    """A random point: symbols by their words, sizes from their least value to MAX_SIZE, vectors element-wise."""
+    trig = has_trig(doc)
     scalars: dict[str, Value] = {}
     vectors: dict[str, dict[int, Value]] = {}
     sizes = {name: words for name, words in doc.symbols.items() if "integer" in words and name == "n"}
@@ -727,16 +763,18 @@ def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Po
         if name in scalars:
             continue
         if words.endswith("vector"):
-            vectors[name] = {k: _sample_real(rng, words.split()[0], specials) for k in VECTOR_SPAN}
+            vectors[name] = {k: _sample_element(rng, doc, name, words.split()[0], specials) for k in VECTOR_SPAN}
         elif words == "complex":
             scalars[name] = _sample_complex(rng)
         elif words.startswith("index"):
             hi = scalars.get("n", Fraction(MAX_SIZE))
             scalars[name] = Fraction(rng.randint(1, max(1, int(hi))))  # type: ignore[arg-type]
         else:
-            value = _sample_real(rng, words, specials)
+            value: Value = _sample_real(rng, words, specials)
             if same and words == "real":
                 value = shared
+            elif trig and words == "real" and rng.random() < 0.15:
+                value = _pi_multiple(rng)  # a tie there leaves a strict relation undecided: dropped, not guessed
             scalars[name] = value
     return Point(scalars, vectors)
 
@@ -977,21 +1015,46 @@ def label_number(doc: Doc) -> tuple[bool | None, str]:
 
 
 def stability_points(lo: float, hi: float, rng: random.Random) -> list[float]:
+    """Dense points: the ends, 0, magnitudes every 5 decades below 1e-20 and every quarter decade above, random."""
     points = {lo, hi}
     if lo < 0 < hi:
         points.add(0.0)
     top = math.log10(max(abs(lo), abs(hi)))
-    for e10 in [x / 4 for x in range(-1200, int(top * 4) + 1)]:
+    quarters = [x / 4 for x in range(-80, int(top * 4) + 1)] + [float(x) for x in range(-300, -20, 5)]
+    for e10 in quarters:
         m = 10.0 ** e10
         for s in (m, -m):
             if lo <= s <= hi:
                 points.add(s)
-    for _ in range(600):
+    for _ in range(300):
         points.add(rng.uniform(lo, hi))
     if lo > 0:
-        for _ in range(200):
+        for _ in range(100):
             points.add(10 ** rng.uniform(math.log10(lo), math.log10(hi)))
     return sorted(points)
+
+
+def reference(doc: Doc, expr: Node, point: Point) -> mpmath.mpf | None:
+    """The true value at the point to 25 good digits or more: 40 digits, more where the terms cancel."""
+    dps = 40
+    for _ in range(4):
+        try:
+            value, peak = evaluate_with_peak(expr, point, dps, doc.functions)
+        except (Undefined, Tie, ZeroDivisionError, ValueError, OverflowError):
+            return None
+        with mpmath.workdps(dps):
+            t = mpmath.mpf(0) + value
+            if isinstance(t, mpmath.mpc):
+                if abs(t.imag) > abs(t) * mpmath.mpf(10) ** -25:
+                    return None
+                t = t.real
+            if t == 0 and peak == 0:
+                return t
+            lost = mpmath.log10(peak / abs(t)) if t != 0 else mpmath.inf
+            if lost + 30 <= dps:
+                return t
+        dps = min(960, int(dps * 2 + (lost if lost != mpmath.inf else dps)))
+    return None
 
 
 def label_stability(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
@@ -1006,23 +1069,13 @@ def label_stability(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
     for x in stability_points(lo, hi, rng):
         scalars = {name: x, **claim.at}
         got = float64(claim.expr, scalars, doc.functions)
-        point = Point({k: Fraction(v) for k, v in scalars.items()}, {})
-        try:
-            true = evaluate(claim.expr, point, 60, doc.functions)
-            true2 = evaluate(claim.expr, point, 120, doc.functions)
-        except (Undefined, Tie, ZeroDivisionError, ValueError, OverflowError):
+        t = reference(doc, claim.expr, Point({k: Fraction(v) for k, v in scalars.items()}, {}))
+        if t is None:
             continue
-        with mpmath.workdps(120):
-            t = mpmath.mpf(0) + true2
-            if isinstance(t, mpmath.mpc):
-                if abs(t.imag) > abs(t) * 1e-40:
-                    continue
-                t = t.real
-            if abs(t - (mpmath.mpf(0) + true).real) > abs(t) * mpmath.mpf(10) ** -40 + mpmath.mpf(10) ** -400:
-                continue
-            if got != got or got in (float("inf"), float("-inf")):
-                err = float("inf")
-            else:
+        if got != got or got in (float("inf"), float("-inf")):
+            err = float("inf")
+        else:
+            with mpmath.workdps(40):
                 err = float(abs(mpmath.mpf(got) - t) / max(abs(t), mpmath.mpf(tiny)))
         counted += 1
         if err > worst:
@@ -1214,6 +1267,7 @@ def run_checker(pairs: Sequence[Pair], jobs: int, timeout: float, folder: Path) 
         outcome = result.outcome
         if outcome is not None:
             pair.message = outcome.method
+            pair.seconds = outcome.elapsed
             pair.counterexample = outcome.counterexample
     for path, pair in by_file.items():
         if not pair.verdict:
@@ -1221,21 +1275,62 @@ def run_checker(pairs: Sequence[Pair], jobs: int, timeout: float, folder: Path) 
         Path(path).unlink()
 
 
-_PLAIN = re.compile(r"^-?\d+(\.\d+)?(/\d+)?$")
+def read_value(text: str) -> Node | None:
+    """A counterexample value as the oracle's tree: numbers, pi, E, + - * / **, sqrt/exp/log; else None.
+
+    Read with Python's ``ast`` into a whitelist of node kinds and built by the
+    oracle itself (never evaluated as code).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+
+    def build(n: ast.AST) -> Node | None:
+        if isinstance(n, ast.Constant) and isinstance(n.value, int | float) and not isinstance(n.value, bool):
+            return num(Fraction(str(n.value)))
+        if isinstance(n, ast.Name) and n.id in ("pi", "E"):
+            return const(n.id)
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub | ast.UAdd):
+            inner = build(n.operand)
+            return None if inner is None else (neg(inner) if isinstance(n.op, ast.USub) else inner)
+        if isinstance(n, ast.BinOp):
+            left, right = build(n.left), build(n.right)
+            ops: dict[type, Callable[[Node, Node], Node]] = {ast.Add: add, ast.Sub: sub, ast.Mult: mul,
+                                                              ast.Div: div, ast.Pow: pw}
+            make = ops.get(type(n.op))
+            return None if left is None or right is None or make is None else make(left, right)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("sqrt", "exp", "log") \
+                and len(n.args) == 1 and not n.keywords:
+            inner = build(n.args[0])
+            return None if inner is None else call(n.func.id, inner)
+        return None
+
+    return build(tree)
 
 
-def confirm_counterexample(pair: Pair) -> bool:
-    """Whether derivcheck's counterexample, read by the oracle, really breaks a step labelled right."""
+def confirm_counterexample(pair: Pair) -> bool | None:
+    """Derivcheck's counterexample to a step labelled right, re-evaluated by the oracle.
+
+    True: it breaks the step (the oracle's sampling missed it); None: a tie
+    there decides a strict relation (the truth cannot be established);
+    False: it does not break the step, or cannot be read.
+    """
     doc = pair.doc
     if pair.counterexample is None or doc.prev is None or doc.this is None:
         return False
     scalars: dict[str, Value] = {}
     vectors: dict[str, dict[int, Value]] = {}
     for key, text in pair.counterexample.items():
-        text = text.strip()
-        if not _PLAIN.match(text):
+        tree = read_value(text)
+        if tree is None:
             return False
-        value = Fraction(text)
+        try:
+            value = evaluate(tree, Point({}, {}), CONFIRM_DPS)
+        except (Undefined, Tie, ZeroDivisionError, ValueError):
+            return False
         element = re.match(r"^(\w+)\[(\d+)\]$", key)
         if element:
             vectors.setdefault(element.group(1), {})[int(element.group(2))] = value
@@ -1248,7 +1343,10 @@ def confirm_counterexample(pair: Pair) -> bool:
         c = compare_at(doc, point)
     except (Undefined, Tie, KeyError, ZeroDivisionError, ValueError):
         return False
-    return c is not None and relation_holds(doc.rel, c) is False
+    if c is None:
+        return False
+    verdict = relation_holds(doc.rel, c)
+    return None if verdict is None else not verdict
 
 
 @dataclass
@@ -1279,9 +1377,14 @@ class Tally:
 def score(pairs: Sequence[Pair]) -> dict[str, Tally]:
     tallies: dict[str, Tally] = {}
     for pair in pairs:
-        if pair.outcome == "false alarm" and confirm_counterexample(pair):
-            pair.truth, pair.relabelled = False, True
-            pair.label_note = "the oracle missed it; derivcheck's counterexample, re-evaluated by the oracle, breaks the step"
+        if pair.outcome == "false alarm":
+            confirmed = confirm_counterexample(pair)
+            if confirmed is None:
+                pair.truth = None
+                pair.label_note = "dropped: derivcheck's counterexample is a tie the oracle cannot decide for a strict relation"
+            elif confirmed:
+                pair.truth, pair.relabelled = False, True
+                pair.label_note = "the oracle missed it; derivcheck's counterexample, re-evaluated by the oracle, breaks the step"
         tallies.setdefault(pair.cls, Tally()).add(pair)
     return tallies
 
@@ -1315,33 +1418,39 @@ def run(seed: int, count: int, classes: Sequence[str], jobs: int, timeout: float
     seconds: dict[str, float] = {}
     start = time.monotonic()
     done = 0
-    with tempfile.TemporaryDirectory(prefix="oracle-") as tmp:
+    sizes = [min(batch, count - start_at) for start_at in range(0, count, batch)]
+    seeds = [seed + 7919 * k for k in range(len(sizes))]
+    # each batch starts the round of classes where the one before stopped (a template and its mutation per step)
+    orders = [list(classes[(k * (batch // 2)) % len(classes):]) + list(classes[:(k * (batch // 2)) % len(classes)])
+              for k in range(len(sizes))]
+    with tempfile.TemporaryDirectory(prefix="oracle-") as tmp, ProcessPoolExecutor(1) as labeller:
         folder = Path(tmp)
-        batch_seed = seed
-        while done < count:
+        # the next batch is labelled in another process while derivcheck checks this one
+        upcoming = labeller.submit(labelled, seeds[0], sizes[0], orders[0]) if sizes else None
+        for k, size in enumerate(sizes):
+            assert upcoming is not None
+            chunk = upcoming.result()
+            upcoming = labeller.submit(labelled, seeds[k + 1], sizes[k + 1], orders[k + 1]) if k + 1 < len(sizes) else None
             if deadline is not None and time.time() > deadline:
                 log(f"deadline reached after {done} pairs")
                 break
-            size = min(batch, count - done)
-            chunk = labelled(batch_seed, size, classes)
             for pair in chunk:
                 pair.pid += done
-            batch_seed += 7919
-            for cls in classes:  # one class per call: seconds per class
-                members = [p for p in chunk if p.cls == cls]
-                t0 = time.monotonic()
-                run_checker(members, jobs, timeout, folder)
-                seconds[cls] = seconds.get(cls, 0.0) + time.monotonic() - t0
+            run_checker(chunk, jobs, timeout, folder)
+            for pair in chunk:
+                seconds[pair.cls] = seconds.get(pair.cls, 0.0) + pair.seconds
             score(chunk)
             pairs.extend(chunk)
             done += size
             if records is not None:
                 with records.open("a", encoding="utf-8") as out:
                     for pair in chunk:
-                        if pair.outcome not in ("right", "dropped"):
+                        if pair.outcome not in ("right", "dropped") or pair.relabelled:
                             out.write(json.dumps(pair_record(pair)) + "\n")
             bad = sum(p.outcome in ("unsound", "false alarm") for p in pairs)
             log(f"{done}/{count} pairs, {time.monotonic() - start:.0f} s, unsound + false alarms so far: {bad}")
+        if upcoming is not None:
+            upcoming.cancel()
     return pairs, seconds
 
 

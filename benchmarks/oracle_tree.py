@@ -416,8 +416,13 @@ def _sign_of(v: Value) -> int:
     return 1 if r > 0 else -1
 
 
+HUGE = 10**5  # an exp/sinh/cosh argument beyond this (or a power beyond 10**HUGE) leaves the point out
+
+
 def _mp_call(name: str, xs: list[mpmath.mpf | mpmath.mpc]) -> mpmath.mpf | mpmath.mpc:
     x = xs[0]
+    if name in ("exp", "sinh", "cosh", "expm1", "tan", "sin", "cos", "tanh", "erf", "erfc") and abs(x) > HUGE:
+        raise Undefined("an argument too large to evaluate densely")
     if name == "log":
         if x == 0:
             raise Undefined("log of 0")
@@ -517,6 +522,12 @@ class Evaluator:
         raise ValueError(op)
 
     def _binary(self, op: str, a: Value, b: Value) -> Value:
+        result = self._binary_exact_or_mp(op, a, b)
+        if isinstance(result, Fraction) and max(result.numerator.bit_length(), result.denominator.bit_length()) > 20000:
+            raise Undefined("an exact value too large to evaluate densely")
+        return result
+
+    def _binary_exact_or_mp(self, op: str, a: Value, b: Value) -> Value:
         if isinstance(a, Fraction) and isinstance(b, Fraction):
             if op == "add":
                 return a + b
@@ -528,7 +539,8 @@ class Evaluator:
                 if b == 0:
                     raise Undefined("division by 0")
                 return a / b
-            if b.denominator == 1 and abs(b.numerator) <= 400 and abs(a.numerator) < 10**40:
+            if b.denominator == 1 and abs(b.numerator) <= 400 and \
+                    max(a.numerator.bit_length(), a.denominator.bit_length()) * abs(b.numerator) <= 20000:
                 if a == 0 and b < 0:
                     raise Undefined("0 to a negative power")
                 return a ** int(b)
@@ -548,6 +560,8 @@ class Evaluator:
             if yr <= 0:
                 raise Undefined("0 to a nonpositive power")
             return mpmath.mpf(0)
+        if abs(y) * (abs(mpmath.log(abs(x))) + 1) > HUGE:
+            raise Undefined("a power too large to evaluate densely")
         result = mpmath.power(x, y)
         if isinstance(a, Fraction) and a > 0 and isinstance(result, mpmath.mpc):
             result = result.real

@@ -28,6 +28,9 @@ from derivcheck.printable import display_path
 from derivcheck.results import Report, Result, passes
 
 Progress = Callable[[int, int], None]
+# Progress before the checks run: (stage, done, total) with stage "reading" (files read) or "parsing"
+# (files whose derivations were read into checks), so a large warm run shows progress while it loads.
+StageProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,11 +66,16 @@ def verify_paths(
     config: CheckConfig | None = None,
     progress: Progress | None = None,
     shard: Shard | None = None,
+    stages: StageProgress | None = None,
+    allow_empty: bool = False,
 ) -> Report:
     """Check every derivation found under ``paths`` and return the Report.
 
     With ``shard`` only the files of that shard are checked (see ``Shard``).
-    A run that finds nothing to check is an error (exit 2), not a pass.
+    A run that finds nothing to check is an error (exit 2), not a pass; with
+    ``allow_empty`` (a hook given only the changed files, all prose) it passes
+    with a warning that says so. ``progress`` follows the checks, ``stages``
+    the reading before them.
     """
     config = config or CheckConfig()
     paths = list(paths)
@@ -78,20 +86,23 @@ def verify_paths(
     entries = found.entries
     if shard is not None:
         entries = [e for e in entries if shard.owns(e.path if isinstance(e, LoadError) else e)]
-    for item in load_entries(entries, config):
+    for item in load_entries(entries, config, stages):
         files.append(item.path)
         if isinstance(item, LoadError):
             errors.append(_error_result(item))
         else:
             loaded.append(item)
-    report = verify_loaded(loaded, config, progress, errors, files)
+    report = verify_loaded(loaded, config, progress, errors, files, stages)
     warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
     if report.results:
         return replace(report, warnings=warnings)
     if shard is not None and _another_shard_has_work(found.entries, shard, config):
         return replace(report, warnings=warnings + (_empty_shard_note(shard, len(files), len(found.entries)),))
     read = len(found.entries) if shard is not None else len(report.files)
-    return replace(report, results=(_nothing_checked(paths, read),), warnings=warnings)
+    nothing = _nothing_checked(paths, read)
+    if allow_empty:
+        return replace(report, warnings=warnings + (f"{nothing.message}; passing (allow_empty)",))
+    return replace(report, results=(nothing,), warnings=warnings)
 
 
 def _another_shard_has_work(entries: list[str | LoadError], shard: Shard, config: CheckConfig) -> bool:
@@ -180,9 +191,17 @@ def load_paths(paths: Iterable[str], config: CheckConfig) -> list[LoadedFile | L
     return load_entries(find_files(list(paths)).entries, config)
 
 
-def load_entries(entries: Iterable[str | LoadError], config: CheckConfig) -> list[LoadedFile | LoadError]:
+def load_entries(
+    entries: Iterable[str | LoadError], config: CheckConfig, stages: StageProgress | None = None
+) -> list[LoadedFile | LoadError]:
     """Load the files found, in order; an entry that is already a LoadError (not found) stays one."""
-    return [entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes) for entry in entries]
+    entries = list(entries)
+    out: list[LoadedFile | LoadError] = []
+    for entry in entries:
+        out.append(entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes))
+        if stages is not None:
+            stages("reading", len(out), len(entries))
+    return out
 
 
 def verify_loaded(
@@ -191,12 +210,15 @@ def verify_loaded(
     progress: Progress | None = None,
     errors: list[Result] | None = None,
     files: list[str] | None = None,
+    stages: StageProgress | None = None,
 ) -> Report:
     """Check already loaded files (used by verify_paths and by tests): plan, run once, collect."""
     per_file: dict[str, list[Result | int]] = {}
     planned: list[PlannedCheck] = []
     empty = []
-    for item in loaded:
+    for position, item in enumerate(loaded, start=1):
+        if stages is not None:
+            stages("parsing", position, len(loaded))
         entries: list[Result | int] = []
         if not item.items:
             empty.append(item.path)

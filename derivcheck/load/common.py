@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence
-from derivcheck.model import FunctionDecl, SymbolDecl, Text
+from derivcheck.model import Definition, FunctionDecl, SymbolDecl, Text
 
 # -- YAML pieces ----------------------------------------------------------------------------------
 
@@ -151,6 +151,34 @@ def read_functions(node: Node | None) -> tuple[FunctionDecl, ...]:
         else:
             raise FormatError(f"the body of '{key}' must be an expression or null", value.line)
         out.append(FunctionDecl(name, params, body, line))
+    return tuple(out)
+
+
+_DEFINED_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)\s*\])?\s*\Z")
+
+
+def read_definitions(node: Node | None) -> tuple[Definition, ...]:
+    """The named quantities under ``define``: ``L: body`` or ``p[k]: body`` (one element per index)."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    if not isinstance(node, Mapping):
+        raise FormatError("'define' must be a mapping 'name: expression' (or 'p[k]: expression')", node.line)
+    out: list[Definition] = []
+    for (key, value), line in zip(node.items, node.key_lines):
+        head = _DEFINED_HEAD.match(key)
+        if not head:
+            raise FormatError(
+                f"'{key}' cannot be defined; write a name (L: …) or an element with its index (p[k]: …)", line
+            )
+        name, index = head.group(1), head.group(2)
+        check_name(name, line)
+        if index is not None:
+            check_name(index, line)
+        if not isinstance(value, Scalar) or value.is_null or not value.raw.strip():
+            raise FormatError(f"the definition of '{key}' must be an expression", value.line)
+        if any(d.name == name for d in out):
+            raise FormatError(f"'{name}' is defined twice", line)
+        out.append(Definition(name, index, Text(value.raw, value.line), line))
     return tuple(out)
 
 

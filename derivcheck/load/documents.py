@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from derivcheck.bounds import MAX_YAML_DOCUMENTS as MAX_DOCUMENTS
 from derivcheck.errors import FormatError
 from derivcheck.load.common import (
     check_keys,
-    check_name,
     expr_text,
     plain_text,
     read_conditions,
+    read_definitions,
     read_functions,
     read_symbols,
 )
@@ -20,7 +19,6 @@ from derivcheck.load.latex import with_latex_steps
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
 from derivcheck.model import (
     Chain,
-    Definition,
     Document,
     LoadError,
     NumberClaim,
@@ -131,40 +129,12 @@ def build_document(root: Node, path: str) -> Document:
         source=plain_text(source, "source") if source is not None else None,
         symbols=read_symbols(root.get("symbols")),
         functions=read_functions(root.get("functions")),
-        definitions=definitions(root.get("define")),
+        definitions=read_definitions(root.get("define")),
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         numbers=_numbers(numbers) if numbers is not None else (),
         stability=_stability(stability) if stability is not None else (),
     ))
-
-
-_DEFINED_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)\s*\])?\s*\Z")
-
-
-def definitions(node: Node | None) -> tuple[Definition, ...]:
-    """The named quantities under ``define``: ``L: body`` or ``p[k]: body`` (one element per index)."""
-    if node is None or (isinstance(node, Scalar) and node.is_null):
-        return ()
-    if not isinstance(node, Mapping):
-        raise FormatError("'define' must be a mapping 'name: expression' (or 'p[k]: expression')", node.line)
-    out: list[Definition] = []
-    for (key, value), line in zip(node.items, node.key_lines):
-        head = _DEFINED_HEAD.match(key)
-        if not head:
-            raise FormatError(
-                f"'{key}' cannot be defined; write a name (L: …) or an element with its index (p[k]: …)", line
-            )
-        name, index = head.group(1), head.group(2)
-        check_name(name, line)
-        if index is not None:
-            check_name(index, line)
-        if not isinstance(value, Scalar) or value.is_null or not value.raw.strip():
-            raise FormatError(f"the definition of '{key}' must be an expression", value.line)
-        if any(d.name == name for d in out):
-            raise FormatError(f"'{name}' is defined twice", line)
-        out.append(Definition(name, index, Text(value.raw, value.line), line))
-    return tuple(out)
 
 
 def _steps(node: Node, label: str) -> tuple[Step, ...]:
@@ -285,7 +255,6 @@ def _numbers(node: Node) -> tuple[NumberClaim, ...]:
         tol_value = _number_value(tol, "'tol'") if tol is not None else None
         out.append(NumberClaim(expr, bindings, value, tol_value, expr.line))
     return tuple(out)
-
 
 
 def _stability(node: Node) -> tuple[StabilityClaim, ...]:

@@ -21,13 +21,14 @@ from derivcheck.load.common import (
     markdown_parser,
     plain_text,
     read_conditions,
+    read_definitions,
     read_functions,
     read_symbols,
 )
 from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
 from derivcheck.model import Chain, Document, LoadError, Step, Text
 
-COMMENT_KEYS = ("title", "source", "symbols", "functions", "assume", "cases", "wrong", "log", "prime")
+COMMENT_KEYS = ("title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime")
 TRANSPARENT = {
     "equation",
     "equation*",
@@ -74,6 +75,7 @@ class Row:
     segments: list
     by: str | None
     cases: list | None = None  # [(tokens of the value, tokens of the condition)]
+    condition: list | None = None  # tokens after \quad that may be the row's condition (i = j)
 
 
 def code_lines(text: str) -> set[int]:
@@ -222,7 +224,10 @@ def build_latex_document(
     prime = root.get("prime")
     if prime is not None and (not isinstance(prime, Scalar) or prime.is_null or not prime.raw.strip()):
         raise FormatError("'prime' names the variable of a prime on an expression, e.g. 'prime: x'", prime.line)
-    names = names_from_declarations(symbols, functions, log_base, prime.raw.strip() if prime is not None else None)
+    definitions = read_definitions(root.get("define"))
+    names = names_from_declarations(
+        symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions
+    )
     wrong = _wrong_map(root.get("wrong"))
     tokens = tokenize(body, body_line, body_col)
     rows = split_rows(tokens, body)
@@ -243,6 +248,7 @@ def build_latex_document(
         source=plain_text(source, "source") if source is not None else None,
         symbols=symbols,
         functions=functions,
+        definitions=definitions,
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
@@ -326,6 +332,7 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             continue
         flat.append(tok)
         k += 1
+    flat = _without_row_spacing(flat)
     rows: list[list] = [[]]
     depth = 0
     for tok in flat:
@@ -340,6 +347,22 @@ def split_rows(tokens: list, source: str) -> list[Row]:
     out = []
     for number, row in enumerate((r for r in rows if _meaningful(r)), start=1):
         out.append(_read_row(number, row, source))
+    return out
+
+
+def _without_row_spacing(tokens: list) -> list:
+    """Drop the extra space a row break may ask for: ``\\\\[1em]``, ``\\\\[4pt]`` (layout, not math)."""
+    out = []
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        out.append(tok)
+        k += 1
+        if tok.kind == "macro" and tok.text == "\\" and k < len(tokens) and tokens[k].text == "[":
+            end = next((j for j in range(k + 1, min(k + 12, len(tokens))) if tokens[j].text == "]"), None)
+            inside = "".join(t.text for t in tokens[k + 1 : end]) if end is not None else ""
+            if end is not None and re.fullmatch(r"-?[0-9.]*\s*(em|ex|pt|mm|cm|in|mu|bp|pc)", inside):
+                k = end + 1
     return out
 
 
@@ -405,10 +428,15 @@ def _read_row(number: int, row: list, source: str) -> Row:
             if tok.kind == "char" and tok.text == "&" and k + 1 < len(row) and row[k + 1].text == "&":
                 cut = k
                 break
+            if tok.kind == "char" and tok.text == "," and _prose_follows(row, k + 1):
+                cut = k  # "…, \ for one-hot labels, …": a remark after the expression
+                break
         if not (tok.kind == "char" and tok.text == "&") and _has_math([tok]):
             seen_math = True
+    condition = None
     if cut is not None:
         by = _annotation(row[cut:], source)
+        condition = _condition_tokens(row[cut:])
         row = row[:cut]
     elif (
         len(row) >= 2
@@ -464,7 +492,38 @@ def _read_row(number: int, row: list, source: str) -> Row:
             current.append(tok)
         k += 1
     segments.append(Segment(_drop_punctuation(current), relation, relation_token))
-    return Row(number, line, segments, by, cases)
+    return Row(number, line, segments, by, cases, condition)
+
+
+def _condition_tokens(tokens: list) -> list | None:
+    """The tokens of an annotation that could be a condition (``\\quad i = j``, ``, \\quad \\text{if } i \\ne j``)."""
+    from derivcheck.parse.latex import _ignorable
+
+    kept = [t for t in tokens if not _ignorable(t) and not (t.kind == "char" and t.text in "&,")]
+    if (
+        len(kept) > 2
+        and kept[0].kind == "macro"
+        and kept[0].text in ("text", "mbox", "textrm")
+        and kept[1].kind == "arg"
+        and kept[1].text.strip() in ("if", "for", "when")
+    ):
+        kept = kept[2:]
+    kept = _drop_punctuation(kept)
+    return kept or None
+
+
+def _prose_follows(row: list, k: int) -> bool:
+    """Whether the first token at ``k`` that is not spacing starts words (\text{…} or a non-ASCII letter)."""
+    from derivcheck.parse.latex import NAME_MACROS, _ignorable
+
+    while k < len(row) and _ignorable(row[k]):
+        k += 1
+    if k >= len(row):
+        return False
+    tok = row[k]
+    if tok.kind == "macro" and tok.text in NAME_MACROS - {"operatorname", "mathrm"}:
+        return True
+    return tok.kind == "prose"
 
 
 def _comma_at(token):
@@ -483,7 +542,7 @@ def _annotation(tokens: list, source: str) -> str | None:
     if texts:
         return " ".join(x for x in texts if x) or None
     raw = source[tokens[0].end : tokens[-1].end].strip() if tokens else ""
-    raw = raw.lstrip("&").strip()
+    raw = re.sub(r"^(?:[&\s]|\\[ ,;:!])+", "", raw)
     return raw or None
 
 
@@ -586,12 +645,26 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
     current: list[Step] = []
     first_row = None
 
+    conditions = {row.number: row for row in rows if row.condition}
+
     def close_chain(last_row: int) -> None:
         nonlocal current, first_row
         if len(current) >= 2:
             label = f"row {first_row}" if first_row == last_row else f"rows {first_row}-{last_row}"
-            chains.append(Chain(label, tuple(current), (), current[0].expr.line))
+            when = row_condition(conditions.get(first_row)) if first_row == last_row else None
+            if when is not None:
+                label = f"{label}, when {when.text}"
+            chains.append(Chain(label, tuple(current), (when,) if when else (), current[0].expr.line))
         current, first_row = [], None
+
+    def row_condition(row: Row | None) -> Text | None:
+        """A one-row chain's condition after \\quad (``i = j``) when it reads as one on declared names."""
+        if row is None or row.condition is None:
+            return None
+        try:
+            return condition_text(row.condition, names, row.line)
+        except FormatError:
+            return None
 
     def step_of(tokens: list, row: Row, position: int, first: bool = False) -> Step:
         mark = wrong.get((row.number, position)) or (None if first else wrong.get((row.number, None)))
@@ -761,7 +834,7 @@ def with_latex_steps(document: Document) -> Document:
 
     if not any(step.latex is not None for chain in document.chains for step in chain.steps):
         return document
-    names = names_from_declarations(document.symbols, document.functions)
+    names = names_from_declarations(document.symbols, document.functions, definitions=document.definitions)
     chains = []
     for chain in document.chains:
         steps = []

@@ -109,6 +109,8 @@ FUNCTION_MACROS = {**latex_macros(), "ln": "ln"}
 # Brackets read as a built-in: \lfloor x \rfloor is floor(x).
 FUNCTION_FENCES = latex_fences()
 _FENCE_CLOSERS = {closer for closer, _ in FUNCTION_FENCES.values()}
+# Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…} (\operatorname{arctan} is atan).
+NAME_SPELLINGS = {macro: name for macro, name in latex_macros().items() if macro != name} | {"ceil": "ceiling"}
 SPACING = {
     ",",
     ";",
@@ -212,7 +214,7 @@ RELATIONS = {
     "lt": "<",
     "gt": ">",
 }
-DOTS = {"ldots", "cdots", "dots", "vdots", "ddots"}
+DOTS = {"ldots", "cdots", "dots", "vdots", "ddots", "dotsi", "dotsb", "dotsc", "dotsm", "dotso"}
 OPEN = {
     "(": ")",
     "[": "]",
@@ -221,6 +223,8 @@ OPEN = {
     "\\lbrack": "\\rbrack",
     "\\langle": "\\rangle",
     "\\lparen": "\\rparen",
+    "\\lfloor": "\\rfloor",
+    "\\lceil": "\\rceil",
 }
 CLOSE = {v: k for k, v in OPEN.items()}
 ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
@@ -321,6 +325,8 @@ def tokenize(source: str, line: int = 1, col: int = 1) -> list[Token]:
             tokens.append(Token("macro", "cdot", ln, cl, space, i, i + 1))
         elif ch == "×":
             tokens.append(Token("macro", "times", ln, cl, space, i, i + 1))
+        elif ch.isalpha():  # words in another script: a remark after the math, or an error when read
+            tokens.append(Token("prose", ch, ln, cl, space, i, i + 1))
         else:
             raise FormatError(
                 f"column {cl}: the character '{ch}' has no meaning in math here (put words in \\text{{…}})",
@@ -369,9 +375,13 @@ class Names:
 _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
 
 
-def names_from_declarations(symbols, functions, log_base: str | None = None, prime: str | None = None) -> Names:
-    """Build ``Names`` from the model's SymbolDecl and FunctionDecl items."""
+def names_from_declarations(
+    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=()
+) -> Names:
+    """Build ``Names`` from the model's SymbolDecl, FunctionDecl and Definition items."""
     kinds: dict[str, str] = {}
+    for definition in definitions:  # a defined quantity is written like a symbol (L) or a vector (p_j)
+        kinds[definition.name] = "vector" if definition.index is not None else "scalar"
     ranges: dict[str, tuple[str, str]] = {}
     for decl in symbols:
         match = _INDEX.search(decl.words)
@@ -424,6 +434,11 @@ def to_tree(node) -> ast.expr:
         return syntax.call("diff", args)
     if kind == "extremum":
         return syntax.call(node[1], [to_tree(node[2]), syntax.limits(node[3], to_tree(node[4]), to_tree(node[5]))])
+    if kind == "limit":
+        args = [to_tree(node[1]), syntax.name(node[2]), to_tree(node[3])]
+        if node[4] is not None:
+            args.append(ast.Constant(node[4]))
+        return syntax.call("Limit", args)
     if kind in ("sum", "prod"):
         limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
         return syntax.call("Sum" if kind == "sum" else "Product", [to_tree(node[1]), limits])
@@ -445,10 +460,11 @@ def _sum_tree(terms: list) -> ast.expr:
 
 
 def _product_tree(factors: list) -> ast.expr:
-    """``f1 * f2 / f3 …`` as a left-deep chain; a plain product after '*' joins it (2xy is 2*x*y)."""
+    """``f1 * f2 / f3 …`` as a left-deep chain; a product of atoms after '*' joins it (2xy is 2*x*y)."""
     flat: list = []
     for op, factor in factors:
-        if op == "*" and factor[0] == "mul" and flat and all(inner_op == "*" for inner_op, _ in factor[1]):
+        atoms = factor[0] == "mul" and all(inner_op == "*" and _is_atom(inner) for inner_op, inner in factor[1])
+        if op == "*" and atoms and flat:
             flat.extend(factor[1])
         else:
             flat.append((op, factor))
@@ -460,9 +476,14 @@ def _product_tree(factors: list) -> ast.expr:
     return tree
 
 
+def _is_atom(node) -> bool:
+    return node[0] in ("num", "name", "elem", "call", "abs")
+
+
 def _negated(node) -> ast.expr:
-    """``-node``; the sign of a product goes on its first factor (-(a*b) is -a*b, the same value)."""
-    if node[0] == "mul" and node[1][0][1][0] != "neg":
+    """``-node``; the sign of a product goes on its first factor (-(a*b) is -a*b, the same tree in
+    SymPy) unless that factor is a sum, which a sign would distribute over."""
+    if node[0] == "mul" and node[1][0][1][0] not in ("neg", "add"):
         (op, first), *rest = node[1]
         return _product_tree([(op, ("neg", first)), *rest])
     return syntax.negative(to_tree(node))
@@ -546,6 +567,10 @@ class _Parser:
         shared: tuple[list, list] | None = None,
     ):
         self.tokens = [t for t in tokens if not _ignorable(t)]
+        prose = next((t for t in self.tokens if t.kind == "prose"), None)
+        if prose is not None:
+            message = f"the character '{prose.text}' has no meaning in math here (put words in \\text{{…}})"
+            raise self.error(prose, message)
         self.pos = 0
         self.names = names
         self.lenient = lenient
@@ -886,15 +911,44 @@ class _Parser:
                 f"a number right after '{word}' is ambiguous: write {word}_{self.peek().text} "
                 f"for a subscript or {word} \\cdot {self.peek().text} for a product",
             )
-        parts = self.segment(word, first)
+        parts = self.segment(word, first, self.peek_subscript())
         nodes = []
         for k, part in enumerate(parts):
             last = k == len(parts) - 1
             nodes.append(self.named(part, first, postfix_allowed=last))
         return nodes[0] if len(nodes) == 1 else ("mul", [("*", n) for n in nodes])
 
-    def segment(self, word: str, tok: Token) -> list[str]:
-        """Split a run of letters into declared names; an error if none or several readings."""
+    def peek_subscript(self) -> str | None:
+        """The plain text of a subscript that comes next (``_1``, ``_{o}``, ``_{max}``), without taking it."""
+        if not (self.peek().kind == "char" and self.peek().text == "_"):
+            return None
+        tok = self.peek(1)
+        if tok.kind in ("letter", "digit"):
+            return tok.text
+        if not (tok.kind == "char" and tok.text == "{"):
+            return None
+        inner = []
+        k = 2
+        while self.peek(k).kind in ("letter", "digit"):
+            inner.append(self.peek(k))
+            k += 1
+        closing = self.peek(k)
+        return _plain_subscript(inner) if closing.kind == "char" and closing.text == "}" else None
+
+    def subscripted_name(self, word: str, subscript: str | None) -> str | None:
+        """``word_subscript`` when that whole name is declared and ``word`` is not (``\\beta_1``, ``E_o``)."""
+        if subscript is None or word in self.bound:
+            return None
+        name = f"{word}_{subscript}"
+        if self.names.is_declared(name) and not self.names.is_declared(self.python_name(word)):
+            return name
+        return None
+
+    def segment(self, word: str, tok: Token, subscript: str | None = None) -> list[str]:
+        """Split a run of letters into declared names; an error if none or several readings.
+
+        The last name may be one completed by the subscript that follows (``E_o`` declared).
+        """
         if len(word) > MAX_LATEX_LETTER_RUN:
             raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
         ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
@@ -903,7 +957,8 @@ class _Parser:
             found: list[list[str]] = []
             for start in range(max(0, end - 40), end):
                 piece = word[start:end]
-                if ways[start] and self.resolvable(piece):
+                last = end == len(word) and self.subscripted_name(piece, subscript) is not None
+                if ways[start] and (self.resolvable(piece) or last):
                     for way in ways[start][:3]:
                         found.append(way + [piece])
             ways[end] = found[:3]
@@ -966,6 +1021,9 @@ class _Parser:
         return count
 
     def apply(self, word: str, tok: Token, sub_tokens, primes: int, power):
+        whole = self.subscripted_name(word, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
+        if whole is not None:
+            return self.apply(whole, tok, None, primes, power)
         if (
             word == "delta"
             and sub_tokens is not None
@@ -974,7 +1032,7 @@ class _Parser:
             and "KroneckerDelta" in BUILTIN_FUNCTIONS
         ):
             return self.finish_power(self.kronecker(tok, sub_tokens), power)
-        kind = self.kind_of(word, tok)
+        kind = self.kind_of(word, tok, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
         if kind == "builtin" and word in ("max", "min") and sub_tokens is not None:
             return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
         if kind == "function" or kind == "builtin":
@@ -1007,7 +1065,7 @@ class _Parser:
             return ("call", "exp", [exponent])
         return ("pow", node, exponent)
 
-    def kind_of(self, word: str, tok: Token) -> str:
+    def kind_of(self, word: str, tok: Token, subscript: str | None = None) -> str:
         if word in self.bound:
             return "symbol"
         py = self.python_name(word)
@@ -1024,6 +1082,12 @@ class _Parser:
                 tok,
                 f"'{word}' is a reserved word of the expression syntax; declare the name "
                 f"as '{word}_' and \\{word} will mean it",
+            )
+        if subscript is not None:
+            raise self.error(
+                tok,
+                f"undeclared name '{word}_{subscript}'; declare '{word}_{subscript}' (or a vector '{word}' for "
+                "its elements) under 'symbols' in the derivcheck comment",
             )
         raise self.error(
             tok, f"undeclared name '{word}'; declare it under 'symbols' or 'functions' in the derivcheck comment"
@@ -1196,9 +1260,10 @@ class _Parser:
     def arguments(self, word: str, tok: Token, kind: str) -> list:
         nxt = self.peek()
         opener = None
-        if nxt.kind == "char" and nxt.text in "([":
+        bracket = nxt.kind == "macro" and nxt.key in OPEN and nxt.key not in FUNCTION_FENCES
+        if (nxt.kind == "char" and nxt.text in "([") or bracket:
             opener = self.take()
-            closer = OPEN[opener.text]
+            closer = OPEN[opener.key]
             return self.argument_list(opener, lambda t: t.key == closer, False)
         if nxt.kind == "macro" and nxt.text == "left":
             opener = self.take()
@@ -1207,7 +1272,9 @@ class _Parser:
         if nxt.kind == "macro" and nxt.text in SIZES:
             opener = self.take()
             self.take_delimiter(opener)
-            return self.argument_list(opener, lambda t: t.kind == "macro" and t.text in SIZES, True)
+            return self.argument_list(
+                opener, lambda t: t.kind == "macro" and t.text in SIZES and self.peek(1).key in CLOSE, True
+            )
         if nxt.kind == "char" and nxt.text == "{":
             inner = self.group_tokens()
             return [self.sub(inner).whole()]
@@ -1251,9 +1318,9 @@ class _Parser:
                 raise self.error(opener, f"'{opener.key}' is never closed")
             if depth == 0 and is_closer(tok):
                 break
-            if tok.kind == "char" and tok.text in "([{" or (tok.kind == "macro" and tok.text == "left"):
+            if _opens(tok):
                 depth += 1
-            elif tok.kind == "char" and tok.text in ")]}" or (tok.kind == "macro" and tok.text == "right"):
+            elif _closes(tok):
                 if depth == 0:
                     if self.lenient:
                         self.notes.append(
@@ -1281,6 +1348,10 @@ class _Parser:
         if word in ("max", "min"):
             if len(args) < 2:
                 raise self.error(tok, f"{word} takes at least 2 arguments, given {len(args)}")
+            return ("call", word, args)
+        if word == "KroneckerDelta":
+            if len(args) != 2:
+                raise self.error(tok, f"KroneckerDelta takes 2 arguments, given {len(args)}")
             return ("call", word, args)
         if len(args) != 1:
             raise self.error(tok, f"{word} takes 1 argument, given {len(args)}")
@@ -1338,6 +1409,16 @@ class _Parser:
         if name in ("sum", "prod"):
             self.take()
             return self.big_operator(tok)
+        if name == "lim":
+            self.take()
+            return self.limit(tok)
+        if name == "underset":
+            self.take()
+            below = self.group_tokens()
+            over = [t for t in self.group_tokens() if not _ignorable(t)]
+            if len(over) == 1 and over[0].kind == "macro" and over[0].text == "lim":
+                return self.limit(over[0], below)
+            raise self.error(tok, "\\underset is read only as \\underset{h \\to 0}{\\lim}")
         if name == "left":
             self.take()
             delim = self.take_delimiter(tok)
@@ -1358,14 +1439,14 @@ class _Parser:
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\{name}{delim.key}' is not an opening delimiter")
             node = self.until_sized(tok, delim)
-            return node
-        if tok.key in OPEN:
-            self.take()
-            return self.until_closer(tok, OPEN[tok.key], tok.key)
+            return ("call", FUNCTION_FENCES[delim.key][1], [node]) if delim.key in FUNCTION_FENCES else node
         if tok.key in FUNCTION_FENCES:
             self.take()
             closer, function = FUNCTION_FENCES[tok.key]
             return ("call", function, [self.until_closer(tok, closer, tok.key)])
+        if tok.key in OPEN:
+            self.take()
+            return self.until_closer(tok, OPEN[tok.key], tok.key)
         if name in ("lvert", "vert"):
             self.take()
             node = self.until_closer(tok, "\\rvert" if name == "lvert" else "\\vert", "\\" + name)
@@ -1388,6 +1469,8 @@ class _Parser:
                 )
             if text == "d":
                 raise self.error(tok, "a lone differential \\mathrm{d} outside \\frac{d}{dx}")
+            if text in NAME_SPELLINGS and not self.names.is_declared(text):
+                text = NAME_SPELLINGS[text]
             return self.named(text, tok)
         if name in TYPEFACES:
             self.take()
@@ -1397,7 +1480,7 @@ class _Parser:
             inner = self.inner_name(tok)
             return self.named(self.decorated(inner, DECORATIONS[name], tok), tok)
         if name in ("infty",):
-            raise self.error(tok, "\\infty is not supported in a step (write the bound as a declared name)")
+            raise self.error(tok, "\\infty is allowed only as the point of a limit, \\lim_{x \\to \\infty}")
         if name in RELATIONS:
             raise self.error(tok, f"the relation '\\{name}' cannot appear inside an expression")
         if name in DOTS:
@@ -1604,11 +1687,15 @@ class _Parser:
             raise self.error(
                 tok, f"\\{tok.text} needs its index: \\{tok.text}_{{c=1}}^{{C}} or \\{tok.text}_c over a declared index"
             )
+        lower, excluded = self.excluded_index(tok, lower, upper)
         ranges = self.operator_ranges(tok, lower, upper)
         saved = set(self.bound)
         self.bound |= {var for var, _, _ in ranges}
         try:
             body = self.term()
+            if excluded is not None:  # \sum_{c \ne i}: the declared range without the term c = i
+                skip = ("call", "KroneckerDelta", [("name", ranges[0][0]), excluded])
+                body = ("mul", [("*", body), ("*", ("add", [("+", ("num", "1")), ("-", skip)]))])
         finally:
             self.bound = saved
         after = self.peek()
@@ -1639,6 +1726,72 @@ class _Parser:
             self.flagged.append(node)
         return node
 
+    def limit(self, tok: Token, lower: list[Token] | None = None):
+        """``\\lim_{h \\to a} body`` (also ``a^+``, ``a^-``, ``\\infty``): the limit of the term after it."""
+        if lower is None:
+            nxt = self.peek()
+            if not (nxt.kind == "char" and nxt.text == "_"):
+                raise self.error(tok, "\\lim needs its variable and point: \\lim_{h \\to 0}")
+            self.take()
+            lower = self.group_tokens()
+        lower = [t for t in lower if not _ignorable(t)]
+        arrow = next(
+            (k for k, t in enumerate(lower) if t.kind == "macro" and t.text in ("to", "rightarrow", "longrightarrow")),
+            None,
+        )
+        var = _single_name(lower[:arrow]) if arrow is not None else None
+        if arrow is None or var is None or not _PY_NAME.match(var):
+            raise self.error(tok, "\\lim is read as \\lim_{h \\to a}: one variable, \\to, and the point")
+        point_tokens, direction = _limit_direction(lower[arrow + 1 :])
+        if not point_tokens:
+            raise self.error(tok, "\\lim_{h \\to …} needs the point the variable tends to")
+        point = self.limit_point(point_tokens)
+        saved = set(self.bound)
+        self.bound.add(var)
+        try:
+            body = self.term()
+        finally:
+            self.bound = saved
+        return ("limit", body, var, point, direction)
+
+    def limit_point(self, tokens: list[Token]):
+        sign = ""
+        if tokens[0].kind == "char" and tokens[0].text in "+-":
+            sign, tokens = tokens[0].text, tokens[1:]
+        if len(tokens) == 1 and tokens[0].kind == "macro" and tokens[0].text == "infty":
+            return ("neg", ("name", "oo")) if sign == "-" else ("name", "oo")
+        point = self.sub(tokens).whole()
+        return ("neg", point) if sign == "-" else point
+
+    def excluded_index(self, tok: Token, lower: list[Token], upper) -> tuple[list[Token], object]:
+        """``\\sum_{c \\ne i}``: the index alone (its declared range) and the node of the value left out."""
+        kept = [t for t in lower if not _ignorable(t)]
+        at = next((k for k, t in enumerate(kept) if t.kind == "macro" and t.text in ("ne", "neq")), None)
+        if at is None:
+            return lower, None
+        var = _single_name(kept[:at])
+        if tok.text != "sum" or upper is not None or var is None or self.names.symbols.get(var) != "index":
+            raise self.error(
+                tok,
+                f"\\{tok.text}_{{… \\ne …}} is read as \\sum_{{c \\ne i}}: a declared index without one of its "
+                "values (declare it, e.g. 'c: index 1..C')",
+            )
+        return kept[:at], self.sub(kept[at + 1 :]).whole()
+
+    def declared_range_to(self, tok: Token, lower: list[Token], upper: list[Token]) -> list:
+        """``\\sum_j^C``: a declared index from the low end of its range up to the bound written."""
+        var = _single_name(lower)
+        if var is None or self.names.symbols.get(var) != "index":
+            raise self.error(
+                tok,
+                f"\\{tok.text} with an upper bound needs a lower one (_{{c=1}}), or a declared index (_c^C)",
+            )
+        lo = self.names.ranges[var][0]
+        saved = set(self.bound)
+        hi = self.sub(upper).whole()
+        self.bound = saved
+        return [(var, _bound_node(lo), hi)]
+
     def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
         lower = [t for t in lower if not _ignorable(t)]
         eq = next((k for k, t in enumerate(lower) if t.kind == "char" and t.text == "="), None)
@@ -1653,8 +1806,10 @@ class _Parser:
             hi = self.sub(upper).whole()
             self.bound = saved
             return [(var, lo, hi)]
+        if upper is not None and not [t for t in upper if not _ignorable(t)]:
+            upper = None  # \sum_k^{ }: an empty upper bound
         if upper is not None:
-            raise self.error(tok, f"\\{tok.text} with an upper bound needs a lower one: _{{c=1}}")
+            return self.declared_range_to(tok, lower, upper)
         out = []
         for part in _split_commas(lower):
             var = _single_name(part)
@@ -1672,6 +1827,21 @@ class _Parser:
             lo, hi = self.names.ranges[var]
             out.append((var, _bound_node(lo), _bound_node(hi)))
         return out
+
+
+def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
+    """The point's tokens and the side written after it (``0^+``, ``0^{-}``, ``0+``), if any."""
+    for k in range(len(tokens) - 1, 0, -1):
+        tok = tokens[k]
+        if tok.kind == "char" and tok.text == "^":
+            side = [t.text for t in tokens[k + 1 :] if not (t.kind == "char" and t.text in "{}")]
+            if side in (["+"], ["-"]):
+                return tokens[:k], side[0]
+            return tokens, None
+    last = tokens[-1] if tokens else None
+    if last is not None and last.kind == "char" and last.text in "+-" and len(tokens) > 1:
+        return tokens[:-1], last.text
+    return tokens, None
 
 
 def _substitute(node, old, new):
@@ -1709,13 +1879,26 @@ def _prime_count(tokens: list[Token]) -> int:
     return len(tokens)
 
 
+def _opens(tok: Token) -> bool:
+    """Whether ``tok`` opens a group (a bracket, \\{, \\left): the depth of a token scan."""
+    if tok.kind == "char":
+        return tok.text in "([{"
+    return tok.kind == "macro" and (tok.text == "left" or tok.key in OPEN)
+
+
+def _closes(tok: Token) -> bool:
+    if tok.kind == "char":
+        return tok.text in ")]}"
+    return tok.kind == "macro" and (tok.text == "right" or tok.key in CLOSE)
+
+
 def _split_commas(tokens: list[Token]) -> list[list[Token]]:
     parts: list[list[Token]] = [[]]
     depth = 0
     for t in tokens:
-        if t.kind == "char" and t.text in "([{" or (t.kind == "macro" and t.text == "left"):
+        if _opens(t):
             depth += 1
-        elif t.kind == "char" and t.text in ")]}" or (t.kind == "macro" and t.text == "right"):
+        elif _closes(t):
             depth -= 1
         if depth == 0 and t.kind == "char" and t.text == ",":
             parts.append([])

@@ -241,6 +241,8 @@ class _Walker:
     def _Name(self, node: ast.Name) -> Piece:
         if node.id == "E":
             return Piece(Ident("e", "e"), ATOM, "other", "other")
+        if node.id == "oo":  # only ever the point of a Limit
+            return Piece(Ident("\\infty", "∞"), ATOM, "other", "other")
         box, word = _name(node.id)
         edge = "word" if word else "other"
         return Piece(box, ATOM, edge, edge)
@@ -269,7 +271,9 @@ class _Walker:
         operand = self.expr(node.operand)
         if (operand.prec < NEGATION and operand.prec != BIGOP) or operand.lead == "minus":
             operand = _wrap(operand)
-        return Piece(row(NEGATE, operand.box), NEGATION, "minus", operand.trail)
+        # -∑ … still takes the rest of its product term: a factor after it needs brackets around it.
+        prec = BIGOP if operand.prec == BIGOP else NEGATION
+        return Piece(row(NEGATE, operand.box), prec, "minus", operand.trail)
 
     def _BinOp(self, node: ast.BinOp) -> Piece:
         op = type(node.op)
@@ -313,7 +317,7 @@ class _Walker:
             piece = self.expr(factor)
             last = i == len(nodes) - 1
             if piece.prec == BIGOP:
-                if not last:
+                if not last or (i > 0 and piece.lead == "minus"):
                     piece = _wrap(piece)
             elif piece.prec < PRODUCT or (i > 0 and (piece.prec == PRODUCT or piece.lead == "minus")):
                 piece = _wrap(piece)

@@ -135,3 +135,38 @@ def test_the_shown_text_brackets_every_grouping_the_tree_has():
     for _ in range(20000):  # a long sum is written without recursing per term
         long = ast.BinOp(long, ast.Add(), ast.Name("x", ast.Load()))
     assert show(long).count("+") == 20000
+
+
+def reading(latex: str, symbols: dict[str, str]) -> str:
+    names = names_from_declarations([SymbolDecl(n, w, 1) for n, w in symbols.items()], [])
+    return read_expression(tokenize(latex), names).python
+
+
+@pytest.mark.parametrize(
+    "latex, symbols, expected",
+    [
+        (r"\beta_1 + \beta_{2}", {"beta_1": "real", "beta_2": "real"}, "beta_1 + beta_2"),
+        (r"1 - \beta_1^t", {"beta_1": "real", "t": "real"}, "1 - beta_1**t"),
+        (r"x_1 x_2", {"x_1": "real", "x_2": "real"}, "x_1*x_2"),
+        (r"x_{max} - x_{min}", {"x_max": "real", "x_min": "real"}, "x_max - x_min"),
+        (r"E_o - E_h", {"E_o": "real", "E_h": "real"}, "E_o - E_h"),
+        (r"e^{E_o} + e_h", {"E_o": "real", "e_h": "real"}, "exp(E_o) + e_h"),
+        (r"2E_o", {"E_o": "real"}, "2*E_o"),
+        (r"yE_o", {"E_o": "real", "y": "real"}, "y*E_o"),
+        (
+            r"\hat{m}_t / (1 - \beta_1^t)",
+            {"m_hat": "real vector", "beta_1": "real", "t": "index 1..T", "T": "positive integer"},
+            "m_hat[t]/(1 - beta_1**t)",
+        ),
+    ],
+)
+def test_a_declared_subscripted_name_is_read_without_its_base_declared(latex, symbols, expected):
+    assert reading(latex, symbols) == expected
+
+
+def test_an_undeclared_subscripted_name_names_the_whole_name():
+    from derivcheck.errors import FormatError
+
+    with pytest.raises(FormatError) as info:
+        reading(r"\beta_2", {"beta_1": "real"})
+    assert "beta_2" in info.value.message

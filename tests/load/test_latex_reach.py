@@ -1,0 +1,162 @@
+"""LaTeX as authors write it: limits, named quantities in the comment, sums without one index, remarks after a comma."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derivcheck.api import verify_loaded, verify_paths
+from derivcheck.config import CheckConfig
+from derivcheck.load import LoadedFile
+from derivcheck.load.markdown import documents_from_markdown
+from derivcheck.model import LoadError
+
+FAST = CheckConfig(jobs=1, cache_dir=None, timeout=10.0)
+
+
+def post(math: str, symbols: str = "  x: real\n", extra: str = "") -> str:
+    return f"<!-- derivcheck\ntitle: t\nsymbols:\n{symbols}{extra}-->\n{math}"
+
+
+def verify(text: str):
+    loaded = LoadedFile("post.md", tuple(documents_from_markdown(text, "post.md")), "markdown")
+    return verify_loaded([loaded], FAST, files=["post.md"])
+
+
+def verdicts(text: str) -> list[str]:
+    report = verify(text)
+    errors = [r.message for r in report.results if r.is_error]
+    assert not errors, errors
+    return [r.verdict.value for r in report.results if r.kind == "step"]
+
+
+def readings(text: str) -> list[str]:
+    docs = documents_from_markdown(text, "post.md")
+    assert not any(isinstance(d, LoadError) for d in docs), docs
+    return [s.expr.text for d in docs for c in d.chains for s in c.steps]
+
+
+FIRST_PRINCIPLES = r"""$$
+\begin{aligned}
+f'(x) &= \lim_{h \to 0} \frac{f(x+h) - f(x)}{h} \\
+&= \lim\limits_{h \to 0} \frac{x^2 + 2xh + h^2 - x^2}{h} \\
+&= \underset{h \to 0}{\lim} (2x + h) \\
+&= 2x
+\end{aligned}
+$$
+"""
+
+
+def test_first_principles_with_every_limit_spelling_passes():
+    text = post(FIRST_PRINCIPLES, extra="functions:\n  f(t): t^2\n")
+    assert verdicts(text) == ["proved", "proved", "proved", "proved"]
+
+
+def test_first_principles_of_an_undefined_function():
+    math = r"$$ \lim_{h \to 0} \frac{g(x+h) - g(x)}{h} = g'(x) $$" + "\n"
+    assert verdicts(post(math, extra="functions:\n  g(t): null\n")) == ["proved"]
+
+
+def test_a_wrong_first_principles_result_is_refuted():
+    math = FIRST_PRINCIPLES.replace("&= 2x", "&= x")
+    assert verdicts(post(math, extra="functions:\n  f(t): t^2\n"))[-1] == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("latex", "reading"),
+    [
+        (r"\lim_{h \to 0^+} h", "Limit(h, h, 0, '+')"),
+        (r"\lim_{h \to 0^{-}} h", "Limit(h, h, 0, '-')"),
+        (r"\lim_{n \to \infty} \frac{x}{n}", "Limit(x / n, n, oo)"),
+        (r"\lim_{n \to -\infty} \frac{x}{n}", "Limit(x / n, n, -oo)"),
+    ],
+)
+def test_limit_readings(latex: str, reading: str):
+    (first, _) = readings(post(f"$$ {latex} = 0 $$\n"))
+    assert first.replace(" ", "") == reading.replace(" ", "")
+
+
+def test_infinity_outside_a_limit_says_where_it_is_allowed():
+    (doc,) = documents_from_markdown(post("$$ x + \\infty = x $$\n"), "post.md")
+    assert isinstance(doc, LoadError) and "only as the point of a limit" in doc.message
+
+
+DEFINED = """  z, y: real vector
+  C: positive integer
+  i, c: index 1..C
+"""
+DEFINE = """define:
+  p[k]: exp(z[k])/Sum(exp(z[d]), (d, 1, C))
+  L: -Sum(y[c]*log(p[c]), (c, 1, C))
+assume:
+  - Sum(y[c], (c, 1, C)) == 1
+"""
+
+
+@pytest.mark.slow
+def test_defined_quantities_in_the_comment_and_the_chain_rule():
+    math = r"""$$
+\frac{\partial L}{\partial z_i}
+= \sum_{c=1}^{C} \frac{\partial L}{\partial p_c} \frac{\partial p_c}{\partial z_i} = p_i - y_i
+$$
+"""
+    assert set(verdicts(post(math, DEFINED, DEFINE))) <= {"proved", "proved for sizes"}
+
+
+def test_sum_without_one_index():
+    math = r"$$ \sum_{c \neq i} y_c = \sum_{c=1}^{C} y_c - y_i $$" + "\n"
+    assert verdicts(post(math, DEFINED)) == ["proved"]
+
+
+def test_sum_without_one_index_needs_a_declared_index():
+    (doc,) = documents_from_markdown(post(r"$$ \sum_{k \ne i} y_k = 0 $$" + "\n", DEFINED), "post.md")
+    assert isinstance(doc, LoadError) and "declared index" in doc.message
+
+
+def test_words_after_a_comma_are_a_remark():
+    math = "$$ x + x = 2x, \\ 对于所有 x $$\n"
+    report = verify(post(math))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    assert result.verdict.value == "proved" and result.by == "对于所有 x"
+
+
+def test_words_inside_math_are_still_an_error():
+    (doc,) = documents_from_markdown(post("$$ x 对 = x $$\n"), "post.md")
+    assert isinstance(doc, LoadError) and "no meaning in math" in doc.message
+
+
+@pytest.mark.slow
+def test_seed_003_cross_entropy_gradient_passes_as_printed():
+    root = Path(__file__).resolve().parents[2] / "examples" / "seeds" / "003-softmax-losses.md"
+    report = verify_paths([str(root)], FAST)
+    chain = [r for r in report.results if r.title.startswith("Cross-entropy gradient through the softmax")]
+    assert len(chain) == 5 and all(r.passes and r.verdict.value == "proved" for r in chain)
+
+
+def test_row_spacing_after_a_row_break_is_layout():
+    math = "$$\n\\begin{aligned}\nx + x &= 2x \\\\[1em]\n&= x \\cdot 2\n\\end{aligned}\n$$\n"
+    assert verdicts(post(math)) == ["proved", "proved"]
+
+
+def test_sum_over_a_declared_index_with_only_its_upper_bound():
+    math = r"$$ \sum_c^C y_c = \sum_{c=1}^{C} y_c = \sum_{c}^{ } y_c $$" + "\n"
+    assert readings(post(math, DEFINED))[0].replace(" ", "") == "Sum(y[c],(c,1,C))"
+    assert verdicts(post(math, DEFINED)) == ["proved", "proved"]
+
+
+def test_a_condition_after_quad_on_a_one_row_chain_is_its_case():
+    math = "$$\n\\frac{\\partial p_j}{\\partial z_i} = p_i (1-p_i), \\quad i = j \\\\\n"
+    math += "\\frac{\\partial p_j}{\\partial z_i} = - p_i p_j, \\quad \\text{if } i \\ne j\n$$\n"
+    symbols = "  z: real vector\n  C: positive integer\n  i, j, c: index 1..C\n"
+    define = "define:\n  p[k]: exp(z[k])/Sum(exp(z[c]), (c, 1, C))\n"
+    report = verify(post(math, symbols, define))
+    steps = [r for r in report.results if r.kind == "step"]
+    assert [r.verdict.value for r in steps] == ["proved", "proved"]
+    assert [r.chain for r in steps] == ["row 1, when i == j", "row 2, when i != j"]
+
+
+def test_words_after_quad_stay_a_remark():
+    report = verify(post("$$ x + x = 2x \\quad \\text{by doubling} $$\n"))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    assert result.chain == "row 1" and result.by == "by doubling"
