@@ -66,6 +66,28 @@ def test_the_linters_are_pinned_alike_in_pyproject_and_pre_commit():
         assert version(tool) == pins[tool], tool
 
 
+# Modules still allowed untyped functions; the list only shrinks (type a module, then remove it here).
+STILL_UNTYPED = {
+    "derivcheck.check.ladder.engine",
+    "derivcheck.check.ladder.relations",
+    "derivcheck.check.ladder.sums",
+    "derivcheck.check.screen.certified",
+    "derivcheck.check.screen.sampling",
+    "derivcheck.cli",
+    "derivcheck.load.latex",
+    "derivcheck.parse.expressions",
+    "derivcheck.parse.latex",
+    "derivcheck.report.text",
+}
+
+
+def test_every_function_is_typed_but_in_the_modules_still_listed():
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert mypy["disallow_untyped_defs"] is True
+    untyped = [o for o in mypy["overrides"] if o.get("disallow_untyped_defs") is False]
+    assert all(set(o["module"]) <= STILL_UNTYPED for o in untyped)
+
+
 def render_library(repo: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(ROOT)}
     return subprocess.run(

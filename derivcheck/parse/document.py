@@ -275,7 +275,7 @@ def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
     return None
 
 
-def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
+def _outside_range(spec: SymbolSpec, value: sympy.Expr, position: int | None, given: dict) -> str | None:
     assert spec.index_range is not None  # called for indices only
     bounds = []
     for written in spec.index_range:

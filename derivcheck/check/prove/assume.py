@@ -107,11 +107,11 @@ def truth(relation: Relation) -> bool | None:
     return None
 
 
-def _bool(value) -> bool | None:
+def _bool(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def linear_atom(expr: sympy.Expr, require_real: bool = True):
+def linear_atom(expr: sympy.Expr, require_real: bool = True) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
     """Return ``(v, k, r)`` with ``expr == k*v + r``, k a nonzero number and r free of v; or None."""
     # An equation replaces a complex atom first: by a real expression it gains a fact.
     atoms = sorted(
@@ -133,7 +133,7 @@ def linear_atom(expr: sympy.Expr, require_real: bool = True):
     return None
 
 
-def _atom_order(atom) -> tuple:
+def _atom_order(atom: sympy.Expr) -> tuple:
     # Replace the symbol that loses least: declared symbols before introduced
     # ones, then those with no sign of their own, then reals before integers.
     signed = any(
@@ -172,7 +172,7 @@ def encode(relation: Relation) -> list[dict] | None:
     return [{atom: (fresh - rest) / coeff}]
 
 
-def violates_declaration(atom, value: sympy.Expr) -> bool:
+def violates_declaration(atom: sympy.Expr, value: sympy.Expr) -> bool:
     """True when ``value`` provably breaks a word declared for ``atom`` (real, integer, a sign)."""
     if atom.is_extended_real and value.is_extended_real is False:
         return True
@@ -200,7 +200,7 @@ def _polar(expr: sympy.Expr) -> list[dict] | None:
     return None
 
 
-def _linear_in(expr: sympy.Expr, node: sympy.Expr):
+def _linear_in(expr: sympy.Expr, node: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
     """Return ``(k, r)`` with ``expr == k*node + r``, k a nonzero number and r free of ``node``; or None."""
     stand_in = sympy.Dummy()
     replaced = expr.xreplace({node: stand_in})
@@ -278,7 +278,7 @@ def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
     return None
 
 
-def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
+def _coefficients(expr: sympy.Expr, atom: sympy.Expr) -> list[sympy.Expr] | None:
     """Coefficients of ``expr`` as a polynomial in ``atom``, highest first; None if it is not one."""
     poly = attempt(sympy.Poly, expr, atom)
     if poly is None:
@@ -289,7 +289,7 @@ def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
     return coeffs
 
 
-def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
+def _all_roots(coeffs: list[sympy.Expr], atom: sympy.Expr) -> list[sympy.Expr] | None:
     """Every root of the polynomial (distinct), or None unless they provably are all of them."""
     degree = len(coeffs) - 1
     found = attempt(lambda: sympy.roots(sympy.Poly(coeffs, atom)))
