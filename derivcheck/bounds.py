@@ -160,6 +160,9 @@ MAX_TIMER_SECONDS = 1e8
 MAX_INEQUALITY_SPLIT_DEPTH = 4
 """Nested sign case splits tried to prove one inequality step."""
 
+MAX_EXTREMUM_CHOICES = 16
+"""Lower bounds tried for one sign goal by replacing each max/min by one of its elements."""
+
 MAX_BOUNDARY_POINTS = 96
 """Extra points near the boundaries of the conditions sampled for one inequality step."""
 
@@ -287,8 +290,8 @@ LARGE_SIZE_DRAWS = 3
 COMPLEX_FLOAT_RANGE = 1e150
 """Largest magnitude of a complex value compared as a Python complex number (well inside float range)."""
 
-INEQUALITY_PRECISION = 110
-"""Decimal digits at which an inequality's gap is evaluated at a point before it decides the sign."""
+TIE_PROOF_SECONDS = 0.5
+"""CPU seconds to prove that two values at a sample point are exactly equal (a tie, or an argument at a jump)."""
 
 SPOT_CHECKS = 64
 """Terms of a long sum evaluated exactly to check the term-by-term evaluation."""

@@ -416,11 +416,10 @@ def test_a_module_level_number_is_found():
 
 # Handlers of every Exception that do not let MemoryError through first (CheckTimeout and
 # KeyboardInterrupt are BaseExceptions and pass anyway). The CLI's last resort reports it; a worker
-# reports nothing itself (its parent reports the missing outcome); relations.py is still to mend.
+# reports nothing itself (its parent reports the missing outcome).
 SWALLOWS_MEMORY_ERROR = {
     "derivcheck.cli": 1,
     "derivcheck.check.run.pool": 1,
-    "derivcheck.check.ladder.relations": 2,
 }
 
 
