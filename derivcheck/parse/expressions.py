@@ -23,11 +23,14 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.core.logic import fuzzy_and
 
 from derivcheck.bounds import (
+    CHUNK_TERMS as _CHUNK_TERMS,
+    CHUNKED_TEXT,
     MAX_CALL_DEPTH,
     MAX_DIFF_ORDER,
     MAX_EXPRESSION_TEXT as MAX_TEXT,
     MAX_INT_DIGITS,
     MAX_NUMBER_BITS,
+    MAX_SEGMENTED_NAME,
     MAX_SYNTAX_DEPTH as MAX_DEPTH,
     MAX_TREE_DEPTH,
     MAX_TREE_NODES,
@@ -103,7 +106,6 @@ SPELLED_AS = {
 SHADOWABLE = frozenset(b.name for b in BUILTINS if not b.reserved)
 RESERVED = (BUILTIN_FUNCTIONS - SHADOWABLE) | frozenset(CONSTANTS)
 
-_CHUNK_TERMS = 400
 
 _DUNDER = "names starting with '__' are not allowed (a derivation never refers to Python)"
 _FORBIDDEN = {
@@ -518,7 +520,7 @@ class _Builder:
         self.source = _prepare(self.text.text)
         if not self.source:
             raise FormatError("empty expression", self.text.line)
-        if len(self.source) > 4000:
+        if len(self.source) > CHUNKED_TEXT:
             terms = split_top_level_terms(self.source)
             if terms and len(terms) > _CHUNK_TERMS:
                 return self._bounded(self._expanded(self._build_chunks(terms)))
@@ -1066,7 +1068,7 @@ def _as_product(name: str, known: list[str]) -> str | None:
                         break
         return memo[start]
 
-    parts = split(0) if len(name) <= 40 else None
+    parts = split(0) if len(name) <= MAX_SEGMENTED_NAME else None
     return "*".join(parts) if parts and len(parts) > 1 else None
 
 

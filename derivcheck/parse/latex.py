@@ -21,7 +21,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
+from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_LETTER_RUN, MAX_LATEX_NUMBER_DIGITS, MAX_LATEX_TEXT
 from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.model import Text
@@ -853,8 +853,8 @@ class _Parser:
                 digits += self.take().text
             else:
                 break
-        if len(digits) > 1000:
-            raise self.error(first, "number longer than 1000 digits")
+        if len(digits) > MAX_LATEX_NUMBER_DIGITS:
+            raise self.error(first, f"number longer than {MAX_LATEX_NUMBER_DIGITS} digits")
         if digits.startswith("."):
             digits = "0" + digits
         return ("num", digits)
@@ -980,7 +980,7 @@ class _Parser:
 
         The last name may be one completed by the subscript that follows (``E_o`` declared).
         """
-        if len(word) > 200:
+        if len(word) > MAX_LATEX_LETTER_RUN:
             raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
         ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
         ways[0] = [[]]

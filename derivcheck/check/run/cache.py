@@ -44,6 +44,8 @@ from typing import Any
 from urllib.parse import quote
 
 from derivcheck.bounds import (
+    CACHE_PROGRESS_CALLS,
+    CACHE_PROGRESS_STEP,
     MAX_CACHE_BYTES,
     MAX_CACHE_IDLE_DAYS,
     MAX_CACHE_ROW_BYTES,
@@ -193,11 +195,9 @@ DATABASE = "results.sqlite3"
 # Files SQLite keeps next to a database: replaced together with it (a hot
 # journal left next to a new database would be rolled back into it).
 _COMPANIONS = ("-journal", "-wal", "-shm")
-# SQLite calls the progress handler every _PROGRESS_STEP virtual-machine
-# instructions; a statement is interrupted after _PROGRESS_CALLS calls (about
+# SQLite calls the progress handler every CACHE_PROGRESS_STEP virtual-machine
+# instructions; a statement is interrupted after CACHE_PROGRESS_CALLS calls (about
 # ten million instructions; a lookup by key needs about a hundred).
-_PROGRESS_STEP = 1000
-_PROGRESS_CALLS = 10_000
 _SECRET_BYTES = 32
 _DAY = 86_400
 # SQLite's primary result codes: what a failure means for the cache.
@@ -664,12 +664,12 @@ class _WorkBound:
 
     def allow(self, budget: int) -> None:
         """Let the next statement run ``budget`` times the usual bound (about ten million instructions)."""
-        self.calls_left = _PROGRESS_CALLS * budget
+        self.calls_left = CACHE_PROGRESS_CALLS * budget
 
     def bounded(self, db: sqlite3.Connection) -> sqlite3.Connection:
         def progress() -> int:
             self.calls_left -= 1
             return 1 if self.calls_left < 0 else 0
 
-        db.set_progress_handler(progress, _PROGRESS_STEP)
+        db.set_progress_handler(progress, CACHE_PROGRESS_STEP)
         return db
