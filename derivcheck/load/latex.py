@@ -649,6 +649,14 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
 
     def close_chain(last_row: int) -> None:
         nonlocal current, first_row
+        if len(current) == 1 and not any(n.line == current[0].expr.line for n in notices):
+            notices.append(
+                Text(
+                    f"row {first_row}: '{_short_latex(current[0].latex or current[0].expr.text)}' stands alone "
+                    "(no '=' before or after it in the display): it is not checked",
+                    current[0].expr.line,
+                )
+            )
         if len(current) >= 2:
             label = f"row {first_row}" if first_row == last_row else f"rows {first_row}-{last_row}"
             when = row_condition(conditions.get(first_row)) if first_row == last_row else None
@@ -782,6 +790,11 @@ INEQUALITIES = {
     "geq": ">=",
     "geqslant": ">=",
 }
+
+
+def _short_latex(text: str, width: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
 
 
 def _goes_other_way(steps: list, rel: str) -> bool:

@@ -19,7 +19,7 @@ import ast
 import bisect
 import keyword
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
 from derivcheck.errors import FormatError
@@ -227,6 +227,13 @@ RELATIONS = {
     "gg": "≫",
     "lt": "<",
     "gt": ">",
+}
+# Constructs that are not read, with what to write instead.
+NOT_READ = {
+    "int": "integrals are not checked; write the antiderivative or the value in a step of its own",
+    "iint": "integrals are not checked; write the value in a step of its own",
+    "oint": "integrals are not checked; write the value in a step of its own",
+    "hspace": "spacing separates a row's parts only between a definition and its consequence",
 }
 DOTS = {"ldots", "cdots", "dots", "vdots", "ddots", "dotsi", "dotsb", "dotsc", "dotsm", "dotso"}
 OPEN = {
@@ -937,6 +944,13 @@ class _Parser:
         tok = self.peek(1)
         if tok.kind in ("letter", "digit"):
             return tok.text
+        upright = _plain_subscript(_upright_subscript([tok, self.peek(2)]))
+        if upright is not None:  # _\mathrm{A}
+            return upright
+        if tok.kind == "char" and tok.text == "{" and self.peek(4).kind == "char" and self.peek(4).text == "}":
+            upright = _plain_subscript(_upright_subscript([self.peek(2), self.peek(3)]))
+            if upright is not None:  # _{\mathrm{A}}
+                return upright
         if not (tok.kind == "char" and tok.text == "{"):
             return None
         inner = []
@@ -1008,7 +1022,7 @@ class _Parser:
             nxt = self.peek()
             if nxt.kind == "char" and nxt.text == "_" and sub_tokens is None:
                 self.take()
-                sub_tokens = self.group_tokens()
+                sub_tokens = _upright_subscript(self.group_tokens())
             elif (nxt.kind == "char" and nxt.text == "'") or (nxt.kind == "macro" and nxt.text == "prime"):
                 primes += self.primes()
             elif nxt.kind == "char" and nxt.text == "^" and power is None:
@@ -1486,11 +1500,20 @@ class _Parser:
             return self.named(text, tok)
         if name in TYPEFACES:
             self.take()
-            return self.named(self.inner_name(tok), tok)
+            inner = self.inner_name(tok)
+            if inner in ("E", "P") and name == "mathbb" and not self.names.is_declared(inner):
+                what = "an expectation" if inner == "E" else "a probability"
+                raise self.error(
+                    tok,
+                    f"\\mathbb{{{inner}}} ({what}) is not supported here; write the sum or the value it stands for",
+                )
+            return self.named(inner, tok)
         if name in DECORATIONS:
             self.take()
             inner = self.inner_name(tok)
             return self.named(self.decorated(inner, DECORATIONS[name], tok), tok)
+        if name in NOT_READ:
+            raise self.error(tok, f"\\{name} is not supported here; {NOT_READ[name]}")
         if name in ("infty",):
             raise self.error(tok, "\\infty is allowed only as the point of a limit, \\lim_{x \\to \\infty}")
         if name in RELATIONS:
@@ -1931,6 +1954,21 @@ def _single_name(tokens: list[Token]) -> str | None:
         text = tokens[1].text.strip()
         return text if _PY_NAME.match(text) else None
     return None
+
+
+def _upright_subscript(tokens: list[Token]) -> list[Token]:
+    """``x_\\mathrm{A}`` and ``x_{\\mathrm{A}}`` name ``x_A``: the upright label as plain letters."""
+    kept = [t for t in tokens if not _ignorable(t)]
+    if (
+        len(kept) == 2
+        and kept[0].kind == "macro"
+        and kept[0].text in NAME_MACROS
+        and kept[1].kind == "arg"
+        and re.fullmatch(r"[A-Za-z0-9]+", kept[1].text.strip())
+    ):
+        label = kept[1].text.strip()
+        return [replace(kept[1], kind="digit" if ch.isdigit() else "letter", text=ch) for ch in label]
+    return tokens
 
 
 def _plain_subscript(tokens: list[Token]) -> str | None:

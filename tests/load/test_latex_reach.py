@@ -160,3 +160,32 @@ def test_words_after_quad_stay_a_remark():
     report = verify(post("$$ x + x = 2x \\quad \\text{by doubling} $$\n"))
     (result,) = [r for r in report.results if r.kind == "step"]
     assert result.chain == "row 1" and result.by == "by doubling"
+
+
+def test_a_lone_row_is_a_note_with_its_line():
+    report = verify(post("$$\nx^2 + 1\n$$\n"))
+    (note,) = [r for r in report.results if r.kind == "note"]
+    assert "stands alone" in note.message and note.line == 6 and note.passes
+
+
+def test_a_lone_row_after_a_chain_is_noted():
+    report = verify(post("$$\nx + x = 2x \\\\\nx^2\n$$\n"))
+    assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved"]
+    assert any("row 2" in r.message for r in report.results if r.kind == "note")
+
+
+@pytest.mark.parametrize(
+    ("math", "message"),
+    [
+        ("\\mathbb{E}[x] = x", "\\mathbb{E} (an expectation) is not supported here"),
+        ("\\int x dx = x", "\\int is not supported here"),
+    ],
+)
+def test_constructs_not_read_say_so(math: str, message: str):
+    (doc,) = documents_from_markdown(post(f"$$ {math} $$\n"), "post.md")
+    assert isinstance(doc, LoadError) and message in doc.message and "did you mean" not in doc.message
+
+
+def test_upright_subscripts_name_the_declared_symbol():
+    text = post("$$ x_\\mathrm{A} + x_{\\mathrm{B}} = x_B + x_A $$\n", "  x_A, x_B: real\n")
+    assert verdicts(text) == ["proved"]
