@@ -165,7 +165,7 @@ def test_words_after_quad_stay_a_remark():
 def test_a_lone_row_is_a_note_with_its_line():
     report = verify(post("$$\nx^2 + 1\n$$\n"))
     (note,) = [r for r in report.results if r.kind == "note"]
-    assert "stands alone" in note.message and note.line == 6 and note.passes
+    assert "stands alone" in note.message and note.line == 7 and note.passes  # the line of x^2 + 1
 
 
 def test_a_lone_row_after_a_chain_is_noted():
