@@ -684,9 +684,16 @@ class _Parser:
                 tok = self.peek()
                 if tok.kind == "char" and tok.text in "+-":
                     self.take()
+                    nxt = self.peek()
+                    if nxt.kind == "macro" and nxt.text in DOTS:  # a_1 + a_2 + \dots + a_n
+                        self.take()
+                        terms.append((tok.text, ("dots", nxt)))
+                        continue
                     terms.append((tok.text, self.term()))
                     continue
                 break
+            while any(term[0] == "dots" for _, term in terms):
+                terms = self.dots_sum(terms)
             if len(terms) == 1 and terms[0][0] == "+":
                 return terms[0][1]
             if len(terms) == 1:
@@ -696,6 +703,49 @@ class _Parser:
             return node
         finally:
             self.depth -= 1
+
+    def dots_sum(self, terms: list) -> list:
+        """``a_1 + a_2 + \\dots + a_n`` as the Sum it stands for; an error saying what was expected otherwise.
+
+        The terms before the dots must be the last term with its one varying
+        index replaced by consecutive whole numbers; the sum runs from the first
+        of them to the last term's index.
+        """
+        at = next(k for k, (_, term) in enumerate(terms) if term[0] == "dots")
+        dots = terms[at][1][1]
+        expected = (
+            f"'\\{dots.text}' between terms is read as a sum: write the terms it stands between as "
+            "a_1 + a_2 + \\dots + a_n (the same term, one index counting up to the last term's)"
+        )
+        if at == 0 or at + 1 >= len(terms) or terms[at + 1][1][0] == "dots":
+            raise self.error(dots, expected)
+        sign, last = terms[at + 1]
+        run: list[int] = []
+        value = None
+        upper = None
+        for k in range(at - 1, -1, -1):
+            term_sign, term = terms[k]
+            slot = _varying_index(term, last)
+            if term_sign != sign or slot is None or (upper is not None and slot[1] != upper):
+                break
+            if value is not None and slot[0] != value - 1:
+                break
+            value, upper = slot[0], slot[1]
+            run.append(k)
+        if not run or value is None or upper is None:
+            raise self.error(dots, expected)
+        free = [v for v in ("k", "j", "m", "q", "r", "s", "t") if v not in self.bound and not _mentions(last, v)]
+        if not free:
+            raise self.error(dots, expected)
+        variable = free[0]
+        body = _replace_node(last, upper, ("name", variable))
+        summed = (sign, ("sum", body, variable, ("num", str(value)), upper))
+        self.notes.append(
+            f"'\\{dots.text}' at line {dots.line}, column {dots.col} is read as the sum from {value} over the "
+            "terms it stands between"
+        )
+        first = min(run)
+        return [*terms[:first], summed, *terms[at + 2 :]]
 
     def widen_sum(self, node) -> None:
         """Record the reading where a flagged \\sum also covers the terms after it."""
@@ -1954,6 +2004,46 @@ def _single_name(tokens: list[Token]) -> str | None:
         text = tokens[1].text.strip()
         return text if _PY_NAME.match(text) else None
     return None
+
+
+def _varying_index(term, last) -> tuple[int, object] | None:
+    """Where ``term`` is ``last`` with one subtree of ``last`` replaced by a whole number: (number, subtree)."""
+    found: list[tuple[int, object]] = []
+
+    def walk(a, b) -> bool:
+        if a == b:
+            return True
+        if isinstance(a, tuple) and a[:1] == ("num",) and a[1].isdigit() and isinstance(b, tuple):
+            found.append((int(a[1]), b))
+            return True
+        if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and a[:1] == b[:1]:
+            return all(walk(x, y) for x, y in zip(a, b))
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            return all(walk(x, y) for x, y in zip(a, b))
+        return False
+
+    if not walk(term, last) or not found or len({(v, repr(b)) for v, b in found}) != 1:
+        return None
+    return found[0]
+
+
+def _replace_node(node, old, new):
+    """``node`` with every subtree equal to ``old`` replaced by ``new``."""
+    if node == old:
+        return new
+    if isinstance(node, tuple):
+        return tuple(_replace_node(part, old, new) for part in node)
+    if isinstance(node, list):
+        return [_replace_node(part, old, new) for part in node]
+    return node
+
+
+def _mentions(node, name: str) -> bool:
+    if node == ("name", name):
+        return True
+    if isinstance(node, (tuple, list)):
+        return any(_mentions(part, name) for part in node)
+    return False
 
 
 def _upright_subscript(tokens: list[Token]) -> list[Token]:

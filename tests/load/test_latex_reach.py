@@ -189,3 +189,28 @@ def test_constructs_not_read_say_so(math: str, message: str):
 def test_upright_subscripts_name_the_declared_symbol():
     text = post("$$ x_\\mathrm{A} + x_{\\mathrm{B}} = x_B + x_A $$\n", "  x_A, x_B: real\n")
     assert verdicts(text) == ["proved"]
+
+
+DOTS_SYMBOLS = "  y, a, b: real vector\n  n: positive integer\n  i: index 1..n\n  x: real\n"
+
+
+@pytest.mark.parametrize("dots", ["\\dots", "\\cdots", "\\ldots"])
+def test_dots_between_terms_is_the_sum(dots: str):
+    math = f"$$ y_1 + y_2 + {dots} + y_n = \\sum_{{i=1}}^{{n}} y_i $$\n"
+    assert readings(post(math, DOTS_SYMBOLS))[0].replace(" ", "") == "Sum(y[k],(k,1,n))"
+    assert verdicts(post(math, DOTS_SYMBOLS)) == ["proved"]
+
+
+def test_dots_with_a_numeric_last_term_and_a_factor():
+    math = "$$ x a_1 + x a_2 + \\cdots + x a_{10} = x \\sum_{k=1}^{10} a_k $$\n"
+    assert verdicts(post(math, DOTS_SYMBOLS)) == ["proved"]
+
+
+def test_dots_sum_can_be_refuted():
+    math = "$$ y_1 + y_2 + \\dots + y_n = \\sum_{i=1}^{n} y_i + y_1 $$\n"
+    assert verdicts(post(math, DOTS_SYMBOLS)) == ["wrong"]
+
+
+def test_dots_without_a_pattern_say_what_was_expected():
+    (doc,) = documents_from_markdown(post("$$ a_1 + b_2 + \\ldots + a_n = 0 $$\n", DOTS_SYMBOLS), "post.md")
+    assert isinstance(doc, LoadError) and "a_1 + a_2 + \\dots + a_n" in doc.message
