@@ -1450,7 +1450,7 @@ class _Parser:
                 f"its argument; write \\frac{{d}}{{dx}} {py}(x) and substitute afterwards",
             )
         body = self.names.bodies.get(py)
-        if body is not None and var[1] in _names_in(body):
+        if body is not None and var[1] in _names_in(body) - set(self.names.functions.get(py, ())):
             raise self.error(
                 tok,
                 f"{py}'({var[1]}) is ambiguous: the definition of {py} uses '{var[1]}' itself; "

@@ -214,3 +214,18 @@ def test_dots_sum_can_be_refuted():
 def test_dots_without_a_pattern_say_what_was_expected():
     (doc,) = documents_from_markdown(post("$$ a_1 + b_2 + \\ldots + a_n = 0 $$\n", DOTS_SYMBOLS), "post.md")
     assert isinstance(doc, LoadError) and "a_1 + a_2 + \\dots + a_n" in doc.message
+
+
+def test_a_definition_then_an_arrow_defines_and_checks_the_claim():
+    math = (
+        "$$\nf(x) = e^x \\hspace{1in} \\rightarrow \\hspace{1in} \\frac{df}{dx} = e^x \\\\\n"
+        "g(x) = x^2 \\quad \\Rightarrow \\quad g'(x) = 2x \\\\\n"
+        "h(x) = \\ln x \\qquad \\implies \\qquad h'(x) = x\n$$\n"
+    )
+    report = verify(post(math))
+    steps = [r for r in report.results if r.kind == "step"]
+    assert [r.verdict.value for r in steps] == ["proved", "proved", "wrong"]
+    notes = [r.message for r in report.results if r.kind == "note"]
+    assert len(notes) == 3 and all("defines" in n for n in notes)
+    assert steps[1].previous == "g'(x)"
+
