@@ -282,7 +282,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
             since_anchor.append(current.step.rel)
             relation = chain_relation(since_anchor)
             task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
-            doubtful = (*(chain.steps[0].notes if position == 1 else ()), *current.notes)
+            doubtful = tuple(dict.fromkeys((*(chain.steps[0].notes if position == 1 else ()), *current.notes)))
             checks.append(
                 PlannedCheck(
                     doc.path,

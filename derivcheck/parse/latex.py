@@ -1114,6 +1114,10 @@ class _Parser:
         if kind == "function" or kind == "builtin":
             node = self.function_use(word, tok, kind, sub_tokens, primes)
         else:
+            if primes and sub_tokens is not None and self.names.symbols.get(word) == "vector" and self.names.prime:
+                # e_j' on a vector element: the derivative in the comment's prime: variable
+                element = self.symbol_use(word, tok, sub_tokens)
+                return self.finish_power(self.prime_of(element, tok, primes), power)
             if primes:
                 name = self.decorated(word, "prime" if primes == 1 else "prime" * primes, tok)
                 return self.finish_power(self.apply(name, tok, sub_tokens, 0, None), power)
@@ -1738,9 +1742,9 @@ class _Parser:
         word = _single_name(tokens)
         if word is not None:
             py = self.python_name(word)
+            if py in self.names.functions and len(self.names.functions[py]) != 1:
+                return self.partial_at_arguments(word, py, variable, tok)
             if py in self.names.functions:
-                if len(self.names.functions[py]) != 1:
-                    raise self.error(tok, f"\\frac{{d{word}}}{{d…}} needs '{py}' to take one argument")
                 node = ("call", py, [variable])
                 nxt = self.peek()
                 if nxt.kind == "char" and nxt.text == "(":
@@ -1754,6 +1758,27 @@ class _Parser:
                         )
                 return node
         return self.sub(tokens).whole()
+
+    def partial_at_arguments(self, word: str, py: str, variable, tok: Token):
+        """``\\frac{\\partial f}{\\partial x}(x, z)`` for a declared f of several arguments: diff(f(x, z), x).
+
+        The arguments must be distinct plain names, one of them the variable.
+        """
+        arity = len(self.names.functions[py])
+        shown = ", ".join(["x", "z", "w", "u"][:arity]) if arity <= 4 else "…"
+        wanted = (
+            f"\\frac{{\\partial {word}}}{{\\partial x}} for '{py}' of {arity} arguments is read with its "
+            f"arguments written after it, one of them the variable: \\frac{{\\partial {word}}}{{\\partial x}}({shown})"
+        )
+        nxt = self.peek()
+        if not (nxt.kind == "char" and nxt.text == "("):
+            raise self.error(tok, wanted)
+        opener = self.take()
+        args = self.argument_list(opener, lambda t: t.key == ")", False)
+        plain = [a for a in args if a[0] == "name"]
+        if len(args) != arity or len(plain) != arity or len(set(plain)) != arity or variable not in args:
+            raise self.error(opener, wanted)
+        return ("call", py, args)
 
     # -- sums and products ---------------------------------------------------------------------
 

@@ -229,3 +229,29 @@ def test_a_definition_then_an_arrow_defines_and_checks_the_claim():
     assert len(notes) == 3 and all("defines" in n for n in notes)
     assert steps[1].previous == "g'(x)"
 
+
+def test_partial_of_a_two_argument_function_at_its_arguments():
+    text = post(
+        "$$ \\frac{\\partial f}{\\partial x}(x, z) = 2 x z $$\n", "  x, z: real\n", "functions:\n  f(a, b): a^2*b\n"
+    )
+    assert verdicts(text) == ["proved"]
+    wrong = post(
+        "$$ \\frac{\\partial f}{\\partial x}(x, x) = 0 $$\n", "  x, z: real\n", "functions:\n  f(a, b): a^2*b\n"
+    )
+    (doc,) = documents_from_markdown(wrong, "post.md")
+    assert isinstance(doc, LoadError) and "arguments written after it" in doc.message
+
+
+def test_prime_at_an_intermediate_and_leibniz_through_a_definition():
+    extra = "functions:\n  f(t): t^3\n  sigma(t): 1/(1 + exp(-t))\ndefine:\n  A: x^2 + 1\n  y: sigma(x)\n"
+    math = "$$ \\frac{d}{dx} f(A) = f'(A) \\cdot 2x = 3 A^2 \\cdot 2x $$\n\n"
+    assert verdicts(post(math, extra=extra)) == ["proved", "proved"]
+    assert verdicts(post("$$ \\frac{dy}{dx} = y (1 - y) $$\n", extra=extra)) == ["proved"]
+
+
+def test_prime_on_a_vector_element_follows_the_prime_variable():
+    extra = "define:\n  e[k]: exp(k*x)\nprime: x\n"
+    assert verdicts(post("$$ e_j' = j e_j $$\n", "  x: real\n  j: index 1..n\n", extra)) == ["proved"]
+    report = verify(post("$$ e_j' = 0 $$\n", "  x: real\n  e: real vector\n  j: index 1..n\n", "prime: x\n"))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    assert result.passes and len(result.doubtful) == 1 and "x does not occur" in result.doubtful[0]
