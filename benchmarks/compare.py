@@ -17,6 +17,7 @@ import datetime
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +27,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import budgets  # noqa: E402
 import checkers  # noqa: E402
 import corpus as corpus_mod  # noqa: E402
+import identities  # noqa: E402
 import scaling  # noqa: E402
 import sympy  # noqa: E402
 
@@ -98,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkers", default=",".join(CHECKER_ORDER), help="comma-separated checkers for part 1")
     parser.add_argument("--skip-compare", action="store_true", help="skip part 1")
     parser.add_argument("--skip-scaling", action="store_true", help="skip part 2")
+    parser.add_argument("--skip-identities", action="store_true",
+                        help="skip part 3 (public identities: derivcheck, the release, simplify)")
+    parser.add_argument("--release", default="ca445d7", help="the release part 3 compares against [ca445d7]")
+    parser.add_argument("--skip-budgets", action="store_true", help="skip part 4 (CPU of hostile checks)")
+    parser.add_argument("--budget-timeout", type=float, default=2.0, help="--timeout of part 4 [2]")
+    parser.add_argument("--skip-library-speed", action="store_true",
+                        help="skip part 5 (the library's cold run against --library-base)")
+    parser.add_argument("--library-base", default="00752f5", help="the commit part 5 compares against [00752f5]")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="Markdown output [benchmarks/RESULTS.md; quick RESULTS-quick.md]")
     args = parser.parse_args(argv)
@@ -136,15 +147,42 @@ def main(argv: list[str] | None = None) -> int:
             runs = scaling.scaling(args.library, Path(tmp), sizes, [2, 1], skip, log)
         start = scaling.startup(3 if quick else 5, Path(tmp) / "cwd")
         log(f"  derivcheck --version: median {start['version']:.3f} s; python -c 'import sympy': median {start['sympy']:.3f} s")
+    sections = later_parts(args, quick)
     info["load_end"] = loadavg()
     info["elapsed"] = time.perf_counter() - started
-    text = render(info, compare, runs, start, sizes, jobs1_max)
+    text = render(info, compare, runs, start, sizes, jobs1_max) + "".join("\n" + part for part in sections)
     out_path.write_text(text, encoding="utf-8")
     log("")
     log(summary_text(compare, runs, start))
     log(f"\nwrote {out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path} "
         f"({info['elapsed'] / 60:.1f} min)")
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# parts 3 to 5 (issue 23)
+
+
+def later_parts(args, quick: bool) -> list[str]:
+    """Markdown sections: public identities side by side, CPU of hostile checks, the library's cold run."""
+    sections = []
+    if not args.skip_identities:
+        log(f"\n== part 3: public identities (derivcheck, {args.release}, simplify) ==")
+        limit = 40 if quick else None
+        results = identities.run_checkers(args.timeout, args.release, limit, log)
+        sections.append(identities.render(results, args.timeout, args.release, limit))
+    if not args.skip_budgets:
+        log("\n== part 4: CPU of hostile checks, in process and in workers ==")
+        sections.append(budgets.render(budgets.measure(args.budget_timeout, 1), args.budget_timeout))
+    if not args.skip_library_speed:
+        log(f"\n== part 5: the library's cold run against {args.library_base} ==")
+        command = [sys.executable, str(HERE / "library_speed.py"), "--base", args.library_base,
+                   "--rounds", "1" if quick else "3", "--jobs", str(args.jobs), "--target", "1.0"]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        log(done.stdout.split("\n## ")[0])
+        found = done.stdout.split("\n## ", 1)
+        sections.append("## " + found[1] if len(found) == 2 else f"## Library cold run: failed\n\n{done.stderr[-500:]}\n")
+    return sections
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,48 +4,61 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Literal
+
+import sympy
 
 from derivcheck.bounds import PARSE_CPU_SECONDS
+from derivcheck.check.evidence.diagnose import DiagnoseTask, writes_decimals
+from derivcheck.check.evidence.slips import Link, Placement, Role
+from derivcheck.check.evidence.stage import Check, Checked
+from derivcheck.check.ladder.engine import NumberTask, StepTask
+from derivcheck.check.limits import time_limit
+from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.check.run.runner import RunStats, run_checks
+from derivcheck.check.screen.stability import StabilityTask
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
 from derivcheck.load.discover import SUFFIXES
-from derivcheck.model import Document, LoadError, Step
+from derivcheck.model import Document, LoadError, Step, chain_relation
+from derivcheck.parse.document import ParsedDocument, parse_document
+from derivcheck.parse.expressions import Condition, parse_expression, probable_every
 from derivcheck.printable import display_path
 from derivcheck.results import Report, Result, passes
 
-if TYPE_CHECKING:
-    from derivcheck.check.evidence.slips import Link, Placement
-
 Progress = Callable[[int, int], None]
+# Progress before the checks run: (stage, done, total) with stage "reading" (files read) or "parsing"
+# (files whose derivations were read into checks), so a large warm run shows progress while it loads.
+StageProgress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedCheck:
-    """A check to run and where its result goes in the report.
+    """A check to run (``check``: the task and what the evidence stage needs) and where its result goes.
 
-    A step check also knows its chain (``chain_key``) and its ``link``: its
-    position and the position of the step it is checked against.
+    ``previous`` and ``step`` are the two steps of a step check (None for a
+    number or stability claim); ``warnings`` are notes shown with its result.
     """
 
     file: str
     title: str
     chain: str
-    kind: str
+    kind: Literal["step", "number", "stability"]
     line: int
     expr: str
-    previous: Step | None
-    step: Step | None
-    task: Any  # StepTask for a step, NumberTask for a number
-    chain_key: tuple = ()
-    link: Link | None = None
-    functions: tuple = ()
+    check: Check
+    previous: Step | None = None
+    step: Step | None = None
     warnings: tuple[str, ...] = ()
     relation: str = "=="
     cell: int | None = None
-    alternative: object = None  # the step read another way (LaTeX \sum past '+'), run if it is wrong
     doubtful: tuple[str, ...] = ()  # notes that fail the step under --strict (a derivative 0 by absence)
+
+    @property
+    def link(self) -> Link | None:
+        """The step's place in its chain (None for a claim)."""
+        return self.check.link
 
 
 def verify_paths(
@@ -53,11 +66,16 @@ def verify_paths(
     config: CheckConfig | None = None,
     progress: Progress | None = None,
     shard: Shard | None = None,
+    stages: StageProgress | None = None,
+    allow_empty: bool = False,
 ) -> Report:
     """Check every derivation found under ``paths`` and return the Report.
 
     With ``shard`` only the files of that shard are checked (see ``Shard``).
-    A run that finds nothing to check is an error (exit 2), not a pass.
+    A run that finds nothing to check is an error (exit 2), not a pass; with
+    ``allow_empty`` (a hook given only the changed files, all prose) it passes
+    with a warning that says so. ``progress`` follows the checks, ``stages``
+    the reading before them.
     """
     config = config or CheckConfig()
     paths = list(paths)
@@ -68,20 +86,23 @@ def verify_paths(
     entries = found.entries
     if shard is not None:
         entries = [e for e in entries if shard.owns(e.path if isinstance(e, LoadError) else e)]
-    for item in load_entries(entries, config):
+    for item in load_entries(entries, config, stages):
         files.append(item.path)
         if isinstance(item, LoadError):
             errors.append(_error_result(item))
         else:
             loaded.append(item)
-    report = verify_loaded(loaded, config, progress, errors, files)
+    report = verify_loaded(loaded, config, progress, errors, files, stages)
     warnings = tuple(f"skipped {note}" for note in found.skipped) + report.warnings
     if report.results:
         return replace(report, warnings=warnings)
     if shard is not None and _another_shard_has_work(found.entries, shard, config):
         return replace(report, warnings=warnings + (_empty_shard_note(shard, len(files), len(found.entries)),))
     read = len(found.entries) if shard is not None else len(report.files)
-    return replace(report, results=(_nothing_checked(paths, read),), warnings=warnings)
+    nothing = _nothing_checked(paths, read)
+    if allow_empty:
+        return replace(report, warnings=warnings + (f"{nothing.message}; passing (allow_empty)",))
+    return replace(report, results=(nothing,), warnings=warnings)
 
 
 def _another_shard_has_work(entries: list[str | LoadError], shard: Shard, config: CheckConfig) -> bool:
@@ -170,9 +191,17 @@ def load_paths(paths: Iterable[str], config: CheckConfig) -> list[LoadedFile | L
     return load_entries(find_files(list(paths)).entries, config)
 
 
-def load_entries(entries: Iterable[str | LoadError], config: CheckConfig) -> list[LoadedFile | LoadError]:
+def load_entries(
+    entries: Iterable[str | LoadError], config: CheckConfig, stages: StageProgress | None = None
+) -> list[LoadedFile | LoadError]:
     """Load the files found, in order; an entry that is already a LoadError (not found) stays one."""
-    return [entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes) for entry in entries]
+    entries = list(entries)
+    out: list[LoadedFile | LoadError] = []
+    for entry in entries:
+        out.append(entry if isinstance(entry, LoadError) else load_file(entry, config.max_file_bytes))
+        if stages is not None:
+            stages("reading", len(out), len(entries))
+    return out
 
 
 def verify_loaded(
@@ -181,15 +210,16 @@ def verify_loaded(
     progress: Progress | None = None,
     errors: list[Result] | None = None,
     files: list[str] | None = None,
+    stages: StageProgress | None = None,
 ) -> Report:
-    """Check already loaded files (used by verify_paths and by tests)."""
-    from derivcheck.check.run.runner import RunStats, diagnose_wrong, run_tasks
-
-    per_file: dict[str, list[Result | PlannedCheck]] = {}
+    """Check already loaded files (used by verify_paths and by tests): plan, run once, collect."""
+    per_file: dict[str, list[Result | int]] = {}
     planned: list[PlannedCheck] = []
     empty = []
-    for item in loaded:
-        entries: list[Result | PlannedCheck] = []
+    for position, item in enumerate(loaded, start=1):
+        if stages is not None:
+            stages("parsing", position, len(loaded))
+        entries: list[Result | int] = []
         if not item.items:
             empty.append(item.path)
         for doc in item.items:
@@ -197,37 +227,30 @@ def verify_loaded(
                 entries.append(_error_result(doc))
                 continue
             try:
-                checks = plan_document(doc, config)
+                checks = plan_document(doc, config, first_chain=len(planned))
             except FormatError as exc:
                 entries.append(_error_result(LoadError(doc.path, exc.line, exc.message, doc.cell)))
                 continue
-            entries.extend(checks)
+            entries.extend(range(len(planned), len(planned) + len(checks)))
             entries.extend(_notice_result(doc, notice) for notice in doc.notices)
             planned.extend(checks)
         per_file[item.path] = entries
     stats = RunStats()
-    outcomes = run_tasks([p.task for p in planned], config, progress, stats)
-    placements = place_slips(planned, outcomes, config, stats)
-    outcomes = [placements[id(p)].outcome if id(p) in placements else o for p, o in zip(planned, outcomes)]
-    outcomes = diagnose_wrong(outcomes, [_diagnosis(p) for p in planned], config, stats)
-    other_readings = _other_readings(planned, outcomes, config, stats)
-    by_check = dict(zip(map(id, planned), outcomes))
+    checked = run_checks([p.check for p in planned], config, progress, stats)
     steps_at = _steps_by_position(planned)
+    notes = slip_notes(planned, checked, steps_at)
     results: list[Result] = list(errors or [])
-    for path in per_file:
-        entries = per_file[path]
-        checked = [e for e in entries if isinstance(e, PlannedCheck)]
-        notes = slip_notes(checked, placements, steps_at)
+    for entries in per_file.values():
         for entry in entries:
             if isinstance(entry, Result):
                 results.append(entry)
-            else:
-                placement = placements.get(id(entry))
-                previous = steps_at[entry.chain_key][placement.against] if placement else entry.previous
-                notes_of = (
-                    notes.get(id(entry), ()) + entry.warnings + entry.doubtful + other_readings.get(id(entry), ())
-                )
-                results.append(_result(entry, by_check[id(entry)], config, notes_of, placement, previous))
+                continue
+            plan, done = planned[entry], checked[entry]
+            placement = done.placement
+            chain = plan.check.chain
+            previous = steps_at[chain][placement.against] if placement and chain is not None else plan.previous
+            notes_of = notes.get(entry, ()) + plan.warnings + plan.doubtful + _other_reading_note(done.other_reading)
+            results.append(_result(plan, done.outcome, config, notes_of, placement, previous))
     cell_lines = {item.path: item.cell_lines for item in loaded if item.cell_lines}
     results = [_with_file_line(result, cell_lines) for result in results]
     return Report(
@@ -251,16 +274,12 @@ def parse_budget(config: CheckConfig) -> float:
     return max(config.timeout, PARSE_CPU_SECONDS)
 
 
-def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
-    """Parse a document and return its checks: adjacent steps, then numbers."""
-    from derivcheck.check.evidence.slips import Link
-    from derivcheck.check.ladder.engine import NumberTask, StepTask
-    from derivcheck.check.limits import time_limit
-    from derivcheck.check.screen.stability import StabilityTask
-    from derivcheck.load.documents import chain_relation
-    from derivcheck.parse.document import parse_document
-    from derivcheck.parse.expressions import probable_every
+def plan_document(doc: Document, config: CheckConfig, first_chain: int = 0) -> list[PlannedCheck]:
+    """Parse a document and return its checks: adjacent steps, then numbers, then stability claims.
 
+    The chains of the document are numbered from ``first_chain`` on (a run
+    numbers the chains of all its documents in turn).
+    """
     try:
         with time_limit(parse_budget(config)):
             parsed = parse_document(doc)
@@ -271,7 +290,7 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     symbols = tuple(parsed.symbols.values())
     functions = tuple(doc.functions)
     checks: list[PlannedCheck] = []
-    for chain_index, chain in enumerate(parsed.chains):
+    for chain_index, chain in enumerate(parsed.chains, start=first_chain):
         conditions = parsed.assume + chain.when
         warnings = probable_every(conditions, parsed.symbols)
         anchor, anchor_index = chain.steps[0], 0
@@ -281,28 +300,26 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
             # skipped steps and this one conclude together (the strictest).
             since_anchor.append(current.step.rel)
             relation = chain_relation(since_anchor)
-            task = StepTask(anchor.expr, current.expr, conditions, symbols, relation)
+            text = current.step.expr.text
+            equality = relation == "=="
             doubtful = tuple(dict.fromkeys((*(chain.steps[0].notes if position == 1 else ()), *current.notes)))
+            diagnosis = DiagnoseTask(
+                anchor.expr, current.expr, text, conditions, symbols, functions,
+                writes_decimals(text, anchor.step.expr.text),
+            ) if equality else None
+            check = Check(
+                task=StepTask(anchor.expr, current.expr, conditions, symbols, relation),
+                chain=chain_index,
+                link=Link(position, anchor_index, current.step.wrong is not None, current.step.expr.line),
+                diagnosis=diagnosis,
+                alternative=_alternative_task(current.step, anchor.expr, conditions, parsed) if equality else None,
+            )
             checks.append(
                 PlannedCheck(
-                    doc.path,
-                    doc.title,
-                    chain.chain.label,
-                    "step",
-                    current.step.expr.line,
-                    current.step.expr.text,
-                    anchor.step,
-                    current.step,
-                    task,
-                    (doc.path, doc.line, id(doc), chain_index),
-                    Link(position, anchor_index, current.step.wrong is not None, current.step.expr.line),
-                    functions,
-                    warnings=warnings if position == 1 else (),
-                    relation=relation,
-                    cell=doc.cell,
-                    alternative=_alternative_task(current.step, anchor.expr, conditions, parsed)
-                    if relation == "==" else None,
-                    doubtful=doubtful,
+                    file=doc.path, title=doc.title, cell=doc.cell, chain=chain.chain.label, kind="step",
+                    line=current.step.expr.line, expr=text,
+                    check=check, previous=anchor.step, step=current.step,
+                    warnings=warnings if position == 1 else (), relation=relation, doubtful=doubtful,
                 )
             )
             if current.step.wrong is None:
@@ -311,154 +328,106 @@ def plan_document(doc: Document, config: CheckConfig) -> list[PlannedCheck]:
     for number in parsed.numbers:
         checks.append(
             PlannedCheck(
-                doc.path, doc.title, "numbers", "number", number.claim.line,
-                number.claim.expr.text, None, None, NumberTask(number), cell=doc.cell,
+                file=doc.path, title=doc.title, cell=doc.cell, chain="numbers", kind="number", line=number.claim.line,
+                expr=number.claim.expr.text, check=Check(task=NumberTask(number)),
             )
         )
     for claim in parsed.stability:
         checks.append(
             PlannedCheck(
-                doc.path, doc.title, "stability", "stability", claim.claim.line,
-                claim.claim.expr.text, None, None, StabilityTask.from_parsed(claim),
+                file=doc.path, title=doc.title, cell=doc.cell, chain="stability", kind="stability",
+                line=claim.claim.line,
+                expr=claim.claim.expr.text, check=Check(task=StabilityTask.from_parsed(claim)),
             )
         )
     return checks
 
 
-def place_slips(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> dict:
-    """Place every step in its chain (see ``check.slips``), running the re-checks it needs.
-
-    Returns ``{id(check): Placement}`` for every step check.
-    """
-    from derivcheck.bounds import MAX_SLIP_ROUNDS as MAX_ROUNDS
-    from derivcheck.check.evidence.slips import walk
-    from derivcheck.check.ladder.engine import StepTask
-    from derivcheck.check.run.runner import run_tasks
-
-    chains: dict[tuple, list[int]] = {}
-    for index, check in enumerate(planned):
-        if check.link is not None:
-            chains.setdefault(check.chain_key, []).append(index)
-    rechecked: dict[tuple, dict] = {key: {} for key in chains}
-    placements: dict[int, Placement] = {}
-    for round_number in range(MAX_ROUNDS + 1):
-        wanted: list[tuple[tuple, tuple[int, int], StepTask]] = []
-        for key, members in chains.items():
-            links = [_link(planned[i]) for i in members]
-            placed, needed = walk(links, [outcomes[i] for i in members], rechecked[key])
-            for i, placement in zip(members, placed):
-                placements[id(planned[i])] = placement
-            exprs = _exprs_by_position([planned[i] for i in members])
-            for k, anchor in needed:
-                task = planned[members[k]].task
-                if task.relation != "==":
-                    continue  # an inequality step is reported as checked (never re-checked)
-                wanted.append((key, (k, anchor), StepTask(exprs[anchor], task.current, task.conditions, task.symbols)))
-        if not wanted or round_number == MAX_ROUNDS:
-            break  # a re-check never run leaves the step as it was checked: never a pass it did not earn
-        found = run_tasks([task for _, _, task in wanted], config, stats=stats)
-        for (key, pair, _), outcome in zip(wanted, found):
-            rechecked[key][pair] = outcome
-    return placements
-
-
-def _exprs_by_position(members: list[PlannedCheck]) -> dict:
-    exprs = {0: members[0].task.previous}
-    for check in members:
-        exprs[_link(check).position] = check.task.current
-    return exprs
-
-
-def _link(check: PlannedCheck) -> Link:
-    if check.link is None:
-        raise ValueError("a number claim has no place in a chain")
-    return check.link
-
-
-def _steps_by_position(planned: list[PlannedCheck]) -> dict[tuple, dict[int, Step]]:
-    out: dict[tuple, dict[int, Step]] = {}
-    for check in planned:
-        if check.link is None or check.previous is None or check.step is None:
+def _steps_by_position(planned: list[PlannedCheck]) -> dict[int, dict[int, Step]]:
+    """The steps of every chain, by chain number and position."""
+    out: dict[int, dict[int, Step]] = {}
+    for plan in planned:
+        link, chain = plan.check.link, plan.check.chain
+        if link is None or chain is None or plan.previous is None or plan.step is None:
             continue
-        steps = out.setdefault(check.chain_key, {})
-        steps.setdefault(check.link.previous, check.previous)
-        steps[check.link.position] = check.step
+        steps = out.setdefault(chain, {})
+        steps.setdefault(link.previous, plan.previous)
+        steps[link.position] = plan.step
     return out
 
 
-def _diagnosis(check: PlannedCheck):
-    """The task that explains a step if it is reported wrong (against the step it was checked with)."""
-    from derivcheck.check.evidence.diagnose import DiagnoseTask, writes_decimals
-
-    if check.link is None or check.relation != "==":
-        return None
-    task = check.task
-    decimals = writes_decimals(check.expr, check.previous.expr.text if check.previous else "")
-    return DiagnoseTask(
-        task.previous, task.current, check.expr, task.conditions, task.symbols, check.functions, decimals
-    )
-
-
-def slip_notes(checks: list[PlannedCheck], placements: dict, steps_at: dict) -> dict[int, tuple[str, ...]]:
-    """Human notes that say where each wrong step stands in its chain (from the typed roles)."""
-    from derivcheck.check.evidence.slips import Role
-
+def slip_notes(
+    planned: list[PlannedCheck], checked: list[Checked], steps_at: dict[int, dict[int, Step]]
+) -> dict[int, tuple[str, ...]]:
+    """Human notes that say where each wrong step stands in its chain (from the typed roles), by check index."""
     notes: dict[int, tuple[str, ...]] = {}
-    by_chain: dict[tuple, list[PlannedCheck]] = {}
-    for check in checks:
-        if check.link is not None:
-            by_chain.setdefault(check.chain_key, []).append(check)
+    by_chain: dict[int, list[int]] = {}
+    for index, plan in enumerate(planned):
+        if plan.check.link is not None and plan.check.chain is not None:
+            by_chain.setdefault(plan.check.chain, []).append(index)
+
+    def placement_of(index: int) -> Placement:
+        placement = checked[index].placement
+        assert placement is not None  # every step of a chain is placed
+        return placement
+
     for key, members in by_chain.items():
         first = True
-        for position, check in enumerate(members):
-            placement = placements[id(check)]
+        for position, index in enumerate(members):
+            placement = placement_of(index)
             if placement.role is Role.SLIP or placement.role is Role.ANOTHER_ERROR:
                 lead = "first error in this chain" if first else "another error in this chain"
                 first = False
                 # The steps after it, up to the first that does not follow from it (linear overall).
-                after = (members[i] for i in range(position + 1, len(members)) if not _link(members[i]).erratum)
+                after = (m for m in members[position + 1 :] if not _link(planned[m]).erratum)
                 consistent: list[str] = []
                 for member in after:
-                    role = placements[id(member)].role
+                    role = placement_of(member).role
                     if role is Role.RESUMES and not consistent:
-                        anchor = placements[id(member)].against
-                        notes[id(check)] = (
-                            f"{lead}; only this step is a slip: the next step (line {member.line}) equals "
+                        anchor = placement_of(member).against
+                        notes[index] = (
+                            f"{lead}; only this step is a slip: the next step (line {planned[member].line}) equals "
                             f"line {steps_at[key][anchor].expr.line}, the last correct step, so the chain goes on",
                         )
                         break
                     if role is not Role.FOLLOWS_SLIP:
                         break
-                    consistent.append(str(member.line))
-                if id(check) in notes:
+                    consistent.append(str(planned[member].line))
+                if index in notes:
                     continue
                 if consistent:
-                    notes[id(check)] = (
+                    notes[index] = (
                         f"{lead}; the error propagates: line{'s' if len(consistent) > 1 else ''} "
                         f"{', '.join(consistent)} follow{'' if len(consistent) > 1 else 's'} from this step "
                         "(not counted as new errors)",
                     )
                 else:
-                    notes[id(check)] = (lead,)
+                    notes[index] = (lead,)
             elif placement.role is Role.RESUMES:
-                notes[id(check)] = (
+                notes[index] = (
                     f"checked against line {steps_at[key][placement.against].expr.line}, the last correct "
                     f"step before the slip at line {placement.slip_line}",
                 )
             elif placement.role is Role.FOLLOWS_SLIP:
-                notes[id(check)] = (
+                notes[index] = (
                     f"consistent with the wrong step at line {placement.slip_line}: it follows from it "
                     "(the error is counted there)",
                 )
     return notes
 
 
+def _link(plan: PlannedCheck) -> Link:
+    if plan.check.link is None:
+        raise ValueError("a number claim has no place in a chain")
+    return plan.check.link
+
+
 def _result(
     check: PlannedCheck,
-    outcome,
+    outcome: Outcome,
     config: CheckConfig,
     notes: tuple[str, ...] = (),
-    placement=None,
+    placement: Placement | None = None,
     previous: Step | None = None,
 ) -> Result:
     erratum = check.step.wrong if check.step is not None else None
@@ -498,11 +467,10 @@ def _result(
     )
 
 
-def _alternative_task(step: Step, anchor, conditions, parsed):
+def _alternative_task(
+    step: Step, anchor: sympy.Expr, conditions: tuple[Condition, ...], parsed: ParsedDocument
+) -> StepTask | None:
     """The check of a LaTeX step's other reading (a \\sum covering the terms after it), or None."""
-    from derivcheck.check.ladder.engine import StepTask
-    from derivcheck.parse.expressions import parse_expression
-
     if step.alternative is None or parsed.scope is None:
         return None
     try:
@@ -512,24 +480,14 @@ def _alternative_task(step: Step, anchor, conditions, parsed):
     return StepTask(anchor, other, conditions, tuple(parsed.symbols.values()))
 
 
-def _other_readings(planned: list[PlannedCheck], outcomes: list, config: CheckConfig, stats=None) -> dict:
-    """Notes for wrong LaTeX steps whose other reading holds: the step fails only as read."""
-    from derivcheck.check.outcome import Verdict
-    from derivcheck.check.run.runner import run_tasks
-
-    wrong = [i for i, (check, outcome) in enumerate(zip(planned, outcomes))
-             if check.alternative is not None and outcome.verdict is Verdict.WRONG]
-    if not wrong:
-        return {}
-    tried = run_tasks([planned[i].alternative for i in wrong], config, stats=stats)
-    notes = {}
-    for index, outcome in zip(wrong, tried):
-        if outcome.verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):
-            notes[id(planned[index])] = (
-                "the step fails only as read, (Σ …) + …: with the \\sum covering the terms after it, it holds "
-                f"({outcome.verdict.value}); write \\sum(… + …) if the sum covers both",
-            )
-    return notes
+def _other_reading_note(outcome: Outcome | None) -> tuple[str, ...]:
+    """The note of a wrong LaTeX step whose other reading holds: the step fails only as read."""
+    if outcome is None or outcome.verdict not in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES):
+        return ()
+    return (
+        "the step fails only as read, (Σ …) + …: with the \\sum covering the terms after it, it holds "
+        f"({outcome.verdict.value}); write \\sum(… + …) if the sum covers both",
+    )
 
 
 def _as_written(step: Step) -> str:

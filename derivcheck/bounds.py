@@ -118,14 +118,30 @@ MAX_GROWTH = 10**7
 MIN_AGREEING_POINTS = 3
 """Sampled points at which both sides must agree before a step can be ``numeric``."""
 
-HUGE_EXPONENT = 1000
-"""Powers with a larger numeric exponent are not evaluated numerically (they only overflow)."""
-
 SCREEN_PRECISION = 30
 """Decimal digits of the numeric screen."""
 
 CONFIRM_PRECISION = 60
 """Decimal digits at which a difference is confirmed before a counterexample is reported."""
+
+MAX_EXACT_BITS = 40_000
+"""Bits of an exact number the screen may build by substituting a point (``2**(2 + x)`` at a far ``x``);
+larger ones are evaluated at bounded working precision with an error bound instead."""
+
+SCREEN_SHARE = 0.25
+"""Fraction of a check's time limit the numeric screen may use; the symbolic proof gets the rest."""
+
+POINT_SHARE = 0.25
+"""Fraction of the screen's share one sample point may use; a slower point is skipped."""
+
+PROOF_RESERVE_SHARE = 0.1
+"""Fraction of a check's time limit kept after the symbolic proof (high-precision refutation, evidence)."""
+
+CONSTANT_DIGITS = 110
+"""Decimal digits to which two constants must agree, with a certified error bound, to be ``numeric``."""
+
+MAX_KEY_NODES = 2_000_000
+"""Distinct subexpressions hashed for one cache key; a larger task is checked without the cache."""
 
 WORKER_BACKSTOP_FACTOR = 5.0
 """A worker's check is killed after this many times its CPU budget in wall time (plus the grace below)."""
@@ -178,6 +194,20 @@ MAX_DIAGNOSIS_TEXT = 400
 
 DIAGNOSIS_SAMPLES = 6
 """Sample points of the quick screen each candidate edit must pass."""
+
+# --- Result cache ---
+
+MAX_CACHE_WAIT_SECONDS = 10.0
+"""Seconds a run waits for a cache database another process holds locked; then it goes on without the cache."""
+
+MAX_CACHE_BYTES = 128 * 2**20
+"""Bytes of rows the result cache keeps: past it, a write removes the least recently used rows (to 3/4 of it)."""
+
+MAX_CACHE_ROW_BYTES = 1_000_000
+"""Bytes of one cached outcome; a larger outcome is computed again rather than cached."""
+
+MAX_CACHE_IDLE_DAYS = 30
+"""Days a cached row may go unused; older rows are removed on write."""
 
 # --- Rendering ---
 

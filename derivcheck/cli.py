@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from enum import Enum
+from pathlib import Path
 from typing import Any, TextIO
 
 import typer
@@ -16,7 +17,8 @@ app = typer.Typer(
     name="derivcheck",
     help=(
         "Check hand-written mathematical derivations step by step.\n\n"
-        "A derivation is a YAML file (or a ```derivation block in Markdown): a chain of "
+        "A derivation is a YAML file, a ```derivation block in Markdown, or LaTeX display math after a "
+        "<!-- derivcheck --> comment in a Markdown post or a Jupyter notebook (.ipynb): a chain of "
         "expressions, each equal to the one before it. derivcheck proves each step with "
         "SymPy or shows a counterexample.\n\n"
         "Example: derivcheck verify derivations/"
@@ -58,7 +60,7 @@ def _root(
 def verify(
     paths: list[str] = typer.Argument(
         None,
-        help="Files (.yaml, .yml, .md) or directories, searched recursively. "
+        help="Files (.yaml, .yml, .md, .ipynb) or directories, searched recursively for all four. "
         "Default: 'paths' from [tool.derivcheck] in pyproject.toml, else derivations/.",
         show_default=False,
     ),
@@ -92,6 +94,14 @@ def verify(
     ),
     color: bool | None = typer.Option(None, "--color/--no-color", help="Force colors on or off."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the evidence of passing steps too."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Text format: show only what does not pass (and warnings), then the summary."
+    ),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty",
+        help="Pass (exit 0, with a note) when the files hold no derivation, instead of failing: for a pre-commit "
+        "hook, where a commit may touch only prose (a README next to the derivations).",
+    ),
     shard: str | None = typer.Option(
         None, "--shard",
         help="Check only part I of N (e.g. 2/4): files are split by a hash of their path relative to the "
@@ -112,14 +122,22 @@ def verify(
     try:
         part = Shard.parse(shard) if shard is not None else None
     except ValueError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     config = config.with_(evidence=verbose)
     targets = list(paths) if paths else default_paths(settings)
     with _progress(format.value == "text" and _is_terminal(sys.stdout) and color is not False) as progress:
-        report = verify_paths(targets, config, progress, shard=part)
+        report = verify_paths(
+            targets, config, progress.checking if progress else None, shard=part,
+            stages=progress.update if progress else None, allow_empty=allow_empty,
+        )
     _warn(report.warnings)
-    _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
+    if quiet and format.value == "text":
+        from derivcheck.report.text import write_text
+
+        _write_report(lambda out: write_text(report, out, color=color, verbose=verbose, quiet=True))
+    else:
+        _write_report(lambda out: REPORTERS[format.value](report, out, color=color, verbose=verbose))
     raise typer.Exit(report.exit_code)
 
 
@@ -167,41 +185,46 @@ def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
         settings = read_project_settings()
         return settings, build_config(options, settings)
     except SettingsError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
 
 
 class _progress:
-    """A rich progress bar on a terminal for runs longer than about a second."""
+    """A rich progress bar on a terminal for runs longer than about a second: reading, parsing, checking."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bar: Any = None  # a rich Progress once started
         self.task: Any = None
+        self.started = 0.0
 
-    def __enter__(self):
+    def __enter__(self) -> _progress | None:
         if not self.enabled:
             return None
         import time
 
-        started = time.monotonic()
+        self.started = time.monotonic()
+        return self
 
-        def update(done: int, total: int) -> None:
-            if self.bar is None and time.monotonic() - started > 1.0 and done < total:
-                from rich.progress import Progress
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` for ``stage``; the bar appears once the run has taken a second."""
+        import time
 
-                self.bar = Progress(transient=True)
-                self.bar.start()
-                self.task = self.bar.add_task("checking", total=total)
-            if self.bar is not None:
-                self.bar.update(self.task, completed=done, total=total)
+        if self.bar is None and time.monotonic() - self.started > 1.0 and done < total:
+            from rich.progress import Progress
 
-        return update
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(stage, total=total)
+        if self.bar is not None:
+            self.bar.update(self.task, description=stage, completed=done, total=total)
 
-    def __exit__(self, *exc):
+    def checking(self, done: int, total: int) -> None:
+        self.update("checking", done, total)
+
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
-        return False
 
 
 @app.command()
@@ -228,7 +251,7 @@ def new(
         typer.echo(f"derivcheck: {path} already exists; not overwriting it", err=True)
         raise typer.Exit(2) from None
     except (FileNotFoundError, ValueError) as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"derivcheck: cannot write {path}: {exc.strerror}", err=True)
@@ -330,7 +353,7 @@ def render(
     try:
         run = render_paths(list(paths), to.value, out, config, check=check, title=title, options=options)
     except RenderError as exc:
-        typer.echo(f"derivcheck: {exc}", err=True)
+        _warn([str(exc)])
         raise typer.Exit(2) from None
     _warn([f"{display_path(path)}: no such file or directory" for path in run.missing])
     _warn([f"skipped {note}" for note in run.skipped])
@@ -340,6 +363,59 @@ def render(
     elif run.written:
         typer.echo(f"wrote {len(run.written)} file(s) under {out}", err=True)
     raise typer.Exit(2 if run.missing else 0)
+
+
+cache_app = typer.Typer(
+    help="See or empty the result cache (the folder of --cache-dir, $DERIVCHECK_CACHE_DIR, "
+    "'cache-dir' in [tool.derivcheck], else the user cache folder).",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+CACHE_DIR_OPTION = typer.Option(None, "--cache-dir", help="The cache folder [default: as for verify].")
+
+
+@cache_app.command("info")
+def cache_info(cache_dir: str | None = CACHE_DIR_OPTION) -> None:
+    """Print where the result cache is, how many rows it holds and its size on disk; it is not changed.
+
+    Example: derivcheck cache info
+    """
+    from derivcheck.check.run.cache import cache_info as describe, describe_cache
+
+    info = describe(_cache_folder(cache_dir))
+    _write_report(lambda out: out.write(describe_cache(info) + "\n"))
+
+
+@cache_app.command("clear")
+def cache_clear(cache_dir: str | None = CACHE_DIR_OPTION) -> None:
+    """Remove every cached result (the database file; the secret that signs rows stays).
+
+    Example: derivcheck cache clear
+    """
+    from derivcheck.check.run.cache import CacheUnusable, clear_cache
+
+    try:
+        info = clear_cache(_cache_folder(cache_dir))
+    except CacheUnusable as exc:
+        _warn([str(exc)])
+        raise typer.Exit(2) from None
+    rows = "" if info.rows is None else f"{info.rows} rows, "
+    done = f"removed {info.database} ({rows}{info.size} bytes)" if info.exists else f"no cache at {info.database}"
+    _write_report(lambda out: out.write(done + "\n"))
+
+
+def _cache_folder(option: str | None) -> Path:
+    """The cache folder the run would use: the option, else $DERIVCHECK_CACHE_DIR, pyproject, the default."""
+    from derivcheck.settings import SettingsError, cache_directory, read_project_settings
+
+    try:
+        folder = cache_directory(option, False, read_project_settings())
+    except SettingsError as exc:
+        _warn([str(exc)])
+        raise typer.Exit(2) from None
+    if folder is None:  # pragma: no cover - only --no-cache gives None
+        raise typer.Exit(2)
+    return folder
 
 
 def main() -> None:
@@ -360,6 +436,8 @@ def main() -> None:
         sys.stderr.write("derivcheck: stopped by SIGINT\n")
         sys.exit(130)
     except Exception as exc:  # no traceback reaches a user
-        sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {exc}\n")
+        from derivcheck.printable import printable
+
+        sys.stderr.write(f"derivcheck: internal error: {type(exc).__name__}: {printable(str(exc))}\n")
         sys.stderr.write("please report this with the file that caused it\n")
         sys.exit(2)

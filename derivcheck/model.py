@@ -9,6 +9,7 @@ builds from directly; its text is then only for display.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -156,3 +157,15 @@ class LoadError:
         else:
             where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
+
+
+def chain_relation(rels: Iterable[str]) -> str:
+    """The relation a chain (or part of it) concludes: the strictest of its steps' relations.
+
+    ``==`` when every step is an equality; ``<`` beats ``<=`` (and ``>`` beats ``>=``).
+    """
+    found = [r for r in rels if r != "=="]
+    if not found:
+        return "=="
+    strict = [r for r in found if len(r) == 1]
+    return strict[0] if strict else found[0]

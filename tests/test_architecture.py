@@ -24,6 +24,7 @@ LAYER_OF = {
     "derivcheck.errors": "foundation",
     "derivcheck.hints": "foundation",
     "derivcheck.bounds": "foundation",
+    "derivcheck.builtins": "foundation",
     "derivcheck.version": "foundation",
     "derivcheck.config": "foundation",
     "derivcheck.settings": "foundation",
@@ -40,6 +41,7 @@ LAYER_OF = {
     "derivcheck.api": "api",
     "derivcheck.report": "report",
     "derivcheck.render": "render",
+    "derivcheck.publish": "publish",
     "derivcheck.authoring": "authoring",
 }
 # What each layer may import besides itself (docs/architecture.md, "Layers").
@@ -55,6 +57,7 @@ MAY_IMPORT = {
     "api": {"foundation", "model", "verdicts", "load", "latex", "parse", "check", "results"},
     "report": {"foundation", "verdicts", "results"},
     "render": {"foundation", "model", "verdicts", "load", "results", "api"},
+    "publish": {"foundation", "model", "verdicts", "load", "results", "api", "report", "render"},
     "authoring": {"foundation", "model", "load", "latex", "parse"},
     "cli": set(LAYER_OF.values()),
 }

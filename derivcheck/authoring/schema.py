@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from derivcheck.builtins import BUILTINS, CONSTANTS
 from derivcheck.load.documents import (
     CASE_KEYS,
     NUMBER_KEYS,
@@ -83,6 +84,12 @@ def symbol_words_pattern() -> str:
 def symbol_names_pattern() -> str:
     """Return a regular expression for a symbols key: one name or several separated by commas."""
     return rf"^\s*{_NAME}(?:\s*,\s*{_NAME})*\s*$"
+
+
+def builtins_description() -> str:
+    """The built-in functions and constants, one phrase each, from the registry (derivcheck/builtins.py)."""
+    functions = "; ".join(f"{b.name}: {b.meaning}" for b in BUILTINS)
+    return f"Built-in functions: {functions}. Constants: {', '.join(CONSTANTS)}."
 
 
 def function_head_pattern() -> str:
@@ -177,7 +184,8 @@ def derivation_schema() -> dict:
             "expression": {
                 "description": "An expression in Python operator syntax (^ is also power). "
                 "Sums: Sum(f, (k, lo, hi)), bounds inclusive, empty range 0; "
-                "KroneckerDelta(i, j); max(z) / min(z) over the elements of a vector z.",
+                "KroneckerDelta(i, j); max(z) / min(z) over the elements of a vector z. "
+                + builtins_description(),
                 "type": ["string", "number"],
             },
             "text": {"description": "Free text.", "type": ["string", "number"]},

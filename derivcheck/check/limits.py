@@ -16,8 +16,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from derivcheck.bounds import MAX_TIMER_SECONDS
+from derivcheck.bounds import MAX_TIMER_SECONDS, POINT_SHARE, PROOF_RESERVE_SHARE, SCREEN_SHARE
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import CheckTimeout
 
@@ -53,13 +54,33 @@ def _can_alarm() -> bool:
     return _TIMER is not None and threading.current_thread() is threading.main_thread()
 
 
-def _raise_timeout(signum, frame):  # pragma: no cover - called by the signal
+def _raise_timeout(signum: int, frame: object) -> None:  # pragma: no cover - called by the signal
     raise CheckTimeout()
+
+
+class OuterTimeout(CheckTimeout):
+    """An enclosing time limit ran out inside an inner one.
+
+    A CheckTimeout like any other; a helper that catches the timeout of its
+    own limit (to skip a slow point, to give up on one method) lets this one
+    pass, since the time it would go on with is no longer there.
+    """
+
+
+_REARM = 0.001
+"""CPU seconds after which an outer limit that ran out inside an inner one fires again."""
 
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise CheckTimeout in the block after ``seconds`` of CPU time (nested limits keep the tighter)."""
+    """Raise CheckTimeout in the block after ``seconds`` of CPU time (nested limits keep the tighter).
+
+    Limits nest: an inner limit never outlives the outer one, and when the
+    block ends the outer limit is armed again with what is left of it. If the
+    outer limit ran out inside the block, it is armed to fire again at once
+    (and CheckTimeout is raised): an inner helper that catches its own
+    CheckTimeout cannot switch the outer limit off.
+    """
     timer, alarm = _TIMER, _SIGNAL
     if not seconds or seconds <= 0 or timer is None or alarm is None or not _can_alarm():
         yield
@@ -72,16 +93,31 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     # Keep firing every 0.1 s until the block ends: one alarm can be swallowed
     # (a signal raised inside a garbage-collection callback is ignored).
     signal.setitimer(timer, budget, _REPEAT)
+    own = False
     try:
         yield
+    except OuterTimeout:
+        own = True  # an inner limit found this one spent: from here on it is this limit's timeout
     finally:
         signal.setitimer(timer, 0)
         signal.signal(alarm, previous)
         if outer_left > 0:
             left = outer_left - (cpu_seconds() - started)
+            # Re-armed even when spent: whoever catches the OuterTimeout raised
+            # below, the outer limit fires again a moment later.
+            signal.setitimer(timer, max(left, _REARM), _REPEAT)
             if left <= 0:
-                raise CheckTimeout()
-            signal.setitimer(timer, left, _REPEAT)
+                raise OuterTimeout()
+    if own:
+        raise CheckTimeout()
+
+
+def seconds_left() -> float | None:
+    """CPU seconds left before the innermost active time limit fires; None when no limit is active."""
+    if _TIMER is None or not _can_alarm():
+        return None
+    left, _ = signal.getitimer(_TIMER)
+    return left if left > 0 else None
 
 
 def memory_limit_outcome() -> Outcome:
@@ -110,7 +146,7 @@ def limit_memory(megabytes: int) -> None:
         pass
 
 
-def _raise_stopped(signum, frame):
+def _raise_stopped(signum: int, frame: object) -> None:
     raise Stopped(signum)
 
 
@@ -136,6 +172,26 @@ def quiet_worker_signals() -> None:
         signal.setitimer(_TIMER, 0)
 
 
-def proof_share(timeout: float, shape) -> float:
-    """The symbolic proof's share of a check's time: half, or less when sums leave work for the sizes."""
-    return timeout * 0.5 if shape.empty else min(1.5, timeout * 0.2)
+def screen_share(timeout: float) -> float:
+    """The numeric screen's share of a check's time (SCREEN_SHARE of it): a slow screen never starves the proof."""
+    return timeout * SCREEN_SHARE
+
+
+def point_share(screen_seconds: float | None) -> float | None:
+    """The share of the screen's time one sample point may use (None: no limit of its own)."""
+    return screen_seconds * POINT_SHARE if screen_seconds else None
+
+
+def proof_share(timeout: float, shape: Any) -> float:
+    """The symbolic proof's share of a check's time.
+
+    Without sums: the rest of the check's time once the screen is done, less a
+    reserve for the stages after the proof. With sums over a symbolic size: a
+    small share, leaving the time to the instances.
+    """
+    if not shape.empty:
+        return min(1.5, timeout * 0.2)
+    reserve = timeout * PROOF_RESERVE_SHARE
+    left = seconds_left()
+    rest = (left if left is not None else timeout) - reserve
+    return max(rest, reserve)

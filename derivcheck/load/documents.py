@@ -208,18 +208,6 @@ def _check_direction(steps: list[Step]) -> None:
             )
 
 
-def chain_relation(rels) -> str:
-    """The relation a chain (or part of it) concludes: the strictest of its steps' relations.
-
-    ``==`` when every step is an equality; ``<`` beats ``<=`` (and ``>`` beats ``>=``).
-    """
-    found = [r for r in rels if r != "=="]
-    if not found:
-        return "=="
-    strict = [r for r in found if len(r) == 1]
-    return strict[0] if strict else found[0]
-
-
 def _erratum_text(node: Node) -> str:
     if isinstance(node, Scalar) and not node.is_null and node.raw.strip():
         return node.raw

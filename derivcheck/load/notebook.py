@@ -8,6 +8,7 @@ counted within that cell.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from derivcheck.bounds import MAX_NOTEBOOK_CELLS as MAX_CELLS
@@ -67,7 +68,7 @@ def cell_line_map(text: str) -> dict[int, tuple[int, ...]]:
     located = _located_strings(text)
     if located is None:
         return {}
-    starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    starts = [0] + [match.end() for match in re.finditer("\n", text)]
     pieces: dict[int, list[tuple[int, str]]] = {}
     for path, offset, value in located:
         if len(path) >= 3 and path[0] == "cells" and isinstance(path[1], int) and path[2] == "source":

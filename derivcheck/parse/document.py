@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sympy
 
+from derivcheck.builtins import builtin
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Chain, Document, NumberClaim, NumberValue, StabilityClaim, Step, SymbolDecl, Text
@@ -14,6 +16,8 @@ from derivcheck.parse.expressions import (
     RESERVED,
     Condition,
     Scope,
+    _parse_ast,
+    _prepare,
     define_function,
     define_quantities,
     parse_conditions,
@@ -61,7 +65,7 @@ class ParsedNumber:
     claimed: tuple[sympy.Expr, ...]
     claimed_text: tuple[str, ...]
     claimed_is_list: bool
-    tol: tuple[sympy.Rational, ...]
+    tol: tuple[sympy.Expr, ...]
 
 
 @dataclass(frozen=True)
@@ -206,8 +210,11 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
         raise FormatError("'is' has a different number of values than the lists in 'at'", claim.line)
     if claim.tol is not None:
         tol_values, _ = _values(claim.tol, constants, "'tol'")
-        if len(tol_values) != 1 or not tol_values[0].is_Rational or tol_values[0] < 0:
-            raise FormatError("'tol' must be one nonnegative number", claim.tol.line)
+        if len(tol_values) != 1 or not _is_nonnegative_constant(tol_values[0]):
+            raise FormatError(
+                "'tol' must be one nonnegative number (a constant expression such as pi/100 is fine)",
+                claim.tol.line,
+            )
         tol = tuple(tol_values[0] for _ in claimed)
     else:
         tol = tuple(default_tolerance(text) for text in texts)
@@ -291,6 +298,13 @@ def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None
     return None
 
 
+def _is_nonnegative_constant(value: sympy.Expr) -> bool:
+    """Whether ``value`` is a finite real number >= 0 (exactly, or decided by SymPy)."""
+    if value.free_symbols or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return False
+    return bool(value.is_extended_real) and value.is_nonnegative is True
+
+
 def default_tolerance(text: str) -> sympy.Rational:
     """One unit in the last decimal place written (``0.2360`` -> 1/10000); 0 for exact values."""
     try:
@@ -312,7 +326,7 @@ _NOT_FLOAT_EVALUABLE = (sympy.Sum, sympy.Product, sympy.Derivative, sympy.Indexe
 def _parse_stability(claim: StabilityClaim, scope: Scope) -> ParsedStability:
     """Check a stability claim's names and numbers; the expression is evaluated later as written."""
     expr = parse_expression(claim.expr, scope)
-    if expr.has(*_NOT_FLOAT_EVALUABLE):
+    if expr.has(*_NOT_FLOAT_EVALUABLE) or _calls_a_non_scalar_builtin(claim.expr, scope):
         raise FormatError(
             "a stability claim evaluates a scalar expression operation by operation; "
             "Sum, Product, diff and vector elements are not supported there (write the terms out)",
@@ -368,6 +382,25 @@ def _parse_stability(claim: StabilityClaim, scope: Scope) -> ParsedStability:
     )
     nonzero = tuple(name for name, _, _ in over if scope.symbols[name].obj.is_nonzero)
     return ParsedStability(claim, claim.expr.text, functions, tuple(over), tuple(at), rtol, nonzero)
+
+
+def _calls_a_non_scalar_builtin(text: Text, scope: Scope) -> bool:
+    """Whether ``text``, or a body of a declared function it calls, calls Sum, Product or diff as written."""
+    pending, seen = [text.text], set()
+    while pending:
+        tree = _parse_ast(_prepare(pending.pop()), text.line)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            name = node.func.id
+            decl = scope.functions.get(name)
+            if decl is not None and name not in seen:
+                seen.add(name)
+                if decl.body is not None:
+                    pending.append(decl.body.text)
+            elif decl is None and (entry := builtin(name)) is not None and not entry.scalar:
+                return True
+    return False
 
 
 def _scalar_symbol(name: str, scope: Scope, line: int, where: str) -> SymbolSpec:

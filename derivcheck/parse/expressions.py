@@ -32,6 +32,7 @@ from derivcheck.bounds import (
     MAX_TREE_DEPTH,
     MAX_TREE_NODES,
 )
+from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Definition, FunctionDecl, Text
@@ -40,32 +41,16 @@ from derivcheck.parse.syntax import show
 
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
 INFINITY = "oo"  # allowed only as the point of a Limit
-_UNARY = {
-    "exp": sympy.exp,
-    "sqrt": sympy.sqrt,
-    "abs": sympy.Abs,
-    "sign": sympy.sign,
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "tan": sympy.tan,
-    "sinh": sympy.sinh,
-    "cosh": sympy.cosh,
-    "tanh": sympy.tanh,
-    "sech": sympy.sech,
-    "csch": sympy.csch,
-    "coth": sympy.coth,
-    "atan": sympy.atan,
-    "asin": sympy.asin,
-    "acos": sympy.acos,
-    "erf": sympy.erf,
-    "erfc": sympy.erfc,
-    "floor": sympy.floor,
-    "ceiling": sympy.ceiling,
-    # Written out, so that the proof methods see log and exp as usual.
+# Written out, so that the proof methods see log and exp as usual.
+_WRITTEN_OUT: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     "log1p": lambda t: sympy.log(1 + t),
     "expm1": lambda t: sympy.exp(t) - 1,
 }
-BUILTIN_FUNCTIONS = frozenset(_UNARY) | {"log", "max", "min", "diff", "Sum", "Product", "KroneckerDelta", "Limit"}
+# The one-argument built-ins of the registry (derivcheck/builtins.py), as SymPy functions.
+_UNARY: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
+    b.name: _WRITTEN_OUT[b.name] if b.sympy is None else getattr(sympy, b.sympy) for b in unary_builtins()
+}
+BUILTIN_FUNCTIONS = BUILTIN_NAMES
 LIMIT_DIRECTIONS = {"+": "+", "-": "-"}  # one-sided limits; without a direction a limit is two-sided
 
 # Constructs that are not read, with what to write instead.
@@ -115,9 +100,7 @@ SPELLED_AS = {
 }
 # Built-ins added after version 1 of the format: a document may still declare
 # its own symbol or function of that name, which then takes precedence.
-SHADOWABLE = frozenset(
-    {"sech", "csch", "coth", "atan", "asin", "acos", "erf", "erfc", "floor", "ceiling", "log1p", "expm1"}
-)
+SHADOWABLE = frozenset(b.name for b in BUILTINS if not b.reserved)
 RESERVED = (BUILTIN_FUNCTIONS - SHADOWABLE) | frozenset(CONSTANTS)
 
 _CHUNK_TERMS = 400

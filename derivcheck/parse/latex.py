@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
+from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.model import Text
 from derivcheck.parse import syntax
@@ -103,28 +104,13 @@ TYPEFACES = {
     "mathfrak",
 }
 NAME_MACROS = {"operatorname", "mathrm", "text", "textrm", "textit", "textsf", "texttt", "mbox", "textbf", "mathtt"}
-FUNCTION_MACROS = {
-    "log": "log",
-    "ln": "ln",
-    "exp": "exp",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "max": "max",
-    "min": "min",
-    "sgn": "sign",
-    "coth": "coth",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-}
-# Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…}.
-NAME_SPELLINGS = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "sgn": "sign", "ceil": "ceiling"}
-# Brackets that are functions: \lfloor x \rfloor is floor(x), \lceil x \rceil is ceiling(x).
-FLOORS = {"\\lfloor": ("\\rfloor", "floor"), "\\lceil": ("\\rceil", "ceiling")}
+# LaTeX commands of the built-ins (\sin, \arctan, …) from the registry (derivcheck/builtins.py); \ln is log.
+FUNCTION_MACROS = {**latex_macros(), "ln": "ln"}
+# Brackets read as a built-in: \lfloor x \rfloor is floor(x).
+FUNCTION_FENCES = latex_fences()
+_FENCE_CLOSERS = {closer for closer, _ in FUNCTION_FENCES.values()}
+# Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…} (\operatorname{arctan} is atan).
+NAME_SPELLINGS = {macro: name for macro, name in latex_macros().items() if macro != name} | {"ceil": "ceiling"}
 SPACING = {
     ",",
     ";",
@@ -786,6 +772,8 @@ class _Parser:
         if tok.kind == "macro":
             if tok.text in ("right", "cdot", "times", "div", "ast") or tok.key in CLOSE or tok.text in ("rvert", "}"):
                 return False
+            if tok.key in _FENCE_CLOSERS:
+                return False
             if tok.text in RELATIONS or tok.text in DOTS:
                 return False
             if tok.text in SIZES:
@@ -1340,7 +1328,7 @@ class _Parser:
     def arguments(self, word: str, tok: Token, kind: str) -> list:
         nxt = self.peek()
         opener = None
-        bracket = nxt.kind == "macro" and nxt.key in OPEN and nxt.key not in FLOORS
+        bracket = nxt.kind == "macro" and nxt.key in OPEN and nxt.key not in FUNCTION_FENCES
         if (nxt.kind == "char" and nxt.text in "([") or bracket:
             opener = self.take()
             closer = OPEN[opener.key]
@@ -1507,9 +1495,9 @@ class _Parser:
                 return ("abs", node)
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
-            if delim.key in FLOORS:
-                node = self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
-                return ("call", FLOORS[delim.key][1], [node])
+            if delim.key in FUNCTION_FENCES:
+                function = FUNCTION_FENCES[delim.key][1]
+                return ("call", function, [self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)])
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\left{delim.key}' is not a grouping delimiter")
             return self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)
@@ -1519,10 +1507,10 @@ class _Parser:
             if delim.key not in OPEN:
                 raise self.error(delim, f"'\\{name}{delim.key}' is not an opening delimiter")
             node = self.until_sized(tok, delim)
-            return ("call", FLOORS[delim.key][1], [node]) if delim.key in FLOORS else node
-        if tok.key in FLOORS:
+            return ("call", FUNCTION_FENCES[delim.key][1], [node]) if delim.key in FUNCTION_FENCES else node
+        if tok.key in FUNCTION_FENCES:
             self.take()
-            closer, function = FLOORS[tok.key]
+            closer, function = FUNCTION_FENCES[tok.key]
             return ("call", function, [self.until_closer(tok, closer, tok.key)])
         if tok.key in OPEN:
             self.take()
@@ -1972,7 +1960,7 @@ def _bound_node(text: str):
 
 
 def _unary_builtins() -> frozenset[str]:
-    return frozenset(BUILTIN_FUNCTIONS) - {"log", "max", "min", "diff", "Sum", "Product"}
+    return frozenset(b.name for b in unary_builtins()) | {"KroneckerDelta"}
 
 
 def _ignorable(tok: Token) -> bool:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from derivcheck.bounds import MAX_RENDER_DEPTH as MAX_DEPTH, MAX_RENDER_TEXT as MAX_TEXT
+from derivcheck.builtins import typeset_names
 from derivcheck.render.boxes import (
     ACCENTS,
     Accent,
@@ -48,13 +49,8 @@ GREEK["epsilon"] = ("\\varepsilon", "ε")
 GREEK["phi"] = ("\\varphi", "φ")
 GREEK["lam"] = ("\\lambda", "λ")  # 'lambda' is a Python keyword, so authors write lam
 
-FUNCTION_NAMES = {
-    "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "sinh": "\\sinh",
-    "cosh": "\\cosh", "tanh": "\\tanh", "max": "\\max", "min": "\\min", "sign": "\\operatorname{sign}",
-    "erf": "\\operatorname{erf}", "erfc": "\\operatorname{erfc}", "log1p": "\\operatorname{log1p}",
-    "expm1": "\\operatorname{expm1}", "sech": "\\operatorname{sech}", "csch": "\\operatorname{csch}",
-    "coth": "\\coth", "atan": "\\arctan", "asin": "\\arcsin", "acos": "\\arccos",
-}
+# Built-ins typeset as a named function (\sin, \operatorname{erf}), from the registry.
+FUNCTION_NAMES = typeset_names()
 # Built-ins written with brackets rather than a name: floor(x) is ⌊x⌋.
 BRACKETS = {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉")}
 
@@ -361,10 +357,13 @@ class _Walker:
             return Piece(row(log_head, APPLY, _parens(self.expr(args[0]).box)), ATOM)
         if name == "diff" and len(args) in (2, 3):
             return self._diff(args)
-        if name in ("Sum", "Product") and len(args) == 2 and _is_limits(args[1]):
-            return self._big(name, args)
         if name == "Limit" and len(args) in (3, 4):
             return self._limit(args)
+        if name == "KroneckerDelta" and len(args) == 2:
+            delta = Scripts(Ident("\\delta", "δ"), sub=_join([self.expr(a).box for a in args]))
+            return Piece(delta, ATOM)
+        if name in ("Sum", "Product") and len(args) == 2 and _is_limits(args[1]):
+            return self._big(name, args)
         word = False
         head: Box
         if name in FUNCTION_NAMES:
@@ -388,19 +387,20 @@ class _Walker:
         return Piece(row(Frac(top, bottom), body.box), BIGOP, "frac", body.trail)
 
     def _limit(self, args: list[ast.expr]) -> Piece:
-        """``Limit(body, h, a, '+')`` as ``lim`` with ``h → a⁺`` below it."""
-        point = self.expr(args[2]).box
+        """``Limit(f, h, a)`` as lim over ``h → a`` (``a^+`` one-sided, ``oo`` as ∞), then ``f``."""
+        point_node = args[2]
+        infinite = isinstance(point_node, ast.Name) and point_node.id == "oo"
+        point = Ident("\\infty", "∞") if infinite else self.expr(point_node).box
         if len(args) == 4:
             side = args[3]
-            if not isinstance(side, ast.Constant) or side.value not in ("+", "-"):
+            if not (isinstance(side, ast.Constant) and side.value in ("+", "-")):
                 raise Unrenderable("limit direction")
-            point = Scripts(point, sup=Op(str(side.value), "+" if side.value == "+" else "−"))
+            point = Scripts(point, sup=Op(str(side.value), str(side.value), "prefix"))
         under = row(self.expr(args[1]).box, Op("\\to", "→"), point)
-        head = Scripts(Ident("\\lim", "lim", upright=True), sub=under)
         body = self.expr(args[0])
         if body.prec <= SUM or body.lead == "minus":
             body = _wrap(body)
-        return Piece(row(head, body.box), BIGOP, "other", body.trail)
+        return Piece(row(Scripts(Ident("\\lim", "lim", upright=True), sub=under), body.box), BIGOP, "other", body.trail)
 
     def _big(self, name: str, args: list[ast.expr]) -> Piece:
         limits = args[1]

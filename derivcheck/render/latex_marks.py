@@ -112,4 +112,7 @@ def _end_of_line(text: str, line_index: int, start: int) -> int:
     end = text.find("\n", offset)
     end = len(text) if end < 0 else end
     row_end = text.rfind("\\\\", max(offset, start), end)
-    return row_end if row_end >= 0 else max(end, start)
+    where = row_end if row_end >= 0 else max(end, start)
+    while where > max(offset, start) and text[where - 1] in " \t":
+        where -= 1  # the mark goes right after the row's last character
+    return where

@@ -131,7 +131,7 @@ def stability_table(claims: tuple[StabilityView, ...], options: PageOptions = DE
     math = options.math
     columns = ["", "expression", "over", "claimed", "found", "points", "evidence"]
     columns += [] if options.reader else ["line"]
-    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out = [table_header(columns)]
     for claim in claims:
         mark = f"{claim.mark.symbol} {escape_markdown(claim.mark.label)}" if claim.mark else ""
         over = ", ".join(inline_math(b, math) for b in claim.over + claim.at)
@@ -152,8 +152,8 @@ def chain_lines(chain: ChainView, options: PageOptions = DEFAULT) -> list[str]:
         rows.append(f"{relation}& {to_latex(step.box)} && \\text{{{escape_text(tag)}}}")
     rows = [row + " \\\\" for row in rows[:-1]] + rows[-1:]
     out = display_math(["\\begin{aligned}", *rows, "\\end{aligned}"], options.math) + [""]
-    notes = [(number, step_note(step, options)) for number, step in enumerate(chain.steps, start=1)]
-    out += [f"{number}. {note}" for number, note in notes if note]  # a reader page has no note on the first step
+    # A reader page names no line: the first step, unchecked, may have nothing else to say.
+    out += [f"{number}. {step_note(step, options) or 'start'}" for number, step in enumerate(chain.steps, start=1)]
     return out + [""]
 
 
@@ -170,10 +170,16 @@ def step_note(step: StepView, options: PageOptions = DEFAULT) -> str:
     return " — ".join(parts)
 
 
+def table_header(columns: list[str]) -> str:
+    """A Markdown table's header and rule: ``| | claim | at |`` then ``|---|---|---|``."""
+    head = "|" + "".join(f" {column} |" if column else " |" for column in columns)
+    return head + "\n|" + "---|" * len(columns)
+
+
 def numbers_table(numbers: tuple[NumberView, ...], options: PageOptions = DEFAULT) -> list[str]:
     """A table: mark, claim, values, claimed, computed (and line)."""
     columns = ["", "claim", "at", "claimed", "computed"] + ([] if options.reader else ["line"])
-    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out = [table_header(columns)]
     for number in numbers:
         mark = f"{number.mark.symbol} {escape_markdown(number.mark.label)}" if number.mark else ""
         at = ", ".join(inline_math(a, options.math) for a in number.at)

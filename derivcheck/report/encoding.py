@@ -71,9 +71,16 @@ def can_encode(stream: TextIO, text: str = "✓✗≠…—") -> bool:
 
 
 def use_ascii_fallback(*streams: TextIO) -> None:
-    """Let each stream that cannot encode the marks write ASCII stand-ins instead of failing."""
+    """Let each stream write ASCII stand-ins for what its encoding cannot take, instead of failing.
+
+    On a stream that cannot encode the marks that is the marks and every other
+    non-ASCII character; on a UTF-8 stream only a lone surrogate (a byte of a
+    file name that is not UTF-8, should one reach a writer unescaped) becomes
+    an escape, never invalid UTF-8 and never an error. Text that encodes is
+    written unchanged.
+    """
     for stream in streams:
-        if stream is None or can_encode(stream):
+        if stream is None or getattr(stream, "errors", None) == ERRORS:
             continue
         reconfigure = getattr(stream, "reconfigure", None)  # only a TextIOWrapper has it (tests capture output)
         if reconfigure is None:

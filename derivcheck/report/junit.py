@@ -72,7 +72,7 @@ def _testcase(result: Result) -> ET.Element:
         return case
     if result.passes:
         if result.doubtful:  # a note that fails the step only under --strict
-            ET.SubElement(case, "system-out").text = _xml_text("\n".join(result.doubtful))
+            ET.SubElement(case, "system-out").text = _xml_text("\n".join(printable(note) for note in result.doubtful))
         return case
     rule = finding_rule(result)
     tag = "error" if result.is_error else "failure"

@@ -31,8 +31,17 @@ def _short(text: str, width: int = _WIDTH) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
-def write_text(report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False) -> None:
-    """Write the report for people: grouped by file and chain, a summary line last."""
+_EMPTY_NAMES = 5  # files without derivations named in their one summary line
+
+
+def write_text(
+    report: Report, stream: TextIO, *, color: bool | None = None, verbose: bool = False, quiet: bool = False
+) -> None:
+    """Write the report for people: grouped by file and chain, a summary line last.
+
+    ``quiet``: only the results that do not pass (and the summary line). Files
+    without derivations get one line together, not a note each.
+    """
     console = Console(
         file=stream,
         force_terminal=color,
@@ -43,6 +52,8 @@ def write_text(report: Report, stream: TextIO, *, color: bool | None = None, ver
     )
     current_file = current_chain = None
     for result in report.results:
+        if quiet and result.passes:
+            continue
         if result.file != current_file:
             current_file, current_chain = result.file, None
             console.print(f"[bold]{_esc(display_path(result.file))}[/bold]")
@@ -57,9 +68,17 @@ def write_text(report: Report, stream: TextIO, *, color: bool | None = None, ver
             current_chain = chain
             console.print(f"  [cyan]{_esc(result.title)}[/] · {_esc(result.chain)}")
         _write_result(console, result, verbose)
-    for path in report.empty_files:
-        console.print(f"[bold]{_esc(display_path(path))}[/bold]\n  no derivation blocks (nothing to check)")
+    if report.empty_files and not quiet:
+        console.print(_empty_files_line(report.empty_files))
     console.print(_summary(report))
+
+
+def _empty_files_line(paths: tuple[str, ...]) -> str:
+    """One line for the files that hold no derivation: how many, and the first few names."""
+    names = [_esc(display_path(path)) for path in paths[:_EMPTY_NAMES]]
+    more = f" and {len(paths) - _EMPTY_NAMES} more" if len(paths) > _EMPTY_NAMES else ""
+    count = f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
+    return f"[dim]{count} without derivations (nothing to check): {', '.join(names)}{more}[/]"
 
 
 def place(result: Result) -> str:

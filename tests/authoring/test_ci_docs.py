@@ -23,10 +23,10 @@ def blocks(language: str) -> list[str]:
 
 def test_pre_commit_hook():
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert hook["id"] == "derivcheck" and hook["entry"] == "derivcheck verify"
+    assert hook["id"] == "derivcheck" and hook["entry"] == "derivcheck verify --allow-empty"
     assert hook["language"] == "python"
     files = re.compile(hook["files"])
-    for path in ("derivations/a.yaml", "derivations/sub/b.yml", "derivations/notes.md"):
+    for path in ("derivations/a.yaml", "derivations/sub/b.yml", "derivations/notes.md", "derivations/nb.ipynb"):
         assert files.search(path), path
     for path in (".github/workflows/ci.yml", ".pre-commit-config.yaml", "README.md", "derivations/a.txt"):
         assert not files.search(path), path
@@ -37,7 +37,14 @@ def test_docs_yaml_snippets_parse():
     configs = [s for s in snippets if isinstance(s, dict) and "repos" in s]
     hooks = [hook for config in configs for repo in config["repos"] for hook in repo["hooks"]]
     assert hooks and all(hook["id"] == "derivcheck" for hook in hooks)
-    (workflow,) = [s for s in snippets if isinstance(s, dict) and "jobs" in s]
+    minimal, workflow = [s for s in snippets if isinstance(s, dict) and "jobs" in s]
+    (job,) = minimal["jobs"].values()
+    assert "strategy" not in job  # the minimal recipe is one job, before the sharded matrix
+    first = [step.get("run", "") for step in job["steps"]]
+    assert any('pip install "derivcheck @ git+https://' in run for run in first)
+    assert any(run.startswith("derivcheck verify --format github") for run in first)
+    saves = [step for step in job["steps"] if step.get("uses", "").startswith("actions/cache/save")]
+    assert len(saves) == 1 and "default_branch" in saves[0]["if"]
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     runs = " ".join(step.get("run", "") for step in steps)
     uses = [step.get("uses", "") for step in steps]

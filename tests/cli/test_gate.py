@@ -142,7 +142,7 @@ def test_a_run_that_checks_nothing_exits_2_and_says_what_was_searched(tmp_path):
 def test_shards_cover_every_file_exactly_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     names = [f"d{k}/f{k}.yaml" for k in range(40)]
-    for shards in (1, 2, 3, 7):
+    for shards in range(1, 8):
         owners = {name: [i for i in range(1, shards + 1) if Shard(i, shards).owns(name)] for name in names}
         assert all(len(owner) == 1 for owner in owners.values())
         if shards > 1:

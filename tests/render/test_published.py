@@ -140,3 +140,50 @@ def test_a_tooltip_holds_no_tex_specials():
     latex = mark_latex(mark, 2, tooltip=True)
     assert latex == r"\quad \texttip{\color{red}{\text{✗}}^{\text{[2]}}}{wrong: at x = 1}"
     assert tooltip_text("a\\b{c}") == "a b c"
+
+
+def test_render_command_takes_the_page_options(tmp_path, post):
+    from typer.testing import CliRunner
+
+    from derivcheck.cli import app
+
+    runner = CliRunner()
+    refused = runner.invoke(app, ["render", str(post), "--to", "html", "--reader", "--no-cache", "-j", "1"])
+    assert refused.exit_code == 2 and "apply to Markdown pages" in refused.output
+    done = runner.invoke(app, ["render", str(post), "--math", "dollars", "--reader", "--no-cache", "-j", "1"])
+    assert done.exit_code == 0 and r"at $\mu = 1$" in done.output and "line 15" not in done.output
+
+
+def test_reader_evidence_names_in_latex_and_short_decimals():
+    from derivcheck.render.expressions import layout_expression
+    from derivcheck.render.latex import to_latex
+    from derivcheck.render.views import reader_evidence
+
+    mark = Mark("✗", "wrong", "wrong", False, point=(("x1", "0"), ("z[2]", "0.333333333333333"), ("mu", "-1.5")),
+                values=("0.731058578630005", "1.58197670686933"))
+    text = reader_evidence(mark, lambda source: f"${to_latex(layout_expression(source))}$")
+    assert text == r"at $x_{1} = 0$, $z_{2} = 0.3333$, $\mu = -1.5$: the step before is 0.7311, this step 1.582"
+    assert reader_evidence(Mark("✓", "proved", "proved", True), str) is None
+
+
+def test_a_step_whose_text_is_not_found_is_marked_at_the_end_of_its_row():
+    from derivcheck.render.expressions import layout_expression
+    from derivcheck.render.latex_marks import mark_display
+    from derivcheck.render.views import StepView
+
+    text = (
+        "<!-- derivcheck\ntitle: t\nsymbols: {x: real}\n-->\n"
+        "$$\n\\begin{aligned}\na &= b \\\\\n&= c\n\\end{aligned}\n$$"
+    )
+    proved = Mark("✓", "proved", "proved", True)
+    wrong = Mark("✗", "wrong", "wrong", False)
+    steps = [
+        StepView(layout_expression("a"), "a", 7, latex="a"),
+        StepView(layout_expression("b"), "b", 7, mark=proved, latex="b (as the reader wrote it)"),
+        StepView(layout_expression("c"), "c", 8, mark=wrong, latex="c"),
+    ]
+    marked, noted = mark_display(text, 1, steps, PageOptions())
+    assert "a &= b\\quad \\color{green}{\\checkmark} \\\\\n" in marked  # the end of row 7, before its \\
+    assert "&= c\\quad \\color{red}{\\text{✗}}^{\\text{[1]}}\n\\end{aligned}" in marked
+    assert [number for number, _ in noted] == [1] and noted[0][1].mark is wrong
+    assert mark_display(text, 1, steps, PageOptions(marks=False)) == (text, [])

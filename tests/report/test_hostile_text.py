@@ -128,3 +128,16 @@ def test_a_utf8_stdout_prints_every_format_for_a_name_that_is_not_utf8(byte_name
     run.stdout.decode("utf-8")
     shown = run.stdout.replace(b"\\\\", b"\\")  # JSON doubles the backslash
     assert b"a\\xffb.yaml" in shown or b"a%FFb.yaml" in shown
+
+
+@pytest.mark.slow  # a CLI subprocess
+def test_a_name_that_is_not_utf8_never_reaches_a_utf8_stdout_as_an_error(byte_named: Path) -> None:
+    """The writers' last line of defence: a lone surrogate that reaches stdout (here through render,
+    which has no escaping of its own) is written as an escape, not an error or invalid UTF-8."""
+    run = subprocess.run(
+        [sys.executable, "-m", "derivcheck", "render", "--no-check", str(byte_named)],
+        capture_output=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert b"internal error" not in run.stderr
+    run.stdout.decode("utf-8")

@@ -18,7 +18,7 @@ import sympy
 
 from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS, MIN_AGREEING_POINTS
 from derivcheck.check.ladder.sums import every_relations, refute_at_larger_sizes, step_conditions, try_general_proof
-from derivcheck.check.limits import memory_limit_outcome, proof_share, time_limit
+from derivcheck.check.limits import memory_limit_outcome, proof_share, screen_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import readable
 from derivcheck.check.prove.assume import Relation, relations_of
@@ -26,7 +26,7 @@ from derivcheck.check.prove.equality import prove_equal, prove_zero
 from derivcheck.check.prove.limits import LimitUnevaluated, has_limit, limits_under_conditions, resolve_limits
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
 from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
-from derivcheck.check.screen.sampling import evaluate, refute_at_high_precision, screen
+from derivcheck.check.screen.sampling import constants_outcome, evaluate, refute_at_high_precision, screen
 from derivcheck.check.screen.stability import StabilityTask, check_stability
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
@@ -194,7 +194,9 @@ def _ladder(task: StepTask, config: CheckConfig, evidence: dict) -> Outcome:
     if general is not None:
         return general
     tried = ["numeric screen"]
-    found = screen(a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed)
+    found = screen(
+        a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed, screen_share(config.timeout)
+    )
     evidence["agreeing"] = list(found.agreeing)
     if found.counterexample is not None:
         return _wrong(found, "numeric screen")
@@ -235,6 +237,9 @@ def _wrong(found, method: str) -> Outcome:
 
 def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Outcome:
     hint = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
+    constants = constants_outcome(found)
+    if constants is not None:
+        return constants
     if found.agreed >= MIN_AGREEING_POINTS:
         detail = f"no proof found; the sides agree at all {found.agreed} sampled points"
         if stopped:
@@ -397,6 +402,8 @@ def show_tolerance(tol: sympy.Expr) -> str:
     """A tolerance as the author would write it: 0.0001 rather than 1/10000 where exact."""
     if tol == 0:
         return "0"
+    if not tol.is_Rational:
+        return sympy.sstr(tol)
     q = sympy.Rational(tol)
     denominator = int(q.q)
     stripped = denominator

@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from derivcheck.check.evidence.stage import Check, Checked, gather_evidence
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig
 
@@ -20,6 +21,7 @@ class RunStats:
     cached: int = 0
     computed: int = 0
     warnings: list[str] = field(default_factory=list)
+    cache_off: bool = False  # the cache proved unusable or stayed locked: not tried again in this run
 
     def warn(self, message: str) -> None:
         """Keep ``message`` once."""
@@ -31,13 +33,14 @@ def open_cache(config: CheckConfig, stats: RunStats | None):
     """The run's ResultCache, or None (no cache configured, or unusable: then a warning in ``stats``)."""
     from derivcheck.check.run.cache import CacheUnusable, ResultCache
 
-    if not config.cache_dir:
+    if not config.cache_dir or (stats is not None and stats.cache_off):
         return None
     try:
-        return ResultCache(config.cache_dir)
+        return ResultCache(config.cache_dir, warn=stats.warn if stats is not None else None)
     except CacheUnusable as exc:
         if stats is not None:
             stats.warn(f"cannot use the result cache: {exc}; checking without it")
+            stats.cache_off = True
         return None
 
 
@@ -52,11 +55,11 @@ def run_tasks(
 
     outcomes: list[Outcome | None] = [None] * len(tasks)
     cache = open_cache(config, stats) if tasks else None
-    keys: list[str] = []
+    keys: list[str | None] = []
     if cache is not None:
         keys = [task_key(task, config.verdict_key()) for task in tasks]
         for index, key in enumerate(keys):
-            outcomes[index] = cache.get(key)
+            outcomes[index] = cache.get(key) if key is not None else None
     todo = [i for i, o in enumerate(outcomes) if o is None]
     if stats is not None:
         stats.cached += len(tasks) - len(todo)
@@ -69,8 +72,9 @@ def run_tasks(
         index = todo[position]
         outcomes[index] = outcome
         finished += 1
-        if cache is not None and outcome.method not in _TRANSIENT:
-            fresh.append((keys[index], outcome))
+        key = keys[index] if cache is not None else None
+        if key is not None and outcome.method not in _TRANSIENT:
+            fresh.append((key, outcome))
         if progress:
             progress(finished, len(tasks))
 
@@ -96,34 +100,25 @@ def run_tasks(
         if cache is not None:
             cache.put_many(fresh)
             cache.close()
+            if stats is not None and cache.skipped:
+                stats.cache_off = True
     return [o if o is not None else Outcome(Verdict.UNKNOWN, "internal error") for o in outcomes]
 
 
-def diagnose_wrong(
-    outcomes: Sequence[Outcome],
-    diagnoses: Sequence,
+def run_checks(
+    checks: Sequence[Check],
     config: CheckConfig,
+    progress: Callable[[int, int], None] | None = None,
     stats: RunStats | None = None,
-) -> list[Outcome]:
-    """The diagnosis stage: explain every ``wrong`` outcome that has a diagnosis task.
+) -> list[Checked]:
+    """The whole run of a plan: every check up the ladder, then the evidence stage, in one pass.
 
-    ``diagnoses[i]`` is the task that explains ``outcomes[i]`` (or None). The
-    diagnoses run like any check (cache, workers, limits); their difference
-    and suggestion are merged into the outcomes, whose verdicts never change.
+    The evidence stage (``check.evidence.stage``) places each step in its chain,
+    diagnoses the wrong ones and tries other readings; the re-checks it asks
+    for run here like any check (cache, workers, limits). One Checked per check, in order.
     """
-    wrong = [
-        i for i, (outcome, task) in enumerate(zip(outcomes, diagnoses))
-        if task is not None and outcome.verdict is Verdict.WRONG
-    ]
-    merged = list(outcomes)
-    if not wrong:
-        return merged
-    found = run_tasks([diagnoses[i] for i in wrong], config, stats=stats)
-    for index, diagnosis in zip(wrong, found):
-        merged[index] = outcomes[index].with_(
-            difference=diagnosis.difference, suggestion=diagnosis.suggestion
-        )
-    return merged
+    outcomes = run_tasks([check.task for check in checks], config, progress, stats)
+    return gather_evidence(checks, outcomes, lambda tasks: run_tasks(tasks, config, stats=stats))
 
 
 def _safe_run(run_task, task, config: CheckConfig) -> Outcome:

@@ -18,6 +18,7 @@ from sympy.core.evalf import PrecisionExhausted
 from derivcheck.bounds import (
     ACCURATE_BASE_DIGITS as BASE_DIGITS,
     MAX_ERROR_CONTROLLED_TERMS as MAX_SUM_TERMS,
+    MAX_EXACT_BITS,
     MAX_PRECISION_LEVELS as MAX_LEVELS,
     MAX_WRITTEN_OUT_TERMS as MAX_TERMS,
 )
@@ -54,7 +55,16 @@ _ZERO = sympy.Integer(0)
 
 
 def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = _ZERO) -> bool | None:
-    """True when ``|value - target| > slack`` for sure, False when ``<= slack`` for sure, else None."""
+    """True when ``|value - target| > slack`` for sure, False when ``<= slack`` for sure, else None.
+
+    A slack that is not a rational number (``pi/100``) is bracketed between two
+    rationals from its own bounded value, and the answer must hold for both.
+    """
+    if not slack.is_Rational:
+        low, high = rational_bracket(slack)
+        if differs_from(bounded, target, high) is True:
+            return True
+        return False if differs_from(bounded, target, max(low, _ZERO)) is False else None
     if bounded.exact and target.is_Rational and slack.is_Rational:
         return bool(_abs(bounded.value - target) > slack) if bounded.value.is_Rational else None
     gap = _abs(sympy.N(bounded.value - target, 80))
@@ -63,6 +73,76 @@ def differs_from(bounded: Bounded, target: sympy.Expr, slack: sympy.Expr = _ZERO
     if gap + bounded.error <= slack:
         return False
     return None
+
+
+def rational_bracket(expr: sympy.Expr) -> tuple[sympy.Rational, sympy.Rational]:
+    """Two rationals ``low <= expr <= high`` from the bounded value of the constant ``expr``."""
+    edge = bounded_value(expr)
+    value, error = sympy.Rational(sympy.re(edge.value)), sympy.Rational(edge.error)
+    return value - error, value + error
+
+
+class _TooLarge(Exception):
+    """The exact number would be larger than the bound."""
+
+
+def fits_exactly(expr: sympy.Expr, values: dict, limit: int = MAX_EXACT_BITS) -> bool:
+    """Whether substituting ``values`` into ``expr`` exactly builds only numbers of at most ``limit`` bits.
+
+    An upper bound computed from the tree without building anything large:
+    a rational has the bits of its numerator and denominator, a sum or product
+    at most the bits of its parts (plus carries), a power ``b**(p/q)`` about
+    ``|p/q|`` times the bits of ``b`` (SymPy writes out the integer part of a
+    rational exponent), a function its arguments. Powers of a number to a
+    non-rational exponent stay unevaluated and cost only their parts.
+    """
+    memo: dict[sympy.Basic, int] = {}
+    try:
+        _bits(expr, values, limit, memo)
+    except _TooLarge:
+        return False
+    return True
+
+
+def _number_bits(value: sympy.Basic) -> int:
+    if value.is_Integer:
+        return int(value).bit_length() + 1
+    if value.is_Rational:
+        return int(value.p).bit_length() + int(value.q).bit_length() + 2
+    return 0
+
+
+def _bits(node: sympy.Basic, values: dict, limit: int, memo: dict[sympy.Basic, int]) -> int:
+    known = memo.get(node)
+    if known is not None:
+        return known
+    if node in values:
+        found = _bits(values[node], {}, limit, memo)
+    elif node.is_Rational:
+        found = _number_bits(node)
+    elif not node.args:
+        found = 1
+    elif isinstance(node, sympy.Pow):
+        found = _power_bits(node, values, limit, memo)
+    else:
+        found = len(node.args) + sum(_bits(arg, values, limit, memo) for arg in node.args)
+    if found > limit:
+        raise _TooLarge()
+    memo[node] = found
+    return found
+
+
+def _power_bits(node: sympy.Pow, values: dict, limit: int, memo: dict[sympy.Basic, int]) -> int:
+    base = _bits(node.base, values, limit, memo)
+    exponent_bits = _bits(node.exp, values, limit, memo)
+    exponent = node.exp.xreplace(values) if values else node.exp
+    if not exponent.is_Rational:
+        return base + exponent_bits + 1
+    # b**(p/q) = b**n * b**(r/q): the integer part n is written out exactly.
+    whole = abs(int(exponent.p) // int(exponent.q)) + 1
+    if whole > limit:
+        raise _TooLarge()
+    return base * whole + exponent_bits + 1
 
 
 def bounded_value(expr: sympy.Expr, digits: int = BASE_DIGITS, subs: dict | None = None) -> Bounded:

@@ -13,6 +13,7 @@ clearly nonzero: round-off never makes a counterexample.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -21,18 +22,20 @@ from sympy.core.function import AppliedUndef
 
 from derivcheck.bounds import (
     CONFIRM_PRECISION as CONFIRM_PREC,
-    HUGE_EXPONENT,
+    CONSTANT_DIGITS,
     MAX_BREAK_POINTS as _MAX_BREAKS,
     MAX_GROWTH,
     SCREEN_PRECISION as SCREEN_PREC,
 )
-from derivcheck.check.limits import time_limit
+from derivcheck.check.limits import OuterTimeout, point_share, time_limit
+from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
-from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
+from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value, differs_from, fits_exactly
 from derivcheck.errors import CheckTimeout
 
 RELATIVE_GAP = sympy.Float("1e-18", 30)
+_FLOAT_RANGE = 1e150  # complex values compared as Python complex numbers stay well inside float range
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
 _SIMPLE_ATTEMPTS = 16
 
@@ -66,6 +69,10 @@ class Screen:
     counterexample: Point | None = None
     values: tuple[str, str] | None = None
     agreeing: list = field(default_factory=list)  # (point, a, b) where the sides agreed, a few
+    slow: int = 0  # points skipped because they took longer than their share of the screen's time
+    stopped: bool = False  # the screen's time ran out before every point was tried
+    certified_digits: int = 0  # two constants: digits to which they agree under certified evaluation
+    certified_value: str = ""  # their common value, as shown
 
 
 _UNITS = (sympy.Rational(1, 3), sympy.Rational(2, 7), sympy.Rational(3, 11), sympy.Rational(5, 13))
@@ -205,11 +212,15 @@ def allowed_by_assumptions(atom, value) -> bool:
         return False
 
 
-def evaluate(expr: sympy.Expr, values: dict, prec: int):
-    """Return the value of ``expr`` at ``values`` to ``prec`` digits, or None if undefined."""
+def evaluate(expr: sympy.Expr, values: dict, prec: int) -> sympy.Float | complex | None:
+    """Return the value of ``expr`` at ``values`` to ``prec`` digits, or None if undefined.
+
+    The point is substituted exactly only when the exact numbers that builds
+    are of bounded size (``fits_exactly``); otherwise (``2**(2 + x)`` at a far
+    ``x``, ``(3/2)**(10**8)``) it is evaluated at working precision.
+    """
     try:
-        if _has_huge_power(expr):
-            # Exact evaluation of (3/2)**(10**8) would never end: evaluate in floating point.
+        if not fits_exactly(expr, values):
             number = expr.evalf(prec, subs=values)
             if not _precise(number, prec):
                 return None
@@ -224,15 +235,8 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int):
         return None
     try:
         return complex(number) if number.has(sympy.I) else sympy.Float(number, prec)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-
-
-def _has_huge_power(expr: sympy.Expr) -> bool:
-    return any(
-        p.exp.is_Number and abs(p.exp) > HUGE_EXPONENT
-        for p in expr.atoms(sympy.Pow)
-    )
 
 
 def _precise(number, prec: int) -> bool:
@@ -244,10 +248,20 @@ def _precise(number, prec: int) -> bool:
     return True
 
 
-def _gap(va, vb):
+def _gap(va: sympy.Float | complex, vb: sympy.Float | complex) -> tuple[object, bool]:
+    """The gap between two values and whether it looks like a difference at working precision.
+
+    Complex values beyond the range of floats (``cosh`` at a far complex point)
+    always look different: the caller then decides on the difference itself,
+    with its error bound.
+    """
     if isinstance(va, complex) or isinstance(vb, complex):
-        diff = abs(complex(va) - complex(vb))
-        scale = max(1.0, abs(complex(va)), abs(complex(vb)))
+        za, zb = complex(va), complex(vb)
+        parts = (za.real, za.imag, zb.real, zb.imag)
+        if not all(math.isfinite(part) and abs(part) < _FLOAT_RANGE for part in parts):
+            return None, True
+        diff = abs(za - zb)
+        scale = max(1.0, abs(za), abs(zb))
         return diff, diff > 1e-12 * scale
     diff = abs(va - vb)
     scale = max(sympy.Float(1), abs(va), abs(vb))
@@ -298,8 +312,8 @@ def shown_values(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> tuple[str, str
     return texts[0], f"{texts[1]} (differs by {_show_bounded(gap, 4)})"
 
 
-def _bounded_at(expr: sympy.Expr, values: dict, digits: int = SCREEN_PREC):
-    if _has_huge_power(expr):
+def _bounded_at(expr: sympy.Expr, values: dict, digits: int = SCREEN_PREC) -> Bounded:
+    if not fits_exactly(expr, values):
         return bounded_value(expr, digits, subs=values)
     return bounded_value(expr.xreplace(values), digits)
 
@@ -332,13 +346,58 @@ def screen(
     samples: int,
     max_size: int,
     seed: int = 0,
+    budget: float | None = None,
 ) -> Screen:
-    """Evaluate ``a`` and ``b`` at up to ``samples`` admissible points; stop at a confirmed difference."""
+    """Evaluate ``a`` and ``b`` at up to ``samples`` admissible points; stop at a confirmed difference.
+
+    ``budget`` (CPU seconds, None for none of its own) bounds the whole screen:
+    when it runs out the screen ends with the points decided so far, so that
+    the stages after it keep their time. Each point gets a share of it
+    (``point_share``); a point that takes longer is skipped, counted as
+    undefined.
+    """
     rng = random.Random(seed)
     (a, b), functions = concrete_functions([a, b])
-    result = Screen()
     if shape.empty and not (a.free_symbols | b.free_symbols):
         return _pure_numbers(a, b, relations, functions)
+    result = Screen()
+    found: list[tuple[Point, sympy.Expr, sympy.Expr]] = []
+    try:
+        with time_limit(budget):
+            _sample(a, b, relations, shape, samples, max_size, rng, point_share(budget), result, found)
+    except OuterTimeout:
+        raise
+    except CheckTimeout:
+        result.stopped = True
+    if not found:
+        return result
+    point, ai, bi = found[0]
+    point.functions = functions
+    try:
+        with time_limit(point_share(budget)):
+            point = simplify_point(ai, bi, relations, point)
+    except OuterTimeout:
+        raise
+    except CheckTimeout:
+        pass  # the confirmed point as drawn
+    result.counterexample = point
+    result.values = shown_values(ai, bi, point.values)
+    return result
+
+
+def _sample(
+    a: sympy.Expr,
+    b: sympy.Expr,
+    relations: list[Relation],
+    shape: Shape,
+    samples: int,
+    max_size: int,
+    rng: random.Random,
+    per_point: float | None,
+    result: Screen,
+    found: list[tuple[Point, sympy.Expr, sympy.Expr]],
+) -> None:
+    """Draw and compare points into ``result``; a confirmed difference goes to ``found`` and ends the loop."""
     shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
     # Sizes of at least 2 first (readable counterexamples), small sizes first among
     # them; the smaller sizes the declarations allow (1, 0, …) are visited too.
@@ -350,7 +409,7 @@ def screen(
         ),
     )
     if not shapes:
-        return result
+        return
     attempts = 0
     memo: dict = {}
     while result.tried < samples and attempts < samples * 8:
@@ -359,13 +418,19 @@ def screen(
             mapping = shapes[(attempts - 1) % len(shapes)]
         else:
             mapping = shapes[rng.randrange(len(shapes))]
-        drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
-        if drawn is None:
+        try:
+            with time_limit(per_point):
+                drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
+                if drawn is None:
+                    continue
+                point, ai, bi = drawn
+                result.tried += 1
+                state = compare_at(ai, bi, point.values)
+        except OuterTimeout:
+            raise
+        except CheckTimeout:
+            result.slow += 1
             continue
-        point, ai, bi = drawn
-        point.functions = functions
-        result.tried += 1
-        state = compare_at(ai, bi, point.values)
         if state == "undefined":
             result.undefined += 1
             continue
@@ -374,15 +439,16 @@ def screen(
             if len(result.agreeing) < 4:
                 result.agreeing.append((point, ai, bi))
             continue
-        point = simplify_point(ai, bi, relations, point)
-        result.counterexample = point
-        result.values = shown_values(ai, bi, point.values)
-        return result
-    return result
+        found.append((point, ai, bi))
+        return
 
 
-def _pure_numbers(a, b, relations, functions) -> Screen:
-    """Both sides are numbers: one exact decision, not a fixed precision."""
+def _pure_numbers(a: sympy.Expr, b: sympy.Expr, relations: list[Relation], functions: dict) -> Screen:
+    """Both sides are numbers: one decision on their difference with its error bound, not a fixed precision.
+
+    Equal to ``CONSTANT_DIGITS`` digits under certified evaluation is recorded
+    (``certified_digits``): the step can then be ``numeric`` without a proof.
+    """
     if any(truth(r) is False for r in relations):
         return Screen()
     point = Point({}, {}, functions)
@@ -391,7 +457,68 @@ def _pure_numbers(a, b, relations, functions) -> Screen:
         return Screen(tried=1, counterexample=point, values=shown_values(a, b, {}))
     if state == "undefined":
         return Screen(tried=1, undefined=1)
-    return Screen(agreed=1, tried=1, agreeing=[(point, a, b)])
+    agreed = Screen(agreed=1, tried=1, agreeing=[(point, a, b)])
+    agreement = certified_agreement(a, b)
+    if agreement is not None and agreement.counterexample:
+        return Screen(tried=1, counterexample=point, values=shown_values(a, b, {}))
+    if agreement is not None:
+        agreed.certified_digits, agreed.certified_value = agreement.digits, agreement.value
+    return agreed
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Two constants compared to ``digits`` digits with a certified error bound.
+
+    ``counterexample``: they differ after all; else they agree to ``digits``
+    digits and ``value`` shows their common value.
+    """
+
+    digits: int
+    value: str
+    counterexample: bool = False
+
+
+def certified_agreement(a: sympy.Expr, b: sympy.Expr, digits: int = CONSTANT_DIGITS) -> Agreement | None:
+    """Whether two constants agree to ``digits`` significant digits, decided on their difference with its bound.
+
+    None when the evaluation cannot bound the difference that tightly.
+    """
+    try:
+        side = bounded_value(a, digits + 10)
+        difference = bounded_value(a - b, digits + 10)
+    except Unevaluable:
+        return None
+    shown = _show_bounded(side.value, SHOWN_DIGITS)
+    if differs_from(difference, sympy.Integer(0)) is True:
+        return Agreement(digits, shown, counterexample=True)
+    scale = max(sympy.Integer(1), side.magnitude())
+    gap = difference.magnitude() + difference.error
+    if gap <= scale * sympy.Float(10, digits + 20) ** (-digits):
+        return Agreement(digits, shown)
+    return None
+
+
+SHOWN_DIGITS = 40
+"""Significant digits of a constant shown in the evidence of a ``numeric`` step between constants."""
+
+
+def constants_outcome(found: Screen) -> Outcome | None:
+    """The ``numeric`` outcome of a step between two constants that agree under certified evaluation."""
+    if not found.certified_digits:
+        return None
+    detail = (
+        f"no proof found; both sides evaluate to {found.certified_value}… and agree to at least "
+        f"{found.certified_digits} significant digits (certified error bound)"
+    )
+    return Outcome(
+        Verdict.NUMERIC,
+        "certified evaluation",
+        detail,
+        points=found.agreed,
+        tried=("certified evaluation", "symbolic proof"),
+        hint="a proof would make this 'proved'; --strict fails on 'numeric'",
+    )
 
 
 _SOLVE_BUDGET = 0.3
@@ -566,17 +693,47 @@ def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None
         pinned = placed
     _repair(plan, values, rng, pinned)
     for atom, rel in plan.equations:
+        if not fits_exactly(rel.expr, values):
+            return None
         roots = _equation_roots(rel.expr.xreplace(values), atom, attempt)
         roots = [r for r in roots if allowed_by_assumptions(atom, r)]
         if not roots:
             return None
         values[atom] = roots[(attempt + rng.randrange(2)) % len(roots)]
     for rel in plan.rels:
-        if truth(rel.substitute(values)) is not True:
+        if holds_at(rel, values) is not True:
             return None
     if kind == "far" and not _moderate(plan, values):
         return None
     return Point(dict(mapping), values), plan.ai, plan.bi
+
+
+_SIGN_TESTS = {
+    ">": lambda v: v > 0,
+    ">=": lambda v: v >= 0,
+    "<": lambda v: v < 0,
+    "<=": lambda v: v <= 0,
+    "==": lambda v: v == 0,
+    "!=": lambda v: v != 0,
+}
+
+
+def holds_at(rel: Relation, values: dict) -> bool | None:
+    """Whether a condition holds at the point: exactly when the numbers stay small, else on its bounded value.
+
+    A condition whose exact substitution would build huge numbers (``2**x > 5``
+    at a far ``x``) is decided on its value with its error bound: True or
+    False only when the bound is clear of 0, None otherwise.
+    """
+    if rel.op == "in" or fits_exactly(rel.expr, values):
+        return truth(rel.substitute(values))
+    try:
+        value = _bounded_at(rel.expr, values)
+    except Unevaluable:
+        return None
+    if value.value.as_real_imag()[1] != 0 or differs_from(value, sympy.Integer(0)) is not True:
+        return None  # not real, or too close to 0 to tell its sign
+    return bool(_SIGN_TESTS[rel.op](sympy.re(value.value)))
 
 
 _OFFSETS = (sympy.Rational(1, 8), sympy.Integer(1), sympy.Rational(1, 1000), sympy.Integer(5))
@@ -607,7 +764,7 @@ def _repair(plan: _Plan, values: dict, rng: random.Random, pinned: set) -> None:
     for _ in range(3):
         changed = False
         for rel, options in plan.repairs:
-            if truth(rel.substitute(values)) is not False:
+            if holds_at(rel, values) is not False:
                 continue
             free = [o for o in options if o[0] not in pinned] or options
             atom, coeff, rest = free[rng.randrange(len(free))]
@@ -656,6 +813,8 @@ def _real_roots(equation: sympy.Expr, symbol) -> list:
             else:
                 candidates = sympy.solve(equation, symbol)
             return [r for r in candidates if r.is_number and r.is_extended_real is True]
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return []
     except (ValueError, TypeError, NotImplementedError, ArithmeticError, sympy.PolynomialError):
@@ -716,7 +875,7 @@ def simpler_values(values: dict, rels: list[Relation], still_fails, plain=PLAIN_
             if current[atom] == candidate or not allowed_by_assumptions(atom, candidate):
                 continue
             trial = {**current, atom: candidate}
-            if any(truth(r.substitute(trial)) is not True for r in rels):
+            if any(holds_at(r, trial) is not True for r in rels):
                 continue
             if still_fails(trial):
                 current = trial

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from derivcheck.bounds import (
     MAX_STABILITY_POINTS as MAX_POINTS,
     MIN_STABILITY_POINTS as MIN_POINTS,
 )
+from derivcheck.builtins import BUILTINS
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import FormatError
 from derivcheck.parse.expressions import _parse_ast, _prepare
@@ -42,6 +44,8 @@ AGREEMENT = mpmath.mpf("1e-40")
 RANDOM_POINTS = 40
 LOG_RANDOM_POINTS = 20
 PLOT_POINTS = 160
+# The built-ins a stability claim can evaluate: each is a method of both arithmetics.
+SCALAR_BUILTINS = frozenset(b.name for b in BUILTINS if b.scalar)
 
 
 @dataclass(frozen=True)
@@ -94,13 +98,77 @@ class Operation:
 
 
 # -- the two arithmetics ----------------------------------------------------------------------
+#
+# Each arithmetic has one method per scalar built-in of derivcheck/builtins.py, named as the
+# built-in (tests/test_builtins.py checks that none is missing), and the operators.
+
+
+def _odd(b: float) -> bool:
+    return float(b).is_integer() and int(b) % 2 == 1
+
+
+def _finite_only(function: Callable[[float], float]) -> Callable[[float], float]:
+    """A float64 function that is nan at nan and at ±inf (sin, cos, tan)."""
+
+    def apply(a: float) -> float:
+        if math.isnan(a) or math.isinf(a):
+            return math.nan
+        return function(a)
+
+    return apply
+
+
+def _in_domain(function: Callable[[float], float]) -> Callable[[float], float]:
+    """A float64 function that is nan where Python's math refuses the argument (asin(2))."""
+
+    def apply(a: float) -> float:
+        if math.isnan(a):
+            return math.nan
+        try:
+            return function(a)
+        except ValueError:
+            return math.nan
+
+    return apply
+
+
+def _overflowing(function: Callable[[float], float], negative: Callable[[float], bool]) -> Callable[[float], float]:
+    """A float64 function that gives ±inf where Python's math overflows (-inf where ``negative``)."""
+
+    def apply(a: float) -> float:
+        try:
+            return function(a)
+        except OverflowError:
+            return -math.inf if negative(a) else math.inf
+
+    return apply
+
+
+def _reciprocal(function: Callable[[float], float]) -> Callable[[float], float]:
+    """``1/function(a)`` as one float64 operation (sech, csch, coth), ±inf at a zero."""
+
+    def apply(a: float) -> float:
+        return Float64.div(1.0, function(a))
+
+    return apply
+
+
+def _whole(function: Callable[[float], int]) -> Callable[[float], float]:
+    """floor or ceiling in float64: nan and ±inf stay as they are."""
+
+    def apply(a: float) -> float:
+        if math.isnan(a) or math.isinf(a):
+            return a
+        return float(function(a))
+
+    return apply
 
 
 class Float64:
     """IEEE float64 with numpy's results: inf on overflow, nan on invalid operations, no exceptions."""
 
     @staticmethod
-    def number(value) -> float:
+    def number(value: Any) -> float:
         try:
             return float(value)
         except OverflowError:
@@ -110,19 +178,19 @@ class Float64:
     e = math.e
 
     @staticmethod
-    def add(a, b):
+    def add(a: float, b: float) -> float:
         return a + b
 
     @staticmethod
-    def sub(a, b):
+    def sub(a: float, b: float) -> float:
         return a - b
 
     @staticmethod
-    def mul(a, b):
+    def mul(a: float, b: float) -> float:
         return a * b
 
     @staticmethod
-    def div(a, b):
+    def div(a: float, b: float) -> float:
         if b == 0:
             if a == 0 or math.isnan(a):
                 return math.nan
@@ -133,82 +201,114 @@ class Float64:
             return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
     @staticmethod
-    def pow(a, b):
+    def pow(a: float, b: float) -> float:
         try:
             result = a**b
         except ZeroDivisionError:
-            odd = float(b).is_integer() and int(b) % 2 == 1
-            return math.copysign(math.inf, a) if odd else math.inf
+            return math.copysign(math.inf, a) if _odd(b) else math.inf
         except OverflowError:
-            odd = float(b).is_integer() and int(b) % 2 == 1
-            return -math.inf if (a < 0 and odd) else math.inf
+            return -math.inf if (a < 0 and _odd(b)) else math.inf
         if isinstance(result, complex):
             return math.nan
         return result
 
     @staticmethod
-    def neg(a):
+    def neg(a: float) -> float:
         return -a
 
     @staticmethod
-    def exp(a):
+    def exp(a: float) -> float:
         try:
             return math.exp(a)
         except OverflowError:
             return math.inf
 
     @staticmethod
-    def log(a):
+    def log(a: float, base: float | None = None) -> float:
         if math.isnan(a) or a < 0:
             return math.nan
-        if a == 0:
-            return -math.inf
-        return math.log(a)
+        value = -math.inf if a == 0 else math.log(a)
+        return value if base is None else Float64.div(value, Float64.log(base))
 
     @staticmethod
-    def sqrt(a):
+    def sqrt(a: float) -> float:
         if math.isnan(a) or a < 0:
             return math.nan
         return math.sqrt(a)
 
     @staticmethod
-    def abs(a):
+    def abs(a: float) -> float:
         return abs(a)
 
     @staticmethod
-    def sign(a):
+    def sign(a: float) -> float:
         if math.isnan(a):
             return math.nan
         return float((a > 0) - (a < 0))
 
-    @staticmethod
-    def periodic(name):
-        function = getattr(math, name)
-
-        def apply(a):
-            if math.isnan(a) or math.isinf(a):
-                return math.nan
-            return function(a)
-
-        return apply
-
-    @staticmethod
-    def hyperbolic(name):
-        function = getattr(math, name)
-
-        def apply(a):
-            try:
-                return function(a)
-            except OverflowError:
-                return math.inf if name == "cosh" or a > 0 else -math.inf
-
-        return apply
+    sin = staticmethod(_finite_only(math.sin))
+    cos = staticmethod(_finite_only(math.cos))
+    tan = staticmethod(_finite_only(math.tan))
+    sinh = staticmethod(_overflowing(math.sinh, lambda a: a < 0))
+    cosh = staticmethod(_overflowing(math.cosh, lambda a: False))
+    tanh = staticmethod(math.tanh)
+    sech = staticmethod(_reciprocal(cosh))
+    csch = staticmethod(_reciprocal(sinh))
+    coth = staticmethod(_reciprocal(tanh))
+    atan = staticmethod(math.atan)
+    asin = staticmethod(_in_domain(math.asin))
+    acos = staticmethod(_in_domain(math.acos))
+    erf = staticmethod(math.erf)
+    erfc = staticmethod(math.erfc)
+    floor = staticmethod(_whole(math.floor))
+    ceiling = staticmethod(_whole(math.ceil))
+    log1p = staticmethod(_in_domain(lambda a: -math.inf if a == -1 else math.log1p(a)))
+    expm1 = staticmethod(_overflowing(math.expm1, lambda a: False))
 
     @staticmethod
-    def extremum(values, largest: bool):
+    def max(*values: float) -> float:
         if any(math.isnan(v) for v in values):
             return math.nan
-        return max(values) if largest else min(values)
+        return max(values)
+
+    @staticmethod
+    def min(*values: float) -> float:
+        if any(math.isnan(v) for v in values):
+            return math.nan
+        return min(values)
+
+    @staticmethod
+    def KroneckerDelta(a: float, b: float) -> float:  # noqa: N802 - the built-in's name
+        return 1.0 if a == b else 0.0
+
+
+def _real(value: Any) -> Any:
+    """``value`` when it is a finite real mpmath number; _Undefined otherwise."""
+    if isinstance(value, mpmath.mpc) or not mpmath.isfinite(value):
+        raise _Undefined()
+    return value
+
+
+def _bounded(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An mpmath function whose value beyond 2^MAX_MAGNITUDE is not worth computing (cosh, expm1, …)."""
+
+    def apply(a: Any) -> Any:
+        if abs(a) > MAX_MAGNITUDE:
+            raise _OutOfRange()
+        return _real(function(a))
+
+    return apply
+
+
+def _defined(function: Callable[[Any], Any], inside: Callable[[Any], bool]) -> Callable[[Any], Any]:
+    """An mpmath function that is real only where ``inside`` holds (asin on [-1, 1], coth away from 0)."""
+
+    def apply(a: Any) -> Any:
+        if not inside(a):
+            raise _Undefined()
+        return _real(function(a))
+
+    return apply
 
 
 class Reference:
@@ -220,81 +320,86 @@ class Reference:
         self.e = mpmath.e
 
     @staticmethod
-    def number(value):
-        if isinstance(value, float):
-            return mpmath.mpf(value)  # a float64 input, exactly
-        return mpmath.mpf(value)
+    def number(value: Any) -> Any:
+        return mpmath.mpf(value)  # a float64 input, exactly
 
-    @staticmethod
-    def _real(value):
-        if isinstance(value, mpmath.mpc) or not mpmath.isfinite(value):
-            raise _Undefined()
-        return value
-
-    def add(self, a, b):
+    def add(self, a: Any, b: Any) -> Any:
         return a + b
 
-    def sub(self, a, b):
+    def sub(self, a: Any, b: Any) -> Any:
         return a - b
 
-    def mul(self, a, b):
+    def mul(self, a: Any, b: Any) -> Any:
         return a * b
 
-    def div(self, a, b):
+    def div(self, a: Any, b: Any) -> Any:
         if b == 0:
             raise _Undefined()
         return a / b
 
-    def pow(self, a, b):
+    def pow(self, a: Any, b: Any) -> Any:
         if a == 0 and b <= 0:
             raise _Undefined()
         if a < 0 and not mpmath.isint(b):
             raise _Undefined()
         if a != 0 and abs(mpmath.mag(a) * b) > MAX_MAGNITUDE:
             raise _OutOfRange()
-        return self._real(mpmath.power(a, b))
+        return _real(mpmath.power(a, b))
 
-    def neg(self, a):
+    def neg(self, a: Any) -> Any:
         return -a
 
-    def exp(self, a):
+    def exp(self, a: Any) -> Any:
         if a > MAX_MAGNITUDE:
             raise _OutOfRange()
         return mpmath.exp(a)
 
-    def log(self, a):
+    def log(self, a: Any, base: Any = None) -> Any:
         if a <= 0:
             raise _Undefined()
-        return mpmath.log(a)
+        return mpmath.log(a) if base is None else self.div(mpmath.log(a), self.log(base))
 
-    def sqrt(self, a):
+    def sqrt(self, a: Any) -> Any:
         if a < 0:
             raise _Undefined()
         return mpmath.sqrt(a)
 
-    def abs(self, a):
+    def abs(self, a: Any) -> Any:
         return abs(a)
 
-    def sign(self, a):
+    def sign(self, a: Any) -> Any:
         return mpmath.sign(a)
 
-    def periodic(self, name):
-        function = getattr(mpmath, name)
-        return lambda a: self._real(function(a))
-
-    def hyperbolic(self, name):
-        function = getattr(mpmath, name)
-
-        def apply(a):
-            if name != "tanh" and abs(a) > MAX_MAGNITUDE:
-                raise _OutOfRange()
-            return function(a)
-
-        return apply
+    sin = staticmethod(lambda a: _real(mpmath.sin(a)))
+    cos = staticmethod(lambda a: _real(mpmath.cos(a)))
+    tan = staticmethod(lambda a: _real(mpmath.tan(a)))
+    sinh = staticmethod(_bounded(mpmath.sinh))
+    cosh = staticmethod(_bounded(mpmath.cosh))
+    tanh = staticmethod(mpmath.tanh)
+    sech = staticmethod(_bounded(mpmath.sech))
+    csch = staticmethod(_defined(_bounded(mpmath.csch), lambda a: a != 0))
+    coth = staticmethod(_defined(mpmath.coth, lambda a: a != 0))
+    atan = staticmethod(mpmath.atan)
+    asin = staticmethod(_defined(mpmath.asin, lambda a: -1 <= a <= 1))
+    acos = staticmethod(_defined(mpmath.acos, lambda a: -1 <= a <= 1))
+    erf = staticmethod(mpmath.erf)
+    erfc = staticmethod(mpmath.erfc)
+    floor = staticmethod(mpmath.floor)
+    ceiling = staticmethod(mpmath.ceil)
+    log1p = staticmethod(_defined(mpmath.log1p, lambda a: a > -1))
+    expm1 = staticmethod(_bounded(mpmath.expm1))
 
     @staticmethod
-    def extremum(values, largest: bool):
-        return max(values) if largest else min(values)
+    def max(*values: Any) -> Any:
+        return max(values)
+
+    @staticmethod
+    def min(*values: Any) -> Any:
+        return min(values)
+
+    @staticmethod
+    def KroneckerDelta(a: Any, b: Any) -> Any:  # noqa: N802 - the built-in's name
+        return mpmath.mpf(1) if a == b else mpmath.mpf(0)
 
 
 # -- the walk ---------------------------------------------------------------------------------
@@ -307,6 +412,7 @@ class Evaluator:
         self.task = task
         self.tree = _parse_ast(_prepare(task.expr), task.line)
         self.source = _prepare(task.expr)
+        self.point: dict = {}
         self.functions = {}
         for name, params, body in task.functions:
             prepared = _prepare(body)
@@ -315,6 +421,7 @@ class Evaluator:
     def run(self, arithmetic, values: dict) -> list[Operation]:
         """Return the trace: every operation in evaluation order, the whole expression last."""
         trace: list[Operation] = []
+        self.point = values
         with _precision(arithmetic):
             self._node(self.tree, arithmetic, values, self.source, "", trace)
         return trace
@@ -378,23 +485,13 @@ class Evaluator:
         values = [trace[i].value for i in args]
         if name in self.functions and name not in env:
             params, body, body_source = self.functions[name]
-            inner_env = dict(zip(params, values))
+            # The body sees the claim's symbols (their values at this point) and its parameters.
+            inner_env = {**self.point, **dict(zip(params, values))}
             result = self._node(body, ar, inner_env, body_source, name, trace)
             return self._record(trace, node, source, where, trace[result].value, (result,))
-        if name in ("exp", "sqrt", "abs", "sign"):
-            value = getattr(ar, name)(values[0])
-        elif name == "log":
-            value = ar.log(values[0])
-            if len(values) == 2:
-                value = ar.div(value, ar.log(values[1]))
-        elif name in ("sin", "cos", "tan"):
-            value = ar.periodic(name)(values[0])
-        elif name in ("sinh", "cosh", "tanh"):
-            value = ar.hyperbolic(name)(values[0])
-        elif name in ("max", "min"):
-            value = ar.extremum(values, name == "max")
-        else:
+        if name not in SCALAR_BUILTINS:
             raise FormatError(f"'{name}' cannot be evaluated in a stability claim", self.task.line)
+        value = getattr(ar, name)(*values)
         return self._record(trace, node, source, where, value, tuple(args))
 
 

@@ -1,0 +1,1 @@
+"""Publishing: derivations checked where they are published (the MkDocs plugin)."""

@@ -1,0 +1,306 @@
+"""Issue 23: bounded evaluation, a budget per stage, nested limits, constants, and a cache key that never evaluates.
+
+No test here asserts a duration: each asserts the mechanism (the outer limit
+fires again, the screen stops at its share, a point is evaluated without
+building the exact number). Loops that would run on if the mechanism broke
+are ended by a generous CPU guard, so a regression fails rather than hangs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mpmath
+import pytest
+import sympy
+from sympy.core.evalf import EvalfMixin
+
+from derivcheck.check.ladder.engine import StepTask, run_task
+from derivcheck.check.limits import cpu_seconds, seconds_left, time_limit
+from derivcheck.check.outcome import Verdict
+from derivcheck.check.prove.assume import Relation
+from derivcheck.check.prove.sizes import Shape
+from derivcheck.check.run import cache as cache_mod
+from derivcheck.check.run.cache import task_key
+from derivcheck.check.screen import sampling
+from derivcheck.check.screen.certified import fits_exactly
+from derivcheck.check.screen.sampling import certified_agreement, compare_at, evaluate, holds_at, screen
+from derivcheck.config import CheckConfig
+from derivcheck.errors import CheckTimeout
+from derivcheck.results import passes
+from tests.helpers import FAST, derivation, step_verdicts, verify_text
+
+ROOT = Path(__file__).resolve().parents[2]
+x, y = sympy.symbols("x y", real=True)
+u, v = sympy.symbols("u v", complex=True)
+NO_SHAPE = Shape((), ())
+FAR = sympy.Rational(10**6) + sympy.Rational(1, 7)
+
+
+def _spin(started: float, guard: float = 30.0) -> None:
+    while cpu_seconds() - started < guard:
+        pass
+
+
+# --- nested time limits -------------------------------------------------------------
+
+
+def _helper_that_catches_its_own_limit(started: float) -> str:
+    try:
+        with time_limit(5):
+            _spin(started)
+    except CheckTimeout:
+        return "caught"
+    return "finished"
+
+
+def test_an_outer_limit_survives_an_inner_helper_that_catches_its_timeout():
+    # The outer limit (0.3 s) runs out inside the helper's own limit (5 s); the
+    # helper catches that CheckTimeout. The outer limit must fire again anyway.
+    started = cpu_seconds()
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.3):
+            for _ in range(3):
+                _helper_that_catches_its_own_limit(started)
+            _spin(started)
+    assert cpu_seconds() - started < 30
+
+
+def test_an_inner_limit_that_fires_first_leaves_the_outer_one_armed():
+    started = cpu_seconds()
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.6):
+            try:
+                with time_limit(0.05):
+                    _spin(started)
+            except CheckTimeout:
+                pass
+            left = seconds_left()
+            assert left is not None and 0 < left <= 0.7
+            _spin(started)
+    assert cpu_seconds() - started < 30
+
+
+def test_seconds_left_is_none_outside_any_limit():
+    assert seconds_left() is None
+    with time_limit(50):
+        left = seconds_left()
+        assert left is not None and left <= 51  # the timer rounds to its tick
+    assert seconds_left() is None
+
+
+# --- bounded evaluation ---------------------------------------------------------------
+
+
+def test_a_far_point_is_not_substituted_exactly_when_the_numbers_would_be_huge():
+    expr = 2 ** (2 + x) / 4
+    assert fits_exactly(expr, {x: sympy.Rational(5, 2)})
+    assert not fits_exactly(expr, {x: FAR})
+    assert not fits_exactly(sympy.Pow(sympy.Rational(3, 2), 10**8, evaluate=False), {})
+    assert fits_exactly(x**3 + sympy.exp(x), {x: FAR})
+
+
+def test_a_far_point_is_evaluated_at_working_precision(monkeypatch):
+    # Building 2**1000002 exactly is what stalled the screen: forbid any huge exact integer.
+    real_xreplace = sympy.Basic.xreplace
+
+    def no_huge_exact_number(self, rule, *args, **kwargs):
+        result = real_xreplace(self, rule, *args, **kwargs)
+        built = [n for n in result.atoms(sympy.Integer) if int(n).bit_length() > 100_000]
+        assert not built, "the far point was substituted exactly"
+        return result
+
+    monkeypatch.setattr(sympy.Basic, "xreplace", no_huge_exact_number)
+    with time_limit(60):  # a regression ends as a CheckTimeout, not a hang
+        value = evaluate(2 ** (2 + x) / 4, {x: FAR}, 30)
+        state = compare_at(2 ** (2 + x) / 4, 2**x, {x: FAR})
+    with mpmath.workdps(40):
+        expected = mpmath.power(2, mpmath.mpf(10**6) + mpmath.mpf(1) / 7)
+        assert value is not None
+        assert abs(mpmath.mpf(str(value)) / expected - 1) < mpmath.mpf(10) ** -25
+    assert state == "agree"
+
+
+def test_a_condition_at_a_far_point_is_decided_without_the_exact_number(monkeypatch):
+    real_xreplace = sympy.Basic.xreplace
+
+    def no_huge_exact_number(self, rule, *args, **kwargs):
+        result = real_xreplace(self, rule, *args, **kwargs)
+        assert not [n for n in result.atoms(sympy.Integer) if int(n).bit_length() > 100_000]
+        return result
+
+    monkeypatch.setattr(sympy.Basic, "xreplace", no_huge_exact_number)
+    assert holds_at(Relation(">", 2**x - 5), {x: FAR}) is True
+    assert holds_at(Relation("<", 2**x - 5), {x: FAR}) is False
+    assert holds_at(Relation(">", 2**x - 5), {x: sympy.Integer(1)}) is False
+
+
+def test_a_step_with_a_condition_on_a_huge_power_is_proved():
+    text = derivation(["2**(2 + x)/4", "2**x"], assume=["2**x > 3"])
+    assert step_verdicts(verify_text(text, FAST.with_(seed=3))) == ["proved"]
+
+
+def test_complex_values_beyond_float_range_are_decided_on_their_difference():
+    a, b = sympy.cosh(u + v) - sympy.cosh(u - v), 2 * sympy.sinh(u) * sympy.sinh(v)
+    far = {u: sympy.Rational(-712345, 1), v: sympy.Rational(3, 2) + sympy.I}
+    assert compare_at(a, b, far) == "agree"
+    assert compare_at(a, b + 1, far) in ("differ", "agree")  # no OverflowError either way
+
+
+# --- the screen's share --------------------------------------------------------------
+
+
+def _endless_comparison(*args, **kwargs):
+    _spin(cpu_seconds())
+    raise AssertionError("the point's limit did not stop it")
+
+
+def test_the_screen_stops_at_its_share(monkeypatch):
+    monkeypatch.setattr(sampling, "compare_at", _endless_comparison)
+    found = screen(x + 1, 1 + x, [], NO_SHAPE, 24, 4, 0, budget=0.4)
+    assert found.stopped
+    assert found.slow >= 1
+    assert found.agreed == 0 and found.counterexample is None
+
+
+def test_a_slow_screen_never_starves_the_proof(monkeypatch):
+    monkeypatch.setattr(sampling, "compare_at", _endless_comparison)
+    task = StepTask(2 ** (2 + x) / 4, 2**x, (), ())
+    outcome = run_task(task, CheckConfig(jobs=1, timeout=3.0))
+    assert outcome.verdict is Verdict.PROVED
+
+
+# --- the steps of the issue, and constants ----------------------------------------------
+
+ISSUE_STEPS = [
+    ({"x": "real"}, "2**(2 + x)/4", "2**x", "proved"),
+    ({"x, y": "real"}, "x*exp(x + y) + x*exp(x)", "x*(1 + exp(y))*exp(x)", "proved"),
+    ({"x, y": "complex"}, "cosh(x + y) - cosh(x - y)", "2*sinh(x)*sinh(y)", "proved"),
+]
+TAN = "tan(7*pi/18) + tan(5*pi/18) - sqrt(3)*tan(5*pi/18)*tan(7*pi/18)"
+
+
+@pytest.mark.parametrize("symbols, previous, current, verdict", ISSUE_STEPS)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_plain_identities_of_the_issue_are_proved(symbols, previous, current, verdict, seed):
+    report = verify_text(derivation([previous, current], symbols=symbols), FAST.with_(seed=seed))
+    assert step_verdicts(report) == [verdict]
+
+
+PI = sympy.pi
+T5, T7 = sympy.tan(5 * PI / 18), sympy.tan(7 * PI / 18)
+TAN_EXPR = T7 + T5 - sympy.sqrt(3) * T5 * T7
+
+
+def test_a_constant_identity_no_proof_decides_is_numeric_with_its_digits():
+    outcome = run_task(StepTask(TAN_EXPR, -sympy.sqrt(3), (), ()), FAST)
+    assert outcome.verdict is Verdict.NUMERIC
+    assert "-1.7320508075688772935274463415058723669" in outcome.detail
+    assert "110 significant digits" in outcome.detail
+    assert passes(outcome.verdict, None, strict=False) and not passes(outcome.verdict, None, strict=True)
+
+
+@pytest.mark.slow
+def test_a_constant_identity_in_a_file_is_numeric():
+    report = verify_text(derivation([TAN, "-sqrt(3)"], symbols={}))
+    assert step_verdicts(report) == ["numeric"]
+
+
+@pytest.mark.parametrize(
+    "current",
+    [
+        -sympy.sqrt(3) + sympy.Integer(10) ** -300,
+        -sympy.sqrt(3) + sympy.exp(-300),
+        -sympy.sqrt(3) - sympy.Integer(10) ** -120,
+        -sympy.sqrt(3) * (1 + sympy.exp(-1000)),
+    ],
+)
+def test_a_tiny_difference_between_constants_is_refuted(current):
+    outcome = run_task(StepTask(TAN_EXPR, current, (), ()), FAST)
+    assert outcome.verdict is Verdict.WRONG
+
+
+def test_constants_are_numeric_only_when_they_agree_to_every_digit_asked():
+    tan = sympy.tan(7 * sympy.pi / 18) + sympy.tan(5 * sympy.pi / 18)
+    tan -= sympy.sqrt(3) * sympy.tan(5 * sympy.pi / 18) * sympy.tan(7 * sympy.pi / 18)
+    agreement = certified_agreement(tan, -sympy.sqrt(3))
+    assert agreement is not None and not agreement.counterexample and agreement.digits >= 100
+    assert agreement.value.startswith("-1.73205080756887729352744634150587236694")
+    near = certified_agreement(sympy.pi, sympy.pi + sympy.exp(-400))
+    assert near is not None and near.counterexample
+
+
+def test_a_variable_step_with_a_tiny_difference_stays_wrong():
+    report = verify_text(derivation(["x", "x + 10**-300"]))
+    assert step_verdicts(report) == ["wrong"]
+
+
+# --- the cache key -----------------------------------------------------------------
+
+
+def _key(previous, current, config_key="k") -> str | None:
+    return task_key(StepTask(previous, current, (), ()), config_key)
+
+
+def test_the_cache_key_never_prints_or_evaluates(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the key printed or evaluated an expression")
+
+    monkeypatch.setattr(sympy, "srepr", forbidden)
+    monkeypatch.setattr(EvalfMixin, "evalf", forbidden)
+    monkeypatch.setattr(sympy.Basic, "doit", forbidden)
+    k = sympy.Symbol("k", integer=True)
+    product = sympy.Product(x + k, (k, 1, 10**6))
+    assert _key(sympy.Sum(product, (k, 1, 3)), x) is not None
+
+
+def test_the_cache_key_hashes_shared_subtrees_once():
+    # 2**60 nodes written out as a tree, 60 distinct ones.
+    shared = x
+    for _ in range(60):
+        shared = sympy.Add(sympy.Mul(shared, shared, evaluate=False), 1, evaluate=False)
+    key = _key(shared, x)
+    assert key is not None and key != _key(shared, y)
+
+
+def test_the_cache_key_tells_apart_what_can_change_a_verdict():
+    keys = {
+        _key(x + 2, x),
+        _key(x + sympy.Float(2.0), x),
+        _key(sympy.Symbol("x", positive=True) + 2, x),
+        _key(x + 2, x, "other config"),
+        _key(x + sympy.Rational(5, 2), x),
+    }
+    assert len(keys) == 5
+    assert _key(x + 2, x) == _key(x + 2, x)
+
+
+def test_the_cache_key_of_a_task_too_large_to_key_is_none(monkeypatch):
+    monkeypatch.setattr(cache_mod, "MAX_KEY_NODES", 5)
+    assert _key(x**2 + 3 * x + sympy.sin(x) + 1, x) is None
+
+
+@pytest.mark.slow
+def test_the_cache_keys_of_a_library_file_are_the_same_under_any_hash_seed():
+    # Index symbols carry several assumption words; srepr wrote them in set order.
+    code = (
+        "from derivcheck.api import load_paths, plan_document\n"
+        "from derivcheck.check.run.cache import task_key\n"
+        "from derivcheck.config import CheckConfig\n"
+        "config = CheckConfig(jobs=1)\n"
+        "for item in load_paths(['derivations/softmax'], config):\n"
+        "    for doc in item.items:\n"
+        "        for planned in plan_document(doc, config):\n"
+        "            print(task_key(planned.task, config.verdict_key()))\n"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                              check=True)
+        assert done.stdout.count("\n") >= 5
+        outputs.add(done.stdout)
+    assert len(outputs) == 1

@@ -1,0 +1,208 @@
+"""The MkDocs plugin: a real ``mkdocs build`` of a small Material site with pymdownx.arithmatex.
+
+The end-to-end tests run ``mkdocs build`` in a subprocess (slow). The browser
+test also needs Chromium and a local MathJax 3 (``npm install mathjax@3``; its
+``es5`` folder found at $DERIVCHECK_MATHJAX or ``node_modules/mathjax/es5``),
+and is skipped without them: the page is typeset offline, no CDN.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.metadata
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from derivcheck.publish.mkdocs import _shifted, with_badge
+from derivcheck.results import Report, Result
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = Path(__file__).parent / "site"
+PLUGIN = "derivcheck.publish.mkdocs:DerivcheckPlugin"
+
+
+def test_the_plugin_is_registered_as_an_mkdocs_entry_point():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert data["project"]["entry-points"]["mkdocs.plugins"] == {"derivcheck": PLUGIN}
+
+
+def test_the_badge_goes_under_the_first_heading_or_on_top():
+    text = with_badge("# Title\n\nProse.\n", "2 steps: 2 proved", True)
+    lines = text.split("\n")
+    assert lines[0] == "# Title" and "derivcheck-passed" in lines[2] and "✓ derivcheck: 2 steps: 2 proved" in lines[2]
+    text = with_badge("Prose first.\n", "1 step: 1 wrong", False)
+    assert text.split("\n")[1].startswith('<span class="derivcheck-badge derivcheck-failed"')
+
+
+def test_results_are_shifted_to_the_lines_of_the_page_without_front_matter():
+    result = Result("p.md", 20, "step", None, False, previous_line=19, slip_line=20)
+    report = Report((result,), ("p.md",))
+    (moved,) = _shifted(report, 4).results
+    assert (moved.line, moved.previous_line, moved.slip_line) == (16, 15, 16)
+    assert _shifted(report, None) is None and _shifted(report, 0) is report
+
+
+def _plugin_path(tmp_path: Path) -> str:
+    """PYTHONPATH for mkdocs: this tree, and an entry point for it when the installed derivcheck has none."""
+    paths = [str(ROOT)]
+    found = [e for e in importlib.metadata.entry_points(group="mkdocs.plugins") if e.name == "derivcheck"]
+    if not any(e.value == PLUGIN for e in found):
+        info = tmp_path / "entry" / "derivcheck_plugin_here-0.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: derivcheck-plugin-here\nVersion: 0\n")
+        (info / "entry_points.txt").write_text(f"[mkdocs.plugins]\nderivcheck = {PLUGIN}\n")
+        paths.append(str(info.parent))
+    return os.pathsep.join(paths)
+
+
+def build(
+    tmp_path: Path, plugin_options: str = "", extra: str = "", jobs: int = 1
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """``mkdocs build --strict`` of the test site with these plugin options; ``jobs`` > 1 uses the worker pool."""
+    site = tmp_path / "site-src"
+    shutil.copytree(SITE, site)
+    config = (site / "mkdocs.yml").read_text().replace("      jobs: 1\n", f"      jobs: {jobs}\n" + plugin_options)
+    (site / "mkdocs.yml").write_text(config + extra)
+    env = dict(os.environ, PYTHONPATH=_plugin_path(tmp_path), NO_MKDOCS_2_WARNING="1",
+               DERIVCHECK_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(site / "mkdocs.yml"), "-d", str(site / "out")],
+        capture_output=True, text=True, timeout=300, env=env, cwd=site,
+    )
+    return proc, site / "out"
+
+
+def marks_in(math: str) -> list[str]:
+    """Every mark the plugin put in ``math``: ``\\quad \\texttip{…}{…}``, braces matched."""
+    found = []
+    start = math.find("\\quad \\texttip{")
+    while start >= 0:
+        position, groups, depth = start + len("\\quad \\texttip"), 0, 0
+        while groups < 2:
+            char = math[position]
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            groups += char == "}" and depth == 0
+            position += 1
+        found.append(math[start:position])
+        start = math.find("\\quad \\texttip{", position)
+    return found
+
+
+def display_math(page: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'<div class="arithmatex">(.*?)</div>', page, re.S)]
+
+
+@pytest.mark.slow
+def test_mkdocs_build_marks_each_row_and_keeps_the_authors_latex(tmp_path):
+    proc, out = build(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "derivcheck: 1 page(s), 4 steps, 0 numbers: 3 proved, 1 wrong" in proc.stderr
+    page = (out / "sigmoid.html").read_text()
+    source = (SITE / "docs" / "sigmoid.md").read_text()
+    latex = source[source.index("\\begin{aligned}") : source.index("\\end{aligned}")]
+    (shown, block) = display_math(page)
+    marks = marks_in(shown)
+    assert len(marks) == 3
+    unmarked = shown
+    for mark in marks:
+        unmarked = unmarked.replace(mark, "", 1)
+    assert latex in unmarked  # the author's display, character for character, once the marks are taken out
+    # the front matter shifts no mark: the cross is on the third row, after the slip, with its note number
+    rows = shown.split("\\\\\n")
+    assert "\\checkmark" in rows[0] and "\\checkmark" in rows[1]
+    assert re.search(r"1 \+ \\sigma\(x\)\\right\)\\quad \\texttip\{\\color\{red\}\{\\text\{✗\}\}\^\{\\text\{\[1\]\}\}\}"
+                     r"\{wrong: at x = 0: the step before is 0\.25, this step 0\.75\}", rows[2])
+    assert "[1]</strong> ✗ <strong>wrong</strong>" in page and "line 20" not in page
+    assert "derivcheck-badge derivcheck-failed" in page and "4 steps: 3 proved, 1 wrong" in page
+    assert "\\begin{aligned}" in block and "(2) ✓" in block  # the fenced block, typeset
+    index = (out / "index.html").read_text()
+    assert "derivcheck" not in index.split("md-content")[1].split("</article>")[0]
+
+
+@pytest.mark.slow
+def test_strict_fails_the_build_on_a_wrong_step(tmp_path):
+    proc, _ = build(tmp_path, "      strict: true\n", jobs=2)
+    assert proc.returncode == 1
+    assert "sigmoid.md:20: step is wrong" in proc.stderr and "do not pass (strict: true)" in proc.stderr
+
+
+@pytest.mark.slow
+def test_marks_false_publishes_the_math_as_written(tmp_path):
+    proc, out = build(tmp_path, "      marks: false\n      badge: false\n")
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "sigmoid.html").read_text()
+    source = (SITE / "docs" / "sigmoid.md").read_text()
+    latex = source[source.index("\\begin{aligned}") : source.index("\\end{aligned}")]
+    assert latex in display_math(page)[0] and "derivcheck-badge" not in page and "\\texttip" not in page
+
+
+def _mathjax() -> Path | None:
+    for place in (os.environ.get("DERIVCHECK_MATHJAX"), ROOT / "node_modules" / "mathjax" / "es5"):
+        if place and (Path(place) / "tex-chtml.js").is_file():
+            return Path(place)
+    return None
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--hide-scrollbars", "--virtual-time-budget=20000",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed")
+@pytest.mark.skipif(_mathjax() is None, reason="no local MathJax 3 (npm install mathjax@3, or set DERIVCHECK_MATHJAX)")
+def test_the_built_page_typesets_in_chromium_with_local_mathjax(tmp_path):
+    mathjax = _mathjax()
+    assert mathjax is not None
+    proc, out = build(tmp_path, extra="  - mathjax/tex-chtml.js\n")
+    assert proc.returncode == 0, proc.stderr
+    shutil.copytree(mathjax, out / "mathjax")
+    page = out / "sigmoid.html"
+    browser = _chromium()
+    assert browser is not None
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=180,
+    ).stdout
+    assert dom.count("<mjx-container") == 5, "MathJax did not typeset every formula of the page"
+    assert "<mjx-merror" not in dom, "MathJax could not read the marked LaTeX"
+    assert dom.count("<mjx-maction") == 3  # each mark carries its evidence as a tooltip
+    png = Path(os.environ.get("DERIVCHECK_SCREENSHOT", tmp_path / "sigmoid.png"))
+    png.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1200,1100",
+         f"--screenshot={png}", page.as_uri()],
+        capture_output=True, text=True, timeout=180, check=True,
+    )
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1200, 1100)
+    assert len(data) > 30_000  # a blank page compresses to a few kilobytes
+
+
+def test_the_recipe_page_documents_every_option():
+    from derivcheck.publish.mkdocs import DerivcheckConfig
+
+    page = (ROOT / "docs" / "mkdocs.md").read_text()
+    snippets = [yaml_block for yaml_block in re.findall(r"^```yaml\n(.*?)^```$", page, flags=re.S | re.M)]
+    import yaml
+
+    configs = [yaml.safe_load(s) for s in snippets]
+    options = [p["derivcheck"] for c in configs for p in c.get("plugins", []) if isinstance(p, dict)]
+    documented = set(options[0]) | {"cache_dir"}  # cache_dir is named in the comment of `cache`
+    assert documented == {name for name, _ in DerivcheckConfig._schema}
+    assert "cache_dir" in page and "derivcheck[mkdocs]" in page and "not\n`pip install derivcheck`" in page
