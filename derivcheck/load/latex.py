@@ -25,10 +25,23 @@ from derivcheck.load.common import (
     read_functions,
     read_symbols,
 )
-from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
-from derivcheck.model import Chain, Definition, Document, FunctionDecl, LoadError, Step, Text
+from derivcheck.load.yamltree import Mapping, Scalar, Sequence, read_yaml_documents
+from derivcheck.model import (
+    Chain,
+    Definition,
+    Document,
+    FunctionDecl,
+    LoadError,
+    NumberClaim,
+    NumberValue,
+    Step,
+    Text,
+)
 
-COMMENT_KEYS = ("title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime")
+COMMENT_KEYS = (
+    "title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime", "iterates",
+    "solve", "solutions",
+)
 TRANSPARENT = {
     "equation",
     "equation*",
@@ -226,7 +239,8 @@ def build_latex_document(
         raise FormatError("'prime' names the variable of a prime on an expression, e.g. 'prime: x'", prime.line)
     definitions = read_definitions(root.get("define"))
     names = names_from_declarations(
-        symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions
+        symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions,
+        _iterates(root.get("iterates")),
     )
     wrong = _wrong_map(root.get("wrong"))
     tokens = tokenize(body, body_line, body_col)
@@ -235,6 +249,8 @@ def build_latex_document(
     chains, notices = build_chains(rows, names, wrong, body, comment_line, introduced)
     functions = (*functions, *(d for d in introduced if isinstance(d, FunctionDecl)))
     definitions = (*definitions, *(d for d in introduced if isinstance(d, Definition)))
+    chains, equations = _equations_to_solve(chains, root.get("solve"), root.get("solutions"))
+    notices.extend(equations.notices)
     cases = root.get("cases")
     if cases is not None:
         conditions = read_conditions(cases, "cases")
@@ -255,7 +271,84 @@ def build_latex_document(
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
+        numbers=equations.claims,
     )
+
+
+@dataclass(frozen=True)
+class Equations:
+    """What ``solve: last`` makes of the chains' trailing ``= 0``: notes, and the solutions to check."""
+
+    notices: tuple[Text, ...] = ()
+    claims: tuple[NumberClaim, ...] = ()
+
+
+def _equations_to_solve(chains: list[Chain], solve, solutions) -> tuple[list[Chain], Equations]:
+    """With ``solve: last``, a chain's last step ``0`` sets up an equation: not an identity step.
+
+    Each of ``solutions`` (``{w: -1}`` or a list of them) is checked by a number
+    claim: the expression before the ``0`` is 0 there.
+    """
+    if solve is None:
+        if solutions is not None:
+            raise FormatError("'solutions' needs 'solve: last' (the equation they solve)", solutions.line)
+        return chains, Equations()
+    if not isinstance(solve, Scalar) or solve.raw.strip() != "last":
+        raise FormatError("'solve' takes 'last': the trailing '= 0' of a chain is an equation to solve", solve.line)
+    points = _solution_points(solutions)
+    kept, notices, claims = [], [], []
+    for chain in chains:
+        last = chain.steps[-1]
+        if len(chain.steps) < 2 or (last.expr.text.strip() != "0"):
+            kept.append(chain)
+            continue
+        equation = chain.steps[-2]
+        notices.append(
+            Text(
+                f"{chain.label}: '{_short_latex(equation.latex or equation.expr.text)} = 0' sets up an equation "
+                "(solve: last); it is not checked as an identity"
+                + ("; the solutions given are checked as numbers" if points else ""),
+                last.expr.line,
+            )
+        )
+        for point in points:
+            at = tuple((name, NumberValue((value,), False, value.line)) for name, value in point)
+            zero = NumberValue((Text("0", last.expr.line),), False, last.expr.line)
+            claims.append(NumberClaim(equation.expr, at, zero, None, last.expr.line))
+        if len(chain.steps) > 2:
+            kept.append(replace(chain, steps=chain.steps[:-1]))
+    return kept, Equations(tuple(notices), tuple(claims))
+
+
+def _solution_points(node) -> list[list[tuple[str, Text]]]:
+    """``{w: -1}`` or ``[{w: -1}, {w: 2}]``: each solution as (name, value text) pairs."""
+    if node is None:
+        return []
+    items = node.items if isinstance(node, Sequence) else [node]
+    points = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise FormatError("'solutions' is a mapping such as {w: -1}, or a list of them", item.line)
+        point = []
+        for (name, value), line in zip(item.items, item.key_lines):
+            if not isinstance(value, Scalar) or value.is_null:
+                raise FormatError(f"the solution's value of '{name}' must be a number", line)
+            point.append((name, Text(value.raw, value.line)))
+        points.append(point)
+    return points
+
+
+def _iterates(node) -> tuple[str, ...]:
+    """The names under ``iterates`` (``[w, h]``): their superscripts count iterations."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    items = node.items if isinstance(node, Sequence) else [node]
+    names = []
+    for item in items:
+        if not isinstance(item, Scalar) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item.raw.strip()):
+            raise FormatError("'iterates' lists names whose superscript counts iterations, e.g. [w, h]", item.line)
+        names.append(item.raw.strip())
+    return tuple(names)
 
 
 def _log_base(node) -> str | None:

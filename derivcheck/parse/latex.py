@@ -374,6 +374,7 @@ class Names:
     bodies: dict[str, str] = field(default_factory=dict)
     log_base: str | None = None
     prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
+    iterates: frozenset[str] = frozenset()  # names whose superscript counts iterations (w^{(k)} is w[k])
 
     def is_declared(self, name: str) -> bool:
         return name in self.symbols or name in self.functions
@@ -383,7 +384,7 @@ _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
 
 
 def names_from_declarations(
-    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=()
+    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=(), iterates=()
 ) -> Names:
     """Build ``Names`` from the model's SymbolDecl, FunctionDecl and Definition items."""
     kinds: dict[str, str] = {}
@@ -405,7 +406,7 @@ def names_from_declarations(
                 kinds[bound] = "scalar"
     params = {decl.name: decl.params for decl in functions}
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
-    return Names(kinds, params, ranges, bodies, log_base, prime)
+    return Names(kinds, params, ranges, bodies, log_base, prime, frozenset(iterates))
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -1109,8 +1110,26 @@ class _Parser:
             if primes:
                 name = self.decorated(word, "prime" if primes == 1 else "prime" * primes, tok)
                 return self.finish_power(self.apply(name, tok, sub_tokens, 0, None), power)
+            if word in self.names.iterates and power is not None and sub_tokens is None:
+                return self.iterate(word, tok, power)
             node = self.symbol_use(word, tok, sub_tokens)
+            if power is not None and _looks_like_iteration(power, self.names):
+                shown = "".join(t.key if t.kind != "arg" else t.text for t in power)
+                self.notes.append(
+                    f"{word}^{{{shown}}} is read as a power; if the superscript counts iterations, declare "
+                    f"'iterates: [{word}]' in the derivcheck comment ({word}^{{{shown}}} is then an element of {word})"
+                )
         return self.finish_power(node, power)
+
+    def iterate(self, word: str, tok: Token, power: list[Token]):
+        """``w^{(k)}``, ``w^k``, ``h^{k-1}`` for a name declared under ``iterates``: the element ``w[k]``."""
+        if self.names.symbols.get(word) != "vector":
+            message = f"'{word}' is listed under 'iterates': declare it a vector (e.g. '{word}: real vector')"
+            raise self.error(tok, message)
+        inner = [t for t in power if not _ignorable(t)]
+        if len(inner) >= 2 and inner[0].key == "(" and inner[-1].key == ")":
+            inner = inner[1:-1]
+        return ("elem", word, [self.sub(inner).whole()])
 
     def kronecker(self, tok: Token, sub_tokens: list[Token]):
         """``\\delta_{ij}``, ``\\delta_{i,j}`` (``delta`` not declared): the Kronecker delta of two indices."""
@@ -2017,6 +2036,17 @@ def _single_name(tokens: list[Token]) -> str | None:
         text = tokens[1].text.strip()
         return text if _PY_NAME.match(text) else None
     return None
+
+
+def _looks_like_iteration(power: list[Token], names: Names) -> bool:
+    """A superscript that may count iterations: ``(k)``, or an index-like ``k``, ``k-1``, ``t+1``."""
+    kept = [t for t in power if not _ignorable(t)]
+    if len(kept) >= 3 and kept[0].key == "(" and kept[-1].key == ")":
+        return True
+    letters = [t.text for t in kept if t.kind == "letter"]
+    return len(letters) == 1 and (letters[0] in ("k", "t") or names.symbols.get(letters[0]) == "index") and all(
+        t.kind in ("letter", "digit") or t.key in ("+", "-") for t in kept
+    )
 
 
 def _varying_index(term, last) -> tuple[int, object] | None:

@@ -255,3 +255,37 @@ def test_prime_on_a_vector_element_follows_the_prime_variable():
     report = verify(post("$$ e_j' = 0 $$\n", "  x: real\n  e: real vector\n  j: index 1..n\n", "prime: x\n"))
     (result,) = [r for r in report.results if r.kind == "step"]
     assert result.passes and len(result.doubtful) == 1 and "x does not occur" in result.doubtful[0]
+
+
+ITERATES = "$$ w^{(k)} - \\eta \\cdot 2 a w^{(k)} = (1 - 2 \\eta a) w^{(k)} $$\n"
+
+
+def test_iterates_make_superscripts_elements():
+    text = post(ITERATES, "  w: real vector\n  eta, a: real\n  k: integer\n", "iterates: [w]\n")
+    assert readings(text)[0].replace(" ", "") == "w[k]-eta*2*a*w[k]"
+    assert verdicts(text) == ["proved"]
+
+
+def test_without_iterates_a_refuted_superscript_step_says_so():
+    math = "$$ w^{(k)} - \\eta \\cdot 2 a w^{(k)} = (1 - 2 \\eta a) w^{k+1} $$\n"
+    report = verify(post(math, "  w, eta, a: real\n  k: integer\n"))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    assert result.verdict.value == "wrong"
+    assert any("iterates: [w]" in note for note in result.notes)
+
+
+SOLVE = "$$\n\\frac{d}{dw} g(w) = \\frac{1}{50}(4w^3 + 2w + 6) = 0\n$$\n"
+SOLVE_DECLS = "functions:\n  g(t): (t^4 + t^2 + 6*t)/50\nsolve: last\n"
+
+
+@pytest.mark.parametrize(("solutions", "verdict"), [("{w: -1}", "proved"), ("[{w: 1}]", "wrong")])
+def test_solve_last_sets_up_the_equation_and_checks_the_solutions(solutions: str, verdict: str):
+    report = verify(post(SOLVE, "  w: real\n", SOLVE_DECLS + f"solutions: {solutions}\n"))
+    assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved"]
+    assert [r.verdict.value for r in report.results if r.kind == "number"] == [verdict]
+    assert any("sets up an equation" in r.message for r in report.results if r.kind == "note")
+
+
+def test_without_solve_the_trailing_zero_is_an_identity_step():
+    report = verify(post(SOLVE, "  w: real\n", "functions:\n  g(t): (t^4 + t^2 + 6*t)/50\n"))
+    assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved", "wrong"]
