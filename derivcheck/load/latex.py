@@ -18,6 +18,7 @@ from derivcheck.errors import FormatError
 from derivcheck.load.common import (
     Block,
     check_keys,
+    equations_to_solve,
     markdown_parser,
     plain_text,
     read_conditions,
@@ -32,8 +33,6 @@ from derivcheck.model import (
     Document,
     FunctionDecl,
     LoadError,
-    NumberClaim,
-    NumberValue,
     Step,
     Text,
 )
@@ -249,7 +248,7 @@ def build_latex_document(
     chains, notices = build_chains(rows, names, wrong, body, comment_line, introduced)
     functions = (*functions, *(d for d in introduced if isinstance(d, FunctionDecl)))
     definitions = (*definitions, *(d for d in introduced if isinstance(d, Definition)))
-    chains, equations = _equations_to_solve(chains, root.get("solve"), root.get("solutions"))
+    chains, equations = equations_to_solve(chains, root.get("solve"), root.get("solutions"))
     notices.extend(equations.notices)
     cases = root.get("cases")
     if cases is not None:
@@ -273,69 +272,6 @@ def build_latex_document(
         notices=tuple(notices),
         numbers=equations.claims,
     )
-
-
-@dataclass(frozen=True)
-class Equations:
-    """What ``solve: last`` makes of the chains' trailing ``= 0``: notes, and the solutions to check."""
-
-    notices: tuple[Text, ...] = ()
-    claims: tuple[NumberClaim, ...] = ()
-
-
-def _equations_to_solve(chains: list[Chain], solve, solutions) -> tuple[list[Chain], Equations]:
-    """With ``solve: last``, a chain's last step ``0`` sets up an equation: not an identity step.
-
-    Each of ``solutions`` (``{w: -1}`` or a list of them) is checked by a number
-    claim: the expression before the ``0`` is 0 there.
-    """
-    if solve is None:
-        if solutions is not None:
-            raise FormatError("'solutions' needs 'solve: last' (the equation they solve)", solutions.line)
-        return chains, Equations()
-    if not isinstance(solve, Scalar) or solve.raw.strip() != "last":
-        raise FormatError("'solve' takes 'last': the trailing '= 0' of a chain is an equation to solve", solve.line)
-    points = _solution_points(solutions)
-    kept, notices, claims = [], [], []
-    for chain in chains:
-        last = chain.steps[-1]
-        if len(chain.steps) < 2 or (last.expr.text.strip() != "0"):
-            kept.append(chain)
-            continue
-        equation = chain.steps[-2]
-        notices.append(
-            Text(
-                f"{chain.label}: '{_short_latex(equation.latex or equation.expr.text)} = 0' sets up an equation "
-                "(solve: last); it is not checked as an identity"
-                + ("; the solutions given are checked as numbers" if points else ""),
-                last.expr.line,
-            )
-        )
-        for point in points:
-            at = tuple((name, NumberValue((value,), False, value.line)) for name, value in point)
-            zero = NumberValue((Text("0", last.expr.line),), False, last.expr.line)
-            claims.append(NumberClaim(equation.expr, at, zero, None, last.expr.line))
-        if len(chain.steps) > 2:
-            kept.append(replace(chain, steps=chain.steps[:-1]))
-    return kept, Equations(tuple(notices), tuple(claims))
-
-
-def _solution_points(node) -> list[list[tuple[str, Text]]]:
-    """``{w: -1}`` or ``[{w: -1}, {w: 2}]``: each solution as (name, value text) pairs."""
-    if node is None:
-        return []
-    items = node.items if isinstance(node, Sequence) else [node]
-    points = []
-    for item in items:
-        if not isinstance(item, Mapping):
-            raise FormatError("'solutions' is a mapping such as {w: -1}, or a list of them", item.line)
-        point = []
-        for (name, value), line in zip(item.items, item.key_lines):
-            if not isinstance(value, Scalar) or value.is_null:
-                raise FormatError(f"the solution's value of '{name}' must be a number", line)
-            point.append((name, Text(value.raw, value.line)))
-        points.append(point)
-    return points
 
 
 def _iterates(node) -> tuple[str, ...]:
