@@ -160,6 +160,9 @@ MAX_TIMER_SECONDS = 1e8
 MAX_INEQUALITY_SPLIT_DEPTH = 4
 """Nested sign case splits tried to prove one inequality step."""
 
+MAX_EXTREMUM_CHOICES = 16
+"""Lower bounds tried for one sign goal by replacing each max/min by one of its elements."""
+
 MAX_BOUNDARY_POINTS = 96
 """Extra points near the boundaries of the conditions sampled for one inequality step."""
 

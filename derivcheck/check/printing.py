@@ -77,3 +77,22 @@ def readable(expr: sympy.Expr, decimals: bool = False) -> str:
     With ``decimals``, fractions that are exact decimals are written as decimals.
     """
     return _FormatPrinter(decimals).doprint(expr)
+
+
+def plain_number(value: sympy.Expr | complex, digits: int = 15) -> str:
+    """A number with ``digits`` significant digits, trailing zeros dropped (``0.25``, not
+    ``0.250000``); ``a + b*I`` when it has an imaginary part."""
+    if isinstance(value, complex):
+        re, im = sympy.Float(value.real, digits), sympy.Float(value.imag, digits)
+    else:
+        re, im = (sympy.Float(part, digits) for part in value.as_real_imag())
+    if im.is_zero:
+        return _trimmed(re)
+    return f"{_trimmed(re)} {'-' if im < 0 else '+'} {_trimmed(abs(im))}*I"
+
+
+def _trimmed(number: sympy.Float) -> str:
+    text = sympy.sstr(number)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

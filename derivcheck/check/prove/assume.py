@@ -19,6 +19,7 @@ them back), plus the case where its leading coefficient vanishes;
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sympy
@@ -409,3 +410,26 @@ def relevant_relations(exprs: list[sympy.Expr], relations: list[Relation], sizes
                 used |= symbols
                 changed = True
     return [r for r in relations if r in kept]
+
+
+def conflicting_conditions(conditions: Sequence[Condition]) -> tuple[Condition, ...]:
+    """Conditions that cannot hold together (with the symbols' declarations), or ``()``.
+
+    Contradictory means what the prover would use to call every step proved
+    vacuously: no scenario survives (``scenarios`` is empty). The set returned
+    is made small by dropping, one at a time, each condition the conflict does
+    not need. Conditions ``for every c`` are not considered.
+    """
+    plain = [c for c in conditions if not c.every]
+    if not plain or not _no_scenario(plain):
+        return ()
+    kept = list(plain)
+    for condition in list(kept):
+        trial = [c for c in kept if c is not condition]
+        if trial and _no_scenario(trial):
+            kept = trial
+    return tuple(kept)
+
+
+def _no_scenario(conditions: list[Condition]) -> bool:
+    return not scenarios(relations_of(conditions))

@@ -250,11 +250,12 @@ def monotone_core(g: sympy.Expr) -> sympy.Expr:
     return g
 
 
-def _signed_exp(term: sympy.Expr):
-    if isinstance(term, sympy.exp):
-        return 1, term.args[0]
-    if isinstance(-term, sympy.exp):
-        return -1, (-term).args[0]
+def _signed_exp(term: sympy.Expr) -> tuple[int, sympy.Expr] | None:
+    """``(1, u)`` for ``exp(u)``, ``(-1, u)`` for ``-exp(u)``; None otherwise, and None when ``u``
+    may be complex (exp is increasing only on the reals)."""
+    for sign, candidate in ((1, term), (-1, -term)):
+        if isinstance(candidate, sympy.exp):
+            return (sign, candidate.args[0]) if candidate.args[0].is_extended_real is True else None
     return None
 
 
