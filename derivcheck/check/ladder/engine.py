@@ -25,7 +25,13 @@ from typing import Any, Protocol, TypeGuard
 
 import sympy
 
-from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS
+from derivcheck.bounds import (
+    EXACT_PROOF_SECONDS as EXACT_PROOF_BUDGET,
+    MAX_INSTANCES,
+    MAX_SHOWN_FORM,
+    MAX_SHOWN_NODES,
+    MAX_SHOWN_POINTS,
+)
 from derivcheck.check.ladder.relations import RelationRule, Search, rule_for
 from derivcheck.check.ladder.sums import (
     CONTRADICTORY,
@@ -367,7 +373,6 @@ def _refute_at_larger_sizes(
     return None
 
 
-EXACT_PROOF_BUDGET = 2.0
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,12 @@ from typing import Protocol
 
 import sympy
 
-from derivcheck.bounds import MAX_BOUNDARY_POINTS, MAX_SOLVES, MIN_AGREEING_POINTS, MIN_HOLDING_POINTS
+from derivcheck.bounds import (
+    MAX_BOUNDARY_POINTS,
+    MAX_SOLVES,
+    MIN_AGREEING_POINTS,
+    MIN_HOLDING_POINTS,
+)
 from derivcheck.check.limits import OuterTimeout, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import sympy
 
+from derivcheck.bounds import TIE_PROOF_SECONDS as _TIE_BUDGET
 from derivcheck.check.limits import OuterTimeout
 from derivcheck.check.prove.equality import prove_zero
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value
 from derivcheck.errors import CheckTimeout
 
 JUMPS = (sympy.sign, sympy.Heaviside, sympy.floor, sympy.ceiling, sympy.frac, sympy.Piecewise)
-_TIE_BUDGET = 0.5  # seconds to prove that an argument sits exactly at a jump
 
 
 class Undecided(Exception):
