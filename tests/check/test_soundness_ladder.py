@@ -221,7 +221,7 @@ class _ScreenSaysWrong(Equality):
 
     stands: bool = False
 
-    def screen(self, a, b, relations, shape, samples, max_size, seed):
+    def screen(self, a, b, relations, shape, samples, max_size, seed, budget=None):
         x = sympy.Symbol("x", real=True)
         return Screen(agreed=5, tried=6, counterexample=Point({}, {x: sympy.Integer(1)}), values=("1", "2"))
 

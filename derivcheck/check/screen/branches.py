@@ -59,12 +59,27 @@ def settle_jumps(expr: sympy.Expr) -> sympy.Expr:
     nodes = [n for n in expr.atoms(sympy.sign, sympy.Heaviside) if n.args[0].free_symbols]
     settled = {}
     for node in nodes:
-        if proved_zero(node.args[0]):
+        if not _nonzero_somewhere(node.args[0]) and proved_zero(node.args[0]):
             at_zero = sympy.Integer(0) if isinstance(node, sympy.sign) else (
                 node.args[1] if len(node.args) > 1 else sympy.Rational(1, 2)
             )
             settled[node] = at_zero
     return expr.xreplace(settled) if settled else expr
+
+
+def _nonzero_somewhere(argument: sympy.Expr) -> bool:
+    """Whether ``argument`` is certainly nonzero at one plain point (then it is not identically 0)."""
+    point = {}
+    for k, atom in enumerate(sorted(argument.free_symbols, key=str)):
+        value = sympy.Rational(k + 3, 7)
+        point[atom] = -value if atom.is_negative or atom.is_nonpositive else value
+        if atom.is_integer:
+            point[atom] = sympy.Integer(-(k + 1) if atom.is_negative or atom.is_nonpositive else k + 1)
+    try:
+        sign = certified_sign(bounded_value(argument.xreplace(point)))
+    except (Unevaluable, ValueError, TypeError, ArithmeticError):
+        return False
+    return sign is not None and sign != 0
 
 
 def exact_sign(value: sympy.Expr) -> int:
