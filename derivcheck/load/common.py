@@ -238,7 +238,7 @@ def _short(text: str, width: int = 60) -> str:
     return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
 
 
-def _solution_points(node) -> list[list[tuple[str, Text]]]:
+def _solution_points(node: Node | None) -> list[list[tuple[str, Text]]]:
     """``{w: -1}`` or ``[{w: -1}, {w: 2}]``: each solution as (name, value text) pairs."""
     if node is None:
         return []

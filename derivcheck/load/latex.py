@@ -383,9 +383,14 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             rows.append([])
             continue
         rows[-1].append(tok)
+    # Every row has one number: the cases of a case split are rows of their own (case k of the
+    # split in row n is row n + k - 1), so the rows after the split count on from its last case.
     out = []
-    for number, row in enumerate((r for r in rows if _meaningful(r)), start=1):
-        out.append(_read_row(number, row, source))
+    number = 1
+    for row in (r for r in rows if _meaningful(r)):
+        read = _read_row(number, row, source)
+        out.append(read)
+        number += max(1, len(read.cases or ()))
     return out
 
 
@@ -804,6 +809,12 @@ def build_chains(
             for number, (value, condition, line) in enumerate(row.cases, start=1):
                 case_row = Row(row.number + number - 1, line, [], row.by)
                 head = step_of(lhs, Row(row.number, row.line, [], None), 1, first=True)
+                if head.wrong is not None:
+                    raise FormatError(
+                        f"row {row.number}.1: the expression a case split starts from cannot be marked 'wrong' "
+                        f"(mark a case: its row, {row.number} to {row.number + len(row.cases) - 1})",
+                        row.line,
+                    )
                 value_step = step_of(value, case_row, 1 if case_row.number != row.number else 2)
                 when = condition_text(condition, names, line)
                 chains.append(Chain(f"row {case_row.number}, case {number}", (head, value_step), (when,), row.line))
@@ -864,11 +875,13 @@ def build_chains(
     close_chain(last_row)
     unused = set(wrong) - used_wrong
     if unused:
-        first = min(unused)
+        first = min(unused, key=lambda at: (at[0], at[1] or 0))
         (row_number, part), (_, line) = first, wrong[first]
         shown = f"{row_number}.{part}" if part else str(row_number)
         raise FormatError(
-            f"'wrong' names row {shown}, which holds no step of the display below ({len(rows)} rows)", line
+            f"'wrong' names row {shown}, which holds no step of the display below ({_row_count(rows)} rows, "
+            "each case of a case split counted as a row)",
+            line,
         )
     if not chains and not notices:
         raise FormatError(
@@ -876,6 +889,14 @@ def build_chains(
             comment_line,
         )
     return chains, notices
+
+
+def _row_count(rows: list[Row]) -> int:
+    """How many numbered rows a display has (the last row's number, its cases counted)."""
+    if not rows:
+        return 0
+    last = rows[-1]
+    return last.number + max(1, len(last.cases or ())) - 1
 
 
 INEQUALITIES = {

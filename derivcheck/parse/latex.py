@@ -21,7 +21,7 @@ import keyword
 import re
 from dataclasses import dataclass, field, replace
 
-from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
+from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_LETTER_RUN, MAX_LATEX_NUMBER_DIGITS, MAX_LATEX_TEXT
 from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.model import Text
@@ -111,6 +111,8 @@ FUNCTION_FENCES = latex_fences()
 _FENCE_CLOSERS = {closer for closer, _ in FUNCTION_FENCES.values()}
 # Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…} (\operatorname{arctan} is atan).
 NAME_SPELLINGS = {macro: name for macro, name in latex_macros().items() if macro != name} | {"ceil": "ceiling"}
+# f^{-1} on these names is the inverse function.
+INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
 SPACING = {
     ",",
     ";",
@@ -374,6 +376,7 @@ class Names:
     bodies: dict[str, str] = field(default_factory=dict)
     log_base: str | None = None
     prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
+    complex: frozenset[str] = frozenset()  # symbols declared complex
     iterates: frozenset[str] = frozenset()  # names whose superscript counts iterations (w^{(k)} is w[k])
 
     def is_declared(self, name: str) -> bool:
@@ -406,7 +409,8 @@ def names_from_declarations(
                 kinds[bound] = "scalar"
     params = {decl.name: decl.params for decl in functions}
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
-    return Names(kinds, params, ranges, bodies, log_base, prime, frozenset(iterates))
+    complex_names = frozenset(d.name for d in symbols if "complex" in d.words.replace(",", " ").split())
+    return Names(kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates))
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -745,23 +749,50 @@ class _Parser:
                 return
 
     def term(self):
+        start = self.pos
         factors = [("*", self.factor())]
+        spans = [(start, self.pos)]  # the tokens of each factor
         while True:
             tok = self.peek()
             if tok.kind == "macro" and tok.text in ("cdot", "times", "ast"):
                 self.take()
-                factors.append(("*", self.factor()))
+                op = "*"
             elif (tok.kind == "char" and tok.text == "/") or (tok.kind == "macro" and tok.text == "div"):
                 self.take()
-                factors.append(("/", self.factor()))
+                op = "/"
             elif tok.kind == "char" and tok.text == "*":
                 self.take()
-                factors.append(("*", self.factor()))
+                op = "*"
             elif self.starts_factor(tok):
-                factors.append(("*", self.factor()))
+                op = ""  # juxtaposition
             else:
                 break
+            start = self.pos
+            factor = self.factor()
+            if op == "/" and factor[0] == "mul" and self.tokens[start].kind == "letter":
+                self.slash_ambiguity(spans[-1], (start, self.pos), None)  # a/xy: a run of names after '/'
+            if op == "" and factors[-1][0] == "/":
+                self.slash_ambiguity(spans[-2], spans[-1], (start, self.pos))
+            factors.append((op or "*", factor))
+            spans.append((start, self.pos))
         return factors[0][1] if len(factors) == 1 else ("mul", factors)
+
+    def slash_ambiguity(self, top: tuple[int, int], bottom: tuple[int, int], after: tuple[int, int] | None):
+        """``a/2b``, ``x^2/2\\sigma^2``, ``a/xy``: (a/2)·b or a/(2b)? Refused with both readings."""
+        num = _written(self.tokens[top[0] : top[1]])
+        if after is None:  # a run of letters: the first name is the divisor on one reading
+            run = self.tokens[bottom[0] : bottom[1]]
+            den, rest = _written(run[:1]), _written(run[1:])
+        else:
+            den = _written(self.tokens[bottom[0] : bottom[1]])
+            rest = _written(self.tokens[after[0] : after[1]])
+        whole = _written(self.tokens[top[0] : (after or bottom)[1]])
+        raise self.error(
+            self.tokens[top[0]],
+            f"'{whole}' can be read as ({num}/{den})·{rest} or as {num}/({den} {rest}); "
+            f"write \\frac{{{num}}}{{{den} {rest}}} for the second, or \\frac{{{num}}}{{{den}}} {rest} "
+            "for the first",
+        )
 
     def starts_factor(self, tok: Token) -> bool:
         if tok.kind in ("letter", "digit"):
@@ -880,8 +911,8 @@ class _Parser:
                 digits += self.take().text
             else:
                 break
-        if len(digits) > 1000:
-            raise self.error(first, "number longer than 1000 digits")
+        if len(digits) > MAX_LATEX_NUMBER_DIGITS:
+            raise self.error(first, f"number longer than {MAX_LATEX_NUMBER_DIGITS} digits")
         if digits.startswith("."):
             digits = "0" + digits
         return ("num", digits)
@@ -1014,7 +1045,7 @@ class _Parser:
 
         The last name may be one completed by the subscript that follows (``E_o`` declared).
         """
-        if len(word) > 200:
+        if len(word) > MAX_LATEX_LETTER_RUN:
             raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
         ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
         ways[0] = [[]]
@@ -1102,6 +1133,8 @@ class _Parser:
             return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
         if kind == "function" or kind == "builtin":
             node = self.function_use(word, tok, kind, sub_tokens, primes)
+            if power is not None and not (kind == "function" and sub_tokens is not None):
+                return self.function_power(word, tok, node, self.sub(power).whole())
         else:
             if primes and sub_tokens is not None and self.names.symbols.get(word) == "vector" and self.names.prime:
                 # e_j' on a vector element: the derivative in the comment's prime: variable
@@ -1318,7 +1351,28 @@ class _Parser:
             node = self.builtin(word, tok, args, base)
         if primes:
             node = self.prime_derivative(py, tok, node, args, primes)
-        return ("pow", node, power) if power is not None else node
+        return self.function_power(word, tok, node, power) if power is not None else node
+
+    def function_power(self, word: str, tok: Token, node, exponent):
+        """``\\sin^2 x`` is a power; ``\\sin^{-1} x`` the inverse function; any other negative power is refused."""
+        if exponent[0] != "neg":
+            return ("pow", node, exponent)
+        shown = f"\\{word}" if word in _unary_builtins() or word in ("log", "ln") else word
+        inverse = INVERSES.get(word)
+        if exponent == ("neg", ("num", "1")) and inverse is not None and node[0] == "call" and len(node[2]) == 1:
+            return ("call", inverse, node[2])
+        power = write_exponent(exponent)
+        if exponent == ("neg", ("num", "1")):
+            inverse_text = f"the inverse function of {shown}, which is not built in"
+        else:
+            inverse_text = f"a power of the inverse function of {shown}"
+        reciprocal = f"{shown} x" if power in ("-1", "…") else f"({shown} x)^{{{power[1:]}}}"
+        raise self.error(
+            tok,
+            f"'{shown}^{{{power}}}' can be read two ways: {inverse_text}, or the power "
+            f"({shown} x)^{{{power}}}; for the power write ({shown} x)^{{{power}}} or "
+            f"\\frac{{1}}{{{reciprocal}}}, and for an inverse function declare it under 'functions'",
+        )
 
     def extremum(self, word: str, tok: Token, sub_tokens: list[Token], upper: list[Token] | None = None):
         """``\\max_k o_k``, ``\\max_{k=1}^{C} o_k``: the extremum over an index (``max(o[k], (k, 1, C))``)."""
@@ -1492,7 +1546,7 @@ class _Parser:
             radicand = self.sub(self.group_tokens()).whole()
             if index is None:
                 return ("call", "sqrt", [radicand])
-            return ("pow", radicand, ("mul", [("*", ("num", "1")), ("/", index)]))
+            return self.root(radicand, index)
         if name in ("sum", "prod"):
             self.take()
             return self.big_operator(tok)
@@ -1586,6 +1640,31 @@ class _Parser:
         if name in ("begin", "end"):
             raise self.error(tok, "an environment inside an expression is not supported")
         raise self.error(tok, f"unknown macro '\\{name}'{_macro_hint(name)}")
+
+    def root(self, radicand, index):
+        """``\\sqrt[n]{x}``: for an odd whole ``n`` and a real radicand the real root, ``sign(x)*abs(x)**(1/n)``
+        (``\\sqrt[3]{-8}`` is -2); otherwise (an even or symbolic ``n``, a complex symbol) the principal root
+        ``x**(1/n)``."""
+        exponent = ("mul", [("*", ("num", "1")), ("/", index)])
+        odd = index[0] == "num" and index[1].isdigit() and int(index[1]) % 2 == 1
+        if not odd or self.mentions_complex(radicand):
+            return ("pow", radicand, exponent)
+        if index[1] == "1":
+            return radicand
+        return ("mul", [("*", ("call", "sign", [radicand])), ("*", ("pow", ("abs", radicand), exponent))])
+
+    def mentions_complex(self, node) -> bool:
+        """Whether the reader's tree uses a symbol declared complex."""
+        stack = [node]
+        while stack:
+            part = stack.pop()
+            if isinstance(part, tuple):
+                if len(part) >= 2 and part[0] in ("name", "elem") and part[1] in self.names.complex:
+                    return True
+                stack.extend(part)
+            elif isinstance(part, list):
+                stack.extend(part)
+        return False
 
     def until_sized(self, opener: Token, delim: Token):
         saved = self.abs_depth
@@ -1946,6 +2025,15 @@ class _Parser:
         return out
 
 
+def write_exponent(node) -> str:
+    """An exponent of the reader's tree in short text for messages (``-1``, ``-2``, else ``…``)."""
+    if node[0] == "num":
+        return node[1]
+    if node[0] == "neg" and node[1][0] == "num":
+        return "-" + node[1][1]
+    return "…"
+
+
 def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
     """The point's tokens and the side written after it (``0^+``, ``0^{-}``, ``0+``), if any."""
     for k in range(len(tokens) - 1, 0, -1):
@@ -2098,6 +2186,17 @@ def _plain_subscript(tokens: list[Token]) -> str | None:
     if all(t.kind in ("letter", "digit") for t in tokens) and text:
         return text
     return None
+
+
+def _written(tokens: list[Token]) -> str:
+    """Tokens as LaTeX to show in a message: spaced where the author spaced them, and after a macro name."""
+    out = ""
+    for tok in tokens:
+        text = tok.key if tok.kind != "arg" else "{" + tok.text + "}"
+        if out and (tok.space or (re.search(r"\\[A-Za-z]+\Z", out) and text[:1].isalpha())):
+            out += " "
+        out += text
+    return out
 
 
 def _tokens_text(tokens: list[Token]) -> str:

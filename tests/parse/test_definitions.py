@@ -115,6 +115,29 @@ def test_definitions_are_expanded_in_conditions():
     assert not any(c.lhs.has(sympy.Symbol("s", real=True)) for c in parsed.assume)
 
 
+@pytest.mark.parametrize(
+    "symbols, noted",
+    [
+        ("{y: real constant, z: real}", False),  # the author says y does not depend on z
+        ("{y: positive vector constant, z: real, n: positive integer, k: index 1..n}", False),
+        ("{y: real constant, w: real, z: real}", True),  # w is not declared constant: still noted
+    ],
+)
+def test_a_derivative_of_constant_symbols_alone_is_not_noted(symbols, noted):
+    body = "Sum(y[k]*log(y[k]), (k, 1, n))" if "vector" in symbols else ("y*w" if "w:" in symbols else "y**2")
+    text = f"title: t\nsymbols: {symbols}\nsteps: ['diff({body}, z)', '0']\n"
+    (result,) = [r for r in verify_text(text).results if r.kind == "step"]
+    assert result.passes and bool(result.doubtful) is noted
+
+
+def test_constant_is_a_symbol_word():
+    from derivcheck.model import SymbolDecl
+    from derivcheck.parse.symbols import read_symbol
+
+    spec = read_symbol(SymbolDecl("y", "positive vector constant", 1))
+    assert spec.is_constant and spec.is_vector and not read_symbol(SymbolDecl("x", "real", 1)).is_constant
+
+
 def test_solve_last_in_yaml():
     text = (
         "title: t\nsymbols: {w: real}\nfunctions:\n  g(t): (t**4 + t**2 + 6*t)/50\n"
