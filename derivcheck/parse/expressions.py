@@ -54,6 +54,7 @@ _UNARY: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     b.name: _WRITTEN_OUT[b.name] if b.sympy is None else getattr(sympy, b.sympy) for b in unary_builtins()
 }
 BUILTIN_FUNCTIONS = BUILTIN_NAMES
+LIMIT_DUMMY_INDEX = 0  # SymPy numbers its own dummies from a random base far above this
 LIMIT_DIRECTIONS = {"+": "+", "-": "-"}  # one-sided limits; without a direction a limit is two-sided
 
 # Constructs that are not read, with what to write instead.
@@ -1023,7 +1024,9 @@ class _Builder:
         if not isinstance(var_node, ast.Name) or var_node.id.startswith("__"):
             raise self._error(var_node, "the variable of Limit must be a name, e.g. Limit(expr, h, 0)")
         var_name = var_node.id
-        var = sympy.Dummy(var_name, real=True)
+        # Bound, and the same object each time the text is read (a fixed dummy index): limits are
+        # evaluated innermost first, so limits nested in the same name never meet.
+        var = sympy.Dummy(var_name, dummy_index=LIMIT_DUMMY_INDEX, real=True)
         point = self._limit_point(node.args[2])
         direction = "+-"
         if len(node.args) == 4:

@@ -729,7 +729,7 @@ class _Parser:
         if not free:
             raise self.error(dots, expected)
         variable = free[0]
-        body = _replace_node(last, upper, ("name", variable))
+        body = _substitute(last, upper, ("name", variable), equal=True)
         summed = (sign, ("sum", body, variable, ("num", str(value)), upper))
         self.notes.append(
             f"'\\{dots.text}' at line {dots.line}, column {dots.col} is read as the sum from {value} over the "
@@ -2049,14 +2049,14 @@ def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
     return tokens, None
 
 
-def _substitute(node, old, new):
-    """``node`` with the subtree ``old`` (by identity) replaced by ``new``."""
-    if node is old:
+def _substitute(node, old, new, equal: bool = False):
+    """``node`` with the subtree ``old`` (by identity, or every subtree equal to it) replaced by ``new``."""
+    if node is old or (equal and node == old):
         return new
     if isinstance(node, tuple):
-        return tuple(_substitute(part, old, new) for part in node)
+        return tuple(_substitute(part, old, new, equal) for part in node)
     if isinstance(node, list):
-        return [_substitute(part, old, new) for part in node]
+        return [_substitute(part, old, new, equal) for part in node]
     return node
 
 
@@ -2156,17 +2156,6 @@ def _varying_index(term, last) -> tuple[int, object] | None:
     if not walk(term, last) or not found or len({(v, repr(b)) for v, b in found}) != 1:
         return None
     return found[0]
-
-
-def _replace_node(node, old, new):
-    """``node`` with every subtree equal to ``old`` replaced by ``new``."""
-    if node == old:
-        return new
-    if isinstance(node, tuple):
-        return tuple(_replace_node(part, old, new) for part in node)
-    if isinstance(node, list):
-        return [_replace_node(part, old, new) for part in node]
-    return node
 
 
 def _mentions(node, name: str) -> bool:
