@@ -12,27 +12,27 @@ from sympy.printing.str import StrPrinter
 class _FormatPrinter(StrPrinter):
     """SymPy's str form, written in the format's syntax: abs, max, min, names as written."""
 
-    def __init__(self, decimals: bool = False):
+    def __init__(self, decimals: bool = False) -> None:
         super().__init__({"order": None})
         self.decimals = decimals
 
-    def _print_Abs(self, expr):
+    def _print_Abs(self, expr: sympy.Abs) -> str:
         return f"abs({self._print(expr.args[0])})"
 
-    def _print_Max(self, expr):
+    def _print_Max(self, expr: sympy.Max) -> str:
         return f"max({', '.join(self._print(a) for a in expr.args)})"
 
-    def _print_Min(self, expr):
+    def _print_Min(self, expr: sympy.Min) -> str:
         return f"min({', '.join(self._print(a) for a in expr.args)})"
 
-    def _print_Dummy(self, expr):
+    def _print_Dummy(self, expr: sympy.Dummy) -> str:
         return expr.name
 
-    def _print_Rational(self, expr):
+    def _print_Rational(self, expr: sympy.Rational) -> str:
         text = decimal_text(expr) if self.decimals else None
         return text if text is not None else super()._print_Rational(expr)
 
-    def _print_Mul(self, expr):
+    def _print_Mul(self, expr: sympy.Mul) -> str:
         if self.decimals:
             coeff, rest = expr.as_coeff_Mul()
             text = decimal_text(abs(coeff)) if coeff.is_Rational and not coeff.is_Integer else None
@@ -77,3 +77,22 @@ def readable(expr: sympy.Expr, decimals: bool = False) -> str:
     With ``decimals``, fractions that are exact decimals are written as decimals.
     """
     return _FormatPrinter(decimals).doprint(expr)
+
+
+def plain_number(value: sympy.Expr | complex, digits: int = 15) -> str:
+    """A number with ``digits`` significant digits, trailing zeros dropped (``0.25``, not
+    ``0.250000``); ``a + b*I`` when it has an imaginary part."""
+    if isinstance(value, complex):
+        re, im = sympy.Float(value.real, digits), sympy.Float(value.imag, digits)
+    else:
+        re, im = (sympy.Float(part, digits) for part in value.as_real_imag())
+    if im.is_zero:
+        return _trimmed(re)
+    return f"{_trimmed(re)} {'-' if im < 0 else '+'} {_trimmed(abs(im))}*I"
+
+
+def _trimmed(number: sympy.Float) -> str:
+    text = sympy.sstr(number)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

@@ -7,7 +7,8 @@ Strict-versus-nonstrict at a boundary is the case that matters most: the seed's
 import pytest
 import sympy
 
-from derivcheck.check.ladder.relations import SignGoal, decide_sign, goal_of, holds_at, prove_relation
+from derivcheck.check.ladder.relations import AtPoint, relation_at
+from derivcheck.check.prove.signs import SignGoal, decide_sign, goal_of, prove_relation
 from tests.helpers import derivation, verify_text
 
 X = {"x": "real"}
@@ -123,11 +124,24 @@ def test_conditions_restrict_the_points_of_a_refutation():
     assert step.verdict.value == "proved"
 
 
-def test_holds_at_leaves_near_equality_undecided():
-    one = sympy.Float(1, 30)
-    assert holds_at(one, one + sympy.Float("1e-25", 30), "<", 30) is None
-    assert holds_at(one, one + sympy.Float("1e-3", 30), "<", 30) is True
-    assert holds_at(one + sympy.Float("1e-3", 30), one, "<=", 30) is False
+def test_a_point_is_decided_by_the_certified_sign_of_the_gap_never_by_closeness():
+    # Item 10 of issue 27: a gap of 1e-50 is no tie; a true tie is decided exactly.
+    x = sympy.Symbol("x", real=True)
+    tiny = sympy.Integer(10) ** -50
+    at = {x: sympy.Integer(1)}
+    assert relation_at(x, x - tiny, "<=", at) == AtPoint(False)
+    assert relation_at(x, x + tiny, "<", at) == AtPoint(True)
+    assert relation_at(x, x - tiny, ">", at) == AtPoint(True)
+    tie = sympy.sin(x) ** 2 + sympy.cos(x) ** 2
+    assert relation_at(tie, sympy.Integer(1), "<", at) == AtPoint(False, equal=True)
+    assert relation_at(tie, sympy.Integer(1), "<=", at) == AtPoint(True, equal=True)
+
+
+def test_a_tiny_negative_gap_makes_a_step_wrong_not_numeric():
+    (step,) = chain_verdicts("x", ("<=", "x - 10**-50"))
+    assert step.verdict.value == "wrong", step.outcome
+    (step,) = chain_verdicts("exp(x)", (">=", "exp(x) + 10**-60*exp(-x**2)"))
+    assert step.verdict.value == "wrong", step.outcome
 
 
 def test_decide_sign_names_its_argument():

@@ -1,32 +1,56 @@
 """The verdict ladder for one step, and the evaluation of one number claim.
 
-0. sums over a symbolic size: a proof for every size (check/ladder/sums.py);
-1. numeric screen (cheap refutation, confirmed at higher precision);
-2. symbolic proof under the conditions, with sign case splits;
-3. sums and indices instantiated for each size up to a bound, then screened
-   at a few larger sizes (check/ladder/sums.py);
-4. otherwise ``numeric`` (agreed everywhere sampled) or ``unknown``.
+One ladder for every relation (``==``, ``<=``, ``<``, ``>=``, ``>``); the
+relation is a strategy (check/ladder/relations.py) that judges points,
+proves, and words the verdicts:
+
+0. conditions that cannot hold together end the step ``unknown``, naming them;
+1. sums over a symbolic size: a proof for every size (check/ladder/sums.py);
+2. numeric screen (cheap refutation, confirmed on a certified value);
+3. symbolic proof under the conditions, with sign case splits;
+4. sums and indices instantiated for each size up to a bound, then screened
+   at a few larger sizes;
+5. near misses decided at high precision;
+6. otherwise ``numeric`` (held everywhere sampled) or ``unknown``.
+
+Every counterexample is re-checked on the step as written before it is shown.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import sympy
 
-from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS, MIN_AGREEING_POINTS
-from derivcheck.check.ladder.sums import every_relations, refute_at_larger_sizes, step_conditions, try_general_proof
-from derivcheck.check.limits import memory_limit_outcome, proof_share, screen_share, time_limit
+from derivcheck.bounds import (
+    EXACT_PROOF_SECONDS as EXACT_PROOF_BUDGET,
+    MAX_INSTANCES,
+    MAX_SHOWN_FORM,
+    MAX_SHOWN_NODES,
+    MAX_SHOWN_POINTS,
+)
+from derivcheck.check.ladder.relations import RelationRule, Search, rule_for
+from derivcheck.check.ladder.sums import (
+    CONTRADICTORY,
+    every_relations,
+    larger_size_assignments,
+    step_conditions,
+    try_general_proof,
+)
+from derivcheck.check.limits import OuterTimeout, memory_limit_outcome, proof_share, screen_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
-from derivcheck.check.printing import readable
-from derivcheck.check.prove.assume import Relation, relations_of
-from derivcheck.check.prove.equality import prove_equal, prove_zero
+from derivcheck.check.printing import plain_number, readable
+from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
+from derivcheck.check.prove.equality import Proof, prove_zero
 from derivcheck.check.prove.limits import LimitUnevaluated, has_limit, limits_under_conditions, resolve_limits
+from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
+from derivcheck.check.screen.branches import Undecided, decide_jumps, settle_jumps
 from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
-from derivcheck.check.screen.sampling import constants_outcome, evaluate, refute_at_high_precision, screen
+from derivcheck.check.screen.sampling import Screen, concrete_functions, evaluate
 from derivcheck.check.screen.stability import StabilityTask, check_stability
 from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout
@@ -43,7 +67,7 @@ class StepTask:
     current: sympy.Expr
     conditions: tuple[Condition, ...]
     symbols: tuple[SymbolSpec, ...]
-    relation: str = "=="  # previous relation current: == or an inequality (check.inequality)
+    relation: str = "=="  # previous relation current: == or an order (check/ladder/relations.py)
 
     def check(self, config: CheckConfig) -> Outcome:
         """Run the verdict ladder on this step."""
@@ -91,29 +115,27 @@ def run_task(task: Task, config: CheckConfig) -> Outcome:
 
 
 def check_step(task: StepTask, config: CheckConfig) -> Outcome:
-    """Run the verdict ladder on ``previous == current`` under the task's conditions.
+    """Run the verdict ladder on ``previous relation current`` under the task's conditions.
 
     The outcome carries the full evidence: both sides as parsed, the
     difference the proof starts from, and the points where the sides agreed.
     """
+    conflict = conflicting_conditions(task.conditions)
+    if conflict:
+        return _contradictory(conflict)
     if has_limit(task.previous, task.current):
         return _with_limits(task, config)
-    if task.relation != "==":
-        from derivcheck.check.ladder.relations import check_inequality
-
-        return check_inequality(task, config)
+    rule = rule_for(task.relation)
     evidence: dict = {}
-    outcome = _ladder(task, config, evidence)
+    outcome = _ladder(task, rule, config, evidence)
     if not config.evidence:
         return outcome
     try:
-        return outcome.with_(**_full_evidence(task, evidence, outcome))
+        return outcome.with_(**_full_evidence(task, rule, evidence, outcome))
     except (CheckTimeout, ValueError, TypeError, ArithmeticError, RecursionError):
         # Showing the evidence never changes the verdict (a number too long to
         # print, a form SymPy cannot write): the outcome goes without it.
         return outcome
-
-
 
 
 def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
@@ -128,17 +150,17 @@ def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
         cases = limits_under_conditions(task.previous, task.current, relations)
     except LimitUnevaluated as exc:
         return Outcome(Verdict.UNKNOWN, "limit", f"{exc}; a limit is never decided by sampling", hint=hint)
-    if task.relation == "==":
-        methods = []
-        for case in cases:
-            with time_limit(proof_share(config.timeout, Shape((), ()))):
-                proof = prove_equal(case.previous, case.current, [], config.timeout)
-            if proof is None:
-                break
-            methods.append(proof.method)
-        else:
-            how = " / ".join(dict.fromkeys(methods)) or "conditions are contradictory"
-            return Outcome(Verdict.PROVED, f"limits evaluated under the conditions; {how}")
+    rule = rule_for(task.relation)
+    methods = []
+    for case in cases:
+        with time_limit(proof_share(config.timeout, Shape((), ()))):
+            proof = rule.prove(case.previous, case.current, [], config.timeout)
+        if proof is None:
+            break
+        methods.append(proof.method)
+    else:
+        how = " / ".join(dict.fromkeys(methods)) or "conditions are contradictory"
+        return Outcome(Verdict.PROVED, f"limits evaluated under the conditions; {how}")
     return Outcome(
         Verdict.UNKNOWN,
         "limit",
@@ -147,8 +169,8 @@ def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
     )
 
 
-def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:
-    def shown(expr) -> str:
+def _full_evidence(task: StepTask, rule: RelationRule, evidence: dict, outcome: Outcome) -> dict:
+    def shown(expr: sympy.Expr) -> str:
         if tree_measure(expr)[0] > MAX_SHOWN_NODES:
             return "(too large to show)"
         text = readable(expr)
@@ -159,9 +181,9 @@ def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:
     if "instantiated" in evidence and small:
         forms.append(f"with finite sums written out: previous - this step = {shown(evidence['instantiated'])}")
     if outcome.verdict is Verdict.PROVED:
-        forms.append(f"{outcome.method}: previous - this step reduces to 0 under the conditions")
+        forms.append(f"{outcome.method}: {rule.proof_form()} under the conditions")
     elif outcome.verdict is Verdict.PROVED_FOR_SIZES and outcome.sizes:
-        forms.append(f"for each size {', '.join(map(str, outcome.sizes))}: previous - this step reduces to 0")
+        forms.append(f"for each size {', '.join(map(str, outcome.sizes))}: {rule.proof_form()}")
     points = []
     for point, ai, bi in evidence.get("agreeing", [])[:MAX_SHOWN_POINTS]:
         where = ", ".join(f"{k} = {v}" for k, v in point.describe().items()) or "no free symbol"
@@ -170,123 +192,154 @@ def _full_evidence(task: StepTask, evidence: dict, outcome: Outcome) -> dict:
     return {"sides": (shown(task.previous), shown(task.current)), "forms": tuple(forms), "sample_points": tuple(points)}
 
 
-def _number(value) -> str:
-    if value is None:
-        return "undefined"
-    if isinstance(value, complex):
-        return str(value)
-    return sympy.sstr(sympy.Float(value, 12))
+def _number(value: sympy.Expr | complex | None) -> str:
+    return "undefined" if value is None else plain_number(value, 12)
 
 
-def _ladder(task: StepTask, config: CheckConfig, evidence: dict) -> Outcome:
-    a, b = task.previous, task.current
-    if a == b:
+@dataclass(frozen=True)
+class _Step:
+    """One step on its way up the ladder: the sides as written, as checked, and the relation's rule."""
+
+    task: StepTask
+    rule: RelationRule
+    a: sympy.Expr
+    b: sympy.Expr
+
+    def stands(self, found: Screen | None) -> Screen | None:
+        """``found`` when its counterexample holds on the step as written (sizes instantiated), else None.
+
+        The screen works on transformed sides (sums written out, bound variables
+        renamed, extrema over a size written out): a counterexample is shown only
+        when substituting it into the step as the author wrote it breaks the relation too.
+        """
+        if found is None or found.counterexample is None:
+            return None
+        point = found.counterexample
+        (a, b), _ = concrete_functions([self.task.previous, self.task.current])
+        a, b = instantiate(a, dict(point.shape)), instantiate(b, dict(point.shape))
+        try:
+            return found if self.rule.fails_at(a, b, point.values) else None
+        except (ValueError, TypeError, ArithmeticError, RecursionError):
+            return None
+
+
+def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: dict) -> Outcome:
+    if task.previous == task.current and not STRICT.get(task.relation, False):
         return Outcome(Verdict.PROVED, "structural", "the two sides are the same expression")
     # Sums with numeric bounds are finite sums: write them out once, here.
-    a, b = instantiate(a, {}), instantiate(b, {})
+    a, b = instantiate(task.previous, {}), instantiate(task.current, {})
     if (a, b) != (task.previous, task.current):
         evidence["instantiated"] = a - b
+    a, b = rule.prepare(settle_jumps(a), settle_jumps(b))
+    step = _Step(task, rule, a, b)
     prepared = step_conditions(a, b, task.conditions, task.symbols, config.max_size)
     relations, shape, every = prepared.relations, prepared.shape, prepared.every
     # Sums over a symbolic size: the general proof first (sound on its own; it
     # spares the screen from writing the sums out for every small size).
-    general = try_general_proof(a, b, relations, config.timeout)
-    if general is not None:
-        return general
-    tried = ["numeric screen"]
-    found = screen(
+    general = try_general_proof(a, b, relations, config.timeout, rule.prove)
+    if _is_proof(general):
+        return Outcome(Verdict.PROVED, general.method, "proved for every size")
+    tried = ["boundary points", "numeric screen"] if rule.relation != "==" else ["numeric screen"]
+    found = rule.screen(
         a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed, screen_share(config.timeout)
     )
     evidence["agreeing"] = list(found.agreeing)
-    if found.counterexample is not None:
-        return _wrong(found, "numeric screen")
-    # With sums over a symbolic size the general proof rarely succeeds; keep
-    # most of the time for the instances.
+    if step.stands(found) is not None:
+        method = "boundary point" if isinstance(found, Search) and found.boundary else "numeric screen"
+        return rule.wrong(found, method)
+    # A failure the screen saw that the step as written does not confirm: no proof of
+    # anything, but the step can no longer be called numeric.
+    doubted = found.counterexample is not None
     tried.append("symbolic proof")
     stopped = None
     try:
         with time_limit(proof_share(config.timeout, shape)):
-            proof = prove_equal(a, b, relations, config.timeout)
-        if proof is not None:
+            proof = rule.prove(a, b, relations, config.timeout)
+        if _is_proof(proof):
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         stopped = "the symbolic proof hit its share of the time limit"
     if not shape.empty:
         tried.append(f"sizes up to {config.max_size}")
-        sized = prove_for_sizes(a, b, relations, shape, config, every)
+        sized = _for_sizes(step, relations, shape, config, every)
         if sized is not None and sized.verdict is Verdict.PROVED_FOR_SIZES:
-            sized = refute_at_larger_sizes(a, b, relations, shape, config, every) or sized
+            sized = _refute_at_larger_sizes(step, relations, shape, config, every) or sized
         if sized is not None:
             return sized.with_(points=found.agreed)
-    refuted = refute_at_high_precision(found)
+    refuted = step.stands(rule.refute_near_misses(found))
     if refuted is not None:
-        return _wrong(refuted, "numeric screen at high precision")
-    return _undecided(found, tried, stopped, shape)
+        return rule.wrong(refuted, "numeric screen at high precision")
+    undecided = rule.undecided(found, tried, stopped)
+    if doubted and undecided.verdict is Verdict.NUMERIC:
+        return undecided.with_(
+            verdict=Verdict.UNKNOWN,
+            method="none",
+            detail="no proof found; a point where the relation failed after the step was transformed "
+            "for checking did not fail on the step as written, so the sampled points are no evidence",
+        )
+    return undecided
 
 
-def _wrong(found, method: str) -> Outcome:
+def _is_proof(proof: Proof | None) -> TypeGuard[Proof]:
+    # Contradictory conditions prove nothing: conflicting_conditions names them first;
+    # a proof that still found no possible scenario is no proof.
+    return proof is not None and proof.method != CONTRADICTORY
+
+
+def _contradictory(conflict: tuple[Condition, ...]) -> Outcome:
+    listed = " and ".join(f"'{c.text}' (line {c.line})" for c in conflict)
+    what = f"the conditions {listed} cannot hold together" if len(conflict) > 1 else (
+        f"the condition {listed} cannot hold for any value the declarations allow"
+    )
     return Outcome(
-        Verdict.WRONG,
-        method,
-        "the two sides differ at the point shown",
-        counterexample=found.counterexample.describe(),
-        values=found.values,
-        points=found.agreed,
+        Verdict.UNKNOWN,
+        CONTRADICTORY,
+        f"{what}: every step would hold vacuously, so nothing was checked",
+        hint="correct or remove one of these conditions (a case's 'when:' must be possible under 'assume:')",
     )
 
 
-def _undecided(found, tried: list[str], stopped: str | None, shape: Shape) -> Outcome:
-    hint = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
-    constants = constants_outcome(found)
-    if constants is not None:
-        return constants
-    if found.agreed >= MIN_AGREEING_POINTS:
-        detail = f"no proof found; the sides agree at all {found.agreed} sampled points"
-        if stopped:
-            detail += f" ({stopped})"
-        return Outcome(
-            Verdict.NUMERIC, "numeric screen", detail, points=found.agreed, tried=tuple(tried), hint=hint
-        )
-    if found.tried == 0:
-        reason = "no sample point satisfies the conditions"
-    else:
-        reason = f"the sides could be evaluated at only {found.agreed} of {found.tried} points"
-    detail = f"no proof found and {reason}" + (f" ({stopped})" if stopped else "")
-    return Outcome(Verdict.UNKNOWN, "none", detail, points=found.agreed, tried=tuple(tried), hint=hint)
-
-
 def prove_for_sizes(
-    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, config: CheckConfig, every=()
+    a: sympy.Expr,
+    b: sympy.Expr,
+    relations: list[Relation],
+    shape: Shape,
+    config: CheckConfig,
+    every: Sequence[Condition] = (),
+    relation: str = "==",
 ) -> Outcome | None:
-    """Prove the step for every size and index value up to ``config.max_size``.
+    """Prove ``a relation b`` for every size and index value up to ``config.max_size``.
 
     Returns ``proved for sizes``, ``wrong`` (with the size and point), or None
     when some instance could not be decided.
     """
+    rule = rule_for(relation)
+    return _for_sizes(_Step(StepTask(a, b, (), (), relation), rule, a, b), relations, shape, config, every)
+
+
+def _for_sizes(
+    step: _Step, relations: list[Relation], shape: Shape, config: CheckConfig, every: Sequence[Condition]
+) -> Outcome | None:
     sizes_seen: set[int] = set()
     count = 0
     for mapping in assignments(shape, relations, config.max_size):
         count += 1
         if count > MAX_INSTANCES:
             return None
-        ai, bi = instantiate(a, mapping), instantiate(b, mapping)
+        ai, bi = instantiate(step.a, mapping), instantiate(step.b, mapping)
         if ai.has(sympy.Sum, sympy.Product) or bi.has(sympy.Sum, sympy.Product):
             return None
         rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
         rels += every_relations(every, [ai, bi], rels, mapping)
-        proof = prove_equal(ai, bi, rels, config.timeout)
+        proof = step.rule.prove(ai, bi, rels, config.timeout)
         if proof is None:
-            found = screen(ai, bi, rels, Shape((), ()), config.samples, config.max_size, config.seed)
+            found = step.rule.screen(ai, bi, rels, Shape((), ()), config.samples, config.max_size, config.seed)
             if found.counterexample is not None:
-                point = found.counterexample
-                point.shape = {**mapping, **point.shape}
-                return Outcome(
-                    Verdict.WRONG,
-                    "sizes",
-                    "the two sides differ at the size and point shown",
-                    counterexample=point.describe(),
-                    values=found.values,
-                )
+                found.counterexample.shape = {**mapping, **found.counterexample.shape}
+                if step.stands(found) is not None:
+                    return step.rule.wrong(found, "sizes", "at the size and point shown")
             return None
         sizes_seen.update(int(mapping[s]) for s in shape.sizes if s in mapping)
     if count == 0:
@@ -294,10 +347,32 @@ def prove_for_sizes(
     if not shape.sizes:  # every index has a numeric range: the instances are all the cases
         values = "; ".join(f"{s} = {lo}..{hi}" for s, lo, hi in shape.indices)
         return Outcome(Verdict.PROVED, f"cases on every index value ({values})", f"{count} cases")
-    return proved_for_sizes(shape, sizes_seen, count, config.max_size)
+    claim = "proved" if step.rule.relation == "==" else f"'{step.rule.relation}' proved"
+    return proved_for_sizes(shape, sizes_seen, count, config.max_size, claim)
 
 
-EXACT_PROOF_BUDGET = 2.0
+def _refute_at_larger_sizes(
+    step: _Step, relations: list[Relation], shape: Shape, config: CheckConfig, every: Sequence[Condition]
+) -> Outcome | None:
+    """``wrong`` (size shown) when a step proved for small sizes fails at a random larger size."""
+    for mapping in larger_size_assignments(shape, relations, config.seed):
+        ai, bi = instantiate(step.a, mapping), instantiate(step.b, mapping)
+        rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
+        rels += every_relations(every, [ai, bi], rels, mapping)
+        found = step.rule.screen(ai, bi, rels, Shape((), ()), max(4, config.samples // 4), 1, config.seed)
+        if found.counterexample is None:
+            continue
+        found.counterexample.shape = {**mapping, **found.counterexample.shape}
+        if step.stands(found) is None:
+            continue
+        at = found.counterexample.shape
+        sizes = ", ".join(f"{s} = {at[s]}" for s in shape.sizes if s in at)
+        return step.rule.wrong(
+            found, "numeric screen at larger sizes", f"at {sizes or 'the size shown'}", "proved for small sizes, but "
+        )
+    return None
+
+
 
 
 @dataclass(frozen=True)
@@ -425,15 +500,16 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
         missing = sorted(str(s) for s in expr.free_symbols)
         return ClaimElement("missing", "", f"cannot evaluate: no value given for {', '.join(missing)}")
     try:
+        expr = decide_jumps(expr)
         bounded = bounded_value(expr)
-    except Unevaluable as exc:
+    except (Unevaluable, Undecided) as exc:
         return ClaimElement("unknown", "", f"cannot evaluate: {exc}")
     if bounded.value.as_real_imag()[1].is_zero is False and not _is_real(expr):
         return ClaimElement("unknown", "", "cannot evaluate to a real number")
     shown = _show_value(bounded.value)
     outside = differs_from(bounded, claimed, tol)
     if outside is True:
-        return ClaimElement("fails", shown)
+        return ClaimElement("fails", _shown_against(bounded.value, claimed))
     if outside is False and tol != 0:
         return ClaimElement("holds", shown)
     if outside is False:  # an exact value equal to an exact claim
@@ -446,7 +522,9 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
             gap = bounded_value(difference)
             decided = differs_from(gap, sympy.Integer(0), tol)
             if decided is not None:
-                return ClaimElement("fails" if decided else "holds", shown)
+                return ClaimElement("fails", _shown_against(bounded.value, claimed)) if decided else (
+                    ClaimElement("holds", shown)
+                )
         except Unevaluable:
             pass
     if tol == 0 and _exactly_zero(difference):
@@ -456,12 +534,18 @@ def decide_claim(expr: sympy.Expr, claimed: sympy.Expr, tol: sympy.Expr) -> Clai
     return ClaimElement("unknown", shown, "the value is too close to the edge of the tolerance to decide")
 
 
+def _shown_against(value: sympy.Expr, claimed: sympy.Expr) -> str:
+    """A failing value with the digits that tell it from the claim (never shown equal to it)."""
+    for digits in (20, 40, 60):
+        text = plain_number(sympy.re(value), digits)
+        if text != plain_number(sympy.re(claimed), digits):
+            return text
+    return f"{text} (differs from the claim by {plain_number(sympy.N(value - claimed, 15), 4)})"
+
+
 def _show_value(value: sympy.Expr) -> str:
     """20 significant digits, trailing zeros dropped (0.25, not 0.25000000000000000000)."""
-    text = sympy.sstr(sympy.Float(sympy.re(value), 20))
-    if "." in text and "e" not in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    return plain_number(sympy.re(value), 20)
 
 
 def _is_real(expr: sympy.Expr) -> bool:
@@ -471,5 +555,7 @@ def _is_real(expr: sympy.Expr) -> bool:
 def _exactly_zero(difference: sympy.Expr) -> bool:
     try:
         return prove_zero(difference, EXACT_PROOF_BUDGET) is not None
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return False

@@ -1,135 +1,258 @@
-"""Inequality steps: ``previous rel this`` with ``rel`` one of ``<=``, ``<``, ``>=``, ``>``.
+"""The relation of a step as a strategy of the one verdict ladder (check/ladder/engine.py).
 
-The step is turned into a sign question, ``g >= 0`` or ``g > 0`` with ``g``
-the larger side minus the smaller, and decided in the same ladder as an
-equality:
+Every step is ``previous rel this`` with ``rel`` one of ``==``, ``<=``, ``<``,
+``>=``, ``>``. The ladder (screen, general proof, sizes, larger sizes,
+evidence) is the same for all; a relation brings what differs:
 
-1. refutation at boundary points first (where an ``abs``, ``max`` or ``min``
-   switches branch, where the difference vanishes, small simple values), then
-   at sampled points; a failure is confirmed at high precision, and an
-   equality that breaks a strict relation is confirmed exactly;
-2. a symbolic proof of the sign under the conditions, with case splits on
-   the signs that decide ``abs``/``max``/``min``, monotonicity of ``exp`` and
-   ``log`` and known bounds (``exp(u) > 0``, ``abs(u) >= 0``,
-   ``-1 <= sin(u) <= 1``…); the method names the argument used;
-3. sums over sizes: each size up to the bound;
-4. otherwise ``numeric`` (held at every sampled point) or ``unknown``.
+- how a point is judged: ``==`` by the difference with its own error bound
+  (check/screen/sampling.py); an order by the sign of the certified interval
+  of the larger side minus the smaller, an exact tie decided exactly (a
+  strict relation fails there, a non-strict one holds);
+- how the screen looks for a failing point: an order tries boundary points
+  first (where an ``abs``, ``max`` or ``min`` switches branch, where the
+  sides meet, small simple values), then sampled points;
+- how it is proved: ``prove_equal`` or the sign proof of check/prove/signs.py;
+- how a failure and an undecided step are worded.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import sympy
 
 from derivcheck.bounds import (
     MAX_BOUNDARY_POINTS,
-    MAX_INEQUALITY_SPLIT_DEPTH as MAX_SPLIT_DEPTH,
-    MAX_METHOD_TEXT as MAX_METHOD,
     MAX_SOLVES,
+    MIN_AGREEING_POINTS,
     MIN_HOLDING_POINTS,
 )
-from derivcheck.check.ladder.sums import step_conditions
-from derivcheck.check.limits import proof_share, time_limit
+from derivcheck.check.limits import OuterTimeout, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
-from derivcheck.check.prove.assume import (
-    Relation,
-    apply,
-    encode,
-    linear_atom,
-    scenarios,
-    truth,
-)
-from derivcheck.check.prove.equality import decide_extrema, monotone_core, prove_zero, sign_arguments
-from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
-from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
+from derivcheck.check.printing import plain_number
+from derivcheck.check.prove.assume import Relation, linear_atom, truth
+from derivcheck.check.prove.equality import Proof, prove_equal, sign_arguments
+from derivcheck.check.prove.signs import STRICT, goal_of, prove_relation
+from derivcheck.check.prove.sizes import Shape, assignments, instantiate
+from derivcheck.check.screen.branches import certified_sign, proved_zero
+from derivcheck.check.screen.certified import Unevaluable
 from derivcheck.check.screen.sampling import (
-    CONFIRM_PREC,
     PLAIN_VALUES,
     SCREEN_PREC,
     Point,
+    Screen,
     _draw_point,
     allowed_by_assumptions,
+    bound_variables,
+    bounded_at,
+    certified_agreement,
+    compare_at,
     concrete_functions,
+    constants_outcome,
     evaluate,
+    real_roots,
+    refute_at_high_precision,
+    screen,
+    shown_values,
     simpler_values,
 )
 from derivcheck.errors import CheckTimeout
 
-STRICT = {"<": True, "<=": False, ">": True, ">=": False}
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
-_KINDS = (
-    "sign rules", "exp is increasing", "log is increasing", "bound ", "exp(u) > 0, and exp(u) <= 1", "max/min decided"
-)
-HIGH_PREC = 110
-_TOLERANCE = {
-    SCREEN_PREC: sympy.Float("1e-20", SCREEN_PREC),
-    CONFIRM_PREC: sympy.Float("1e-45", CONFIRM_PREC),
-    HIGH_PREC: sympy.Float("1e-80", HIGH_PREC),
-}
-# Functions bounded on the reals: (low, high, whether the bounds are reached).
-_BOUNDED = {sympy.sin: (-1, 1, True), sympy.cos: (-1, 1, True), sympy.tanh: (-1, 1, False)}
+_HINT = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
 
 
-@dataclass(frozen=True)
-class SignGoal:
-    """Prove ``expr > 0`` (``strict``) or ``expr >= 0``."""
-
-    expr: sympy.Expr
-    strict: bool
+class RelationRule(Protocol):
+    """What one relation brings to the ladder."""
 
     @property
-    def op(self) -> str:
-        return ">" if self.strict else ">="
+    def relation(self) -> str:
+        """``==``, ``<=``, ``<``, ``>=`` or ``>``."""
+        ...
+
+    def prepare(self, a: sympy.Expr, b: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        """The two sides as the rest of the ladder sees them."""
+        ...
+
+    def screen(
+        self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
+        seed: int, budget: float | None = None,
+    ) -> Screen:
+        """Look for a point the conditions allow where the relation fails, within ``budget`` CPU seconds."""
+        ...
+
+    def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
+        """A symbolic proof of the relation under ``relations``, or None."""
+        ...
+
+    def fails_at(self, a: sympy.Expr, b: sympy.Expr, values: dict) -> bool:
+        """Whether the relation certainly fails between the constant sides at ``values``."""
+        ...
+
+    def refute_near_misses(self, found: Screen) -> Screen | None:
+        """A counterexample among the points the screen let pass, decided at high precision."""
+        ...
+
+    def wrong(self, found: Screen, method: str, where: str | None = None, prefix: str = "") -> Outcome:
+        """The ``wrong`` outcome of a confirmed counterexample."""
+        ...
+
+    def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
+        """``numeric`` (held at enough points) or ``unknown``."""
+        ...
+
+    def proof_form(self) -> str:
+        """What a proof showed, for the evidence (``previous - this step reduces to 0``)."""
+        ...
 
 
 @dataclass(frozen=True)
-class SignProof:
-    """How a sign was decided, and in how many cases."""
+class Equality:
+    """``previous == this``."""
 
-    method: str
-    cases: int = 1
+    relation: str = "=="
+
+    def prepare(self, a: sympy.Expr, b: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        return a, b
+
+    def screen(
+        self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
+        seed: int, budget: float | None = None,
+    ) -> Screen:
+        return screen(a, b, relations, shape, samples, max_size, seed, budget)
+
+    def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
+        return prove_equal(a, b, relations, budget)
+
+    def fails_at(self, a: sympy.Expr, b: sympy.Expr, values: dict) -> bool:
+        if compare_at(a, b, values, exact=True) == "differ":
+            return True
+        if values or a.free_symbols or b.free_symbols:
+            return False
+        # Two constants: decided as the screen decided them, to as many digits as it takes.
+        agreement = certified_agreement(a, b)
+        return agreement is not None and agreement.counterexample
+
+    def refute_near_misses(self, found: Screen) -> Screen | None:
+        return refute_at_high_precision(found)
+
+    def wrong(self, found: Screen, method: str, where: str | None = None, prefix: str = "") -> Outcome:
+        return _wrong(found, method, f"{prefix}the two sides differ {where or 'at the point shown'}")
+
+    def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
+        return constants_outcome(found) or _undecided(
+            found, tried, stopped, "the sides agree", MIN_AGREEING_POINTS, "the sides could be evaluated"
+        )
+
+    def proof_form(self) -> str:
+        return "previous - this step reduces to 0"
 
 
-def goal_of(previous: sympy.Expr, current: sympy.Expr, relation: str) -> SignGoal:
-    """``previous rel current`` as a sign goal on one expression."""
-    if relation in ("<", "<="):
-        return SignGoal(current - previous, STRICT[relation])
-    if relation in (">", ">="):
-        return SignGoal(previous - current, STRICT[relation])
-    raise ValueError(f"not an inequality: {relation}")
+@dataclass(frozen=True)
+class Order:
+    """``previous rel this`` for ``rel`` one of ``<=``, ``<``, ``>=``, ``>``."""
+
+    relation: str
+
+    def prepare(self, a: sympy.Expr, b: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        return canonical_bound_variables(a), canonical_bound_variables(b)
+
+    def screen(
+        self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
+        seed: int, budget: float | None = None,
+    ) -> Screen:
+        try:
+            with time_limit(budget):
+                return search_counterexample(a, b, self.relation, relations, shape, samples, max_size, seed)
+        except OuterTimeout:
+            raise
+        except CheckTimeout:
+            return Search(stopped=True)  # the search's share ran out: the proof keeps its time
+
+    def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
+        return prove_relation(a, b, self.relation, relations)
+
+    def fails_at(self, a: sympy.Expr, b: sympy.Expr, values: dict) -> bool:
+        judged = relation_at(a, b, self.relation, values)
+        return judged is not None and not judged.holds
+
+    def refute_near_misses(self, found: Screen) -> Screen | None:
+        return None  # every point was already decided on a certified interval
+
+    def wrong(self, found: Screen, method: str, where: str | None = None, prefix: str = "") -> Outcome:
+        assert found.counterexample is not None  # called for a counterexample
+        point = ", ".join(f"{k} = {v}" for k, v in found.counterexample.describe().items())
+        equal = isinstance(found, Search) and found.equal_there
+        if equal:
+            detail = (
+                f"{prefix}the two sides are equal at {point or 'every point'}, so '{self.relation}' fails there "
+                f"(it holds there as '{self.relation}=')"
+            )
+        elif isinstance(found, Search) and found.not_real:
+            detail = (
+                f"{prefix}a side is not real at {point or 'every point'}, so 'previous {self.relation} this' "
+                "fails there (an order compares real numbers)"
+            )
+        else:
+            detail = f"{prefix}'previous {self.relation} this' fails {where or 'at ' + (point or 'every point')}"
+        hint = f"write 'rel: \"{self.relation}=\"'" if equal and self.relation in ("<", ">") else None
+        return _wrong(found, method, detail).with_(hint=hint)
+
+    def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
+        return _undecided(
+            found, tried, stopped, f"'previous {self.relation} this' holds", MIN_HOLDING_POINTS,
+            "the relation could be decided",
+        )
+
+    def proof_form(self) -> str:
+        op = ">" if STRICT[self.relation] else ">="
+        larger = "this step - previous" if self.relation in ("<", "<=") else "previous - this step"
+        return f"{larger} {op} 0"
 
 
-def check_inequality(task, config) -> Outcome:
-    """The verdict of ``task.previous task.relation task.current`` under the task's conditions."""
+def rule_for(relation: str) -> RelationRule:
+    """The strategy of ``relation`` (``==`` or an order)."""
+    if relation == "==":
+        return Equality()
+    if relation in STRICT:
+        return Order(relation)
+    raise ValueError(f"not a relation: {relation}")
 
-    relation = task.relation
-    a, b = instantiate(task.previous, {}), instantiate(task.current, {})
-    a, b = canonical_bound_variables(a), canonical_bound_variables(b)
-    prepared = step_conditions(a, b, task.conditions, task.symbols, config.max_size)
-    relations, shape = prepared.relations, prepared.shape
-    tried = ["boundary points", "numeric screen"]
-    search = search_counterexample(a, b, relation, prepared.sampled, shape, config)
-    if search.counterexample is not None:
-        return _wrong(search, relation)
-    tried.append("symbolic sign proof")
-    stopped = None
-    try:
-        with time_limit(proof_share(config.timeout, shape)):
-            proof = prove_relation(a, b, relation, relations)
-        if proof is not None:
-            return Outcome(Verdict.PROVED, proof.method, points=search.held)
-    except CheckTimeout:
-        stopped = "the symbolic proof hit its share of the time limit"
-    if not shape.empty:
-        tried.append(f"sizes up to {config.max_size}")
-        sized = _prove_for_sizes(a, b, relation, relations, shape, config)
-        if sized is not None:
-            return sized.with_(points=search.held)
-    return _undecided(search, relation, tried, stopped)
+
+def _wrong(found: Screen, method: str, detail: str) -> Outcome:
+    assert found.counterexample is not None  # called for a counterexample
+    return Outcome(
+        Verdict.WRONG,
+        method,
+        detail,
+        counterexample=found.counterexample.describe(),
+        values=found.values,
+        points=found.agreed,
+    )
+
+
+def _undecided(
+    found: Screen, tried: list[str], stopped: str | None, agreement: str, minimum: int, judged: str
+) -> Outcome:
+    """``numeric`` when ``agreement`` held at ``minimum`` points or more, else ``unknown`` saying at how
+    many points ``judged`` (the sides could be evaluated, the relation decided)."""
+    if found.agreed >= minimum:
+        detail = f"no proof found; {agreement} at all {found.agreed} sampled points"
+        if stopped:
+            detail += f" ({stopped})"
+        return Outcome(
+            Verdict.NUMERIC, "numeric screen", detail, points=found.agreed, tried=tuple(tried), hint=_HINT
+        )
+    if found.tried == 0:
+        reason = "no sample point satisfies the conditions"
+    else:
+        reason = f"{judged} at only {found.agreed} of {found.tried} points"
+    detail = f"no proof found and {reason}" + (f" ({stopped})" if stopped else "")
+    return Outcome(Verdict.UNKNOWN, "none", detail, points=found.agreed, tried=tuple(tried), hint=_HINT)
 
 
 def canonical_bound_variables(expr: sympy.Expr) -> sympy.Expr:
@@ -139,7 +262,7 @@ def canonical_bound_variables(expr: sympy.Expr) -> sympy.Expr:
     two steps would not cancel. Nested sums over the same name are left alone.
     """
 
-    def rename(node):
+    def rename(node: sympy.Basic) -> sympy.Basic:
         variable = node.limits[0][0]
         inner = [n for n in node.function.atoms(sympy.Sum, sympy.Product) if n.limits[0][0].name == variable.name]
         if inner or len(node.limits) != 1:
@@ -150,344 +273,99 @@ def canonical_bound_variables(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(lambda n: isinstance(n, (sympy.Sum, sympy.Product)), rename)
 
 
-# -- proof ------------------------------------------------------------------------------------
+# -- an order at one point --------------------------------------------------------------------
 
 
-def prove_relation(a: sympy.Expr, b: sympy.Expr, relation: str, relations: list[Relation]) -> SignProof | None:
-    """Prove ``a relation b`` under ``relations``; None when no argument was found."""
-    goal = goal_of(a, b, relation)
-    plans = scenarios(relations)
-    methods: list[str] = []
-    cases = 0
-    for plan in plans:
-        proof = _sign_with_splits(SignGoal(apply(goal.expr, plan), goal.strict), 0)
-        if proof is None:
-            # Conditions only narrow the points; a sign shown without them
-            # (from the symbols' own words) holds under them too.
-            if relations:
-                unconditional = _sign_with_splits(goal, 0)
-                if unconditional is not None:
-                    return SignProof(f"{unconditional.method} (without the conditions)", unconditional.cases)
-            return None
-        methods.append(proof.method)
-        cases += proof.cases
-    if not methods:
-        return SignProof("conditions are contradictory", 0)
-    method = " / ".join(dict.fromkeys(methods))
-    if len(plans) > 1:
-        method = f"{len(plans)} scenarios from the conditions: {method}"
-    return SignProof(method, cases)
+@dataclass(frozen=True)
+class AtPoint:
+    """An order decided at one point: whether it holds, and whether the sides are exactly equal there."""
+
+    holds: bool
+    equal: bool = False
+    not_real: bool = False  # a side has a certified nonzero imaginary part: no order holds there
 
 
-def _sign_with_splits(goal: SignGoal, depth: int) -> SignProof | None:
-    method = decide_sign(goal)
-    if method is not None:
-        return SignProof(method)
-    expr = goal.expr
-    decided = decide_extrema(expr)
-    if decided != expr:
-        method = decide_sign(SignGoal(decided, goal.strict))
-        if method is not None:
-            return SignProof(f"max/min decided by monotonicity, {method}")
-        expr = decided
-    if depth >= MAX_SPLIT_DEPTH:
-        return None
-    for arg in sign_arguments(expr):
-        if not arg.free_symbols:
-            continue
-        options = []
-        for op in (">", "<", "=="):
-            if encode(Relation(op, arg)) is None:
-                break
-            options.append(scenarios([Relation(op, arg)]))
-        if len(options) != 3:
-            continue
-        cases, methods = 0, []
-        flip = arg.could_extract_minus_sign()
-        shown = _show(-arg if flip else arg)
-        for op, plans in zip((">", "<", "=="), options):
-            if not plans:  # this sign is impossible under the assumptions
-                continue
-            sub = _sign_with_splits(SignGoal(apply(expr, plans[0]), goal.strict), depth + 1)
-            if sub is None:
-                return None
-            cases += sub.cases
-            shown_op = {">": "<", "<": ">"}.get(op, op) if flip else op
-            methods.append(f"{shown} {shown_op.replace('==', '=')} 0: {sub.method}")
-        method = f"cases on the sign of {shown} ({'; '.join(methods)})"
-        if len(method) > MAX_METHOD:
-            kinds = [k for k in _KINDS if k in method]
-            method = f"cases on the sign of {shown} and further splits, {cases} cases ({'; '.join(kinds)})"
-        return SignProof(method, cases)
-    return None
+def relation_at(ai: sympy.Expr, bi: sympy.Expr, relation: str, values: dict) -> AtPoint | None:
+    """``ai relation bi`` at the point, decided on the certified sign of the gap; None if undecided.
 
-
-def decide_sign(goal: SignGoal) -> str | None:
-    """Return the argument that shows ``goal`` (without case splits), or None."""
-    # While a max/min is undecided a case split usually follows: try only the
-    # cheap arguments on the expression as it is.
-    light = goal.expr.has(sympy.Max, sympy.Min)
-    for form in [goal.expr] if light else _forms(goal.expr):
-        method = _direct_sign(form, goal)
-        if method is not None:
-            return method
-        peeled = _peel_logs(form)
-        if peeled is not None:
-            for inner in [peeled] if light else _forms(peeled):
-                method = _direct_sign(inner, goal)
-                if method is not None:
-                    return f"log is increasing, so compare without logs: {method}"
-    return None
-
-
-def _direct_sign(form: sympy.Expr, goal: SignGoal, depth: int = 0) -> str | None:
-    """Sign rules, exp monotonicity, bounded functions and exp bounds on one form (or its numerator)."""
-    method = _simple_sign(form, goal)
-    if method is not None or depth:
-        return method
-    try:
-        numerator, denominator = sympy.together(form).as_numer_denom()
-    except (CheckTimeout, MemoryError):
-        raise
-    except Exception:
-        return None
-    if denominator != 1 and _has_sign(denominator, True):
-        method = _direct_sign(sympy.expand(numerator), goal, depth + 1)
-        if method is not None:
-            return f"the denominator {_show(denominator)} > 0; numerator: {method}"
-    return None
-
-
-def _simple_sign(form: sympy.Expr, goal: SignGoal) -> str | None:
-    # SymPy's sign rules on a log of a sum are slow and rarely succeed; the
-    # log is peeled off instead (decide_sign).
-    if not any(not arg.is_number for arg in _log_arguments(form)):
-        method = _known_sign(form, goal.strict)
-        if method:
-            return method
-    core = monotone_core(form)
-    if core != form and _has_sign(core, goal.strict):
-        return f"exp is increasing: the sign is that of {_show(core)} {goal.op} 0"
-    bounded = _worst_case_of_bounded(form, goal.strict)
-    if bounded is not None:
-        return bounded
-    return _exp_bounds(form, goal.strict)
-
-
-def _exp_bounds(expr: sympy.Expr, strict: bool) -> str | None:
-    """Bound each ``c*exp(u)`` term from below: by 0 (c > 0), by c when u <= 0 and c < 0, by c when u >= 0 and c > 0."""
-    lower, strict_step, used = [], False, False
-    for term in sympy.Add.make_args(sympy.expand(expr)):
-        coeff, factor = term.as_coeff_Mul()
-        factor = _merge_into_sum(sympy.powsimp(factor))  # exp(-a)*exp(c) -> exp(c - a)
-        if isinstance(factor, sympy.Sum) and coeff.is_number and coeff != 0:
-            bound = _sum_of_exp_bound(factor, coeff, expr)
-            if bound is not None:
-                value, is_strict = bound
-                lower.append(value)
-                strict_step |= is_strict
-                used = True
-                continue
-        if not isinstance(factor, sympy.exp) or not coeff.is_number or coeff == 0:
-            lower.append(term)
-            continue
-        u = factor.args[0]
-        if coeff > 0 and u.is_nonnegative:
-            lower.append(coeff)  # exp(u) >= 1
-            strict_step |= bool(u.is_positive)
-        elif coeff > 0:
-            strict_step = True  # exp(u) > 0
-        elif u.is_nonpositive:
-            lower.append(coeff)  # -exp(u) >= -1
-            strict_step |= bool(u.is_negative)
-        else:
-            lower.append(term)  # kept exactly: it may cancel against another bound
-            continue
-        used = True
-    if not used:
-        return None
-    bound = sympy.Add(*lower)
-    if _has_sign(bound, strict and not strict_step):
-        return (
-            "bounds on the exp terms (exp(u) > 0; exp(u) <= 1 for u <= 0, >= 1 for u >= 0; a sum of "
-            f"C exponentials lies between its largest term and C times e^max): at least {_show(bound)}"
-        )
-    return None
-
-
-def _forms(expr: sympy.Expr):
-    yield expr
-    seen = {expr}
-    for transform in (sympy.expand, lambda e: sympy.cancel(sympy.together(e)), sympy.factor):
-        try:
-            form = transform(expr)
-        except (CheckTimeout, MemoryError):
-            raise
-        except Exception:
-            continue
-        if form not in seen:
-            seen.add(form)
-            yield form
-
-
-def _has_sign(expr: sympy.Expr, strict: bool) -> bool:
-    try:
-        return bool(expr.is_extended_positive) if strict else bool(expr.is_extended_nonnegative)
-    except (TypeError, ValueError, RecursionError):
-        return False
-
-
-def _known_sign(expr: sympy.Expr, strict: bool) -> str | None:
-    if not _has_sign(expr, strict):
-        return None
-    if expr.is_number:
-        return f"{_show(expr)} {'>' if strict else '>='} 0"
-    return f"sign rules (exp(u) > 0, abs(u) >= 0, squares >= 0, …) give {_show(expr)} {'>' if strict else '>='} 0"
-
-
-def _merge_into_sum(factor: sympy.Expr) -> sympy.Expr:
-    """``exp(v) * Sum(exp(u), (c, lo, hi))`` with v free of c -> ``Sum(exp(u + v), (c, lo, hi))``."""
-    if not isinstance(factor, sympy.Mul):
-        return factor
-    sums = [f for f in factor.args if isinstance(f, sympy.Sum) and len(f.limits) == 1]
-    if len(sums) != 1 or not isinstance(sums[0].function, sympy.exp):
-        return factor
-    total = sums[0]
-    var = total.limits[0][0]
-    others = [f for f in factor.args if f is not total]
-    if not all(isinstance(f, sympy.exp) and var not in f.free_symbols for f in others):
-        return factor
-    exponent = total.function.args[0] + sympy.Add(*[f.args[0] for f in others])
-    return sympy.Sum(sympy.exp(exponent), total.limits)
-
-
-def _sum_of_exp_bound(total: sympy.Sum, coeff, whole: sympy.Expr):
-    """A lower bound of ``coeff * Sum(exp(u), (c, lo, hi))`` and whether it is strict, or None.
-
-    ``coeff > 0``: at least the term of the largest element, ``exp(max(z) + a)`` when
-    ``u = z[c] + a`` and ``max(z)`` over the same range appears; else more than 0.
-    ``coeff < 0``: at least ``coeff * (hi - lo + 1)`` when every ``u <= 0``
-    (``u = z[c] - max(z) + a`` with ``a <= 0``).
+    The gap (the larger side minus the smaller) is evaluated with its own error
+    bound: it holds or fails only when the interval lies on one side of 0. A
+    gap that cannot be told from 0 is decided only when it is exactly 0 (a
+    strict relation then fails, a non-strict one holds); otherwise, and where
+    a side is undefined or not real, the point decides nothing.
     """
-    from derivcheck.parse.extrema import ElementMax
-
-    if not isinstance(total.function, sympy.exp) or len(total.limits) != 1:
+    reality = _reality_at(ai, bi, values)
+    if reality is not True:
+        return None if reality is None else AtPoint(False, not_real=True)
+    gap = goal_of(ai, bi, relation).expr
+    try:
+        bounded = bounded_at(gap, values)
+    except Unevaluable:
         return None
-    if total.function.args[0].is_extended_real is not True:
-        return None  # exp of a complex number has no order
-    var, lo, hi = total.limits[0]
-    if (hi - lo).is_nonnegative is not True:
-        return None  # an empty range has no largest term
-    u = total.function.args[0]
-    maxima = [
-        m for m in whole.atoms(ElementMax)
-        if isinstance(m.function, sympy.Indexed) and m.function.indices == (m.limits[0][0],)
-        and (m.limits[0][1], m.limits[0][2]) == (lo, hi)
-    ]
-    for maximum in maxima:
-        element = maximum.function.base[var]
-        if coeff > 0:
-            rest = sympy.expand(u - element)
-            if var not in rest.free_symbols:
-                return coeff * sympy.exp(maximum + rest), False
-        else:
-            rest = sympy.expand(u - element + maximum)
-            if var not in rest.free_symbols and rest.is_nonpositive:
-                return coeff * (hi - lo + 1), bool(rest.is_negative)
-    if coeff > 0:
-        return sympy.Integer(0), True
-    return None
+    sign = certified_sign(bounded)
+    if sign is None:
+        if not _exactly_zero_at(gap, values):
+            return None
+        sign = 0
+    if sign == 0:
+        return AtPoint(not STRICT[relation], equal=True)
+    return AtPoint(sign > 0)
 
 
-def _log_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
-    return [node.args[0] for node in expr.atoms(sympy.log)]
-
-
-def _peel_logs(expr: sympy.Expr) -> sympy.Expr | None:
-    """``sum c_k log(u_k) + r`` (integer c_k, u_k > 0, r real) -> ``P - Q*exp(-r)``, of the same sign."""
-    terms = sympy.Add.make_args(sympy.expand(expr))
-    positive: list = []
-    negative: list = []
-    rest: list = []
-    for term in terms:
-        coeff, factor = term.as_coeff_Mul()
-        if isinstance(factor, sympy.log) and len(factor.args) == 1 and coeff.is_Integer:
-            if factor.args[0].is_positive is not True:
+def _reality_at(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> bool | None:
+    """True when both sides are real at the point, False when one is defined and certainly not
+    real (its imaginary part bounded away from 0), None when a side is undefined or undecided."""
+    real = True
+    for side in (ai, bi):
+        value = evaluate(side, values, SCREEN_PREC)
+        if value is None:
+            return None
+        if isinstance(value, complex):
+            try:
+                bounded = bounded_at(side, values)
+            except Unevaluable:
                 return None
-            (positive if coeff > 0 else negative).append(factor.args[0] ** abs(int(coeff)))
-        else:
-            rest.append(term)
-    if not positive and not negative:
-        return None
-    remainder = sympy.Add(*rest)
-    if remainder.has(sympy.log) or remainder.is_extended_real is not True:
-        return None
-    left = sympy.Mul(*positive)
-    right = sympy.Mul(*negative) * sympy.exp(-remainder)
-    return sympy.expand(left - right)
+            imag = bounded.value.as_real_imag()[1]
+            if abs(sympy.N(imag, 60)) <= bounded.error:
+                return None  # an imaginary part lost in rounding: undecided
+            real = False
+    return real
 
 
-def _worst_case_of_bounded(expr: sympy.Expr, strict: bool) -> str | None:
-    """``c*f(u) + r`` with ``f`` bounded (sin, cos in [-1, 1], tanh in (-1, 1)): show the worst end."""
-    atoms = [a for a in sympy.preorder_traversal(expr) if type(a) in _BOUNDED and a.args[0].is_extended_real]
-    for atom in dict.fromkeys(atoms):
-        fresh = sympy.Dummy("s", real=True)
-        linear = sympy.expand(expr.xreplace({atom: fresh}))
-        coeff = linear.coeff(fresh)
-        rest = sympy.expand(linear - coeff * fresh)
-        if not coeff.is_number or fresh in rest.free_symbols or coeff == 0:
-            continue
-        low, high, reached = _BOUNDED[type(atom)]
-        worst = rest + coeff * (low if coeff > 0 else high)
-        # An open bound (tanh) is never reached: worst >= 0 already gives a strict sign.
-        if _has_sign(worst, strict and reached):
-            name = type(atom).__name__
-            bound = f"{low} <= {name}(u) <= {high}" if reached else f"{low} < {name}(u) < {high}"
-            return f"bound {bound}: at the worst end {_show(worst)} {'>' if strict else '>='} 0"
-    return None
+def _exactly_zero_at(gap: sympy.Expr, values: dict) -> bool:
+    difference = gap.xreplace(values)
+    return not difference.free_symbols and proved_zero(difference)
 
 
-def _show(expr: sympy.Expr, width: int = 60) -> str:
-    # Variables introduced by case splits print as _x: show them as the symbol they stand for.
-    text = re.sub(r"(?<![A-Za-z0-9_])_(?=[A-Za-z])", "", sympy.sstr(expr))
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# -- refutation -------------------------------------------------------------------------------
+# -- the search for a failing point -----------------------------------------------------------
 
 
 @dataclass
-class Search:
-    """What the search for a failing point found."""
+class Search(Screen):
+    """What the search for a failing point found (``agreed``: points where the relation held)."""
 
-    held: int = 0
-    tried: int = 0
-    counterexample: Point | None = None
-    values: tuple[str, str] | None = None
     equal_there: bool = False
+    not_real: bool = False
     boundary: bool = False
     inconclusive: int = 0
 
 
-def holds_at(a_value, b_value, relation: str, prec: int) -> bool | None:
-    """Whether ``a relation b`` holds for two numbers at ``prec`` digits; None when too close to tell."""
-    gap = (b_value - a_value) if relation in ("<", "<=") else (a_value - b_value)
-    scale = max(sympy.Float(1, prec), abs(a_value), abs(b_value))
-    tolerance = _TOLERANCE[prec] * scale
-    if gap > tolerance:
-        return True
-    if gap < -tolerance:
-        return False
-    return None  # equal to within rounding: decided exactly by the caller
-
-
-def search_counterexample(a, b, relation: str, relations: list[Relation], shape: Shape, config) -> Search:
+def search_counterexample(
+    a: sympy.Expr,
+    b: sympy.Expr,
+    relation: str,
+    relations: list[Relation],
+    shape: Shape,
+    samples: int,
+    max_size: int,
+    seed: int,
+) -> Search:
     """Look for a point allowed by the conditions where the relation fails: boundary points first."""
     (a, b), functions = concrete_functions([a, b])
-    shapes = list(assignments(shape, relations, config.max_size)) if not shape.empty else [{}]
+    shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
     shapes = sorted(shapes, key=lambda m: sum(int(m[k]) for k in shape.sizes if k in m))[:6]
     search = Search()
-    rng = random.Random(config.seed)
+    rng = random.Random(seed)
     for mapping in shapes:
         ai, bi = instantiate(a, mapping), instantiate(b, mapping)
         rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
@@ -495,9 +373,9 @@ def search_counterexample(a, b, relation: str, relations: list[Relation], shape:
             if _try_point(ai, bi, relation, rels, Point(dict(mapping), values, functions), search, boundary=True):
                 return search
     attempts = 0
-    while search.tried < config.samples + MAX_BOUNDARY_POINTS and attempts < config.samples * 8:
+    while search.tried < samples + MAX_BOUNDARY_POINTS and attempts < samples * 8 and shapes:
         attempts += 1
-        mapping = shapes[(attempts - 1) % len(shapes)] if shapes else {}
+        mapping = shapes[(attempts - 1) % len(shapes)]
         drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1)
         if drawn is None:
             continue
@@ -507,95 +385,63 @@ def search_counterexample(a, b, relation: str, relations: list[Relation], shape:
         if _try_point(ai, bi, relation, rels, point, search):
             _simplify(ai, bi, relation, rels, search)
             return search
-        if attempts >= config.samples and search.tried >= config.samples:
+        if attempts >= samples and search.tried >= samples:
             break
     return search
 
 
-def _try_point(ai, bi, relation, rels, point: Point, search: Search, boundary: bool = False) -> bool:
+def _try_point(
+    ai: sympy.Expr, bi: sympy.Expr, relation: str, rels: list[Relation], point: Point, search: Search,
+    boundary: bool = False,
+) -> bool:
     values = point.values
     if any(truth(r.substitute(values)) is not True for r in rels):
         return False
     search.tried += 1
-    verdict = _relation_at(ai, bi, relation, values)
-    if verdict is None:
+    judged = relation_at(ai, bi, relation, values)
+    if judged is None:
         search.inconclusive += 1
         return False
-    holds, shown, equal = verdict
-    if holds:
-        search.held += 1
+    if judged.holds:
+        search.agreed += 1
+        if len(search.agreeing) < 4:
+            search.agreeing.append((point, ai, bi))
         return False
     search.counterexample = point
-    search.values = shown
-    search.equal_there = equal
+    search.values = _shown(ai, bi, values, judged)
+    search.equal_there, search.not_real = judged.equal, judged.not_real
     search.boundary = boundary
     return True
 
 
-def _relation_at(ai, bi, relation: str, values: dict):
-    """``(holds, (a, b) shown, equal)`` at a point, confirmed at high precision; None if undefined or undecided."""
-    screened = _real_values(ai, bi, values, SCREEN_PREC)
-    if screened is None:
-        return None
-    if holds_at(*screened, relation, SCREEN_PREC) is True:
-        return True, (_num(screened[0]), _num(screened[1])), False
-    confirmed_at = _real_values(ai, bi, values, CONFIRM_PREC)
-    if confirmed_at is None:
-        return None
-    ca, cb = confirmed_at
-    confirmed = holds_at(ca, cb, relation, CONFIRM_PREC)
-    if confirmed is True:
-        return True, (_num(ca), _num(cb)), False
-    if confirmed is False:
-        high = _real_values(ai, bi, values, HIGH_PREC)
-        if high is not None and holds_at(*high, relation, HIGH_PREC) is False:
-            return False, (_num(ca), _num(cb)), False
-        return None
-    # Equal to 45 digits: a non-strict relation holds if they are equal; a strict
-    # one fails only when the equality is exact.
-    if not _exactly_equal(ai, bi, values):
-        return (True, (_num(ca), _num(cb)), False) if not STRICT[relation] else None
-    return (not STRICT[relation]), (_num(ca), _num(cb)), True
+def _shown(ai: sympy.Expr, bi: sympy.Expr, values: dict, judged: AtPoint) -> tuple[str, str]:
+    """Both sides at a failing point: exactly equal ones as they are, others with the digits that tell them apart."""
+    if judged.equal:
+        shown = tuple(_plain_at(side, values) for side in (ai, bi))
+        return shown[0], shown[1]
+    return shown_values(ai, bi, values)
 
 
-def _real_values(ai, bi, values: dict, prec: int) -> tuple[sympy.Float, sympy.Float] | None:
-    """Both sides at the point to ``prec`` digits, or None when one is undefined or not real."""
-    va, vb = evaluate(ai, values, prec), evaluate(bi, values, prec)
-    if va is None or vb is None or isinstance(va, complex) or isinstance(vb, complex):
-        return None
-    return va, vb
+def _plain_at(side: sympy.Expr, values: dict) -> str:
+    value = evaluate(side, values, SCREEN_PREC)
+    return "undefined" if value is None else plain_number(value)
 
 
-def _exactly_equal(ai, bi, values: dict) -> bool:
-    try:
-        difference = (ai - bi).xreplace(values)
-        if difference.free_symbols:
-            return False
-        # A difference that error-bounded evaluation tells from zero (exp(-10**6)
-        # is tiny, not 0) is decided there; only a true tie needs a proof.
-        try:
-            if differs_from(bounded_value(difference), sympy.S.Zero) is True:
-                return False
-        except Unevaluable:
-            pass
-        return prove_zero(difference, 0.5) is not None
-    except CheckTimeout:
-        return False
-    except Exception:
-        return False
-
-
-def _boundary_points(ai, bi, rels):
+def _boundary_points(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> Iterator[dict]:
     """Points where a branch switches or the two sides may meet, then small simple values."""
     exprs = [ai, bi] + [r.expr for r in rels]
     atoms = sorted(
         {s for e in exprs for s in e.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}, key=str
     )
-    atoms = [s for s in atoms if not any(i.base.label == s for e in (ai, bi) for i in e.atoms(sympy.Indexed))]
+    bound = bound_variables(exprs)
+    atoms = [
+        s for s in atoms
+        if not any(i.base.label == s for e in (ai, bi) for i in e.atoms(sympy.Indexed)) and not (s.free_symbols & bound)
+    ]
     if not atoms:
         yield {}
         return
-    seen = []
+    seen: list[dict] = []
     for point in itertools.chain(_switch_points(ai, bi, atoms), _simple_points(atoms)):
         point = {atom: value for atom, value in point.items() if allowed_by_assumptions(atom, value)}
         if len(point) != len(atoms) or point in seen:
@@ -606,7 +452,7 @@ def _boundary_points(ai, bi, rels):
         yield point
 
 
-def _switch_points(ai, bi, atoms):
+def _switch_points(ai: sympy.Expr, bi: sympy.Expr, atoms: list) -> Iterator[dict]:
     """Zeros of each branch argument and of the difference, solved for one atom, the others 0, 1 or -1."""
     targets = sign_arguments(ai) + sign_arguments(bi)
     difference = ai - bi
@@ -618,11 +464,12 @@ def _switch_points(ai, bi, atoms):
             for atom in atoms:
                 others = {o: base for o in atoms if o != atom}
                 reduced = target.xreplace(others)
-                for root in _real_roots(reduced, atom, budget):
+                for root in _switch_roots(reduced, atom, budget):
                     yield {**others, atom: root}
 
 
-def _real_roots(expr, atom, budget: list) -> list:
+def _switch_roots(expr: sympy.Expr, atom: sympy.Basic, budget: list[int]) -> list[sympy.Expr]:
+    """A few simple real roots of ``expr`` in ``atom`` (its only symbol); each solve takes one of ``budget``."""
     if atom not in expr.free_symbols or expr.free_symbols != {atom}:
         return []
     linear = linear_atom(expr)
@@ -631,21 +478,11 @@ def _real_roots(expr, atom, budget: list) -> list:
     if budget[0] <= 0:
         return []
     budget[0] -= 1
-    try:
-        with time_limit(0.5):
-            solutions = sympy.solve(expr, atom)
-    except (CheckTimeout, NotImplementedError, ValueError, TypeError):
-        return []
-    except Exception:
-        return []
-    roots = []
-    for root in solutions[:4] if isinstance(solutions, list) else []:
-        if root.is_real and not root.free_symbols and sympy.count_ops(root) < 20:
-            roots.append(root)
-    return roots
+    roots = real_roots(expr, atom)
+    return [r for r in roots[:4] if not r.free_symbols and sympy.count_ops(r) < 20]
 
 
-def _simple_points(atoms):
+def _simple_points(atoms: list) -> Iterator[dict]:
     count = 0
     for combo in itertools.product(PLAIN_VALUES, repeat=len(atoms)):
         count += 1
@@ -654,85 +491,20 @@ def _simple_points(atoms):
         yield dict(zip(atoms, combo))
 
 
-def _simplify(ai, bi, relation, rels, search: Search) -> None:
+def _simplify(ai: sympy.Expr, bi: sympy.Expr, relation: str, rels: list[Relation], search: Search) -> None:
     """Replace each value of a sampled counterexample by a simpler one where the relation still fails."""
     point = search.counterexample
     assert point is not None  # called for a counterexample
 
     def still_fails(trial: dict) -> bool:
-        verdict = _relation_at(ai, bi, relation, trial)
-        if verdict is None or verdict[0]:
-            return False
-        search.values, search.equal_there = verdict[1], verdict[2]
-        return True
+        judged = relation_at(ai, bi, relation, trial)
+        return judged is not None and not judged.holds
 
     current = simpler_values(point.values, rels, still_fails)
+    if current != point.values:
+        judged = relation_at(ai, bi, relation, current)
+        if judged is not None:
+            search.values = _shown(ai, bi, current, judged)
+            search.equal_there, search.not_real = judged.equal, judged.not_real
     search.counterexample = Point(point.shape, current, point.functions)
 
-
-def _num(value) -> str:
-    text = sympy.sstr(sympy.Float(value, 15))
-    if "." in text and "e" not in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-# -- verdicts ---------------------------------------------------------------------------------
-
-
-def _wrong(search: Search, relation: str) -> Outcome:
-    assert search.counterexample is not None  # called for a counterexample
-    point = ", ".join(f"{k} = {v}" for k, v in search.counterexample.describe().items())
-    if search.equal_there:
-        detail = (
-            f"the two sides are equal at {point or 'every point'}, so '{relation}' fails there "
-            f"(it holds there as '{relation}=')"
-        )
-    else:
-        detail = f"'previous {relation} this' fails at {point or 'every point'}"
-    method = "boundary point" if search.boundary else "numeric screen"
-    return Outcome(
-        Verdict.WRONG,
-        method,
-        detail,
-        counterexample=search.counterexample.describe(),
-        values=search.values,
-        points=search.held,
-        hint=f"write 'rel: \"{relation}=\"'" if search.equal_there and relation in ("<", ">") else None,
-    )
-
-
-def _undecided(search: Search, relation: str, tried: list[str], stopped: str | None) -> Outcome:
-    hint = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
-    if search.held >= MIN_HOLDING_POINTS:
-        detail = f"no proof found; 'previous {relation} this' holds at all {search.held} sampled points"
-        if stopped:
-            detail += f" ({stopped})"
-        return Outcome(Verdict.NUMERIC, "numeric screen", detail, points=search.held, tried=tuple(tried), hint=hint)
-    reason = (
-        "no sample point satisfies the conditions"
-        if search.tried == 0
-        else f"the relation could be decided at only {search.held} of {search.tried} points"
-    )
-    detail = f"no proof found and {reason}" + (f" ({stopped})" if stopped else "")
-    return Outcome(Verdict.UNKNOWN, "none", detail, points=search.held, tried=tuple(tried), hint=hint)
-
-
-def _prove_for_sizes(a, b, relation, relations, shape: Shape, config) -> Outcome | None:
-    """Prove the relation for every size up to ``config.max_size`` (None if some size is undecided)."""
-    sizes_seen: set[int] = set()
-    count = 0
-    for mapping in assignments(shape, relations, config.max_size):
-        count += 1
-        if count > 400:
-            return None
-        ai, bi = instantiate(a, mapping), instantiate(b, mapping)
-        if ai.has(sympy.Sum, sympy.Product) or bi.has(sympy.Sum, sympy.Product):
-            return None
-        rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
-        if prove_relation(ai, bi, relation, rels) is None:
-            return None
-        sizes_seen.update(int(mapping[s]) for s in shape.sizes if s in mapping)
-    if count == 0:
-        return None
-    return proved_for_sizes(shape, sizes_seen, count, config.max_size, f"'{relation}' proved")

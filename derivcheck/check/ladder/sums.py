@@ -25,12 +25,19 @@ condition ``Sum(y[c], (c, 1, C)) == 1`` becomes a substitution.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy
 
-from derivcheck.bounds import MAX_EXPAND_TERMS, MAX_SUM_ROUNDS as MAX_ROUNDS
-from derivcheck.check.limits import time_limit
+from derivcheck.bounds import (
+    GENERAL_SUM_PROOF_SHARE,
+    LARGE_SIZE_DRAWS,
+    LARGE_SIZES,
+    MAX_EXPAND_TERMS,
+    MAX_SUM_ROUNDS as MAX_ROUNDS,
+)
+from derivcheck.check.limits import OuterTimeout, time_limit
 from derivcheck.check.prove.assume import Relation, linear_atom
 from derivcheck.check.prove.equality import Proof, prove_equal
 from derivcheck.check.prove.sizes import Shape, instantiate
@@ -40,8 +47,9 @@ from derivcheck.parse.extrema import EXTREMA
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
 CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
-LARGE_SIZES = (5, 12)
-LARGE_SIZE_DRAWS = 3
+
+Prover = Callable[[sympy.Expr, sympy.Expr, list[Relation], float], Proof | None]
+"""A relation's symbolic prover: ``prove(a, b, relations, budget)``."""
 
 
 @dataclass
@@ -75,9 +83,10 @@ def has_symbolic_sums(*exprs: sympy.Expr) -> bool:
 
 
 def prove_with_sums(
-    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float
+    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float, prove: Prover = prove_equal
 ) -> Proof | None:
-    """Prove ``a == b`` for every size: normal form of the sums, then the sums as symbols.
+    """Prove ``a == b`` (or the relation ``prove`` proves) for every size: normal form of the
+    sums, then the sums as symbols.
 
     Returns None when no general proof is found (the caller may try sizes).
     """
@@ -94,15 +103,17 @@ def prove_with_sums(
             rels.append(relation)
     if _has_sums(ra) or _has_sums(rb):
         return None
-    proof = _prove_split_deltas(ra, rb, rels, budget)
+    proof = _prove_split_deltas(ra, rb, rels, budget, prove)
     if proof is None:
         return None
     steps = ", ".join(facts.used) or "sums as symbols"
     return Proof(f"sums for every size ({steps}); {proof.method}", proof.cases)
 
 
-def _prove_leaf(a, b, relations, budget) -> Proof | None:
-    """prove_equal, first with every radical ``A**(p/q)`` as a power of one symbol ``r = A**(1/q)``.
+def _prove_leaf(
+    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float, prove: Prover
+) -> Proof | None:
+    """``prove``, first with every radical ``A**(p/q)`` as a power of one symbol ``r = A**(1/q)``.
 
     Bounds on indices and sizes alone are left out (they were used for the
     sums; dropping a condition only weakens what is assumed).
@@ -110,10 +121,10 @@ def _prove_leaf(a, b, relations, budget) -> Proof | None:
     relations = [r for r in relations if not _on_integers_only(r)]
     ga, gb = radicals_as_symbols([a, b])
     if (ga, gb) != (a, b):
-        proof = prove_equal(ga, gb, relations, budget)
+        proof = prove(ga, gb, relations, budget)
         if proof is not None:
             return Proof(f"radicals as symbols, {proof.method}", proof.cases)
-    return prove_equal(a, b, relations, budget)
+    return prove(a, b, relations, budget)
 
 
 def _on_integers_only(relation: Relation) -> bool:
@@ -158,28 +169,30 @@ def radicals_as_symbols(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
     return [rewrite(expr) for expr in exprs]
 
 
-def _prove_split_deltas(a, b, relations, budget, depth: int = 0) -> Proof | None:
+def _prove_split_deltas(
+    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float, prove: Prover, depth: int = 0
+) -> Proof | None:
     """Prove, splitting on ``i == j`` / ``i != j`` for Kronecker deltas of two indices."""
     deltas = sorted((a - b).atoms(sympy.KroneckerDelta), key=sympy.default_sort_key)
     if not deltas or depth >= 3:
-        return _prove_leaf(a, b, relations, budget)
+        return _prove_leaf(a, b, relations, budget, prove)
     delta = deltas[0]
     first, second = delta.args
     found = linear_atom(first - second, require_real=False)
     if found is None or found[1] not in (1, -1):
-        return _prove_leaf(a, b, relations, budget)
+        return _prove_leaf(a, b, relations, budget, prove)
     atom, coeff, rest = found
     value = -rest / coeff
     # Equal: substitute; different: the delta is 0 (proved for all values, a generalisation).
     equal = {atom: value}
     same = _prove_split_deltas(
-        a.xreplace(equal), b.xreplace(equal), [r.substitute(equal) for r in relations], budget, depth + 1
+        a.xreplace(equal), b.xreplace(equal), [r.substitute(equal) for r in relations], budget, prove, depth + 1
     )
     if same is None:
         return None
     zero = {delta: sympy.Integer(0)}
     differ = _prove_split_deltas(
-        a.xreplace(zero), b.xreplace(zero), relations + [Relation("!=", first - second)], budget, depth + 1
+        a.xreplace(zero), b.xreplace(zero), relations + [Relation("!=", first - second)], budget, prove, depth + 1
     )
     if differ is None:
         return None
@@ -528,55 +541,22 @@ def larger_size_assignments(shape: Shape, relations: list[Relation], seed: int) 
     return out
 
 
-def screen_larger_sizes(a, b, relations: list[Relation], shape: Shape, samples: int, seed: int, every=()):
-    """Evaluate the step at random sizes in LARGE_SIZES; return the Screen of a difference, or None."""
-    from derivcheck.check.screen.sampling import screen
-
-    for mapping in larger_size_assignments(shape, relations, seed):
-        ai, bi = instantiate(a, mapping), instantiate(b, mapping)
-        rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
-        rels += every_relations(every, [ai, bi], rels, mapping)
-        found = screen(ai, bi, rels, Shape((), ()), max(4, samples // 4), 1, seed)
-        if found.counterexample is not None:
-            found.counterexample.shape = {**mapping, **found.counterexample.shape}
-            return found
-    return None
-
-
 # -- hooks of the verdict ladder --------------------------------------------------------------
 
 
-def try_general_proof(a, b, relations: list[Relation], timeout: float):
-    """The engine's first rung for sums over a symbolic size: an Outcome ``proved``, or None."""
-    from derivcheck.check.outcome import Outcome, Verdict
-
+def try_general_proof(
+    a: sympy.Expr, b: sympy.Expr, relations: list[Relation], timeout: float, prove: Prover = prove_equal
+) -> Proof | None:
+    """The ladder's first rung for sums over a symbolic size: a proof for every size, or None."""
     if not has_symbolic_sums(a, b):
         return None
     try:
-        with time_limit(timeout * 0.4):
-            proof = prove_with_sums(a, b, relations, timeout)
+        with time_limit(timeout * GENERAL_SUM_PROOF_SHARE):
+            return prove_with_sums(a, b, relations, timeout, prove)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return None
-    if proof is None:
-        return None
-    return Outcome(Verdict.PROVED, proof.method, "proved for every size")
-
-
-def refute_at_larger_sizes(a, b, relations: list[Relation], shape: Shape, config, every=()):
-    """An Outcome ``wrong`` (size shown) when a step proved for small sizes fails at a larger one."""
-    from derivcheck.check.outcome import Outcome, Verdict
-
-    found = screen_larger_sizes(a, b, relations, shape, config.samples, config.seed, every)
-    if found is None:
-        return None
-    sizes = ", ".join(f"{s} = {found.counterexample.shape[s]}" for s in shape.sizes if s in found.counterexample.shape)
-    return Outcome(
-        Verdict.WRONG,
-        "numeric screen at larger sizes",
-        f"proved for small sizes, but the two sides differ at {sizes or 'the size shown'}",
-        counterexample=found.counterexample.describe(),
-        values=found.values,
-    )
 
 
 # -- conditions for every element -------------------------------------------------------------

@@ -11,7 +11,7 @@ import sympy
 from derivcheck.bounds import MAX_WRITTEN_OUT_TERMS as MAX_TERMS
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.prove.assume import Relation, truth
-from derivcheck.parse.extrema import write_out_extrema
+from derivcheck.parse.extrema import EXTREMA, write_out_extrema
 from derivcheck.parse.symbols import SymbolSpec, bound_value
 
 
@@ -37,7 +37,8 @@ def shape_of(exprs: list[sympy.Expr], relations: list[Relation], symbols: tuple[
     specs = {spec.obj: spec for spec in symbols if not spec.is_vector}
     sizes: list[sympy.Symbol] = []
     for expr in exprs + [r.expr for r in relations]:
-        for node in expr.atoms(sympy.Sum, sympy.Product):
+        # max(z) and min(z) over a symbolic range are sized like sums: written out per size.
+        for node in expr.atoms(sympy.Sum, sympy.Product, *EXTREMA):
             for _, lo, hi in node.limits:
                 for s in (lo.free_symbols | hi.free_symbols):
                     if s not in sizes and s in free:
@@ -125,7 +126,7 @@ def instantiate(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
     )
 
 
-def _write_out(node):
+def _write_out(node: sympy.Sum | sympy.Product) -> sympy.Expr:
     """A sum or product with whole-number bounds as the plain Add or Mul of its terms."""
     terms = [node.function]
     for var, lo, hi in reversed(node.limits):
@@ -133,7 +134,7 @@ def _write_out(node):
     return sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
 
 
-def _terms(node) -> int:
+def _terms(node: sympy.Sum | sympy.Product) -> int:
     count = 1
     for _, lo, hi in node.limits:
         if not (lo.is_Integer and hi.is_Integer):

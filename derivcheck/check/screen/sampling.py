@@ -21,23 +21,27 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivcheck.bounds import (
+    COMPLEX_FLOAT_RANGE as _FLOAT_RANGE,
     CONFIRM_PRECISION as CONFIRM_PREC,
     CONSTANT_DIGITS,
     MAX_BREAK_POINTS as _MAX_BREAKS,
     MAX_GROWTH,
+    SAMPLE_ATTEMPTS,
     SCREEN_PRECISION as SCREEN_PREC,
+    SIMPLE_VALUE_ATTEMPTS as _SIMPLE_ATTEMPTS,
+    SOLVE_SECONDS as _SOLVE_BUDGET,
 )
 from derivcheck.check.limits import OuterTimeout, point_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
+from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
+from derivcheck.check.screen.branches import Undecided, decide_jumps
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value, differs_from, fits_exactly
 from derivcheck.errors import CheckTimeout
 
 RELATIVE_GAP = sympy.Float("1e-18", 30)
-_FLOAT_RANGE = 1e150  # complex values compared as Python complex numbers stay well inside float range
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
-_SIMPLE_ATTEMPTS = 16
 
 
 @dataclass
@@ -133,7 +137,7 @@ def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 
     ``kind`` "far" values of magnitude 100 to about 1e6. Complex atoms take
     turns on the negative real axis, the imaginary axis and off both.
     """
-    for tries in range(50):
+    for tries in range(SAMPLE_ATTEMPTS):
         if kind == "far" and tries < 10:
             value = _far_value(atom, rng)
         elif kind == "simple" and attempt < _SIMPLE_ATTEMPTS and tries == 0:
@@ -228,8 +232,8 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int) -> sympy.Float | complex
             result = expr.xreplace(values)
             if result.free_symbols:
                 return None
-            number = sympy.N(result, prec)
-    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError):
+            number = sympy.N(decide_jumps(result), prec)
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError, Undecided):
         return None
     if not number.is_number or number.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
@@ -268,32 +272,12 @@ def _gap(va: sympy.Float | complex, vb: sympy.Float | complex) -> tuple[object, 
     return diff, diff > RELATIVE_GAP * scale
 
 
-def _show(value) -> str:
-    if isinstance(value, complex):
-        return f"{_trim(sympy.Float(value.real, 15))} + {_trim(sympy.Float(value.imag, 15))}*I"
-    return _trim(sympy.Float(value, 15))
-
-
-def _trim(number) -> str:
-    text = sympy.sstr(number)
-    if "." in text and "e" not in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def _show_bounded(value: sympy.Expr, digits: int) -> str:
-    re, im = (sympy.Float(part, digits) for part in value.as_real_imag())
-    if im.is_zero:
-        return _trim(re)
-    return f"{_trim(re)} {'-' if im < 0 else '+'} {_trim(abs(im))}*I"
-
-
 def shown_values(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> tuple[str, str]:
     """Both sides at the point, with as many digits as it takes to see them differ (up to 40)."""
     sides = []
     for expr in (ai, bi):
         try:
-            sides.append(_bounded_at(expr, values).value)
+            sides.append(bounded_at(expr, values).value)
         except Unevaluable:
             number = evaluate(expr, values, CONFIRM_PREC)
             if number is None:
@@ -305,17 +289,21 @@ def shown_values(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> tuple[str, str
     if sympy.nan in sides:
         return tuple(sympy.sstr(v) for v in sides)
     for digits in (15, 25, 40):
-        texts = (_show_bounded(sides[0], digits), _show_bounded(sides[1], digits))
+        texts = (plain_number(sides[0], digits), plain_number(sides[1], digits))
         if texts[0] != texts[1]:
             return texts
     gap = sympy.N(sides[1] - sides[0], 15)
-    return texts[0], f"{texts[1]} (differs by {_show_bounded(gap, 4)})"
+    return texts[0], f"{texts[1]} (differs by {plain_number(gap, 4)})"
 
 
-def _bounded_at(expr: sympy.Expr, values: dict, digits: int = SCREEN_PREC) -> Bounded:
+def bounded_at(expr: sympy.Expr, values: dict, digits: int = SCREEN_PREC) -> Bounded:
+    """The value of ``expr`` at the point with its own error bound (Unevaluable when it has none)."""
     if not fits_exactly(expr, values):
         return bounded_value(expr, digits, subs=values)
-    return bounded_value(expr.xreplace(values), digits)
+    try:
+        return bounded_value(decide_jumps(expr.xreplace(values)), digits)
+    except Undecided as exc:
+        raise Unevaluable(str(exc)) from None
 
 
 def compare_at(ai: sympy.Expr, bi: sympy.Expr, values: dict, exact: bool = False, digits: int = SCREEN_PREC) -> str:
@@ -332,7 +320,7 @@ def compare_at(ai: sympy.Expr, bi: sympy.Expr, values: dict, exact: bool = False
         if not _gap(va, vb)[1]:
             return "agree"
     try:
-        difference = _bounded_at(ai - bi, values, digits)
+        difference = bounded_at(ai - bi, values, digits)
     except Unevaluable:
         return "undefined"
     return "differ" if differs_from(difference, sympy.Integer(0)) is True else "agree"
@@ -489,7 +477,7 @@ def certified_agreement(a: sympy.Expr, b: sympy.Expr, digits: int = CONSTANT_DIG
         difference = bounded_value(a - b, digits + 10)
     except Unevaluable:
         return None
-    shown = _show_bounded(side.value, SHOWN_DIGITS)
+    shown = plain_number(side.value, SHOWN_DIGITS)
     if differs_from(difference, sympy.Integer(0)) is True:
         return Agreement(digits, shown, counterexample=True)
     scale = max(sympy.Integer(1), side.magnitude())
@@ -521,7 +509,6 @@ def constants_outcome(found: Screen) -> Outcome | None:
     )
 
 
-_SOLVE_BUDGET = 0.3
 _DIRECTIONS = (sympy.Rational(3, 5) + sympy.Rational(4, 5) * sympy.I, sympy.Integer(-1), sympy.I,
                sympy.Rational(-5, 13) + sympy.Rational(12, 13) * sympy.I, sympy.Integer(1), -sympy.I)
 
@@ -549,7 +536,14 @@ def _plan(a, b, relations, mapping) -> _Plan:
     found: set = set()
     for expr in [ai, bi] + [r.expr for r in rels]:
         found |= {s for s in expr.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}
-    atoms = sorted((s for s in found if not (isinstance(s, sympy.Symbol) and _is_label(s, ai, bi, rels))), key=str)
+    bound = bound_variables([ai, bi] + [r.expr for r in rels])
+    atoms = sorted(
+        (
+            s for s in found
+            if not (isinstance(s, sympy.Symbol) and _is_label(s, ai, bi, rels)) and not (s.free_symbols & bound)
+        ),
+        key=str,
+    )
     fixed = {r.expr for r in rels if r.op == "in"}
     equations: list = []
     for rel in rels:
@@ -728,7 +722,7 @@ def holds_at(rel: Relation, values: dict) -> bool | None:
     if rel.op == "in" or fits_exactly(rel.expr, values):
         return truth(rel.substitute(values))
     try:
-        value = _bounded_at(rel.expr, values)
+        value = bounded_at(rel.expr, values)
     except Unevaluable:
         return None
     if value.value.as_real_imag()[1] != 0 or differs_from(value, sympy.Integer(0)) is not True:
@@ -793,11 +787,12 @@ def _equation_roots(equation: sympy.Expr, atom, attempt: int) -> list:
     if is_complex_atom(atom):
         direction = _DIRECTIONS[attempt % len(_DIRECTIONS)]
         t = sympy.Dummy("t", positive=True)
-        return [r * direction for r in _real_roots(equation.xreplace({atom: t * direction}), t) if r > 0]
-    return _real_roots(equation, atom)
+        return [r * direction for r in real_roots(equation.xreplace({atom: t * direction}), t) if r > 0]
+    return real_roots(equation, atom)
 
 
-def _real_roots(equation: sympy.Expr, symbol) -> list:
+def real_roots(equation: sympy.Expr, symbol: sympy.Basic) -> list[sympy.Expr]:
+    """The real roots of ``equation`` in ``symbol`` that SymPy finds within a short budget (exact where it can)."""
     try:
         with time_limit(_SOLVE_BUDGET):
             if equation.is_polynomial(symbol):
@@ -819,6 +814,22 @@ def _real_roots(equation: sympy.Expr, symbol) -> list:
         return []
     except (ValueError, TypeError, NotImplementedError, ArithmeticError, sympy.PolynomialError):
         return []
+
+
+def bound_variables(exprs: list[sympy.Expr]) -> set:
+    """The variables bound by a sum, product or max/min over an index range in ``exprs``.
+
+    An element ``z[k]`` with ``k`` bound is no atom to sample: it stands for
+    every element at once; the elements get values once the range is written out.
+    """
+    from derivcheck.parse.extrema import EXTREMA
+
+    return {
+        limit[0]
+        for expr in exprs
+        for node in expr.atoms(sympy.Sum, sympy.Product, *EXTREMA)
+        for limit in node.limits
+    }
 
 
 def _is_label(symbol, *exprs) -> bool:
