@@ -146,10 +146,7 @@ def test_the_oracle_shares_no_code_with_the_checker() -> None:
 
 # Pairs of the sample below that hit a finding of benchmarks/ORACLE_FINDINGS.md still open on main
 # (pid -> finding). Remove an entry when its fix is merged: the test then holds the fix in place.
-KNOWN_OPEN = {
-    9: "F1 (max(u) + 1 > min(u) called wrong; issue 27 item 13)",
-    10: "F1 (max(u) + 1 > max(u) called wrong; issue 27 item 13)",
-}
+KNOWN_OPEN: dict[int, str] = {}
 
 
 def test_a_fixed_seed_sample_has_no_unsound_verdict_and_no_false_alarm(tmp_path: Path) -> None:
