@@ -1039,11 +1039,11 @@ def stability_points(lo: float, hi: float, rng: random.Random) -> list[float]:
 
 
 def reference(doc: Doc, expr: Node, point: Point) -> mpmath.mpf | None:
-    """The true value at the point to 25 good digits or more: 40 digits, more where the terms cancel."""
-    dps = 40
-    for _ in range(4):
+    """The true value at the point: two precisions (40, 80, … up to 640 digits) that agree to 30 digits."""
+    previous = None
+    for dps in (40, 80, 160, 320, 640):
         try:
-            value, peak = evaluate_with_peak(expr, point, dps, doc.functions)
+            value = evaluate(expr, point, dps, doc.functions)
         except (Undefined, Tie, ZeroDivisionError, ValueError, OverflowError):
             return None
         with mpmath.workdps(dps):
@@ -1052,35 +1052,84 @@ def reference(doc: Doc, expr: Node, point: Point) -> mpmath.mpf | None:
                 if abs(t.imag) > abs(t) * mpmath.mpf(10) ** -25:
                     return None
                 t = t.real
-            if t == 0 and peak == 0:
+            if isinstance(value, Fraction):
                 return t
-            lost = mpmath.log10(peak / abs(t)) if t != 0 else mpmath.inf
-            if lost + 30 <= dps:
+            if previous is not None and abs(t - previous) <= abs(t) * mpmath.mpf(10) ** -30:
                 return t
-        dps = min(960, int(dps * 2 + (lost if lost != mpmath.inf else dps)))
+            previous = t
     return None
+
+
+def _regime(value: float) -> str:
+    """What float64 made of a value: nan, inf, 0, subnormal or normal."""
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf"
+    if value == 0:
+        return "0"
+    return "subnormal" if abs(value) < 2.0 ** -1022 else "normal"
+
+
+def regime_edges(doc: Doc, xs: Sequence[float]) -> list[float]:
+    """The floats on both sides of every place where the float64 result changes regime between neighbours.
+
+    Bands where an operation overflows or is flushed to 0 can be narrower than
+    the gaps between sample points; bisection in float64 finds their edges.
+    """
+    claim = doc.stability
+    assert claim is not None
+    name = claim.over[0]
+
+    def regime_at(x: float) -> str:
+        return _regime(float64(claim.expr, {name: x, **claim.at}, doc.functions))
+
+    edges: list[float] = []
+    regimes = [regime_at(x) for x in xs]
+    for (a, ra), (b, rb) in zip(zip(xs, regimes), zip(xs[1:], regimes[1:])):
+        if ra == rb:
+            continue
+        low, high = a, b
+        for _ in range(90):
+            middle = low + (high - low) / 2
+            if middle in (low, high):
+                break
+            if regime_at(middle) == ra:
+                low = middle
+            else:
+                high = middle
+        edges.extend([low, high])
+    return edges
+
+
+def stability_error(doc: Doc, x: float) -> float | None:
+    """The relative error of the float64 value at ``x`` (None where the true value is not a real number)."""
+    claim = doc.stability
+    assert claim is not None
+    scalars = {claim.over[0]: x, **claim.at}
+    got = float64(claim.expr, scalars, doc.functions)
+    t = reference(doc, claim.expr, Point({k: Fraction(v) for k, v in scalars.items()}, {}))
+    if t is None:
+        return None
+    if got != got or got in (float("inf"), float("-inf")):
+        return float("inf")
+    with mpmath.workdps(40):
+        return float(abs(mpmath.mpf(got) - t) / max(abs(t), mpmath.mpf(2.0 ** -1022)))
 
 
 def label_stability(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
     claim = doc.stability
     assert claim is not None
     rtol = claim.rtol if claim.rtol is not None else 1e-6
-    name, lo, hi = claim.over
+    _, lo, hi = claim.over
     worst = 0.0
     worst_at = lo
     counted = 0
-    tiny = 2.0 ** -1022
-    for x in stability_points(lo, hi, rng):
-        scalars = {name: x, **claim.at}
-        got = float64(claim.expr, scalars, doc.functions)
-        t = reference(doc, claim.expr, Point({k: Fraction(v) for k, v in scalars.items()}, {}))
-        if t is None:
+    xs = stability_points(lo, hi, rng)
+    for x in xs + regime_edges(doc, xs):
+        err = stability_error(doc, x)
+        if err is None:
             continue
-        if got != got or got in (float("inf"), float("-inf")):
-            err = float("inf")
-        else:
-            with mpmath.workdps(40):
-                err = float(abs(mpmath.mpf(got) - t) / max(abs(t), mpmath.mpf(tiny)))
         counted += 1
         if err > worst:
             worst, worst_at = err, x
@@ -1319,6 +1368,24 @@ def read_value(text: str) -> Node | None:
     return build(tree)
 
 
+def _confirm_stability_point(pair: Pair) -> bool:
+    """Whether derivcheck's point contradicts the stability claim, by the oracle's own float64 and reference."""
+    claim = pair.doc.stability
+    assert claim is not None and pair.counterexample is not None
+    text = pair.counterexample.get(claim.over[0])
+    try:
+        x = float(text) if text is not None else None
+    except ValueError:
+        return False
+    if x is None:
+        return False
+    err = stability_error(pair.doc, x)
+    if err is None:
+        return False
+    rtol = claim.rtol if claim.rtol is not None else 1e-6
+    return err >= 4 * rtol if claim.stable else err <= rtol / 4
+
+
 def confirm_counterexample(pair: Pair) -> bool | None:
     """Derivcheck's counterexample to a step labelled right, re-evaluated by the oracle.
 
@@ -1327,6 +1394,8 @@ def confirm_counterexample(pair: Pair) -> bool | None:
     False: it does not break the step, or cannot be read.
     """
     doc = pair.doc
+    if doc.stability is not None and pair.counterexample is not None:
+        return _confirm_stability_point(pair)
     if pair.counterexample is None or doc.prev is None or doc.this is None:
         return False
     scalars: dict[str, Value] = {}
