@@ -302,7 +302,7 @@ def plan_document(doc: Document, config: CheckConfig, first_chain: int = 0) -> l
             relation = chain_relation(since_anchor)
             text = current.step.expr.text
             equality = relation == "=="
-            doubtful = (*(chain.steps[0].notes if position == 1 else ()), *current.notes)
+            doubtful = tuple(dict.fromkeys((*(chain.steps[0].notes if position == 1 else ()), *current.notes)))
             diagnosis = DiagnoseTask(
                 anchor.expr, current.expr, text, conditions, symbols, functions,
                 writes_decimals(text, anchor.step.expr.text),

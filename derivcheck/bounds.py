@@ -184,6 +184,12 @@ MAX_STABILITY_POINTS = 400
 MIN_STABILITY_POINTS = 3
 """Points a stability claim must be evaluated at to be decided."""
 
+MAX_STABILITY_TRANSITIONS = 8
+"""Places where float64 changes regime (overflow, flush to 0, nan) located and sampled on both sides, one range."""
+
+MAX_STABILITY_BISECTIONS = 80
+"""Float64 halvings to locate one such place (enough to reach neighbouring floats across the whole float range)."""
+
 MAX_MAGNITUDE_BITS = 2**24
 """Binary exponent beyond which an intermediate value of a stability claim is not computed exactly (10**5000000)."""
 

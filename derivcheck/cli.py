@@ -329,9 +329,9 @@ def render(
     """Render derivations for readers: aligned math with each step's reason and verdict mark.
 
     Markdown uses $$\\begin{aligned}…$$ blocks (GitHub renders them; --math chooses other delimiters);
-    a post's or notebook's LaTeX derivation is kept as written, with a mark after each checked step, and a
-    notebook keeps its prose and code cells. HTML is a standalone page with MathML (no script, works
-    offline); LaTeX is a complete document with align*.
+    a post's or notebook's LaTeX derivation is kept as written, with a mark after each checked step
+    (also in LaTeX output), and a notebook keeps its prose and code cells. HTML is a standalone page
+    with MathML (no script, works offline); LaTeX is a complete document with align*.
     Exit 0 when rendered, 2 when an input is missing or the output cannot be written.
 
     Example: derivcheck render derivations --to markdown -o docs/derivations/

@@ -984,6 +984,13 @@ class _Builder:
                 return item.name
         return None
 
+    def _held_constant(self, target: sympy.Expr) -> bool:
+        """Whether every quantity in ``target`` is a symbol declared ``constant`` (sizes and indices aside)."""
+        names = {base.label.name for base in target.atoms(sympy.IndexedBase)}
+        names |= {s.name for s in target.free_symbols if isinstance(s, sympy.Symbol) and not s.is_integer}
+        specs = [self.scope.symbols.get(name) for name in names]
+        return bool(specs) and all(spec is not None and spec.is_constant for spec in specs)
+
     def _note_vanishing(self, node: ast.Call, target: sympy.Expr, variable: sympy.Expr) -> None:
         """Note a derivative that is 0 only because its variable does not occur in what is differentiated."""
         if not target.free_symbols:
@@ -992,7 +999,7 @@ class _Builder:
             occurs = any(e.base == variable.base for e in target.atoms(sympy.Indexed))
         else:
             occurs = variable in target.free_symbols
-        if occurs:
+        if occurs or self._held_constant(target):
             return
         written = ast.get_source_segment(self.source, node.args[0]) if hasattr(node.args[0], "lineno") else None
         if written is None:
@@ -1000,7 +1007,8 @@ class _Builder:
         shown = sympy.sstr(variable)
         self.notes.append(
             f"line {self.text.line}: the derivative of {_short(written)} in {shown} is 0 only because {shown} "
-            f"does not occur in it; if it depends on {shown}, say how under 'define' (e.g. a: expression in {shown})"
+            f"does not occur in it; if it depends on {shown}, say how under 'define' (e.g. a: expression in {shown}); "
+            "if it does not, declare its symbols 'constant'"
         )
 
     def _limit(self, node: ast.Call) -> sympy.Expr:

@@ -139,7 +139,9 @@ class PageOptions:
     ``source_url``: a pattern for the link to each input (``{path}`` is its
     path); ``source_links=False`` links nothing. ``marks=False`` leaves the
     author's LaTeX without verdict marks; ``tooltips`` puts each mark's
-    evidence in a MathJax tooltip (``\\texttip``) too.
+    evidence in a MathJax tooltip (``\\texttip``) too. ``prose_math``: the
+    GitHub-only math of a post's prose (`` $`…`$ ``, ```` ```math ```` blocks)
+    is written in the ``math`` style too.
     """
 
     math: str = "github"
@@ -148,6 +150,7 @@ class PageOptions:
     source_links: bool = True
     marks: bool = True
     tooltips: bool = False
+    prose_math: bool = True
 
 
 # How each relation of a step is shown: Unicode (MathML), and LaTeX.

@@ -40,7 +40,7 @@ from derivcheck.check.ladder.sums import (
     step_conditions,
     try_general_proof,
 )
-from derivcheck.check.limits import memory_limit_outcome, proof_share, screen_share, time_limit
+from derivcheck.check.limits import OuterTimeout, memory_limit_outcome, proof_share, screen_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number, readable
 from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
@@ -247,6 +247,9 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     if step.stands(found) is not None:
         method = "boundary point" if isinstance(found, Search) and found.boundary else "numeric screen"
         return rule.wrong(found, method)
+    # A failure the screen saw that the step as written does not confirm: no proof of
+    # anything, but the step can no longer be called numeric.
+    doubted = found.counterexample is not None
     tried.append("symbolic proof")
     stopped = None
     try:
@@ -254,6 +257,8 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
             proof = rule.prove(a, b, relations, config.timeout)
         if _is_proof(proof):
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         stopped = "the symbolic proof hit its share of the time limit"
     if not shape.empty:
@@ -266,7 +271,15 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     refuted = step.stands(rule.refute_near_misses(found))
     if refuted is not None:
         return rule.wrong(refuted, "numeric screen at high precision")
-    return rule.undecided(found, tried, stopped)
+    undecided = rule.undecided(found, tried, stopped)
+    if doubted and undecided.verdict is Verdict.NUMERIC:
+        return undecided.with_(
+            verdict=Verdict.UNKNOWN,
+            method="none",
+            detail="no proof found; a point where the relation failed after the step was transformed "
+            "for checking did not fail on the step as written, so the sampled points are no evidence",
+        )
+    return undecided
 
 
 def _is_proof(proof: Proof | None) -> TypeGuard[Proof]:
@@ -542,5 +555,7 @@ def _is_real(expr: sympy.Expr) -> bool:
 def _exactly_zero(difference: sympy.Expr) -> bool:
     try:
         return prove_zero(difference, EXACT_PROOF_BUDGET) is not None
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return False

@@ -37,7 +37,7 @@ from derivcheck.bounds import (
     MAX_EXPAND_TERMS,
     MAX_SUM_ROUNDS as MAX_ROUNDS,
 )
-from derivcheck.check.limits import time_limit
+from derivcheck.check.limits import OuterTimeout, time_limit
 from derivcheck.check.prove.assume import Relation, linear_atom
 from derivcheck.check.prove.equality import Proof, prove_equal
 from derivcheck.check.prove.sizes import Shape, instantiate
@@ -553,6 +553,8 @@ def try_general_proof(
     try:
         with time_limit(timeout * GENERAL_SUM_PROOF_SHARE):
             return prove_with_sums(a, b, relations, timeout, prove)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sympy
 
 from derivcheck.bounds import TIE_PROOF_SECONDS as _TIE_BUDGET
+from derivcheck.check.limits import OuterTimeout
 from derivcheck.check.prove.equality import prove_zero
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value
 from derivcheck.errors import CheckTimeout
@@ -58,7 +59,7 @@ def settle_jumps(expr: sympy.Expr) -> sympy.Expr:
     nodes = [n for n in expr.atoms(sympy.sign, sympy.Heaviside) if n.args[0].free_symbols]
     settled = {}
     for node in nodes:
-        if _proved_zero(node.args[0]):
+        if proved_zero(node.args[0]):
             at_zero = sympy.Integer(0) if isinstance(node, sympy.sign) else (
                 node.args[1] if len(node.args) > 1 else sympy.Rational(1, 2)
             )
@@ -73,7 +74,7 @@ def exact_sign(value: sympy.Expr) -> int:
     sign = certified_sign(_bounded(value))
     if sign is not None:
         return sign
-    if _proved_zero(value):
+    if proved_zero(value):
         return 0
     raise Undecided(f"cannot tell the sign of {value}")
 
@@ -90,7 +91,7 @@ def exact_floor(value: sympy.Expr) -> sympy.Integer:
     if low == high:
         return sympy.Integer(low)
     nearest = sympy.Integer(sympy.floor(sympy.N(real, 60) + sympy.Rational(1, 2)))
-    if _proved_zero(value - nearest):
+    if proved_zero(value - nearest):
         return nearest
     raise Undecided(f"cannot tell whether {value} is an integer")
 
@@ -111,7 +112,7 @@ def _is_integer_at(value: sympy.Expr, whole: sympy.Integer) -> bool:
     bounded = _bounded(value - whole)
     if certified_sign(bounded) is not None and certified_sign(bounded) != 0:
         return False
-    return _proved_zero(value - whole)
+    return proved_zero(value - whole)
 
 
 def _piecewise(node: sympy.Piecewise) -> sympy.Expr:
@@ -145,8 +146,11 @@ def _bounded(value: sympy.Expr) -> Bounded:
         raise Undecided(str(exc)) from None
 
 
-def _proved_zero(value: sympy.Expr) -> bool:
+def proved_zero(value: sympy.Expr) -> bool:
+    """Whether ``value`` is proved exactly 0 within a short budget (a tie at a point, or an argument identically 0)."""
     try:
         return prove_zero(value, _TIE_BUDGET) is not None
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return False

@@ -29,8 +29,10 @@ import mpmath
 
 from derivcheck.bounds import (
     MAX_MAGNITUDE_BITS as MAX_MAGNITUDE,
+    MAX_STABILITY_BISECTIONS as MAX_BISECTIONS,
     MAX_STABILITY_OPERATIONS as MAX_OPERATIONS,
     MAX_STABILITY_POINTS as MAX_POINTS,
+    MAX_STABILITY_TRANSITIONS as MAX_TRANSITIONS,
     MIN_STABILITY_POINTS as MIN_POINTS,
     STABILITY_LOG_DRAWS,
     STABILITY_LOG_RANDOM_POINTS as LOG_RANDOM_POINTS,
@@ -580,6 +582,56 @@ def sample_points(task: StabilityTask, seed: int) -> list[dict[str, float]]:
     return out[:MAX_POINTS]
 
 
+def _regimes(evaluator: Evaluator, point: dict[str, float]) -> tuple[str, ...]:
+    """What float64 does at each operation: nan, inf, 0, subnormal or normal."""
+
+    def regime(value: float) -> str:
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf"
+        if value == 0:
+            return "0"
+        return "subnormal" if abs(value) < TINY else "normal"
+
+    return tuple(regime(op.value) for op in evaluator.run(Float64, dict(point)))
+
+
+def transition_points(evaluator: Evaluator, task: StabilityTask, results: list[PointResult]) -> list[dict[str, float]]:
+    """Both sides of each place where float64 changes regime between two neighbouring points (one range).
+
+    An operation that overflows, underflows to 0 or turns nan at some x does so
+    on a band the sampled points may straddle without entering (``exp(-x)``
+    overflows below x = -709.78, where ``1/(1 + exp(-x))`` is flushed to 0
+    while the true value is still a normal or a large subnormal float). Such a
+    change between two neighbours is located by bisection, in float64 only,
+    and the two floats around it are checked like every other point.
+    """
+    if len(task.over) != 1:
+        return []
+    name = task.over[0][0]
+    ordered = sorted(results, key=lambda r: r.point[name])
+    extra: list[dict[str, float]] = []
+    for left, right in zip(ordered, ordered[1:]):
+        if len(extra) >= 2 * MAX_TRANSITIONS:
+            break
+        low, high = left.point[name], right.point[name]
+        low_regimes = _regimes(evaluator, left.point)
+        if low_regimes == _regimes(evaluator, right.point):
+            continue
+        for _ in range(MAX_BISECTIONS):
+            middle = low + (high - low) / 2
+            if middle in (low, high):
+                break
+            if _regimes(evaluator, {**left.point, name: middle}) == low_regimes:
+                low = middle
+            else:
+                high = middle
+        sides = (low, high)
+        extra.extend({**left.point, name: v} for v in sides if v not in (left.point[name], right.point[name]))
+    return extra
+
+
 def _axis_points(low: float, high: float, nonzero: bool) -> list[float]:
     points = [low, high]
     if low < 0 < high and not nonzero:
@@ -686,6 +738,12 @@ def check_stability(task: StabilityTask, config: CheckConfig) -> Outcome:
     outside = 0
     try:
         for point in points:
+            result = evaluate_point(evaluator, point, task.rtol)
+            if result is None:
+                outside += 1
+                continue
+            results.append(result)
+        for point in transition_points(evaluator, task, results):
             result = evaluate_point(evaluator, point, task.rtol)
             if result is None:
                 outside += 1
