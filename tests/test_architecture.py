@@ -369,7 +369,9 @@ def test_importing_the_parse_layer_loads_no_yaml_nor_markdown():
 NOT_BOUNDS = {
     "derivcheck.check.screen.stability": {"TINY", "FLOAT_MAX"},
     "derivcheck.check.ladder.relations": {"_BOUND_INDEX"},
-    "derivcheck.check.run.cache": {"_SECRET_BYTES", "_DAY", "_BUSY_CODES", "_DAMAGED_CODES", "_INTERRUPTED_CODE"},
+    "derivcheck.check.run.cache": {
+        "_SECRET_BYTES", "_DAY", "_BUSY_CODES", "_DAMAGED_CODES", "_INTERRUPTED_CODE", "_READONLY_CODE"
+    },
     "derivcheck.check.screen.sampling": {"SHOWN_DIGITS"},
     "derivcheck.parse.syntax": {"_ADD", "_MUL", "_NEG", "_POW", "_ATOM"},
     "derivcheck.render.plot": {"WIDTH", "HEIGHT", "LEFT", "RIGHT", "TOP", "BOTTOM", "Y_LOW", "Y_HIGH", "_LINEAR"},

@@ -400,7 +400,7 @@ class _Walker:
             side = args[3]
             if not (isinstance(side, ast.Constant) and side.value in ("+", "-")):
                 raise Unrenderable("limit direction")
-            point = Scripts(point, sup=Op(str(side.value), "+" if side.value == "+" else "−"))
+            point = Scripts(point, sup=Op(str(side.value), "+" if side.value == "+" else "−", "prefix"))
         under = row(self.expr(args[1]).box, Op("\\to", "→"), point)
         body = self.expr(args[0])
         if body.prec <= SUM or body.lead == "minus":

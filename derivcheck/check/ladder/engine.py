@@ -459,7 +459,9 @@ def _of(positions: list[int], length: int) -> str:
     return f"element{'s' if len(positions) > 1 else ''} {which} of {length}"
 
 
-def _failing_detail(elements, texts, tols, failing) -> str:
+def _failing_detail(
+    elements: Sequence[ClaimElement], texts: Sequence[str], tols: Sequence[str], failing: Sequence[int]
+) -> str:
     length = len(elements)
     parts = [
         f"value {elements[k].value}, claimed {texts[k]}, tolerance {tols[k]}" for k in failing
