@@ -23,11 +23,14 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.core.logic import fuzzy_and
 
 from derivcheck.bounds import (
+    CHUNK_TERMS as _CHUNK_TERMS,
+    CHUNKED_TEXT,
     MAX_CALL_DEPTH,
     MAX_DIFF_ORDER,
     MAX_EXPRESSION_TEXT as MAX_TEXT,
     MAX_INT_DIGITS,
     MAX_NUMBER_BITS,
+    MAX_SEGMENTED_NAME,
     MAX_SYNTAX_DEPTH as MAX_DEPTH,
     MAX_TREE_DEPTH,
     MAX_TREE_NODES,
@@ -51,6 +54,7 @@ _UNARY: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     b.name: _WRITTEN_OUT[b.name] if b.sympy is None else getattr(sympy, b.sympy) for b in unary_builtins()
 }
 BUILTIN_FUNCTIONS = BUILTIN_NAMES
+LIMIT_DUMMY_INDEX = 0  # SymPy numbers its own dummies from a random base far above this
 LIMIT_DIRECTIONS = {"+": "+", "-": "-"}  # one-sided limits; without a direction a limit is two-sided
 
 # Constructs that are not read, with what to write instead.
@@ -103,7 +107,6 @@ SPELLED_AS = {
 SHADOWABLE = frozenset(b.name for b in BUILTINS if not b.reserved)
 RESERVED = (BUILTIN_FUNCTIONS - SHADOWABLE) | frozenset(CONSTANTS)
 
-_CHUNK_TERMS = 400
 
 _DUNDER = "names starting with '__' are not allowed (a derivation never refers to Python)"
 _FORBIDDEN = {
@@ -518,7 +521,7 @@ class _Builder:
         self.source = _prepare(self.text.text)
         if not self.source:
             raise FormatError("empty expression", self.text.line)
-        if len(self.source) > 4000:
+        if len(self.source) > CHUNKED_TEXT:
             terms = split_top_level_terms(self.source)
             if terms and len(terms) > _CHUNK_TERMS:
                 return self._bounded(self._expanded(self._build_chunks(terms)))
@@ -800,7 +803,12 @@ class _Builder:
         if name in ("max", "min"):
             self._arity(node, name, 2, None)
             args = [self._expr(a) for a in node.args]
-            return (sympy.Max if name == "max" else sympy.Min)(*args)
+            try:
+                return (sympy.Max if name == "max" else sympy.Min)(*args)
+            except ValueError:  # SymPy refuses a constant that is not real (max(asin(7), x))
+                shown = next((str(a) for a in args if a.is_number and a.is_extended_real is False), None)
+                what = f"'{shown}' is not a real number" if shown else "an argument is not a real number"
+                raise self._error(node, f"{name} compares real values, but {what}") from None
         if name == "E" and name not in self.scope.symbols and name not in self.bound:
             raise self._error(node, f"'E' is not supported here; {NOT_SUPPORTED['E']}")
         if name in self.scope.symbols or name in CONSTANTS or name in self.bound:
@@ -982,6 +990,13 @@ class _Builder:
                 return item.name
         return None
 
+    def _held_constant(self, target: sympy.Expr) -> bool:
+        """Whether every quantity in ``target`` is a symbol declared ``constant`` (sizes and indices aside)."""
+        names = {base.label.name for base in target.atoms(sympy.IndexedBase)}
+        names |= {s.name for s in target.free_symbols if isinstance(s, sympy.Symbol) and not s.is_integer}
+        specs = [self.scope.symbols.get(name) for name in names]
+        return bool(specs) and all(spec is not None and spec.is_constant for spec in specs)
+
     def _note_vanishing(self, node: ast.Call, target: sympy.Expr, variable: sympy.Expr) -> None:
         """Note a derivative that is 0 only because its variable does not occur in what is differentiated."""
         if not target.free_symbols:
@@ -990,7 +1005,7 @@ class _Builder:
             occurs = any(e.base == variable.base for e in target.atoms(sympy.Indexed))
         else:
             occurs = variable in target.free_symbols
-        if occurs:
+        if occurs or self._held_constant(target):
             return
         written = ast.get_source_segment(self.source, node.args[0]) if hasattr(node.args[0], "lineno") else None
         if written is None:
@@ -998,7 +1013,8 @@ class _Builder:
         shown = sympy.sstr(variable)
         self.notes.append(
             f"line {self.text.line}: the derivative of {_short(written)} in {shown} is 0 only because {shown} "
-            f"does not occur in it; if it depends on {shown}, say how under 'define' (e.g. a: expression in {shown})"
+            f"does not occur in it; if it depends on {shown}, say how under 'define' (e.g. a: expression in {shown}); "
+            "if it does not, declare its symbols 'constant'"
         )
 
     def _limit(self, node: ast.Call) -> sympy.Expr:
@@ -1008,7 +1024,9 @@ class _Builder:
         if not isinstance(var_node, ast.Name) or var_node.id.startswith("__"):
             raise self._error(var_node, "the variable of Limit must be a name, e.g. Limit(expr, h, 0)")
         var_name = var_node.id
-        var = sympy.Dummy(var_name, real=True)
+        # Bound, and the same object each time the text is read (a fixed dummy index): limits are
+        # evaluated innermost first, so limits nested in the same name never meet.
+        var = sympy.Dummy(var_name, dummy_index=LIMIT_DUMMY_INDEX, real=True)
         point = self._limit_point(node.args[2])
         direction = "+-"
         if len(node.args) == 4:
@@ -1058,7 +1076,7 @@ def _as_product(name: str, known: list[str]) -> str | None:
                         break
         return memo[start]
 
-    parts = split(0) if len(name) <= 40 else None
+    parts = split(0) if len(name) <= MAX_SEGMENTED_NAME else None
     return "*".join(parts) if parts and len(parts) > 1 else None
 
 

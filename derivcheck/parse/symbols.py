@@ -22,6 +22,7 @@ WORDS = (
     "nonzero",
     "integer",
     "vector",
+    "constant",
     "index LO..HI",
 )
 _SIGN_WORDS = {"positive", "negative", "nonnegative", "nonpositive", "nonzero"}
@@ -54,6 +55,7 @@ class SymbolSpec:
     is_integer: bool
     index_range: tuple[str, str] | None
     line: int
+    is_constant: bool = False  # 'constant': depends on no other name, so a derivative of it alone is 0
 
     @property
     def is_index(self) -> bool:
@@ -92,7 +94,8 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
             )
     flags = set(tokens)
     is_vector = "vector" in flags
-    flags.discard("vector")
+    is_constant = "constant" in flags
+    flags -= {"vector", "constant"}
     is_complex = "complex" in flags
     if is_complex and (flags & (_SIGN_WORDS - {"nonzero"}) or "real" in flags):
         raise FormatError(
@@ -120,6 +123,8 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
             obj = sympy.IndexedBase(decl.name, **assumptions)
         else:
             obj = sympy.Symbol(decl.name, **assumptions)
+    except MemoryError:
+        raise
     except Exception:  # InconsistentAssumptions and friends
         raise FormatError(
             f"the words '{decl.words}' of '{decl.name}' contradict each other", decl.line
@@ -132,4 +137,5 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
         is_integer="integer" in flags,
         index_range=index_range,
         line=decl.line,
+        is_constant=is_constant,
     )

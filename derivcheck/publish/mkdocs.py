@@ -131,7 +131,7 @@ class DerivcheckPlugin(BasePlugin[DerivcheckConfig]):
         view = file_view(loaded, report, markdown)
         options = PageOptions(
             math=self.config.math, reader=True, source_links=False,
-            marks=self.config.marks, tooltips=self.config.tooltips,
+            marks=self.config.marks, tooltips=self.config.tooltips, prose_math=False,  # the page as written
         )
         text = post(view, options)
         if self.config.badge:

@@ -25,12 +25,14 @@ TONE_COLORS = {
     "erratum-missed": "orange",
 }
 SYMBOLS = {"✓": "\\checkmark", "≈": "\\approx", "✗": "\\text{✗}", "?": "\\text{?}", "!": "\\text{!}"}
+# In a LaTeX document (any engine, pdflatex included): no Unicode in the marks.
+LATEX_SYMBOLS = {**SYMBOLS, "✗": "\\times"}
 _DISPLAY_START = re.compile(r"\$\$|\\\[|\\begin\{")
 _TOOLTIP_UNSAFE = re.compile(r"[\\{}%$&#^_~]")
 
 
 def mark_display(
-    text: str, first_line: int, steps: list[StepView], options: PageOptions
+    text: str, first_line: int, steps: list[StepView], options: PageOptions, symbols: dict[str, str] = SYMBOLS
 ) -> tuple[str, list[tuple[int, StepView]]]:
     """Return ``text`` (a comment and its display math, starting at line ``first_line``) with a mark
     after each marked step, and the steps that got a note number, numbered from 1.
@@ -60,15 +62,17 @@ def mark_display(
         if step.mark.tone != "proved":
             number = len(noted) + 1
             noted.append((number, step))
-        insertions.append((where, mark_latex(step.mark, number, options.tooltips)))
+        insertions.append((where, mark_latex(step.mark, number, options.tooltips, symbols)))
     for where, mark in sorted(insertions, key=lambda item: item[0], reverse=True):
         text = text[:where] + mark + text[where:]
     return text, noted
 
 
-def mark_latex(mark: Mark, number: int | None = None, tooltip: bool = False) -> str:
+def mark_latex(
+    mark: Mark, number: int | None = None, tooltip: bool = False, symbols: dict[str, str] = SYMBOLS
+) -> str:
     """The LaTeX of one mark: ``\\quad\\color{green}{\\checkmark}``, a size bound, a note number."""
-    symbol = SYMBOLS.get(mark.symbol, "\\text{?}")
+    symbol = symbols.get(mark.symbol, "\\text{?}")
     if mark.bound:
         symbol += f"_{{\\le {mark.bound}}}"
     body = f"\\color{{{TONE_COLORS.get(mark.tone, 'black')}}}{{{symbol}}}"
@@ -83,6 +87,13 @@ def mark_latex(mark: Mark, number: int | None = None, tooltip: bool = False) -> 
 def tooltip_text(text: str) -> str:
     """Plain text safe as the tooltip argument of ``\\texttip``: one line, no TeX specials."""
     return " ".join(_TOOLTIP_UNSAFE.sub(" ", text).split())
+
+
+def display_start(text: str) -> int:
+    """Where the display math of a derivation's text (its comment, then the math) begins."""
+    close = text.find("-->")
+    match = _DISPLAY_START.search(text, close + 3 if close >= 0 else 0)
+    return match.start() if match is not None else len(text)
 
 
 def _display_start(text: str) -> int:

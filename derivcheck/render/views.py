@@ -139,7 +139,9 @@ class PageOptions:
     ``source_url``: a pattern for the link to each input (``{path}`` is its
     path); ``source_links=False`` links nothing. ``marks=False`` leaves the
     author's LaTeX without verdict marks; ``tooltips`` puts each mark's
-    evidence in a MathJax tooltip (``\\texttip``) too.
+    evidence in a MathJax tooltip (``\\texttip``) too. ``prose_math``: the
+    GitHub-only math of a post's prose (`` $`…`$ ``, ```` ```math ```` blocks)
+    is written in the ``math`` style too.
     """
 
     math: str = "github"
@@ -148,6 +150,7 @@ class PageOptions:
     source_links: bool = True
     marks: bool = True
     tooltips: bool = False
+    prose_math: bool = True
 
 
 # How each relation of a step is shown: Unicode (MathML), and LaTeX.
@@ -433,7 +436,7 @@ def document_view(
                 against = result.previous_line
             steps.append(
                 StepView(
-                    layout_expression(step.expr.text),
+                    layout_expression(step.expr.text, step.expr.tree),
                     step.expr.text.strip(),
                     step.expr.line,
                     _one_line(step.by),
@@ -447,7 +450,7 @@ def document_view(
                 )
             )
             previous_line = step.expr.line
-        when = tuple(layout_condition(t.text) for t in chain.when)
+        when = tuple(layout_condition(t.text, t.tree) for t in chain.when)
         chains.append(ChainView(chain.label, when, tuple(steps), chain.line))
     numbers = tuple(
         _number_view(doc, n, results.get((doc.path, doc.cell, n.line, "number", n.expr.text.strip())))

@@ -7,6 +7,8 @@ xelatex for any text (the preamble picks the font setup for the engine).
 
 from __future__ import annotations
 
+from markdown_it.token import Token
+
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
@@ -36,6 +38,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
   \usepackage{fontspec}
 \fi
 \usepackage{amsmath,amssymb}
+\usepackage{xcolor}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage[hidelinks]{hyperref}
 \setlength{\parindent}{0pt}
@@ -203,11 +206,15 @@ def _error(error: ErrorView) -> str:
 
 def _post(view: FileView) -> str:
     """The post's prose as LaTeX (headings, paragraphs, lists, code), derivation blocks rendered in place."""
+    from derivcheck.load.latex import latex_blocks
     from derivcheck.load.markdown import is_derivation_info, markdown_parser
 
     rendered, loose = place_in_blocks(
         view, lambda part: _error(part) if isinstance(part, ErrorView) else document(part, "subsection")
     )
+    # A LaTeX derivation is the author's display, kept with its marks: the ones of its block.
+    kept = {b.fence_line for b in latex_blocks(view.original)} if view.original is not None else set()
+    parts, _ = place_in_blocks(view, lambda part: part)
     out = list(loose)
     lists: list[str] = []
     for token in markdown_parser().parse(view.text or ""):
@@ -233,7 +240,9 @@ def _post(view: FileView) -> str:
         elif kind == "blockquote_close":
             out.append("\\end{quote}\n")
         elif kind in ("fence", "code_block"):
-            if kind == "fence" and is_derivation_info(token.info) and token.map and token.map[0] + 1 in rendered:
+            if kind == "fence" and token.map and token.map[0] + 1 in kept:
+                out.append(_kept_display(view, token.map[0] + 1, token.map[1], parts[token.map[0] + 1]))
+            elif kind == "fence" and is_derivation_info(token.info) and token.map and token.map[0] + 1 in rendered:
                 out.append("\n".join(rendered[token.map[0] + 1]))
             else:
                 lines = token.content.rstrip("\n").split("\n")
@@ -244,7 +253,24 @@ def _post(view: FileView) -> str:
     return "".join(out)
 
 
-def _inline(children) -> str:
+def _kept_display(view: FileView, first: int, end: int, parts: list[DocumentView | ErrorView]) -> str:
+    """The author's display math of the LaTeX derivation on lines ``first``..``end``, marked, then its notes."""
+    from derivcheck.render.latex_marks import LATEX_SYMBOLS, display_start, mark_display
+    from derivcheck.render.views import PageOptions
+
+    lines = (view.original or "").split("\n")[first - 1 : end]
+    steps = [s for p in parts if isinstance(p, DocumentView) for c in p.chains for s in c.steps]
+    marked, noted = mark_display("\n".join(lines), first, steps, PageOptions(), LATEX_SYMBOLS)
+    out = ["\n" + marked[display_start(marked) :].strip() + "\n"]
+    if noted:
+        items = "\n".join(f"\\item[{number}.] {_note(step)}" for number, step in noted)
+        out.append(f"\\begin{{itemize}}\n{items}\n\\end{{itemize}}\n")
+    out += [_error(p) for p in parts if isinstance(p, ErrorView)]
+    out += [_error(e) for p in parts if isinstance(p, DocumentView) for e in p.errors]
+    return "".join(out)
+
+
+def _inline(children: list[Token]) -> str:
     out = []
     for child in children:
         kind = child.type

@@ -230,6 +230,8 @@ def post(view: FileView, options: PageOptions = DEFAULT) -> str:
     LaTeX derivation kept as written with its marks and, below it, the notes of the rows that need one."""
     original = view.original if view.original is not None else view.text or ""
     lines = original.split("\n")
+    if options.prose_math and options.math != "github":
+        lines = github_math_as(lines, options.math)
     by_block, loose = place_in_blocks(view, lambda part: part)
     out: list[str] = [line for part in loose for line in _post_part(part, options)]
     latex = {b.fence_line for b in latex_blocks(view.original)} if view.original is not None else set()
@@ -274,6 +276,32 @@ def _latex_derivation(
     if notes or errors:
         out += ["", *notes, *[line for error in errors for line in ("", error)], ""]
     return out
+
+
+_GITHUB_INLINE = re.compile(r"\$`([^`\n]+)`\$")
+
+
+def github_math_as(lines: list[str], style: str) -> list[str]:
+    """A post's lines with GitHub's own math syntax (`` $`…`$ `` in prose, ```` ```math ```` blocks) in
+    ``style``; fenced and indented code blocks are left alone."""
+    from derivcheck.load.markdown import markdown_parser
+
+    out = list(lines)
+    code: set[int] = set()
+    for token in markdown_parser().parse("\n".join(lines)):
+        if token.type not in ("fence", "code_block") or not token.map:
+            continue
+        first, end = token.map
+        if token.type == "fence" and token.info.strip() == "math" and end - first >= 2:
+            opening, closing = display_math([], style)
+            indent = out[first][: len(out[first]) - len(out[first].lstrip())]
+            out[first] = indent + opening
+            if out[end - 1].strip().startswith(token.markup):
+                out[end - 1] = indent + closing
+            continue
+        code.update(range(first, end))
+    return [line if number in code else _GITHUB_INLINE.sub(lambda m: inline_latex(m.group(1), style), line)
+            for number, line in enumerate(out)]
 
 
 def notebook(view: FileView, options: PageOptions = DEFAULT) -> str:

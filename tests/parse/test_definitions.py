@@ -113,3 +113,44 @@ def test_definitions_are_expanded_in_conditions():
     text = "title: t\nsymbols: {x: real}\ndefine: {s: x**2}\nassume: ['s > 1']\nsteps: ['abs(x)', 'abs(x)']\n"
     parsed = _parsed(text)
     assert not any(c.lhs.has(sympy.Symbol("s", real=True)) for c in parsed.assume)
+
+
+@pytest.mark.parametrize(
+    "symbols, noted",
+    [
+        ("{y: real constant, z: real}", False),  # the author says y does not depend on z
+        ("{y: positive vector constant, z: real, n: positive integer, k: index 1..n}", False),
+        ("{y: real constant, w: real, z: real}", True),  # w is not declared constant: still noted
+    ],
+)
+def test_a_derivative_of_constant_symbols_alone_is_not_noted(symbols, noted):
+    body = "Sum(y[k]*log(y[k]), (k, 1, n))" if "vector" in symbols else ("y*w" if "w:" in symbols else "y**2")
+    text = f"title: t\nsymbols: {symbols}\nsteps: ['diff({body}, z)', '0']\n"
+    (result,) = [r for r in verify_text(text).results if r.kind == "step"]
+    assert result.passes and bool(result.doubtful) is noted
+
+
+def test_constant_is_a_symbol_word():
+    from derivcheck.model import SymbolDecl
+    from derivcheck.parse.symbols import read_symbol
+
+    spec = read_symbol(SymbolDecl("y", "positive vector constant", 1))
+    assert spec.is_constant and spec.is_vector and not read_symbol(SymbolDecl("x", "real", 1)).is_constant
+
+
+def test_solve_last_in_yaml():
+    text = (
+        "title: t\nsymbols: {w: real}\nfunctions:\n  g(t): (t**4 + t**2 + 6*t)/50\n"
+        "solve: last\nsolutions: [{w: -1}, {w: 2}]\n"
+        "steps: ['diff(g(w), w)', '(4*w**3 + 2*w + 6)/50', '0']\n"
+    )
+    report = verify_text(text)
+    assert step_verdicts(report) == ["proved"]
+    assert [r.verdict.value for r in report.results if r.kind == "number"] == ["proved", "wrong"]
+    assert any("sets up an equation" in r.message for r in report.results if r.kind == "note")
+
+
+def test_solutions_without_an_equation_are_an_error():
+    text = "title: t\nsymbols: {w: real}\nsolve: last\nsolutions: {w: 1}\nsteps: [w, w]\n"
+    with pytest.raises(FormatError, match="no chain ends in 0"):
+        _parsed(text)

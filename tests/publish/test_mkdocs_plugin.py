@@ -206,3 +206,102 @@ def test_the_recipe_page_documents_every_option():
     documented = set(options[0]) | {"cache_dir"}  # cache_dir is named in the comment of `cache`
     assert documented == {name for name, _ in DerivcheckConfig._schema}
     assert "cache_dir" in page and "derivcheck[mkdocs]" in page and "not\n`pip install derivcheck`" in page
+
+
+@pytest.mark.slow
+def test_rendered_pages_pass_mkdocs_strict_without_links_outside_docs(tmp_path):
+    """``render -o docs/…`` links each page to its source outside docs/, which ``mkdocs build --strict``
+    refuses; ``--no-source-links`` or ``--source-url`` make pages it accepts."""
+    from derivcheck.config import CheckConfig
+    from derivcheck.render import render_paths
+    from derivcheck.render.views import PageOptions
+
+    site = tmp_path / "project"
+    (site / "derivations").mkdir(parents=True)
+    (site / "derivations" / "square.yaml").write_text(
+        "title: a square\nsymbols: {x: real}\nsteps:\n  - (x + 1)**2\n  - x**2 + 2*x + 1\n"
+    )
+    (site / "docs").mkdir()
+    (site / "docs" / "index.md").write_text("# Home\n")
+    (site / "mkdocs.yml").write_text(
+        "site_name: s\nmarkdown_extensions:\n  - pymdownx.arithmatex:\n      generic: true\n"
+    )
+
+    def strict_build(options: PageOptions) -> subprocess.CompletedProcess:
+        render_paths([str(site / "derivations")], "markdown", str(site / "docs" / "derivations"),
+                     CheckConfig(jobs=1, cache_dir=None), options=options)
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(site / "mkdocs.yml"),
+             "-d", str(tmp_path / "out")],
+            capture_output=True, text=True, timeout=300, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        )
+
+    linked = strict_build(PageOptions(math="brackets"))
+    assert linked.returncode == 1 and "square.yaml" in linked.stderr
+    assert strict_build(PageOptions(math="brackets", source_links=False)).returncode == 0
+    url = PageOptions(math="brackets", source_url="https://example.org/blob/main/{path}")
+    assert strict_build(url).returncode == 0
+    page = (tmp_path / "out" / "derivations" / "square" / "index.html").read_text()
+    assert "https://example.org/blob/main/" in page and "\\begin{aligned}" in html.unescape(page)
+
+
+def _plugin(tmp_path: Path, **options: object):
+    from derivcheck.publish.mkdocs import DerivcheckPlugin
+
+    plugin = DerivcheckPlugin()
+    plugin.load_config({"jobs": 1, "cache_dir": str(tmp_path / "cache"), **options})
+    plugin.on_config({})
+    return plugin
+
+
+class _File:
+    def __init__(self, path: Path, docs: Path) -> None:
+        self.abs_src_path = str(path)
+        self.src_uri = path.relative_to(docs).as_posix()
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+    @property
+    def content_string(self) -> str:
+        return Path(self.abs_src_path).read_text()
+
+
+@pytest.mark.slow
+def test_a_page_changed_by_another_plugin_is_checked_as_it_is_then(tmp_path):
+    from types import SimpleNamespace
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    page_path = docs / "sigmoid.md"
+    page_path.write_text((SITE / "docs" / "sigmoid.md").read_text())
+    (docs / "prose.md").write_text("# Prose\n")
+    plugin = _plugin(tmp_path)
+    files = [_File(page_path, docs), _File(docs / "prose.md", docs)]
+    plugin.on_files(files, config={"docs_dir": str(docs)})
+    assert list(plugin.reports) == [str(page_path)]
+    source = page_path.read_text()
+    markdown = source[source.index("# The sigmoid") :]
+    page = SimpleNamespace(file=files[0])
+    as_written = plugin.on_page_markdown(markdown, page=page, config={}, files=files)
+    # another plugin added two lines on top: the page is checked again, the marks land on the same rows
+    changed = plugin.on_page_markdown("Added.\n\n" + markdown, page=page, config={}, files=files)
+    for text in (as_written, changed):
+        assert text.count("\\checkmark") == 2 and text.count("\\texttip{\\color{red}") == 1
+        assert "1 + \\sigma(x)\\right)\\quad \\texttip{\\color{red}" in text
+    assert changed.split("\n")[1].startswith('<span class="derivcheck-badge')  # no heading first: the badge on top
+    assert changed.split("\n")[3] == "Added." and "4 steps: 3 proved, 1 wrong" in changed
+    prose = SimpleNamespace(file=files[1])
+    assert plugin.on_page_markdown("# Prose\n", page=prose, config={}, files=files) == "# Prose\n"
+
+
+@pytest.mark.slow
+def test_strict_raises_a_plugin_error_in_process(tmp_path):
+    from mkdocs.exceptions import PluginError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "sigmoid.md").write_text((SITE / "docs" / "sigmoid.md").read_text())
+    plugin = _plugin(tmp_path, strict=True)
+    with pytest.raises(PluginError, match="do not pass"):
+        plugin.on_files([_File(docs / "sigmoid.md", docs)], config={"docs_dir": str(docs)})

@@ -187,3 +187,44 @@ def test_a_step_whose_text_is_not_found_is_marked_at_the_end_of_its_row():
     assert "&= c\\quad \\color{red}{\\text{✗}}^{\\text{[1]}}\n\\end{aligned}" in marked
     assert [number for number, _ in noted] == [1] and noted[0][1].mark is wrong
     assert mark_display(text, 1, steps, PageOptions(marks=False)) == (text, [])
+
+
+def test_a_latex_document_keeps_the_authors_display_with_marks(post):
+    text = render([post], to="latex")
+    display = POST[POST.index("\\[") : POST.index("\\]") + 2]
+    marks = [r"\quad \color{green}{\checkmark}", r"\quad \color{green}{\checkmark}",
+             r"\quad \color{red}{\times}^{\text{[1]}}"]
+    shown = text[text.index("\\[") : text.index("\\]") + 2]
+    for mark in marks:
+        assert mark in shown
+        shown = shown.replace(mark, "", 1)
+    assert shown == display and "\\usepackage{xcolor}" in text
+    assert "\\item[1.] \\dcwrong{} \\textbf{wrong}, line 15" in text and "derivcheck" not in text.split("\\[")[1]
+
+
+GITHUB_POST = """# Notes
+
+GitHub math: $`\\alpha + 1`$ in prose.
+
+```math
+e^{i\\pi} = -1
+```
+
+```python
+x = "$`not math`$"
+```
+"""
+
+
+@pytest.mark.parametrize("style, inline, display", [
+    ("dollars", "$\\alpha + 1$", "$$\ne^{i\\pi} = -1\n$$"),
+    ("brackets", "\\(\\alpha + 1\\)", "\\[\ne^{i\\pi} = -1\n\\]"),
+    ("github", "$`\\alpha + 1`$", "```math\ne^{i\\pi} = -1\n```"),
+])
+def test_githubs_own_math_in_the_prose_follows_the_style(tmp_path, style, inline, display):
+    path = tmp_path / "notes.md"
+    path.write_text(GITHUB_POST)
+    text = render([path], PageOptions(math=style))
+    assert f"GitHub math: {inline} in prose." in text
+    assert display in text and 'x = "$`not math`$"' in text
+    assert render([path], PageOptions(math=style, prose_math=False)) == GITHUB_POST
