@@ -247,4 +247,4 @@ MAX_LATEX_TEXT = 2_000_000
 
 
 MAX_LIMITS = 16
-"""Limits (``Limit(expr, h, 0)``) evaluated in one step, both sides together."""
+"""Limits (``Limit(expr, h, 0)``) and integrals evaluated in one step, both sides together."""
