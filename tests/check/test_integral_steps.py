@@ -168,7 +168,10 @@ def test_malformed_integrals_and_expectations_are_clear_errors(text: str, messag
     [
         ("\\int_{-\\infty}^{\\infty} e^{-x^2} \\, dx", "Integral(exp(-x**2), (x, -oo, oo))"),
         ("\\int_0^a x^2 \\mathrm{d}x + 1", "Integral(x**2, (x, 0, a)) + 1"),
-        ("\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}\\left[x^2\\right]", "Expectation(x**2, (x, Normal(mu, sigma)))"),
+        (
+            "\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}\\left[x^2\\right]",
+            "Expectation(x**2, (x, Normal(mu, sigma)))",
+        ),
         ("\\operatorname{Var}_{x \\sim \\operatorname{Bernoulli}(p)}[x]", "Var(x, (x, Bernoulli(p)))"),
         ("2\\mathbb{E}_{t \\sim \\mathcal{U}(a, b)}[t]", "2*Expectation(t, (t, Uniform(a, b)))"),
     ],
