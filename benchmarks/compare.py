@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-library-speed", action="store_true",
                         help="skip part 5 (the library's cold run against --library-base)")
     parser.add_argument("--library-base", default="00752f5", help="the commit part 5 compares against [00752f5]")
+    parser.add_argument("--library-rounds", type=int, default=3, help="alternating rounds of part 5 [3; quick 1]")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="Markdown output [benchmarks/RESULTS.md; quick RESULTS-quick.md]")
     args = parser.parse_args(argv)
@@ -177,7 +178,7 @@ def later_parts(args, quick: bool) -> list[str]:
     if not args.skip_library_speed:
         log(f"\n== part 5: the library's cold run against {args.library_base} ==")
         command = [sys.executable, str(HERE / "library_speed.py"), "--base", args.library_base,
-                   "--rounds", "1" if quick else "3", "--jobs", str(args.jobs), "--target", "1.0"]
+                   "--rounds", "1" if quick else str(args.library_rounds), "--jobs", str(args.jobs), "--target", "1.0"]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         log(done.stdout.split("\n## ")[0])
         found = done.stdout.split("\n## ", 1)

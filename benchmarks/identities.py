@@ -84,7 +84,8 @@ def _planned_task(text: str, timeout: float) -> Any:
     config = CheckConfig(timeout=timeout, jobs=1, cache_dir=None)
     (doc,) = documents_from_text(text, "identity.yaml")
     (planned,) = [p for p in plan_document(doc, config) if p.kind == "step"]
-    return planned.task, config
+    task = planned.check.task if hasattr(planned, "check") else planned.task  # the release: ``task``
+    return task, config
 
 
 def _run_task() -> Any:
@@ -120,7 +121,7 @@ def check_simplify(task: Any, config: Any) -> tuple[str, str]:
 CHECKS = {"derivcheck": check_derivcheck, "simplify": check_simplify}
 
 
-def worker(name: str, timeout: float, limit: int | None) -> None:
+def worker(name: str, timeout: float, limit: int | None, shard: tuple[int, int] = (0, 1)) -> None:
     """Print one JSON line per pair: id, decision, detail, CPU seconds of the check (parsing not counted).
 
     A first, untimed check of a trivial step loads what every check uses.
@@ -128,7 +129,10 @@ def worker(name: str, timeout: float, limit: int | None) -> None:
     check = CHECKS[name]
     signal.signal(signal.SIGALRM, _stop)
     check(*_planned_task(yaml_text({"id": "warm-up", "symbols": {"x": "real"}, "previous": "x + x"}, "2*x"), timeout))
-    for pid, _, entry, current in pairs_of(load_corpus(limit)):
+    mine, shards = shard
+    for number, (pid, _, entry, current) in enumerate(pairs_of(load_corpus(limit))):
+        if number % shards != mine:
+            continue
         started = time.process_time()
         signal.setitimer(signal.ITIMER_REAL, 10 * timeout + 30)  # a wall-clock backstop only
         try:
@@ -149,8 +153,13 @@ def worker(name: str, timeout: float, limit: int | None) -> None:
 # the comparison
 
 
-def run_checkers(timeout: float, base: str, limit: int | None, log: Any = print) -> dict[str, dict[str, dict]]:
-    """Run derivcheck (this tree), derivcheck at ``base`` and simplify, side by side; results by checker and id."""
+def run_checkers(
+    timeout: float, base: str, limit: int | None, log: Any = print, shards: int = 2
+) -> dict[str, dict[str, dict]]:
+    """Run derivcheck (this tree), derivcheck at ``base`` and simplify, side by side; results by checker and id.
+
+    Each checker runs in ``shards`` processes, each taking every ``shards``-th pair.
+    """
     with tempfile.TemporaryDirectory(prefix="derivcheck-identities-") as scratch:
         base_tree = Path(scratch) / base
         subprocess.run(["git", "worktree", "add", "--detach", str(base_tree), base], cwd=ROOT, check=True,
@@ -161,17 +170,20 @@ def run_checkers(timeout: float, base: str, limit: int | None, log: Any = print)
                 f"derivcheck {base}": ("derivcheck", base_tree),
                 "simplify": ("simplify", ROOT),
             }
-            procs = {}
+            procs = []
             for label, (checker, tree) in runs.items():
                 env = dict(os.environ, PYTHONPATH=str(tree), PYTHONHASHSEED="0")
-                command = [sys.executable, str(HERE / "identities.py"), "--worker", checker, "--timeout", str(timeout)]
-                if limit:
-                    command += ["--limit", str(limit)]
-                procs[label] = subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, text=True)
-            results: dict[str, dict[str, dict]] = {}
-            for label, proc in procs.items():
+                for mine in range(shards):
+                    command = [sys.executable, str(HERE / "identities.py"), "--worker", checker,
+                               "--timeout", str(timeout), "--shard", f"{mine}/{shards}"]
+                    if limit:
+                        command += ["--limit", str(limit)]
+                    procs.append((label, subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, text=True)))
+            results: dict[str, dict[str, dict]] = {label: {} for label in runs}
+            for label, proc in procs:
                 out, _ = proc.communicate()
-                results[label] = {row["id"]: row for row in map(json.loads, out.splitlines()) if row}
+                results[label].update({row["id"]: row for row in map(json.loads, out.splitlines()) if row})
+            for label in runs:
                 log(f"  {label}: {len(results[label])} pairs")
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, capture_output=True)
@@ -272,9 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="CPU seconds per pair for every checker [10]")
     parser.add_argument("--base", default="ca445d7", help="the release compared against [ca445d7]")
     parser.add_argument("--limit", type=int, default=None, help="only the first N identities")
+    parser.add_argument("--shard", default="0/1", help="a worker's share of the pairs, K/N [0/1]")
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker, args.timeout, args.limit)
+        mine, shards = (int(part) for part in args.shard.split("/"))
+        worker(args.worker, args.timeout, args.limit, (mine, shards))
         return 0
     results = run_checkers(args.timeout, args.base, args.limit)
     print(render(results, args.timeout, args.base, args.limit))

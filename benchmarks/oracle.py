@@ -46,6 +46,7 @@ from benchmarks.oracle_tree import (  # noqa: E402
     add,
     adds,
     call,
+    child,
     const,
     delta,
     div,
@@ -59,6 +60,7 @@ from benchmarks.oracle_tree import (  # noqa: E402
     neg,
     nodes,
     num,
+    number_of,
     pw,
     py,
     rename,
@@ -148,6 +150,7 @@ class Pair:
     doc: Doc
     latex: bool = False
     style: LatexStyle = LatexStyle()
+    latex_in_yaml: bool = False  # the LaTeX as ``latex:`` steps of a YAML file (else a Markdown post)
     truth: bool | None = None
     label_note: str = ""
     verdict: str = ""
@@ -294,7 +297,7 @@ def split_templates(rng: random.Random) -> tuple[str, Doc]:
 
 def cond_templates(rng: random.Random) -> tuple[str, Doc]:
     """Steps that hold only under conditions: symbol words, assume, when, integers, complex symbols."""
-    c = num(rng.choice([1, 2, Fraction(1, 2), 3]))
+    c = num(rng.choice([Fraction(1), Fraction(2), Fraction(1, 2), Fraction(3)]))
     k = var("k")
     z, s = var("z"), var("s")
     pos = {"p": "positive", "q": "positive", "x": "real"}
@@ -562,17 +565,17 @@ def mutate_tree(rng: random.Random, tree: Node, doc: Doc) -> tuple[str, Node] | 
         ("sign", at(lambda n: n.op in ("add", "sub", "neg"), flip_sign)),
         ("negate", at(lambda n: n.op in ("var", "el", "call"), neg)),
         ("exponent", at(lambda n: n.op == "pow" and n.kids()[1].op == "num",
-                        lambda n: pw(n.kids()[0], Fraction(n.kids()[1].args[0]) + 1))),  # type: ignore[arg-type]
-        ("constant", at(lambda n: n.op == "num", lambda n: num(Fraction(n.args[0]) + 1))),  # type: ignore[arg-type]
+                        lambda n: pw(n.kids()[0], number_of(n.kids()[1]) + 1))),
+        ("constant", at(lambda n: n.op == "num", lambda n: num(number_of(n) + 1))),
         ("drop-term", at(lambda n: n.op in ("add", "sub"), lambda n: n.kids()[rng.randrange(2)])),
         ("function", at(lambda n: n.op == "call" and str(n.args[0]) in SWAPS,
                         lambda n: Node("call", (SWAPS[str(n.args[0])], *n.args[1:])))),
         ("abs-dropped", at(lambda n: n.op == "call" and n.args[0] == "abs", lambda n: n.kids()[0])),
         ("bound", at(lambda n: n.op in ("sum", "prod"),
                      lambda n: Node(n.op, (n.args[0], n.args[1], n.args[2],
-                                           add(n.args[3], num(rng.choice([1, -1]))))))),  # type: ignore[arg-type]
+                                           add(child(n, 3), num(rng.choice([1, -1]))))))),
         ("low-bound", at(lambda n: n.op in ("sum", "prod"),
-                         lambda n: Node(n.op, (n.args[0], n.args[1], add(n.args[2], num(1)), n.args[3])))),  # type: ignore[arg-type]
+                         lambda n: Node(n.op, (n.args[0], n.args[1], add(child(n, 2), num(1)), n.args[3])))),
         ("vmax-vmin", at(lambda n: n.op in ("vmax", "vmin"),
                          lambda n: Node("vmin" if n.op == "vmax" else "vmax", n.args))),
         ("tiny", (lambda: add(tree, pw(num(10), neg(num(30))))) if rng.random() < 0.15 else None),
@@ -584,11 +587,10 @@ def mutate_tree(rng: random.Random, tree: Node, doc: Doc) -> tuple[str, Node] | 
     vectors = sorted({str(n.args[0]) for n in all_nodes if n.op == "el"})
     if len(vectors) >= 2:
         candidates.append(("swap-vectors", lambda: rename(tree, {vectors[0]: vectors[1], vectors[1]: vectors[0]})))
-    indices = sorted({str(n.args[1].args[0]) for n in all_nodes  # type: ignore[union-attr]
-                      if n.op == "el" and isinstance(n.args[1], Node) and n.args[1].op == "var"})
+    indices = sorted({str(child(n, 1).args[0]) for n in all_nodes if n.op == "el" and child(n, 1).op == "var"})
     if "k" in doc.symbols and indices:
-        candidates.append(("index", at(lambda n: n.op == "el" and isinstance(n.args[1], Node) and n.args[1].op == "var",
-                                       lambda n: el(str(n.args[0]), var("k" if n.args[1].args[0] != "k" else "n")))))  # type: ignore[union-attr]
+        candidates.append(("index", at(lambda n: n.op == "el" and child(n, 1).op == "var",
+                                       lambda n: el(str(n.args[0]), var("k" if child(n, 1).args[0] != "k" else "n")))))
     edits = [(name, make) for name, make in candidates if make is not None]
     if not edits:
         return None
@@ -663,9 +665,9 @@ def mutate_number(rng: random.Random, doc: Doc) -> tuple[str, Doc] | None:
         return "claim-shifted", replace(doc, number=replace(claim, claim_text=texts))
     if rng.random() < 0.2 and claim.at:
         name = rng.choice(sorted(claim.at))
-        value = claim.at[name]
-        if isinstance(value, Fraction):
-            return "at-shifted", replace(doc, number=replace(claim, at=dict(claim.at, **{name: value + 1})))
+        given = claim.at[name]
+        if isinstance(given, Fraction):
+            return "at-shifted", replace(doc, number=replace(claim, at=dict(claim.at, **{name: given + 1})))
     return "claim-shifted", replace(doc, number=replace(claim, claim_text=shifted(claim.claim_text, units)))
 
 
@@ -732,6 +734,8 @@ def specials_of(doc: Doc) -> list[Fraction]:
                 assert isinstance(value, Fraction)
                 if value.denominator < 100 and abs(value) < 100:
                     out.update({value, -value, value / 2, value / 3, -value / 2, -value / 3})
+                    # just beside them: where a pole or a breakpoint at +-value changes the picture
+                    out.update({v + d for v in (value, -value) for d in (Fraction(1, 10), Fraction(-1, 10), Fraction(1, 100), Fraction(-1, 100))})
     return sorted(out)
 
 
@@ -768,7 +772,7 @@ def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Po
             scalars[name] = _sample_complex(rng)
         elif words.startswith("index"):
             hi = scalars.get("n", Fraction(MAX_SIZE))
-            scalars[name] = Fraction(rng.randint(1, max(1, int(hi))))  # type: ignore[arg-type]
+            scalars[name] = Fraction(rng.randint(1, max(1, int(hi))))
         else:
             value: Value = _sample_real(rng, words, specials)
             if same and words == "real":
@@ -782,7 +786,7 @@ def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Po
 def holds(cond: Cond, point: Point) -> bool:
     """Whether the condition holds at the point (Undefined / Tie when it cannot be told)."""
     if cond.every:
-        size = int(point.scalars["n"])  # type: ignore[arg-type]
+        size = int(point.scalars["n"])
         return all(holds(replace(cond, lhs=_bind(cond.lhs, cond.every, k), every=None), point)
                    for k in range(1, size + 1))
     lhs = evaluate(cond.lhs, point, DPS)
@@ -1035,11 +1039,11 @@ def stability_points(lo: float, hi: float, rng: random.Random) -> list[float]:
 
 
 def reference(doc: Doc, expr: Node, point: Point) -> mpmath.mpf | None:
-    """The true value at the point to 25 good digits or more: 40 digits, more where the terms cancel."""
-    dps = 40
-    for _ in range(4):
+    """The true value at the point: two precisions (40, 80, … up to 640 digits) that agree to 30 digits."""
+    previous = None
+    for dps in (40, 80, 160, 320, 640):
         try:
-            value, peak = evaluate_with_peak(expr, point, dps, doc.functions)
+            value = evaluate(expr, point, dps, doc.functions)
         except (Undefined, Tie, ZeroDivisionError, ValueError, OverflowError):
             return None
         with mpmath.workdps(dps):
@@ -1048,35 +1052,84 @@ def reference(doc: Doc, expr: Node, point: Point) -> mpmath.mpf | None:
                 if abs(t.imag) > abs(t) * mpmath.mpf(10) ** -25:
                     return None
                 t = t.real
-            if t == 0 and peak == 0:
+            if isinstance(value, Fraction):
                 return t
-            lost = mpmath.log10(peak / abs(t)) if t != 0 else mpmath.inf
-            if lost + 30 <= dps:
+            if previous is not None and abs(t - previous) <= abs(t) * mpmath.mpf(10) ** -30:
                 return t
-        dps = min(960, int(dps * 2 + (lost if lost != mpmath.inf else dps)))
+            previous = t
     return None
+
+
+def _regime(value: float) -> str:
+    """What float64 made of a value: nan, inf, 0, subnormal or normal."""
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf"
+    if value == 0:
+        return "0"
+    return "subnormal" if abs(value) < 2.0 ** -1022 else "normal"
+
+
+def regime_edges(doc: Doc, xs: Sequence[float]) -> list[float]:
+    """The floats on both sides of every place where the float64 result changes regime between neighbours.
+
+    Bands where an operation overflows or is flushed to 0 can be narrower than
+    the gaps between sample points; bisection in float64 finds their edges.
+    """
+    claim = doc.stability
+    assert claim is not None
+    name = claim.over[0]
+
+    def regime_at(x: float) -> str:
+        return _regime(float64(claim.expr, {name: x, **claim.at}, doc.functions))
+
+    edges: list[float] = []
+    regimes = [regime_at(x) for x in xs]
+    for (a, ra), (b, rb) in zip(zip(xs, regimes), zip(xs[1:], regimes[1:])):
+        if ra == rb:
+            continue
+        low, high = a, b
+        for _ in range(90):
+            middle = low + (high - low) / 2
+            if middle in (low, high):
+                break
+            if regime_at(middle) == ra:
+                low = middle
+            else:
+                high = middle
+        edges.extend([low, high])
+    return edges
+
+
+def stability_error(doc: Doc, x: float) -> float | None:
+    """The relative error of the float64 value at ``x`` (None where the true value is not a real number)."""
+    claim = doc.stability
+    assert claim is not None
+    scalars = {claim.over[0]: x, **claim.at}
+    got = float64(claim.expr, scalars, doc.functions)
+    t = reference(doc, claim.expr, Point({k: Fraction(v) for k, v in scalars.items()}, {}))
+    if t is None:
+        return None
+    if got != got or got in (float("inf"), float("-inf")):
+        return float("inf")
+    with mpmath.workdps(40):
+        return float(abs(mpmath.mpf(got) - t) / max(abs(t), mpmath.mpf(2.0 ** -1022)))
 
 
 def label_stability(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
     claim = doc.stability
     assert claim is not None
     rtol = claim.rtol if claim.rtol is not None else 1e-6
-    name, lo, hi = claim.over
+    _, lo, hi = claim.over
     worst = 0.0
     worst_at = lo
     counted = 0
-    tiny = 2.0 ** -1022
-    for x in stability_points(lo, hi, rng):
-        scalars = {name: x, **claim.at}
-        got = float64(claim.expr, scalars, doc.functions)
-        t = reference(doc, claim.expr, Point({k: Fraction(v) for k, v in scalars.items()}, {}))
-        if t is None:
+    xs = stability_points(lo, hi, rng)
+    for x in xs + regime_edges(doc, xs):
+        err = stability_error(doc, x)
+        if err is None:
             continue
-        if got != got or got in (float("inf"), float("-inf")):
-            err = float("inf")
-        else:
-            with mpmath.workdps(40):
-                err = float(abs(mpmath.mpf(got) - t) / max(abs(t), mpmath.mpf(tiny)))
         counted += 1
         if err > worst:
             worst, worst_at = err, x
@@ -1139,6 +1192,8 @@ def yaml_text(pair: Pair) -> str:
     lines = header_lines(doc, f"oracle pair {pair.pid} ({pair.cls}, {pair.template}, {pair.edit})")
     if doc.prev is not None and doc.this is not None:
         chain = [f"  - {_yaml_str(py(doc.prev))}", f"  - expr: {_yaml_str(py(doc.this))}"]
+        if pair.latex:
+            chain = [f"  - latex: {_yaml_str(tex(doc.prev, pair.style))}", f"  - latex: {_yaml_str(tex(doc.this, pair.style))}"]
         if doc.rel != "==":
             chain.append(f"    rel: {_yaml_str(doc.rel)}")
         if doc.when:
@@ -1190,7 +1245,7 @@ def markdown_text(pair: Pair) -> str:
 
 def file_text(pair: Pair) -> tuple[str, str]:
     """The suffix and the text of the pair's file."""
-    return (".md", markdown_text(pair)) if pair.latex else (".yaml", yaml_text(pair))
+    return (".md", markdown_text(pair)) if pair.latex and not pair.latex_in_yaml else (".yaml", yaml_text(pair))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1208,8 +1263,9 @@ def generate(seed: int, count: int, classes: Sequence[str]) -> Iterator[Pair]:
         name, doc = TEMPLATES[cls](rng)
         latex = cls == "latex"
         style = LatexStyle(cdot=rng.random() < 0.5, left_right=rng.random() < 0.5)
+        in_yaml = latex and rng.random() < 0.3
         pid += 1
-        yield Pair(pid, cls, name, "base", doc, latex, style)
+        yield Pair(pid, cls, name, "base", doc, latex, style, in_yaml)
         if pid >= count:
             return
         for _ in range(5):
@@ -1220,7 +1276,7 @@ def generate(seed: int, count: int, classes: Sequence[str]) -> Iterator[Pair]:
             continue
         edit, mdoc = mutated
         pid += 1
-        yield Pair(pid, cls, name, edit, mdoc, latex, style)
+        yield Pair(pid, cls, name, edit, mdoc, latex, style, in_yaml)
 
 
 def labelled(seed: int, count: int, classes: Sequence[str]) -> list[Pair]:
@@ -1243,18 +1299,19 @@ def run_checker(pairs: Sequence[Pair], jobs: int, timeout: float, folder: Path) 
         if pair.truth is None:
             continue
         suffix, text = file_text(pair)
-        path = folder / f"p{pair.pid:06d}{suffix}"
-        path.write_text(text, encoding="utf-8")
-        by_file[str(path)] = pair
+        written = folder / f"p{pair.pid:06d}{suffix}"
+        written.write_text(text, encoding="utf-8")
+        by_file[str(written)] = pair
     if not by_file:
         return
     config = CheckConfig(jobs=jobs, timeout=timeout, cache_dir=None, suggest_fixes=False, seed=0)
     report = verify_paths([str(folder)], config)
     seen: set[str] = set()
     for result in report.results:
-        pair = by_file.get(result.file)
-        if pair is None or result.kind == "note":
+        found = by_file.get(result.file)
+        if found is None or result.kind == "note":
             continue
+        pair = found
         if result.file in seen:  # one check per pair: a second result is an error of the pair
             if result.kind == "error":
                 pair.verdict, pair.message = "error", result.message
@@ -1311,6 +1368,24 @@ def read_value(text: str) -> Node | None:
     return build(tree)
 
 
+def _confirm_stability_point(pair: Pair) -> bool:
+    """Whether derivcheck's point contradicts the stability claim, by the oracle's own float64 and reference."""
+    claim = pair.doc.stability
+    assert claim is not None and pair.counterexample is not None
+    text = pair.counterexample.get(claim.over[0])
+    try:
+        x = float(text) if text is not None else None
+    except ValueError:
+        return False
+    if x is None:
+        return False
+    err = stability_error(pair.doc, x)
+    if err is None:
+        return False
+    rtol = claim.rtol if claim.rtol is not None else 1e-6
+    return err >= 4 * rtol if claim.stable else err <= rtol / 4
+
+
 def confirm_counterexample(pair: Pair) -> bool | None:
     """Derivcheck's counterexample to a step labelled right, re-evaluated by the oracle.
 
@@ -1319,6 +1394,8 @@ def confirm_counterexample(pair: Pair) -> bool | None:
     False: it does not break the step, or cannot be read.
     """
     doc = pair.doc
+    if doc.stability is not None and pair.counterexample is not None:
+        return _confirm_stability_point(pair)
     if pair.counterexample is None or doc.prev is None or doc.this is None:
         return False
     scalars: dict[str, Value] = {}

@@ -12,10 +12,11 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, TypeAlias
 
 import mpmath
 
-Value = Fraction | mpmath.mpf | mpmath.mpc
+Value: TypeAlias = Fraction | Any  # a Fraction when exact, else an mpmath mpf or mpc (untyped)
 VECTOR_SIZE = ("n",)  # max(z)/min(z) run over z[1..n]: the size symbol the oracle's documents declare
 
 
@@ -96,6 +97,20 @@ def delta(i: Node, j: Node) -> Node:
 
 def const(name: str) -> Node:
     return Node("const", (name,))
+
+
+def number_of(n: Node) -> Fraction:
+    """The value of a ``num`` leaf."""
+    value = n.args[0]
+    assert n.op == "num" and isinstance(value, Fraction)
+    return value
+
+
+def child(n: Node, k: int) -> Node:
+    """The ``k``-th argument of ``n``, which must be a node."""
+    value = n.args[k]
+    assert isinstance(value, Node)
+    return value
 
 
 def _n(x: Node | int) -> Node:
@@ -262,10 +277,6 @@ _LATEX_FUNCS = {
 
 def _br(text: str, style: LatexStyle) -> str:
     return f"\\left({text}\\right)" if style.left_right else f"({text})"
-
-
-def _is_neg_number_like(n: Node) -> bool:
-    return n.op == "neg" or (n.op == "num" and n.args[0] != abs(n.args[0]))  # type: ignore[operator]
 
 
 def tex(n: Node, style: LatexStyle) -> str:
@@ -511,12 +522,12 @@ class Evaluator:
         if op in ("vmax", "vmin"):
             size = self.point.scalars.get(VECTOR_SIZE[0])
             count = _int(size) if size is not None else 0
-            elements = [_real(self.point.vectors[str(n.args[0])][k]) for k in range(1, count + 1)]
-            if not elements:
+            members = [_real(self.point.vectors[str(n.args[0])][k]) for k in range(1, count + 1)]
+            if not members:
                 raise Undefined("max of no elements")
-            if not all(isinstance(v, Fraction) for v in elements):
-                elements = [_as_mp(v) for v in elements]
-            return max(elements) if op == "vmax" else min(elements)
+            if not all(isinstance(v, Fraction) for v in members):
+                members = [_as_mp(v) for v in members]
+            return max(members) if op == "vmax" else min(members)
         if op == "call":
             return self._call(str(n.args[0]), [self._ev(k, env) for k in n.kids()])
         raise ValueError(op)

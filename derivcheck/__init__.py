@@ -17,7 +17,7 @@ from derivcheck.version import __version__
 __all__ = ["CheckConfig", "Report", "Result", "Verdict", "verify_paths", "__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # Lazy: these pull in SymPy.
     if name == "verify_paths":
         from derivcheck.api import verify_paths

@@ -8,7 +8,7 @@ from typing import Literal
 
 import sympy
 
-from derivcheck.bounds import PARSE_CPU_SECONDS
+from derivcheck.bounds import MAX_SHARDS, PARSE_CPU_SECONDS
 from derivcheck.check.evidence.diagnose import DiagnoseTask, writes_decimals
 from derivcheck.check.evidence.slips import Link, Placement, Role
 from derivcheck.check.evidence.stage import Check, Checked
@@ -21,7 +21,7 @@ from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.load import LoadedFile, find_files, load_file
 from derivcheck.load.discover import SUFFIXES
-from derivcheck.model import Document, LoadError, Step, chain_relation
+from derivcheck.model import Document, LoadError, Step, Text, chain_relation
 from derivcheck.parse.document import ParsedDocument, parse_document
 from derivcheck.parse.expressions import Condition, parse_expression, probable_every
 from derivcheck.printable import display_path
@@ -164,8 +164,8 @@ class Shard:
             index, count = int(left), int(right)
         except ValueError:
             index = count = 0
-        if not sep or not 1 <= index <= count or count > 10_000:
-            raise ValueError(f"--shard must be I/N with 1 <= I <= N <= 10000 (e.g. 2/4), not '{text}'")
+        if not sep or not 1 <= index <= count or count > MAX_SHARDS:
+            raise ValueError(f"--shard must be I/N with 1 <= I <= N <= {MAX_SHARDS} (e.g. 2/4), not '{text}'")
         return cls(index, count)
 
     def owns(self, path: str) -> bool:
@@ -302,7 +302,7 @@ def plan_document(doc: Document, config: CheckConfig, first_chain: int = 0) -> l
             relation = chain_relation(since_anchor)
             text = current.step.expr.text
             equality = relation == "=="
-            doubtful = (*(chain.steps[0].notes if position == 1 else ()), *current.notes)
+            doubtful = tuple(dict.fromkeys((*(chain.steps[0].notes if position == 1 else ()), *current.notes)))
             diagnosis = DiagnoseTask(
                 anchor.expr, current.expr, text, conditions, symbols, functions,
                 writes_decimals(text, anchor.step.expr.text),
@@ -503,7 +503,7 @@ def _with_file_line(result: Result, cell_lines: dict[str, dict[int, tuple[int, .
     return replace(result, file_line=file_line(cell_lines[result.file], result.cell, result.line))
 
 
-def _notice_result(doc: Document, notice) -> Result:
+def _notice_result(doc: Document, notice: Text) -> Result:
     return Result(doc.path, notice.line, "note", None, True, title=doc.title, message=notice.text, cell=doc.cell)
 
 

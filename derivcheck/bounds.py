@@ -184,6 +184,12 @@ MAX_STABILITY_POINTS = 400
 MIN_STABILITY_POINTS = 3
 """Points a stability claim must be evaluated at to be decided."""
 
+MAX_STABILITY_TRANSITIONS = 8
+"""Places where float64 changes regime (overflow, flush to 0, nan) located and sampled on both sides, one range."""
+
+MAX_STABILITY_BISECTIONS = 80
+"""Float64 halvings to locate one such place (enough to reach neighbouring floats across the whole float range)."""
+
 MAX_MAGNITUDE_BITS = 2**24
 """Binary exponent beyond which an intermediate value of a stability claim is not computed exactly (10**5000000)."""
 
@@ -248,3 +254,108 @@ MAX_LATEX_TEXT = 2_000_000
 
 MAX_LIMITS = 16
 """Limits (``Limit(expr, h, 0)``) and integrals evaluated in one step, both sides together."""
+
+
+# --- Time-budget shares (fractions of a check's --timeout, with caps in seconds) ---
+
+PROOF_SHARE_WITH_SUMS = 0.2
+"""Share of a check's time the symbolic proof of a step with sums may use (the sizes need the rest)."""
+
+MAX_PROOF_SECONDS_WITH_SUMS = 1.5
+"""Cap in seconds on the symbolic proof of a step with sums, whatever the timeout."""
+
+GENERAL_SUM_PROOF_SHARE = 0.4
+"""Share of a check's time the general proof of a step with sums over a symbolic size may use."""
+
+EXACT_PROOF_SECONDS = 2.0
+"""CPU seconds a number claim's exact proof (value minus claim reduced to 0) may use."""
+
+SOLVE_SECONDS = 0.3
+"""CPU seconds the numeric screen may spend solving a condition for a boundary point."""
+
+DIAGNOSIS_SECONDS = 3.0
+"""Cap in seconds on each part of a wrong step's diagnosis (also at most a third of the timeout)."""
+
+TIMER_REARM_SECONDS = 0.001
+"""Delay after which a spent outer time limit fires again when an inner limit ended first."""
+
+TIMER_REPEAT_SECONDS = 0.1
+"""Interval at which the CPU-time alarm fires again until the block ends (one alarm may be swallowed)."""
+
+WORKER_POLL_SECONDS = 1.0
+"""How often a worker checks that its parent process is still alive."""
+
+# --- The checker's other limits ---
+
+LARGE_SIZES = (5, 12)
+"""Smallest and largest size at which a step with sums, proved for small sizes, is screened again."""
+
+LARGE_SIZE_DRAWS = 3
+"""Random sizes in ``LARGE_SIZES`` at which such a step is screened."""
+
+COMPLEX_FLOAT_RANGE = 1e150
+"""Largest magnitude of a complex value compared as a Python complex number (well inside float range)."""
+
+TIE_PROOF_SECONDS = 0.5
+"""CPU seconds to prove that two values at a sample point are exactly equal (a tie, or an argument at a jump)."""
+
+SPOT_CHECKS = 64
+"""Terms of a long sum evaluated exactly to check the term-by-term evaluation."""
+
+SIMPLE_VALUE_ATTEMPTS = 16
+"""Sample attempts that use simple values (every pattern of signs) before random decimals."""
+
+SAMPLE_ATTEMPTS = 50
+"""Draws of one value allowed by a symbol's assumptions before the last draw is taken as it is."""
+
+MAX_RATIO_DENOMINATOR = 1000
+"""Largest denominator of a constant ratio the diagnosis offers as a missing factor."""
+
+MAX_DIFFERENCE_TEXT = 240
+"""Characters of the difference of a wrong step's sides shown in its diagnosis."""
+
+# --- Stability claims ---
+
+STABILITY_REFERENCE_DIGITS = (60, 120, 240, 480, 960)
+"""Decimal digits of the reference evaluation, tried in turn until two agree."""
+
+STABILITY_RANDOM_POINTS = 40
+"""Uniformly random points per stability claim (besides the ends, zero and log-spaced magnitudes)."""
+
+STABILITY_LOG_RANDOM_POINTS = 20
+"""Log-uniformly random points per stability claim."""
+
+STABILITY_LOG_DRAWS = 20
+"""Draws of a log-uniform magnitude that must fall in the range before a uniform value is taken."""
+
+STABILITY_PLOT_POINTS = 160
+"""Points of the error plot kept in a stability claim's evidence."""
+
+DEFAULT_STABILITY_RTOL = 1e-6
+"""Relative error a stability claim allows when it gives no ``rtol``."""
+
+# --- Expression text ---
+
+CHUNK_TERMS = 400
+"""Terms of a very long sum parsed per chunk (each chunk's syntax tree stays small)."""
+
+CHUNKED_TEXT = 4000
+"""Characters of an expression above which a long sum is parsed in chunks."""
+
+MAX_SEGMENTED_NAME = 40
+"""Letters of a run that is split into declared names (a longer run is not split)."""
+
+MAX_LATEX_NUMBER_DIGITS = 1000
+"""Digits of a number written in LaTeX."""
+
+MAX_LATEX_LETTER_RUN = 200
+"""Letters of a run of letters in LaTeX that is split into declared names."""
+
+MAX_SHARDS = 10_000
+"""Largest number of shards ``--shard I/N`` accepts."""
+
+CACHE_PROGRESS_STEP = 1000
+"""SQLite instructions between two checks of the cache's time limit."""
+
+CACHE_PROGRESS_CALLS = 10_000
+"""Checks of the cache's time limit before a cache operation is abandoned."""

@@ -6,12 +6,16 @@ import sys
 from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
 from derivcheck.report import REPORTERS
 from derivcheck.version import __version__
+
+if TYPE_CHECKING:
+    from derivcheck.config import CheckConfig
+    from derivcheck.settings import ProjectSettings
 
 app = typer.Typer(
     name="derivcheck",
@@ -152,7 +156,7 @@ def _warn(notes: Iterable[str]) -> None:
         pass
 
 
-def _is_terminal(stream) -> bool:
+def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (ValueError, OSError):
@@ -175,7 +179,9 @@ def _write_report(write: Callable[[TextIO], object]) -> None:
         raise typer.Exit(2) from None
 
 
-def _configure(*, strict=None, cache_dir=None, no_cache=False, **numbers):
+def _configure(
+    *, strict: bool | None = None, cache_dir: str | None = None, no_cache: bool = False, **numbers: Any
+) -> tuple[ProjectSettings, CheckConfig]:
     """Return (project settings, CheckConfig): options over environment over [tool.derivcheck]; exit 2 if invalid."""
     from derivcheck.settings import SettingsError, build_config, read_project_settings
 

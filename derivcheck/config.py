@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from derivcheck.bounds import (
     DEFAULT_MAX_FILE_BYTES,
@@ -52,6 +53,6 @@ class CheckConfig:
             f"seed={self.seed};fix={self.suggest_fixes};evidence={self.evidence}"
         )
 
-    def with_(self, **changes) -> CheckConfig:
+    def with_(self, **changes: Any) -> CheckConfig:
         """Return a copy with some fields changed."""
         return replace(self, **changes)

@@ -140,7 +140,7 @@ class Bound:
         return f"from {_show(self.low)} to {_show(high)}{unit}"
 
 
-def _show(value) -> str:
+def _show(value: float) -> str:
     """A number as a person writes it: whole numbers without exponent."""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
@@ -157,12 +157,12 @@ BOUNDS = (
 )
 
 
-def _number(text: str, kind: type):
+def _number(text: str, kind: type[int] | type[float]) -> float:
     """Read an environment variable's value as ``kind``; ValueError if it is not one."""
     return kind(text.strip())
 
 
-def _checked(bound: Bound, value, source: str, trusted: bool):
+def _checked(bound: Bound, value: object, source: str, trusted: bool) -> float:
     """Return ``value`` if it is allowed from ``source``; SettingsError naming ``source`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SettingsError(f"{source} must be a number")

@@ -205,16 +205,24 @@ def test_an_import_up_the_ladder_is_found(importer, source):
     assert check_violations(importer, source, set(modules())), source
 
 
-def module_level_names(path: Path) -> list[tuple[str, int]]:
-    names = []
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        targets: list[ast.expr] = []
+def module_level_assignments(source: str) -> list[tuple[str, int, ast.expr | None]]:
+    """The names a module binds at its top level, with their lines and values (``a, b = …`` gives both)."""
+    found: list[tuple[str, int, ast.expr | None]] = []
+    for node in ast.parse(source).body:
         if isinstance(node, ast.Assign):
-            targets = node.targets
+            targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign):
-            targets = [node.target]
-        names += [(t.id, node.lineno) for t in targets if isinstance(t, ast.Name)]
-    return names
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            names = target.elts if isinstance(target, ast.Tuple) else [target]
+            found += [(n.id, node.lineno, value) for n in names if isinstance(n, ast.Name)]
+    return found
+
+
+def module_level_names(path: Path) -> list[tuple[str, int]]:
+    return [(name, line) for name, line, _ in module_level_assignments(path.read_text(encoding="utf-8"))]
 
 
 def test_bounds_are_defined_only_in_the_bounds_module():
@@ -353,3 +361,127 @@ def test_importing_the_parse_layer_loads_no_yaml_nor_markdown():
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert len(parse_modules) >= 5
     assert done.stdout.strip() == "[]"
+
+
+# Module-level numbers outside bounds.py that bound no work and no input: facts of float64 and of
+# SQLite, a fixed identifier, a key size, precedence levels, digits shown, page layout.
+# Every other module-level number is a bound.
+NOT_BOUNDS = {
+    "derivcheck.check.screen.stability": {"TINY", "FLOAT_MAX"},
+    "derivcheck.check.ladder.relations": {"_BOUND_INDEX"},
+    "derivcheck.check.run.cache": {
+        "_SECRET_BYTES", "_DAY", "_BUSY_CODES", "_DAMAGED_CODES", "_INTERRUPTED_CODE", "_READONLY_CODE"
+    },
+    "derivcheck.check.screen.sampling": {"SHOWN_DIGITS"},
+    "derivcheck.parse.expressions": {"LIMIT_DUMMY_INDEX"},  # a name for SymPy's dummy of a limit, not a limit
+    "derivcheck.parse.syntax": {"_ADD", "_MUL", "_NEG", "_POW", "_ATOM"},
+    "derivcheck.render.plot": {"WIDTH", "HEIGHT", "LEFT", "RIGHT", "TOP", "BOTTOM", "Y_LOW", "Y_HIGH", "_LINEAR"},
+    "derivcheck.report.junit": {"_NAME_WIDTH"},
+    "derivcheck.report.text": {"_WIDTH", "_EMPTY_NAMES"},
+}
+
+
+def is_number(node: ast.expr) -> bool:
+    """Whether ``node`` is a number literal, arithmetic of them, or a tuple of them."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int | float) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp):
+        return is_number(node.operand)
+    if isinstance(node, ast.BinOp):
+        return is_number(node.left) and is_number(node.right)
+    if isinstance(node, ast.Tuple):
+        return bool(node.elts) and all(is_number(e) for e in node.elts)
+    return False
+
+
+def module_level_numbers(source: str) -> list[tuple[str, int]]:
+    """The names a module binds to numbers at its top level, with their lines."""
+    assigned = module_level_assignments(source)
+    return [(name, line) for name, line, value in assigned if value is not None and is_number(value)]
+
+
+def test_every_number_at_module_level_is_a_bound_in_the_bounds_module():
+    elsewhere = [
+        f"{name}:{line} {constant}"
+        for name, path in modules().items()
+        if name != "derivcheck.bounds"
+        for constant, line in module_level_numbers(path.read_text(encoding="utf-8"))
+        if constant not in NOT_BOUNDS.get(name, set())
+    ]
+    assert elsewhere == [], "a limit belongs in derivcheck/bounds.py with a docstring (or in NOT_BOUNDS if it is none)"
+
+
+def test_a_module_level_number_is_found():
+    assert module_level_numbers("A = 3\nB: float = 0.5\nC, D = (1, 2)\nE = 'x'\nF = -2**3\n") == [
+        ("A", 1), ("B", 2), ("C", 3), ("D", 3), ("F", 5)
+    ]
+
+
+# Handlers of every Exception that do not let MemoryError through first (CheckTimeout and
+# KeyboardInterrupt are BaseExceptions and pass anyway). The CLI's last resort reports it; a worker
+# reports nothing itself (its parent reports the missing outcome).
+SWALLOWS_MEMORY_ERROR = {
+    "derivcheck.cli": 1,
+    "derivcheck.check.run.pool": 1,
+}
+
+
+def broad_handlers_without_memory_error(source: str) -> int:
+    """How many ``except Exception``/``BaseException`` clauses follow no ``except MemoryError`` and do not re-raise."""
+    count = 0
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Try):
+            continue
+        caught: list[str] = []
+        for handler in node.handlers:
+            kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            names = [ast.unparse(kind) if kind is not None else "BaseException" for kind in kinds]
+            broad = {"Exception", "BaseException"} & set(names)
+            reraises = any(isinstance(inner, ast.Raise) for inner in ast.walk(handler))
+            if broad and "MemoryError" not in caught and not reraises:
+                count += 1
+            caught += names
+    return count
+
+
+def test_no_handler_swallows_memory_error():
+    found = {
+        name: count
+        for name, path in modules().items()
+        if (count := broad_handlers_without_memory_error(path.read_text(encoding="utf-8")))
+    }
+    assert found == SWALLOWS_MEMORY_ERROR
+
+
+def test_a_handler_that_swallows_memory_error_is_found():
+    assert broad_handlers_without_memory_error("try:\n    f()\nexcept Exception:\n    pass\n") == 1
+    assert broad_handlers_without_memory_error("try:\n    f()\nexcept:\n    pass\n") == 1
+    assert broad_handlers_without_memory_error(
+        "try:\n    f()\nexcept MemoryError:\n    raise\nexcept Exception:\n    pass\n"
+    ) == 0
+    assert broad_handlers_without_memory_error("try:\n    f()\nexcept Exception:\n    raise ValueError()\n") == 0
+
+
+def layer_table() -> dict[str, str]:
+    """The rows of docs/architecture.md's layer table: layer name -> the row's text."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) >= 4 and cells[0] in MAY_IMPORT:
+            rows[cells[0]] = line
+    return rows
+
+
+def test_the_layer_table_of_the_docs_matches_the_code():
+    rows = layer_table()
+    assert set(rows) == set(MAY_IMPORT)
+    for module, name in LAYER_OF.items():
+        if name == "foundation":
+            assert f"`{module.rsplit('.', 1)[1]}`" in rows["foundation"], module
+    for group in CHECK_GROUPS[1:]:
+        assert f"`{group}/`" in rows["check"], group
+    for name, allowed in MAY_IMPORT.items():
+        if name != "cli":
+            documented = {part.strip() for part in rows[name].strip().strip("|").split("|")[-1].split(",")}
+            assert documented - {"nothing", "nothing of derivcheck"} == allowed, name

@@ -38,6 +38,9 @@ _TOP_HELP = {
     "write the name mean the expression; diff in a defined quantity holds the others in place (partial), "
     "diff in any other variable goes through every definition (total: the chain rule).",
     "assume": "Conditions that hold everywhere in this derivation (a list means all of them).",
+    "solve": "'last': a chain's trailing step 0 sets up an equation to solve, not an identity (a note says so).",
+    "solutions": "With 'solve: last': values such as {w: -1} (or a list of them) at which the expression "
+    "before the 0 is checked to be exactly 0.",
     "steps": "A chain: each expression equals the one before it.",
     "cases": "More chains, each under the extra conditions of 'when'.",
     "numbers": "Numeric claims: an expression at given values has a stated value.",
@@ -126,6 +129,13 @@ def derivation_schema() -> dict:
         "functions": {"$ref": "#/$defs/functions"},
         "define": {"$ref": "#/$defs/define"},
         "assume": conditions,
+        "solve": {"enum": ["last"]},
+        "solutions": {
+            "anyOf": [
+                {"type": "object", "additionalProperties": {"type": ["number", "string"]}},
+                {"type": "array", "items": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}},
+            ]
+        },
         "steps": chain,
         "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
         "numbers": {"type": "array", "items": {"$ref": "#/$defs/number"}},

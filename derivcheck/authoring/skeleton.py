@@ -92,6 +92,12 @@ cases:
       - expr: x
         rel: ">"
         by: a > 0
+  - when: x > 0
+    steps:
+      - diff(x**2 - 2*x, x)
+      - 2*x - 2
+      # With 'solve: last' (below) a trailing 0 sets up an equation to solve.
+      - 0
 
 # Optional: numeric claims. 'tol' is the allowed absolute difference; by
 # default one unit in the last decimal place written in 'is'. A list in
@@ -112,12 +118,20 @@ numbers:
 # operation by operation in float64, at points across the ranges of 'over'
 # (the other symbols at the values of 'at') against a 50-digit reference:
 # stable means finite everywhere with relative error <= rtol (default 1e-6).
+# (Over [-1000, 1000] this claim fails: below x = -709.78 exp(-x) overflows.)
 stability:
   - expr: sigma(x)
-    over: {x: [-1000, 1000]}
+    over: {x: [-700, 700]}
     at: {a: 1}
     stable: true
     rtol: 1e-6
+
+# Optional: 'solve: last' makes a chain's trailing step 0 an equation to solve
+# (reported, not checked as an identity).
+solve: last
+# Optional, with 'solve': values where the expression before the 0 must be
+# exactly 0, checked like numbers (a list of mappings for several).
+solutions: {x: 1}
 """
 )
 

@@ -18,11 +18,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from derivcheck.bounds import MAX_TIMER_SECONDS, POINT_SHARE, PROOF_RESERVE_SHARE, SCREEN_SHARE
+from derivcheck.bounds import (
+    MAX_PROOF_SECONDS_WITH_SUMS,
+    MAX_TIMER_SECONDS,
+    POINT_SHARE,
+    PROOF_RESERVE_SHARE,
+    PROOF_SHARE_WITH_SUMS,
+    SCREEN_SHARE,
+    TIMER_REARM_SECONDS,
+    TIMER_REPEAT_SECONDS,
+)
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import CheckTimeout
 
-_REPEAT = 0.1
 # The CPU-time timer and its signal; ITIMER_PROF counts user and system time of the process.
 _TIMER = getattr(signal, "ITIMER_PROF", None)
 _SIGNAL = getattr(signal, "SIGPROF", None)
@@ -67,7 +75,6 @@ class OuterTimeout(CheckTimeout):
     """
 
 
-_REARM = 0.001
 """CPU seconds after which an outer limit that ran out inside an inner one fires again."""
 
 
@@ -92,7 +99,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     started = cpu_seconds()
     # Keep firing every 0.1 s until the block ends: one alarm can be swallowed
     # (a signal raised inside a garbage-collection callback is ignored).
-    signal.setitimer(timer, budget, _REPEAT)
+    signal.setitimer(timer, budget, TIMER_REPEAT_SECONDS)
     own = False
     try:
         yield
@@ -105,7 +112,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
             left = outer_left - (cpu_seconds() - started)
             # Re-armed even when spent: whoever catches the OuterTimeout raised
             # below, the outer limit fires again a moment later.
-            signal.setitimer(timer, max(left, _REARM), _REPEAT)
+            signal.setitimer(timer, max(left, TIMER_REARM_SECONDS), TIMER_REPEAT_SECONDS)
             if left <= 0:
                 raise OuterTimeout()
     if own:
@@ -190,7 +197,7 @@ def proof_share(timeout: float, shape: Any) -> float:
     small share, leaving the time to the instances.
     """
     if not shape.empty:
-        return min(1.5, timeout * 0.2)
+        return min(MAX_PROOF_SECONDS_WITH_SUMS, timeout * PROOF_SHARE_WITH_SUMS)
     reserve = timeout * PROOF_RESERVE_SHARE
     left = seconds_left()
     rest = (left if left is not None else timeout) - reserve

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 
 class Verdict(str, Enum):
@@ -57,6 +58,6 @@ class Outcome:
     forms: tuple[str, ...] = ()
     sample_points: tuple[str, ...] = ()
 
-    def with_(self, **changes) -> Outcome:
+    def with_(self, **changes: Any) -> Outcome:
         """Return a copy with some fields changed."""
         return replace(self, **changes)

@@ -12,27 +12,27 @@ from sympy.printing.str import StrPrinter
 class _FormatPrinter(StrPrinter):
     """SymPy's str form, written in the format's syntax: abs, max, min, names as written."""
 
-    def __init__(self, decimals: bool = False):
+    def __init__(self, decimals: bool = False) -> None:
         super().__init__({"order": None})
         self.decimals = decimals
 
-    def _print_Abs(self, expr):
+    def _print_Abs(self, expr: sympy.Abs) -> str:
         return f"abs({self._print(expr.args[0])})"
 
-    def _print_Max(self, expr):
+    def _print_Max(self, expr: sympy.Max) -> str:
         return f"max({', '.join(self._print(a) for a in expr.args)})"
 
-    def _print_Min(self, expr):
+    def _print_Min(self, expr: sympy.Min) -> str:
         return f"min({', '.join(self._print(a) for a in expr.args)})"
 
-    def _print_Dummy(self, expr):
+    def _print_Dummy(self, expr: sympy.Dummy) -> str:
         return expr.name
 
-    def _print_Rational(self, expr):
+    def _print_Rational(self, expr: sympy.Rational) -> str:
         text = decimal_text(expr) if self.decimals else None
         return text if text is not None else super()._print_Rational(expr)
 
-    def _print_Mul(self, expr):
+    def _print_Mul(self, expr: sympy.Mul) -> str:
         if self.decimals:
             coeff, rest = expr.as_coeff_Mul()
             text = decimal_text(abs(coeff)) if coeff.is_Rational and not coeff.is_Integer else None

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markdown_it import MarkdownIt
 
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence
-from derivcheck.model import Definition, FunctionDecl, SymbolDecl, Text
+from derivcheck.model import Chain, Definition, FunctionDecl, NumberClaim, NumberValue, SymbolDecl, Text
 
 # -- YAML pieces ----------------------------------------------------------------------------------
 
@@ -180,6 +180,80 @@ def read_definitions(node: Node | None) -> tuple[Definition, ...]:
             raise FormatError(f"'{name}' is defined twice", line)
         out.append(Definition(name, index, Text(value.raw, value.line), line))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class Equations:
+    """What ``solve: last`` makes of the chains' trailing ``= 0``: notes, and the solutions to check."""
+
+    notices: tuple[Text, ...] = ()
+    claims: tuple[NumberClaim, ...] = ()
+
+
+def equations_to_solve(
+    chains: list[Chain], solve: Node | None, solutions: Node | None
+) -> tuple[list[Chain], Equations]:
+    """With ``solve: last``, a chain's last step ``0`` sets up an equation: not an identity step.
+
+    Each of ``solutions`` (``{w: -1}`` or a list of them) is checked by a number
+    claim: the expression before the ``0`` is 0 there.
+    """
+    if solve is None:
+        if solutions is not None:
+            raise FormatError("'solutions' needs 'solve: last' (the equation they solve)", solutions.line)
+        return chains, Equations()
+    if not isinstance(solve, Scalar) or solve.raw.strip() != "last":
+        raise FormatError("'solve' takes 'last': the trailing '= 0' of a chain is an equation to solve", solve.line)
+    points = _solution_points(solutions)
+    kept: list[Chain] = []
+    notices: list[Text] = []
+    claims: list[NumberClaim] = []
+    for chain in chains:
+        last = chain.steps[-1]
+        if len(chain.steps) < 2 or (last.expr.text.strip() != "0"):
+            kept.append(chain)
+            continue
+        equation = chain.steps[-2]
+        notices.append(
+            Text(
+                f"{chain.label}: '{_short(equation.latex or equation.expr.text)} = 0' sets up an equation "
+                "(solve: last); it is not checked as an identity"
+                + ("; the solutions given are checked as numbers" if points else ""),
+                last.expr.line,
+            )
+        )
+        for point in points:
+            at = tuple((name, NumberValue((value,), False, value.line)) for name, value in point)
+            zero = NumberValue((Text("0", last.expr.line),), False, last.expr.line)
+            claims.append(NumberClaim(equation.expr, at, zero, None, last.expr.line))
+        if len(chain.steps) > 2:
+            kept.append(replace(chain, steps=chain.steps[:-1]))
+    if points and not notices and solutions is not None:
+        raise FormatError("'solutions' are given but no chain ends in 0 (the equation they solve)", solutions.line)
+    return kept, Equations(tuple(notices), tuple(claims))
+
+
+def _short(text: str, width: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+
+
+def _solution_points(node: Node | None) -> list[list[tuple[str, Text]]]:
+    """``{w: -1}`` or ``[{w: -1}, {w: 2}]``: each solution as (name, value text) pairs."""
+    if node is None:
+        return []
+    items = node.items if isinstance(node, Sequence) else [node]
+    points = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise FormatError("'solutions' is a mapping such as {w: -1}, or a list of them", item.line)
+        point = []
+        for (name, value), line in zip(item.items, item.key_lines):
+            if not isinstance(value, Scalar) or value.is_null:
+                raise FormatError(f"the solution's value of '{name}' must be a number", line)
+            point.append((name, Text(value.raw, value.line)))
+        points.append(point)
+    return points
 
 
 def read_conditions(node: Node | None, what: str) -> tuple[Text, ...]:

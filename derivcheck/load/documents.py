@@ -8,6 +8,7 @@ from derivcheck.bounds import MAX_YAML_DOCUMENTS as MAX_DOCUMENTS
 from derivcheck.errors import FormatError
 from derivcheck.load.common import (
     check_keys,
+    equations_to_solve,
     expr_text,
     plain_text,
     read_conditions,
@@ -28,7 +29,10 @@ from derivcheck.model import (
     Text,
 )
 
-TOP_KEYS = ("title", "source", "symbols", "functions", "define", "assume", "steps", "cases", "numbers", "stability")
+TOP_KEYS = (
+    "title", "source", "symbols", "functions", "define", "assume", "steps", "cases", "numbers", "stability",
+    "solve", "solutions",
+)
 STEP_KEYS = ("expr", "latex", "by", "wrong", "rel")
 CASE_KEYS = ("when", "steps")
 NUMBER_KEYS = ("expr", "at", "is", "tol")
@@ -122,6 +126,7 @@ def build_document(root: Node, path: str) -> Document:
         chains.extend(_cases(cases))
     numbers = root.get("numbers")
     stability = root.get("stability")
+    chains, equations = equations_to_solve(chains, root.get("solve"), root.get("solutions"))
     return with_latex_steps(Document(
         path=path,
         title=title.raw.strip(),
@@ -132,8 +137,9 @@ def build_document(root: Node, path: str) -> Document:
         definitions=read_definitions(root.get("define")),
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
-        numbers=_numbers(numbers) if numbers is not None else (),
+        numbers=(*(_numbers(numbers) if numbers is not None else ()), *equations.claims),
         stability=_stability(stability) if stability is not None else (),
+        notices=equations.notices,
     ))
 
 

@@ -18,6 +18,7 @@ from derivcheck.errors import FormatError
 from derivcheck.load.common import (
     Block,
     check_keys,
+    equations_to_solve,
     markdown_parser,
     plain_text,
     read_conditions,
@@ -25,10 +26,21 @@ from derivcheck.load.common import (
     read_functions,
     read_symbols,
 )
-from derivcheck.load.yamltree import Mapping, Scalar, read_yaml_documents
-from derivcheck.model import Chain, Document, LoadError, Step, Text
+from derivcheck.load.yamltree import Mapping, Scalar, Sequence, read_yaml_documents
+from derivcheck.model import (
+    Chain,
+    Definition,
+    Document,
+    FunctionDecl,
+    LoadError,
+    Step,
+    Text,
+)
 
-COMMENT_KEYS = ("title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime")
+COMMENT_KEYS = (
+    "title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime", "iterates",
+    "solve", "solutions",
+)
 TRANSPARENT = {
     "equation",
     "equation*",
@@ -226,12 +238,18 @@ def build_latex_document(
         raise FormatError("'prime' names the variable of a prime on an expression, e.g. 'prime: x'", prime.line)
     definitions = read_definitions(root.get("define"))
     names = names_from_declarations(
-        symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions
+        symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions,
+        _iterates(root.get("iterates")),
     )
     wrong = _wrong_map(root.get("wrong"))
     tokens = tokenize(body, body_line, body_col)
     rows = split_rows(tokens, body)
-    chains, notices = build_chains(rows, names, wrong, body, comment_line)
+    introduced: list = []
+    chains, notices = build_chains(rows, names, wrong, body, comment_line, introduced)
+    functions = (*functions, *(d for d in introduced if isinstance(d, FunctionDecl)))
+    definitions = (*definitions, *(d for d in introduced if isinstance(d, Definition)))
+    chains, equations = equations_to_solve(chains, root.get("solve"), root.get("solutions"))
+    notices.extend(equations.notices)
     cases = root.get("cases")
     if cases is not None:
         conditions = read_conditions(cases, "cases")
@@ -252,7 +270,21 @@ def build_latex_document(
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
+        numbers=equations.claims,
     )
+
+
+def _iterates(node) -> tuple[str, ...]:
+    """The names under ``iterates`` (``[w, h]``): their superscripts count iterations."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    items = node.items if isinstance(node, Sequence) else [node]
+    names = []
+    for item in items:
+        if not isinstance(item, Scalar) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item.raw.strip()):
+            raise FormatError("'iterates' lists names whose superscript counts iterations, e.g. [w, h]", item.line)
+        names.append(item.raw.strip())
+    return tuple(names)
 
 
 def _log_base(node) -> str | None:
@@ -324,6 +356,13 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             flat.extend(tokens[k:after])
             k = after
             continue
+        if tok.kind == "macro" and tok.text in ("hspace", "vspace", "hskip"):
+            # spacing with its argument separates a row's parts (a definition, an arrow, a claim)
+            k += 1
+            if k < len(tokens) and tokens[k].text == "*":
+                k += 1
+            k = _skip_group(tokens, k)
+            continue
         if tok.kind == "macro" and tok.text in ("label", "tag", "eqref", "ref"):
             k += 1
             if k < len(tokens) and tokens[k].text == "*":
@@ -344,9 +383,14 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             rows.append([])
             continue
         rows[-1].append(tok)
+    # Every row has one number: the cases of a case split are rows of their own (case k of the
+    # split in row n is row n + k - 1), so the rows after the split count on from its last case.
     out = []
-    for number, row in enumerate((r for r in rows if _meaningful(r)), start=1):
-        out.append(_read_row(number, row, source))
+    number = 1
+    for row in (r for r in rows if _meaningful(r)):
+        read = _read_row(number, row, source)
+        out.append(read)
+        number += max(1, len(read.cases or ()))
     return out
 
 
@@ -422,7 +466,7 @@ def _read_row(number: int, row: list, source: str) -> Row:
     seen_math = False
     for k, tok, depth in _top_level(row):
         if depth == 0 and seen_math:
-            if tok.kind == "macro" and tok.text in ("quad", "qquad"):
+            if tok.kind == "macro" and tok.text in ("quad", "qquad") and not _next_to_arrow(row, k):
                 cut = k
                 break
             if tok.kind == "char" and tok.text == "&" and k + 1 < len(row) and row[k + 1].text == "&":
@@ -493,6 +537,22 @@ def _read_row(number: int, row: list, source: str) -> Row:
         k += 1
     segments.append(Segment(_drop_punctuation(current), relation, relation_token))
     return Row(number, line, segments, by, cases, condition)
+
+
+ARROWS = ("rightarrow", "Rightarrow", "implies", "longrightarrow", "Longrightarrow")
+
+
+def _next_to_arrow(row: list, k: int) -> bool:
+    """Whether the spacing at ``k`` stands beside an arrow (``\\quad \\Rightarrow``): a separator, not a remark."""
+    from derivcheck.parse.latex import _ignorable
+
+    for step in (1, -1):
+        j = k + step
+        while 0 <= j < len(row) and _ignorable(row[j]):
+            j += step
+        if 0 <= j < len(row) and row[j].kind == "macro" and row[j].text in ARROWS:
+            return True
+    return False
 
 
 def _condition_tokens(tokens: list) -> list | None:
@@ -635,9 +695,35 @@ def _source_text(tokens: list, source: str) -> str:
     return " ".join(source[tokens[0].offset : tokens[-1].end].split())
 
 
-def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line: int):
-    """Return the chains and the notices of not-checked rows of a display."""
-    from derivcheck.parse.latex import DOTS, RELATIONS, read_expression
+_HEAD = re.compile(r"([A-Za-z]+)(?:\(([A-Za-z]+(?:,[A-Za-z]+)*)\))?\Z")
+
+
+def _definition_row(row: Row, names) -> tuple[str, tuple[str, ...] | None, list, int] | None:
+    """``f(x) = body \\rightarrow claim`` with ``f`` not declared: (name, params or None, body tokens, arrow index)."""
+    from derivcheck.parse.latex import _ignorable
+
+    segments = row.segments
+    arrow = next((k for k, seg in enumerate(segments) if seg.relation in ARROWS), None)
+    if arrow is None or arrow != 2 or segments[1].relation != "=" or segments[0].relation is not None:
+        return None
+    head = "".join(t.text for t in segments[0].tokens if not _ignorable(t))
+    match = _HEAD.match(head)
+    if match is None or names.is_declared(match.group(1)):
+        return None
+    params = tuple(match.group(2).split(",")) if match.group(2) else None
+    return match.group(1), params, segments[1].tokens, arrow
+
+
+def build_chains(
+    rows: list[Row], names, wrong: dict, source: str, comment_line: int, introduced: list | None = None
+):
+    """Return the chains and the notices of not-checked rows of a display.
+
+    A row ``f(x) = e^x \\rightarrow claim`` with ``f`` not declared defines ``f``
+    (a FunctionDecl, or a Definition for a plain name, appended to ``introduced``)
+    and checks the claim after the arrow.
+    """
+    from derivcheck.parse.latex import DOTS, RELATIONS, _ignorable, read_expression
 
     chains: list[Chain] = []
     notices: list[Text] = []
@@ -649,6 +735,14 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
 
     def close_chain(last_row: int) -> None:
         nonlocal current, first_row
+        if len(current) == 1 and not any(n.line == current[0].expr.line for n in notices):
+            notices.append(
+                Text(
+                    f"row {first_row}: '{_short_latex(current[0].latex or current[0].expr.text)}' stands alone "
+                    "(no '=' before or after it in the display): it is not checked",
+                    current[0].expr.line,
+                )
+            )
         if len(current) >= 2:
             label = f"row {first_row}" if first_row == last_row else f"rows {first_row}-{last_row}"
             when = row_condition(conditions.get(first_row)) if first_row == last_row else None
@@ -686,6 +780,25 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
     last_row = 0
     previous_relation_open = False
     for row in rows:
+        defined = _definition_row(row, names) if introduced is not None and row.cases is None else None
+        if defined is not None and introduced is not None:
+            close_chain(last_row)
+            name, params, body_tokens, arrow = defined
+            body_tokens = _drop_punctuation(body_tokens)
+            introduced.append(_introduce(name, params, body_tokens, names, row))
+            shown = f"{name}({', '.join(params)})" if params else name
+            notices.append(
+                Text(
+                    f"row {row.number}: defines {shown} = {_short_latex(_source_text(body_tokens, source))}; "
+                    "the claim after the arrow is checked with it",
+                    row.line,
+                )
+            )
+            claim = list(row.segments[arrow].tokens)
+            while claim and _ignorable(claim[0]):
+                claim = claim[1:]
+            row = replace(row, segments=[Segment(claim, None, None), *row.segments[arrow + 1 :]])
+            previous_relation_open = False
         if row.cases is not None:
             close_chain(last_row)
             lhs = row.segments[0].tokens if row.segments else []
@@ -696,6 +809,12 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
             for number, (value, condition, line) in enumerate(row.cases, start=1):
                 case_row = Row(row.number + number - 1, line, [], row.by)
                 head = step_of(lhs, Row(row.number, row.line, [], None), 1, first=True)
+                if head.wrong is not None:
+                    raise FormatError(
+                        f"row {row.number}.1: the expression a case split starts from cannot be marked 'wrong' "
+                        f"(mark a case: its row, {row.number} to {row.number + len(row.cases) - 1})",
+                        row.line,
+                    )
                 value_step = step_of(value, case_row, 1 if case_row.number != row.number else 2)
                 when = condition_text(condition, names, line)
                 chains.append(Chain(f"row {case_row.number}, case {number}", (head, value_step), (when,), row.line))
@@ -756,11 +875,13 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
     close_chain(last_row)
     unused = set(wrong) - used_wrong
     if unused:
-        first = min(unused)
+        first = min(unused, key=lambda at: (at[0], at[1] or 0))
         (row_number, part), (_, line) = first, wrong[first]
         shown = f"{row_number}.{part}" if part else str(row_number)
         raise FormatError(
-            f"'wrong' names row {shown}, which holds no step of the display below ({len(rows)} rows)", line
+            f"'wrong' names row {shown}, which holds no step of the display below ({_row_count(rows)} rows, "
+            "each case of a case split counted as a row)",
+            line,
         )
     if not chains and not notices:
         raise FormatError(
@@ -768,6 +889,14 @@ def build_chains(rows: list[Row], names, wrong: dict, source: str, comment_line:
             comment_line,
         )
     return chains, notices
+
+
+def _row_count(rows: list[Row]) -> int:
+    """How many numbered rows a display has (the last row's number, its cases counted)."""
+    if not rows:
+        return 0
+    last = rows[-1]
+    return last.number + max(1, len(last.cases or ())) - 1
 
 
 INEQUALITIES = {
@@ -782,6 +911,30 @@ INEQUALITIES = {
     "geq": ">=",
     "geqslant": ">=",
 }
+
+
+def _introduce(name: str, params: tuple[str, ...] | None, tokens: list, names, row: Row):
+    """The function (``f(x) = …``) or quantity (``y = …``) a definition row introduces; ``names`` learns it."""
+    from derivcheck.parse.latex import _ignorable, read_expression
+
+    while tokens and _ignorable(tokens[-1]):
+        tokens = tokens[:-1]
+    try:
+        reading = read_expression(tokens, names)
+    except FormatError as exc:
+        raise FormatError(f"row {row.number}: {exc.message}", exc.line or row.line) from None
+    body = reading.text(row.line)
+    if params is None:
+        names.symbols[name] = "scalar"
+        return Definition(name, None, body, row.line)
+    names.functions[name] = params
+    names.bodies[name] = body.text
+    return FunctionDecl(name, params, body, row.line)
+
+
+def _short_latex(text: str, width: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
 
 
 def _goes_other_way(steps: list, rel: str) -> bool:

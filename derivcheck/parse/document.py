@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 import sympy
 
+from derivcheck.bounds import DEFAULT_STABILITY_RTOL as DEFAULT_RTOL
 from derivcheck.builtins import builtin
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
@@ -85,7 +86,6 @@ class ParsedStability:
     nonzero: tuple[str, ...] = ()  # symbols whose words exclude 0 (no sample point there)
 
 
-DEFAULT_RTOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ def declaration_violation(spec: SymbolSpec, value: sympy.Expr) -> str | None:
     return None
 
 
-def _outside_range(spec: SymbolSpec, value, position, given: dict) -> str | None:
+def _outside_range(spec: SymbolSpec, value: sympy.Expr, position: int | None, given: dict) -> str | None:
     assert spec.index_range is not None  # called for indices only
     bounds = []
     for written in spec.index_range:

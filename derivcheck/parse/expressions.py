@@ -23,11 +23,14 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.core.logic import fuzzy_and
 
 from derivcheck.bounds import (
+    CHUNK_TERMS as _CHUNK_TERMS,
+    CHUNKED_TEXT,
     MAX_CALL_DEPTH,
     MAX_DIFF_ORDER,
     MAX_EXPRESSION_TEXT as MAX_TEXT,
     MAX_INT_DIGITS,
     MAX_NUMBER_BITS,
+    MAX_SEGMENTED_NAME,
     MAX_SYNTAX_DEPTH as MAX_DEPTH,
     MAX_TREE_DEPTH,
     MAX_TREE_NODES,
@@ -51,6 +54,7 @@ _UNARY: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     b.name: _WRITTEN_OUT[b.name] if b.sympy is None else getattr(sympy, b.sympy) for b in unary_builtins()
 }
 BUILTIN_FUNCTIONS = BUILTIN_NAMES
+LIMIT_DUMMY_INDEX = 0  # SymPy numbers its own dummies from a random base far above this
 LIMIT_DIRECTIONS = {"+": "+", "-": "-"}  # one-sided limits; without a direction a limit is two-sided
 
 # Constructs that are not read, with what to write instead.
@@ -102,7 +106,6 @@ SPELLED_AS = {
 SHADOWABLE = frozenset(b.name for b in BUILTINS if not b.reserved)
 RESERVED = (BUILTIN_FUNCTIONS - SHADOWABLE) | frozenset(CONSTANTS)
 
-_CHUNK_TERMS = 400
 
 _DUNDER = "names starting with '__' are not allowed (a derivation never refers to Python)"
 _FORBIDDEN = {
@@ -517,7 +520,7 @@ class _Builder:
         self.source = _prepare(self.text.text)
         if not self.source:
             raise FormatError("empty expression", self.text.line)
-        if len(self.source) > 4000:
+        if len(self.source) > CHUNKED_TEXT:
             terms = split_top_level_terms(self.source)
             if terms and len(terms) > _CHUNK_TERMS:
                 return self._bounded(self._expanded(self._build_chunks(terms)))
@@ -807,7 +810,12 @@ class _Builder:
         if name in ("max", "min"):
             self._arity(node, name, 2, None)
             args = [self._expr(a) for a in node.args]
-            return (sympy.Max if name == "max" else sympy.Min)(*args)
+            try:
+                return (sympy.Max if name == "max" else sympy.Min)(*args)
+            except ValueError:  # SymPy refuses a constant that is not real (max(asin(7), x))
+                shown = next((str(a) for a in args if a.is_number and a.is_extended_real is False), None)
+                what = f"'{shown}' is not a real number" if shown else "an argument is not a real number"
+                raise self._error(node, f"{name} compares real values, but {what}") from None
         if name == "E" and name not in self.scope.symbols and name not in self.bound:
             raise self._error(node, f"'E' is not supported here; {NOT_SUPPORTED['E']}")
         if name in self.scope.symbols or name in CONSTANTS or name in self.bound:
@@ -1023,7 +1031,9 @@ class _Builder:
         if not isinstance(var_node, ast.Name) or var_node.id.startswith("__"):
             raise self._error(var_node, "the variable of Limit must be a name, e.g. Limit(expr, h, 0)")
         var_name = var_node.id
-        var = sympy.Dummy(var_name, real=True)
+        # Bound, and the same object each time the text is read (a fixed dummy index): limits are
+        # evaluated innermost first, so limits nested in the same name never meet.
+        var = sympy.Dummy(var_name, dummy_index=LIMIT_DUMMY_INDEX, real=True)
         point = self._limit_point(node.args[2])
         direction = "+-"
         if len(node.args) == 4:
@@ -1153,7 +1163,7 @@ def _as_product(name: str, known: list[str]) -> str | None:
                         break
         return memo[start]
 
-    parts = split(0) if len(name) <= 40 else None
+    parts = split(0) if len(name) <= MAX_SEGMENTED_NAME else None
     return "*".join(parts) if parts and len(parts) > 1 else None
 
 

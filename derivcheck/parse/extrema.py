@@ -8,6 +8,9 @@ as one quantity (with ``z[t] <= max(z)`` for every ``t`` in range, see
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sympy
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
@@ -19,32 +22,32 @@ class _ElementExtremum(ExprWithLimits):
 
     _combine = sympy.Max
 
-    def _eval_is_extended_real(self):
+    def _eval_is_extended_real(self) -> bool | None:
         return self.function.is_extended_real
 
-    def _eval_is_real(self):
+    def _eval_is_real(self) -> bool | None:
         return self.function.is_real
 
-    def _eval_is_positive(self):
+    def _eval_is_positive(self) -> bool | None:
         return True if self.function.is_positive else None
 
-    def _eval_is_negative(self):
+    def _eval_is_negative(self) -> bool | None:
         return True if self.function.is_negative else None
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> sympy.Expr:
         var, lo, hi = self.limits[0]
         if not (lo.is_Integer and hi.is_Integer) or hi < lo or int(hi) - int(lo) >= MAX_WRITTEN_OUT:
             return self
         body = self.function.doit(**hints) if hints.get("deep", True) else self.function
         return self._combine(*(body.xreplace({var: sympy.Integer(v)}) for v in range(int(lo), int(hi) + 1)))
 
-    def _eval_evalf(self, prec):
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
         written = self.doit()
         if written is self:
             return None
         return written._eval_evalf(prec)
 
-    def _sympystr(self, printer):
+    def _sympystr(self, printer: Any) -> str:
         var, lo, hi = self.limits[0]
         word = "max" if self._combine is sympy.Max else "min"
         limits = ", ".join(printer._print(part) for part in (var, lo, hi))
@@ -73,7 +76,9 @@ def write_out_extrema(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(lambda n: isinstance(n, EXTREMA), lambda n: n.doit())
 
 
-def element_bounds(expr: sympy.Expr, in_range) -> list[tuple[str, sympy.Expr]]:
+def element_bounds(
+    expr: sympy.Expr, in_range: Callable[[sympy.Expr, sympy.Expr, sympy.Expr], bool | None]
+) -> list[tuple[str, sympy.Expr]]:
     """``(op, e)`` meaning ``e op 0``: ``z[t] - max(z) <= 0`` and ``z[t] - min(z) >= 0``.
 
     One fact for every element ``z[t]`` of ``expr`` whose index ``t`` satisfies

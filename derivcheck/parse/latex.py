@@ -19,9 +19,9 @@ import ast
 import bisect
 import keyword
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_TEXT
+from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_LETTER_RUN, MAX_LATEX_NUMBER_DIGITS, MAX_LATEX_TEXT
 from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.model import Text
@@ -111,6 +111,8 @@ FUNCTION_FENCES = latex_fences()
 _FENCE_CLOSERS = {closer for closer, _ in FUNCTION_FENCES.values()}
 # Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…} (\operatorname{arctan} is atan).
 NAME_SPELLINGS = {macro: name for macro, name in latex_macros().items() if macro != name} | {"ceil": "ceiling"}
+# f^{-1} on these names is the inverse function.
+INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
 SPACING = {
     ",",
     ";",
@@ -213,6 +215,13 @@ RELATIONS = {
     "gg": "≫",
     "lt": "<",
     "gt": ">",
+}
+# Constructs that are not read, with what to write instead.
+NOT_READ = {
+    "int": "integrals are not checked; write the antiderivative or the value in a step of its own",
+    "iint": "integrals are not checked; write the value in a step of its own",
+    "oint": "integrals are not checked; write the value in a step of its own",
+    "hspace": "spacing separates a row's parts only between a definition and its consequence",
 }
 DOTS = {"ldots", "cdots", "dots", "vdots", "ddots", "dotsi", "dotsb", "dotsc", "dotsm", "dotso"}
 OPEN = {
@@ -374,6 +383,8 @@ class Names:
     bodies: dict[str, str] = field(default_factory=dict)
     log_base: str | None = None
     prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
+    complex: frozenset[str] = frozenset()  # symbols declared complex
+    iterates: frozenset[str] = frozenset()  # names whose superscript counts iterations (w^{(k)} is w[k])
 
     def is_declared(self, name: str) -> bool:
         return name in self.symbols or name in self.functions
@@ -383,7 +394,7 @@ _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
 
 
 def names_from_declarations(
-    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=()
+    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=(), iterates=()
 ) -> Names:
     """Build ``Names`` from the model's SymbolDecl, FunctionDecl and Definition items."""
     kinds: dict[str, str] = {}
@@ -405,7 +416,8 @@ def names_from_declarations(
                 kinds[bound] = "scalar"
     params = {decl.name: decl.params for decl in functions}
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
-    return Names(kinds, params, ranges, bodies, log_base, prime)
+    complex_names = frozenset(d.name for d in symbols if "complex" in d.words.replace(",", " ").split())
+    return Names(kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates))
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -675,9 +687,16 @@ class _Parser:
                 tok = self.peek()
                 if tok.kind == "char" and tok.text in "+-":
                     self.take()
+                    nxt = self.peek()
+                    if nxt.kind == "macro" and nxt.text in DOTS:  # a_1 + a_2 + \dots + a_n
+                        self.take()
+                        terms.append((tok.text, ("dots", nxt)))
+                        continue
                     terms.append((tok.text, self.term()))
                     continue
                 break
+            while any(term[0] == "dots" for _, term in terms):
+                terms = self.dots_sum(terms)
             if len(terms) == 1 and terms[0][0] == "+":
                 return terms[0][1]
             if len(terms) == 1:
@@ -687,6 +706,49 @@ class _Parser:
             return node
         finally:
             self.depth -= 1
+
+    def dots_sum(self, terms: list) -> list:
+        """``a_1 + a_2 + \\dots + a_n`` as the Sum it stands for; an error saying what was expected otherwise.
+
+        The terms before the dots must be the last term with its one varying
+        index replaced by consecutive whole numbers; the sum runs from the first
+        of them to the last term's index.
+        """
+        at = next(k for k, (_, term) in enumerate(terms) if term[0] == "dots")
+        dots = terms[at][1][1]
+        expected = (
+            f"'\\{dots.text}' between terms is read as a sum: write the terms it stands between as "
+            "a_1 + a_2 + \\dots + a_n (the same term, one index counting up to the last term's)"
+        )
+        if at == 0 or at + 1 >= len(terms) or terms[at + 1][1][0] == "dots":
+            raise self.error(dots, expected)
+        sign, last = terms[at + 1]
+        run: list[int] = []
+        value = None
+        upper = None
+        for k in range(at - 1, -1, -1):
+            term_sign, term = terms[k]
+            slot = _varying_index(term, last)
+            if term_sign != sign or slot is None or (upper is not None and slot[1] != upper):
+                break
+            if value is not None and slot[0] != value - 1:
+                break
+            value, upper = slot[0], slot[1]
+            run.append(k)
+        if not run or value is None or upper is None:
+            raise self.error(dots, expected)
+        free = [v for v in ("k", "j", "m", "q", "r", "s", "t") if v not in self.bound and not _mentions(last, v)]
+        if not free:
+            raise self.error(dots, expected)
+        variable = free[0]
+        body = _substitute(last, upper, ("name", variable), equal=True)
+        summed = (sign, ("sum", body, variable, ("num", str(value)), upper))
+        self.notes.append(
+            f"'\\{dots.text}' at line {dots.line}, column {dots.col} is read as the sum from {value} over the "
+            "terms it stands between"
+        )
+        first = min(run)
+        return [*terms[:first], summed, *terms[at + 2 :]]
 
     def widen_sum(self, node) -> None:
         """Record the reading where a flagged \\sum also covers the terms after it."""
@@ -699,23 +761,50 @@ class _Parser:
                 return
 
     def term(self):
+        start = self.pos
         factors = [("*", self.factor())]
+        spans = [(start, self.pos)]  # the tokens of each factor
         while True:
             tok = self.peek()
             if tok.kind == "macro" and tok.text in ("cdot", "times", "ast"):
                 self.take()
-                factors.append(("*", self.factor()))
+                op = "*"
             elif (tok.kind == "char" and tok.text == "/") or (tok.kind == "macro" and tok.text == "div"):
                 self.take()
-                factors.append(("/", self.factor()))
+                op = "/"
             elif tok.kind == "char" and tok.text == "*":
                 self.take()
-                factors.append(("*", self.factor()))
+                op = "*"
             elif self.starts_factor(tok):
-                factors.append(("*", self.factor()))
+                op = ""  # juxtaposition
             else:
                 break
+            start = self.pos
+            factor = self.factor()
+            if op == "/" and factor[0] == "mul" and self.tokens[start].kind == "letter":
+                self.slash_ambiguity(spans[-1], (start, self.pos), None)  # a/xy: a run of names after '/'
+            if op == "" and factors[-1][0] == "/":
+                self.slash_ambiguity(spans[-2], spans[-1], (start, self.pos))
+            factors.append((op or "*", factor))
+            spans.append((start, self.pos))
         return factors[0][1] if len(factors) == 1 else ("mul", factors)
+
+    def slash_ambiguity(self, top: tuple[int, int], bottom: tuple[int, int], after: tuple[int, int] | None):
+        """``a/2b``, ``x^2/2\\sigma^2``, ``a/xy``: (a/2)·b or a/(2b)? Refused with both readings."""
+        num = _written(self.tokens[top[0] : top[1]])
+        if after is None:  # a run of letters: the first name is the divisor on one reading
+            run = self.tokens[bottom[0] : bottom[1]]
+            den, rest = _written(run[:1]), _written(run[1:])
+        else:
+            den = _written(self.tokens[bottom[0] : bottom[1]])
+            rest = _written(self.tokens[after[0] : after[1]])
+        whole = _written(self.tokens[top[0] : (after or bottom)[1]])
+        raise self.error(
+            self.tokens[top[0]],
+            f"'{whole}' can be read as ({num}/{den})·{rest} or as {num}/({den} {rest}); "
+            f"write \\frac{{{num}}}{{{den} {rest}}} for the second, or \\frac{{{num}}}{{{den}}} {rest} "
+            "for the first",
+        )
 
     def starts_factor(self, tok: Token) -> bool:
         if tok.kind in ("letter", "digit"):
@@ -834,8 +923,8 @@ class _Parser:
                 digits += self.take().text
             else:
                 break
-        if len(digits) > 1000:
-            raise self.error(first, "number longer than 1000 digits")
+        if len(digits) > MAX_LATEX_NUMBER_DIGITS:
+            raise self.error(first, f"number longer than {MAX_LATEX_NUMBER_DIGITS} digits")
         if digits.startswith("."):
             digits = "0" + digits
         return ("num", digits)
@@ -937,6 +1026,13 @@ class _Parser:
         tok = self.peek(1)
         if tok.kind in ("letter", "digit"):
             return tok.text
+        upright = _plain_subscript(_upright_subscript([tok, self.peek(2)]))
+        if upright is not None:  # _\mathrm{A}
+            return upright
+        if tok.kind == "char" and tok.text == "{" and self.peek(4).kind == "char" and self.peek(4).text == "}":
+            upright = _plain_subscript(_upright_subscript([self.peek(2), self.peek(3)]))
+            if upright is not None:  # _{\mathrm{A}}
+                return upright
         if not (tok.kind == "char" and tok.text == "{"):
             return None
         inner = []
@@ -961,7 +1057,7 @@ class _Parser:
 
         The last name may be one completed by the subscript that follows (``E_o`` declared).
         """
-        if len(word) > 200:
+        if len(word) > MAX_LATEX_LETTER_RUN:
             raise self.error(tok, "a run of more than 200 letters; separate names with spaces")
         ways: list[list[list[str]]] = [[] for _ in range(len(word) + 1)]
         ways[0] = [[]]
@@ -1008,7 +1104,7 @@ class _Parser:
             nxt = self.peek()
             if nxt.kind == "char" and nxt.text == "_" and sub_tokens is None:
                 self.take()
-                sub_tokens = self.group_tokens()
+                sub_tokens = _upright_subscript(self.group_tokens())
             elif (nxt.kind == "char" and nxt.text == "'") or (nxt.kind == "macro" and nxt.text == "prime"):
                 primes += self.primes()
             elif nxt.kind == "char" and nxt.text == "^" and power is None:
@@ -1049,12 +1145,36 @@ class _Parser:
             return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
         if kind == "function" or kind == "builtin":
             node = self.function_use(word, tok, kind, sub_tokens, primes)
+            if power is not None and not (kind == "function" and sub_tokens is not None):
+                return self.function_power(word, tok, node, self.sub(power).whole())
         else:
+            if primes and sub_tokens is not None and self.names.symbols.get(word) == "vector" and self.names.prime:
+                # e_j' on a vector element: the derivative in the comment's prime: variable
+                element = self.symbol_use(word, tok, sub_tokens)
+                return self.finish_power(self.prime_of(element, tok, primes), power)
             if primes:
                 name = self.decorated(word, "prime" if primes == 1 else "prime" * primes, tok)
                 return self.finish_power(self.apply(name, tok, sub_tokens, 0, None), power)
+            if word in self.names.iterates and power is not None and sub_tokens is None:
+                return self.iterate(word, tok, power)
             node = self.symbol_use(word, tok, sub_tokens)
+            if power is not None and _looks_like_iteration(power, self.names):
+                shown = "".join(t.key if t.kind != "arg" else t.text for t in power)
+                self.notes.append(
+                    f"{word}^{{{shown}}} is read as a power; if the superscript counts iterations, declare "
+                    f"'iterates: [{word}]' in the derivcheck comment ({word}^{{{shown}}} is then an element of {word})"
+                )
         return self.finish_power(node, power)
+
+    def iterate(self, word: str, tok: Token, power: list[Token]):
+        """``w^{(k)}``, ``w^k``, ``h^{k-1}`` for a name declared under ``iterates``: the element ``w[k]``."""
+        if self.names.symbols.get(word) != "vector":
+            message = f"'{word}' is listed under 'iterates': declare it a vector (e.g. '{word}: real vector')"
+            raise self.error(tok, message)
+        inner = [t for t in power if not _ignorable(t)]
+        if len(inner) >= 2 and inner[0].key == "(" and inner[-1].key == ")":
+            inner = inner[1:-1]
+        return ("elem", word, [self.sub(inner).whole()])
 
     def kronecker(self, tok: Token, sub_tokens: list[Token]):
         """``\\delta_{ij}``, ``\\delta_{i,j}`` (``delta`` not declared): the Kronecker delta of two indices."""
@@ -1243,7 +1363,28 @@ class _Parser:
             node = self.builtin(word, tok, args, base)
         if primes:
             node = self.prime_derivative(py, tok, node, args, primes)
-        return ("pow", node, power) if power is not None else node
+        return self.function_power(word, tok, node, power) if power is not None else node
+
+    def function_power(self, word: str, tok: Token, node, exponent):
+        """``\\sin^2 x`` is a power; ``\\sin^{-1} x`` the inverse function; any other negative power is refused."""
+        if exponent[0] != "neg":
+            return ("pow", node, exponent)
+        shown = f"\\{word}" if word in _unary_builtins() or word in ("log", "ln") else word
+        inverse = INVERSES.get(word)
+        if exponent == ("neg", ("num", "1")) and inverse is not None and node[0] == "call" and len(node[2]) == 1:
+            return ("call", inverse, node[2])
+        power = write_exponent(exponent)
+        if exponent == ("neg", ("num", "1")):
+            inverse_text = f"the inverse function of {shown}, which is not built in"
+        else:
+            inverse_text = f"a power of the inverse function of {shown}"
+        reciprocal = f"{shown} x" if power in ("-1", "…") else f"({shown} x)^{{{power[1:]}}}"
+        raise self.error(
+            tok,
+            f"'{shown}^{{{power}}}' can be read two ways: {inverse_text}, or the power "
+            f"({shown} x)^{{{power}}}; for the power write ({shown} x)^{{{power}}} or "
+            f"\\frac{{1}}{{{reciprocal}}}, and for an inverse function declare it under 'functions'",
+        )
 
     def extremum(self, word: str, tok: Token, sub_tokens: list[Token], upper: list[Token] | None = None):
         """``\\max_k o_k``, ``\\max_{k=1}^{C} o_k``: the extremum over an index (``max(o[k], (k, 1, C))``)."""
@@ -1386,7 +1527,7 @@ class _Parser:
                 f"its argument; write \\frac{{d}}{{dx}} {py}(x) and substitute afterwards",
             )
         body = self.names.bodies.get(py)
-        if body is not None and var[1] in _names_in(body):
+        if body is not None and var[1] in _names_in(body) - set(self.names.functions.get(py, ())):
             raise self.error(
                 tok,
                 f"{py}'({var[1]}) is ambiguous: the definition of {py} uses '{var[1]}' itself; "
@@ -1417,7 +1558,7 @@ class _Parser:
             radicand = self.sub(self.group_tokens()).whole()
             if index is None:
                 return ("call", "sqrt", [radicand])
-            return ("pow", radicand, ("mul", [("*", ("num", "1")), ("/", index)]))
+            return self.root(radicand, index)
         if name in ("sum", "prod"):
             self.take()
             return self.big_operator(tok)
@@ -1492,11 +1633,20 @@ class _Parser:
             return self.named(text, tok)
         if name in TYPEFACES:
             self.take()
-            return self.named(self.inner_name(tok), tok)
+            inner = self.inner_name(tok)
+            if inner in ("E", "P") and name == "mathbb" and not self.names.is_declared(inner):
+                what = "an expectation" if inner == "E" else "a probability"
+                raise self.error(
+                    tok,
+                    f"\\mathbb{{{inner}}} ({what}) is not supported here; write the sum or the value it stands for",
+                )
+            return self.named(inner, tok)
         if name in DECORATIONS:
             self.take()
             inner = self.inner_name(tok)
             return self.named(self.decorated(inner, DECORATIONS[name], tok), tok)
+        if name in NOT_READ:
+            raise self.error(tok, f"\\{name} is not supported here; {NOT_READ[name]}")
         if name in ("infty",):
             raise self.error(
                 tok, "\\infty is allowed only as the point of a limit or an integral's bound, \\lim_{x \\to \\infty}"
@@ -1510,6 +1660,31 @@ class _Parser:
         if name in ("begin", "end"):
             raise self.error(tok, "an environment inside an expression is not supported")
         raise self.error(tok, f"unknown macro '\\{name}'{_macro_hint(name)}")
+
+    def root(self, radicand, index):
+        """``\\sqrt[n]{x}``: for an odd whole ``n`` and a real radicand the real root, ``sign(x)*abs(x)**(1/n)``
+        (``\\sqrt[3]{-8}`` is -2); otherwise (an even or symbolic ``n``, a complex symbol) the principal root
+        ``x**(1/n)``."""
+        exponent = ("mul", [("*", ("num", "1")), ("/", index)])
+        odd = index[0] == "num" and index[1].isdigit() and int(index[1]) % 2 == 1
+        if not odd or self.mentions_complex(radicand):
+            return ("pow", radicand, exponent)
+        if index[1] == "1":
+            return radicand
+        return ("mul", [("*", ("call", "sign", [radicand])), ("*", ("pow", ("abs", radicand), exponent))])
+
+    def mentions_complex(self, node) -> bool:
+        """Whether the reader's tree uses a symbol declared complex."""
+        stack = [node]
+        while stack:
+            part = stack.pop()
+            if isinstance(part, tuple):
+                if len(part) >= 2 and part[0] in ("name", "elem") and part[1] in self.names.complex:
+                    return True
+                stack.extend(part)
+            elif isinstance(part, list):
+                stack.extend(part)
+        return False
 
     def until_sized(self, opener: Token, delim: Token):
         saved = self.abs_depth
@@ -1673,9 +1848,9 @@ class _Parser:
         word = _single_name(tokens)
         if word is not None:
             py = self.python_name(word)
+            if py in self.names.functions and len(self.names.functions[py]) != 1:
+                return self.partial_at_arguments(word, py, variable, tok)
             if py in self.names.functions:
-                if len(self.names.functions[py]) != 1:
-                    raise self.error(tok, f"\\frac{{d{word}}}{{d…}} needs '{py}' to take one argument")
                 node = ("call", py, [variable])
                 nxt = self.peek()
                 if nxt.kind == "char" and nxt.text == "(":
@@ -1689,6 +1864,27 @@ class _Parser:
                         )
                 return node
         return self.sub(tokens).whole()
+
+    def partial_at_arguments(self, word: str, py: str, variable, tok: Token):
+        """``\\frac{\\partial f}{\\partial x}(x, z)`` for a declared f of several arguments: diff(f(x, z), x).
+
+        The arguments must be distinct plain names, one of them the variable.
+        """
+        arity = len(self.names.functions[py])
+        shown = ", ".join(["x", "z", "w", "u"][:arity]) if arity <= 4 else "…"
+        wanted = (
+            f"\\frac{{\\partial {word}}}{{\\partial x}} for '{py}' of {arity} arguments is read with its "
+            f"arguments written after it, one of them the variable: \\frac{{\\partial {word}}}{{\\partial x}}({shown})"
+        )
+        nxt = self.peek()
+        if not (nxt.kind == "char" and nxt.text == "("):
+            raise self.error(tok, wanted)
+        opener = self.take()
+        args = self.argument_list(opener, lambda t: t.key == ")", False)
+        plain = [a for a in args if a[0] == "name"]
+        if len(args) != arity or len(plain) != arity or len(set(plain)) != arity or variable not in args:
+            raise self.error(opener, wanted)
+        return ("call", py, args)
 
     # -- sums and products ---------------------------------------------------------------------
 
@@ -1967,6 +2163,15 @@ class _Parser:
         return out
 
 
+def write_exponent(node) -> str:
+    """An exponent of the reader's tree in short text for messages (``-1``, ``-2``, else ``…``)."""
+    if node[0] == "num":
+        return node[1]
+    if node[0] == "neg" and node[1][0] == "num":
+        return "-" + node[1][1]
+    return "…"
+
+
 def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
     """The point's tokens and the side written after it (``0^+``, ``0^{-}``, ``0+``), if any."""
     for k in range(len(tokens) - 1, 0, -1):
@@ -1982,14 +2187,14 @@ def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
     return tokens, None
 
 
-def _substitute(node, old, new):
-    """``node`` with the subtree ``old`` (by identity) replaced by ``new``."""
-    if node is old:
+def _substitute(node, old, new, equal: bool = False):
+    """``node`` with the subtree ``old`` (by identity, or every subtree equal to it) replaced by ``new``."""
+    if node is old or (equal and node == old):
         return new
     if isinstance(node, tuple):
-        return tuple(_substitute(part, old, new) for part in node)
+        return tuple(_substitute(part, old, new, equal) for part in node)
     if isinstance(node, list):
-        return [_substitute(part, old, new) for part in node]
+        return [_substitute(part, old, new, equal) for part in node]
     return node
 
 
@@ -2059,11 +2264,77 @@ def _single_name(tokens: list[Token]) -> str | None:
     return None
 
 
+def _looks_like_iteration(power: list[Token], names: Names) -> bool:
+    """A superscript that may count iterations: ``(k)``, or an index-like ``k``, ``k-1``, ``t+1``."""
+    kept = [t for t in power if not _ignorable(t)]
+    if len(kept) >= 3 and kept[0].key == "(" and kept[-1].key == ")":
+        return True
+    letters = [t.text for t in kept if t.kind == "letter"]
+    return len(letters) == 1 and (letters[0] in ("k", "t") or names.symbols.get(letters[0]) == "index") and all(
+        t.kind in ("letter", "digit") or t.key in ("+", "-") for t in kept
+    )
+
+
+def _varying_index(term, last) -> tuple[int, object] | None:
+    """Where ``term`` is ``last`` with one subtree of ``last`` replaced by a whole number: (number, subtree)."""
+    found: list[tuple[int, object]] = []
+
+    def walk(a, b) -> bool:
+        if a == b:
+            return True
+        if isinstance(a, tuple) and a[:1] == ("num",) and a[1].isdigit() and isinstance(b, tuple):
+            found.append((int(a[1]), b))
+            return True
+        if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and a[:1] == b[:1]:
+            return all(walk(x, y) for x, y in zip(a, b))
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            return all(walk(x, y) for x, y in zip(a, b))
+        return False
+
+    if not walk(term, last) or not found or len({(v, repr(b)) for v, b in found}) != 1:
+        return None
+    return found[0]
+
+
+def _mentions(node, name: str) -> bool:
+    if node == ("name", name):
+        return True
+    if isinstance(node, (tuple, list)):
+        return any(_mentions(part, name) for part in node)
+    return False
+
+
+def _upright_subscript(tokens: list[Token]) -> list[Token]:
+    """``x_\\mathrm{A}`` and ``x_{\\mathrm{A}}`` name ``x_A``: the upright label as plain letters."""
+    kept = [t for t in tokens if not _ignorable(t)]
+    if (
+        len(kept) == 2
+        and kept[0].kind == "macro"
+        and kept[0].text in NAME_MACROS
+        and kept[1].kind == "arg"
+        and re.fullmatch(r"[A-Za-z0-9]+", kept[1].text.strip())
+    ):
+        label = kept[1].text.strip()
+        return [replace(kept[1], kind="digit" if ch.isdigit() else "letter", text=ch) for ch in label]
+    return tokens
+
+
 def _plain_subscript(tokens: list[Token]) -> str | None:
     text = "".join(t.text for t in tokens if t.kind in ("letter", "digit"))
     if all(t.kind in ("letter", "digit") for t in tokens) and text:
         return text
     return None
+
+
+def _written(tokens: list[Token]) -> str:
+    """Tokens as LaTeX to show in a message: spaced where the author spaced them, and after a macro name."""
+    out = ""
+    for tok in tokens:
+        text = tok.key if tok.kind != "arg" else "{" + tok.text + "}"
+        if out and (tok.space or (re.search(r"\\[A-Za-z]+\Z", out) and text[:1].isalpha())):
+            out += " "
+        out += text
+    return out
 
 
 def _tokens_text(tokens: list[Token]) -> str:

@@ -123,6 +123,8 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
             obj = sympy.IndexedBase(decl.name, **assumptions)
         else:
             obj = sympy.Symbol(decl.name, **assumptions)
+    except MemoryError:
+        raise
     except Exception:  # InconsistentAssumptions and friends
         raise FormatError(
             f"the words '{decl.words}' of '{decl.name}' contradict each other", decl.line

@@ -98,25 +98,30 @@ class Piece:
     trail: str = "other"
 
 
-def layout_expression(text: str) -> Box:
-    """Return the boxes of an expression as written; unknown syntax becomes the text in monospace."""
+def layout_expression(text: str, tree: ast.expr | None = None) -> Box:
+    """Return the boxes of an expression as written; unknown syntax becomes the text in monospace.
+
+    ``tree``: the expression's tree when it was read from another notation (a LaTeX step's
+    ``Text.tree``); it is typeset as it is, and ``text`` is then only the fallback.
+    """
     source = text.replace("^", "**").strip()
     if len(source) > MAX_TEXT:
         return Words(_one_line(text)[:200] + "…", monospace=True)
     try:
-        node = ast.parse(source, mode="eval").body
+        node = tree if tree is not None else ast.parse(source, mode="eval").body
         return _Walker(source).expr(node).box
     except (SyntaxError, ValueError, Unrenderable, RecursionError, MemoryError):
         return Words(_one_line(text), monospace=True)
 
 
-def layout_condition(text: str) -> Box:
-    """Return the boxes of a condition (``0 <= y <= 1``, ``y in {0, 1}``, ``j != i``)."""
+def layout_condition(text: str, tree: ast.expr | None = None) -> Box:
+    """Return the boxes of a condition (``0 <= y <= 1``, ``y in {0, 1}``, ``j != i``); ``tree`` as for
+    ``layout_expression``."""
     source = text.replace("^", "**").strip()
     if len(source) > MAX_TEXT:
         return Words(_one_line(text)[:200] + "…", monospace=True)
     try:
-        node = ast.parse(source, mode="eval").body
+        node = tree if tree is not None else ast.parse(source, mode="eval").body
         walker = _Walker(source)
         if isinstance(node, ast.Compare):
             return walker.compare(node).box
@@ -399,7 +404,7 @@ class _Walker:
             side = args[3]
             if not (isinstance(side, ast.Constant) and side.value in ("+", "-")):
                 raise Unrenderable("limit direction")
-            point = Scripts(point, sup=Op(str(side.value), "+" if side.value == "+" else "−"))
+            point = Scripts(point, sup=Op(str(side.value), "+" if side.value == "+" else "−", "prefix"))
         under = row(self.expr(args[1]).box, Op("\\to", "→"), point)
         body = self.expr(args[0])
         if body.prec <= SUM or body.lead == "minus":

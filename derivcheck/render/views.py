@@ -436,7 +436,7 @@ def document_view(
                 against = result.previous_line
             steps.append(
                 StepView(
-                    layout_expression(step.expr.text),
+                    layout_expression(step.expr.text, step.expr.tree),
                     step.expr.text.strip(),
                     step.expr.line,
                     _one_line(step.by),
@@ -450,7 +450,7 @@ def document_view(
                 )
             )
             previous_line = step.expr.line
-        when = tuple(layout_condition(t.text) for t in chain.when)
+        when = tuple(layout_condition(t.text, t.tree) for t in chain.when)
         chains.append(ChainView(chain.label, when, tuple(steps), chain.line))
     numbers = tuple(
         _number_view(doc, n, results.get((doc.path, doc.cell, n.line, "number", n.expr.text.strip())))

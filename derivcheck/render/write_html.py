@@ -9,6 +9,9 @@ through, and its remote images become links.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
+
+from markdown_it.token import Token
 
 from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
@@ -287,16 +290,16 @@ def _post(view: FileView) -> str:
     rules = md.renderer.rules  # type: ignore[attr-defined]  # RendererHTML's, not in the protocol
     plain_fence, plain_image = rules["fence"], rules["image"]
 
-    def fence(self, tokens, idx, options, env):
+    def fence(self: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
         token = tokens[idx]
         if is_derivation_info(token.info) and token.map and token.map[0] + 1 in rendered:
             inner = "\n".join(rendered[token.map[0] + 1])
             return f'<div class="derivation-block">\n{inner}\n</div>\n'
         return plain_fence(tokens, idx, options, env)
 
-    def image(self, tokens, idx, options, env):
+    def image(self: Any, tokens: list[Token], idx: int, options: object, env: object) -> str:
         token = tokens[idx]
-        src = token.attrGet("src") or ""
+        src = str(token.attrGet("src") or "")
         if src.startswith(("http:", "https:", "//")):
             alt = self.renderInlineAsText(token.children or [], options, env)
             return f'<a href="{escape(src, quote=True)}">[image: {escape(alt)}]</a>'

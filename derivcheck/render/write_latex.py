@@ -7,6 +7,8 @@ xelatex for any text (the preamble picks the font setup for the engine).
 
 from __future__ import annotations
 
+from markdown_it.token import Token
+
 from derivcheck.render.expressions import layout_expression
 from derivcheck.render.latex import escape_text, to_latex
 from derivcheck.render.views import (
@@ -268,7 +270,7 @@ def _kept_display(view: FileView, first: int, end: int, parts: list[DocumentView
     return "".join(out)
 
 
-def _inline(children) -> str:
+def _inline(children: list[Token]) -> str:
     out = []
     for child in children:
         kind = child.type

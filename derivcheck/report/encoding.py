@@ -26,7 +26,7 @@ MARKS = {
 }
 
 
-def _ascii_stand_in(error: UnicodeError):
+def _ascii_stand_in(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
     text = error.object[error.start : error.end]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
 from derivcheck.printable import display_path, printable
 from derivcheck.results import Report, Result
+
+if TYPE_CHECKING:
+    from derivcheck.check.outcome import Outcome
 
 _MARKS = {
     "proved": ("✓", "green"),
@@ -211,7 +214,7 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
             console.print(f"{'':10}hint: {_esc(outcome.hint)}")
 
 
-def _write_full_evidence(console: Console, outcome) -> None:
+def _write_full_evidence(console: Console, outcome: Outcome) -> None:
     """--verbose: both sides as parsed, the method and its intermediate forms, the points tried."""
     pad = " " * 10
     if outcome.sides:

@@ -37,7 +37,8 @@ def test_the_skeleton_verifies_strictly(skeleton):
     verdicts = [(r["kind"], r["verdict"], r["passes"]) for r in data["results"]]
     assert ("step", "wrong", True) in verdicts  # the erratum example is refuted
     assert ("number", "proved", True) in verdicts
-    assert sum(1 for r in data["results"] if r["chain"] == "steps") == 2  # a 3-step chain
+    assert sum(1 for r in data["results"] if r.get("chain") == "steps") == 2  # a 3-step chain
+    assert ("number", "proved", True) in verdicts and any(r["kind"] == "note" for r in data["results"])  # solve
 
 
 def test_the_skeleton_is_realistic_sums_cases_and_numbers(skeleton):
@@ -46,7 +47,7 @@ def test_the_skeleton_is_realistic_sums_cases_and_numbers(skeleton):
     data = json.loads(result.stdout)
     sums = [r for r in data["results"] if r["kind"] == "step" and r["chain"] == "steps"]
     assert sums and all(r["verdict"] in ("proved", "proved for sizes") for r in sums)  # sums over a size C
-    assert len({r["chain"] for r in data["results"] if r["kind"] == "step"}) == 3  # steps and two cases
+    assert len({r["chain"] for r in data["results"] if r["kind"] == "step"}) == 4  # steps and three cases
     doc = yaml.safe_load(skeleton.read_text(encoding="utf-8"))
     assert any("Sum(" in str(s) for s in doc["steps"])
     assert any(isinstance(n["is"], list) for n in doc["numbers"])  # a list of values

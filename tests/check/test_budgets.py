@@ -25,6 +25,7 @@ from derivcheck.check.prove.assume import Relation
 from derivcheck.check.prove.sizes import Shape
 from derivcheck.check.run import cache as cache_mod
 from derivcheck.check.run.cache import task_key
+from derivcheck.check.run.runner import RunStats, run_tasks
 from derivcheck.check.screen import sampling
 from derivcheck.check.screen.certified import fits_exactly
 from derivcheck.check.screen.sampling import certified_agreement, compare_at, evaluate, holds_at, screen
@@ -283,6 +284,17 @@ def test_the_cache_key_of_a_task_too_large_to_key_is_none(monkeypatch):
     assert _key(x**2 + 3 * x + sympy.sin(x) + 1, x) is None
 
 
+def test_a_task_too_large_to_key_is_checked_without_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setattr(cache_mod, "MAX_KEY_NODES", 5)
+    config = CheckConfig(jobs=1, cache_dir=tmp_path / "cache")
+    task = StepTask((x + 1) ** 2 + sympy.sin(x), x**2 + 2 * x + 1 + sympy.sin(x), (), ())
+    for _ in range(2):
+        stats = RunStats()
+        (outcome,) = run_tasks([task], config, stats=stats)
+        assert outcome.verdict is Verdict.PROVED
+        assert (stats.cached, stats.computed) == (0, 1)
+
+
 @pytest.mark.slow
 def test_the_cache_keys_of_a_library_file_are_the_same_under_any_hash_seed():
     # Index symbols carry several assumption words; srepr wrote them in set order.
@@ -294,7 +306,7 @@ def test_the_cache_keys_of_a_library_file_are_the_same_under_any_hash_seed():
         "for item in load_paths(['derivations/softmax'], config):\n"
         "    for doc in item.items:\n"
         "        for planned in plan_document(doc, config):\n"
-        "            print(task_key(planned.task, config.verdict_key()))\n"
+        "            print(task_key(planned.check.task, config.verdict_key()))\n"
     )
     outputs = set()
     for seed in ("1", "2", "3"):

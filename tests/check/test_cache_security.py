@@ -89,6 +89,7 @@ def test_every_statement_is_bounded(tmp_path):
     cache.close()
 
 
+@pytest.mark.slow  # a subprocess
 @pytest.mark.parametrize(
     "schema",
     [

@@ -191,6 +191,31 @@ def test_a_truncated_cache_recovers(tmp_path, keep):
     assert again.cached == 1 and again.warnings == ()
 
 
+KILLED_WRITER = """
+import os, signal, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA cache_size = 1")  # spill pages to the file: the journal becomes hot
+db.execute("BEGIN")
+db.execute("UPDATE results SET outcome = outcome || 'half-written'")
+assert os.path.exists(sys.argv[1] + "-journal")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.slow  # a subprocess killed mid-write
+def test_a_writer_killed_mid_write_leaves_a_cache_that_is_rolled_back_and_used(tmp_path):
+    folder = tmp_path / "cache"
+    filled(folder, 300, padding=500).close()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(folder / DATABASE)], timeout=120)
+    assert killed.returncode == -9 and (folder / f"{DATABASE}-journal").exists()
+    warnings = Warnings()
+    cache = ResultCache(folder, warn=warnings)
+    found = cache.get("k7")
+    cache.close()
+    assert found is not None and found.detail.startswith("row 7") and "half-written" not in found.detail
+    assert warnings == [] and len(keys_in(folder)) == 300
+
+
 # -- bounded: unused rows, rows of another version, and the size -------------------------------------------
 
 
@@ -328,3 +353,22 @@ def test_four_concurrent_runs_on_one_cache_agree_and_lose_no_row(tmp_path):
     assert keys_in(folder) == keys_in(alone)  # every row a single run writes
     again = verify_paths([str(docs)], CheckConfig(jobs=1, cache_dir=folder))
     assert again.cached == 12 and again.computed == 0
+
+
+def test_a_lock_held_when_the_results_are_saved_loses_only_those_results(tmp_path):
+    folder = tmp_path / "cache"
+    filled(folder, 2).close()
+    warnings = Warnings()
+    cache = ResultCache(folder, warn=warnings, wait_seconds=0.2)
+    assert detail(cache.get("k1")) == "row 1"
+    holder = sqlite3.connect(folder / DATABASE)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        cache.put_many([("new", outcome(5))])
+    finally:
+        holder.rollback()
+        holder.close()
+    cache.close()
+    assert len(warnings) == 1 and warnings[0].endswith("stayed locked by another process for 0.2 s; "
+                                                       "these results were not saved")
+    assert keys_in(folder) == {"k0", "k1"}

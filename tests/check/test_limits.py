@@ -50,6 +50,7 @@ def test_the_wall_clock_backstop_is_a_generous_multiple_of_the_budget():
         assert backstop_seconds(CheckConfig(timeout=timeout)) >= 4 * timeout
 
 
+@pytest.mark.slow  # a subprocess
 def test_a_memory_limit_above_what_the_os_allows_is_clamped(tmp_path):
     # In a child process: lowering the hard limit first, then asking for far more.
     code = (
@@ -82,6 +83,7 @@ def library_verdicts(files: list[str]) -> list[tuple[str, int | None, str]]:
     return [(r.file, r.line, str(r.verdict)) for r in report.results]
 
 
+@pytest.mark.slow  # a subprocess
 def test_verdicts_are_the_same_while_busy_processes_take_every_core():
     files = [str(p) for p in sorted((ROOT / "derivations" / "sigmoid").glob("*.yaml"))[:3]]
     assert files

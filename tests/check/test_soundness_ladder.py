@@ -3,16 +3,19 @@
 Each test names the mechanism it guards; each fails when that mechanism is reverted.
 """
 
+from dataclasses import dataclass
+
 import sympy
 
+from derivcheck.check.ladder.engine import StepTask, _ladder
 from derivcheck.check.ladder.relations import Equality, Order, rule_for
 from derivcheck.check.prove.assume import conflicting_conditions
 from derivcheck.check.prove.equality import monotone_core
 from derivcheck.check.prove.signs import SignGoal, _prove_every_plan, decide_sign, prove_relation
 from derivcheck.check.screen.branches import Undecided, decide_jumps, exact_floor, exact_sign
-from derivcheck.check.screen.sampling import evaluate
+from derivcheck.check.screen.sampling import Point, Screen, evaluate
 from derivcheck.parse.expressions import Condition
-from tests.helpers import derivation, verify_text
+from tests.helpers import FAST, derivation, verify_text
 
 SIZED = {"y": "real vector", "z": "real vector", "C": "positive integer", "c, k": "index 1..C"}
 
@@ -207,3 +210,32 @@ def test_a_case_whose_when_contradicts_assume_fails():
     (step,) = results(text)
     assert step.verdict.value == "unknown" and not step.passes
     assert "cannot hold together" in step.outcome.detail
+
+
+# -- 13/10: a counterexample must stand on the step as written --------------------------------
+
+
+@dataclass(frozen=True)
+class _ScreenSaysWrong(Equality):
+    """A strategy whose screen reports a failure at x = 1 after agreeing at five points; nothing proves."""
+
+    stands: bool = False
+
+    def screen(self, a, b, relations, shape, samples, max_size, seed, budget=None):
+        x = sympy.Symbol("x", real=True)
+        return Screen(agreed=5, tried=6, counterexample=Point({}, {x: sympy.Integer(1)}), values=("1", "2"))
+
+    def prove(self, a, b, relations, budget):
+        return None
+
+    def fails_at(self, a, b, values):
+        return self.stands
+
+
+def test_a_counterexample_not_confirmed_on_the_step_as_written_is_neither_shown_nor_numeric():
+    x = sympy.Symbol("x", real=True)
+    task = StepTask(sympy.sin(x) ** 2, 1 - sympy.cos(x) ** 2, (), ())
+    outcome = _ladder(task, _ScreenSaysWrong(stands=False), FAST, {})
+    assert outcome.verdict.value == "unknown" and outcome.counterexample is None
+    outcome = _ladder(task, _ScreenSaysWrong(stands=True), FAST, {})
+    assert outcome.verdict.value == "wrong" and outcome.counterexample == {"x": "1"}

@@ -211,3 +211,17 @@ def test_hostile_claims_end_in_a_verdict_not_a_crash():
     (result,), errors, _ = results(text)
     assert not errors and result.verdict.value == "unknown"
     assert "operations" in result.outcome.detail
+
+
+def test_a_band_where_float64_overflows_between_sampled_points_is_found():
+    # exp(-x) overflows below x = -709.78, where 1/(1 + exp(-x)) is flushed to 0 while the true value
+    # is still about 1e-308 .. 1e-314: a band of width 13 that the sampled points straddle (found by the
+    # independent oracle, benchmarks/ORACLE_FINDINGS.md F8). Its edge is located and sampled.
+    (result,), _, _ = results(claims(claim("1/(1 + exp(-x))", True)))
+    assert result.verdict.value == "wrong"
+    point = float(result.outcome.counterexample["x"])
+    assert -722.5 < point < -709.78
+    # a claim that holds across such a change of regime stays confirmed: exp(x) flushed to 0 below
+    # x = -745 is still within rtol (counted against the smallest normal float64)
+    (result,), _, _ = results(claims(claim("exp(x)", True, over={"x": [-1000, 0]})))
+    assert result.verdict.value == "numeric" and result.outcome.stability["found"] == "stable"

@@ -127,6 +127,7 @@ def test_an_ascii_only_stdout_gets_ascii_marks_in_every_format(tmp_path, output)
         assert b" x " in ascii_run.stdout or b"x wrong" in ascii_run.stdout
 
 
+@pytest.mark.slow  # a CLI subprocess
 def test_a_run_that_checks_nothing_exits_2_and_says_what_was_searched(tmp_path):
     (tmp_path / "empty").mkdir()
     run = subprocess.run(
@@ -149,6 +150,7 @@ def test_shards_cover_every_file_exactly_once(tmp_path, monkeypatch):
             assert len({owner[0] for owner in owners.values()}) > 1  # not everything in one shard
 
 
+@pytest.mark.slow  # a subprocess
 def test_the_shard_of_a_file_is_a_sha256_of_its_relative_path(tmp_path, monkeypatch):
     import hashlib
 
@@ -167,6 +169,7 @@ def test_the_shard_of_a_file_is_a_sha256_of_its_relative_path(tmp_path, monkeypa
     assert len(seeds) == 1
 
 
+@pytest.mark.slow  # CLI subprocesses
 def test_each_shard_reports_and_exits_for_its_own_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "derivations"

@@ -160,3 +160,132 @@ def test_words_after_quad_stay_a_remark():
     report = verify(post("$$ x + x = 2x \\quad \\text{by doubling} $$\n"))
     (result,) = [r for r in report.results if r.kind == "step"]
     assert result.chain == "row 1" and result.by == "by doubling"
+
+
+def test_a_lone_row_is_a_note_with_its_line():
+    report = verify(post("$$\nx^2 + 1\n$$\n"))
+    (note,) = [r for r in report.results if r.kind == "note"]
+    assert "stands alone" in note.message and note.line == 7 and note.passes  # the line of x^2 + 1
+
+
+def test_a_lone_row_after_a_chain_is_noted():
+    report = verify(post("$$\nx + x = 2x \\\\\nx^2\n$$\n"))
+    assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved"]
+    assert any("row 2" in r.message for r in report.results if r.kind == "note")
+
+
+@pytest.mark.parametrize(
+    ("math", "message"),
+    [
+        ("\\mathbb{E}[x] = x", "\\mathbb{E} (an expectation) is not supported here"),
+        ("\\int x dx = x", "\\int is not supported here"),
+    ],
+)
+def test_constructs_not_read_say_so(math: str, message: str):
+    (doc,) = documents_from_markdown(post(f"$$ {math} $$\n"), "post.md")
+    assert isinstance(doc, LoadError) and message in doc.message and "did you mean" not in doc.message
+
+
+def test_upright_subscripts_name_the_declared_symbol():
+    text = post("$$ x_\\mathrm{A} + x_{\\mathrm{B}} = x_B + x_A $$\n", "  x_A, x_B: real\n")
+    assert verdicts(text) == ["proved"]
+
+
+DOTS_SYMBOLS = "  y, a, b: real vector\n  n: positive integer\n  i: index 1..n\n  x: real\n"
+
+
+@pytest.mark.parametrize("dots", ["\\dots", "\\cdots", "\\ldots"])
+def test_dots_between_terms_is_the_sum(dots: str):
+    math = f"$$ y_1 + y_2 + {dots} + y_n = \\sum_{{i=1}}^{{n}} y_i $$\n"
+    assert readings(post(math, DOTS_SYMBOLS))[0].replace(" ", "") == "Sum(y[k],(k,1,n))"
+    assert verdicts(post(math, DOTS_SYMBOLS)) == ["proved"]
+
+
+def test_dots_with_a_numeric_last_term_and_a_factor():
+    math = "$$ x a_1 + x a_2 + \\cdots + x a_{10} = x \\sum_{k=1}^{10} a_k $$\n"
+    assert verdicts(post(math, DOTS_SYMBOLS)) == ["proved"]
+
+
+def test_dots_sum_can_be_refuted():
+    math = "$$ y_1 + y_2 + \\dots + y_n = \\sum_{i=1}^{n} y_i + y_1 $$\n"
+    assert verdicts(post(math, DOTS_SYMBOLS)) == ["wrong"]
+
+
+def test_dots_without_a_pattern_say_what_was_expected():
+    (doc,) = documents_from_markdown(post("$$ a_1 + b_2 + \\ldots + a_n = 0 $$\n", DOTS_SYMBOLS), "post.md")
+    assert isinstance(doc, LoadError) and "a_1 + a_2 + \\dots + a_n" in doc.message
+
+
+def test_a_definition_then_an_arrow_defines_and_checks_the_claim():
+    math = (
+        "$$\nf(x) = e^x \\hspace{1in} \\rightarrow \\hspace{1in} \\frac{df}{dx} = e^x \\\\\n"
+        "g(x) = x^2 \\quad \\Rightarrow \\quad g'(x) = 2x \\\\\n"
+        "h(x) = \\ln x \\qquad \\implies \\qquad h'(x) = x\n$$\n"
+    )
+    report = verify(post(math))
+    steps = [r for r in report.results if r.kind == "step"]
+    assert [r.verdict.value for r in steps] == ["proved", "proved", "wrong"]
+    notes = [r.message for r in report.results if r.kind == "note"]
+    assert len(notes) == 3 and all("defines" in n for n in notes)
+    assert steps[1].previous == "g'(x)"
+
+
+def test_partial_of_a_two_argument_function_at_its_arguments():
+    text = post(
+        "$$ \\frac{\\partial f}{\\partial x}(x, z) = 2 x z $$\n", "  x, z: real\n", "functions:\n  f(a, b): a^2*b\n"
+    )
+    assert verdicts(text) == ["proved"]
+    wrong = post(
+        "$$ \\frac{\\partial f}{\\partial x}(x, x) = 0 $$\n", "  x, z: real\n", "functions:\n  f(a, b): a^2*b\n"
+    )
+    (doc,) = documents_from_markdown(wrong, "post.md")
+    assert isinstance(doc, LoadError) and "arguments written after it" in doc.message
+
+
+def test_prime_at_an_intermediate_and_leibniz_through_a_definition():
+    extra = "functions:\n  f(t): t^3\n  sigma(t): 1/(1 + exp(-t))\ndefine:\n  A: x^2 + 1\n  y: sigma(x)\n"
+    math = "$$ \\frac{d}{dx} f(A) = f'(A) \\cdot 2x = 3 A^2 \\cdot 2x $$\n\n"
+    assert verdicts(post(math, extra=extra)) == ["proved", "proved"]
+    assert verdicts(post("$$ \\frac{dy}{dx} = y (1 - y) $$\n", extra=extra)) == ["proved"]
+
+
+def test_prime_on_a_vector_element_follows_the_prime_variable():
+    extra = "define:\n  e[k]: exp(k*x)\nprime: x\n"
+    assert verdicts(post("$$ e_j' = j e_j $$\n", "  x: real\n  j: index 1..n\n", extra)) == ["proved"]
+    report = verify(post("$$ e_j' = 0 $$\n", "  x: real\n  e: real vector\n  j: index 1..n\n", "prime: x\n"))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    assert result.passes and len(result.doubtful) == 1 and "x does not occur" in result.doubtful[0]
+
+
+ITERATES = "$$ w^{(k)} - \\eta \\cdot 2 a w^{(k)} = (1 - 2 \\eta a) w^{(k)} $$\n"
+
+
+def test_iterates_make_superscripts_elements():
+    text = post(ITERATES, "  w: real vector\n  eta, a: real\n  k: integer\n", "iterates: [w]\n")
+    assert readings(text)[0].replace(" ", "") == "w[k]-eta*2*a*w[k]"
+    assert verdicts(text) == ["proved"]
+
+
+def test_without_iterates_a_refuted_superscript_step_says_so():
+    math = "$$ w^{(k)} - \\eta \\cdot 2 a w^{(k)} = (1 - 2 \\eta a) w^{k+1} $$\n"
+    report = verify(post(math, "  w, eta, a: real\n  k: integer\n"))
+    (result,) = [r for r in report.results if r.kind == "step"]
+    assert result.verdict.value == "wrong"
+    assert any("iterates: [w]" in note for note in result.notes)
+
+
+SOLVE = "$$\n\\frac{d}{dw} g(w) = \\frac{1}{50}(4w^3 + 2w + 6) = 0\n$$\n"
+SOLVE_DECLS = "functions:\n  g(t): (t^4 + t^2 + 6*t)/50\nsolve: last\n"
+
+
+@pytest.mark.parametrize(("solutions", "verdict"), [("{w: -1}", "proved"), ("[{w: 1}]", "wrong")])
+def test_solve_last_sets_up_the_equation_and_checks_the_solutions(solutions: str, verdict: str):
+    report = verify(post(SOLVE, "  w: real\n", SOLVE_DECLS + f"solutions: {solutions}\n"))
+    assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved"]
+    assert [r.verdict.value for r in report.results if r.kind == "number"] == [verdict]
+    assert any("sets up an equation" in r.message for r in report.results if r.kind == "note")
+
+
+def test_without_solve_the_trailing_zero_is_an_identity_step():
+    report = verify(post(SOLVE, "  w: real\n", "functions:\n  g(t): (t^4 + t^2 + 6*t)/50\n"))
+    assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved", "wrong"]

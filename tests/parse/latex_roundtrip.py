@@ -201,6 +201,13 @@ class PlainPrinter:
     def binary(self, node: ast.BinOp) -> str:
         op = node.op
         if isinstance(op, ast.Pow):
+            left, right = node.left, node.right
+            one = isinstance(left, ast.Call) and len(left.args) == 1
+            head = _FUNCTIONS.get(_name_of(left), "") if isinstance(left, ast.Call) and one else ""
+            power = isinstance(right, ast.Constant) and isinstance(right.value, int)
+            if head.startswith("\\") and head[1:].isalpha() and power and self.rng.random() < 0.4:
+                assert isinstance(left, ast.Call)  # \sin^{2}(x): a power of the value
+                return rf"{head}^{{{self.latex(right)}}}" + self.bracket(self.latex(left.args[0]))
             base = self.operand(node.left, 5)
             if isinstance(node.left, ast.Name) and node.left.id == "E":
                 base = "e"
@@ -218,7 +225,7 @@ class PlainPrinter:
 
     def times(self, left: str, right: str) -> str:
         """``\\cdot``, ``\\times`` or juxtaposition where juxtaposition reads the same."""
-        needs_sign = right[:1].isdigit() or right.startswith(("-", r"\frac", "e"))
+        needs_sign = right[:1].isdigit() or right.startswith(("-", r"\frac", "e")) or "/" in left  # a/2 b is refused
         if needs_sign or left.endswith("}") and right[:1] == "(":
             return self.rng.choice([r" \cdot ", r" \times "])
         if left[-1:].isdigit() and right[:1].isalpha() and right[:1] != "e":
@@ -253,7 +260,12 @@ class PlainPrinter:
         if name == "KroneckerDelta":
             return r"\delta_{j,k}" if self.rng.random() < 0.5 else r"\delta_{jk}"
         head = _FUNCTIONS[name]
+        if name in _INVERSES and self.rng.random() < 0.4:
+            head = _INVERSES[name]  # \sin^{-1}(x) is the inverse function
         return head + self.bracket(self.latex(args[0]))
+
+
+_INVERSES = {"asin": r"\sin^{-1}", "acos": r"\cos^{-1}", "atan": r"\tan^{-1}"}
 
 
 def _name_of(node: ast.Call) -> str:

@@ -136,3 +136,21 @@ def test_constant_is_a_symbol_word():
 
     spec = read_symbol(SymbolDecl("y", "positive vector constant", 1))
     assert spec.is_constant and spec.is_vector and not read_symbol(SymbolDecl("x", "real", 1)).is_constant
+
+
+def test_solve_last_in_yaml():
+    text = (
+        "title: t\nsymbols: {w: real}\nfunctions:\n  g(t): (t**4 + t**2 + 6*t)/50\n"
+        "solve: last\nsolutions: [{w: -1}, {w: 2}]\n"
+        "steps: ['diff(g(w), w)', '(4*w**3 + 2*w + 6)/50', '0']\n"
+    )
+    report = verify_text(text)
+    assert step_verdicts(report) == ["proved"]
+    assert [r.verdict.value for r in report.results if r.kind == "number"] == ["proved", "wrong"]
+    assert any("sets up an equation" in r.message for r in report.results if r.kind == "note")
+
+
+def test_solutions_without_an_equation_are_an_error():
+    text = "title: t\nsymbols: {w: real}\nsolve: last\nsolutions: {w: 1}\nsteps: [w, w]\n"
+    with pytest.raises(FormatError, match="no chain ends in 0"):
+        _parsed(text)

@@ -170,3 +170,28 @@ def test_an_undeclared_subscripted_name_names_the_whole_name():
     with pytest.raises(FormatError) as info:
         reading(r"\beta_2", {"beta_1": "real"})
     assert "beta_2" in info.value.message
+
+
+def test_the_renderer_typesets_a_latex_step_from_its_tree(monkeypatch):
+    from derivcheck.render import expressions as render_expressions
+    from derivcheck.render.views import document_view
+
+    parsed_texts: list[str] = []
+    original = ast.parse
+
+    def spy(source: str, *args: object, **kwargs: object) -> ast.AST:
+        parsed_texts.append(source)
+        return original(source, *args, **kwargs)
+
+    (doc,) = documents_from_markdown(POST, "post.md")
+    monkeypatch.setattr(render_expressions.ast, "parse", spy)
+    view = document_view(doc)
+    assert view.chains and not any("y**2" in source for source in parsed_texts), parsed_texts
+
+
+def test_max_of_a_constant_that_is_not_real_is_a_format_error_not_a_crash():
+    from derivcheck.errors import FormatError
+
+    with pytest.raises(FormatError) as info:
+        python("max(asin(7), x)")
+    assert "not a real number" in info.value.message

@@ -14,9 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "screenshot_html.sh"
 FIXTURES = Path(__file__).parent / "fixtures"
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("chromium") or shutil.which("chromium-browser")), reason="chromium is not installed"
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser in a subprocess
+    pytest.mark.skipif(
+        not (shutil.which("chromium") or shutil.which("chromium-browser")), reason="chromium is not installed"
+    ),
+]
 
 
 def png_size(path: Path) -> tuple[int, int]:

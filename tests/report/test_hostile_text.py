@@ -26,7 +26,7 @@ from derivcheck.report import REPORTERS
 from derivcheck.results import Report
 
 ROOT = Path(__file__).resolve().parents[2]
-FORMATS = ("text", "json", "junit", "github", "sarif")
+FORMATS = tuple(REPORTERS)  # every registered format
 # A title and a `by:` that try to forge a GitHub command, colour the terminal, and break lines.
 HOSTILE = (
     'title: "t\\e[31mred\\n::warning file=x::forged\\N\\Lend"\n'

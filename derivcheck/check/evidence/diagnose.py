@@ -19,8 +19,11 @@ import sympy
 
 from derivcheck.bounds import (
     DIAGNOSIS_SAMPLES as SCREEN_SAMPLES,
+    DIAGNOSIS_SECONDS,
     MAX_DIAGNOSIS_CANDIDATES as MAX_CANDIDATES,
     MAX_DIAGNOSIS_TEXT as MAX_PAREN_TEXT,
+    MAX_DIFFERENCE_TEXT,
+    MAX_RATIO_DENOMINATOR,
     MAX_SCALED_PARTS,
 )
 from derivcheck.check.limits import time_limit
@@ -72,7 +75,7 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     try:
         with time_limit(config.timeout):
             difference = describe_difference(
-                a, b, budget=min(3.0, config.timeout / 3), relations=relations_of(conditions),
+                a, b, budget=min(DIAGNOSIS_SECONDS, config.timeout / 3), relations=relations_of(conditions),
                 decimals=task.decimals,
             )
             if config.suggest_fixes:
@@ -98,7 +101,7 @@ def drop_excluded_branches(expr: sympy.Expr, relations: list) -> sympy.Expr:
         return expr
     plans = scenarios(relations)
 
-    def decided(condition) -> bool | None:
+    def decided(condition: sympy.Basic) -> bool | None:
         if condition in (sympy.true, sympy.false):
             return bool(condition)
         if isinstance(condition, (sympy.And, sympy.Or)):
@@ -124,7 +127,7 @@ def drop_excluded_branches(expr: sympy.Expr, relations: list) -> sympy.Expr:
         answers = {truth(Relation(op, apply(condition.lhs - condition.rhs, plan))) for plan in plans}
         return answers.pop() if len(answers) == 1 and None not in answers else None
 
-    def simplify_piecewise(node):
+    def simplify_piecewise(node: sympy.Piecewise) -> sympy.Expr:
         branches = []
         for value, condition in node.args:
             verdict = decided(condition)
@@ -170,7 +173,7 @@ def describe_difference(
             if diff.free_symbols == set() and diff.is_Number:
                 return f"the sides differ by the constant {readable(diff, decimals)} (previous - this step)"
             text = readable(diff, decimals)
-            if len(text) <= 240:
+            if len(text) <= MAX_DIFFERENCE_TEXT:
                 return f"the sides differ by {text} (previous - this step)"
     except CheckTimeout:
         return None
@@ -181,7 +184,7 @@ def describe_difference(
     return None
 
 
-def _sign_only(relations) -> tuple[dict, dict]:
+def _sign_only(relations: list[Relation]) -> tuple[dict, dict]:
     """Substitutions that only rename a symbol to one with a sign (x -> positive t), and their inverse."""
     from derivcheck.check.prove.assume import scenarios
 
@@ -201,8 +204,8 @@ def suggest_fix(
     text: str,
     previous: sympy.Expr,
     scope: Scope,
-    conditions,
-    symbols,
+    conditions: tuple[Condition, ...],
+    symbols: tuple[SymbolSpec, ...],
     config: CheckConfig,
     decimals: bool = False,
 ) -> str | None:
@@ -241,7 +244,7 @@ def suggest_fix(
         if shape.empty:
             continue
         try:
-            with time_limit(min(3.0, config.timeout)):
+            with time_limit(min(DIAGNOSIS_SECONDS, config.timeout)):
                 sized = prove_for_sizes(previous, expr, relations, shape, config)
                 if sized is not None and sized.verdict is Verdict.PROVED_FOR_SIZES:
                     return candidate
@@ -311,7 +314,7 @@ def _bound_names(tree: ast.AST) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _rename_one_occurrence(tree, scope: Scope, indices_only: bool) -> Iterator[str]:
+def _rename_one_occurrence(tree: ast.Expression, scope: Scope, indices_only: bool) -> Iterator[str]:
     candidates = _plain_symbols(scope, indices_only)
     candidates += [name for name in _bound_names(tree) if name not in candidates]
     for position, node in enumerate(_names(tree)):
@@ -325,7 +328,7 @@ def _rename_one_occurrence(tree, scope: Scope, indices_only: bool) -> Iterator[s
             yield _unparse(edited)
 
 
-def _swap_symbols(tree, scope: Scope) -> Iterator[str]:
+def _swap_symbols(tree: ast.Expression, scope: Scope) -> Iterator[str]:
     present = sorted({n.id for n in _names(tree)} & set(_plain_symbols(scope, False)))
     for i, first in enumerate(present):
         for second in present[i + 1 :]:
@@ -338,7 +341,7 @@ def _swap_symbols(tree, scope: Scope) -> Iterator[str]:
             yield _unparse(edited)
 
 
-def _flip_signs(tree) -> Iterator[str]:
+def _flip_signs(tree: ast.Expression) -> Iterator[str]:
     # Flip each operator of a sum, then negate each whole factor-free term.
     for position, node in enumerate(ast.walk(tree)):
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
@@ -358,7 +361,7 @@ def _flip_signs(tree) -> Iterator[str]:
     yield _unparse(ast.UnaryOp(ast.USub(), copy.deepcopy(tree.body)))
 
 
-def _replace_child(tree, old, new) -> None:
+def _replace_child(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
     for parent in ast.walk(tree):
         for field, value in ast.iter_fields(parent):
             if value is old:
@@ -375,7 +378,9 @@ def _fix_factor(source: str, scope: Scope, previous: sympy.Expr, decimals: bool 
     try:
         written = parse_expression(Text(source, 1), scope)
         ratio = sympy.cancel(sympy.together(previous / written)) if written != 0 else None
-    except (FormatError, Exception):
+    except MemoryError:
+        raise
+    except Exception:  # a FormatError, or SymPy failing: no candidate here
         return
     if ratio is not None and ratio.is_Number and ratio not in (0, 1) and ratio.is_finite:
         yield f"{readable(ratio, decimals)}*({source})"
@@ -394,7 +399,9 @@ def _scale_one_part(
     try:
         written = parse_expression(Text(source, 1), scope)
         diff = previous - written
-    except (FormatError, Exception):
+    except MemoryError:
+        raise
+    except Exception:  # a FormatError, or SymPy failing: no candidate here
         return
     if diff == 0:
         return
@@ -408,7 +415,9 @@ def _scale_one_part(
             if part == 0 or not part.free_symbols:
                 continue
             factor = _constant_ratio(diff, part)
-        except (FormatError, Exception):
+        except MemoryError:
+            raise
+        except Exception:  # a FormatError, or SymPy failing: no candidate here
             continue
         if factor is None or factor == -1:
             continue  # k = 0 would delete the part: not a single-factor slip
@@ -424,7 +433,7 @@ def _constant_ratio(diff: sympy.Expr, part: sympy.Expr) -> sympy.Rational | None
     """``diff/part`` when it is a small rational constant, else None."""
     ratio = sympy.cancel(sympy.together(diff / part))
     if ratio.is_Rational:
-        return ratio if ratio != 0 and abs(ratio.q) <= 1000 else None
+        return ratio if ratio != 0 and abs(ratio.q) <= MAX_RATIO_DENOMINATOR else None
     if ratio.has(sympy.Sum, sympy.Product, sympy.Indexed):
         return None
     symbols = sorted(ratio.free_symbols, key=str)
@@ -440,7 +449,7 @@ def _constant_ratio(diff: sympy.Expr, part: sympy.Expr) -> sympy.Rational | None
     if abs(values[0] - values[1]) > sympy.Float("1e-20") * (1 + abs(values[0])):
         return None
     guess = sympy.nsimplify(values[0], rational=True, tolerance=1e-20)
-    if not guess.is_Rational or guess == 0 or abs(guess.q) > 1000:
+    if not guess.is_Rational or guess == 0 or abs(guess.q) > MAX_RATIO_DENOMINATOR:
         return None
     return guess
 

@@ -25,7 +25,13 @@ from typing import Any, Protocol, TypeGuard
 
 import sympy
 
-from derivcheck.bounds import MAX_INSTANCES, MAX_SHOWN_FORM, MAX_SHOWN_NODES, MAX_SHOWN_POINTS
+from derivcheck.bounds import (
+    EXACT_PROOF_SECONDS as EXACT_PROOF_BUDGET,
+    MAX_INSTANCES,
+    MAX_SHOWN_FORM,
+    MAX_SHOWN_NODES,
+    MAX_SHOWN_POINTS,
+)
 from derivcheck.check.ladder.relations import RelationRule, Search, rule_for
 from derivcheck.check.ladder.sums import (
     CONTRADICTORY,
@@ -34,7 +40,7 @@ from derivcheck.check.ladder.sums import (
     step_conditions,
     try_general_proof,
 )
-from derivcheck.check.limits import memory_limit_outcome, proof_share, screen_share, time_limit
+from derivcheck.check.limits import OuterTimeout, memory_limit_outcome, proof_share, screen_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number, readable
 from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
@@ -265,6 +271,9 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     if step.stands(found) is not None:
         method = "boundary point" if isinstance(found, Search) and found.boundary else "numeric screen"
         return rule.wrong(found, method)
+    # A failure the screen saw that the step as written does not confirm: no proof of
+    # anything, but the step can no longer be called numeric.
+    doubted = found.counterexample is not None
     tried.append("symbolic proof")
     stopped = None
     try:
@@ -272,6 +281,8 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
             proof = rule.prove(a, b, relations, config.timeout)
         if _is_proof(proof):
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         stopped = "the symbolic proof hit its share of the time limit"
     if not shape.empty:
@@ -284,7 +295,15 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     refuted = step.stands(rule.refute_near_misses(found))
     if refuted is not None:
         return rule.wrong(refuted, "numeric screen at high precision")
-    return rule.undecided(found, tried, stopped)
+    undecided = rule.undecided(found, tried, stopped)
+    if doubted and undecided.verdict is Verdict.NUMERIC:
+        return undecided.with_(
+            verdict=Verdict.UNKNOWN,
+            method="none",
+            detail="no proof found; a point where the relation failed after the step was transformed "
+            "for checking did not fail on the step as written, so the sampled points are no evidence",
+        )
+    return undecided
 
 
 def _is_proof(proof: Proof | None) -> TypeGuard[Proof]:
@@ -378,7 +397,6 @@ def _refute_at_larger_sizes(
     return None
 
 
-EXACT_PROOF_BUDGET = 2.0
 
 
 @dataclass(frozen=True)
@@ -465,7 +483,9 @@ def _of(positions: list[int], length: int) -> str:
     return f"element{'s' if len(positions) > 1 else ''} {which} of {length}"
 
 
-def _failing_detail(elements, texts, tols, failing) -> str:
+def _failing_detail(
+    elements: Sequence[ClaimElement], texts: Sequence[str], tols: Sequence[str], failing: Sequence[int]
+) -> str:
     length = len(elements)
     parts = [
         f"value {elements[k].value}, claimed {texts[k]}, tolerance {tols[k]}" for k in failing
@@ -561,5 +581,7 @@ def _is_real(expr: sympy.Expr) -> bool:
 def _exactly_zero(difference: sympy.Expr) -> bool:
     try:
         return prove_zero(difference, EXACT_PROOF_BUDGET) is not None
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return False

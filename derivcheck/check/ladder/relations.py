@@ -25,15 +25,20 @@ from typing import Protocol
 
 import sympy
 
-from derivcheck.bounds import MAX_BOUNDARY_POINTS, MAX_SOLVES, MIN_AGREEING_POINTS, MIN_HOLDING_POINTS
+from derivcheck.bounds import (
+    MAX_BOUNDARY_POINTS,
+    MAX_SOLVES,
+    MIN_AGREEING_POINTS,
+    MIN_HOLDING_POINTS,
+)
 from derivcheck.check.limits import OuterTimeout, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
-from derivcheck.check.prove.equality import Proof, prove_equal, prove_zero, sign_arguments
+from derivcheck.check.prove.equality import Proof, prove_equal, sign_arguments
 from derivcheck.check.prove.signs import STRICT, goal_of, prove_relation
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
-from derivcheck.check.screen.branches import certified_sign
+from derivcheck.check.screen.branches import certified_sign, proved_zero
 from derivcheck.check.screen.certified import Unevaluable
 from derivcheck.check.screen.sampling import (
     PLAIN_VALUES,
@@ -59,7 +64,6 @@ from derivcheck.errors import CheckTimeout
 
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
 _HINT = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
-_TIE_BUDGET = 0.5  # seconds to prove that the two sides are exactly equal at a point
 
 
 class RelationRule(Protocol):
@@ -141,7 +145,7 @@ class Equality:
 
     def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
         return constants_outcome(found) or _undecided(
-            found, tried, stopped, "the sides agree", MIN_AGREEING_POINTS, "evaluated"
+            found, tried, stopped, "the sides agree", MIN_AGREEING_POINTS, "the sides could be evaluated"
         )
 
     def proof_form(self) -> str:
@@ -200,7 +204,8 @@ class Order:
 
     def undecided(self, found: Screen, tried: list[str], stopped: str | None) -> Outcome:
         return _undecided(
-            found, tried, stopped, f"'previous {self.relation} this' holds", MIN_HOLDING_POINTS, "decided"
+            found, tried, stopped, f"'previous {self.relation} this' holds", MIN_HOLDING_POINTS,
+            "the relation could be decided",
         )
 
     def proof_form(self) -> str:
@@ -231,8 +236,10 @@ def _wrong(found: Screen, method: str, detail: str) -> Outcome:
 
 
 def _undecided(
-    found: Screen, tried: list[str], stopped: str | None, agreement: str, minimum: int, evaluated: str
+    found: Screen, tried: list[str], stopped: str | None, agreement: str, minimum: int, judged: str
 ) -> Outcome:
+    """``numeric`` when ``agreement`` held at ``minimum`` points or more, else ``unknown`` saying at how
+    many points ``judged`` (the sides could be evaluated, the relation decided)."""
     if found.agreed >= minimum:
         detail = f"no proof found; {agreement} at all {found.agreed} sampled points"
         if stopped:
@@ -242,10 +249,8 @@ def _undecided(
         )
     if found.tried == 0:
         reason = "no sample point satisfies the conditions"
-    elif evaluated == "evaluated":
-        reason = f"the sides could be evaluated at only {found.agreed} of {found.tried} points"
     else:
-        reason = f"the relation could be decided at only {found.agreed} of {found.tried} points"
+        reason = f"{judged} at only {found.agreed} of {found.tried} points"
     detail = f"no proof found and {reason}" + (f" ({stopped})" if stopped else "")
     return Outcome(Verdict.UNKNOWN, "none", detail, points=found.agreed, tried=tuple(tried), hint=_HINT)
 
@@ -329,12 +334,7 @@ def _reality_at(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> bool | None:
 
 def _exactly_zero_at(gap: sympy.Expr, values: dict) -> bool:
     difference = gap.xreplace(values)
-    if difference.free_symbols:
-        return False
-    try:
-        return prove_zero(difference, _TIE_BUDGET) is not None
-    except CheckTimeout:
-        return False
+    return not difference.free_symbols and proved_zero(difference)
 
 
 # -- the search for a failing point -----------------------------------------------------------

@@ -30,8 +30,14 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivcheck.bounds import MAX_EXPAND_TERMS, MAX_SUM_ROUNDS as MAX_ROUNDS
-from derivcheck.check.limits import time_limit
+from derivcheck.bounds import (
+    GENERAL_SUM_PROOF_SHARE,
+    LARGE_SIZE_DRAWS,
+    LARGE_SIZES,
+    MAX_EXPAND_TERMS,
+    MAX_SUM_ROUNDS as MAX_ROUNDS,
+)
+from derivcheck.check.limits import OuterTimeout, time_limit
 from derivcheck.check.prove.assume import Relation, linear_atom
 from derivcheck.check.prove.equality import Proof, prove_equal
 from derivcheck.check.prove.sizes import Shape, instantiate
@@ -41,9 +47,6 @@ from derivcheck.parse.extrema import EXTREMA
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
 CONTRADICTORY = "conditions are contradictory"  # prove_equal's method when no scenario is possible
-LARGE_SIZES = (5, 12)
-LARGE_SIZE_DRAWS = 3
-GENERAL_SHARE = 0.4  # of the time limit, for the general proof over sums
 
 Prover = Callable[[sympy.Expr, sympy.Expr, list[Relation], float], Proof | None]
 """A relation's symbolic prover: ``prove(a, b, relations, budget)``."""
@@ -548,8 +551,10 @@ def try_general_proof(
     if not has_symbolic_sums(a, b):
         return None
     try:
-        with time_limit(timeout * GENERAL_SHARE):
+        with time_limit(timeout * GENERAL_SUM_PROOF_SHARE):
             return prove_with_sums(a, b, relations, timeout, prove)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return None
 

@@ -19,8 +19,9 @@ them back), plus the case where its leading coefficient vanishes;
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sympy
 
@@ -52,6 +53,19 @@ class Relation:
             tuple(v.xreplace(mapping) for v in self.values),
         )
 
+
+
+T = TypeVar("T")
+
+
+def attempt(compute: Callable[..., T], *args: object) -> T | None:
+    """``compute(*args)``, or None when SymPy fails on it (then no rule applies); MemoryError and time-outs pass."""
+    try:
+        return compute(*args)
+    except MemoryError:
+        raise
+    except Exception:  # a SymPy failure is no reason to stop: the rule just does not apply
+        return None
 
 def relations_of(conditions: tuple[Condition, ...] | list[Condition]) -> list[Relation]:
     """Return every condition as a Relation against zero."""
@@ -93,11 +107,11 @@ def truth(relation: Relation) -> bool | None:
     return None
 
 
-def _bool(value) -> bool | None:
+def _bool(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def linear_atom(expr: sympy.Expr, require_real: bool = True):
+def linear_atom(expr: sympy.Expr, require_real: bool = True) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
     """Return ``(v, k, r)`` with ``expr == k*v + r``, k a nonzero number and r free of v; or None."""
     # An equation replaces a complex atom first: by a real expression it gains a fact.
     atoms = sorted(
@@ -109,11 +123,8 @@ def linear_atom(expr: sympy.Expr, require_real: bool = True):
             continue
         if isinstance(atom, sympy.Indexed) and any(not i.is_Integer for i in atom.indices):
             continue
-        try:
-            coeff = sympy.diff(expr, atom)
-        except Exception:
-            continue
-        if not coeff.is_Number or coeff == 0:
+        coeff = attempt(sympy.diff, expr, atom)
+        if coeff is None or not coeff.is_Number or coeff == 0:
             continue
         rest = sympy.expand(expr - coeff * atom)
         if atom in rest.free_symbols:
@@ -122,7 +133,7 @@ def linear_atom(expr: sympy.Expr, require_real: bool = True):
     return None
 
 
-def _atom_order(atom) -> tuple:
+def _atom_order(atom: sympy.Expr) -> tuple:
     # Replace the symbol that loses least: declared symbols before introduced
     # ones, then those with no sign of their own, then reals before integers.
     signed = any(
@@ -161,7 +172,7 @@ def encode(relation: Relation) -> list[dict] | None:
     return [{atom: (fresh - rest) / coeff}]
 
 
-def violates_declaration(atom, value: sympy.Expr) -> bool:
+def violates_declaration(atom: sympy.Expr, value: sympy.Expr) -> bool:
     """True when ``value`` provably breaks a word declared for ``atom`` (real, integer, a sign)."""
     if atom.is_extended_real and value.is_extended_real is False:
         return True
@@ -189,15 +200,12 @@ def _polar(expr: sympy.Expr) -> list[dict] | None:
     return None
 
 
-def _linear_in(expr: sympy.Expr, node: sympy.Expr):
+def _linear_in(expr: sympy.Expr, node: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
     """Return ``(k, r)`` with ``expr == k*node + r``, k a nonzero number and r free of ``node``; or None."""
     stand_in = sympy.Dummy()
     replaced = expr.xreplace({node: stand_in})
-    try:
-        coeff = sympy.diff(replaced, stand_in)
-    except Exception:
-        return None
-    if not coeff.is_Number or coeff == 0:
+    coeff = attempt(sympy.diff, replaced, stand_in)
+    if coeff is None or not coeff.is_Number or coeff == 0:
         return None
     rest = sympy.expand(replaced - coeff * stand_in)
     if stand_in in rest.free_symbols:
@@ -241,9 +249,8 @@ def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
     ``v`` is one of the roots while the leading coefficient is not zero; else
     the leading coefficient is zero and so is the rest of the polynomial.
     """
-    try:
-        numerator = sympy.fraction(sympy.together(expr))[0]
-    except Exception:
+    numerator = attempt(lambda: sympy.fraction(sympy.together(expr))[0])
+    if numerator is None:
         return None
     candidates = []
     for atom in sorted(
@@ -271,11 +278,10 @@ def split_roots(expr: sympy.Expr) -> list[list[Relation]] | None:
     return None
 
 
-def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
+def _coefficients(expr: sympy.Expr, atom: sympy.Expr) -> list[sympy.Expr] | None:
     """Coefficients of ``expr`` as a polynomial in ``atom``, highest first; None if it is not one."""
-    try:
-        poly = sympy.Poly(expr, atom)
-    except Exception:
+    poly = attempt(sympy.Poly, expr, atom)
+    if poly is None:
         return None
     coeffs = [sympy.expand(c) for c in poly.all_coeffs()]
     if any(atom in c.free_symbols for c in coeffs):
@@ -283,22 +289,18 @@ def _coefficients(expr: sympy.Expr, atom) -> list[sympy.Expr] | None:
     return coeffs
 
 
-def _all_roots(coeffs: list[sympy.Expr], atom) -> list[sympy.Expr] | None:
+def _all_roots(coeffs: list[sympy.Expr], atom: sympy.Expr) -> list[sympy.Expr] | None:
     """Every root of the polynomial (distinct), or None unless they provably are all of them."""
     degree = len(coeffs) - 1
-    try:
-        found = sympy.roots(sympy.Poly(coeffs, atom))
-    except Exception:
+    found = attempt(lambda: sympy.roots(sympy.Poly(coeffs, atom)))
+    if found is None:
         return None
     if sum(found.values()) != degree:
         return None
     # Multiply the roots back: the product must be the monic polynomial itself.
     product = sympy.Mul(*((atom - r) ** m for r, m in found.items()))
     monic = sympy.Add(*(c / coeffs[0] * atom ** (degree - i) for i, c in enumerate(coeffs)))
-    try:
-        if sympy.cancel(sympy.expand(product - monic)) != 0:
-            return None
-    except Exception:
+    if attempt(lambda: sympy.cancel(sympy.expand(product - monic))) != 0:
         return None
     return sorted(found, key=sympy.default_sort_key)
 

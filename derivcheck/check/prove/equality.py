@@ -8,7 +8,7 @@ evaluation (``Expr.equals``) is never used here.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sympy
@@ -33,11 +33,11 @@ def _exp_as_powers(expr: sympy.Expr) -> sympy.Expr:
     return sympy.powsimp(sympy.expand(expr, power_exp=True, mul=False, multinomial=False), combine="base")
 
 
-def _cancel(expr):
+def _cancel(expr: sympy.Expr) -> sympy.Expr:
     return sympy.cancel(sympy.together(expr))
 
 
-def _log_expand(expr):
+def _log_expand(expr: sympy.Expr) -> sympy.Expr:
     return _cancel(sympy.expand(sympy.expand_log(expr)))
 
 
@@ -111,7 +111,7 @@ def evaluate_sums(expr: sympy.Expr) -> sympy.Expr:
         return expr
 
 
-def _evaluate(expr, outer: tuple) -> tuple[sympy.Basic, bool]:
+def _evaluate(expr: sympy.Basic, outer: tuple) -> tuple[sympy.Basic, bool]:
     # Returns the expression and whether every sum in it has a decided range.
     if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Sum, sympy.Product):
         return expr, True
@@ -162,7 +162,7 @@ def range_status(lo: sympy.Expr, hi: sympy.Expr, outer: tuple = ()) -> str | Non
     return None
 
 
-def _with_outer_variables(expr: sympy.Expr, outer: tuple):
+def _with_outer_variables(expr: sympy.Expr, outer: tuple) -> Iterator[sympy.Expr]:
     """``expr``, then ``expr`` with each enclosing variable written from its lower or upper bound."""
     yield expr
     used = [(v, lo, hi) for v, lo, hi in outer if v in expr.free_symbols][:3]
@@ -262,7 +262,7 @@ def _signed_exp(term: sympy.Expr) -> tuple[int, sympy.Expr] | None:
 def decide_extrema(expr: sympy.Expr) -> sympy.Expr:
     """Replace max/min whose arguments' order the assumptions decide (after monotone peeling)."""
 
-    def decide(node):
+    def decide(node: sympy.Basic) -> sympy.Basic:
         if not isinstance(node, (sympy.Max, sympy.Min)) or len(node.args) != 2:
             return node
         a, b = node.args

@@ -288,7 +288,7 @@ def _exp_bounds(expr: sympy.Expr, strict: bool) -> str | None:
     return None
 
 
-def _forms(expr: sympy.Expr):
+def _forms(expr: sympy.Expr) -> Iterator[sympy.Expr]:
     yield expr
     seen = {expr}
     for transform in (sympy.expand, lambda e: sympy.cancel(sympy.together(e)), sympy.factor):
@@ -334,7 +334,9 @@ def _merge_into_sum(factor: sympy.Expr) -> sympy.Expr:
     return sympy.Sum(sympy.exp(exponent), total.limits)
 
 
-def _sum_of_exp_bound(total: sympy.Sum, coeff, whole: sympy.Expr):
+def _sum_of_exp_bound(
+    total: sympy.Sum, coeff: sympy.Expr, whole: sympy.Expr
+) -> tuple[sympy.Expr, bool] | None:
     """A lower bound of ``coeff * Sum(exp(u), (c, lo, hi))`` and whether it is strict, or None.
 
     ``coeff > 0``: at least the term of the largest element, ``exp(max(z) + a)`` when

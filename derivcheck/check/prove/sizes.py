@@ -126,7 +126,7 @@ def instantiate(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
     )
 
 
-def _write_out(node):
+def _write_out(node: sympy.Sum | sympy.Product) -> sympy.Expr:
     """A sum or product with whole-number bounds as the plain Add or Mul of its terms."""
     terms = [node.function]
     for var, lo, hi in reversed(node.limits):
@@ -134,7 +134,7 @@ def _write_out(node):
     return sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
 
 
-def _terms(node) -> int:
+def _terms(node: sympy.Sum | sympy.Product) -> int:
     count = 1
     for _, lo, hi in node.limits:
         if not (lo.is_Integer and hi.is_Integer):

@@ -44,6 +44,8 @@ from typing import Any
 from urllib.parse import quote
 
 from derivcheck.bounds import (
+    CACHE_PROGRESS_CALLS,
+    CACHE_PROGRESS_STEP,
     MAX_CACHE_BYTES,
     MAX_CACHE_IDLE_DAYS,
     MAX_CACHE_ROW_BYTES,
@@ -193,17 +195,16 @@ DATABASE = "results.sqlite3"
 # Files SQLite keeps next to a database: replaced together with it (a hot
 # journal left next to a new database would be rolled back into it).
 _COMPANIONS = ("-journal", "-wal", "-shm")
-# SQLite calls the progress handler every _PROGRESS_STEP virtual-machine
-# instructions; a statement is interrupted after _PROGRESS_CALLS calls (about
+# SQLite calls the progress handler every CACHE_PROGRESS_STEP virtual-machine
+# instructions; a statement is interrupted after CACHE_PROGRESS_CALLS calls (about
 # ten million instructions; a lookup by key needs about a hundred).
-_PROGRESS_STEP = 1000
-_PROGRESS_CALLS = 10_000
 _SECRET_BYTES = 32
 _DAY = 86_400
 # SQLite's primary result codes: what a failure means for the cache.
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the database
 _DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: the file is proven damaged
 _INTERRUPTED_CODE = 9  # SQLITE_INTERRUPT: the progress handler stopped a statement
+_READONLY_CODE = 8  # SQLITE_READONLY: e.g. a hot journal a read-only connection cannot roll back
 
 
 class CacheUnusable(Exception):
@@ -211,7 +212,7 @@ class CacheUnusable(Exception):
 
 
 def failure_kind(exc: sqlite3.Error) -> str:
-    """What an SQLite error means here: ``busy``, ``damaged``, ``interrupted`` or ``other``.
+    """What an SQLite error means here: ``busy``, ``damaged``, ``interrupted``, ``read-only`` or ``other``.
 
     Only ``damaged`` (SQLITE_CORRUPT, SQLITE_NOTADB) ever lets derivcheck replace
     a database; a lock (``database is locked``) is never taken for damage.
@@ -226,6 +227,8 @@ def failure_kind(exc: sqlite3.Error) -> str:
         return "damaged"
     if primary == _INTERRUPTED_CODE:
         return "interrupted"
+    if primary == _READONLY_CODE:
+        return "read-only"
     return "other"
 
 
@@ -347,10 +350,27 @@ class ResultCache:
         return self.db.execute(sql, args).fetchall()
 
     def _schema_of_existing(self) -> list | None:
-        """The schema of the existing database, read without writing; None if there is no file."""
+        """The schema of the existing database, read without writing; None if there is no file.
+
+        A writer that was killed mid-write leaves a hot journal, which only a
+        connection that may write can roll back: then the schema is read that
+        way (rolling back runs no SQL of the file's; the schema is still
+        checked before any use).
+        """
         if not self.path.exists():
             return None
-        db = self._work.bounded(_connect_read_only(self.path, self.wait_seconds))
+        try:
+            return self._read_schema(_connect_read_only(self.path, self.wait_seconds))
+        except sqlite3.OperationalError as exc:
+            if failure_kind(exc) != "read-only" or not os.path.lexists(f"{self.path}-journal"):
+                raise
+        _check_regular(Path(f"{self.path}-journal"))
+        db = sqlite3.connect(self.path, timeout=self.wait_seconds)
+        db.execute("PRAGMA trusted_schema = OFF")
+        return self._read_schema(db)
+
+    def _read_schema(self, db: sqlite3.Connection) -> list:
+        db = self._work.bounded(db)
         try:
             self._work.allow(1)
             return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
@@ -410,7 +430,7 @@ class ResultCache:
         self._remove_files()
         self._say(message)
 
-    def _repair(self, exc: sqlite3.Error) -> bool:
+    def _repair(self, exc: sqlite3.Error, saving: bool = False) -> bool:
         """After a statement failed: rebuild a damaged database, stop using a locked one.
 
         Returns True when the cache can be used again (rebuilt, empty).
@@ -418,7 +438,8 @@ class ResultCache:
         kind = failure_kind(exc)
         if kind == "busy":
             self.skipped = True
-            self._say(f"{self._locked()}; this run goes on without the result cache")
+            then = "these results were not saved" if saving else "this run goes on without the result cache"
+            self._say(f"{self._locked()}; {then}")
             return False
         if kind != "damaged":
             return False
@@ -475,7 +496,7 @@ class ResultCache:
                 self._write(rows, today)
                 return
             except sqlite3.Error as exc:
-                if not self._repair(exc):
+                if not self._repair(exc, saving=True):
                     return
                 self._hits = []  # the rebuilt database holds none of them
 
@@ -643,12 +664,12 @@ class _WorkBound:
 
     def allow(self, budget: int) -> None:
         """Let the next statement run ``budget`` times the usual bound (about ten million instructions)."""
-        self.calls_left = _PROGRESS_CALLS * budget
+        self.calls_left = CACHE_PROGRESS_CALLS * budget
 
     def bounded(self, db: sqlite3.Connection) -> sqlite3.Connection:
         def progress() -> int:
             self.calls_left -= 1
             return 1 if self.calls_left < 0 else 0
 
-        db.set_progress_handler(progress, _PROGRESS_STEP)
+        db.set_progress_handler(progress, CACHE_PROGRESS_STEP)
         return db

@@ -20,10 +20,12 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 from derivcheck.bounds import (
     WORKER_BACKSTOP_FACTOR as BACKSTOP_FACTOR,
     WORKER_BACKSTOP_GRACE_SECONDS as BACKSTOP_GRACE_SECONDS,
+    WORKER_POLL_SECONDS as PARENT_POLL_SECONDS,
 )
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig
@@ -31,7 +33,6 @@ from derivcheck.config import CheckConfig
 # The wall-clock backstop (bounds.py): a check's CPU budget is the timeout; on a
 # loaded machine its wall time can be several times that, so the kill waits longer.
 # How often an idle worker looks whether its parent is still there.
-PARENT_POLL_SECONDS = 1.0
 
 
 def backstop_seconds(config: CheckConfig) -> float:
@@ -96,7 +97,7 @@ def _serve(conn: Connection, config: CheckConfig, parent: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context, config: CheckConfig):
+    def __init__(self, context: Any, config: CheckConfig) -> None:
         parent, child = context.Pipe()
         self.conn = parent
         self.process = context.Process(target=_worker_main, args=(child, config, os.getpid()), daemon=True)
@@ -105,7 +106,7 @@ class _Worker:
         self.index: int | None = None
         self.started = 0.0
 
-    def give(self, index: int, task) -> None:
+    def give(self, index: int, task: object) -> None:
         self.index = index
         self.started = time.monotonic()
         self.conn.send((index, task))
@@ -125,7 +126,7 @@ class _Worker:
         self.conn.close()
 
 
-def _context():
+def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from derivcheck.check.evidence.stage import Check, Checked, gather_evidence
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.config import CheckConfig
+
+if TYPE_CHECKING:
+    from derivcheck.check.run.cache import ResultCache
 
 # Outcomes that depend on the machine's speed or memory are not cached.
 _TRANSIENT = {"time limit", "memory limit", "worker stopped", "internal error"}
@@ -29,7 +33,7 @@ class RunStats:
             self.warnings.append(message)
 
 
-def open_cache(config: CheckConfig, stats: RunStats | None):
+def open_cache(config: CheckConfig, stats: RunStats | None) -> ResultCache | None:
     """The run's ResultCache, or None (no cache configured, or unusable: then a warning in ``stats``)."""
     from derivcheck.check.run.cache import CacheUnusable, ResultCache
 
@@ -121,7 +125,7 @@ def run_checks(
     return gather_evidence(checks, outcomes, lambda tasks: run_tasks(tasks, config, stats=stats))
 
 
-def _safe_run(run_task, task, config: CheckConfig) -> Outcome:
+def _safe_run(run_task: Callable[[Any, CheckConfig], Outcome], task: object, config: CheckConfig) -> Outcome:
     try:
         return run_task(task, config)
     except MemoryError:

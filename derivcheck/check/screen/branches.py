@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import sympy
 
+from derivcheck.bounds import TIE_PROOF_SECONDS as _TIE_BUDGET
+from derivcheck.check.limits import OuterTimeout
 from derivcheck.check.prove.equality import prove_zero
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value
 from derivcheck.errors import CheckTimeout
 
 JUMPS = (sympy.sign, sympy.Heaviside, sympy.floor, sympy.ceiling, sympy.frac, sympy.Piecewise)
-_TIE_BUDGET = 0.5  # seconds to prove that an argument sits exactly at a jump
 
 
 class Undecided(Exception):
@@ -58,12 +59,27 @@ def settle_jumps(expr: sympy.Expr) -> sympy.Expr:
     nodes = [n for n in expr.atoms(sympy.sign, sympy.Heaviside) if n.args[0].free_symbols]
     settled = {}
     for node in nodes:
-        if _proved_zero(node.args[0]):
+        if not _nonzero_somewhere(node.args[0]) and proved_zero(node.args[0]):
             at_zero = sympy.Integer(0) if isinstance(node, sympy.sign) else (
                 node.args[1] if len(node.args) > 1 else sympy.Rational(1, 2)
             )
             settled[node] = at_zero
     return expr.xreplace(settled) if settled else expr
+
+
+def _nonzero_somewhere(argument: sympy.Expr) -> bool:
+    """Whether ``argument`` is certainly nonzero at one plain point (then it is not identically 0)."""
+    point = {}
+    for k, atom in enumerate(sorted(argument.free_symbols, key=str)):
+        value = sympy.Rational(k + 3, 7)
+        point[atom] = -value if atom.is_negative or atom.is_nonpositive else value
+        if atom.is_integer:
+            point[atom] = sympy.Integer(-(k + 1) if atom.is_negative or atom.is_nonpositive else k + 1)
+    try:
+        sign = certified_sign(bounded_value(argument.xreplace(point)))
+    except (Unevaluable, ValueError, TypeError, ArithmeticError):
+        return False
+    return sign is not None and sign != 0
 
 
 def exact_sign(value: sympy.Expr) -> int:
@@ -73,7 +89,7 @@ def exact_sign(value: sympy.Expr) -> int:
     sign = certified_sign(_bounded(value))
     if sign is not None:
         return sign
-    if _proved_zero(value):
+    if proved_zero(value):
         return 0
     raise Undecided(f"cannot tell the sign of {value}")
 
@@ -90,7 +106,7 @@ def exact_floor(value: sympy.Expr) -> sympy.Integer:
     if low == high:
         return sympy.Integer(low)
     nearest = sympy.Integer(sympy.floor(sympy.N(real, 60) + sympy.Rational(1, 2)))
-    if _proved_zero(value - nearest):
+    if proved_zero(value - nearest):
         return nearest
     raise Undecided(f"cannot tell whether {value} is an integer")
 
@@ -111,7 +127,7 @@ def _is_integer_at(value: sympy.Expr, whole: sympy.Integer) -> bool:
     bounded = _bounded(value - whole)
     if certified_sign(bounded) is not None and certified_sign(bounded) != 0:
         return False
-    return _proved_zero(value - whole)
+    return proved_zero(value - whole)
 
 
 def _piecewise(node: sympy.Piecewise) -> sympy.Expr:
@@ -145,8 +161,11 @@ def _bounded(value: sympy.Expr) -> Bounded:
         raise Undecided(str(exc)) from None
 
 
-def _proved_zero(value: sympy.Expr) -> bool:
+def proved_zero(value: sympy.Expr) -> bool:
+    """Whether ``value`` is proved exactly 0 within a short budget (a tie at a point, or an argument identically 0)."""
     try:
         return prove_zero(value, _TIE_BUDGET) is not None
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return False

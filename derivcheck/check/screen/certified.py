@@ -21,6 +21,7 @@ from derivcheck.bounds import (
     MAX_EXACT_BITS,
     MAX_PRECISION_LEVELS as MAX_LEVELS,
     MAX_WRITTEN_OUT_TERMS as MAX_TERMS,
+    SPOT_CHECKS,
 )
 from derivcheck.check.prove.sizes import instantiate
 
@@ -268,7 +269,6 @@ def _long_sum(node, digits: int) -> tuple[sympy.Expr, sympy.Expr]:
     return _to_sympy(total, digits + 5), sympy.Float(rounding, 10) * 2
 
 
-SPOT_CHECKS = 64
 
 
 def _spot_check(node, variables, environments, terms, digits: int, relative) -> None:

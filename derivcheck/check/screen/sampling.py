@@ -21,11 +21,15 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivcheck.bounds import (
+    COMPLEX_FLOAT_RANGE as _FLOAT_RANGE,
     CONFIRM_PRECISION as CONFIRM_PREC,
     CONSTANT_DIGITS,
     MAX_BREAK_POINTS as _MAX_BREAKS,
     MAX_GROWTH,
+    SAMPLE_ATTEMPTS,
     SCREEN_PRECISION as SCREEN_PREC,
+    SIMPLE_VALUE_ATTEMPTS as _SIMPLE_ATTEMPTS,
+    SOLVE_SECONDS as _SOLVE_BUDGET,
 )
 from derivcheck.check.limits import OuterTimeout, point_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
@@ -37,9 +41,7 @@ from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_valu
 from derivcheck.errors import CheckTimeout
 
 RELATIVE_GAP = sympy.Float("1e-18", 30)
-_FLOAT_RANGE = 1e150  # complex values compared as Python complex numbers stay well inside float range
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
-_SIMPLE_ATTEMPTS = 16
 
 
 @dataclass
@@ -135,7 +137,7 @@ def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 
     ``kind`` "far" values of magnitude 100 to about 1e6. Complex atoms take
     turns on the negative real axis, the imaginary axis and off both.
     """
-    for tries in range(50):
+    for tries in range(SAMPLE_ATTEMPTS):
         if kind == "far" and tries < 10:
             value = _far_value(atom, rng)
         elif kind == "simple" and attempt < _SIMPLE_ATTEMPTS and tries == 0:
@@ -507,7 +509,6 @@ def constants_outcome(found: Screen) -> Outcome | None:
     )
 
 
-_SOLVE_BUDGET = 0.3
 _DIRECTIONS = (sympy.Rational(3, 5) + sympy.Rational(4, 5) * sympy.I, sympy.Integer(-1), sympy.I,
                sympy.Rational(-5, 13) + sympy.Rational(12, 13) * sympy.I, sympy.Integer(1), -sympy.I)
 

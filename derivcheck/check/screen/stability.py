@@ -18,32 +18,40 @@ the point, and too few evaluable points give ``unknown``.
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 
 from derivcheck.bounds import (
     MAX_MAGNITUDE_BITS as MAX_MAGNITUDE,
+    MAX_STABILITY_BISECTIONS as MAX_BISECTIONS,
     MAX_STABILITY_OPERATIONS as MAX_OPERATIONS,
     MAX_STABILITY_POINTS as MAX_POINTS,
+    MAX_STABILITY_TRANSITIONS as MAX_TRANSITIONS,
     MIN_STABILITY_POINTS as MIN_POINTS,
+    STABILITY_LOG_DRAWS,
+    STABILITY_LOG_RANDOM_POINTS as LOG_RANDOM_POINTS,
+    STABILITY_PLOT_POINTS as PLOT_POINTS,
+    STABILITY_RANDOM_POINTS as RANDOM_POINTS,
+    STABILITY_REFERENCE_DIGITS as REFERENCE_DPS,
 )
 from derivcheck.builtins import BUILTINS
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.errors import FormatError
 from derivcheck.parse.expressions import _parse_ast, _prepare
 
+if TYPE_CHECKING:
+    from derivcheck.config import CheckConfig
+    from derivcheck.parse.document import ParsedStability
+
 TINY = 2.2250738585072014e-308  # the smallest normal float64
 FLOAT_MAX = 1.7976931348623157e308
-REFERENCE_DPS = (60, 120, 240, 480, 960)
 AGREEMENT = mpmath.mpf("1e-40")
-RANDOM_POINTS = 40
-LOG_RANDOM_POINTS = 20
-PLOT_POINTS = 160
 # The built-ins a stability claim can evaluate: each is a method of both arithmetics.
 SCALAR_BUILTINS = frozenset(b.name for b in BUILTINS if b.scalar)
 
@@ -62,7 +70,7 @@ class StabilityTask:
     line: int = 0
 
     @classmethod
-    def from_parsed(cls, parsed) -> StabilityTask:
+    def from_parsed(cls, parsed: ParsedStability) -> StabilityTask:
         """Build the task from a ``ParsedStability``."""
         return cls(
             parsed.expr_text,
@@ -402,6 +410,10 @@ class Reference:
         return mpmath.mpf(1) if a == b else mpmath.mpf(0)
 
 
+# Float64 (the class itself: its methods are static) or a Reference at some precision.
+Arithmetic = type[Float64] | Reference
+
+
 # -- the walk ---------------------------------------------------------------------------------
 
 
@@ -418,15 +430,18 @@ class Evaluator:
             prepared = _prepare(body)
             self.functions[name] = (params, _parse_ast(prepared, task.line), prepared)
 
-    def run(self, arithmetic, values: dict) -> list[Operation]:
+    def run(self, arithmetic: Arithmetic, values: dict) -> list[Operation]:
         """Return the trace: every operation in evaluation order, the whole expression last."""
         trace: list[Operation] = []
         self.point = values
-        with _precision(arithmetic):
+        dps = getattr(arithmetic, "dps", None)  # the reference's precision; float64 has none
+        with mpmath.workdps(dps) if dps is not None else contextlib.nullcontext():
             self._node(self.tree, arithmetic, values, self.source, "", trace)
         return trace
 
-    def _record(self, trace, node, source, where, value, operands) -> int:
+    def _record(
+        self, trace: list[Operation], node: ast.AST, source: str, where: str, value: Any, operands: Sequence[int]
+    ) -> int:
         if len(trace) >= MAX_OPERATIONS:
             raise _TooLarge()
         label = ast.get_source_segment(source, node) or type(node).__name__
@@ -436,7 +451,7 @@ class Evaluator:
         trace.append(Operation(label, value, tuple(operands)))
         return len(trace) - 1
 
-    def _node(self, node, ar, env: dict, source: str, where: str, trace: list) -> int:
+    def _node(self, node: ast.AST, ar: Arithmetic, env: dict, source: str, where: str, trace: list) -> int:
         """Evaluate ``node``; return its position in the trace."""
         if isinstance(node, ast.Constant):
             return self._record(trace, node, source, where, ar.number(node.value), ())
@@ -478,7 +493,9 @@ class Evaluator:
             return self._call(node, ar, env, source, where, trace)
         raise FormatError(f"'{type(node).__name__}' cannot be evaluated in a stability claim", self.task.line)
 
-    def _call(self, node: ast.Call, ar, env, source, where, trace) -> int:
+    def _call(
+        self, node: ast.Call, ar: Arithmetic, env: dict, source: str, where: str, trace: list[Operation]
+    ) -> int:
         assert isinstance(node.func, ast.Name)  # the parser allows only named calls
         name = node.func.id
         args = [self._node(arg, ar, env, source, where, trace) for arg in node.args]
@@ -493,22 +510,6 @@ class Evaluator:
             raise FormatError(f"'{name}' cannot be evaluated in a stability claim", self.task.line)
         value = getattr(ar, name)(*values)
         return self._record(trace, node, source, where, value, tuple(args))
-
-
-class _precision:
-    def __init__(self, arithmetic):
-        self.dps = getattr(arithmetic, "dps", None)
-        self.context = None
-
-    def __enter__(self):
-        if self.dps is not None:
-            self.context = mpmath.workdps(self.dps)
-            self.context.__enter__()
-
-    def __exit__(self, *exc):
-        if self.context is not None:
-            self.context.__exit__(*exc)
-        return False
 
 
 def reference_trace(evaluator: Evaluator, values: dict) -> list[Operation] | None:
@@ -532,12 +533,12 @@ def reference_trace(evaluator: Evaluator, values: dict) -> list[Operation] | Non
     return None
 
 
-def _agree(a, b) -> bool:
+def _agree(a: Any, b: Any) -> bool:
     with mpmath.workdps(60):
         return abs(a - b) <= AGREEMENT * max(abs(b), mpmath.mpf(TINY))
 
 
-def relative_error(value: float, true) -> float:
+def relative_error(value: float, true: Any) -> float:
     """``|f - t| / max(|t|, smallest normal)``; inf when the float64 result is inf or nan."""
     if math.isnan(value) or math.isinf(value):
         return math.inf
@@ -581,6 +582,56 @@ def sample_points(task: StabilityTask, seed: int) -> list[dict[str, float]]:
     return out[:MAX_POINTS]
 
 
+def _regimes(evaluator: Evaluator, point: dict[str, float]) -> tuple[str, ...]:
+    """What float64 does at each operation: nan, inf, 0, subnormal or normal."""
+
+    def regime(value: float) -> str:
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf"
+        if value == 0:
+            return "0"
+        return "subnormal" if abs(value) < TINY else "normal"
+
+    return tuple(regime(op.value) for op in evaluator.run(Float64, dict(point)))
+
+
+def transition_points(evaluator: Evaluator, task: StabilityTask, results: list[PointResult]) -> list[dict[str, float]]:
+    """Both sides of each place where float64 changes regime between two neighbouring points (one range).
+
+    An operation that overflows, underflows to 0 or turns nan at some x does so
+    on a band the sampled points may straddle without entering (``exp(-x)``
+    overflows below x = -709.78, where ``1/(1 + exp(-x))`` is flushed to 0
+    while the true value is still a normal or a large subnormal float). Such a
+    change between two neighbours is located by bisection, in float64 only,
+    and the two floats around it are checked like every other point.
+    """
+    if len(task.over) != 1:
+        return []
+    name = task.over[0][0]
+    ordered = sorted(results, key=lambda r: r.point[name])
+    extra: list[dict[str, float]] = []
+    for left, right in zip(ordered, ordered[1:]):
+        if len(extra) >= 2 * MAX_TRANSITIONS:
+            break
+        low, high = left.point[name], right.point[name]
+        low_regimes = _regimes(evaluator, left.point)
+        if low_regimes == _regimes(evaluator, right.point):
+            continue
+        for _ in range(MAX_BISECTIONS):
+            middle = low + (high - low) / 2
+            if middle in (low, high):
+                break
+            if _regimes(evaluator, {**left.point, name: middle}) == low_regimes:
+                low = middle
+            else:
+                high = middle
+        sides = (low, high)
+        extra.extend({**left.point, name: v} for v in sides if v not in (left.point[name], right.point[name]))
+    return extra
+
+
 def _axis_points(low: float, high: float, nonzero: bool) -> list[float]:
     points = [low, high]
     if low < 0 < high and not nonzero:
@@ -598,7 +649,7 @@ def _axis_points(low: float, high: float, nonzero: bool) -> list[float]:
 
 def _log_uniform(rng: random.Random, low: float, high: float) -> float:
     largest = max(abs(low), abs(high))
-    for _ in range(20):
+    for _ in range(STABILITY_LOG_DRAWS):
         magnitude = 10.0 ** rng.uniform(-12, math.log10(largest))
         value = magnitude if rng.random() < 0.5 else -magnitude
         if low <= value <= high:
@@ -679,7 +730,7 @@ def _cancels(label: str, operands: list[float]) -> bool:
     return total > 0 and abs(abs(a) - abs(b)) < 0.5 * total
 
 
-def check_stability(task: StabilityTask, config) -> Outcome:
+def check_stability(task: StabilityTask, config: CheckConfig) -> Outcome:
     """Check a stability claim at sampled points; the Outcome carries what was checked."""
     evaluator = Evaluator(task)
     points = sample_points(task, config.seed)
@@ -687,6 +738,12 @@ def check_stability(task: StabilityTask, config) -> Outcome:
     outside = 0
     try:
         for point in points:
+            result = evaluate_point(evaluator, point, task.rtol)
+            if result is None:
+                outside += 1
+                continue
+            results.append(result)
+        for point in transition_points(evaluator, task, results):
             result = evaluate_point(evaluator, point, task.rtol)
             if result is None:
                 outside += 1
@@ -795,7 +852,7 @@ def _float(value: float) -> str:
     return repr(float(value))
 
 
-def _true(value) -> str:
+def _true(value: Any) -> str:
     return mpmath.nstr(value, 17)
 
 
