@@ -137,14 +137,13 @@ def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
             )
         symbols[decl.name] = read_symbol(decl)
     for spec in list(symbols.values()):
-        if spec.index_range is None:
-            continue
-        for written in spec.index_range:
+        what = "index bound" if spec.index_range is not None else "size"
+        for written in (spec.index_range or ()) + (spec.shape or ()):
             bound = bound_parts(written)[0]
             if bound is None or bound in symbols:
                 continue
             if bound in RESERVED:
-                raise FormatError(f"index bound '{bound}' of '{spec.name}' is a built-in name", spec.line)
+                raise FormatError(f"{what} '{bound}' of '{spec.name}' is a built-in name", spec.line)
             # A size named only in an index range: an integer of at least 1.
             symbols[bound] = read_symbol(SymbolDecl(bound, "positive integer", spec.line))
     return symbols
