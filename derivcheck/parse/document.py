@@ -195,6 +195,12 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
                 value.line,
             )
         values, is_list = _values(value, constants, f"the value of '{name}'")
+        if spec.shape is not None and len(spec.shape) == 2:
+            raise FormatError(
+                f"'{name}' is a matrix; 'at' gives values to numbers and vectors only (write its elements "
+                f"as symbols, or check the claim with symbolic steps)",
+                value.line,
+            )
         if spec.is_vector and not is_list:
             raise FormatError(f"'{name}' is a vector; give it a list of values", value.line)
         bindings.append(Binding(spec.obj, values, is_list, spec.is_vector))

@@ -64,8 +64,8 @@ def describe(value: Value) -> str:
     if cols == 1:
         return f"a vector of size {rows}"
     if rows == 1:
-        return f"a transposed vector (row) of size {cols}"
-    return f"a {rows}×{cols} matrix"
+        return f"a row vector (transposed) of size {cols}"
+    return f"a matrix of shape {rows}×{cols}"
 
 
 @dataclass(frozen=True)
