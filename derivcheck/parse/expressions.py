@@ -742,7 +742,9 @@ class _Builder:
             if combine is _add_terms:
                 signed = [(-1 if op is ast.Sub else 1, value) for op, value in built]
                 return self._linalg(whole, self.algebra.add, signed)
-            return self._linalg(whole, self.algebra.multiply, [(op is ast.Div, value) for op, value in built])
+            factors = [(op is ast.Div, value) for op, value in built]
+            # In LaTeX a product of vectors and matrices (x^T A x, X^\top X) is the matrix product.
+            return self._linalg(whole, self.algebra.multiply, factors, self.text.tree is not None)
         try:
             return combine(built)
         except FormatError as exc:

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field, replace
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_LETTER_RUN, MAX_LATEX_NUMBER_DIGITS, MAX_LATEX_TEXT
 from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
-from derivcheck.model import Text
+from derivcheck.model import SymbolDecl, Text
 from derivcheck.parse import syntax
 from derivcheck.parse.expressions import (
     BUILTIN_FUNCTIONS,
     MAX_DEPTH,
 )
+from derivcheck.parse.symbols import read_symbol
 
 GREEK = [
     "alpha",
@@ -236,6 +237,8 @@ OPEN = {
     "\\lceil": "\\rceil",
 }
 CLOSE = {v: k for k, v in OPEN.items()}
+NORM_OPEN = {"|", "lVert", "Vert"}  # macros: \| \lVert \Vert
+NORM_CLOSE = {"rVert"}
 ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
 _DIGIT = re.compile(r"[0-9]")
 _PY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -394,16 +397,20 @@ def names_from_declarations(
     for definition in definitions:  # a defined quantity is written like a symbol (L) or a vector (p_j)
         kinds[definition.name] = "vector" if definition.index is not None else "scalar"
     ranges: dict[str, tuple[str, str]] = {}
+    sizes: list[str] = []  # the sizes of vectors and matrices, declared as index bounds are
     for decl in symbols:
         match = _INDEX.search(decl.words)
         if match:
             kinds[decl.name] = "index"
             ranges[decl.name] = (match.group(1), match.group(2))
+        elif _shape(decl):
+            kinds[decl.name] = "matrix"  # a vector or matrix with sizes: the name alone is the whole
+            sizes.extend(_shape(decl))
         elif "vector" in decl.words.replace(",", " ").split():
             kinds[decl.name] = "vector"
         else:
             kinds[decl.name] = "scalar"
-    for lo_hi in list(ranges.values()):
+    for lo_hi in [*ranges.values(), tuple(sizes)]:
         for bound in lo_hi:
             if _PY_NAME.match(bound) and bound not in kinds:
                 kinds[bound] = "scalar"
@@ -411,6 +418,14 @@ def names_from_declarations(
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
     complex_names = frozenset(d.name for d in symbols if "complex" in d.words.replace(",", " ").split())
     return Names(kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates))
+
+
+def _shape(decl: SymbolDecl) -> tuple[str, ...]:
+    """The sizes of a vector or matrix declared with them (empty: none)."""
+    try:
+        return read_symbol(decl).shape or ()
+    except FormatError:
+        return ()  # the declaration's own error is reported where the symbols are read
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -590,6 +605,7 @@ class _Parser:
         self.depth = depth
         self.notes = notes if notes is not None else []
         self.abs_depth = 0
+        self.norm_depth = 0  # inside \|…\|, where \| closes
         self.closers: list[str] = []
         # sums visibly meant past a '+', and (sum of terms, the same with the sum widened)
         self.flagged, self.widened = shared if shared is not None else ([], [])
@@ -804,6 +820,8 @@ class _Parser:
         if tok.kind == "macro":
             if tok.text in ("right", "cdot", "times", "div", "ast") or tok.key in CLOSE or tok.text in ("rvert", "}"):
                 return False
+            if tok.text in NORM_CLOSE or (self.norm_depth and tok.text in NORM_OPEN):
+                return False
             if tok.key in _FENCE_CLOSERS:
                 return False
             if tok.text in RELATIONS or tok.text in DOTS:
@@ -838,6 +856,8 @@ class _Parser:
                 exp_tokens = self.group_tokens()
                 if _is_prime_group(exp_tokens):
                     node = self.prime_of(node, tok, _prime_count(exp_tokens))
+                elif self.transposed(node, exp_tokens) is not None:
+                    node = self.transposed(node, exp_tokens)
                 else:
                     node = ("pow", node, self.sub(exp_tokens).whole())
             elif (tok.kind == "char" and tok.text == "'") or (tok.kind == "macro" and tok.text == "prime"):
@@ -1180,6 +1200,8 @@ class _Parser:
     def finish_power(self, node, power):
         if power is None:
             return node
+        if self.transposed(node, power) is not None:
+            return self.transposed(node, power)
         exponent = self.sub(power).whole()
         if node[0] == "name" and node[1] == "E":
             return ("call", "exp", [exponent])
@@ -1269,7 +1291,7 @@ class _Parser:
             if kind == "vector":
                 raise self.error(tok, f"'{py}' is a declared vector; write an element such as {word}_i")
             return ("name", py)
-        if kind == "vector":
+        if kind in ("vector", "matrix"):
             return ("elem", py, self.indices(sub_tokens, py, tok))
         text = _plain_subscript(sub_tokens)
         if text is not None and self.names.is_declared(f"{py}_{text}"):
@@ -1531,6 +1553,9 @@ class _Parser:
         if name in ("frac", "dfrac", "tfrac", "cfrac"):
             self.take()
             return self.fraction(tok)
+        if name in NORM_OPEN:
+            self.take()
+            return self.norm(tok)
         if name == "sqrt":
             self.take()
             index = None
@@ -1665,6 +1690,39 @@ class _Parser:
             elif isinstance(part, list):
                 stack.extend(part)
         return False
+
+    def norm(self, opener: Token):
+        """``\\|v\\|``, ``\\lVert v \\rVert``, ``\\|v\\|_2``: the Euclidean norm of a vector."""
+        if self.norm_depth:
+            raise self.error(opener, "a norm inside a norm is ambiguous with \\|; write \\lVert … \\rVert")
+        self.norm_depth += 1
+        try:
+            node = self.expr()
+        finally:
+            self.norm_depth -= 1
+        tok = self.take()
+        if not (tok.kind == "macro" and (tok.text in NORM_CLOSE or tok.text in NORM_OPEN)):
+            raise self.error(opener, f"'\\{opener.text}' is never closed (write \\|v\\| for the norm)")
+        nxt = self.peek()
+        if nxt.kind == "char" and nxt.text == "_":
+            self.take()
+            sub = [t for t in self.group_tokens() if not _ignorable(t)]
+            if not (len(sub) == 1 and sub[0].text == "2"):
+                raise self.error(nxt, "only the Euclidean norm \\|v\\|_2 is read")
+        return ("call", "norm", [node])
+
+    def transposed(self, node, power: list[Token]):
+        """``x^T``, ``x^\\top``, ``x^\\intercal``, ``x^{\\mathsf{T}}``: the transpose (None: a power)."""
+        marks = [t for t in power if not _ignorable(t) and not (t.kind == "macro" and t.text in TYPEFACES)]
+        marks = [t for t in marks if t.text not in ("{", "}")]
+        if len(marks) != 1:
+            return None
+        mark = marks[0]
+        if (mark.kind == "macro" and mark.text in ("top", "intercal", "mathsf")) or (
+            mark.kind == "letter" and mark.text == "T" and not self.names.is_declared("T") and "T" not in self.bound
+        ):
+            return ("call", "transpose", [node])
+        return None
 
     def until_sized(self, opener: Token, delim: Token):
         saved = self.abs_depth
