@@ -253,7 +253,7 @@ MAX_LATEX_TEXT = 2_000_000
 
 
 MAX_LIMITS = 16
-"""Limits (``Limit(expr, h, 0)``) evaluated in one step, both sides together."""
+"""Limits (``Limit(expr, h, 0)``) and integrals evaluated in one step, both sides together."""
 
 
 # --- Time-budget shares (fractions of a check's --timeout, with caps in seconds) ---

@@ -48,6 +48,9 @@ SAMPLES = {
     "Product": "Product(x + k, (k, 1, 3))",
     "KroneckerDelta": "KroneckerDelta(i, j)",
     "Limit": "Limit(sin(x*y)/y, y, 0)",
+    "Integral": "Integral(x*k**2, (k, 0, y))",
+    "Expectation": "Expectation(k**2, (k, Uniform(x, y)))",
+    "Var": "Var(k, (k, Bernoulli(x)))",
 }
 
 

@@ -44,7 +44,7 @@ from derivcheck.parse.symbols import SymbolSpec, bound_value
 from derivcheck.parse.syntax import show
 
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
-INFINITY = "oo"  # allowed only as the point of a Limit
+INFINITY = "oo"  # allowed only as the point of a Limit or a bound of an Integral
 # Written out, so that the proof methods see log and exp as usual.
 _WRITTEN_OUT: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     "log1p": lambda t: sympy.log(1 + t),
@@ -61,13 +61,12 @@ LIMIT_DIRECTIONS = {"+": "+", "-": "-"}  # one-sided limits; without a direction
 # Constructs that are not read, with what to write instead.
 NOT_SUPPORTED = {
     "Piecewise": "write max, min, abs or sign, or split the chain with 'cases:' (one case per piece)",
-    "Integral": "integrals are not checked; write the antiderivative's value in a step of its own",
-    "integrate": "integrals are not checked; write the antiderivative's value in a step of its own",
+    "integrate": "write Integral(f, (x, a, b)) (bounds may be oo or -oo)",
     "limit": "write Limit(expr, h, 0) (or Limit(expr, h, 0, '+') for a one-sided limit)",
     "lim": "write Limit(expr, h, 0) (or Limit(expr, h, 0, '+') for a one-sided limit)",
     "Derivative": "write diff(expr, x)",
-    "Expectation": "expectations are not read; write the sum or the value the expectation stands for",
-    "E": "E is Euler's number; an expectation is not read: write the sum or value it stands for",
+    "E": "E is Euler's number; an expectation is written Expectation(f, (x, Normal(mu, sigma)))",
+    "Variance": "write Var(f, (x, Normal(mu, sigma)))",
 }
 
 # Common functions that are not built in, with the definition to write under 'functions'.
@@ -685,7 +684,11 @@ class _Builder:
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name == INFINITY:
-            raise self._error(node, "'oo' (infinity) is allowed only as the point of a Limit, e.g. Limit(f, x, oo)")
+            raise self._error(
+                node,
+                "'oo' (infinity) is allowed only as the point of a Limit or a bound of an Integral, "
+                "e.g. Limit(f, x, oo) or Integral(f, (x, 0, oo))",
+            )
         if name.startswith("__"):
             raise self._error(node, f"undeclared name '{name}': {_DUNDER}")
         if name in self.scope.functions or name in BUILTIN_FUNCTIONS:
@@ -848,6 +851,10 @@ class _Builder:
             return self._diff(node)
         if name == "Limit":
             return self._limit(node)
+        if name == "Integral" and not self._shadowed(name):
+            return self._integral(node)
+        if name in ("Expectation", "Var") and not self._shadowed(name):
+            return self._expectation(node, name)
         if name in linalg.FUNCTIONS and name not in self.scope.symbols and name not in self.bound:
             return self._linalg_call(node, name)
         if name in SHADOWABLE and (name in self.scope.symbols or name in self.bound):
@@ -1118,6 +1125,86 @@ class _Builder:
         if point.is_infinite:
             direction = "-" if point is sympy.oo else "+"
         return sympy.Limit(term, var, point, direction)
+
+    def _shadowed(self, name: str) -> bool:
+        return name in self.scope.symbols or name in self.bound
+
+    def _integral(self, node: ast.Call) -> sympy.Expr:
+        """``Integral(f, (x, a, b))``: a definite integral, kept unevaluated for the checker."""
+        self._arity(node, "Integral", 2, 2)
+        limits = node.args[1]
+        if not isinstance(limits, ast.Tuple) or len(limits.elts) != 3:
+            raise self._error(node, "Integral takes (f, (x, a, b)), e.g. Integral(exp(-x), (x, 0, oo))")
+        var_node, lo_node, hi_node = limits.elts
+        if not isinstance(var_node, ast.Name) or var_node.id.startswith("__"):
+            raise self._error(var_node, "the variable of Integral must be a name, e.g. Integral(f, (x, 0, 1))")
+        lo, hi = self._limit_point(lo_node), self._limit_point(hi_node)
+        var = sympy.Dummy(var_node.id, real=True)
+        term = self._with_bound(var_node.id, var, node.args[0])
+        return sympy.Integral(term, (var, lo, hi))
+
+    def _with_bound(self, name: str, var: sympy.Expr, node: ast.expr) -> sympy.Expr:
+        """``node`` built with ``name`` standing for the bound variable ``var``."""
+        saved = self.bound.get(name)
+        self.bound[name] = var
+        try:
+            return self._expr(node)
+        finally:
+            if saved is None:
+                self.bound.pop(name, None)
+            else:
+                self.bound[name] = saved
+
+    def _expectation(self, node: ast.Call, name: str) -> sympy.Expr:
+        """``Expectation(f, (x, Normal(mu, sigma)))`` / ``Var(…)``: the integral or sum it stands for."""
+        from derivcheck.parse.distributions import DISTRIBUTIONS, distribution
+
+        self._arity(node, name, 2, 2)
+        spec = node.args[1]
+        known = ", ".join(d.spelling for d in DISTRIBUTIONS)
+        if not (
+            isinstance(spec, ast.Tuple)
+            and len(spec.elts) == 2
+            and isinstance(spec.elts[0], ast.Name)
+            and isinstance(spec.elts[1], ast.Call)
+            and isinstance(spec.elts[1].func, ast.Name)
+        ):
+            raise self._error(node, f"{name} takes (f, (x, D)) with D one of {known}")
+        var_node, law_node = spec.elts
+        assert isinstance(var_node, ast.Name) and isinstance(law_node, ast.Call)  # checked above
+        assert isinstance(law_node.func, ast.Name)
+        law = distribution(law_node.func.id)
+        if law is None or var_node.id.startswith("__"):
+            raise self._error(law_node, f"unknown distribution; write one of {known}")
+        self._arity(law_node, law.name, len(law.params), len(law.params))
+        params = self._law_parameters(law_node, law.name)
+        var = sympy.Dummy(var_node.id, integer=True) if law.discrete else sympy.Dummy(var_node.id, real=True)
+        term = self._with_bound(var_node.id, var, node.args[0])
+        mean = self._expected(term, var, law.name, params)
+        if name == "Expectation":
+            return mean
+        return self._expected(term**2, var, law.name, params) - mean**2
+
+    def _law_parameters(self, node: ast.Call, law: str) -> tuple[sympy.Expr, ...]:
+        if law != "Categorical":
+            return tuple(self._expr(arg) for arg in node.args)
+        vector = node.args[0]
+        spec = self.scope.symbols.get(vector.id) if isinstance(vector, ast.Name) else None
+        if spec is None or not spec.is_vector:
+            raise self._error(node, "Categorical(p, C) takes a declared vector p of probabilities p[1..C]")
+        return (spec.obj, self._expr(node.args[1]))
+
+    @staticmethod
+    def _expected(term: sympy.Expr, var: sympy.Dummy, law: str, params: tuple[sympy.Expr, ...]) -> sympy.Expr:
+        from derivcheck.parse.distributions import bernoulli_sum, categorical_sum, integral_over
+
+        if law == "Bernoulli":
+            return bernoulli_sum(term, var, params[0])
+        if law == "Categorical":
+            probabilities, count = params
+            assert isinstance(probabilities, sympy.IndexedBase)
+            return categorical_sum(term, var, probabilities, count)
+        return integral_over(term, var, law, params)
 
     def _limit_point(self, node: ast.expr) -> sympy.Expr:
         sign = 1

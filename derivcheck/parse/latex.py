@@ -242,6 +242,13 @@ NORM_CLOSE = {"rVert"}
 ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
 _DIGIT = re.compile(r"[0-9]")
 _PY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_EXPECTATION_FORM = "\\mathbb{E}_{x \\sim D}[f]"
+# Distributions after \sim in an expectation: the name written -> the one of parse/distributions.py.
+_LAWS = {
+    "N": "Normal", "Normal": "Normal", "U": "Uniform", "Uniform": "Uniform", "Exp": "Exponential",
+    "Exponential": "Exponential", "Laplace": "Laplace", "Bernoulli": "Bernoulli", "Bern": "Bernoulli",
+    "Categorical": "Categorical", "Cat": "Categorical",
+}
 
 
 @dataclass(frozen=True)
@@ -466,6 +473,11 @@ def to_tree(node) -> ast.expr:
         if node[4] is not None:
             args.append(ast.Constant(node[4]))
         return syntax.call("Limit", args)
+    if kind == "integral":
+        return syntax.call("Integral", [to_tree(node[1]), syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))])
+    if kind == "expect":
+        law = syntax.call(node[4], [to_tree(p) for p in node[5]])
+        return syntax.call(node[1], [to_tree(node[2]), ast.Tuple([syntax.name(node[3]), law], ast.Load())])
     if kind in ("sum", "prod"):
         limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
         return syntax.call("Sum" if kind == "sum" else "Product", [to_tree(node[1]), limits])
@@ -1578,6 +1590,12 @@ class _Parser:
         if name == "lim":
             self.take()
             return self.limit(tok)
+        if name in ("int", "intop"):
+            self.take()
+            return self.integral(tok)
+        expectation = self.expectation_word()
+        if expectation is not None:
+            return self.expectation(tok, expectation)
         if name == "underset":
             self.take()
             below = self.group_tokens()
@@ -1655,7 +1673,9 @@ class _Parser:
         if name in NOT_READ:
             raise self.error(tok, f"\\{name} is not supported here; {NOT_READ[name]}")
         if name in ("infty",):
-            raise self.error(tok, "\\infty is allowed only as the point of a limit, \\lim_{x \\to \\infty}")
+            raise self.error(
+                tok, "\\infty is allowed only as the point of a limit or an integral's bound, \\lim_{x \\to \\infty}"
+            )
         if name in RELATIONS:
             raise self.error(tok, f"the relation '\\{name}' cannot appear inside an expression")
         if name in DOTS:
@@ -2007,6 +2027,124 @@ class _Parser:
         finally:
             self.bound = saved
         return ("limit", body, var, point, direction)
+
+    def integral(self, tok: Token) -> tuple:
+        """``\\int_a^b f \\, dx`` (``\\infty`` allowed as a bound): the integrand runs up to its differential."""
+        lower = upper = None
+        for _ in range(2):
+            nxt = self.peek()
+            if nxt.kind == "char" and nxt.text == "_" and lower is None:
+                self.take()
+                lower = [t for t in self.group_tokens() if not _ignorable(t)]
+            elif nxt.kind == "char" and nxt.text == "^" and upper is None:
+                self.take()
+                upper = [t for t in self.group_tokens() if not _ignorable(t)]
+        if not lower or not upper:
+            raise self.error(tok, "\\int is read with both bounds: \\int_{a}^{b} f \\, dx (a bound may be \\infty)")
+        found = self.differential_after(tok)
+        start, at, var, end = found
+        body_tokens = [t for t in self.tokens[start:at] if not _ignorable(t)]
+        lo, hi = self.limit_point(lower), self.limit_point(upper)
+        saved = set(self.bound)
+        self.bound.add(var)
+        try:
+            body = self.sub(body_tokens).whole() if body_tokens else ("num", "1")
+        finally:
+            self.bound = saved
+        self.pos = end
+        return ("integral", body, var, lo, hi)
+
+    def differential_after(self, tok: Token) -> tuple[int, int, str, int]:
+        """(start, where ``dx`` begins, the variable, just past it) for the integral opened at ``tok``."""
+        depth = 0
+        for k in range(self.pos, len(self.tokens)):
+            t = self.tokens[k]
+            if t.kind == "end":
+                break
+            if _opens(t):
+                depth += 1
+            elif _closes(t):
+                depth -= 1
+                if depth < 0:
+                    break
+            if depth != 0:
+                continue
+            width = 1 if t.kind == "letter" and t.text == "d" else 0
+            if t.kind == "macro" and t.text in ("mathrm", "operatorname") and k + 1 < len(self.tokens):
+                width = 2 if self.tokens[k + 1].kind == "arg" and self.tokens[k + 1].text.strip() == "d" else 0
+            if width and k + width < len(self.tokens):
+                var = _single_name([self.tokens[k + width]])
+                if var is not None and _PY_NAME.match(var):
+                    return self.pos, k, var, k + width + 1
+        raise self.error(tok, "\\int_a^b needs its differential after the integrand: \\int_0^1 f(x) \\, dx")
+
+    def expectation_word(self) -> str | None:
+        """``Expectation`` at ``\\mathbb{E}`` (``\\operatorname{E}``), ``Var`` at ``\\operatorname{Var}``, else None."""
+        tok = self.peek()
+        if tok.kind != "macro":
+            return None
+        if tok.text == "mathbb":
+            inner = [self.peek(k).text for k in (1, 2, 3)]
+            word = inner[1] if inner[0] == "{" and inner[2] == "}" else None
+            width = 4
+        elif tok.text in ("operatorname", "mathrm") and self.peek(1).kind == "arg":
+            word, width = self.peek(1).text.strip(), 2
+        else:
+            return None
+        meaning = {"E": "Expectation", "V": "Var", "Var": "Var"}.get(word or "")
+        after = self.peek(width)
+        if meaning is None or not (after.kind == "char" and after.text == "_"):
+            return None
+        for _ in range(width):
+            self.take()
+        return meaning
+
+    def expectation(self, tok: Token, meaning: str) -> tuple:
+        """``\\mathbb{E}_{x \\sim D}[f]`` with D one of the declared distributions."""
+        self.take()  # the '_'
+        lower = [t for t in self.group_tokens() if not _ignorable(t)]
+        at = next((k for k, t in enumerate(lower) if t.kind == "macro" and t.text == "sim"), None)
+        var = _single_name(lower[:at]) if at is not None else None
+        if at is None or var is None or not _PY_NAME.match(var):
+            raise self.error(
+                tok, f"an expectation is read as {_EXPECTATION_FORM}, D e.g. \\mathcal{{N}}(\\mu, \\sigma^2)"
+            )
+        law, params = self.distribution(tok, lower[at + 1 :])
+        opener = self.peek()
+        saved = set(self.bound)
+        self.bound.add(var)
+        try:
+            if opener.kind == "macro" and opener.text == "left":
+                self.take()
+                delim = self.take_delimiter(opener)
+                if delim.key != "[":
+                    raise self.error(delim, f"the quantity of an expectation goes in brackets: {_EXPECTATION_FORM}")
+                body = self.until_closer(opener, "\\right", "\\left[", right=True)
+            elif opener.kind == "char" and opener.text == "[":
+                self.take()
+                body = self.until_closer(opener, "]", "[")
+            else:
+                raise self.error(tok, f"the quantity of an expectation goes in brackets: {_EXPECTATION_FORM}")
+        finally:
+            self.bound = saved
+        return ("expect", meaning, body, var, law, params)
+
+    def distribution(self, tok: Token, tokens: list[Token]) -> tuple[str, list]:
+        """A distribution after ``\\sim``: its name and parameter nodes (\\mathcal{N} takes the variance)."""
+        head: str | None = None
+        rest = tokens
+        if len(tokens) >= 4 and tokens[0].kind == "macro" and tokens[0].text == "mathcal" and tokens[1].text == "{":
+            head, rest = tokens[2].text, tokens[4:]
+        elif len(tokens) >= 2 and tokens[0].kind == "macro" and tokens[1].kind == "arg":
+            head, rest = tokens[1].text.strip(), tokens[2:]
+        law = _LAWS.get(head or "")
+        if law is None or not rest or rest[0].text != "(" or rest[-1].text != ")":
+            known = ", ".join(sorted(_LAWS))
+            raise self.error(tok, f"unknown distribution after \\sim; write one of {known} with its parameters in ( )")
+        params = [self.sub(part).whole() for part in _split_commas(rest[1:-1])]
+        if head == "N" and len(params) == 2:  # N(mu, sigma^2): the variance
+            params[1] = ("call", "sqrt", [params[1]])
+        return law, params
 
     def limit_point(self, tokens: list[Token]):
         sign = ""

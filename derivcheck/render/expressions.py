@@ -369,6 +369,10 @@ class _Walker:
             return Piece(delta, ATOM)
         if name in ("Sum", "Product") and len(args) == 2 and _is_limits(args[1]):
             return self._big(name, args)
+        if name == "Integral" and len(args) == 2 and _is_limits(args[1]):
+            return self._integral(args)
+        if name in ("Expectation", "Var") and len(args) == 2 and _is_law(args[1]):
+            return self._expectation(name, args)
         word = False
         head: Box
         if name in FUNCTION_NAMES:
@@ -419,6 +423,43 @@ class _Walker:
             body = _wrap(body)
         return Piece(row(symbol, body.box), BIGOP, "other", body.trail)
 
+    def _integral(self, args: list[ast.expr]) -> Piece:
+        """``Integral(f, (x, a, b))`` as ∫ from a to b of f dx."""
+        limits = args[1]
+        assert isinstance(limits, ast.Tuple)  # checked by _is_limits
+        var, lo, hi = limits.elts
+        symbol = BigOp("\\int", "∫", self._bound(lo), self._bound(hi))
+        body = self.expr(args[0])
+        if body.prec <= SUM or body.lead == "minus":
+            body = _wrap(body)
+        differential = row(Op("\\,", "\u2009", "prefix"), Ident("\\mathrm{d}", "d", upright=True), self.expr(var).box)
+        return Piece(row(symbol, body.box, differential), BIGOP, "other", "other")
+
+    def _bound(self, node: ast.expr) -> Box:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return row(NEGATE, self._bound(node.operand))
+        if isinstance(node, ast.Name) and node.id == "oo":
+            return Ident("\\infty", "∞")
+        return self.expr(node).box
+
+    def _expectation(self, name: str, args: list[ast.expr]) -> Piece:
+        """``Expectation(f, (x, D))`` as 𝔼 with ``x ∼ D`` below, then [f]; ``Var`` likewise."""
+        spec = args[1]
+        assert isinstance(spec, ast.Tuple) and isinstance(spec.elts[1], ast.Call)  # checked by _is_law
+        var, law = spec.elts
+        assert isinstance(law, ast.Call) and isinstance(law.func, ast.Name)
+        params = [self.expr(a) for a in law.args]
+        if law.func.id == "Normal" and len(params) == 2:  # N(mu, sigma^2), as written in the field
+            head: Box = Ident("\\mathcal{N}", "𝒩")
+            params[1] = self._power(params[1], Num("2"))
+        else:
+            head = Ident(f"\\operatorname{{{law.func.id}}}", law.func.id, upright=True)
+        drawn = row(self.expr(var).box, Op("\\sim", "∼"), row(head, APPLY, _parens(_join([p.box for p in params]))))
+        operator = Ident("\\mathbb{E}", "𝔼")
+        if name == "Var":
+            operator = Ident("\\operatorname{Var}", "Var", upright=True)
+        return Piece(row(Scripts(operator, sub=drawn), Fenced("[", "]", self.expr(args[0]).box)), ATOM)
+
     # -- conditions ----------------------------------------------------------------------------
 
     def compare(self, node: ast.Compare) -> Piece:
@@ -436,6 +477,17 @@ class _Walker:
 
     def _Compare(self, node: ast.Compare) -> Piece:
         return self.compare(node)
+
+
+def _is_law(node: ast.AST) -> bool:
+    """``(x, Normal(mu, sigma))``: a variable and a named distribution."""
+    return (
+        isinstance(node, ast.Tuple)
+        and len(node.elts) == 2
+        and isinstance(node.elts[0], ast.Name)
+        and isinstance(node.elts[1], ast.Call)
+        and isinstance(node.elts[1].func, ast.Name)
+    )
 
 
 def _is_limits(node: ast.AST) -> bool:

@@ -97,9 +97,14 @@ def to_latex(box: Box) -> str:
     raise TypeError(f"not a box: {box!r}")
 
 
+_OPERATOR_HEADS = frozenset({"\\mathbb{E}", "\\operatorname{Var}"})
+
+
 def _group_base(base: Box) -> str:
     text = to_latex(base)
     if isinstance(base, (Ident, Num)) and (len(text) == 1 or text.startswith("\\") and text[1:].isalpha()):
+        return text
+    if isinstance(base, Ident) and text in _OPERATOR_HEADS:  # \mathbb{E}_{x \sim D}, as authors write it
         return text
     return f"{{{text}}}"
 

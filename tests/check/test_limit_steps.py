@@ -93,7 +93,8 @@ def _scope() -> Scope:
         ("x + oo", "only as the point of a Limit"),
         ("limit(x, x, 0)", "not supported here; write Limit("),
         ("Piecewise(x, x)", "not supported here"),
-        ("Integral(x, x)", "not supported here"),
+        ("Integral(x, x)", "Integral takes (f, (x, a, b))"),
+        ("x + oo", "or a bound of an Integral"),
         ("E(x)", "not supported here"),
     ],
 )
@@ -113,6 +114,6 @@ def test_limits_are_bounded_per_step():
     many = " + ".join(f"Limit(x + h, h, {k})" for k in range(20))
     report = verify_text(derivation([many, "20*x + 190"]), CheckConfig(jobs=1, cache_dir=None, timeout=10.0))
     (result,) = [r for r in report.results if r.kind == "step"]
-    assert result.verdict.value == "unknown" and "limits in one step" in result.outcome.detail
+    assert result.verdict.value == "unknown" and "integrals in one step" in result.outcome.detail
 
 

@@ -45,6 +45,7 @@ from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number, readable
 from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
 from derivcheck.check.prove.equality import Proof, prove_zero
+from derivcheck.check.prove.integrals import same_integrands
 from derivcheck.check.prove.limits import LimitUnevaluated, has_limit, limits_under_conditions, resolve_limits
 from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
@@ -139,9 +140,20 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
 
 
 def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
-    """Evaluate the step's limits exactly, then run the ladder on the values (unknown if one cannot be found)."""
+    """Evaluate the step's limits and integrals exactly, then run the ladder on the values.
+
+    Unknown if one cannot be found. An equality of integrals is first tried by
+    linearity, integrand by integrand (which needs no value).
+    """
     relations = relations_of(task.conditions)
-    hint = "write the limit's value (or a simpler limit) in a step of its own, or add the conditions it needs"
+    hint = (
+        "write the value of the limit or integral (or a simpler one) in a step of its own, "
+        "or add the conditions it needs"
+    )
+    if task.relation == "==":
+        method = _by_linearity(task, config)
+        if method is not None:
+            return Outcome(Verdict.PROVED, method)
     try:
         sides = resolve_limits(task.previous, task.current, relations)
         if sides is not None:
@@ -149,7 +161,9 @@ def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
             return outcome.with_(method=f"{sides.how}; {outcome.method}")
         cases = limits_under_conditions(task.previous, task.current, relations)
     except LimitUnevaluated as exc:
-        return Outcome(Verdict.UNKNOWN, "limit", f"{exc}; a limit is never decided by sampling", hint=hint)
+        return Outcome(
+            Verdict.UNKNOWN, "limit", f"{exc}; a limit or integral is never decided by sampling", hint=hint
+        )
     rule = rule_for(task.relation)
     methods = []
     for case in cases:
@@ -160,13 +174,23 @@ def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
         methods.append(proof.method)
     else:
         how = " / ".join(dict.fromkeys(methods)) or "conditions are contradictory"
-        return Outcome(Verdict.PROVED, f"limits evaluated under the conditions; {how}")
+        return Outcome(Verdict.PROVED, f"limits or integrals evaluated under the conditions; {how}")
     return Outcome(
         Verdict.UNKNOWN,
         "limit",
         "the limits have values only under the conditions' sign cases, and the step was not proved in each",
         hint=hint,
     )
+
+
+def _by_linearity(task: StepTask, config: CheckConfig) -> str | None:
+    """The method proving an equality of integrals integrand by integrand, or None (also when out of time)."""
+    share = proof_share(config.timeout, Shape((), ()))
+    try:
+        with time_limit(share):
+            return same_integrands(task.previous, task.current, share)
+    except CheckTimeout:
+        return None
 
 
 def _full_evidence(task: StepTask, rule: RelationRule, evidence: dict, outcome: Outcome) -> dict:

@@ -1,4 +1,7 @@
-"""Limits in a step: each evaluated exactly by SymPy's limit machinery, under the conditions.
+"""Limits and integrals in a step: each evaluated exactly by SymPy, under the conditions.
+
+Integrals are evaluated by ``check/prove/integrals.py`` in the same pass
+(innermost first), so a limit of an integral or an integral of a limit works.
 
 A limit whose value SymPy cannot find leaves the step ``unknown``: it is
 never decided by sampling the expression at a small ``h``. A difference
@@ -17,6 +20,9 @@ from derivcheck.bounds import MAX_LIMITS
 from derivcheck.check.printing import readable
 from derivcheck.check.prove.assume import Relation, apply, scenarios
 from derivcheck.check.prove.equality import prove_zero
+from derivcheck.check.prove.integrals import IntegralUnevaluated, integral_value
+
+_EVALUATED = (sympy.Limit, sympy.Integral)
 
 
 class LimitUnevaluated(Exception):
@@ -33,23 +39,35 @@ class LimitSides:
 
 
 def has_limit(*exprs: sympy.Expr) -> bool:
-    """Whether any of ``exprs`` holds a limit."""
-    return any(expr.has(sympy.Limit) for expr in exprs)
+    """Whether any of ``exprs`` holds a limit or an integral."""
+    return any(expr.has(*_EVALUATED) for expr in exprs)
 
 
 def evaluate_limits(expr: sympy.Expr) -> sympy.Expr:
-    """``expr`` with every limit (innermost first) replaced by its exact value; LimitUnevaluated otherwise."""
+    """``expr`` with every limit and integral (innermost first) replaced by its exact value.
+
+    LimitUnevaluated when one cannot be found.
+    """
     count = 0
-    while expr.has(sympy.Limit):
-        innermost = [lim for lim in expr.atoms(sympy.Limit) if not any(a.has(sympy.Limit) for a in lim.args)]
+    while expr.has(*_EVALUATED):
+        innermost = [
+            op for op in expr.atoms(*_EVALUATED) if not any(a.has(*_EVALUATED) for a in op.args)
+        ]
         values = {}
-        for lim in sorted(innermost, key=sympy.default_sort_key):
+        for op in sorted(innermost, key=sympy.default_sort_key):
             count += 1
             if count > MAX_LIMITS:
-                raise LimitUnevaluated(f"more than {MAX_LIMITS} limits in one step; split the step")
-            values[lim] = limit_value(lim)
+                raise LimitUnevaluated(f"more than {MAX_LIMITS} limits and integrals in one step; split the step")
+            values[op] = limit_value(op) if isinstance(op, sympy.Limit) else _integral_value(op)
         expr = expr.xreplace(values)
     return expr
+
+
+def _integral_value(integral: sympy.Integral) -> sympy.Expr:
+    try:
+        return integral_value(integral)
+    except IntegralUnevaluated as exc:
+        raise LimitUnevaluated(str(exc)) from None
 
 
 def limit_value(lim: sympy.Limit) -> sympy.Expr:
@@ -97,11 +115,68 @@ def resolve_limits(previous: sympy.Expr, current: sympy.Expr, relations: list[Re
     LimitUnevaluated when a limit cannot be found even under the conditions' sign scenarios.
     """
     try:
-        return LimitSides(evaluate_limits(previous), evaluate_limits(current), "limits evaluated")
+        return LimitSides(evaluate_limits(previous), evaluate_limits(current), f"{_what(previous, current)} evaluated")
     except LimitUnevaluated:
         if not relations:
             raise
-    return None
+    twins = sign_twins(relations)
+    if not twins:
+        return None
+    back = {twin: symbol for symbol, twin in twins.items()}
+    try:
+        return LimitSides(
+            evaluate_limits(previous.xreplace(twins)).xreplace(back),
+            evaluate_limits(current.xreplace(twins)).xreplace(back),
+            f"{_what(previous, current)} evaluated under the conditions (the signs they give)",
+        )
+    except LimitUnevaluated:
+        return None
+
+
+def sign_twins(relations: list[Relation]) -> dict[sympy.Symbol, sympy.Symbol]:
+    """Symbol -> a twin known positive (or negative), for each symbol the conditions give that sign outright.
+
+    ``y > 0``, ``y > 2``, ``y >= 1`` make y positive; ``y < 0``, ``y <= -1`` negative.
+    Values found with the twins hold wherever the conditions do.
+    """
+    twins: dict[sympy.Symbol, sympy.Symbol] = {}
+    for relation in relations:
+        sign = _outright_sign(relation)
+        if sign is None:
+            continue
+        symbol, positive = sign
+        if symbol not in twins:
+            twins[symbol] = sympy.Dummy(symbol.name, positive=positive, negative=not positive)
+    return twins
+
+
+def _outright_sign(relation: Relation) -> tuple[sympy.Symbol, bool] | None:
+    """(symbol, True) when ``relation`` says symbol > c >= 0 (or >= c > 0), (symbol, False) mirrored, else None."""
+    if relation.op not in (">", ">=", "<", "<="):
+        return None
+    free = relation.expr.free_symbols
+    if len(free) != 1:
+        return None
+    (symbol,) = free
+    if not isinstance(symbol, sympy.Symbol) or not symbol.is_real:
+        return None
+    scale = sympy.diff(relation.expr, symbol)
+    offset = sympy.expand(relation.expr - scale * symbol)  # expr = scale*symbol + offset
+    if not (scale.is_number and scale.is_real and scale != 0 and offset.is_number and offset.is_real):
+        return None
+    bound = -offset / scale  # symbol op bound, the op flipped when scale < 0
+    above = (relation.op in (">", ">=")) == bool(scale > 0)
+    strict = relation.op in (">", "<")
+    if above:
+        return (symbol, True) if (bound >= 0 if strict else bound > 0) else None
+    return (symbol, False) if (bound <= 0 if strict else bound < 0) else None
+
+
+def _what(*exprs: sympy.Expr) -> str:
+    """What a step's sides hold: ``limits``, ``integrals`` or ``limits and integrals``."""
+    named = ((sympy.Limit, "limits"), (sympy.Integral, "integrals"))
+    kinds = [word for cls, word in named if any(e.has(cls) for e in exprs)]
+    return " and ".join(kinds) or "limits"
 
 
 def limits_under_conditions(
@@ -114,7 +189,7 @@ def limits_under_conditions(
             LimitSides(
                 evaluate_limits(apply(previous, plan)),
                 evaluate_limits(apply(current, plan)),
-                "limits evaluated under the conditions",
+                f"{_what(previous, current)} evaluated under the conditions",
             )
         )
     return out

@@ -1,0 +1,100 @@
+"""Definite integrals in a step: evaluated by SymPy's integration, or compared integrand by integrand.
+
+An integral whose value SymPy cannot find, or finds only under a convergence
+condition it cannot decide, is never decided by sampling: the step stays
+``unknown``. Two sides that are linear combinations of integrals over the
+same ranges are equal when, range by range, the combined integrand is 0 for
+every value of the variable (linearity of the integral; the integrals written
+are taken to exist, as the author's step asserts).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sympy
+
+from derivcheck.check.printing import readable
+from derivcheck.check.prove.equality import prove_zero
+
+
+class IntegralUnevaluated(Exception):
+    """An integral whose value could not be found exactly; the message says why."""
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A side split by linearity: integrands per integration range, and the rest (no integral in it)."""
+
+    integrands: dict[tuple[sympy.Expr, sympy.Expr], sympy.Expr]
+    rest: sympy.Expr
+
+
+def integral_value(integral: sympy.Integral) -> sympy.Expr:
+    """The exact value of one integral without an integral inside it; IntegralUnevaluated otherwise."""
+    shown = readable(integral)
+    try:
+        value = integral.doit(conds="piecewise")
+    except (NotImplementedError, ValueError, TypeError, ArithmeticError, sympy.PoleError) as exc:
+        raise IntegralUnevaluated(f"SymPy cannot integrate {shown}: {str(exc).splitlines()[0]}") from None
+    if value.has(sympy.Piecewise):
+        raise IntegralUnevaluated(
+            f"SymPy finds {shown} only under conditions it cannot decide (convergence); "
+            "declare the parameters' signs (e.g. 'a: positive')"
+        )
+    if value.has(sympy.Integral):
+        raise IntegralUnevaluated(f"SymPy cannot integrate {shown}")
+    if value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
+        raise IntegralUnevaluated(f"{shown} diverges ({readable(value)}); only finite integrals are compared")
+    return value
+
+
+_CANONICAL = sympy.Dummy("x", real=True)
+
+
+def split_linear(expr: sympy.Expr) -> Linear | None:
+    """``expr`` as a sum of constant multiples of single integrals plus a rest, or None if it is not one."""
+    integrands: dict[tuple[sympy.Expr, sympy.Expr], sympy.Expr] = defaultdict(lambda: sympy.Integer(0))
+    rest: list[sympy.Expr] = []
+    for term in sympy.Add.make_args(sympy.expand(expr, deep=False)):
+        if not term.has(sympy.Integral):
+            rest.append(term)
+            continue
+        factors = sympy.Mul.make_args(term)
+        integrals = [f for f in factors if isinstance(f, sympy.Integral)]
+        if len(integrals) != 1 or len(integrals[0].limits) != 1 or len(integrals[0].limits[0]) != 3:
+            return None
+        (integral,) = integrals
+        coefficient = sympy.Mul(*(f for f in factors if f is not integral))
+        if coefficient.has(sympy.Integral):
+            return None
+        var, lo, hi = integral.limits[0]
+        inner = integral.function.xreplace({var: _CANONICAL})
+        if coefficient.has(_CANONICAL):
+            return None
+        integrands[(lo, hi)] = integrands[(lo, hi)] + coefficient * inner
+    return Linear(dict(integrands), sympy.Add(*rest))
+
+
+def same_integrands(previous: sympy.Expr, current: sympy.Expr, budget: float) -> str | None:
+    """A method name when ``previous == current`` by linearity with pointwise-equal integrands, else None."""
+    if not previous.has(sympy.Integral) and not current.has(sympy.Integral):
+        return None
+    split = split_linear(previous - current)
+    if split is None or not split.integrands:
+        return None
+    if prove_zero(split.rest, budget) is None:
+        return None
+    for (lo, hi), integrand in sorted(split.integrands.items(), key=sympy.default_sort_key):
+        if prove_zero(_on_range(integrand, lo, hi), budget) is None:
+            return None
+    return "linearity of the integral; the integrands agree at every point"
+
+
+def _on_range(integrand: sympy.Expr, lo: sympy.Expr, hi: sympy.Expr) -> sympy.Expr:
+    """The integrand with its variable known to lie inside the range where that is a sign fact."""
+    if lo == 0 and hi is sympy.oo:
+        positive = sympy.Dummy("x", positive=True)
+        return integrand.xreplace({_CANONICAL: positive})
+    return integrand

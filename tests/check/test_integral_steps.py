@@ -1,0 +1,190 @@
+"""Integrals and expectations in steps: evaluated exactly by SymPy, compared integrand by integrand, never sampled."""
+
+from __future__ import annotations
+
+import mpmath
+import pytest
+import sympy
+
+from derivcheck.errors import FormatError
+from derivcheck.model import SymbolDecl, Text
+from derivcheck.parse.expressions import Scope, parse_expression
+from derivcheck.parse.latex import names_from_declarations, read_expression, tokenize
+from derivcheck.parse.symbols import read_symbol
+from tests.helpers import derivation, step_verdicts, verify_text
+
+SYMBOLS = {
+    "x": "real", "t": "real", "a": "real", "mu": "real", "sigma": "positive", "lam": "positive",
+    "b": "positive", "p": "positive", "q": "positive vector", "C": "positive integer",
+}
+
+
+def _steps(report) -> list:
+    return [r for r in report.results if r.kind == "step"]
+
+
+def _check(steps: list[str], **more: object) -> list[str]:
+    return step_verdicts(verify_text(derivation(steps, symbols=SYMBOLS, **more)))
+
+
+def _scope() -> Scope:
+    return Scope({n: read_symbol(SymbolDecl(n, w, 1)) for n, w in SYMBOLS.items()}, {})
+
+
+def _parse(text: str) -> sympy.Expr:
+    return parse_expression(Text(text, 1), _scope())
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+@pytest.mark.parametrize(
+    ("integral", "value", "slip"),
+    [
+        ("Integral(exp(-x), (x, 0, oo))", "1", "2"),
+        ("Integral(exp(-x**2), (x, -oo, oo))", "sqrt(pi)", "pi"),
+        ("Integral(x**2, (x, 0, a))", "a**3/3", "a**2/3"),
+        ("Integral(t*exp(-lam*t), (t, 0, oo))", "1/lam**2", "1/lam"),
+    ],
+)
+def test_a_definite_integral_is_evaluated_and_a_slip_is_wrong(integral: str, value: str, slip: str):
+    assert _check([integral, value]) == ["proved"]
+    assert _check([integral, slip]) == ["wrong"]
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+@pytest.mark.parametrize(
+    ("expectation", "value", "slip"),
+    [
+        ("Expectation(x, (x, Normal(mu, sigma)))", "mu", "mu + sigma"),
+        ("Expectation(x**2, (x, Normal(mu, sigma)))", "mu**2 + sigma**2", "mu**2 + sigma"),
+        ("Var(x, (x, Normal(mu, sigma)))", "sigma**2", "sigma"),
+        ("Expectation(x, (x, Uniform(a, a + b)))", "a + b/2", "a + b"),
+        ("Var(x, (x, Exponential(lam)))", "1/lam**2", "1/lam"),
+        ("Expectation(x, (x, Laplace(mu, b)))", "mu", "mu + b"),
+        ("Var(x, (x, Laplace(mu, b)))", "2*b**2", "b**2"),
+        ("Var(x, (x, Bernoulli(p)))", "p*(1 - p)", "p*(1 + p)"),
+        ("Expectation(exp(t*x), (x, Bernoulli(p)))", "1 - p + p*exp(t)", "1 + p*exp(t)"),
+    ],
+)
+def test_expectations_under_each_distribution(expectation: str, value: str, slip: str):
+    assert _check([expectation, value]) == ["proved"]
+    assert _check([expectation, slip]) == ["wrong"]
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_a_wrong_expectation_has_a_counterexample_that_really_separates_the_sides():
+    report = verify_text(derivation(["Var(x, (x, Normal(mu, sigma)))", "sigma"], symbols=SYMBOLS))
+    (result,) = _steps(report)
+    assert result.verdict.value == "wrong"
+    point = result.outcome.counterexample
+    assert point is not None and "sigma" in point
+    sigma = mpmath.mpf(sympy.N(sympy.Rational(point["sigma"]) if "/" in point["sigma"] else point["sigma"], 50))
+    assert abs(sigma**2 - sigma) > mpmath.mpf("1e-20")
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_categorical_expectation_is_a_sum_over_the_declared_vector():
+    expr = _parse("Expectation(x**2, (x, Categorical(q, C)))")
+    assert isinstance(expr, sympy.Sum)
+    (term,) = [a for a in expr.function.atoms(sympy.Indexed)]
+    assert term.base.label.name == "q"
+    assert _check(["Expectation(2*x, (x, Categorical(q, C)))", "2*Expectation(x, (x, Categorical(q, C)))"]) == [
+        "proved"
+    ]
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_linearity_of_the_integral_needs_no_value():
+    functions = {"f(u)": None, "g(u)": None}
+    steps = [
+        "Integral(f(x) + 3*g(x), (x, 0, 1))",
+        "Integral(f(t), (t, 0, 1)) + 3*Integral(g(x), (x, 0, 1))",
+    ]
+    report = verify_text(derivation(steps, symbols=SYMBOLS, functions=functions))
+    (result,) = _steps(report)
+    assert result.verdict.value == "proved" and result.outcome.method.startswith("linearity of the integral")
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_a_wrong_linearity_step_is_never_proved():
+    functions = {"f(u)": None, "g(u)": None}
+    steps = ["Integral(f(x) + 3*g(x), (x, 0, 1))", "Integral(f(x), (x, 0, 1)) + 2*Integral(g(x), (x, 0, 1))"]
+    assert step_verdicts(verify_text(derivation(steps, symbols=SYMBOLS, functions=functions))) == ["unknown"]
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_linearity_of_expectation_for_undeclared_bodies():
+    functions = {"f(u)": None}
+    steps = ["Expectation(2*f(x) + 1, (x, Normal(mu, sigma)))", "2*Expectation(f(x), (x, Normal(mu, sigma))) + 1"]
+    # The constant's expectation needs the density to integrate to 1: linearity alone does not give it.
+    report = verify_text(derivation(steps, symbols=SYMBOLS, functions=functions))
+    assert step_verdicts(report) == ["unknown"]
+    steps = ["Expectation(2*f(x) + x, (x, Normal(mu, sigma)))", "2*Expectation(f(x), (x, Normal(mu, sigma))) + mu"]
+    assert step_verdicts(verify_text(derivation(steps, symbols=SYMBOLS, functions=functions))) == ["unknown"]
+    steps = ["Expectation(2*f(x), (x, Normal(mu, sigma)))", "2*Expectation(f(x), (x, Normal(mu, sigma)))"]
+    assert step_verdicts(verify_text(derivation(steps, symbols=SYMBOLS, functions=functions))) == ["proved"]
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_an_integral_sympy_cannot_find_is_unknown_not_numeric():
+    (result,) = _steps(verify_text(derivation(["Integral(exp(sin(x)), (x, 0, 1))", "2"], symbols=SYMBOLS)))
+    assert result.verdict.value == "unknown" and "never decided by sampling" in result.outcome.detail
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_a_divergent_integral_is_unknown():
+    (result,) = _steps(verify_text(derivation(["Integral(1/x, (x, 0, 1))", "2"], symbols=SYMBOLS)))
+    assert result.verdict.value == "unknown" and "diverges" in result.outcome.detail
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_convergence_that_depends_on_a_sign_uses_the_conditions():
+    steps = ["Integral(exp(-a*x), (x, 0, oo))", "1/a"]
+    (result,) = _steps(verify_text(derivation(steps, symbols=SYMBOLS)))
+    assert result.verdict.value == "unknown" and "conditions it cannot decide" in result.outcome.detail
+    assert _check(steps, assume=["a > 0"]) == ["proved"]
+    assert _check(["Integral(exp(-a*x), (x, 0, oo))", "2/a"], assume=["a > 0"]) == ["wrong"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Integral(x, (x, 0))", "Integral takes (f, (x, a, b))"),
+        ("Integral(x, (2, 0, 1))", "variable of Integral must be a name"),
+        ("x + oo", "bound of an Integral"),
+        ("Expectation(x, (x, Poisson(mu)))", "unknown distribution"),
+        ("Expectation(x, Normal(mu, sigma))", "Expectation takes (f, (x, D))"),
+        ("Expectation(x, (x, Normal(mu)))", "Normal takes 2 arguments"),
+        ("Expectation(x, (x, Categorical(p, C)))", "declared vector"),
+    ],
+)
+def test_malformed_integrals_and_expectations_are_clear_errors(text: str, message: str):
+    with pytest.raises(FormatError) as caught:
+        _parse(text)
+    assert message in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("latex", "python"),
+    [
+        ("\\int_{-\\infty}^{\\infty} e^{-x^2} \\, dx", "Integral(exp(-x**2), (x, -oo, oo))"),
+        ("\\int_0^a x^2 \\mathrm{d}x + 1", "Integral(x**2, (x, 0, a)) + 1"),
+        (
+            "\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}\\left[x^2\\right]",
+            "Expectation(x**2, (x, Normal(mu, sigma)))",
+        ),
+        ("\\operatorname{Var}_{x \\sim \\operatorname{Bernoulli}(p)}[x]", "Var(x, (x, Bernoulli(p)))"),
+        ("2\\mathbb{E}_{t \\sim \\mathcal{U}(a, b)}[t]", "2*Expectation(t, (t, Uniform(a, b)))"),
+    ],
+)
+def test_latex_integrals_and_expectations_read_as_the_yaml_spelling(latex: str, python: str):
+    decls = tuple(SymbolDecl(n, w, 1) for n, w in SYMBOLS.items())
+    reading = read_expression(tokenize(latex), names_from_declarations(decls, ()))
+    assert _parse(reading.python).dummy_eq(_parse(python)) or sympy.simplify(
+        _parse(reading.python).doit() - _parse(python).doit()
+    ) == 0
+
+
+def test_latex_integral_without_its_differential_is_a_clear_error():
+    decls = tuple(SymbolDecl(n, w, 1) for n, w in SYMBOLS.items())
+    with pytest.raises(FormatError, match="differential"):
+        read_expression(tokenize("\\int_0^1 x^2"), names_from_declarations(decls, ()))
