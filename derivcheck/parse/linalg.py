@@ -101,8 +101,10 @@ class MatrixAlgebra:
             raise ShapeError("cannot divide by a vector or matrix")
         if matrix_products and len(matrices) > 1:
             product = matrices[0]
-            for right in matrices[1:]:
-                product = self.matmul(product, right)
+            for right in matrices[1:]:  # a 1×1 product on the way (w^T v u) is a number times the rest
+                product = self.matmul(product, right) if is_matrix(product) else self.multiply(
+                    [(False, product), (False, right)]
+                )
             scalars = [(divides, value) for divides, value in factors if not is_matrix(value)]
             return self.multiply([*scalars, (False, product)])
         if len(matrices) > 1:

@@ -250,3 +250,23 @@ def test_a_latex_derivation_with_vectors_is_checked(tmp_path: Path) -> None:
         ("step", "proved"),
         ("step", "wrong"),
     ]
+
+
+def test_side_by_side_products_in_latex_are_matrix_products() -> None:
+    from derivcheck.parse.expressions import Scope, parse_expression
+    from derivcheck.parse.latex import names_from_declarations, read_expression, tokenize
+
+    decls = [SymbolDecl("w", "vector n", 1), SymbolDecl("v", "vector n", 1), SymbolDecl("n", "positive integer", 1)]
+    scope = Scope({d.name: read_symbol(d) for d in decls}, {})
+    names = names_from_declarations(decls, [])
+
+    def read(latex: str) -> sympy.Expr:
+        return parse_expression(read_expression(tokenize(latex), names).text(1), scope)
+
+    quadratic = read(r"\mathbf{w}^\top \mathbf{v}")
+    assert isinstance(quadratic, sympy.Sum)
+    # (w^T v) w: the 1×1 product is a number, then times the vector (a vector, so not a step of its own)
+    with pytest.raises(FormatError, match="this is a vector of size n, not a number"):
+        read(r"\mathbf{w}^\top \mathbf{v} \mathbf{w}")
+    with pytest.raises(FormatError, match="cannot multiply"):
+        read(r"\mathbf{w} \mathbf{v}")
