@@ -170,6 +170,12 @@ def test_a_matrix_gets_no_values_in_at() -> None:
     assert errors and "is a matrix" in errors[0]
 
 
+def test_a_sized_vector_takes_as_many_values_as_its_size() -> None:
+    text = derivation(None, {"w": "vector 3"}, numbers=[{"expr": "dot(w, w)", "at": {"w": [1, 2]}, "is": 5}])
+    errors = [r.message for r in verify_text(text).results if r.kind == "error"]
+    assert errors and "is a vector of size 3; 'at' gives 2 values" in errors[0]
+
+
 def test_a_sized_vector_takes_values_in_at() -> None:
     text = derivation(None, {"w": "vector 3"}, numbers=[{"expr": "norm(w)", "at": {"w": [1, 2, 2]}, "is": 3}])
     results = verify_text(text).results
