@@ -276,3 +276,22 @@ def test_side_by_side_products_in_latex_are_matrix_products() -> None:
         read(r"\mathbf{w}^\top \mathbf{v} \mathbf{w}")
     with pytest.raises(FormatError, match="cannot multiply"):
         read(r"\mathbf{w} \mathbf{v}")
+
+
+@pytest.mark.parametrize(
+    "expr, latex, mathml",
+    [
+        ("transpose(x) @ A @ x", r"x^{\top}Ax", "⊤"),
+        ("norm(w)**2", r"{\lVert w\rVert}^{2}", "‖"),
+        ("dot(u, v)", r"u^{\top}v", "⊤"),
+        ("trace(A + eye(n))", r"\operatorname{tr}(A + I_{n})", "tr"),
+    ],
+)
+def test_vectors_and_matrices_are_typeset(expr: str, latex: str, mathml: str) -> None:
+    from derivcheck.render.expressions import layout_expression
+    from derivcheck.render.latex import to_latex
+    from derivcheck.render.mathml import to_mathml
+
+    box = layout_expression(expr)
+    assert to_latex(box) == latex
+    assert mathml in to_mathml(box)
