@@ -924,7 +924,14 @@ class _Builder:
         first = node.args[0]
         assert isinstance(first, ast.Name)  # _is_element_extremum checked it
         vector = first.id
+        shape = self.scope.symbols[vector].shape
         ranges = {spec.index_range for spec in self.scope.symbols.values() if spec.index_range}
+        if shape is not None and len(shape) == 2:
+            raise self._error(
+                node, f"{name}({vector}) of a matrix is not read; write {name}({vector}[i, k], (k, 1, …))"
+            )
+        if shape is not None:
+            ranges = {("1", shape[0])}  # a vector with a size: its own elements
         if len(ranges) != 1:
             found = "no index is declared" if not ranges else "the indices have different ranges"
             raise self._error(

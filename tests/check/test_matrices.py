@@ -295,3 +295,10 @@ def test_vectors_and_matrices_are_typeset(expr: str, latex: str, mathml: str) ->
     box = layout_expression(expr)
     assert to_latex(box) == latex
     assert mathml in to_mathml(box)
+
+
+def test_max_of_a_sized_vector_ranges_over_its_elements() -> None:
+    symbols = {"w": "vector n", "k": "index 1..n"}
+    assert _result("w[k] - max(w)", "w[k] - max(w[j], (j, 1, n))", symbols).verdict.value == "proved"
+    report = verify_text(derivation(["max(A)", "max(A)"], {"A": "matrix n n"}))
+    assert "of a matrix is not read" in [r.message for r in report.results if r.kind == "error"][0]
