@@ -188,3 +188,32 @@ def test_latex_integral_without_its_differential_is_a_clear_error():
     decls = tuple(SymbolDecl(n, w, 1) for n, w in SYMBOLS.items())
     with pytest.raises(FormatError, match="differential"):
         read_expression(tokenize("\\int_0^1 x^2"), names_from_declarations(decls, ()))
+
+
+LIBRARY = "derivations/probability"
+
+
+@pytest.mark.slow  # runs the checker on the reference derivations
+@pytest.mark.parametrize("name", ["kl_two_gaussians", "vae_elbo", "gan_optimal_discriminator"])
+def test_the_reference_derivations_are_proved(name: str):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / LIBRARY / f"{name}.yaml").read_text()
+    verdicts = step_verdicts(verify_text(text, path=f"{name}.yaml"))
+    assert verdicts and set(verdicts) == {"proved"}, verdicts
+
+
+@pytest.mark.slow  # runs the checker on a one-slip variant of the KL derivation
+def test_a_slip_in_the_gaussian_kl_is_wrong():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / LIBRARY / "kl_two_gaussians.yaml").read_text()
+    slipped = text.replace("(s1**2 + (m1 - m2)**2)/(2*s2**2)", "(s1**2 + (m1 - m2))/(2*s2**2)", 1)
+    assert slipped != text
+    # The step after a wrong one is checked against the last step that holds.
+    report = verify_text(slipped)
+    assert step_verdicts(report) == ["proved", "proved", "wrong", "proved"]
+    wrong = _steps(report)[2].outcome
+    point = {name: sympy.Rational(value) for name, value in wrong.counterexample.items()}
+    m1, m2, s2 = point["m1"], point["m2"], point["s2"]
+    assert (m1 - m2) ** 2 != (m1 - m2) and s2 != 0  # the slip really changes the value there
