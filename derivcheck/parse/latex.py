@@ -218,7 +218,6 @@ RELATIONS = {
 }
 # Constructs that are not read, with what to write instead.
 NOT_READ = {
-    "int": "integrals are not checked; write the antiderivative or the value in a step of its own",
     "iint": "integrals are not checked; write the value in a step of its own",
     "oint": "integrals are not checked; write the value in a step of its own",
     "hspace": "spacing separates a row's parts only between a definition and its consequence",
@@ -1635,10 +1634,10 @@ class _Parser:
             self.take()
             inner = self.inner_name(tok)
             if inner in ("E", "P") and name == "mathbb" and not self.names.is_declared(inner):
-                what = "an expectation" if inner == "E" else "a probability"
+                if inner == "E":
+                    raise self.error(tok, f"\\mathbb{{E}} (an expectation) needs its distribution: {_EXPECTATION_FORM}")
                 raise self.error(
-                    tok,
-                    f"\\mathbb{{{inner}}} ({what}) is not supported here; write the sum or the value it stands for",
+                    tok, "\\mathbb{P} (a probability) is not supported here; write the sum or the value it stands for"
                 )
             return self.named(inner, tok)
         if name in DECORATIONS:

@@ -155,6 +155,8 @@ def test_convergence_that_depends_on_a_sign_uses_the_conditions():
         ("Expectation(x, Normal(mu, sigma))", "Expectation takes (f, (x, D))"),
         ("Expectation(x, (x, Normal(mu)))", "Normal takes 2 arguments"),
         ("Expectation(x, (x, Categorical(p, C)))", "declared vector"),
+        ("Expectation(x, (x, Normal(mu, -sigma)))", "sigma must be positive"),
+        ("Expectation(x, (x, Exponential(0)))", "rate must be positive"),
     ],
 )
 def test_malformed_integrals_and_expectations_are_clear_errors(text: str, message: str):
