@@ -1494,7 +1494,7 @@ class _Parser:
             self.take_delimiter(closing)
         if not inner:
             raise self.error(opener, "empty parentheses")
-        return [self.sub(p).whole() for p in _split_commas(inner)]
+        return [self.sub(p).whole() for p in _split_commas(inner, given=True)]
 
     def builtin(self, word: str, tok: Token, args: list, base):
         if word in ("max", "min"):
@@ -2234,19 +2234,35 @@ def _closes(tok: Token) -> bool:
     return tok.kind == "macro" and (tok.text == "right" or tok.key in CLOSE)
 
 
-def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+def _split_commas(tokens: list[Token], given: bool = False) -> list[list[Token]]:
+    """The comma-separated parts of ``tokens``; ``given``: ``\\mid`` separates too (``p(x \\mid z)`` is p(x, z))."""
     parts: list[list[Token]] = [[]]
     depth = 0
+    bar = given and _lone_bar(tokens)  # p(x | z): one bar is the conditioning bar, two would be |x|
     for t in tokens:
         if _opens(t):
             depth += 1
         elif _closes(t):
             depth -= 1
-        if depth == 0 and t.kind == "char" and t.text == ",":
+        given_here = given and ((t.kind == "macro" and t.text == "mid") or (bar and t.kind == "char" and t.text == "|"))
+        if depth == 0 and ((t.kind == "char" and t.text == ",") or given_here):
             parts.append([])
         else:
             parts[-1].append(t)
     return parts
+
+
+def _lone_bar(tokens: list[Token]) -> bool:
+    """Whether ``tokens`` hold exactly one ``|``, outside any bracket."""
+    depth, bars = 0, 0
+    for t in tokens:
+        if _opens(t):
+            depth += 1
+        elif _closes(t):
+            depth -= 1
+        elif depth == 0 and t.kind == "char" and t.text == "|":
+            bars += 1
+    return bars == 1
 
 
 def _single_name(tokens: list[Token]) -> str | None:

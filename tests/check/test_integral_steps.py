@@ -219,3 +219,39 @@ def test_a_slip_in_the_gaussian_kl_is_wrong():
     point = {name: sympy.Rational(value) for name, value in wrong.counterexample.items()}
     m1, m2, s2 = point["m1"], point["m2"], point["s2"]
     assert (m1 - m2) ** 2 != (m1 - m2) and s2 != 0  # the slip really changes the value there
+
+
+def _post(math: str, symbols: str, extra: str = "") -> str:
+    return f"<!-- derivcheck\ntitle: t\nsymbols:\n{symbols}{extra}-->\n{math}"
+
+
+def _post_verdicts(text: str) -> list[str]:
+    from derivcheck.api import verify_loaded
+    from derivcheck.load import LoadedFile
+    from derivcheck.load.markdown import documents_from_markdown
+    from tests.helpers import FAST
+
+    loaded = LoadedFile("post.md", tuple(documents_from_markdown(text, "post.md")), "markdown")
+    report = verify_loaded([loaded], FAST, files=["post.md"])
+    errors = [r.message for r in report.results if r.is_error]
+    assert not errors, errors
+    return step_verdicts(report)
+
+
+@pytest.mark.slow  # runs the checker on a post
+def test_a_post_with_latex_integrals_and_expectations_is_checked():
+    math = (
+        "$$\n\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}\\left[x^2\\right]"
+        " = \\int_{-\\infty}^{\\infty} x^2 \\frac{e^{-(x - \\mu)^2/(2\\sigma^2)}}{\\sigma\\sqrt{2\\pi}} \\, dx"
+        " = \\mu^2 + \\sigma^2 = \\mu^2 + \\sigma\n$$\n"
+    )
+    assert _post_verdicts(_post(math, "  x, mu: real\n  sigma: positive\n")) == ["proved", "proved", "wrong"]
+
+
+@pytest.mark.slow  # runs the checker on a post
+def test_conditional_densities_are_declared_functions_of_their_arguments():
+    # p(x | z) is p(x, z) for a p declared with two parameters; r is the prior.
+    math = "$$\np(x \\mid z) r(z) + p(x, z) = r(z) p(x|z) + p(x \\mid z) = r(z) p(z \\mid x) + p(x, z)\n$$\n"
+    text = _post(math, "  x, z: real\n", "functions:\n  p(a, b): null\n  r(a): null\n")
+    first, second = _post_verdicts(text)
+    assert first == "proved" and second != "proved"  # p(z | x) is not p(x | z)
