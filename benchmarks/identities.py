@@ -134,7 +134,7 @@ def worker(name: str, timeout: float, limit: int | None, shard: tuple[int, int] 
         if number % shards != mine:
             continue
         started = time.process_time()
-        signal.setitimer(signal.ITIMER_REAL, 10 * timeout + 30)  # a wall-clock backstop only
+        signal.setitimer(signal.ITIMER_REAL, 60 * timeout + 60)  # a wall-clock backstop only (loaded machines)
         try:
             task, config = _planned_task(yaml_text(entry, current), timeout)
             started = time.process_time()

@@ -362,3 +362,6 @@ CACHE_PROGRESS_STEP = 1000
 
 CACHE_PROGRESS_CALLS = 10_000
 """Checks of the cache's time limit before a cache operation is abandoned."""
+
+MAX_MATRIX_DIMENSION = 64
+"""Largest number accepted as a declared vector or matrix size (``w: vector 3``); larger sizes are symbolic."""

@@ -78,9 +78,11 @@ _NUMBER_HELP = {
 
 def symbol_words_pattern() -> str:
     """Return a regular expression for the words of a symbol: any of WORDS, with ``index LO..HI``."""
-    plain = [re.escape(word) for word in WORDS if word != _INDEX_WORD]
+    plain = [re.escape(word) for word in WORDS if word != _INDEX_WORD and " " not in word]
     index = rf"index\s+{_BOUND}\s*\.\.\s*{_BOUND}"
-    word = "(?:" + "|".join(plain + [index]) + ")"
+    size = r"(?:\d+|[A-Za-z_][A-Za-z0-9_]*)"
+    shaped = [rf"vector\s+{size}", rf"matrix\s+{size}\s+{size}"]
+    word = "(?:" + "|".join(shaped + plain + [index]) + ")"
     return rf"^[\s,]*(?:{word}(?:[\s,]+|$))*$"
 
 

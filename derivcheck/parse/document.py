@@ -137,14 +137,13 @@ def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
             )
         symbols[decl.name] = read_symbol(decl)
     for spec in list(symbols.values()):
-        if spec.index_range is None:
-            continue
-        for written in spec.index_range:
+        what = "index bound" if spec.index_range is not None else "size"
+        for written in (spec.index_range or ()) + (spec.shape or ()):
             bound = bound_parts(written)[0]
             if bound is None or bound in symbols:
                 continue
             if bound in RESERVED:
-                raise FormatError(f"index bound '{bound}' of '{spec.name}' is a built-in name", spec.line)
+                raise FormatError(f"{what} '{bound}' of '{spec.name}' is a built-in name", spec.line)
             # A size named only in an index range: an integer of at least 1.
             symbols[bound] = read_symbol(SymbolDecl(bound, "positive integer", spec.line))
     return symbols
@@ -196,6 +195,12 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
                 value.line,
             )
         values, is_list = _values(value, constants, f"the value of '{name}'")
+        if spec.shape is not None and len(spec.shape) == 2:
+            raise FormatError(
+                f"'{name}' is a matrix; 'at' gives values to numbers and vectors only (write its elements "
+                f"as symbols, or check the claim with symbolic steps)",
+                value.line,
+            )
         if spec.is_vector and not is_list:
             raise FormatError(f"'{name}' is a vector; give it a list of values", value.line)
         bindings.append(Binding(spec.obj, values, is_list, spec.is_vector))

@@ -39,6 +39,7 @@ from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Definition, FunctionDecl, Text
+from derivcheck.parse import linalg
 from derivcheck.parse.symbols import SymbolSpec, bound_value
 from derivcheck.parse.syntax import show
 
@@ -509,6 +510,7 @@ class _Builder:
         self.expand = expand  # replace defined quantities by their bodies (not inside a definition)
         self.derivatives_expand = True  # a derivative expands the definitions it needs
         self.notes: list[str] = []
+        self.algebra = linalg.MatrixAlgebra(lambda name: self.scope.symbols[name].obj)
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -532,6 +534,7 @@ class _Builder:
         return self._bounded(expand_definitions(self.scope, expr, keep))
 
     def _bounded(self, expr: sympy.Expr) -> sympy.Expr:
+        self._check_scalar(expr)
         # Calls of declared functions share subtrees, so a short text can stand
         # for a tree far too large to check (f2(t): f1(f1(t)), f3(t): f2(f2(t)), …).
         size, depth = tree_measure(expr)
@@ -548,6 +551,21 @@ class _Builder:
                 self.text.line,
             )
         return expr
+
+    def _check_scalar(self, expr: sympy.Expr) -> None:
+        """A value is a number: a vector or matrix is read only through a number made of it."""
+        if linalg.is_matrix(expr):
+            raise FormatError(
+                f"this is {linalg.describe(expr)}, not a number; a step compares numbers: write an "
+                "element such as (A @ x)[i] with a declared index i, or a number such as dot(u, v)",
+                self.text.line,
+            )
+        if expr.has(sympy.MatrixSymbol):
+            raise FormatError(
+                "a vector or matrix is used where a number is needed (in a function, sum, power or "
+                "derivative); only +, -, scalar *, @, transpose, dot, norm, trace and elements are read",
+                self.text.line,
+            )
 
     def _build_chunks(self, terms: list[str]) -> sympy.Expr:
         # Every term goes into one Add: adding up per-chunk Adds would sort and
@@ -650,6 +668,11 @@ class _Builder:
             return self.bound[name]
         spec = self.scope.symbols.get(name)
         if spec is not None:
+            if spec.is_matrix:
+                try:
+                    return linalg.matrix_symbol(spec, self._bound_value)
+                except linalg.ShapeError as exc:
+                    raise self._error(node, str(exc)) from None
             if spec.is_vector:
                 raise self._error(node, f"'{name}' is a vector; use an element such as {name}[i]")
             return spec.obj
@@ -700,7 +723,12 @@ class _Builder:
         if op in (ast.Pow, ast.BitXor):
             base = self._expr(node.left)
             exponent = self._expr(node.right)
+            if linalg.is_matrix(base) or linalg.is_matrix(exponent):
+                raise self._error(node, "powers of vectors and matrices are not read; write products with '@'")
             return self._power(node, base, exponent)
+        if op is ast.MatMult:
+            left, right = self._expr(node.left), self._expr(node.right)
+            return self._linalg(node, self.algebra.matmul, left, right)
         symbol = _OPERATORS.get(type(node.op), type(node.op).__name__)
         raise self._error(node, f"operator '{symbol}' is not allowed")
 
@@ -713,10 +741,22 @@ class _Builder:
             node = node.left
         first = self._expr(node)
         built = [(type(None), first)] + [(op, self._expr(right)) for op, right in reversed(operands)]
+        if any(linalg.is_matrix(value) for _, value in built):
+            if combine is _add_terms:
+                signed = [(-1 if op is ast.Sub else 1, value) for op, value in built]
+                return self._linalg(whole, self.algebra.add, signed)
+            return self._linalg(whole, self.algebra.multiply, [(op is ast.Div, value) for op, value in built])
         try:
             return combine(built)
         except FormatError as exc:
             raise self._error(whole, exc.message) from None
+
+    def _linalg(self, node: ast.AST, operation: Callable, *args: object) -> sympy.Expr:
+        """An operation of linalg.MatrixAlgebra; a ShapeError is a FormatError at ``node``."""
+        try:
+            return operation(*args)
+        except linalg.ShapeError as exc:
+            raise self._error(node, str(exc)) from None
 
     def _power(self, node: ast.AST, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
         # SymPy evaluates a power of numbers at once, also the numeric factors of a
@@ -734,6 +774,8 @@ class _Builder:
         return sympy.Pow(base, exponent)
 
     def _subscript(self, node: ast.Subscript) -> sympy.Expr:
+        if not isinstance(node.value, ast.Name) and isinstance(node.value, (ast.BinOp, ast.Call, ast.UnaryOp)):
+            return self._matrix_element(node)
         if not isinstance(node.value, ast.Name):
             raise self._error(node, "only a declared vector can be subscripted, e.g. z[i]")
         name = node.value.id
@@ -755,6 +797,24 @@ class _Builder:
             if index.is_Number and not index.is_Integer:
                 raise self._error(node, "a vector index must be a whole number or an index name")
         return spec.obj[tuple(indices) if len(indices) > 1 else indices[0]]
+
+    def _matrix_element(self, node: ast.Subscript) -> sympy.Expr:
+        """``(A @ x)[i]``, ``eye(n)[i, j]``: an element of a vector or matrix expression, 1-based."""
+        value = self._expr(node.value)
+        if not linalg.is_matrix(value):
+            raise self._error(node, "only a vector or matrix can be subscripted, e.g. z[i] or (A @ x)[i]")
+        slice_node = node.slice
+        nodes = slice_node.elts if isinstance(slice_node, ast.Tuple) else [slice_node]
+        indices = [self._expr(elt) for elt in nodes]
+        rows, cols = value.shape
+        wanted = 1 if cols == 1 or rows == 1 else 2
+        if len(indices) != wanted or any(linalg.is_matrix(i) or (i.is_Number and not i.is_Integer) for i in indices):
+            raise self._error(
+                node, f"an element of {linalg.describe(value)} takes {wanted} whole-number or index subscript(s)"
+            )
+        if wanted == 1:
+            indices = [indices[0], sympy.Integer(1)] if cols == 1 else [sympy.Integer(1), indices[0]]
+        return self._linalg(node, self.algebra.element, value, *indices)
 
     def _one_index(self, node: ast.Subscript) -> sympy.Expr:
         if isinstance(node.slice, ast.Tuple):
@@ -793,6 +853,8 @@ class _Builder:
             return self._integral(node)
         if name in ("Expectation", "Var") and not self._shadowed(name):
             return self._expectation(node, name)
+        if name in linalg.FUNCTIONS and name not in self.scope.symbols and name not in self.bound:
+            return self._linalg_call(node, name)
         if name in SHADOWABLE and (name in self.scope.symbols or name in self.bound):
             raise self._error(node, f"'{name}' is a symbol, not a function (multiplication is written '*')")
         if name in _UNARY:
@@ -821,6 +883,14 @@ class _Builder:
         if name in self.scope.symbols or name in CONSTANTS or name in self.bound:
             raise self._error(node, f"'{name}' is a symbol, not a function{self._product_hint(node)}")
         raise self._error(node, unknown_function_message(name, [*self.scope.functions, *BUILTIN_FUNCTIONS]))
+
+    def _linalg_call(self, node: ast.Call, name: str) -> sympy.Expr:
+        """transpose, dot, norm, trace, eye (see linalg.FUNCTIONS)."""
+        count = 2 if name == "dot" else 1
+        self._arity(node, name, count, count)
+        args = [self._expr(a) for a in node.args]
+        operation = getattr(self.algebra, name)
+        return self._linalg(node, operation, *args)
 
     def _product_hint(self, node: ast.Call) -> str:
         """``; to multiply, write 2*(x + 1)`` for a call that is really a product."""

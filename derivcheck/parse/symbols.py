@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivcheck.bounds import MAX_MATRIX_DIMENSION
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import SymbolDecl
@@ -22,11 +23,15 @@ WORDS = (
     "nonzero",
     "integer",
     "vector",
+    "vector SIZE",
+    "matrix ROWS COLS",
     "constant",
     "index LO..HI",
 )
 _SIGN_WORDS = {"positive", "negative", "nonnegative", "nonpositive", "nonzero"}
 _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
+_SIZE = re.compile(r"(?:\d+|[A-Za-z_][A-Za-z0-9_]*)\Z")
+_PLAIN_WORDS = frozenset(word for word in WORDS if " " not in word)
 _BOUND = re.compile(r"-?\d+\Z|(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<offset>[+-]\d+)?\Z")
 
 
@@ -56,6 +61,12 @@ class SymbolSpec:
     index_range: tuple[str, str] | None
     line: int
     is_constant: bool = False  # 'constant': depends on no other name, so a derivative of it alone is 0
+    shape: tuple[str, ...] | None = None  # sizes as written: ('n',) for 'vector n', ('n', 'd') for 'matrix n d'
+
+    @property
+    def is_matrix(self) -> bool:
+        """Whether it is a vector or matrix with a declared size (a matrix expression, not only a family)."""
+        return self.shape is not None
 
     @property
     def is_index(self) -> bool:
@@ -79,7 +90,8 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
         index_range = (lo, hi)
         words = words[: match.start()] + " " + words[match.end() :]
     tokens = words.replace(",", " ").split()
-    allowed = set(WORDS[:-1])
+    tokens, shape = _take_shape(decl, tokens)
+    allowed = set(_PLAIN_WORDS)
     for token in tokens:
         if token not in allowed:
             hint = suggest(token, allowed | {"index"})
@@ -93,7 +105,7 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
                 decl.line,
             )
     flags = set(tokens)
-    is_vector = "vector" in flags
+    is_vector = "vector" in flags or shape is not None
     is_constant = "constant" in flags
     flags -= {"vector", "constant"}
     is_complex = "complex" in flags
@@ -138,4 +150,45 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
         index_range=index_range,
         line=decl.line,
         is_constant=is_constant,
+        shape=shape,
     )
+
+
+def _take_shape(decl: SymbolDecl, tokens: list[str]) -> tuple[list[str], tuple[str, ...] | None]:
+    """The words without the sizes of 'vector n' / 'matrix n d', and those sizes (None: no size given)."""
+    kinds = [t for t in tokens if t in ("vector", "matrix")]
+    if not kinds:
+        return tokens, None
+    if len(kinds) > 1:
+        raise FormatError(f"'{decl.name}' is declared a vector or matrix more than once", decl.line)
+    at = tokens.index(kinds[0])
+    wanted = 1 if kinds[0] == "vector" else 2
+    sizes = []
+    for token in tokens[at + 1 : at + 1 + wanted]:
+        if token in _PLAIN_WORDS or token in ("index", "matrix"):
+            break
+        sizes.append(_checked_size(decl, token))
+    if kinds[0] == "vector" and not sizes:
+        return tokens, None  # an indexed family without a size, as in version 1
+    if len(sizes) != wanted:
+        raise FormatError(
+            f"'matrix' of '{decl.name}' needs two sizes, rows and columns, e.g. '{decl.name}: matrix n d'",
+            decl.line,
+        )
+    rest = tokens[:at] + tokens[at + 1 + wanted :]
+    return rest, tuple(sizes)
+
+
+def _checked_size(decl: SymbolDecl, token: str) -> str:
+    if not _SIZE.match(token) or token.startswith("__"):
+        raise FormatError(
+            f"size '{token}' of '{decl.name}' must be a whole number or a name, e.g. 'vector n' or 'vector 3'",
+            decl.line,
+        )
+    if token.isdigit() and not 1 <= int(token) <= MAX_MATRIX_DIMENSION:
+        raise FormatError(
+            f"size {token} of '{decl.name}' must be from 1 to {MAX_MATRIX_DIMENSION} (write a name for a "
+            "symbolic size)",
+            decl.line,
+        )
+    return token
