@@ -255,3 +255,19 @@ def test_conditional_densities_are_declared_functions_of_their_arguments():
     text = _post(math, "  x, z: real\n", "functions:\n  p(a, b): null\n  r(a): null\n")
     first, second = _post_verdicts(text)
     assert first == "proved" and second != "proved"  # p(z | x) is not p(x | z)
+
+
+@pytest.mark.slow  # waits for the time limit
+def test_a_slow_integral_ends_unknown_within_the_time_limit():
+    from derivcheck.config import CheckConfig
+
+    config = CheckConfig(jobs=1, cache_dir=None, timeout=2.0)
+    steps = ["Integral(exp(x**7 + sin(x)**3)*log(2 + cos(x**5)), (x, 0, 1))", "3"]
+    (result,) = _steps(verify_text(derivation(steps, symbols=SYMBOLS), config))
+    assert result.verdict.value == "unknown"
+
+
+def test_integrals_per_step_are_bounded():
+    many = " + ".join(f"Integral(x**{k}, (x, 0, 1))" for k in range(20))
+    (result,) = _steps(verify_text(derivation([many, "1"], symbols=SYMBOLS)))
+    assert result.verdict.value == "unknown" and "integrals in one step" in result.outcome.detail
