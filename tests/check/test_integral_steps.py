@@ -271,3 +271,19 @@ def test_integrals_per_step_are_bounded():
     many = " + ".join(f"Integral(x**{k}, (x, 0, 1))" for k in range(20))
     (result,) = _steps(verify_text(derivation([many, "1"], symbols=SYMBOLS)))
     assert result.verdict.value == "unknown" and "integrals in one step" in result.outcome.detail
+
+
+def _number_verdict(claim: dict) -> tuple[str, str]:
+    report = verify_text(derivation(None, symbols={"x": "real"}, numbers=[claim]))
+    (result,) = [r for r in report.results if r.kind == "number"]
+    return result.verdict.value, result.outcome.detail
+
+
+def test_a_number_claim_takes_the_integral_exactly():
+    assert _number_verdict({"expr": "Integral(exp(-x**2), (x, 0, oo))", "is": "sqrt(pi)/2"})[0] == "proved"
+    assert _number_verdict({"expr": "Integral(exp(-x**2), (x, 0, oo))", "is": 1.77, "tol": 0.01})[0] == "wrong"
+
+
+def test_a_number_claim_on_an_integral_sympy_cannot_find_is_unknown_not_quadrature():
+    verdict, detail = _number_verdict({"expr": "Integral(exp(sin(x)), (x, 0, 1))", "is": 1.63187, "tol": 1e-5})
+    assert verdict == "unknown" and "never decided by sampling or quadrature" in detail
