@@ -287,3 +287,14 @@ def test_a_number_claim_takes_the_integral_exactly():
 def test_a_number_claim_on_an_integral_sympy_cannot_find_is_unknown_not_quadrature():
     verdict, detail = _number_verdict({"expr": "Integral(exp(sin(x)), (x, 0, 1))", "is": 1.63187, "tol": 1e-5})
     assert verdict == "unknown" and "never decided by sampling or quadrature" in detail
+
+
+@pytest.mark.slow  # runs the checker on the example post
+def test_the_latex_kl_example_is_proved_and_a_slip_in_it_is_wrong():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "examples" / "kl-two-gaussians.md").read_text()
+    assert _post_verdicts(text) == ["proved", "proved", "proved"]
+    slipped = text.replace("- \\frac{\\sigma_1^2}{2\\sigma_1^2}", "- \\frac{\\sigma_1}{2\\sigma_1^2}", 1)
+    assert slipped != text
+    assert _post_verdicts(slipped)[1] == "wrong"
