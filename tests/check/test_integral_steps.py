@@ -298,3 +298,18 @@ def test_the_latex_kl_example_is_proved_and_a_slip_in_it_is_wrong():
     slipped = text.replace("- \\frac{\\sigma_1^2}{2\\sigma_1^2}", "- \\frac{\\sigma_1}{2\\sigma_1^2}", 1)
     assert slipped != text
     assert _post_verdicts(slipped)[1] == "wrong"
+
+
+def test_render_typesets_integrals_and_expectations_in_latex_and_mathml():
+    from derivcheck.render.expressions import layout_expression
+    from derivcheck.render.latex import to_latex
+    from derivcheck.render.mathml import to_mathml
+
+    integral = layout_expression("Integral(exp(-x**2), (x, -oo, oo))")
+    assert to_latex(integral) == "\\int_{-\\infty}^{\\infty}e^{-x^{2}}\\,\\mathrm{d}x"
+    assert "∫" in to_mathml(integral) and "∞" in to_mathml(integral)
+    mean = layout_expression("Expectation(x**2, (x, Normal(mu, sigma)))")
+    assert to_latex(mean) == "\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^{2})}[x^{2}]"
+    assert "𝔼" in to_mathml(mean) and "𝒩" in to_mathml(mean)
+    variance = layout_expression("Var(x, (x, Bernoulli(p)))")
+    assert to_latex(variance) == "\\operatorname{Var}_{x \\sim \\operatorname{Bernoulli}(p)}[x]"
