@@ -219,7 +219,6 @@ RELATIONS = {
 }
 # Constructs that are not read, with what to write instead.
 NOT_READ = {
-    "int": "integrals are not checked; write the antiderivative or the value in a step of its own",
     "iint": "integrals are not checked; write the value in a step of its own",
     "oint": "integrals are not checked; write the value in a step of its own",
     "hspace": "spacing separates a row's parts only between a definition and its consequence",
@@ -1517,7 +1516,7 @@ class _Parser:
             self.take_delimiter(closing)
         if not inner:
             raise self.error(opener, "empty parentheses")
-        return [self.sub(p).whole() for p in _split_commas(inner)]
+        return [self.sub(p).whole() for p in _split_commas(inner, given=True)]
 
     def builtin(self, word: str, tok: Token, args: list, base):
         if word in ("max", "min"):
@@ -1660,10 +1659,10 @@ class _Parser:
             self.take()
             inner = self.inner_name(tok)
             if inner in ("E", "P") and name == "mathbb" and not self.names.is_declared(inner):
-                what = "an expectation" if inner == "E" else "a probability"
+                if inner == "E":
+                    raise self.error(tok, f"\\mathbb{{E}} (an expectation) needs its distribution: {_EXPECTATION_FORM}")
                 raise self.error(
-                    tok,
-                    f"\\mathbb{{{inner}}} ({what}) is not supported here; write the sum or the value it stands for",
+                    tok, "\\mathbb{P} (a probability) is not supported here; write the sum or the value it stands for"
                 )
             return self.named(inner, tok)
         if name in DECORATIONS:
@@ -2293,19 +2292,35 @@ def _closes(tok: Token) -> bool:
     return tok.kind == "macro" and (tok.text == "right" or tok.key in CLOSE)
 
 
-def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+def _split_commas(tokens: list[Token], given: bool = False) -> list[list[Token]]:
+    """The comma-separated parts of ``tokens``; ``given``: ``\\mid`` separates too (``p(x \\mid z)`` is p(x, z))."""
     parts: list[list[Token]] = [[]]
     depth = 0
+    bar = given and _lone_bar(tokens)  # p(x | z): one bar is the conditioning bar, two would be |x|
     for t in tokens:
         if _opens(t):
             depth += 1
         elif _closes(t):
             depth -= 1
-        if depth == 0 and t.kind == "char" and t.text == ",":
+        given_here = given and ((t.kind == "macro" and t.text == "mid") or (bar and t.kind == "char" and t.text == "|"))
+        if depth == 0 and ((t.kind == "char" and t.text == ",") or given_here):
             parts.append([])
         else:
             parts[-1].append(t)
     return parts
+
+
+def _lone_bar(tokens: list[Token]) -> bool:
+    """Whether ``tokens`` hold exactly one ``|``, outside any bracket."""
+    depth, bars = 0, 0
+    for t in tokens:
+        if _opens(t):
+            depth += 1
+        elif _closes(t):
+            depth -= 1
+        elif depth == 0 and t.kind == "char" and t.text == "|":
+            bars += 1
+    return bars == 1
 
 
 def _single_name(tokens: list[Token]) -> str | None:
