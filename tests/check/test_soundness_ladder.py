@@ -239,3 +239,16 @@ def test_a_counterexample_not_confirmed_on_the_step_as_written_is_neither_shown_
     assert outcome.verdict.value == "unknown" and outcome.counterexample is None
     outcome = _ladder(task, _ScreenSaysWrong(stands=True), FAST, {})
     assert outcome.verdict.value == "wrong" and outcome.counterexample == {"x": "1"}
+
+
+def test_the_search_tries_both_sides_of_where_the_sides_meet_and_of_a_pole():
+    # Oracle findings (final run): the relation fails only between the roots of the gap, or just
+    # beside a pole of one side; the boundary search tried the roots themselves, never beside them.
+    words = {"x": "real", "y": "real", "w": "real"}
+    for previous, step, relation in (
+        ("(exp(1/3) - (w - 3))**2", "1", ">="),
+        ("y/(w**2 + 1)", "y/(w**3 + 1) + x**2", "<="),
+    ):
+        text = derivation([previous, {"expr": step, "rel": relation}], words)
+        (result,) = verify_text(text).results
+        assert result.verdict.value == "wrong", (previous, step, result.verdict)

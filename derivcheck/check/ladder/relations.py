@@ -452,10 +452,16 @@ def _boundary_points(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> It
         yield point
 
 
+_BESIDE = sympy.Rational(1, 1000)
+"""How far beside a root or a pole the search tries the relation."""
+
+
 def _switch_points(ai: sympy.Expr, bi: sympy.Expr, atoms: list) -> Iterator[dict]:
     """Zeros of each branch argument and of the difference, solved for one atom, the others 0, 1 or -1."""
-    targets = sign_arguments(ai) + sign_arguments(bi)
     difference = ai - bi
+    # A side changes sign across a pole too: the zeros of every denominator, then the branches.
+    targets = [p.base for p in difference.atoms(sympy.Pow) if p.exp.is_negative and p.base.free_symbols]
+    targets += sign_arguments(ai) + sign_arguments(bi)
     if not difference.has(sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.Piecewise):
         targets.append(difference)  # with a branch inside, solve rarely helps and costs time
     budget = [MAX_SOLVES]
@@ -465,7 +471,10 @@ def _switch_points(ai: sympy.Expr, bi: sympy.Expr, atoms: list) -> Iterator[dict
                 others = {o: base for o in atoms if o != atom}
                 reduced = target.xreplace(others)
                 for root in _switch_roots(reduced, atom, budget):
-                    yield {**others, atom: root}
+                    # The relation may fail only beside the point where the sides meet (or a side
+                    # jumps): both sides of it are tried, not only the point itself.
+                    for value in (root, root - _BESIDE, root + _BESIDE):
+                        yield {**others, atom: value}
 
 
 def _switch_roots(expr: sympy.Expr, atom: sympy.Basic, budget: list[int]) -> list[sympy.Expr]:
