@@ -255,6 +255,9 @@ MAX_LATEX_TEXT = 2_000_000
 MAX_LIMITS = 16
 """Limits (``Limit(expr, h, 0)``) and integrals evaluated in one step, both sides together."""
 
+MAX_INTEGRAND_TERMS = 32
+"""Terms of a multiplied-out integrand integrated one by one (with more, the integrand is integrated whole)."""
+
 
 # --- Time-budget shares (fractions of a check's --timeout, with caps in seconds) ---
 

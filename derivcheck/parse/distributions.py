@@ -24,6 +24,7 @@ class Distribution:
     params: tuple[str, ...]
     meaning: str
     discrete: bool
+    positive: tuple[int, ...] = ()  # the parameters that must be positive (a scale or a rate)
 
     @property
     def spelling(self) -> str:
@@ -32,11 +33,12 @@ class Distribution:
 
 
 DISTRIBUTIONS: tuple[Distribution, ...] = (
-    Distribution("Normal", ("mu", "sigma"), "the normal distribution, mean mu, standard deviation sigma > 0", False),
+    Distribution("Normal", ("mu", "sigma"), "the normal distribution, mean mu, standard deviation sigma > 0", False,
+                 (1,)),
     Distribution("Uniform", ("a", "b"), "the uniform distribution on the interval a < x < b", False),
     Distribution("Exponential", ("rate",), "the exponential distribution with density rate*exp(-rate*x), x > 0",
-                 False),
-    Distribution("Laplace", ("mu", "b"), "the Laplace distribution, density exp(-|x - mu|/b)/(2b)", False),
+                 False, (0,)),
+    Distribution("Laplace", ("mu", "b"), "the Laplace distribution, density exp(-|x - mu|/b)/(2b)", False, (1,)),
     Distribution("Bernoulli", ("p",), "x = 1 with probability p, x = 0 with probability 1 - p", True),
     Distribution("Categorical", ("p", "C"), "x = k with probability p[k] for k = 1..C (p a declared vector)", True),
 )

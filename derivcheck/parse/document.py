@@ -203,6 +203,10 @@ def _parse_number(claim: NumberClaim, scope: Scope) -> ParsedNumber:
             )
         if spec.is_vector and not is_list:
             raise FormatError(f"'{name}' is a vector; give it a list of values", value.line)
+        if spec.shape is not None and spec.shape[0].isdigit() and len(values) != int(spec.shape[0]):
+            raise FormatError(
+                f"'{name}' is a vector of size {spec.shape[0]}; 'at' gives {len(values)} values", value.line
+            )
         bindings.append(Binding(spec.obj, values, is_list, spec.is_vector))
         lines.append(tuple(item.line for item in value.items))
     _check_declarations(claim, scope, bindings, lines)

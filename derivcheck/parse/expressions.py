@@ -746,7 +746,9 @@ class _Builder:
             if combine is _add_terms:
                 signed = [(-1 if op is ast.Sub else 1, value) for op, value in built]
                 return self._linalg(whole, self.algebra.add, signed)
-            return self._linalg(whole, self.algebra.multiply, [(op is ast.Div, value) for op, value in built])
+            factors = [(op is ast.Div, value) for op, value in built]
+            # In LaTeX a product of vectors and matrices (x^T A x, X^\top X) is the matrix product.
+            return self._linalg(whole, self.algebra.multiply, factors, self.text.tree is not None)
         try:
             return combine(built)
         except FormatError as exc:
@@ -923,7 +925,14 @@ class _Builder:
         first = node.args[0]
         assert isinstance(first, ast.Name)  # _is_element_extremum checked it
         vector = first.id
+        shape = self.scope.symbols[vector].shape
         ranges = {spec.index_range for spec in self.scope.symbols.values() if spec.index_range}
+        if shape is not None and len(shape) == 2:
+            raise self._error(
+                node, f"{name}({vector}) of a matrix is not read; write {name}({vector}[i, k], (k, 1, …))"
+            )
+        if shape is not None:
+            ranges = {("1", shape[0])}  # a vector with a size: its own elements
         if len(ranges) != 1:
             found = "no index is declared" if not ranges else "the indices have different ranges"
             raise self._error(
@@ -1177,6 +1186,9 @@ class _Builder:
             raise self._error(law_node, f"unknown distribution; write one of {known}")
         self._arity(law_node, law.name, len(law.params), len(law.params))
         params = self._law_parameters(law_node, law.name)
+        for index in law.positive:
+            if params[index].is_positive is False:
+                raise self._error(law_node, f"{law.spelling}: {law.params[index]} must be positive")
         var = sympy.Dummy(var_node.id, integer=True) if law.discrete else sympy.Dummy(var_node.id, real=True)
         term = self._with_bound(var_node.id, var, node.args[0])
         mean = self._expected(term, var, law.name, params)

@@ -32,6 +32,7 @@ from derivcheck.parse.expressions import (
     BUILTIN_FUNCTIONS,
     MAX_DEPTH,
 )
+from derivcheck.parse.symbols import read_symbol
 
 GREEK = [
     "alpha",
@@ -220,7 +221,6 @@ RELATIONS = {
 }
 # Constructs that are not read, with what to write instead.
 NOT_READ = {
-    "int": "integrals are not checked; write the antiderivative or the value in a step of its own",
     "iint": "integrals are not checked; write the value in a step of its own",
     "oint": "integrals are not checked; write the value in a step of its own",
     "hspace": "spacing separates a row's parts only between a definition and its consequence",
@@ -238,6 +238,8 @@ OPEN = {
     "\\lceil": "\\rceil",
 }
 CLOSE = {v: k for k, v in OPEN.items()}
+NORM_OPEN = {"|", "lVert", "Vert"}  # macros: \| \lVert \Vert
+NORM_CLOSE = {"rVert"}
 ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
 _DIGIT = re.compile(r"[0-9]")
 _PY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -408,16 +410,20 @@ def names_from_declarations(
     for definition in definitions:  # a defined quantity is written like a symbol (L) or a vector (p_j)
         kinds[definition.name] = "vector" if definition.index is not None else "scalar"
     ranges: dict[str, tuple[str, str]] = {}
+    sizes: list[str] = []  # the sizes of vectors and matrices, declared as index bounds are
     for decl in symbols:
         match = _INDEX.search(decl.words)
         if match:
             kinds[decl.name] = "index"
             ranges[decl.name] = (match.group(1), match.group(2))
+        elif _shape(decl):
+            kinds[decl.name] = "matrix"  # a vector or matrix with sizes: the name alone is the whole
+            sizes.extend(_shape(decl))
         elif "vector" in decl.words.replace(",", " ").split():
             kinds[decl.name] = "vector"
         else:
             kinds[decl.name] = "scalar"
-    for lo_hi in list(ranges.values()):
+    for lo_hi in [*ranges.values(), tuple(sizes)]:
         for bound in lo_hi:
             if _PY_NAME.match(bound) and bound not in kinds:
                 kinds[bound] = "scalar"
@@ -425,6 +431,14 @@ def names_from_declarations(
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
     complex_names = frozenset(d.name for d in symbols if "complex" in d.words.replace(",", " ").split())
     return Names(kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates))
+
+
+def _shape(decl: SymbolDecl) -> tuple[str, ...]:
+    """The sizes of a vector or matrix declared with them (empty: none)."""
+    try:
+        return read_symbol(decl).shape or ()
+    except FormatError:
+        return ()  # the declaration's own error is reported where the symbols are read
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -613,6 +627,7 @@ class _Parser:
         self.depth = depth
         self.notes = notes if notes is not None else []
         self.abs_depth = 0
+        self.norm_depth = 0  # inside \|…\|, where \| closes
         self.closers: list[str] = []
         # sums visibly meant past a '+', and (sum of terms, the same with the sum widened)
         self.flagged, self.widened = shared if shared is not None else ([], [])
@@ -829,6 +844,8 @@ class _Parser:
         if tok.kind == "macro":
             if tok.text in ("right", "cdot", "times", "div", "ast") or tok.key in CLOSE or tok.text in ("rvert", "}"):
                 return False
+            if tok.text in NORM_CLOSE or (self.norm_depth and tok.text in NORM_OPEN):
+                return False
             if tok.key in _FENCE_CLOSERS:
                 return False
             if tok.text in RELATIONS or tok.text in DOTS:
@@ -863,6 +880,8 @@ class _Parser:
                 exp_tokens = self.group_tokens()
                 if _is_prime_group(exp_tokens):
                     node = self.prime_of(node, tok, _prime_count(exp_tokens))
+                elif (transposed := self.transposed(node, exp_tokens)) is not None:
+                    node = transposed
                 else:
                     node = ("pow", node, self.sub(exp_tokens).whole())
             elif (tok.kind == "char" and tok.text == "'") or (tok.kind == "macro" and tok.text == "prime"):
@@ -1207,6 +1226,8 @@ class _Parser:
     def finish_power(self, node: ReaderNode, power: list[Token] | None) -> ReaderNode:
         if power is None:
             return node
+        if (transposed := self.transposed(node, power)) is not None:
+            return transposed
         exponent = self.sub(power).whole()
         if node[0] == "name" and node[1] == "E":
             return ("call", "exp", [exponent])
@@ -1296,7 +1317,7 @@ class _Parser:
             if kind == "vector":
                 raise self.error(tok, f"'{py}' is a declared vector; write an element such as {word}_i")
             return ("name", py)
-        if kind == "vector":
+        if kind in ("vector", "matrix"):
             return ("elem", py, self.indices(sub_tokens, py, tok))
         text = _plain_subscript(sub_tokens)
         if text is not None and self.names.is_declared(f"{py}_{text}"):
@@ -1514,7 +1535,7 @@ class _Parser:
             self.take_delimiter(closing)
         if not inner:
             raise self.error(opener, "empty parentheses")
-        return [self.sub(p).whole() for p in _split_commas(inner)]
+        return [self.sub(p).whole() for p in _split_commas(inner, given=True)]
 
     def builtin(self, word: str, tok: Token, args: list, base: ReaderNode | None) -> ReaderNode:
         if word in ("max", "min"):
@@ -1562,6 +1583,9 @@ class _Parser:
         if name in ("frac", "dfrac", "tfrac", "cfrac"):
             self.take()
             return self.fraction(tok)
+        if name in NORM_OPEN:
+            self.take()
+            return self.norm(tok)
         if name == "sqrt":
             self.take()
             index = None
@@ -1654,10 +1678,10 @@ class _Parser:
             self.take()
             inner = self.inner_name(tok)
             if inner in ("E", "P") and name == "mathbb" and not self.names.is_declared(inner):
-                what = "an expectation" if inner == "E" else "a probability"
+                if inner == "E":
+                    raise self.error(tok, f"\\mathbb{{E}} (an expectation) needs its distribution: {_EXPECTATION_FORM}")
                 raise self.error(
-                    tok,
-                    f"\\mathbb{{{inner}}} ({what}) is not supported here; write the sum or the value it stands for",
+                    tok, "\\mathbb{P} (a probability) is not supported here; write the sum or the value it stands for"
                 )
             return self.named(inner, tok)
         if name in DECORATIONS:
@@ -1704,6 +1728,39 @@ class _Parser:
             elif isinstance(part, list):
                 stack.extend(part)
         return False
+
+    def norm(self, opener: Token) -> ReaderNode:
+        """``\\|v\\|``, ``\\lVert v \\rVert``, ``\\|v\\|_2``: the Euclidean norm of a vector."""
+        if self.norm_depth:
+            raise self.error(opener, "a norm inside a norm is ambiguous with \\|; write \\lVert … \\rVert")
+        self.norm_depth += 1
+        try:
+            node = self.expr()
+        finally:
+            self.norm_depth -= 1
+        tok = self.take()
+        if not (tok.kind == "macro" and (tok.text in NORM_CLOSE or tok.text in NORM_OPEN)):
+            raise self.error(opener, f"'\\{opener.text}' is never closed (write \\|v\\| for the norm)")
+        nxt = self.peek()
+        if nxt.kind == "char" and nxt.text == "_":
+            self.take()
+            sub = [t for t in self.group_tokens() if not _ignorable(t)]
+            if not (len(sub) == 1 and sub[0].text == "2"):
+                raise self.error(nxt, "only the Euclidean norm \\|v\\|_2 is read")
+        return ("call", "norm", [node])
+
+    def transposed(self, node: ReaderNode, power: list[Token]) -> ReaderNode | None:
+        """``x^T``, ``x^\\top``, ``x^\\intercal``, ``x^{\\mathsf{T}}``: the transpose (None: a power)."""
+        marks = [t for t in power if not _ignorable(t) and not (t.kind == "macro" and t.text in TYPEFACES)]
+        marks = [t for t in marks if t.text not in ("{", "}")]
+        if len(marks) != 1:
+            return None
+        mark = marks[0]
+        if (mark.kind == "macro" and mark.text in ("top", "intercal", "mathsf")) or (
+            mark.kind == "letter" and mark.text == "T" and not self.names.is_declared("T") and "T" not in self.bound
+        ):
+            return ("call", "transpose", [node])
+        return None
 
     def until_sized(self, opener: Token, delim: Token) -> ReaderNode:
         saved = self.abs_depth
@@ -2256,19 +2313,35 @@ def _closes(tok: Token) -> bool:
     return tok.kind == "macro" and (tok.text == "right" or tok.key in CLOSE)
 
 
-def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+def _split_commas(tokens: list[Token], given: bool = False) -> list[list[Token]]:
+    """The comma-separated parts of ``tokens``; ``given``: ``\\mid`` separates too (``p(x \\mid z)`` is p(x, z))."""
     parts: list[list[Token]] = [[]]
     depth = 0
+    bar = given and _lone_bar(tokens)  # p(x | z): one bar is the conditioning bar, two would be |x|
     for t in tokens:
         if _opens(t):
             depth += 1
         elif _closes(t):
             depth -= 1
-        if depth == 0 and t.kind == "char" and t.text == ",":
+        given_here = given and ((t.kind == "macro" and t.text == "mid") or (bar and t.kind == "char" and t.text == "|"))
+        if depth == 0 and ((t.kind == "char" and t.text == ",") or given_here):
             parts.append([])
         else:
             parts[-1].append(t)
     return parts
+
+
+def _lone_bar(tokens: list[Token]) -> bool:
+    """Whether ``tokens`` hold exactly one ``|``, outside any bracket."""
+    depth, bars = 0, 0
+    for t in tokens:
+        if _opens(t):
+            depth += 1
+        elif _closes(t):
+            depth -= 1
+        elif depth == 0 and t.kind == "char" and t.text == "|":
+            bars += 1
+    return bars == 1
 
 
 def _single_name(tokens: list[Token]) -> str | None:

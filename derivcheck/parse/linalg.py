@@ -90,11 +90,23 @@ class MatrixAlgebra:
             return sympy.Add(*[sign * value for sign, value in terms])
         return self._scalar_if_1x1(sympy.MatAdd(*[value if sign > 0 else -value for sign, value in terms]).doit())
 
-    def multiply(self, factors: Sequence[tuple[bool, Value]]) -> Value:
-        """``f1 * f2 / f3 …`` (divides, value): numbers times at most one matrix, never divided by one."""
+    def multiply(self, factors: Sequence[tuple[bool, Value]], matrix_products: bool = False) -> Value:
+        """``f1 * f2 / f3 …`` (divides, value): numbers times at most one matrix, never divided by one.
+
+        With ``matrix_products`` (LaTeX, where juxtaposition is the matrix product) the matrices
+        are multiplied in their order, as by ``@``.
+        """
         matrices = [value for _, value in factors if is_matrix(value)]
         if any(divides and is_matrix(value) for divides, value in factors):
             raise ShapeError("cannot divide by a vector or matrix")
+        if matrix_products and len(matrices) > 1:
+            product = matrices[0]
+            for right in matrices[1:]:  # a 1×1 product on the way (w^T v u) is a number times the rest
+                product = self.matmul(product, right) if is_matrix(product) else self.multiply(
+                    [(False, product), (False, right)]
+                )
+            scalars = [(divides, value) for divides, value in factors if not is_matrix(value)]
+            return self.multiply([*scalars, (False, product)])
         if len(matrices) > 1:
             raise ShapeError(
                 f"'*' between {describe(matrices[0])} and {describe(matrices[1])}: write '@' for a matrix "

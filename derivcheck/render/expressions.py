@@ -75,6 +75,8 @@ TIMES_DOT = Op("\\cdot", "\u00b7")
 JUXTAPOSE = Op("", "\u2062", "invisible")
 APPLY = Op("", "\u2061", "apply")
 COMMA = Op(",", ",", "sep")
+TOP = Ident("\\top", "\u22a4")  # the transpose mark
+_LINEAR_ALGEBRA = {"transpose": 1, "norm": 1, "dot": 2, "trace": 1, "eye": 1}  # see parse/linalg.FUNCTIONS
 
 _DIGITS_SUFFIX = re.compile(r"([A-Za-z]+?)(\d+)\Z")
 
@@ -284,8 +286,8 @@ class _Walker:
         op = type(node.op)
         if op in (ast.Add, ast.Sub):
             return self._terms(node)
-        if op is ast.Mult:
-            return self._factors(node)
+        if op in (ast.Mult, ast.MatMult):
+            return self._factors(node, type(node.op))
         if op is ast.Div:
             num, den = self.expr(node.left), self.expr(node.right)
             return Piece(Frac(num.box, den.box), FRACTION, "frac", "frac")
@@ -311,9 +313,10 @@ class _Walker:
             trail = term.trail
         return Piece(row(*items), SUM, first.lead, trail)
 
-    def _factors(self, node: ast.expr) -> Piece:
+    def _factors(self, node: ast.expr, op: type = ast.Mult) -> Piece:
+        """A product (``*``) or a matrix product (``@``, written side by side), left to right."""
         operands: list[ast.AST] = []
-        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        while isinstance(node, ast.BinOp) and isinstance(node.op, op):
             operands.append(node.right)
             node = node.left
         nodes = [node, *reversed(operands)]
@@ -364,6 +367,8 @@ class _Walker:
             return self._diff(args)
         if name == "Limit" and len(args) in (3, 4):
             return self._limit(args)
+        if name in _LINEAR_ALGEBRA and len(args) == _LINEAR_ALGEBRA[name]:
+            return self._linear_algebra(name, [self.expr(a) for a in args])
         if name == "KroneckerDelta" and len(args) == 2:
             delta = Scripts(Ident("\\delta", "δ"), sub=_join([self.expr(a).box for a in args]))
             return Piece(delta, ATOM)
@@ -381,6 +386,21 @@ class _Walker:
             head, word = _name(name)
         arguments = _join([self.expr(a).box for a in args])
         return Piece(row(head, APPLY, _parens(arguments)), ATOM, "word" if word else "other")
+
+    def _linear_algebra(self, name: str, args: list[Piece]) -> Piece:
+        """transpose(A) as A^⊤, norm(v) as ‖v‖, dot(u, v) as u^⊤v, trace(A) as tr(A), eye(n) as I_n."""
+        if name == "norm":
+            return Piece(Fenced("‖", "‖", args[0].box), ATOM)
+        if name == "transpose":
+            return self._power(args[0], TOP)
+        if name == "dot":
+            left = self._power(args[0], TOP)
+            right = args[1] if args[1].prec >= PRODUCT else _wrap(args[1])
+            return Piece(row(left.box, JUXTAPOSE, right.box), PRODUCT, left.lead, right.trail)
+        if name == "trace":
+            head = Ident("\\operatorname{tr}", "tr", upright=True)
+            return Piece(row(head, APPLY, _parens(args[0].box)), ATOM, "word")
+        return Piece(Scripts(Ident("I", "I"), sub=args[0].box), ATOM)
 
     def _diff(self, args: list[ast.expr]) -> Piece:
         target = self.expr(args[0])

@@ -40,6 +40,7 @@ _TEXT_ESCAPES = {
 _FENCES = {
     "(": "(", ")": ")", "[": "[", "]": "]", "|": "|", "{": "\\{", "}": "\\}",
     "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil",
+    "‖": "\\|",
 }
 
 
@@ -83,6 +84,8 @@ def to_latex(box: Box) -> str:
         left, right = _FENCES[box.open], _FENCES[box.close]
         if box.open == "|":
             left, right = "\\lvert", "\\rvert"
+        if box.open == "‖":
+            left, right = "\\lVert", "\\rVert"
         if is_tall(box.body):
             return f"\\left{left} {to_latex(box.body)} \\right{right}"
         return _join_row([left, to_latex(box.body), right])

@@ -155,6 +155,8 @@ def test_convergence_that_depends_on_a_sign_uses_the_conditions():
         ("Expectation(x, Normal(mu, sigma))", "Expectation takes (f, (x, D))"),
         ("Expectation(x, (x, Normal(mu)))", "Normal takes 2 arguments"),
         ("Expectation(x, (x, Categorical(p, C)))", "declared vector"),
+        ("Expectation(x, (x, Normal(mu, -sigma)))", "sigma must be positive"),
+        ("Expectation(x, (x, Exponential(0)))", "rate must be positive"),
     ],
 )
 def test_malformed_integrals_and_expectations_are_clear_errors(text: str, message: str):
@@ -188,3 +190,126 @@ def test_latex_integral_without_its_differential_is_a_clear_error():
     decls = tuple(SymbolDecl(n, w, 1) for n, w in SYMBOLS.items())
     with pytest.raises(FormatError, match="differential"):
         read_expression(tokenize("\\int_0^1 x^2"), names_from_declarations(decls, ()))
+
+
+LIBRARY = "derivations/probability"
+
+
+@pytest.mark.slow  # runs the checker on the reference derivations
+@pytest.mark.parametrize("name", ["kl_two_gaussians", "vae_elbo", "gan_optimal_discriminator"])
+def test_the_reference_derivations_are_proved(name: str):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / LIBRARY / f"{name}.yaml").read_text()
+    verdicts = step_verdicts(verify_text(text, path=f"{name}.yaml"))
+    assert verdicts and set(verdicts) == {"proved"}, verdicts
+
+
+@pytest.mark.slow  # runs the checker on a one-slip variant of the KL derivation
+def test_a_slip_in_the_gaussian_kl_is_wrong():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / LIBRARY / "kl_two_gaussians.yaml").read_text()
+    slipped = text.replace("(s1**2 + (m1 - m2)**2)/(2*s2**2)", "(s1**2 + (m1 - m2))/(2*s2**2)", 1)
+    assert slipped != text
+    # The step after a wrong one is checked against the last step that holds.
+    report = verify_text(slipped)
+    assert step_verdicts(report) == ["proved", "proved", "wrong", "proved"]
+    wrong = _steps(report)[2].outcome
+    point = {name: sympy.Rational(value) for name, value in wrong.counterexample.items()}
+    m1, m2, s2 = point["m1"], point["m2"], point["s2"]
+    assert (m1 - m2) ** 2 != (m1 - m2) and s2 != 0  # the slip really changes the value there
+
+
+def _post(math: str, symbols: str, extra: str = "") -> str:
+    return f"<!-- derivcheck\ntitle: t\nsymbols:\n{symbols}{extra}-->\n{math}"
+
+
+def _post_verdicts(text: str) -> list[str]:
+    from derivcheck.api import verify_loaded
+    from derivcheck.load import LoadedFile
+    from derivcheck.load.markdown import documents_from_markdown
+    from tests.helpers import FAST
+
+    loaded = LoadedFile("post.md", tuple(documents_from_markdown(text, "post.md")), "markdown")
+    report = verify_loaded([loaded], FAST, files=["post.md"])
+    errors = [r.message for r in report.results if r.is_error]
+    assert not errors, errors
+    return step_verdicts(report)
+
+
+@pytest.mark.slow  # runs the checker on a post
+def test_a_post_with_latex_integrals_and_expectations_is_checked():
+    math = (
+        "$$\n\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}\\left[x^2\\right]"
+        " = \\int_{-\\infty}^{\\infty} x^2 \\frac{e^{-(x - \\mu)^2/(2\\sigma^2)}}{\\sigma\\sqrt{2\\pi}} \\, dx"
+        " = \\mu^2 + \\sigma^2 = \\mu^2 + \\sigma\n$$\n"
+    )
+    assert _post_verdicts(_post(math, "  x, mu: real\n  sigma: positive\n")) == ["proved", "proved", "wrong"]
+
+
+@pytest.mark.slow  # runs the checker on a post
+def test_conditional_densities_are_declared_functions_of_their_arguments():
+    # p(x | z) is p(x, z) for a p declared with two parameters; r is the prior.
+    math = "$$\np(x \\mid z) r(z) + p(x, z) = r(z) p(x|z) + p(x \\mid z) = r(z) p(z \\mid x) + p(x, z)\n$$\n"
+    text = _post(math, "  x, z: real\n", "functions:\n  p(a, b): null\n  r(a): null\n")
+    first, second = _post_verdicts(text)
+    assert first == "proved" and second != "proved"  # p(z | x) is not p(x | z)
+
+
+@pytest.mark.slow  # waits for the time limit
+def test_a_slow_integral_ends_unknown_within_the_time_limit():
+    from derivcheck.config import CheckConfig
+
+    config = CheckConfig(jobs=1, cache_dir=None, timeout=2.0)
+    steps = ["Integral(exp(x**7 + sin(x)**3)*log(2 + cos(x**5)), (x, 0, 1))", "3"]
+    (result,) = _steps(verify_text(derivation(steps, symbols=SYMBOLS), config))
+    assert result.verdict.value == "unknown"
+
+
+def test_integrals_per_step_are_bounded():
+    many = " + ".join(f"Integral(x**{k}, (x, 0, 1))" for k in range(20))
+    (result,) = _steps(verify_text(derivation([many, "1"], symbols=SYMBOLS)))
+    assert result.verdict.value == "unknown" and "integrals in one step" in result.outcome.detail
+
+
+def _number_verdict(claim: dict) -> tuple[str, str]:
+    report = verify_text(derivation(None, symbols={"x": "real"}, numbers=[claim]))
+    (result,) = [r for r in report.results if r.kind == "number"]
+    return result.verdict.value, result.outcome.detail
+
+
+def test_a_number_claim_takes_the_integral_exactly():
+    assert _number_verdict({"expr": "Integral(exp(-x**2), (x, 0, oo))", "is": "sqrt(pi)/2"})[0] == "proved"
+    assert _number_verdict({"expr": "Integral(exp(-x**2), (x, 0, oo))", "is": 1.77, "tol": 0.01})[0] == "wrong"
+
+
+def test_a_number_claim_on_an_integral_sympy_cannot_find_is_unknown_not_quadrature():
+    verdict, detail = _number_verdict({"expr": "Integral(exp(sin(x)), (x, 0, 1))", "is": 1.63187, "tol": 1e-5})
+    assert verdict == "unknown" and "never decided by sampling or quadrature" in detail
+
+
+@pytest.mark.slow  # runs the checker on the example post
+def test_the_latex_kl_example_is_proved_and_a_slip_in_it_is_wrong():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "examples" / "kl-two-gaussians.md").read_text()
+    assert _post_verdicts(text) == ["proved", "proved", "proved"]
+    slipped = text.replace("- \\frac{\\sigma_1^2}{2\\sigma_1^2}", "- \\frac{\\sigma_1}{2\\sigma_1^2}", 1)
+    assert slipped != text
+    assert _post_verdicts(slipped)[1] == "wrong"
+
+
+def test_render_typesets_integrals_and_expectations_in_latex_and_mathml():
+    from derivcheck.render.expressions import layout_expression
+    from derivcheck.render.latex import to_latex
+    from derivcheck.render.mathml import to_mathml
+
+    integral = layout_expression("Integral(exp(-x**2), (x, -oo, oo))")
+    assert to_latex(integral) == "\\int_{-\\infty}^{\\infty}e^{-x^{2}}\\,\\mathrm{d}x"
+    assert "∫" in to_mathml(integral) and "∞" in to_mathml(integral)
+    mean = layout_expression("Expectation(x**2, (x, Normal(mu, sigma)))")
+    assert to_latex(mean) == "\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^{2})}[x^{2}]"
+    assert "𝔼" in to_mathml(mean) and "𝒩" in to_mathml(mean)
+    variance = layout_expression("Var(x, (x, Bernoulli(p)))")
+    assert to_latex(variance) == "\\operatorname{Var}_{x \\sim \\operatorname{Bernoulli}(p)}[x]"

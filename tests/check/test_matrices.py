@@ -1,12 +1,15 @@
 """Vectors and matrices with sizes (parse/linalg.py): read as matrix expressions, checked in index form."""
 
+from pathlib import Path
+
 import pytest
 import sympy
 
+from derivcheck.api import verify_paths
 from derivcheck.errors import FormatError
 from derivcheck.model import SymbolDecl
 from derivcheck.parse.symbols import read_symbol
-from tests.helpers import derivation, verify_text
+from tests.helpers import FAST, derivation, verify_text
 
 MAT = {"x, w": "vector n", "u": "vector d", "A": "matrix n n", "B": "matrix n d", "t": "real", "i": "index 1..n"}
 
@@ -167,6 +170,12 @@ def test_a_matrix_gets_no_values_in_at() -> None:
     assert errors and "is a matrix" in errors[0]
 
 
+def test_a_sized_vector_takes_as_many_values_as_its_size() -> None:
+    text = derivation(None, {"w": "vector 3"}, numbers=[{"expr": "dot(w, w)", "at": {"w": [1, 2]}, "is": 5}])
+    errors = [r.message for r in verify_text(text).results if r.kind == "error"]
+    assert errors and "is a vector of size 3; 'at' gives 2 values" in errors[0]
+
+
 def test_a_sized_vector_takes_values_in_at() -> None:
     text = derivation(None, {"w": "vector 3"}, numbers=[{"expr": "norm(w)", "at": {"w": [1, 2, 2]}, "is": 3}])
     results = verify_text(text).results
@@ -176,3 +185,120 @@ def test_a_sized_vector_takes_values_in_at() -> None:
 def test_a_document_function_named_like_a_matrix_function_is_its_own() -> None:
     text = derivation(["dot(t)", "2*t"], {"t": "real"}, functions={"dot(s)": "2*s"})
     assert [r.verdict.value for r in verify_text(text).results] == ["proved"]
+
+
+# -- LaTeX -------------------------------------------------------------------------------------
+
+LATEX_DECLS = [("w", "vector n"), ("v", "vector n"), ("A", "matrix n n"), ("x", "real"), ("i", "index 1..n")]
+
+
+def _latex(source: str) -> str:
+    from derivcheck.parse.latex import names_from_declarations, read_expression, tokenize
+
+    names = names_from_declarations([SymbolDecl(name, words, 1) for name, words in LATEX_DECLS], [])
+    return read_expression(tokenize(source), names).python
+
+
+@pytest.mark.parametrize(
+    "latex, python",
+    [
+        (r"\|w\|", "norm(w)"),
+        (r"\|\mathbf{w}\|_2^2", "norm(w)**2"),
+        (r"\lVert w \rVert", "norm(w)"),
+        (r"\mathbf{w}^T \mathbf{v}", "transpose(w)*v"),
+        (r"\vec{w}^\top A \vec{w}", "transpose(w)*A*w"),
+        (r"\boldsymbol{w}^\intercal A w", "transpose(w)*A*w"),
+        (r"\mathbf{w}^{\mathsf{T}} \mathbf{v}", "transpose(w)*v"),
+        (r"(A w)^T v", "transpose(A*w)*v"),
+        (r"w_i", "w[i]"),
+        (r"A_{i,i}", "A[i, i]"),
+        (r"x^2", "x**2"),
+        (r"|x|", "abs(x)"),
+    ],
+)
+def test_latex_spellings_of_vectors_and_matrices(latex: str, python: str) -> None:
+    assert _latex(latex) == python
+
+
+@pytest.mark.parametrize(
+    "latex, message",
+    [(r"\|w\|_1", r"only the Euclidean norm"), (r"\|w", "is never closed"), (r"\|\|w\|\|", "a norm inside a norm")],
+)
+def test_latex_norm_errors(latex: str, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        _latex(latex)
+
+
+POST = r"""# Ridge
+
+<!-- derivcheck
+title: "ridge penalty"
+symbols:
+  w: vector d
+  lambda_: positive
+-->
+$$
+\begin{aligned}
+\lambda \|\mathbf{w}\|_2^2 &= \lambda \mathbf{w}^\top \mathbf{w} \\
+&= \lambda \sum_{k=1}^{d} w_k^2 \\
+&= \lambda \sum_{k=1}^{d} w_k
+\end{aligned}
+$$
+"""
+
+
+def test_a_latex_derivation_with_vectors_is_checked(tmp_path: Path) -> None:
+    post = tmp_path / "post.md"
+    post.write_text(POST, encoding="utf-8")
+    report = verify_paths([str(post)], FAST)
+    assert [(r.kind, r.verdict.value if r.verdict else r.message) for r in report.results] == [
+        ("step", "proved"),
+        ("step", "proved"),
+        ("step", "wrong"),
+    ]
+
+
+def test_side_by_side_products_in_latex_are_matrix_products() -> None:
+    from derivcheck.parse.expressions import Scope, parse_expression
+    from derivcheck.parse.latex import names_from_declarations, read_expression, tokenize
+
+    decls = [SymbolDecl("w", "vector n", 1), SymbolDecl("v", "vector n", 1), SymbolDecl("n", "positive integer", 1)]
+    scope = Scope({d.name: read_symbol(d) for d in decls}, {})
+    names = names_from_declarations(decls, [])
+
+    def read(latex: str) -> sympy.Expr:
+        return parse_expression(read_expression(tokenize(latex), names).text(1), scope)
+
+    quadratic = read(r"\mathbf{w}^\top \mathbf{v}")
+    assert isinstance(quadratic, sympy.Sum)
+    # (w^T v) w: the 1×1 product is a number, then times the vector (a vector, so not a step of its own)
+    with pytest.raises(FormatError, match="this is a vector of size n, not a number"):
+        read(r"\mathbf{w}^\top \mathbf{v} \mathbf{w}")
+    with pytest.raises(FormatError, match="cannot multiply"):
+        read(r"\mathbf{w} \mathbf{v}")
+
+
+@pytest.mark.parametrize(
+    "expr, latex, mathml",
+    [
+        ("transpose(x) @ A @ x", r"x^{\top}Ax", "⊤"),
+        ("norm(w)**2", r"{\lVert w\rVert}^{2}", "‖"),
+        ("dot(u, v)", r"u^{\top}v", "⊤"),
+        ("trace(A + eye(n))", r"\operatorname{tr}(A + I_{n})", "tr"),
+    ],
+)
+def test_vectors_and_matrices_are_typeset(expr: str, latex: str, mathml: str) -> None:
+    from derivcheck.render.expressions import layout_expression
+    from derivcheck.render.latex import to_latex
+    from derivcheck.render.mathml import to_mathml
+
+    box = layout_expression(expr)
+    assert to_latex(box) == latex
+    assert mathml in to_mathml(box)
+
+
+def test_max_of_a_sized_vector_ranges_over_its_elements() -> None:
+    symbols = {"w": "vector n", "k": "index 1..n"}
+    assert _result("w[k] - max(w)", "w[k] - max(w[j], (j, 1, n))", symbols).verdict.value == "proved"
+    report = verify_text(derivation(["max(A)", "max(A)"], {"A": "matrix n n"}))
+    assert "of a matrix is not read" in [r.message for r in report.results if r.kind == "error"][0]

@@ -46,7 +46,13 @@ from derivcheck.check.printing import plain_number, readable
 from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
 from derivcheck.check.prove.equality import Proof, prove_zero
 from derivcheck.check.prove.integrals import same_integrands
-from derivcheck.check.prove.limits import LimitUnevaluated, has_limit, limits_under_conditions, resolve_limits
+from derivcheck.check.prove.limits import (
+    LimitUnevaluated,
+    evaluate_limits,
+    has_limit,
+    limits_under_conditions,
+    resolve_limits,
+)
 from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
 from derivcheck.check.screen.branches import Undecided, decide_jumps, settle_jumps
@@ -422,6 +428,14 @@ def check_number(number: ParsedNumber) -> Outcome:
     elements: list[ClaimElement] = []
     for k in range(length):
         expr = _claim_expression(number, k)
+        if has_limit(expr):
+            # Limits and integrals take their exact values first: never a quadrature or a small h.
+            try:
+                expr = evaluate_limits(expr)
+            except LimitUnevaluated as exc:
+                return Outcome(
+                    Verdict.UNKNOWN, "limit", f"{exc}; a limit or integral is never decided by sampling or quadrature"
+                )
         position = k if number.claimed_is_list else 0
         element = decide_claim(expr, number.claimed[position], number.tol[position])
         if element.status == "missing":

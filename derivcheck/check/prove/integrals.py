@@ -4,8 +4,9 @@ An integral whose value SymPy cannot find, or finds only under a convergence
 condition it cannot decide, is never decided by sampling: the step stays
 ``unknown``. Two sides that are linear combinations of integrals over the
 same ranges are equal when, range by range, the combined integrand is 0 for
-every value of the variable (linearity of the integral; the integrals written
-are taken to exist, as the author's step asserts).
+every value of the variable, or its integral can be found and the values add
+up (linearity of the integral; the integrals written are taken to exist, as
+the author's step asserts).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivcheck.bounds import MAX_INTEGRAND_TERMS
 from derivcheck.check.printing import readable
 from derivcheck.check.prove.equality import prove_zero
 
@@ -32,7 +34,14 @@ class Linear:
 
 
 def integral_value(integral: sympy.Integral) -> sympy.Expr:
-    """The exact value of one integral without an integral inside it; IntegralUnevaluated otherwise."""
+    """The exact value of one integral without an integral inside it; IntegralUnevaluated otherwise.
+
+    An integrand that is a sum is integrated term by term (each term's
+    integral must be finite, so their sum is the whole integral's value).
+    """
+    terms = _terms(integral.function)
+    if len(terms) > 1:
+        return sympy.Add(*(integral_value(sympy.Integral(term, *integral.limits)) for term in terms))
     shown = readable(integral)
     try:
         value = integral.doit(conds="piecewise")
@@ -48,6 +57,12 @@ def integral_value(integral: sympy.Integral) -> sympy.Expr:
     if value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
         raise IntegralUnevaluated(f"{shown} diverges ({readable(value)}); only finite integrals are compared")
     return value
+
+
+def _terms(integrand: sympy.Expr) -> tuple[sympy.Expr, ...]:
+    """The terms of the integrand multiplied out at its top level (one term when there are too many)."""
+    terms = sympy.Add.make_args(sympy.expand(integrand, deep=False))
+    return terms if len(terms) <= MAX_INTEGRAND_TERMS else (integrand,)
 
 
 _CANONICAL = sympy.Dummy("x", real=True)
@@ -78,17 +93,24 @@ def split_linear(expr: sympy.Expr) -> Linear | None:
 
 
 def same_integrands(previous: sympy.Expr, current: sympy.Expr, budget: float) -> str | None:
-    """A method name when ``previous == current`` by linearity with pointwise-equal integrands, else None."""
+    """A method name when ``previous == current`` by linearity, integrals combined over each range; else None."""
     if not previous.has(sympy.Integral) and not current.has(sympy.Integral):
         return None
     split = split_linear(previous - current)
     if split is None or not split.integrands:
         return None
-    if prove_zero(split.rest, budget) is None:
-        return None
+    values = []
     for (lo, hi), integrand in sorted(split.integrands.items(), key=sympy.default_sort_key):
-        if prove_zero(_on_range(integrand, lo, hi), budget) is None:
+        if prove_zero(_on_range(integrand, lo, hi), budget) is not None:
+            continue
+        try:
+            values.append(integral_value(sympy.Integral(integrand, (_CANONICAL, lo, hi))))
+        except IntegralUnevaluated:
             return None
+    if prove_zero(split.rest + sympy.Add(*values), budget) is None:
+        return None
+    if values:
+        return "linearity of the integral; the integrals combined over each range evaluated"
     return "linearity of the integral; the integrands agree at every point"
 
 
