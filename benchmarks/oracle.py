@@ -1292,7 +1292,8 @@ def labelled(seed: int, count: int, classes: Sequence[str]) -> list[Pair]:
 
 def run_checker(pairs: Sequence[Pair], jobs: int, timeout: float, folder: Path) -> None:
     """Write every labelled pair to its own file under ``folder`` and record derivcheck's verdict."""
-    from derivcheck import CheckConfig, verify_paths
+    from derivcheck import CheckConfig
+    from derivcheck.api import verify_paths  # derivcheck.verify_paths, the public API
 
     by_file: dict[str, Pair] = {}
     for pair in pairs:
@@ -1332,8 +1333,11 @@ def run_checker(pairs: Sequence[Pair], jobs: int, timeout: float, folder: Path) 
         Path(path).unlink()
 
 
+READABLE_FUNCTIONS = ("sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "atan")
+
+
 def read_value(text: str) -> Node | None:
-    """A counterexample value as the oracle's tree: numbers, pi, E, + - * / **, sqrt/exp/log; else None.
+    """A counterexample value as the oracle's tree: numbers, pi, E, + - * / **, READABLE_FUNCTIONS; else None.
 
     Read with Python's ``ast`` into a whitelist of node kinds and built by the
     oracle itself (never evaluated as code).
@@ -1359,7 +1363,7 @@ def read_value(text: str) -> Node | None:
                                                               ast.Div: div, ast.Pow: pw}
             make = ops.get(type(n.op))
             return None if left is None or right is None or make is None else make(left, right)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("sqrt", "exp", "log") \
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in READABLE_FUNCTIONS \
                 and len(n.args) == 1 and not n.keywords:
             inner = build(n.args[0])
             return None if inner is None else call(n.func.id, inner)

@@ -180,3 +180,10 @@ def test_a_counterexample_of_derivcheck_is_re_evaluated_by_the_oracle_before_cou
     assert bogus.outcome == "false alarm"
     assert tallies["eq"].false_alarms == 1 and tallies["ineq"].relabelled == 1 and tallies["ineq"].dropped == 1
     assert oracle.read_value("__import__('os')") is None and oracle.read_value("2**x") is None
+    # a tie at an irrational point derivcheck names (min(c, y - 2) < max(c, y - 2) at y = cos(1/3) + 2): dropped
+    c = call("cos", div(num(1), num(3)))
+    at_tie = oracle.Pair(4, "ineq", "t", "base", oracle.Doc(REAL, prev=call("min", c, sub(Y, num(2))),
+                                                          this=call("max", c, sub(Y, num(2))), rel="<"),
+                         truth=True, verdict="wrong", counterexample={"y": "cos(1/3) + 2"})
+    oracle.score([at_tie])
+    assert at_tie.outcome == "dropped"

@@ -305,3 +305,14 @@ def test_an_equation_in_a_vector_element_is_solved_for_it():
     assert found.counterexample is not None
     values = found.counterexample.values
     assert values[y[1]] + values[y[2]] == 1
+
+
+def test_the_screen_finds_a_sign_change_of_each_factor_of_a_product():
+    # Oracle finding F10: a sign of a product breaks where a factor does; the interval -3/2 < y < -1
+    # between the breakpoints of two factors holds the counterexample.
+    x, w, y = sympy.symbols("x w y", real=True)
+    a, b = sympy.sign((x - w) * (2 * y + 2)), sympy.sign(x - w) * sympy.sign(2 * y + 3)
+    found = screen(a, b, [], NO_SHAPE, 24, 4, seed=0)
+    assert found.counterexample is not None
+    result = verdict_of("sign((x - w)*(2*y + 2))", "sign(x - w)*sign(2*y + 3)", {"x": "real", "w": "real", "y": "real"})
+    assert result.verdict.value == "wrong"

@@ -632,7 +632,14 @@ def _equation_atom(expr: sympy.Expr, atoms: list[sympy.Expr], taken: set[sympy.E
 def _roots_symbolic(
     arg: sympy.Expr, atoms: list[sympy.Expr], taken: set[sympy.Expr]
 ) -> list[tuple[sympy.Expr, sympy.Expr]]:
-    """Points where ``arg`` changes sign, as ``(atom, root)``: linear, or quadratic in one real atom."""
+    """Points where ``arg`` changes sign, as ``(atom, root)``: linear, or quadratic in one real atom.
+
+    A product changes sign where one of its factors does (and a power where its base does), so
+    ``(x - w)*(2*y + 2)`` has the breakpoints of both factors.
+    """
+    if arg.is_Mul or (arg.is_Pow and arg.exp.is_Integer):
+        parts = arg.args if arg.is_Mul else (arg.base,)
+        return list(dict.fromkeys(r for part in parts for r in _roots_symbolic(part, atoms, taken)))
     found = linear_atom(arg)
     if found and found[0] in atoms and found[0] not in taken and not found[0].is_integer:
         atom, coeff, rest = found
