@@ -12,7 +12,9 @@ starts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from derivcheck.errors import FormatError
 from derivcheck.load.common import (
@@ -26,7 +28,7 @@ from derivcheck.load.common import (
     read_functions,
     read_symbols,
 )
-from derivcheck.load.yamltree import Mapping, Scalar, Sequence, read_yaml_documents
+from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence, read_yaml_documents
 from derivcheck.model import (
     Chain,
     Definition,
@@ -36,6 +38,9 @@ from derivcheck.model import (
     Step,
     Text,
 )
+
+if TYPE_CHECKING:
+    from derivcheck.parse.latex import Names, Token
 
 COMMENT_KEYS = (
     "title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime", "iterates",
@@ -244,7 +249,7 @@ def build_latex_document(
     wrong = _wrong_map(root.get("wrong"))
     tokens = tokenize(body, body_line, body_col)
     rows = split_rows(tokens, body)
-    introduced: list = []
+    introduced: list[FunctionDecl | Definition] = []
     chains, notices = build_chains(rows, names, wrong, body, comment_line, introduced)
     functions = (*functions, *(d for d in introduced if isinstance(d, FunctionDecl)))
     definitions = (*definitions, *(d for d in introduced if isinstance(d, Definition)))
@@ -274,7 +279,7 @@ def build_latex_document(
     )
 
 
-def _iterates(node) -> tuple[str, ...]:
+def _iterates(node: Node | None) -> tuple[str, ...]:
     """The names under ``iterates`` (``[w, h]``): their superscripts count iterations."""
     if node is None or (isinstance(node, Scalar) and node.is_null):
         return ()
@@ -287,7 +292,7 @@ def _iterates(node) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _log_base(node) -> str | None:
+def _log_base(node: Node | None) -> str | None:
     if node is None:
         return None
     if isinstance(node, Scalar) and not node.is_null and re.fullmatch(r"[0-9]+|[A-Za-z]\w*", node.raw.strip()):
@@ -299,7 +304,7 @@ def _log_base(node) -> str | None:
     )
 
 
-def _wrong_map(node) -> dict[tuple[int, int | None], tuple[str, int]]:
+def _wrong_map(node: Node | None) -> dict[tuple[int, int | None], tuple[str, int]]:
     if node is None:
         return {}
     if not isinstance(node, Mapping):
@@ -443,7 +448,7 @@ def _meaningful(row: list) -> bool:
     return any(not _ignorable(t) and not (t.kind == "char" and t.text in "&.,;") for t in row)
 
 
-def _top_level(row: list):
+def _top_level(row: list[Token]) -> Iterator[tuple[int, Token, int]]:
     """Yield (index, token, depth) with the grouping depth of each token."""
     depth = 0
     for k, tok in enumerate(row):
@@ -586,7 +591,7 @@ def _prose_follows(row: list, k: int) -> bool:
     return tok.kind == "prose"
 
 
-def _comma_at(token):
+def _comma_at(token: Token) -> Token:
     """A comma token standing where the '&' of a case row was."""
     return replace(token, text=",")
 
@@ -615,7 +620,7 @@ def _drop_punctuation(tokens: list) -> list:
     return out
 
 
-def _read_cases(row: list, k: int, source: str):
+def _read_cases(row: list[Token], k: int, source: str) -> tuple[list[tuple[list[Token], list[Token], int]], int]:
     """Read ``\\left\\{ \\begin{aligned} … \\right.`` or ``\\begin{cases}…``: (value, condition) pairs."""
     start = k
     if row[k].text == "left":
@@ -698,7 +703,7 @@ def _source_text(tokens: list, source: str) -> str:
 _HEAD = re.compile(r"([A-Za-z]+)(?:\(([A-Za-z]+(?:,[A-Za-z]+)*)\))?\Z")
 
 
-def _definition_row(row: Row, names) -> tuple[str, tuple[str, ...] | None, list, int] | None:
+def _definition_row(row: Row, names: Names) -> tuple[str, tuple[str, ...] | None, list, int] | None:
     """``f(x) = body \\rightarrow claim`` with ``f`` not declared: (name, params or None, body tokens, arrow index)."""
     from derivcheck.parse.latex import _ignorable
 
@@ -715,8 +720,13 @@ def _definition_row(row: Row, names) -> tuple[str, tuple[str, ...] | None, list,
 
 
 def build_chains(
-    rows: list[Row], names, wrong: dict, source: str, comment_line: int, introduced: list | None = None
-):
+    rows: list[Row],
+    names: Names,
+    wrong: dict[tuple[int, int | None], tuple[str, int]],
+    source: str,
+    comment_line: int,
+    introduced: list[FunctionDecl | Definition] | None = None,
+) -> tuple[list[Chain], list[Text]]:
     """Return the chains and the notices of not-checked rows of a display.
 
     A row ``f(x) = e^x \\rightarrow claim`` with ``f`` not declared defines ``f``
@@ -913,7 +923,9 @@ INEQUALITIES = {
 }
 
 
-def _introduce(name: str, params: tuple[str, ...] | None, tokens: list, names, row: Row):
+def _introduce(
+    name: str, params: tuple[str, ...] | None, tokens: list[Token], names: Names, row: Row
+) -> FunctionDecl | Definition:
     """The function (``f(x) = …``) or quantity (``y = …``) a definition row introduces; ``names`` learns it."""
     from derivcheck.parse.latex import _ignorable, read_expression
 
@@ -958,7 +970,7 @@ _CONDITION_OPS = {
 }
 
 
-def condition_text(tokens: list, names, line: int) -> Text:
+def condition_text(tokens: list[Token], names: Names, line: int) -> Text:
     """A case condition in LaTeX (``j = i``, ``x \\geq 0``) as a condition in the Python syntax."""
     from derivcheck.parse.latex import comparison, read_expression
 

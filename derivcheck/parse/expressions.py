@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy
+from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.core.logic import fuzzy_and
 
@@ -330,7 +331,7 @@ def parse_conditions(text: Text, scope: Scope) -> list[Condition]:
     return [replace(c, text=text.text, every=every) for c in conditions]
 
 
-def probable_every(conditions, symbols: dict[str, SymbolSpec]) -> tuple[str, ...]:
+def probable_every(conditions: tuple[Condition, ...], symbols: dict[str, SymbolSpec]) -> tuple[str, ...]:
     """Warnings for conditions on one element ``y[k]`` (k a declared index) that likely meant every element."""
     indices = {spec.obj for spec in symbols.values() if spec.index_range is not None}
     warnings = []
@@ -984,7 +985,7 @@ class _Builder:
             )
         return result
 
-    def _function_body(self, decl: FunctionDecl):
+    def _function_body(self, decl: FunctionDecl) -> tuple[tuple[sympy.Dummy, ...], sympy.Expr | None]:
         cached = self.scope._bodies.get(decl.name)
         if cached is not None:
             return cached
@@ -1013,7 +1014,7 @@ class _Builder:
     def _sum_or_product(self, node: ast.Call, name: str) -> sympy.Expr:
         return self._with_limits(node, name, sympy.Sum if name == "Sum" else sympy.Product)
 
-    def _with_limits(self, node: ast.Call, name: str, cls) -> sympy.Expr:
+    def _with_limits(self, node: ast.Call, name: str, cls: type[ExprWithLimits]) -> sympy.Expr:
         self._arity(node, name, 2, 2)
         limits = node.args[1]
         if not isinstance(limits, ast.Tuple) or len(limits.elts) != 3:
@@ -1271,10 +1272,10 @@ class UnknownFunctionValue(AppliedUndef):
     arguments are.
     """
 
-    def _eval_is_extended_real(self):
+    def _eval_is_extended_real(self) -> bool | None:
         return True if fuzzy_and(arg.is_extended_real for arg in self.args) else None
 
-    def _eval_is_finite(self):
+    def _eval_is_finite(self) -> bool | None:
         return True if fuzzy_and(arg.is_finite for arg in self.args) else None
 
 

@@ -19,12 +19,14 @@ import ast
 import bisect
 import keyword
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, NoReturn, TypeAlias
 
 from derivcheck.bounds import MAX_DIFF_ORDER, MAX_LATEX_LETTER_RUN, MAX_LATEX_NUMBER_DIGITS, MAX_LATEX_TEXT
 from derivcheck.builtins import latex_fences, latex_macros, unary_builtins
 from derivcheck.errors import FormatError
-from derivcheck.model import SymbolDecl, Text
+from derivcheck.model import Definition, FunctionDecl, SymbolDecl, Text
 from derivcheck.parse import syntax
 from derivcheck.parse.expressions import (
     BUILTIN_FUNCTIONS,
@@ -396,7 +398,12 @@ _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
 
 
 def names_from_declarations(
-    symbols, functions, log_base: str | None = None, prime: str | None = None, definitions=(), iterates=()
+    symbols: Sequence[SymbolDecl],
+    functions: Sequence[FunctionDecl],
+    log_base: str | None = None,
+    prime: str | None = None,
+    definitions: Sequence[Definition] = (),
+    iterates: Sequence[str] = (),
 ) -> Names:
     """Build ``Names`` from the model's SymbolDecl, FunctionDecl and Definition items."""
     kinds: dict[str, str] = {}
@@ -439,7 +446,11 @@ def _shape(decl: SymbolDecl) -> tuple[str, ...]:
 # ("add", [(sign, node)]), ("mul", [(op, node)]), ("pow", base, exp), ("neg", node),
 # ("diff", node, var, order), ("sum"|"prod", body, var, lo, hi), ("abs", node).
 
-def to_tree(node) -> ast.expr:
+ReaderNode: TypeAlias = tuple[Any, ...]
+"""A node of the reader's tree: a tuple whose first item names its kind (the forms above)."""
+
+
+def to_tree(node: ReaderNode) -> ast.expr:
     """The Python ``ast`` tree of a reader node: the typed tree the expression builder consumes."""
     kind = node[0]
     if kind == "num":
@@ -514,11 +525,11 @@ def _product_tree(factors: list) -> ast.expr:
     return tree
 
 
-def _is_atom(node) -> bool:
+def _is_atom(node: ReaderNode) -> bool:
     return node[0] in ("num", "name", "elem", "call", "abs")
 
 
-def _negated(node) -> ast.expr:
+def _negated(node: ReaderNode) -> ast.expr:
     """``-node``; the sign of a product goes on its first factor (-(a*b) is -a*b, the same tree in
     SymPy) unless that factor is a sum, which a sign would distribute over."""
     if node[0] == "mul" and node[1][0][1][0] not in ("neg", "add"):
@@ -603,7 +614,7 @@ class _Parser:
         depth: int = 0,
         notes: list[str] | None = None,
         shared: tuple[list, list] | None = None,
-    ):
+    ) -> None:
         self.tokens = [t for t in tokens if not _ignorable(t)]
         prose = next((t for t in self.tokens if t.kind == "prose"), None)
         if prose is not None:
@@ -653,7 +664,7 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise self.error(tok, f"LaTeX nested deeper than {MAX_DEPTH} levels")
 
-    def whole(self):
+    def whole(self) -> ReaderNode:
         if not self.tokens:
             raise FormatError("empty expression")
         node = self.expr()
@@ -688,7 +699,7 @@ class _Parser:
 
     # -- grammar -------------------------------------------------------------------------------
 
-    def expr(self):
+    def expr(self) -> ReaderNode:
         self.enter(self.peek())
         try:
             terms = []
@@ -765,7 +776,7 @@ class _Parser:
         first = min(run)
         return [*terms[:first], summed, *terms[at + 2 :]]
 
-    def widen_sum(self, node) -> None:
+    def widen_sum(self, node: ReaderNode) -> None:
         """Record the reading where a flagged \\sum also covers the terms after it."""
         terms = node[1]
         for k, (sign, term) in enumerate(terms[:-1]):
@@ -775,7 +786,7 @@ class _Parser:
                 self.widened.append((node, ("add", [*terms[:k], (sign, wide)]) if k or sign == "-" else wide))
                 return
 
-    def term(self):
+    def term(self) -> ReaderNode:
         start = self.pos
         factors = [("*", self.factor())]
         spans = [(start, self.pos)]  # the tokens of each factor
@@ -804,7 +815,9 @@ class _Parser:
             spans.append((start, self.pos))
         return factors[0][1] if len(factors) == 1 else ("mul", factors)
 
-    def slash_ambiguity(self, top: tuple[int, int], bottom: tuple[int, int], after: tuple[int, int] | None):
+    def slash_ambiguity(
+        self, top: tuple[int, int], bottom: tuple[int, int], after: tuple[int, int] | None
+    ) -> NoReturn:
         """``a/2b``, ``x^2/2\\sigma^2``, ``a/xy``: (a/2)·b or a/(2b)? Refused with both readings."""
         num = _written(self.tokens[top[0] : top[1]])
         if after is None:  # a run of letters: the first name is the divisor on one reading
@@ -843,7 +856,7 @@ class _Parser:
             return True
         return False
 
-    def factor(self):
+    def factor(self) -> ReaderNode:
         tok = self.peek()
         if tok.kind == "char" and tok.text in "+-":
             self.take()
@@ -859,7 +872,7 @@ class _Parser:
         finally:
             self.depth -= 1
 
-    def postfix(self, node):
+    def postfix(self, node: ReaderNode) -> ReaderNode:
         while True:
             tok = self.peek()
             if tok.kind == "char" and tok.text == "^":
@@ -867,8 +880,8 @@ class _Parser:
                 exp_tokens = self.group_tokens()
                 if _is_prime_group(exp_tokens):
                     node = self.prime_of(node, tok, _prime_count(exp_tokens))
-                elif self.transposed(node, exp_tokens) is not None:
-                    node = self.transposed(node, exp_tokens)
+                elif (transposed := self.transposed(node, exp_tokens)) is not None:
+                    node = transposed
                 else:
                     node = ("pow", node, self.sub(exp_tokens).whole())
             elif (tok.kind == "char" and tok.text == "'") or (tok.kind == "macro" and tok.text == "prime"):
@@ -880,7 +893,7 @@ class _Parser:
             else:
                 return node
 
-    def prime_of(self, node, tok: Token, count: int):
+    def prime_of(self, node: ReaderNode, tok: Token, count: int) -> ReaderNode:
         """``(…)'``: the derivative in the variable the comment's ``prime:`` names."""
         if self.names.prime is None:
             raise self.error(
@@ -898,7 +911,7 @@ class _Parser:
             raise self.error(tok, f"the comment's 'prime: {self.names.prime}' is not a declared variable")
         return ("diff", node, variable, count)
 
-    def primary(self):
+    def primary(self) -> ReaderNode:
         tok = self.peek()
         if tok.kind == "end":
             raise self.error(tok, "an expression is missing at the end")
@@ -921,7 +934,7 @@ class _Parser:
             return self.macro()
         raise self.error(tok, f"unexpected '{tok.text}'")
 
-    def number(self):
+    def number(self) -> ReaderNode:
         first = self.peek()
         digits = ""
         while True:
@@ -950,11 +963,11 @@ class _Parser:
 
     # -- brackets and bars ---------------------------------------------------------------------
 
-    def bracket(self):
+    def bracket(self) -> ReaderNode:
         opener = self.take()
         return self.until_closer(opener, OPEN.get(opener.text, ")"), opener.text)
 
-    def until_closer(self, opener: Token, closer: str, shown: str, right: bool = False):
+    def until_closer(self, opener: Token, closer: str, shown: str, right: bool = False) -> ReaderNode:
         """Parse ``expr`` up to ``closer`` (a char, or after \\right when ``right``)."""
         saved_abs = self.abs_depth
         self.abs_depth = 0
@@ -1000,7 +1013,7 @@ class _Parser:
             raise self.error(at, "\\left or \\right without a delimiter")
         return tok
 
-    def absolute(self):
+    def absolute(self) -> ReaderNode:
         opener = self.take()
         if self.abs_depth and opener.text == "|":
             raise self.error(opener, "nested |…| bars are ambiguous; write \\lvert … \\rvert or \\left| … \\right|")
@@ -1019,7 +1032,7 @@ class _Parser:
 
     # -- names ---------------------------------------------------------------------------------
 
-    def letters(self):
+    def letters(self) -> ReaderNode:
         run = [self.take()]
         while self.peek().kind == "letter" and not self.peek().space:
             run.append(self.take())
@@ -1112,7 +1125,7 @@ class _Parser:
             return True
         return word == "e" or word in ("log", "ln", "exp", "max", "min") or word in _unary_builtins()
 
-    def named(self, word: str, tok: Token, postfix_allowed: bool = True):
+    def named(self, word: str, tok: Token, postfix_allowed: bool = True) -> ReaderNode:
         """A resolved name with what follows it: subscript, primes, power, arguments."""
         if not postfix_allowed:
             return self.atom(word, tok, None)
@@ -1147,7 +1160,9 @@ class _Parser:
             count += 1
         return count
 
-    def apply(self, word: str, tok: Token, sub_tokens, primes: int, power):
+    def apply(
+        self, word: str, tok: Token, sub_tokens: list[Token] | None, primes: int, power: list[Token] | None
+    ) -> ReaderNode:
         whole = self.subscripted_name(word, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
         if whole is not None:
             return self.apply(whole, tok, None, primes, power)
@@ -1185,7 +1200,7 @@ class _Parser:
                 )
         return self.finish_power(node, power)
 
-    def iterate(self, word: str, tok: Token, power: list[Token]):
+    def iterate(self, word: str, tok: Token, power: list[Token]) -> ReaderNode:
         """``w^{(k)}``, ``w^k``, ``h^{k-1}`` for a name declared under ``iterates``: the element ``w[k]``."""
         if self.names.symbols.get(word) != "vector":
             message = f"'{word}' is listed under 'iterates': declare it a vector (e.g. '{word}: real vector')"
@@ -1195,7 +1210,7 @@ class _Parser:
             inner = inner[1:-1]
         return ("elem", word, [self.sub(inner).whole()])
 
-    def kronecker(self, tok: Token, sub_tokens: list[Token]):
+    def kronecker(self, tok: Token, sub_tokens: list[Token]) -> ReaderNode:
         """``\\delta_{ij}``, ``\\delta_{i,j}`` (``delta`` not declared): the Kronecker delta of two indices."""
         parts = _split_commas(sub_tokens)
         if len(parts) == 1:
@@ -1208,11 +1223,11 @@ class _Parser:
             )
         return ("call", "KroneckerDelta", [self.sub(p).whole() for p in parts])
 
-    def finish_power(self, node, power):
+    def finish_power(self, node: ReaderNode, power: list[Token] | None) -> ReaderNode:
         if power is None:
             return node
-        if self.transposed(node, power) is not None:
-            return self.transposed(node, power)
+        if (transposed := self.transposed(node, power)) is not None:
+            return transposed
         exponent = self.sub(power).whole()
         if node[0] == "name" and node[1] == "E":
             return ("call", "exp", [exponent])
@@ -1266,13 +1281,13 @@ class _Parser:
             )
         return name
 
-    def atom(self, word: str, tok: Token, sub_tokens):
+    def atom(self, word: str, tok: Token, sub_tokens: list[Token] | None) -> ReaderNode:
         kind = self.kind_of(word, tok)
         if kind in ("function", "builtin"):
             return self.function_use(word, tok, kind, None, 0)
         return self.symbol_use(word, tok, sub_tokens)
 
-    def symbol_use(self, word: str, tok: Token, sub_tokens):
+    def symbol_use(self, word: str, tok: Token, sub_tokens: list[Token] | None) -> ReaderNode:
         if word in self.bound:
             if sub_tokens is not None:
                 raise self.error(tok, f"'{word}' is a summation index and has no elements")
@@ -1313,7 +1328,7 @@ class _Parser:
             f"vector for elements, or declare the name '{py}_{text or '…'}'",
         )
 
-    def named_plain(self, name: str, tok: Token):
+    def named_plain(self, name: str, tok: Token) -> ReaderNode:
         kind = self.names.symbols.get(name)
         if kind == "vector":
             raise self.error(tok, f"'{name}' is a declared vector; write an element of it")
@@ -1344,7 +1359,9 @@ class _Parser:
 
     # -- functions -----------------------------------------------------------------------------
 
-    def function_use(self, word: str, tok: Token, kind: str, sub_tokens, primes: int):
+    def function_use(
+        self, word: str, tok: Token, kind: str, sub_tokens: list[Token] | None, primes: int
+    ) -> ReaderNode:
         py = self.python_name(word) if kind == "function" else word
         base = None
         args = None
@@ -1386,7 +1403,7 @@ class _Parser:
             node = self.prime_derivative(py, tok, node, args, primes)
         return self.function_power(word, tok, node, power) if power is not None else node
 
-    def function_power(self, word: str, tok: Token, node, exponent):
+    def function_power(self, word: str, tok: Token, node: ReaderNode, exponent: ReaderNode) -> ReaderNode:
         """``\\sin^2 x`` is a power; ``\\sin^{-1} x`` the inverse function; any other negative power is refused."""
         if exponent[0] != "neg":
             return ("pow", node, exponent)
@@ -1407,7 +1424,9 @@ class _Parser:
             f"\\frac{{1}}{{{reciprocal}}}, and for an inverse function declare it under 'functions'",
         )
 
-    def extremum(self, word: str, tok: Token, sub_tokens: list[Token], upper: list[Token] | None = None):
+    def extremum(
+        self, word: str, tok: Token, sub_tokens: list[Token], upper: list[Token] | None = None
+    ) -> ReaderNode:
         """``\\max_k o_k``, ``\\max_{k=1}^{C} o_k``: the extremum over an index (``max(o[k], (k, 1, C))``)."""
         if upper is None and self.peek().kind == "char" and self.peek().text == "^":
             self.take()
@@ -1476,7 +1495,7 @@ class _Parser:
             )
         return [arg]
 
-    def argument_list(self, opener: Token, is_closer, right: bool) -> list:
+    def argument_list(self, opener: Token, is_closer: Callable[[Token], bool], right: bool) -> list:
         start = self.pos
         depth = 0
         while True:
@@ -1518,7 +1537,7 @@ class _Parser:
             raise self.error(opener, "empty parentheses")
         return [self.sub(p).whole() for p in _split_commas(inner, given=True)]
 
-    def builtin(self, word: str, tok: Token, args: list, base):
+    def builtin(self, word: str, tok: Token, args: list, base: ReaderNode | None) -> ReaderNode:
         if word in ("max", "min"):
             if len(args) < 2:
                 raise self.error(tok, f"{word} takes at least 2 arguments, given {len(args)}")
@@ -1537,7 +1556,7 @@ class _Parser:
             return ("call", "log", args + ([base] if base is not None else []))
         return ("call", word, args)
 
-    def prime_derivative(self, py: str, tok: Token, node, args: list, primes: int):
+    def prime_derivative(self, py: str, tok: Token, node: ReaderNode, args: list, primes: int) -> ReaderNode:
         if len(args) != 1:
             raise self.error(tok, f"{py}' needs a function of one argument")
         var = args[0]
@@ -1558,7 +1577,7 @@ class _Parser:
 
     # -- macros --------------------------------------------------------------------------------
 
-    def macro(self):
+    def macro(self) -> ReaderNode:
         tok = self.peek()
         name = tok.text
         if name in ("frac", "dfrac", "tfrac", "cfrac"):
@@ -1685,7 +1704,7 @@ class _Parser:
             raise self.error(tok, "an environment inside an expression is not supported")
         raise self.error(tok, f"unknown macro '\\{name}'{_macro_hint(name)}")
 
-    def root(self, radicand, index):
+    def root(self, radicand: ReaderNode, index: ReaderNode) -> ReaderNode:
         """``\\sqrt[n]{x}``: for an odd whole ``n`` and a real radicand the real root, ``sign(x)*abs(x)**(1/n)``
         (``\\sqrt[3]{-8}`` is -2); otherwise (an even or symbolic ``n``, a complex symbol) the principal root
         ``x**(1/n)``."""
@@ -1697,7 +1716,7 @@ class _Parser:
             return radicand
         return ("mul", [("*", ("call", "sign", [radicand])), ("*", ("pow", ("abs", radicand), exponent))])
 
-    def mentions_complex(self, node) -> bool:
+    def mentions_complex(self, node: ReaderNode) -> bool:
         """Whether the reader's tree uses a symbol declared complex."""
         stack = [node]
         while stack:
@@ -1710,7 +1729,7 @@ class _Parser:
                 stack.extend(part)
         return False
 
-    def norm(self, opener: Token):
+    def norm(self, opener: Token) -> ReaderNode:
         """``\\|v\\|``, ``\\lVert v \\rVert``, ``\\|v\\|_2``: the Euclidean norm of a vector."""
         if self.norm_depth:
             raise self.error(opener, "a norm inside a norm is ambiguous with \\|; write \\lVert … \\rVert")
@@ -1730,7 +1749,7 @@ class _Parser:
                 raise self.error(nxt, "only the Euclidean norm \\|v\\|_2 is read")
         return ("call", "norm", [node])
 
-    def transposed(self, node, power: list[Token]):
+    def transposed(self, node: ReaderNode, power: list[Token]) -> ReaderNode | None:
         """``x^T``, ``x^\\top``, ``x^\\intercal``, ``x^{\\mathsf{T}}``: the transpose (None: a power)."""
         marks = [t for t in power if not _ignorable(t) and not (t.kind == "macro" and t.text in TYPEFACES)]
         marks = [t for t in marks if t.text not in ("{", "}")]
@@ -1743,7 +1762,7 @@ class _Parser:
             return ("call", "transpose", [node])
         return None
 
-    def until_sized(self, opener: Token, delim: Token):
+    def until_sized(self, opener: Token, delim: Token) -> ReaderNode:
         saved = self.abs_depth
         self.abs_depth = 0
         try:
@@ -1786,7 +1805,7 @@ class _Parser:
 
     # -- fractions and derivatives -------------------------------------------------------------
 
-    def fraction(self, tok: Token):
+    def fraction(self, tok: Token) -> ReaderNode:
         num = self.group_tokens()
         den = self.group_tokens()
         derivative = self.derivative(tok, num, den)
@@ -1830,7 +1849,7 @@ class _Parser:
                     order, used = int(digits), k + 1
         return used, order
 
-    def derivative(self, tok: Token, num: list[Token], den: list[Token]):
+    def derivative(self, tok: Token, num: list[Token], den: list[Token]) -> ReaderNode | None:
         num = [t for t in num if not _ignorable(t)]
         den = [t for t in den if not _ignorable(t)]
         top = self.differential(num)
@@ -1900,7 +1919,7 @@ class _Parser:
         target = self.derivative_target(target_tokens, variable, tok)
         return ("diff", target, variable, order)
 
-    def derivative_target(self, tokens: list[Token], variable, tok: Token):
+    def derivative_target(self, tokens: list[Token], variable: ReaderNode, tok: Token) -> ReaderNode:
         # \frac{df}{dx} for a declared function of one argument: f(x), and \frac{df}{dx}(x)
         word = _single_name(tokens)
         if word is not None:
@@ -1922,7 +1941,7 @@ class _Parser:
                 return node
         return self.sub(tokens).whole()
 
-    def partial_at_arguments(self, word: str, py: str, variable, tok: Token):
+    def partial_at_arguments(self, word: str, py: str, variable: ReaderNode, tok: Token) -> ReaderNode:
         """``\\frac{\\partial f}{\\partial x}(x, z)`` for a declared f of several arguments: diff(f(x, z), x).
 
         The arguments must be distinct plain names, one of them the variable.
@@ -1945,7 +1964,7 @@ class _Parser:
 
     # -- sums and products ---------------------------------------------------------------------
 
-    def big_operator(self, tok: Token):
+    def big_operator(self, tok: Token) -> ReaderNode:
         kind = "sum" if tok.text == "sum" else "prod"
         lower = upper = None
         for _ in range(2):
@@ -1999,7 +2018,7 @@ class _Parser:
             self.flagged.append(node)
         return node
 
-    def limit(self, tok: Token, lower: list[Token] | None = None):
+    def limit(self, tok: Token, lower: list[Token] | None = None) -> ReaderNode:
         """``\\lim_{h \\to a} body`` (also ``a^+``, ``a^-``, ``\\infty``): the limit of the term after it."""
         if lower is None:
             nxt = self.peek()
@@ -2145,7 +2164,7 @@ class _Parser:
             params[1] = ("call", "sqrt", [params[1]])
         return law, params
 
-    def limit_point(self, tokens: list[Token]):
+    def limit_point(self, tokens: list[Token]) -> ReaderNode:
         sign = ""
         if tokens[0].kind == "char" and tokens[0].text in "+-":
             sign, tokens = tokens[0].text, tokens[1:]
@@ -2154,7 +2173,9 @@ class _Parser:
         point = self.sub(tokens).whole()
         return ("neg", point) if sign == "-" else point
 
-    def excluded_index(self, tok: Token, lower: list[Token], upper) -> tuple[list[Token], object]:
+    def excluded_index(
+        self, tok: Token, lower: list[Token], upper: list[Token] | None
+    ) -> tuple[list[Token], object]:
         """``\\sum_{c \\ne i}``: the index alone (its declared range) and the node of the value left out."""
         kept = [t for t in lower if not _ignorable(t)]
         at = next((k for k, t in enumerate(kept) if t.kind == "macro" and t.text in ("ne", "neq")), None)
@@ -2183,7 +2204,7 @@ class _Parser:
         self.bound = saved
         return [(var, _bound_node(lo), hi)]
 
-    def operator_ranges(self, tok: Token, lower: list[Token], upper) -> list:
+    def operator_ranges(self, tok: Token, lower: list[Token], upper: list[Token] | None) -> list:
         lower = [t for t in lower if not _ignorable(t)]
         eq = next((k for k, t in enumerate(lower) if t.kind == "char" and t.text == "="), None)
         if eq is not None:
@@ -2215,12 +2236,12 @@ class _Parser:
                     tok,
                     f"\\{tok.text}_{var} without bounds needs '{var}' declared as an index (e.g. '{var}: index 1..C')",
                 )
-            lo, hi = self.names.ranges[var]
-            out.append((var, _bound_node(lo), _bound_node(hi)))
+            low, high = self.names.ranges[var]
+            out.append((var, _bound_node(low), _bound_node(high)))
         return out
 
 
-def write_exponent(node) -> str:
+def write_exponent(node: ReaderNode) -> str:
     """An exponent of the reader's tree in short text for messages (``-1``, ``-2``, else ``…``)."""
     if node[0] == "num":
         return node[1]
@@ -2244,7 +2265,7 @@ def _limit_direction(tokens: list[Token]) -> tuple[list[Token], str | None]:
     return tokens, None
 
 
-def _substitute(node, old, new, equal: bool = False):
+def _substitute(node: Any, old: object, new: ReaderNode, equal: bool = False) -> Any:
     """``node`` with the subtree ``old`` (by identity, or every subtree equal to it) replaced by ``new``."""
     if node is old or (equal and node == old):
         return new
@@ -2255,7 +2276,7 @@ def _substitute(node, old, new, equal: bool = False):
     return node
 
 
-def _bound_node(text: str):
+def _bound_node(text: str) -> ReaderNode:
     if text.lstrip("-").isdigit():
         return ("neg", ("num", text[1:])) if text.startswith("-") else ("num", text)
     return ("name", text)
@@ -2348,11 +2369,11 @@ def _looks_like_iteration(power: list[Token], names: Names) -> bool:
     )
 
 
-def _varying_index(term, last) -> tuple[int, object] | None:
+def _varying_index(term: ReaderNode, last: ReaderNode) -> tuple[int, object] | None:
     """Where ``term`` is ``last`` with one subtree of ``last`` replaced by a whole number: (number, subtree)."""
     found: list[tuple[int, object]] = []
 
-    def walk(a, b) -> bool:
+    def walk(a: object, b: object) -> bool:
         if a == b:
             return True
         if isinstance(a, tuple) and a[:1] == ("num",) and a[1].isdigit() and isinstance(b, tuple):
@@ -2369,7 +2390,7 @@ def _varying_index(term, last) -> tuple[int, object] | None:
     return found[0]
 
 
-def _mentions(node, name: str) -> bool:
+def _mentions(node: object, name: str) -> bool:
     if node == ("name", name):
         return True
     if isinstance(node, (tuple, list)):

@@ -25,8 +25,9 @@ condition ``Sum(y[c], (c, 1, C)) == 1`` becomes a substitution.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import sympy
 
@@ -42,7 +43,9 @@ from derivcheck.check.prove.assume import Relation, linear_atom
 from derivcheck.check.prove.equality import Proof, prove_equal
 from derivcheck.check.prove.sizes import Shape, instantiate
 from derivcheck.errors import CheckTimeout
+from derivcheck.parse.expressions import Condition
 from derivcheck.parse.extrema import EXTREMA
+from derivcheck.parse.symbols import SymbolSpec
 
 _WITH_LIMITS = (sympy.Sum, sympy.Product, *EXTREMA)
 
@@ -155,7 +158,7 @@ def radicals_as_symbols(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
         return exprs
     symbols = {base: sympy.Dummy("r") for base in sorted(bases, key=sympy.default_sort_key)}
 
-    def rewrite(node):
+    def rewrite(node: sympy.Expr) -> sympy.Expr:
         if node.is_Add or (node.is_Pow and node.exp.is_Rational and node.base.is_Add):
             base, exponent = (node, sympy.Integer(1)) if node.is_Add else (node.base, node.exp)
             base = sympy.expand(base)
@@ -250,19 +253,21 @@ def _normal_sum(node: sympy.Sum, facts: SumFacts) -> sympy.Expr:
     return one_sum(body, var, lo, hi, facts)
 
 
-def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
+def one_sum(
+    body: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr | int, hi: sympy.Expr | int, facts: SumFacts
+) -> sympy.Expr:
     """``Sum(body, (var, lo, hi))`` split into terms, deltas collapsed, closed forms taken."""
     lo, hi = (sympy.Integer(v) if isinstance(v, int) else v for v in (lo, hi))
     if var not in body.free_symbols:
         return _count(body, lo, hi, facts, lambda: _closed_or_sum(body, var, lo, hi, facts))
     terms = sympy.Add.make_args(_expand(body))
-    grouped: dict = {}
+    grouped: dict[sympy.Expr, sympy.Expr] = {}
     total = sympy.Integer(0)
     for term in terms:
         coeff, dep = term.as_independent(var, as_Add=False)
         if dep == 1:
             one = sympy.Integer(1)
-            total += coeff * _count(one, lo, hi, facts, lambda one=one: _closed_or_sum(one, var, lo, hi, facts))
+            total += coeff * _count(one, lo, hi, facts, partial(_closed_or_sum, one, var, lo, hi, facts))
             continue
         collapsed = _collapse_delta(dep, var, lo, hi, facts)
         if collapsed is not None:
@@ -275,7 +280,9 @@ def one_sum(body: sympy.Expr, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     return total
 
 
-def _telescope(grouped: dict, var, lo, hi, facts: SumFacts) -> sympy.Expr:
+def _telescope(
+    grouped: dict[sympy.Expr, sympy.Expr], var: sympy.Symbol, lo: sympy.Expr, hi: sympy.Expr, facts: SumFacts
+) -> sympy.Expr:
     """Take out pairs ``k*(g(var + 1) - g(var))``: they sum to ``k*(g(hi + 1) - g(lo))``.
 
     Only when ``hi - lo + 1 >= 0`` is known (an empty range gives ``g(lo) - g(lo) = 0``).
@@ -317,7 +324,9 @@ def _expand(body: sympy.Expr) -> sympy.Expr:
     return expanded
 
 
-def _count(value, lo, hi, facts: SumFacts, otherwise) -> sympy.Expr:
+def _count(
+    value: sympy.Expr, lo: sympy.Expr, hi: sympy.Expr, facts: SumFacts, otherwise: Callable[[], sympy.Expr]
+) -> sympy.Expr:
     """``value`` summed over lo..hi: (hi - lo + 1)*value when the length is known to be >= 0."""
     length = hi - lo + 1
     if value == 0:
@@ -328,7 +337,7 @@ def _count(value, lo, hi, facts: SumFacts, otherwise) -> sympy.Expr:
     return otherwise()
 
 
-def _closed_or_sum(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr:
+def _closed_or_sum(dep: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr, hi: sympy.Expr, facts: SumFacts) -> sympy.Expr:
     closed = _closed_form(dep, var, lo, hi, facts)
     if closed is not None:
         return closed
@@ -337,12 +346,14 @@ def _closed_or_sum(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr:
     return sympy.Sum(dep.xreplace({var: name}), (name, lo, hi))
 
 
-def _height(node) -> int:
+def _height(node: sympy.Expr) -> int:
     inner = [n for n in node.function.atoms(*_WITH_LIMITS)]
     return 1 + max((_height(n) for n in inner), default=-1)
 
 
-def _closed_form(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr | None:
+def _closed_form(
+    dep: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr, hi: sympy.Expr, facts: SumFacts
+) -> sympy.Expr | None:
     """Arithmetic (polynomial) and geometric sums; only where inclusive = SymPy's convention."""
     if any(var in n.free_symbols for n in dep.atoms(sympy.Indexed, sympy.Function, sympy.Sum, sympy.Product)):
         return None
@@ -370,7 +381,9 @@ def _closed_form(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr | None:
     return value
 
 
-def _collapse_delta(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr | None:
+def _collapse_delta(
+    dep: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr, hi: sympy.Expr, facts: SumFacts
+) -> sympy.Expr | None:
     """``Sum(KroneckerDelta(var, t)*g(var))`` as ``g(t)`` (t in range) or the right Piecewise."""
     for factor in sympy.Mul.make_args(dep):
         base, exponent = factor.as_base_exp()
@@ -400,7 +413,7 @@ def _collapse_delta(dep, var, lo, hi, facts: SumFacts) -> sympy.Expr | None:
     return None
 
 
-def _integer_range(lo, hi) -> bool:
+def _integer_range(lo: sympy.Expr, hi: sympy.Expr) -> bool:
     return lo.is_integer is True and hi.is_integer is True
 
 
@@ -462,7 +475,7 @@ def abstract_sums(expr: sympy.Expr, facts: SumFacts) -> sympy.Expr:
     return _abstract(expr, frozenset(), facts)
 
 
-def _abstract(expr, bound: frozenset, facts: SumFacts):
+def _abstract(expr: sympy.Basic, bound: frozenset[sympy.Symbol], facts: SumFacts) -> sympy.Basic:
     if not isinstance(expr, sympy.Basic) or not expr.args or not _has_sums(expr):
         return expr
     if isinstance(expr, _WITH_LIMITS):
@@ -475,7 +488,7 @@ def _abstract(expr, bound: frozenset, facts: SumFacts):
     return expr.func(*args) if args != list(expr.args) else expr
 
 
-def symbol_for(node, facts: SumFacts) -> sympy.Dummy:
+def symbol_for(node: sympy.Expr, facts: SumFacts) -> sympy.Dummy:
     """The fresh symbol standing for ``node``, with the sign its terms and range guarantee."""
     if node in facts.symbols:
         return facts.symbols[node]
@@ -487,7 +500,7 @@ def symbol_for(node, facts: SumFacts) -> sympy.Dummy:
     return symbol
 
 
-def _sign_of(node, facts: SumFacts) -> dict:
+def _sign_of(node: sympy.Expr, facts: SumFacts) -> dict[str, bool]:
     term = node.function
     nonempty = all(provably_nonnegative(hi - lo, facts.relations) for _, lo, hi in node.limits)
     if isinstance(node, EXTREMA):
@@ -509,7 +522,7 @@ def _sign_of(node, facts: SumFacts) -> dict:
     return {}
 
 
-def _sign_of_extremum(term) -> dict:
+def _sign_of_extremum(term: sympy.Expr) -> dict[str, bool]:
     for word in ("positive", "negative", "nonnegative", "nonpositive"):
         if getattr(term, f"is_{word}"):
             return {word: True}
@@ -562,14 +575,20 @@ def try_general_proof(
 # -- conditions for every element -------------------------------------------------------------
 
 
-def split_every(conditions) -> tuple[list, list]:
+def split_every(conditions: Sequence[Condition]) -> tuple[list[Condition], list[Condition]]:
     """Return (plain conditions, conditions written '… for every c')."""
     plain = [c for c in conditions if not getattr(c, "every", ())]
     every = [c for c in conditions if getattr(c, "every", ())]
     return plain, every
 
 
-def every_relations(every, exprs, relations: list[Relation], mapping: dict | None = None, upto: int = 0):
+def every_relations(
+    every: Sequence[Condition],
+    exprs: list[sympy.Expr],
+    relations: list[Relation],
+    mapping: dict | None = None,
+    upto: int = 0,
+) -> list[Relation]:
     """The conditions '… for every c' as relations on the elements they constrain.
 
     One relation per element ``y[t]`` of ``exprs`` (outside any sum) whose
@@ -598,7 +617,7 @@ def every_relations(every, exprs, relations: list[Relation], mapping: dict | Non
     return out
 
 
-def _within(t, lo, hi, relations) -> bool:
+def _within(t: sympy.Expr, lo: sympy.Expr, hi: sympy.Expr, relations: list[Relation]) -> bool:
     if t.is_Integer and lo.is_Integer and hi.is_Integer:
         return int(lo) <= int(t) <= int(hi)
     if t.is_integer is not True:
@@ -606,7 +625,7 @@ def _within(t, lo, hi, relations) -> bool:
     return provably_nonnegative(t - lo, relations) and provably_nonnegative(hi - t, relations)
 
 
-def _relation_at(condition, index, t) -> Relation:
+def _relation_at(condition: Condition, index: sympy.Symbol, t: sympy.Expr) -> Relation:
     at = {index: t}
     if condition.op == "in":
         return Relation("in", condition.lhs.xreplace(at), tuple(v.xreplace(at) for v in condition.values))
@@ -619,11 +638,17 @@ class StepConditions:
 
     relations: list[Relation]  # what proofs may use
     sampled: list[Relation]  # what sample points must satisfy (per-element conditions written out)
-    every: list  # the conditions '… for every c', for instances at each size
+    every: list[Condition]  # the conditions '… for every c', for instances at each size
     shape: Shape
 
 
-def step_conditions(a: sympy.Expr, b: sympy.Expr, conditions, symbols, max_size: int) -> StepConditions:
+def step_conditions(
+    a: sympy.Expr,
+    b: sympy.Expr,
+    conditions: Sequence[Condition],
+    symbols: tuple[SymbolSpec, ...],
+    max_size: int,
+) -> StepConditions:
     """The relations of a step ``a`` against ``b`` (sums already instantiated), kept to those that matter."""
     from derivcheck.check.prove.assume import relations_of, relevant_relations
     from derivcheck.check.prove.sizes import shape_of

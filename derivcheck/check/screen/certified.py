@@ -9,7 +9,9 @@ term by term with mpmath at a working precision and checked the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import mpmath
 import sympy
@@ -24,6 +26,13 @@ from derivcheck.bounds import (
     SPOT_CHECKS,
 )
 from derivcheck.check.prove.sizes import instantiate
+
+MpNumber: TypeAlias = "mpmath.mpf | mpmath.mpc"
+"""A real or complex mpmath number."""
+Environment = dict[sympy.Symbol, mpmath.mpf]
+"""Values of the summation variables for one term."""
+Term = Callable[[Environment], MpNumber]
+"""A compiled term: its value at given values of the summation variables."""
 
 
 class Unevaluable(Exception):
@@ -45,7 +54,7 @@ class Bounded:
         return _abs(self.value)
 
 
-def _abs(value) -> sympy.Float:
+def _abs(value: sympy.Expr) -> sympy.Float:
     if value.is_Rational:
         return abs(value)
     re, im = value.as_real_imag()
@@ -227,7 +236,7 @@ def _evaluate_level(expr: sympy.Expr, n: int, subs: dict | None = None) -> Bound
     return Bounded(value, _abs(value) * sympy.Float(10, n) ** (2 - n) + sympy.Float(10, n) ** (-4 * n))
 
 
-def _long_sum(node, digits: int) -> tuple[sympy.Expr, sympy.Expr]:
+def _long_sum(node: sympy.Sum | sympy.Product, digits: int) -> tuple[sympy.Expr, sympy.Expr]:
     """A finite sum or product with numeric bounds, and a bound on its error.
 
     Terms are computed with mpmath at ``digits + 5`` digits and added exactly
@@ -235,7 +244,7 @@ def _long_sum(node, digits: int) -> tuple[sympy.Expr, sympy.Expr]:
     spot-checked on a spread of terms recomputed at 30 more digits; the sum's
     error bound is then that relative error of the absolute sum of the terms.
     """
-    limits = []
+    limits: list[tuple[sympy.Symbol, int, int]] = []
     count = 1
     for var, lo, hi in node.limits:
         if not (lo.is_Integer and hi.is_Integer):
@@ -271,7 +280,14 @@ def _long_sum(node, digits: int) -> tuple[sympy.Expr, sympy.Expr]:
 
 
 
-def _spot_check(node, variables, environments, terms, digits: int, relative) -> None:
+def _spot_check(
+    node: sympy.Sum | sympy.Product,
+    variables: list[sympy.Symbol],
+    environments: list[Environment],
+    terms: list[MpNumber],
+    digits: int,
+    relative: mpmath.mpf,
+) -> None:
     """Recompute a spread of terms at higher precision; a term off by more than ``relative`` stops the sum."""
     step = max(1, len(environments) // SPOT_CHECKS)
     picks = set(range(0, len(environments), step)) | set(range(max(0, len(environments) - 8), len(environments)))
@@ -283,7 +299,7 @@ def _spot_check(node, variables, environments, terms, digits: int, relative) -> 
                 raise Unevaluable(f"the terms of {sympy.sstr(node)} lose precision; cannot sum them with error control")
 
 
-def _environments(limits):
+def _environments(limits: list[tuple[sympy.Symbol, int, int]]) -> Iterator[Environment]:
     if len(limits) == 1:
         var, lo, hi = limits[0]
         for k in range(lo, hi + 1):
@@ -298,7 +314,7 @@ def _environments(limits):
             yield {var: mpmath.mpf(k), **env}
 
 
-def _to_sympy(value, digits: int) -> sympy.Expr:
+def _to_sympy(value: MpNumber, digits: int) -> sympy.Expr:
     if isinstance(value, mpmath.mpc):
         return sympy.Float(value.real, digits) + sympy.I * sympy.Float(value.imag, digits)
     return sympy.Float(value, digits)
@@ -324,7 +340,7 @@ _MP_FUNCTIONS = {
 }
 
 
-def _compile(expr: sympy.Expr, variables: list):
+def _compile(expr: sympy.Expr, variables: list[sympy.Symbol]) -> Term:
     """A function of the summation variables built from a whitelist of nodes (no code is generated)."""
     if not (expr.free_symbols & set(variables)):
         constant = sympy.N(expr, mpmath.mp.dps + 10)
@@ -336,8 +352,8 @@ def _compile(expr: sympy.Expr, variables: list):
     if expr in variables:
         return lambda env: env[expr]
     if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and abs(expr.exp) < 64:
-        base, power = _compile(expr.base, variables), int(expr.exp)
-        return lambda env: base(env) ** power
+        base, exponent = _compile(expr.base, variables), int(expr.exp)
+        return lambda env: base(env) ** exponent
     parts = [_compile(arg, variables) for arg in expr.args]
     if isinstance(expr, (sympy.Add, sympy.Mul)):
         return _fold(parts, isinstance(expr, sympy.Add))
@@ -358,7 +374,7 @@ def _compile(expr: sympy.Expr, variables: list):
     return lambda env: function(inner(env))
 
 
-def _fold(parts, add: bool):
+def _fold(parts: list[Term], add: bool) -> Term:
     """Sum or product of compiled parts, nested pairwise (no generator per call)."""
     if len(parts) == 1:
         return parts[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sympy
@@ -161,12 +162,12 @@ def draw_value(atom: sympy.Basic, rng: random.Random, attempt: int, slot: int = 
     return sympy.Integer(1)
 
 
-def is_complex_atom(atom) -> bool:
+def is_complex_atom(atom: sympy.Expr) -> bool:
     """Whether the atom may take non-real values (declared ``complex``)."""
     return atom.is_real is False or (atom.is_complex is True and atom.is_real is None)
 
 
-def _far_value(atom, rng: random.Random) -> sympy.Expr:
+def _far_value(atom: sympy.Expr, rng: random.Random) -> sympy.Expr:
     sign = -1 if rng.random() < 0.5 else 1
     if atom.is_integer:
         return sympy.Integer(sign * rng.randint(50, 1000))
@@ -185,7 +186,7 @@ def _complex_value(value: sympy.Expr, rng: random.Random, pattern: int) -> sympy
     return value + sympy.I * sympy.Rational(rng.choice([-1, 1]) * rng.randint(1, 200), 100)
 
 
-def _fit_sign(atom, value):
+def _fit_sign(atom: sympy.Expr, value: sympy.Expr) -> sympy.Expr | None:
     if atom.is_positive and not value > 0:
         value = abs(value) or sympy.Integer(1)
     if atom.is_negative and not value < 0:
@@ -199,7 +200,7 @@ def _fit_sign(atom, value):
     return value
 
 
-def allowed_by_assumptions(atom, value) -> bool:
+def allowed_by_assumptions(atom: sympy.Expr, value: sympy.Expr) -> bool:
     """Whether ``value`` is consistent with the atom's declared words."""
     checks = (
         (atom.is_real, lambda v: v.is_extended_real),
@@ -243,7 +244,7 @@ def evaluate(expr: sympy.Expr, values: dict, prec: int) -> sympy.Float | complex
         return None
 
 
-def _precise(number, prec: int) -> bool:
+def _precise(number: sympy.Expr, prec: int) -> bool:
     """Reject the low-precision garbage evalf returns at a removable singularity."""
     parts = number.as_real_imag() if number.is_number else ()
     for part in parts:
@@ -528,7 +529,7 @@ class _Plan:
     growth: list | None = None
 
 
-def _plan(a, b, relations, mapping) -> _Plan:
+def _plan(a: sympy.Expr, b: sympy.Expr, relations: list[Relation], mapping: dict) -> _Plan:
     from derivcheck.check.prove.equality import sign_arguments
 
     ai, bi = instantiate(a, mapping), instantiate(b, mapping)
@@ -576,7 +577,7 @@ def _plan(a, b, relations, mapping) -> _Plan:
 _TAME = (sympy.log, sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.re, sympy.im)
 
 
-def _growth_arguments(exprs) -> list:
+def _growth_arguments(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
     """Arguments whose size decides whether evaluation is feasible (exp(exp(10**6)) is not)."""
     found = set()
     for expr in exprs:
@@ -588,7 +589,7 @@ def _growth_arguments(exprs) -> list:
     return sorted(found, key=_size)
 
 
-def _size(expr) -> int:
+def _size(expr: sympy.Expr) -> int:
     return sum(1 for _ in sympy.preorder_traversal(expr))
 
 
@@ -605,7 +606,7 @@ def _moderate(plan: _Plan, values: dict) -> bool:
     return True
 
 
-def _linear_in(expr, atom):
+def _linear_in(expr: sympy.Expr, atom: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
     """``(coeff, rest)`` with ``expr == coeff*atom + rest``, coeff a nonzero number; else None."""
     if atom not in expr.free_symbols:
         return None
@@ -619,7 +620,7 @@ def _linear_in(expr, atom):
     return None if atom in rest.free_symbols else (coeff, rest)
 
 
-def _equation_atom(expr, atoms, taken):
+def _equation_atom(expr: sympy.Expr, atoms: list[sympy.Expr], taken: set[sympy.Expr]) -> sympy.Expr | None:
     found = linear_atom(expr, require_real=False)
     if found and found[0] in atoms and found[0] not in taken:
         return found[0]
@@ -628,7 +629,9 @@ def _equation_atom(expr, atoms, taken):
     return candidates[0] if candidates and not candidates[0].is_integer else None
 
 
-def _roots_symbolic(arg, atoms, taken) -> list:
+def _roots_symbolic(
+    arg: sympy.Expr, atoms: list[sympy.Expr], taken: set[sympy.Expr]
+) -> list[tuple[sympy.Expr, sympy.Expr]]:
     """Points where ``arg`` changes sign, as ``(atom, root)``: linear, or quadratic in one real atom.
 
     A product changes sign where one of its factors does (and a power where its base does), so
@@ -665,7 +668,15 @@ def _kind(attempt: int, has_breaks: bool) -> str:
     return "break" if has_breaks and turn == 1 else "random"
 
 
-def _draw_point(a, b, relations, mapping, rng, attempt, memo: dict | None = None):
+def _draw_point(
+    a: sympy.Expr,
+    b: sympy.Expr,
+    relations: list[Relation],
+    mapping: dict,
+    rng: random.Random,
+    attempt: int,
+    memo: dict[tuple[tuple[str, int], ...], _Plan] | None = None,
+) -> tuple[Point, sympy.Expr, sympy.Expr] | None:
     key = tuple(sorted((str(k), int(v)) for k, v in mapping.items()))
     plan = memo.get(key) if memo is not None else None
     if plan is None:
@@ -782,7 +793,7 @@ def _repair(plan: _Plan, values: dict, rng: random.Random, pinned: set) -> None:
             return
 
 
-def _equation_roots(equation: sympy.Expr, atom, attempt: int) -> list:
+def _equation_roots(equation: sympy.Expr, atom: sympy.Expr, attempt: int) -> list[sympy.Expr]:
     """Values of ``atom`` that make ``equation`` zero: exact where possible, real for real atoms."""
     labels = {indexed.base.label for indexed in equation.atoms(sympy.Indexed)}
     if equation.free_symbols - {atom} - labels - atom.free_symbols:
@@ -839,7 +850,7 @@ def bound_variables(exprs: list[sympy.Expr]) -> set:
     }
 
 
-def _is_label(symbol, *exprs) -> bool:
+def _is_label(symbol: sympy.Symbol, *exprs: sympy.Expr | list[Relation]) -> bool:
     # The label of an IndexedBase shows up in free_symbols next to its elements.
     for expr in exprs:
         items = expr if isinstance(expr, list) else [expr]
@@ -873,7 +884,7 @@ PLAIN_VALUES = (sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Int
 """Values a counterexample is simplified toward, simplest first."""
 
 
-def simplify_point(ai, bi, relations: list[Relation], point: Point) -> Point:
+def simplify_point(ai: sympy.Expr, bi: sympy.Expr, relations: list[Relation], point: Point) -> Point:
     """Make a counterexample simpler: each value replaced by 0, 1, -1, 2, … where the sides still differ.
 
     Every replacement keeps the conditions and declarations true and is confirmed
@@ -884,7 +895,12 @@ def simplify_point(ai, bi, relations: list[Relation], point: Point) -> Point:
     return Point(point.shape, current, point.functions)
 
 
-def simpler_values(values: dict, rels: list[Relation], still_fails, plain=PLAIN_VALUES) -> dict:
+def simpler_values(
+    values: dict,
+    rels: list[Relation],
+    still_fails: Callable[[dict], bool],
+    plain: Sequence[sympy.Expr] = PLAIN_VALUES,
+) -> dict:
     """Each value replaced, in turn, by the first plain value that keeps every condition,
     the symbol's declaration and ``still_fails(point)`` true."""
     current = dict(values)
