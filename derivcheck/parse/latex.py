@@ -2318,7 +2318,11 @@ def _split_commas(tokens: list[Token], given: bool = False) -> list[list[Token]]
     parts: list[list[Token]] = [[]]
     depth = 0
     bar = given and _lone_bar(tokens)  # p(x | z): one bar is the conditioning bar, two would be |x|
-    for t in tokens:
+    delimiters = _sized_delimiters(tokens)
+    for position, t in enumerate(tokens):
+        if position in delimiters:
+            parts[-1].append(t)  # the | of \left| … \right| belongs to its \left or \right
+            continue
         if _opens(t):
             depth += 1
         elif _closes(t):
@@ -2334,7 +2338,10 @@ def _split_commas(tokens: list[Token], given: bool = False) -> list[list[Token]]
 def _lone_bar(tokens: list[Token]) -> bool:
     """Whether ``tokens`` hold exactly one ``|``, outside any bracket."""
     depth, bars = 0, 0
-    for t in tokens:
+    delimiters = _sized_delimiters(tokens)
+    for position, t in enumerate(tokens):
+        if position in delimiters:
+            continue
         if _opens(t):
             depth += 1
         elif _closes(t):
@@ -2342,6 +2349,15 @@ def _lone_bar(tokens: list[Token]) -> bool:
         elif depth == 0 and t.kind == "char" and t.text == "|":
             bars += 1
     return bars == 1
+
+
+def _sized_delimiters(tokens: list[Token]) -> set[int]:
+    """Positions of the delimiters that follow a ``\\left`` or ``\right`` (part of it, not a token of their own)."""
+    return {
+        position + 1
+        for position, t in enumerate(tokens[:-1])
+        if t.kind == "macro" and t.text in ("left", "right")
+    }
 
 
 def _single_name(tokens: list[Token]) -> str | None:

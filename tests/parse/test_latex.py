@@ -326,3 +326,16 @@ def test_random_token_soup_gives_a_reading_or_a_format_error():
             read(latex)
         except FormatError as exc:
             assert exc.message
+
+
+@pytest.mark.parametrize(
+    "latex, python",
+    [
+        (r"\max(y, \left|b\right|)", "max(y, abs(b))"),
+        (r"\sin\left(\left|b\right|\right)", "sin(abs(b))"),
+        (r"\max\left(y, |b|\right)", "max(y, abs(b))"),
+    ],
+)
+def test_the_bar_of_left_and_right_belongs_to_them_inside_arguments(latex, python):
+    # The | after \right was taken for a conditioning bar (p(x | z)) or left the argument unclosed.
+    assert read(latex, symbols={"b": "real", "y": "real"}) == python
