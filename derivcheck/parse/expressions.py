@@ -1032,15 +1032,7 @@ class _Builder:
         for bound in (lo, hi):
             if bound.is_Number and not bound.is_Integer:
                 raise self._error(node, f"the bounds of {name} must be whole numbers or names")
-        saved = self.bound.get(var_name)
-        self.bound[var_name] = var
-        try:
-            term = self._expr(node.args[0])
-        finally:
-            if saved is None:
-                self.bound.pop(var_name, None)
-            else:
-                self.bound[var_name] = saved
+        term = self._with_bound(var_name, var, node.args[0])
         return cls(term, (var, lo, hi))
 
     def _diff(self, node: ast.Call) -> sympy.Expr:
@@ -1121,15 +1113,7 @@ class _Builder:
             if not isinstance(given, ast.Constant) or given.value not in LIMIT_DIRECTIONS:
                 raise self._error(given, "the direction of Limit is '+' (from above) or '-' (from below)")
             direction = LIMIT_DIRECTIONS[given.value]
-        saved = self.bound.get(var_name)
-        self.bound[var_name] = var
-        try:
-            term = self._expr(node.args[0])
-        finally:
-            if saved is None:
-                self.bound.pop(var_name, None)
-            else:
-                self.bound[var_name] = saved
+        term = self._with_bound(var_name, var, node.args[0])
         if point.is_infinite:
             direction = "-" if point is sympy.oo else "+"
         return sympy.Limit(term, var, point, direction)
