@@ -103,6 +103,10 @@ MAX_SUM_ROUNDS = 5
 MAX_EXPAND_TERMS = 400
 """Terms an expansion inside a sum may produce before the general proof gives up on it."""
 
+MAX_EXCHANGED_SUMS = 5
+"""Nested sums whose orders are all tried (5! = 120 orders) to put a nest in one canonical order;
+also the largest power of a sum written as a product of sums inside a nest."""
+
 MAX_ROOT_DEGREE = 4
 """Degree of a polynomial condition whose numeric roots are split into cases."""
 
