@@ -321,3 +321,14 @@ def test_three_nested_sums_keep_their_variables_apart() -> None:
     nest = sympy.Sum(sympy.exp(z[c] * y[k] + z[c] * y[m]), (c, 1, C), (k, 1, K), (m, 1, K))
     normal = normal_form(nest, SumFacts([]))
     assert len({var for var, _, _ in normal.limits}) == 3, normal
+
+
+def test_a_nest_keeps_the_sign_of_the_sum_as_written() -> None:
+    # (Sum(sin(…)))**2 taken apart is a sum of sin(a)*sin(b), whose sign is unknown; the square is >= 0
+    z, y = sympy.IndexedBase("z", real=True), sympy.IndexedBase("y", real=True)
+    c, k = _k(), _k()
+    C, K = sympy.symbols("C K", integer=True, positive=True)
+    squares = sympy.Sum(sympy.Sum(sympy.sin(z[c] * y[k]), (k, 1, K)) ** 2, (c, 1, C))
+    facts = SumFacts([])
+    symbol = reduce_sums(squares, facts)
+    assert symbol.is_nonnegative, symbol.assumptions0

@@ -504,16 +504,30 @@ def symbol_for(node: sympy.Expr, facts: SumFacts) -> sympy.Dummy:
     A sum is first put in its canonical order (``exchange_order``), so nests
     that differ only in the order of their sums get the same symbol.
     """
+    written = node
     if isinstance(node, sympy.Sum):
         node = exchange_order(node, facts)
     if node in facts.symbols:
         return facts.symbols[node]
-    assumptions = _sign_of(node, facts)
+    # The nest may hide a sign the sum as written shows ((Sum(…))**2 taken apart): keep the stronger.
+    assumptions = _stronger_sign(_sign_of(node, facts), _sign_of(written, facts))
     label = {sympy.Sum: "S", sympy.Product: "P"}.get(type(node), "M")
     symbol = sympy.Dummy(f"{label}{len(facts.symbols)}", **assumptions)
     facts.symbols[node] = symbol
     facts.note("sums as symbols")
     return symbol
+
+
+_SIGN_STRENGTH = ("positive", "negative", "nonnegative", "nonpositive", "real")
+
+
+def _stronger_sign(first: dict[str, bool], second: dict[str, bool]) -> dict[str, bool]:
+    """Of two sign assumptions known of one value, the one that says more."""
+    for word in _SIGN_STRENGTH:
+        for assumptions in (first, second):
+            if assumptions.get(word):
+                return assumptions
+    return first
 
 
 def _sign_of(node: sympy.Expr, facts: SumFacts) -> dict[str, bool]:
