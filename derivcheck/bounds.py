@@ -259,6 +259,9 @@ MAX_LATEX_TEXT = 2_000_000
 MAX_LIMITS = 16
 """Limits (``Limit(expr, h, 0)``) and integrals evaluated in one step, both sides together."""
 
+MAX_LIMIT_SIGN_PARAMETERS = 2
+"""Parameters of a step's limits split into sign cases (each > 0, < 0, = 0) when a limit depends on their sign."""
+
 MAX_INTEGRAND_TERMS = 32
 """Terms of a multiplied-out integrand integrated one by one (with more, the integrand is integrated whole)."""
 

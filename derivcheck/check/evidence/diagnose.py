@@ -31,6 +31,7 @@ from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import decimal_text, readable, writes_decimals  # noqa: F401 (used by api)
 from derivcheck.check.prove.assume import Relation, apply, relations_of, scenarios, truth
 from derivcheck.check.prove.equality import prove_equal
+from derivcheck.check.prove.limits import has_limit
 from derivcheck.check.prove.sizes import shape_of
 from derivcheck.check.screen.sampling import screen
 from derivcheck.config import CheckConfig
@@ -74,7 +75,8 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     stopped = None
     try:
         with time_limit(config.timeout):
-            difference = describe_difference(
+            # the difference of two sides with limits would show a limit taken without its sign cases
+            difference = None if has_limit(a, b) else describe_difference(
                 a, b, budget=min(DIAGNOSIS_SECONDS, config.timeout / 3), relations=relations_of(conditions),
                 decimals=task.decimals,
             )
