@@ -372,3 +372,6 @@ CACHE_PROGRESS_CALLS = 10_000
 
 MAX_MATRIX_DIMENSION = 64
 """Largest number accepted as a declared vector or matrix size (``w: vector 3``); larger sizes are symbolic."""
+
+MAX_MATRIX_POWER = 8
+"""Largest power ``A**k`` of a square matrix written element by element (SymPy merges ``A @ A`` into ``A**2``)."""
