@@ -78,6 +78,8 @@ MIN_POINTS = 12  # fewer valid points: the pair is dropped
 MAX_TRIES = 400  # candidate points drawn per pair
 DPS = 50  # working precision of the labels
 CONFIRM_DPS = 100  # a difference (or a tie) is looked at again at this precision
+PRECISIONS = (DPS, CONFIRM_DPS, 250, 500, 1000)  # the levels a comparison climbs until two agree
+TIE_RESOLUTION = mpmath.mpf(10) ** -60  # a tie is declared only where the noise is below this
 MAX_SIZE = 9  # sizes are instantiated from their smallest value up to this
 VECTOR_SPAN = range(-2, 16)  # vector elements exist at these indices
 
@@ -697,9 +699,23 @@ def _sample_real(rng: random.Random, word: str, specials: Sequence[Fraction]) ->
     return value
 
 
-def _sample_element(rng: random.Random, doc: Doc, vector: str, word: str, specials: Sequence[Fraction]) -> Fraction:
-    """An element of a vector, drawn mostly inside a per-element condition on it (conditions are checked after)."""
+def index_range(doc: Doc, name: str, size: int) -> range:
+    """The values of an index declared ``index lo..hi`` (``hi`` a number or the size ``n``); else 1..size."""
+    words = doc.symbols.get(name, "")
+    found = re.fullmatch(r"index\s+(-?\d+)\.\.(\w+)", words)
+    if found is None:
+        return range(1, size + 1)
+    hi = found.group(2)
+    return range(int(found.group(1)), (size if hi == "n" else int(hi)) + 1)
+
+
+def _sample_element(rng: random.Random, doc: Doc, vector: str, word: str, specials: Sequence[Fraction],
+                    k: int, size: int) -> Fraction:
+    """Element ``k`` of a vector, drawn mostly inside a per-element condition on it when ``k`` is in the
+    condition's index range (a condition ``for every c`` says nothing about the elements outside it)."""
     for cond in doc.assume + doc.when:
+        if cond.every and k not in index_range(doc, cond.every, size):
+            continue
         if cond.every and cond.lhs.op == "el" and cond.lhs.args[0] == vector and rng.random() < 0.9:
             if cond.rel == "in":
                 return rng.choice(cond.values)
@@ -752,8 +768,16 @@ def _pi_multiple(rng: random.Random) -> mpmath.mpf:
     return mpmath.pi * rng.choice([-3, -2, -1, 1, 2, 3]) / 2
 
 
-def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Point:
-    """A random point: symbols by their words, sizes from their least value to MAX_SIZE, vectors element-wise."""
+def _fits_word(value: Fraction, word: str) -> bool:
+    return {"positive": value > 0, "negative": value < 0, "nonnegative": value >= 0}.get(word, True)
+
+
+def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction], fixed: Fraction | None = None) -> Point:
+    """A random point: symbols by their words, sizes from their least value to MAX_SIZE, vectors element-wise.
+
+    With ``fixed``, every real symbol and every vector element takes that one value where its word
+    allows it (a boundary point: where the sides meet or a branch switches).
+    """
     trig = has_trig(doc)
     scalars: dict[str, Value] = {}
     vectors: dict[str, dict[int, Value]] = {}
@@ -766,8 +790,15 @@ def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Po
     for name, words in doc.symbols.items():
         if name in scalars:
             continue
-        if words.endswith("vector"):
-            vectors[name] = {k: _sample_element(rng, doc, name, words.split()[0], specials) for k in VECTOR_SPAN}
+        if fixed is not None and (words.endswith("vector") or words in ("real", "positive", "negative", "nonnegative")) \
+                and _fits_word(fixed, words.split()[0]):
+            if words.endswith("vector"):
+                vectors[name] = dict.fromkeys(VECTOR_SPAN, fixed)
+            else:
+                scalars[name] = fixed
+        elif words.endswith("vector"):
+            size = int(scalars.get("n", Fraction(MAX_SIZE)))
+            vectors[name] = {k: _sample_element(rng, doc, name, words.split()[0], specials, k, size) for k in VECTOR_SPAN}
         elif words == "complex":
             scalars[name] = _sample_complex(rng)
         elif words.startswith("index"):
@@ -816,13 +847,29 @@ def _compare(a: Value, b: Value) -> int:
     return 1 if d > 0 else -1
 
 
+BOUNDARY_VALUES = [Fraction(v) for v in (0, 1, -1)] + [Fraction(1, 2), Fraction(-1, 2), Fraction(2), Fraction(-2)]
+MAX_BOUNDARY = 16  # boundary points (every symbol at one value) tried before the random ones
+
+
+def boundary_values(specials: Sequence[Fraction]) -> list[Fraction]:
+    """The values every symbol takes at once at the boundary points: simple values, then the document's constants."""
+    out = list(BOUNDARY_VALUES)
+    for v in specials:
+        if v not in out:
+            out.append(v)
+    return out[:MAX_BOUNDARY]
+
+
 def admissible_points(rng: random.Random, doc: Doc, want: int = LABEL_POINTS) -> Iterator[Point]:
+    """Points allowed by the words and conditions: the boundary points always, then random ones."""
     specials = specials_of(doc)
     found = 0
-    for _ in range(MAX_TRIES):
-        if found >= want:
+    fixed_values: list[Fraction | None] = list(boundary_values(specials))
+    for attempt in range(MAX_TRIES + len(fixed_values)):
+        if found >= want + len(fixed_values):
             return
-        point = draw_point(rng, doc, specials)
+        fixed = fixed_values[attempt] if attempt < len(fixed_values) else None
+        point = draw_point(rng, doc, specials, fixed)
         try:
             if not all(holds(c, point) for c in doc.assume + doc.when):
                 continue
@@ -863,12 +910,15 @@ def compare_at(doc: Doc, point: Point) -> Comparison | None:
     """Both sides at the point (None where a side has no value or the precisions disagree).
 
     Exact where every operation is rational. Otherwise at 50 then 100 digits
-    (250 to settle a disagreement): a difference counts when it stands above
-    the noise of the largest intermediate value at two levels and the levels
-    agree on it; below the noise at 50 and 100 digits it is a tie.
+    (250, 500, 1000 to settle a disagreement): a difference counts when it
+    stands above the noise of the largest intermediate value at two levels and
+    the levels agree on it; below the noise at two levels it is a tie, but only
+    once the noise is below TIE_RESOLUTION (``exp(148)`` in a side leaves 100
+    digits too coarse for a difference of ``1e-65``: the precision grows).
     """
     previous: mpmath.mpf | mpmath.mpc | None = None
-    for dps in (DPS, CONFIRM_DPS, 250):
+    tie_before = False
+    for dps in PRECISIONS:
         sides = _difference(doc, point, dps)
         if sides is None:
             return None
@@ -878,10 +928,13 @@ def compare_at(doc: Doc, point: Point) -> Comparison | None:
         with mpmath.workdps(dps):
             d = mpmath.mpf(0) + b - a
             if abs(d) <= noise:
-                if dps == CONFIRM_DPS and previous is None:
+                # a tie at two levels, the second one resolving differences down to TIE_RESOLUTION
+                if tie_before and noise <= TIE_RESOLUTION:
                     return Comparison(0, exact=False, tie=True)
+                tie_before = True
                 previous = None
                 continue
+            tie_before = False
             if previous is None or abs(d - previous) > abs(d) / 1000:
                 previous = d
                 continue

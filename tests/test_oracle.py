@@ -187,3 +187,32 @@ def test_a_counterexample_of_derivcheck_is_re_evaluated_by_the_oracle_before_cou
                          truth=True, verdict="wrong", counterexample={"y": "cos(1/3) + 2"})
     oracle.score([at_tie])
     assert at_tie.outcome == "dropped"
+
+
+def test_a_per_element_condition_holds_only_inside_its_index_range() -> None:
+    # final run (seed 4242): u[c] >= 0 for every c in 1..n says nothing about u[-1], …, u[-n]
+    symbols = dict(oracle.SUM_SYMBOLS, c="index 1..n")
+    every = (oracle.Cond(el("u", var("c")), ">=", num(0), every="c"),)
+    outside = oracle.Doc(symbols, assume=every, prev=num(0), this=ssum(el("u", neg(var("i"))), "i", 1, N), rel="<=")
+    inside = oracle.Doc(symbols, assume=every, prev=num(0), this=ssum(el("u", var("i")), "i", 1, N), rel="<=")
+    for seed in range(3):
+        assert _label(outside, seed) is False
+        assert _label(inside, seed) is True
+    assert list(oracle.index_range(oracle.Doc({"c": "index 2..n"}), "c", 5)) == [2, 3, 4, 5]
+
+
+def test_a_difference_below_100_digits_of_a_large_side_is_still_a_difference() -> None:
+    # final run pair 6866: the sides differ by 2.7e-65 next to exp(148) ~ 1e64; 100 digits cannot see it
+    u = pw(call("exp", num(Fraction(5, 3))), 3)
+    sigmoid = div(num(1), add(num(1), call("exp", neg(u))))
+    assert _label(oracle.Doc(REAL, prev=sigmoid, this=div(call("exp", u), sub(call("exp", u), num(1))))) is False
+    assert _label(oracle.Doc(REAL, prev=sigmoid, this=div(call("exp", u), add(call("exp", u), num(1))))) is True
+
+
+def test_the_boundary_points_are_always_evaluated() -> None:
+    # final run pair 9464: y**2 >= 10**-30 fails only at y = 0, which random points missed
+    doc = oracle.Doc({"y": "real"}, prev=pw(Y, 2), this=pw(num(10), neg(num(30))), rel=">=")
+    for seed in range(8):
+        pair = oracle.Pair(1, "test", "test", "base", doc)
+        oracle.label(random.Random(seed), pair)
+        assert pair.truth is False and pair.label_note == "fails at y = 0"
