@@ -444,13 +444,14 @@ def tex(n: Node, style: LatexStyle) -> str:
         body, name, dist, *params = n.args
         assert isinstance(body, Node)
         ps = [p for p in params if isinstance(p, Node)]
+        # plain brackets around the parameters: the reader refuses \left( \right) there (ORACLE_FINDINGS F14)
         if dist == "Normal":  # authors write the variance: N(mu, sigma^2)
-            law = f"\\mathcal{{N}}\\left({tex(ps[0], style)}, {tex(pw(ps[1], 2), style)}\\right)"
+            law = f"\\mathcal{{N}}({tex(ps[0], style)}, {tex(pw(ps[1], 2), style)})"
         elif dist == "Uniform":
-            law = f"\\mathcal{{U}}\\left({', '.join(tex(p, style) for p in ps)}\\right)"
+            law = f"\\mathcal{{U}}({', '.join(tex(p, style) for p in ps)})"
         else:
             word = "Exp" if dist == "Exponential" else dist
-            law = f"\\operatorname{{{word}}}\\left({', '.join(tex(p, style) for p in ps)}\\right)"
+            law = f"\\operatorname{{{word}}}({', '.join(tex(p, style) for p in ps)})"
         head = "\\mathbb{E}" if op == "expect" else "\\operatorname{Var}"
         return f"{head}_{{{name} \\sim {law}}}\\left[{tex(body, style)}\\right]"
     if op == "mvar":
@@ -641,7 +642,8 @@ class Evaluator:
             a, b = (self._ev(k, env) for k in n.kids())
             return self._binary(op, a, b)
         if op == "neg":
-            return -self._ev(n.kids()[0], env)
+            inner = self._ev(n.kids()[0], env)
+            return self._binary("mul", Fraction(-1), inner) if isinstance(inner, Mat) else -inner
         if op == "delta":
             i, j = (_int(self._ev(k, env)) for k in n.kids())
             return Fraction(int(i == j))
