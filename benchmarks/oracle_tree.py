@@ -563,7 +563,7 @@ def _sign_of(v: Value) -> int:
 
 QUAD_DPS = 60  # integrals are computed with at most these digits (mpmath's quadrature is slow beyond)
 QUAD_TOL = mpmath.mpf(10) ** -45  # a quadrature error estimate above this (relative) leaves the integral Undefined
-FAR_TAIL = 10**3  # beyond this, an integrand too large an argument to evaluate counts as 0 (a vanishing tail)
+FAR_TAIL = 100  # beyond this, an integrand too large an argument to evaluate counts as 0 (a vanishing tail)
 QUAD_DEGREE = 8  # mpmath.quad's maxdegree: its work per integral
 HUGE = 10**5  # an exp/sinh/cosh argument beyond this (or a power beyond 10**HUGE) leaves the point out
 
