@@ -170,6 +170,9 @@ MAX_EXTREMUM_CHOICES = 16
 MAX_BOUNDARY_POINTS = 96
 """Extra points near the boundaries of the conditions sampled for one inequality step."""
 
+MAX_FAR_POINTS = 48
+"""Far points (magnitudes 10 to 10**6, growing) an inequality step's search tries, per size assignment."""
+
 MIN_HOLDING_POINTS = 3
 """Sampled points at which an inequality must hold before the step can be ``numeric``."""
 
