@@ -255,6 +255,9 @@ MAX_LATEX_TEXT = 2_000_000
 MAX_LIMITS = 16
 """Limits (``Limit(expr, h, 0)``) and integrals evaluated in one step, both sides together."""
 
+MAX_INTEGRAL_RANGES = 4
+"""Ranges of one Integral (``Integral(f, (x, a, b), (y, c, d))``): integrals nested at most this deep."""
+
 MAX_INTEGRAND_TERMS = 32
 """Terms of a multiplied-out integrand integrated one by one (with more, the integrand is integrated whole)."""
 
