@@ -265,6 +265,9 @@ MAX_LIMITS = 16
 MAX_LIMIT_SIGN_PARAMETERS = 2
 """Parameters of a step's limits split into sign cases (each > 0, < 0, = 0) when a limit depends on their sign."""
 
+MAX_INTEGRAL_RANGES = 4
+"""Ranges of one Integral (``Integral(f, (x, a, b), (y, c, d))``): integrals nested at most this deep."""
+
 MAX_INTEGRAND_TERMS = 32
 """Terms of a multiplied-out integrand integrated one by one (with more, the integrand is integrated whole)."""
 
