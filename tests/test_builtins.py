@@ -52,6 +52,7 @@ SAMPLES = {
     "Integral": "Integral(x*k**2, (k, 0, y))",
     "Expectation": "Expectation(k**2, (k, Uniform(x, y)))",
     "Var": "Var(k, (k, Bernoulli(x)))",
+    "KL": "KL(Bernoulli(x), Bernoulli(y))",
     "transpose": "transpose(u) @ A @ v",
     "dot": "dot(u, v)",
     "norm": "norm(u)",

@@ -41,7 +41,7 @@ from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, builtin, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Definition, FunctionDecl, Text
-from derivcheck.parse import linalg
+from derivcheck.parse import linalg, probability
 from derivcheck.parse.symbols import SymbolSpec, bound_value
 from derivcheck.parse.syntax import show
 
@@ -881,6 +881,8 @@ class _Builder:
             return self._integral(node)
         if name in ("Expectation", "Var") and not self._shadowed(name):
             return self._expectation(node, name)
+        if name == "KL" and not self._shadowed(name) and name not in self.scope.functions:
+            return probability.read_divergence(self, node)
         if name in linalg.FUNCTIONS and name not in self.scope.symbols and name not in self.bound:
             return self._linalg_call(node, name)
         if name in SHADOWABLE and (name in self.scope.symbols or name in self.bound):
@@ -1203,18 +1205,8 @@ class _Builder:
         return name in self.scope.symbols or name in self.bound
 
     def _integral(self, node: ast.Call) -> sympy.Expr:
-        """``Integral(f, (x, a, b))``: a definite integral, kept unevaluated for the checker."""
-        self._arity(node, "Integral", 2, 2)
-        limits = node.args[1]
-        if not isinstance(limits, ast.Tuple) or len(limits.elts) != 3:
-            raise self._error(node, "Integral takes (f, (x, a, b)), e.g. Integral(exp(-x), (x, 0, oo))")
-        var_node, lo_node, hi_node = limits.elts
-        if not isinstance(var_node, ast.Name) or var_node.id.startswith("__"):
-            raise self._error(var_node, "the variable of Integral must be a name, e.g. Integral(f, (x, 0, 1))")
-        lo, hi = self._limit_point(lo_node), self._limit_point(hi_node)
-        var = sympy.Dummy(var_node.id, real=True)
-        term = self._with_bound(var_node.id, var, node.args[0])
-        return sympy.Integral(term, (var, lo, hi))
+        """``Integral(f, (x, a, b), …)`` or ``Integral(f, x)``: kept unevaluated for the checker."""
+        return probability.read_integral(self, node)
 
     def _with_bound(self, name: str, var: sympy.Expr, node: ast.expr) -> sympy.Expr:
         """``node`` built with ``name`` standing for the bound variable ``var``."""
@@ -1234,6 +1226,8 @@ class _Builder:
 
         self._arity(node, name, 2, 2)
         spec = node.args[1]
+        if isinstance(spec, ast.Tuple) and len(spec.elts) > 1 and not probability.is_law(self, spec.elts[1]):
+            return probability.density_expectation(self, node, name)
         known = ", ".join(d.spelling for d in DISTRIBUTIONS)
         if not (
             isinstance(spec, ast.Tuple)
