@@ -1678,8 +1678,7 @@ class _Parser:
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
             if delim.key == "\\langle":
-                closer = lambda t: t.kind == "macro" and t.text == "right"  # noqa: E731
-                return self.inner_product(tok, self.argument_list(tok, closer, True))
+                return self.inner_product(tok, self.argument_list(tok, _is_right, True))
             if delim.key in ("\\|", "\\lVert", "\\Vert"):
                 return self.norm_scripts(tok, self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True))
             if delim.key in FUNCTION_FENCES:
@@ -2667,6 +2666,10 @@ def _after_group(tokens: list[Token], k: int) -> int:
             if depth == 0:
                 return j + 1
     return len(tokens)
+
+
+def _is_right(tok: Token) -> bool:
+    return tok.kind == "macro" and tok.text == "right"
 
 
 def _ignorable(tok: Token) -> bool:
