@@ -39,7 +39,8 @@ class Mark:
 
     ``tone`` is ``proved``, ``sizes``, ``numeric``, ``wrong``, ``unknown``,
     ``erratum`` (a step marked wrong and refuted, as it should be) or
-    ``erratum-missed`` (marked wrong but not refuted).
+    ``erratum-missed`` (marked wrong but not refuted) or ``noted`` (proved, but failing
+    because of a note, e.g. an absent variable under ``--strict``).
     """
 
     symbol: str
@@ -265,6 +266,7 @@ TONE_WORDS = {
     "unknown": "unknown",
     "erratum": "erratum refuted",
     "erratum-missed": "erratum not refuted",
+    "noted": "proved but failing (a note)",
 }
 
 
@@ -600,6 +602,9 @@ def mark_of(result: Result) -> Mark:
         if result.passes:
             return Mark("✗", "erratum, refuted as marked", "erratum", True, _counterexample(result), **_point(result))
         return Mark("!", f"marked wrong but {verdict}", "erratum-missed", False, _evidence(result))
+    if verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES) and not result.passes:
+        reason = "; ".join(result.doubtful or result.notes)
+        return Mark("!", f"{verdict}, but failing", "noted", False, reason)
     if verdict is Verdict.PROVED:
         return Mark("✓", "proved", "proved", result.passes, _evidence(result))
     if verdict is Verdict.PROVED_FOR_SIZES:

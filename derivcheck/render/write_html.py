@@ -69,7 +69,7 @@ code.latex { font-size: .9rem; white-space: pre-wrap; }
 .proved .verdict { color: var(--ok); } .sizes .verdict { color: var(--sizes); }
 .numeric .verdict { color: var(--numeric); } .wrong .verdict { color: var(--bad); }
 .unknown .verdict { color: var(--unknown); } .erratum .verdict { color: var(--erratum); }
-.erratum-missed .verdict { color: var(--bad); }
+.erratum-missed .verdict, .noted .verdict { color: var(--bad); }
 tr.wrong td, tr.erratum-missed td { background: #fdf3f2; }
 tr.erratum td { background: #f8f3fb; }
 tr.evidence td { border-bottom: 1px solid #eef1f4; font-size: .86rem; color: var(--ink); padding-top: 0;
@@ -264,7 +264,8 @@ def _evidence(step: StepView) -> str:
     parts = []
     if step.erratum:
         parts.append(f"<strong>Erratum:</strong> {escape(step.erratum)}")
-    if mark is not None and mark.tone in ("wrong", "erratum", "erratum-missed", "unknown", "numeric") and mark.detail:
+    shown = ("wrong", "erratum", "erratum-missed", "unknown", "numeric", "noted")
+    if mark is not None and mark.tone in shown and mark.detail:
         label = "Counterexample" if mark.tone in ("wrong", "erratum") else "Evidence"
         parts.append(f"<strong>{label}:</strong> {escape(mark.detail)}")
     if mark is not None and mark.suggestion:
