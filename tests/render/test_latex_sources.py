@@ -44,35 +44,21 @@ def test_every_format_renders_a_latex_source(tmp_path):
     assert "derivcheck" not in latex.split("\\begin{document}")[1]
 
 
-DERIVATIVE = r"""# A derivative
-
-<!-- derivcheck
-title: softplus derivative
-symbols:
-  mu: real
--->
-$$
-\begin{aligned}
-\frac{d}{d\mu}\log\left(1 + e^{\mu}\right) &= \frac{e^{\mu}}{1 + e^{\mu}} \\
-&= \frac{1}{1 - e^{-\mu}}
-\end{aligned}
-$$
-"""
-
-
 def test_html_shows_the_authors_latex_and_the_reading_only_as_read_as(tmp_path):
+    from tests.render.test_published import POST as SOFTPLUS  # \frac{d}{d\mu}…, then a slip
+
     post = tmp_path / "post.md"
-    post.write_text(DERIVATIVE, encoding="utf-8")
+    post.write_text(SOFTPLUS, encoding="utf-8")
     html = render_paths([str(post)], "html", config=FAST).text
     rows = [row for row in html.split("<tr ") if 'class="step' in row]
-    assert len(rows) == 3
+    assert len(rows) == 4
     expressions = [row.split('<td class="expr">')[1].split("</td>")[0] for row in rows]
     sides = [row.split('<td class="side">')[1].split("</td>")[0] for row in rows]
     # as written: d/dμ with an upright d, not the ∂/∂μ the checker reads it as
     assert "<mfrac><mrow><mi>d</mi></mrow><mrow><mi>d</mi><mi>μ</mi></mrow></mfrac>" in expressions[0]
     assert "∂" not in expressions[0] and "read as" in sides[0] and "∂" in sides[0]
     # each checked row keeps its verdict beside the author's text
-    assert "✓</span>proved" in sides[1] and "✗</span>wrong" in sides[2]
+    assert "✓</span>proved" in sides[1] and "✓</span>proved" in sides[2] and "✗</span>wrong" in sides[3]
     assert all("read as <math>" in side for side in sides)
 
 
