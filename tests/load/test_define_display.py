@@ -27,7 +27,8 @@ assume:
   - Sum(y[c], (c, 1, C)) == 1
 -->
 $$
-\\frac{{\\partial \\mathcal{{L}}}}{{\\partial z_i}} = \\sum_{{j=1}}^{{C}} \\frac{{\\partial \\mathcal{{L}}}}{{\\partial p_j}}
+\\frac{{\\partial \\mathcal{{L}}}}{{\\partial z_i}}
+= \\sum_{{j=1}}^{{C}} \\frac{{\\partial \\mathcal{{L}}}}{{\\partial p_j}}
 \\frac{{\\partial p_j}}{{\\partial z_i}} = {last}
 $$
 """
