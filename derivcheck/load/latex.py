@@ -25,6 +25,7 @@ from derivcheck.load.common import (
     plain_text,
     read_conditions,
     read_definitions,
+    read_dependencies,
     read_functions,
     read_symbols,
 )
@@ -43,7 +44,8 @@ if TYPE_CHECKING:
     from derivcheck.parse.latex import Names, Token
 
 COMMENT_KEYS = (
-    "title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime", "iterates",
+    "title", "source", "symbols", "functions", "define", "depends", "assume", "cases", "wrong", "log", "prime",
+    "iterates",
     "solve", "solutions",
 )
 TRANSPARENT = {
@@ -302,6 +304,9 @@ def build_latex_document(
         symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions,
         _iterates(root.get("iterates")),
     )
+    dependencies = read_dependencies(root.get("depends"))
+    for dependency in dependencies:  # written like a symbol (L) or a vector (p_j)
+        names.symbols.setdefault(dependency.name, "vector" if dependency.index is not None else "scalar")
     for display in displays:
         definitions = (*definitions, *_displayed_definitions(display, names, definitions))
     wrong = _wrong_map(root.get("wrong"))
@@ -330,6 +335,7 @@ def build_latex_document(
         symbols=symbols,
         functions=functions,
         definitions=definitions,
+        dependencies=dependencies,
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
