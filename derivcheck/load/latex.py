@@ -369,7 +369,7 @@ def _displayed_definitions(
             )
         if name in taken:
             raise FormatError(f"'{name}' is defined twice (lines {taken[name]} and {row.line})", row.line)
-        bound = frozenset({index}) if index is not None else frozenset()
+        bound = frozenset(index.split(", ")) if index is not None else frozenset()
         try:
             reading = read_expression(_drop_punctuation(segments[1].tokens), names, bound=bound)
         except FormatError as exc:
@@ -392,7 +392,7 @@ def _defined_head(tokens: list, row: Row) -> tuple[str, str | None]:
     if any(t.text == "_" for t in parts):
         at = next(k for k, t in enumerate(parts) if t.text == "_")
         words = ["".join(t.text for t in parts[:at]), "".join(t.text for t in parts[at + 1 :])]
-    if not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", w) for w in words) or any(
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", words[0]) or any(
         t.kind not in ("letter", "macro", "digit", "char") for t in parts
     ):
         raise FormatError(
@@ -400,11 +400,12 @@ def _defined_head(tokens: list, row: Row) -> tuple[str, str | None]:
             "(L, \\mathcal{L}, or p_k for each element p_k)",
             row.line,
         )
-    if len(words) == 2 and not re.fullmatch(r"[A-Za-z]", words[1]):
+    if len(words) == 2 and not re.fullmatch(r"[A-Za-z](?:,[A-Za-z])*", words[1]):
         raise FormatError(
-            f"row {row.number} of the definitions: an element is defined with one index letter (p_k = …)", row.line
+            f"row {row.number} of the definitions: an element is defined with index letters (p_k = …, y_{{a,b}} = …)",
+            row.line,
         )
-    return words[0], (words[1] if len(words) == 2 else None)
+    return words[0], (", ".join(words[1].split(",")) if len(words) == 2 else None)
 
 
 def _iterates(node: Node | None) -> tuple[str, ...]:
