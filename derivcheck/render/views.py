@@ -18,6 +18,7 @@ from derivcheck.load import LoadedFile
 from derivcheck.load.latex import latex_blocks
 from derivcheck.load.markdown import Block, scan_blocks
 from derivcheck.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
+from derivcheck.printable import printable
 from derivcheck.render.boxes import Box, Fenced, Op, row
 from derivcheck.render.expressions import (
     layout_condition,
@@ -343,7 +344,7 @@ def _notebook_view(
 
     view = _file_view(item, results, errors, checked, None)
     try:
-        cells = tuple(notebook_cells(text)) if text is not None else ()
+        cells = tuple((n, kind, visible(source)) for n, kind, source in notebook_cells(text)) if text else ()
     except FormatError:
         cells = ()
     return replace(view, cells=cells)
@@ -388,6 +389,7 @@ def post_view(
     """A FileView of ``parts``; with ``text`` (a post, or one cell of a notebook) the text and its blocks too."""
     if text is None:
         return FileView(path, kind, parts, checked)
+    text = visible(text)
     fenced = latex_as_fences(text)
     return FileView(path, kind, parts, checked, fenced, tuple(scan_blocks(fenced)[0]), original=text)
 
@@ -578,7 +580,18 @@ def _short_number(text: str, digits: int = 6) -> str:
 
 
 def _one_line(text: str | None) -> str | None:
-    return " ".join(text.split()) if text is not None else None
+    return one_line(text) if text is not None else None
+
+
+def one_line(text: str) -> str:
+    """Text from a file on one line as a page shows it: white space one space, controls as escapes (``\\x1b``)."""
+    return printable(" ".join(text.split()))
+
+
+def visible(text: str) -> str:
+    """Text from a file as a page shows it: line breaks and tabs kept, every other control,
+    line-separator or bidirectional character written as an escape (ESC as ``\\x1b``)."""
+    return "\n".join(printable(line) for line in text.replace("\r\n", "\n").split("\n"))
 
 
 def mark_of(result: Result) -> Mark:

@@ -8,7 +8,7 @@ through, and its remote images become links.
 
 from __future__ import annotations
 
-from html import escape
+import html
 from typing import Any
 
 from markdown_it.token import Token
@@ -27,9 +27,15 @@ from derivcheck.render.views import (
     StepView,
     place_in_blocks,
     stability_summary,
+    visible,
 )
 
 SUFFIX = ".html"
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """Text from a file as HTML text: markup escaped, controls as visible escapes (ESC as ``\\x1b``)."""
+    return html.escape(visible(text), quote)
 
 STYLE = """
 :root { color-scheme: light; --ink: #1d232b; --muted: #5d6773; --rule: #dde2e8; --paper: #fdfdfc;

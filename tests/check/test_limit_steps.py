@@ -93,7 +93,6 @@ def _scope() -> Scope:
         ("x + oo", "only as the point of a Limit"),
         ("limit(x, x, 0)", "not supported here; write Limit("),
         ("Piecewise(x, x)", "not supported here"),
-        ("Integral(x, x)", "Integral takes (f, (x, a, b))"),
         ("x + oo", "or a bound of an Integral"),
         ("E(x)", "not supported here"),
     ],

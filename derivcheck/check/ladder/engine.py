@@ -46,7 +46,7 @@ from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number, readable
 from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of, truth
 from derivcheck.check.prove.equality import Proof, prove_zero
-from derivcheck.check.prove.integrals import same_integrands
+from derivcheck.check.prove.integrals import IntegralUnevaluated, derivatives_of_antiderivatives, same_integrands
 from derivcheck.check.prove.limits import (
     LimitUnevaluated,
     SignCase,
@@ -136,7 +136,7 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     if conflict:
         return _contradictory(conflict)
     if has_limit(task.previous, task.current):
-        return _with_limits(task, config)
+        return _with_antiderivatives(task, config)
     rule = rule_for(task.relation)
     evidence: dict = {}
     outcome = _ladder(task, rule, config, evidence)
@@ -148,6 +148,33 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         # Showing the evidence never changes the verdict (a number too long to
         # print, a form SymPy cannot write): the outcome goes without it.
         return outcome
+
+
+def _with_antiderivatives(task: StepTask, config: CheckConfig) -> Outcome:
+    """A step with indefinite integrals holds up to a constant: both sides' derivatives are compared.
+
+    Without one, the limits and integrals are evaluated (``_with_limits``).
+    """
+    try:
+        derivatives = derivatives_of_antiderivatives(task.previous, task.current)
+    except IntegralUnevaluated as exc:
+        return Outcome(Verdict.UNKNOWN, "antiderivative", str(exc), hint="write one antiderivative per step")
+    if derivatives is None:
+        return _with_limits(task, config)
+    x = readable(derivatives.variable)
+    if task.relation != "==":
+        return Outcome(
+            Verdict.UNKNOWN,
+            "antiderivative",
+            f"an antiderivative in {x} is defined up to a constant, so it is not ordered against another value",
+            hint="compare antiderivatives with '=' (up to a constant), or write definite integrals",
+        )
+    outcome = check_step(replace(task, previous=derivatives.previous, current=derivatives.current), config)
+    how = f"up to a constant: the derivatives in {x} of both sides compared"
+    detail = f"d/d{x} previous = {readable(derivatives.previous)}; d/d{x} this step = {readable(derivatives.current)}"
+    if outcome.verdict is Verdict.WRONG:
+        detail = f"the derivatives in {x} differ (the values shown are theirs): {detail}"
+    return outcome.with_(method=f"{how}; {outcome.method}", detail=detail)
 
 
 def _with_limits(task: StepTask, config: CheckConfig, by_signs: bool = True) -> Outcome:
