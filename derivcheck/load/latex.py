@@ -388,6 +388,8 @@ def _defined_head(tokens: list, row: Row) -> tuple[str, str | None]:
         t for t in tokens
         if not _ignorable(t) and t.text not in ("{", "}") and not (t.kind == "macro" and t.text in _TYPEFACES_OF_NAMES)
     ]
+    if len(parts) > 2 and parts[1].text == "(" and parts[-1].text == ")":
+        parts = parts[:1]  # L(w_0, w_1) = …: the quantity L, written with the names it is of
     words = ["".join(t.text for t in parts)]
     if any(t.text == "_" for t in parts):
         at = next(k for k, t in enumerate(parts) if t.text == "_")
