@@ -189,11 +189,6 @@ def read_definitions(node: Node | None) -> tuple[Definition, ...]:
     return tuple(out)
 
 
-_DEPENDENCY = re.compile(
-    r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\])?\s*\Z"
-)
-
-
 def read_dependencies(node: Node | None) -> tuple[Dependency, ...]:
     """The quantities under ``depends``: ``L: y``, ``L: [y, x]``, ``p[k]: z``, ``L: y[i, j]``."""
     if node is None or (isinstance(node, Scalar) and node.is_null):
@@ -213,7 +208,7 @@ def read_dependencies(node: Node | None) -> tuple[Dependency, ...]:
         on = []
         for item in items:
             written = item.raw.strip() if isinstance(item, Scalar) and not item.is_null else ""
-            match = _DEPENDENCY.match(written)
+            match = _DEFINED_HEAD.match(written)  # a name, or a name with its indices
             if not match:
                 raise FormatError(
                     f"'{key}' depends on names: a symbol, a vector, or a quantity with its indices (y[i, j])",

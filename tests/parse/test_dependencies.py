@@ -6,23 +6,9 @@ import pytest
 import sympy
 
 from derivcheck.errors import FormatError
-from derivcheck.load.documents import documents_from_text
-from derivcheck.model import LoadError
-from derivcheck.parse.document import parse_document
 from tests.helpers import step_verdicts, verify_text
 from tests.load.test_latex_reach import verify
-
-
-def _parsed(text: str):
-    (doc,) = documents_from_text(text, "t.yaml")
-    if isinstance(doc, LoadError):
-        raise FormatError(doc.message, doc.line)
-    return parse_document(doc)
-
-
-def _steps(text: str) -> list[sympy.Expr]:
-    return [s.expr for s in _parsed(text).chains[0].steps]
-
+from tests.parse.test_definitions import _parsed, _steps
 
 SCALAR = "title: t\nsymbols: {x: real}\ndepends: {u: x}\ndefine: {f: sin(u)}\nsteps:\n"
 
@@ -120,19 +106,10 @@ def test_a_defined_quantity_of_two_indices_takes_both():
 
 
 def test_the_batch_norm_chain_in_latex_reads_and_passes():
-    post = """<!-- derivcheck
-title: t
-symbols:
-  gamma, beta, x_hat: real vector
-  N, D: positive integer
-  i, a: index 1..N
-  j, b: index 1..D
-define:
-  y[a, b]: gamma[b]*x_hat[a, b] + beta[b]
-depends:
-  L: y[a, b]
--->
-$$\\frac{\\partial \\mathcal{L}}{\\partial \\beta_j} = \\sum_{i=1}^N \\frac{\\partial \\mathcal{L}}{\\partial y_{i,j}}$$
-"""
-    report = verify(post)
+    declarations = BATCH_NORM.format(on="y[a, b]", last="0").split("steps:")[0].strip()
+    math = (
+        "$$\\frac{\\partial \\mathcal{L}}{\\partial \\beta_j} "
+        "= \\sum_{i=1}^N \\frac{\\partial \\mathcal{L}}{\\partial y_{i,j}}$$\n"
+    )
+    report = verify(f"<!-- derivcheck\n{declarations}\n-->\n{math}")
     assert [r.verdict.value for r in report.results if r.kind == "step"] == ["proved"]
