@@ -590,13 +590,16 @@ def comparison(sides: list[Reading], ops: list[str], line: int) -> Text:
     return Text(syntax.show(tree), line, tree)
 
 
-def read_expression(tokens: list[Token], names: Names, lenient: bool = False) -> Reading:
+def read_expression(
+    tokens: list[Token], names: Names, lenient: bool = False, bound: frozenset[str] = frozenset()
+) -> Reading:
     """Read the tokens of one expression (no relation at the top level).
 
     ``lenient``: a parenthesis left unclosed is closed at the end of its
     group (used only for rows marked ``wrong:``), with a note saying so.
+    ``bound``: names bound around the expression (the ``k`` of a definition ``p_k = …``).
     """
-    parser = _Parser(tokens, names, lenient)
+    parser = _Parser(tokens, names, lenient, set(bound))
     try:
         node = parser.whole()
         alternative = None
