@@ -471,6 +471,8 @@ def _env_name(tokens: list, k: int) -> tuple[str, int] | None:
 
 def split_rows(tokens: list, source: str) -> list[Row]:
     """Cut a display into rows; drop layout (environments, labels, tags, alignment)."""
+    from derivcheck.parse.latex import MATRIX_ENVIRONMENTS
+
     flat = []
     k = 0
     while k < len(tokens):
@@ -483,10 +485,10 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             if name in TRANSPARENT and not _inside_case(tokens, k):
                 k = after
                 continue
-            if name not in TRANSPARENT and name not in CASE_ENVS:
+            if name not in TRANSPARENT and name not in CASE_ENVS and name not in MATRIX_ENVIRONMENTS:
                 raise FormatError(
                     f"column {tok.col}: the environment '{name}' is not read "
-                    "(equation, align, split, gather, multline, aligned and cases are)",
+                    "(equation, align, split, gather, multline, aligned, cases and pmatrix, bmatrix, matrix are)",
                     tok.line,
                 )
             flat.extend(tokens[k:after])

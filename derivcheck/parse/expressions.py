@@ -30,13 +30,14 @@ from derivcheck.bounds import (
     MAX_DIFF_ORDER,
     MAX_EXPRESSION_TEXT as MAX_TEXT,
     MAX_INT_DIGITS,
+    MAX_MATRIX_LITERAL_ENTRIES,
     MAX_NUMBER_BITS,
     MAX_SEGMENTED_NAME,
     MAX_SYNTAX_DEPTH as MAX_DEPTH,
     MAX_TREE_DEPTH,
     MAX_TREE_NODES,
 )
-from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, unary_builtins
+from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, builtin, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Definition, Dependency, FunctionDecl, Text
@@ -898,6 +899,8 @@ class _Builder:
             indices = [self._expr(elt) for elt in slice_node.elts]
         else:
             indices = [self._expr(slice_node)]
+        if spec.shape is not None and len(spec.shape) == 2 and len(indices) == 1:
+            return self._linalg(node, self.algebra.row, self._name(node.value), indices[0])  # X[p]: row p
         if not indices:
             raise self._error(node, "a vector element needs an index, e.g. z[i]")
         for index in indices:
@@ -945,7 +948,7 @@ class _Builder:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self._error(arg, "starred arguments ('*') are not allowed")
-            if type(arg) in _FORBIDDEN and not isinstance(arg, ast.Tuple):
+            if type(arg) in _FORBIDDEN and not isinstance(arg, ast.Tuple) and not self._matrix_literal(node, arg):
                 # Say what the argument is before counting arguments (a generator is one).
                 raise self._error(arg, f"{_FORBIDDEN[type(arg)]} is not allowed in an expression")
         name = node.func.id
@@ -971,10 +974,15 @@ class _Builder:
             raise self._error(node, f"'{name}' is a symbol, not a function (multiplication is written '*')")
         if name in _UNARY:
             self._arity(node, name, 1, 1)
-            return _UNARY[name](self._expr(node.args[0]))
+            arg = self._expr(node.args[0])
+            if linalg.is_matrix(arg):
+                return self._elementwise(node, [arg], _UNARY[name])
+            return _UNARY[name](arg)
         if name == "log":
             self._arity(node, name, 1, 2)
             args = [self._expr(a) for a in node.args]
+            if any(linalg.is_matrix(arg) for arg in args):
+                return self._elementwise(node, args, sympy.log)
             return sympy.log(*args)
         if name == "KroneckerDelta":
             self._arity(node, name, 2, 2)
@@ -997,12 +1005,54 @@ class _Builder:
         raise self._error(node, unknown_function_message(name, [*self.scope.functions, *BUILTIN_FUNCTIONS]))
 
     def _linalg_call(self, node: ast.Call, name: str) -> sympy.Expr:
-        """transpose, dot, norm, trace, eye (see linalg.FUNCTIONS)."""
-        count = 2 if name == "dot" else 1
-        self._arity(node, name, count, count)
+        """transpose, dot, norm, trace, eye, grad, hessian, Matrix (see linalg.FUNCTIONS)."""
+        entry = builtin(name)
+        assert entry is not None  # a name of linalg.FUNCTIONS
+        self._arity(node, name, entry.least, entry.most)
+        if name == "Matrix":
+            return self._linalg(node, linalg.literal, self._literal_rows(node.args[0]))
         args = [self._expr(a) for a in node.args]
+        if name in ("grad", "hessian"):
+            return self._linalg(node, getattr(self.algebra, name), *args, self._derivative)
         operation = getattr(self.algebra, name)
         return self._linalg(node, operation, *args)
+
+    def _matrix_literal(self, call: ast.Call, arg: ast.AST) -> bool:
+        """Whether ``arg`` is the list of rows of a ``Matrix([…])`` (the one place a list is read)."""
+        return (
+            isinstance(arg, ast.List) and isinstance(call.func, ast.Name) and call.func.id == "Matrix"
+            and not self._shadowed("Matrix") and "Matrix" not in self.scope.functions
+        )
+
+    def _literal_rows(self, node: ast.AST) -> list[list[sympy.Expr]]:
+        """The entries of ``[[a, b], [c, d]]`` (rows) or ``[a, b]`` (a column), every one a number."""
+        if not isinstance(node, ast.List) or not node.elts:
+            raise self._error(node, "Matrix takes a list of rows, e.g. Matrix([[1, x], [x, 1]]) or Matrix([a, b])")
+        nested = [isinstance(elt, ast.List) for elt in node.elts]
+        if any(nested) and not all(nested):
+            raise self._error(node, "Matrix takes rows that are all lists, e.g. Matrix([[1, x], [x, 1]])")
+        rows = [elt.elts for elt in node.elts if isinstance(elt, ast.List)] if all(nested) else [[e] for e in node.elts]
+        if sum(len(row) for row in rows) > MAX_MATRIX_LITERAL_ENTRIES:
+            raise self._error(node, f"a matrix literal has at most {MAX_MATRIX_LITERAL_ENTRIES} entries")
+        if len({len(row) for row in rows}) != 1 or not rows[0]:
+            raise self._error(node, "the rows of a Matrix must have one length, at least 1")
+        built = [[self._expr(entry) for entry in row] for row in rows]
+        for row_nodes, row_values in zip(rows, built):
+            for entry, value in zip(row_nodes, row_values):
+                if linalg.is_matrix(value):
+                    raise self._error(entry, f"an entry of a Matrix is a number, given {linalg.describe(value)}")
+        return built
+
+    def _derivative(self, target: sympy.Expr, *variables: sympy.Expr) -> sympy.Expr:
+        """The (total) derivative of ``target`` in the elements ``variables``, definitions written out."""
+        expanded = target
+        if self.derivatives_expand and self.scope._defined:
+            expanded = self._bounded(expand_definitions(self.scope, target))
+        return sympy.diff(expanded, *variables)
+
+    def _elementwise(self, node: ast.Call, args: list[sympy.Expr], apply: Callable[..., sympy.Expr]) -> sympy.Expr:
+        """A function of numbers applied to a vector or matrix element by element (``sigma(z)``, ``exp(z)``)."""
+        return self._linalg(node, self.algebra.elementwise, args, apply)
 
     def _product_hint(self, node: ast.Call) -> str:
         """``; to multiply, write 2*(x + 1)`` for a call that is really a product."""
@@ -1071,6 +1121,13 @@ class _Builder:
         decl = self.scope.functions[name]
         self._arity(node, name, len(decl.params), len(decl.params))
         args = [self._expr(a) for a in node.args]
+        if any(linalg.is_matrix(arg) for arg in args):
+            return self._elementwise(node, args, lambda *scalars: self._applied(node, decl, list(scalars)))
+        return self._applied(node, decl, args)
+
+    def _applied(self, node: ast.Call, decl: FunctionDecl, args: list[sympy.Expr]) -> sympy.Expr:
+        """A declared function applied to numbers: its body with the arguments put in (bounded)."""
+        name = decl.name
         params, body = self._function_body(decl)
         if body is None:
             return unknown_function(name)(*args)
@@ -1142,6 +1199,8 @@ class _Builder:
             if bound.is_Number and not bound.is_Integer:
                 raise self._error(node, f"the bounds of {name} must be whole numbers or names")
         term = self._with_bound(var_name, var, node.args[0])
+        if linalg.is_matrix(term) and cls is sympy.Sum:
+            return self._linalg(node, self.algebra.summed, term, var, lo, hi)  # a sum of vectors
         return cls(term, (var, lo, hi))
 
     def _diff(self, node: ast.Call) -> sympy.Expr:
