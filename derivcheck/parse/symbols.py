@@ -118,16 +118,16 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
         raise FormatError(
             f"symbol '{decl.name}' cannot be both complex and real-signed; pick one", decl.line
         )
-    assumptions: dict[str, bool] = {}
-    if index_range is not None:
-        if is_vector or is_complex:
-            raise FormatError(f"an index ('{decl.name}') cannot be a vector or complex", decl.line)
     if support is not None and (is_vector or is_complex or index_range is not None):
         raise FormatError(
             f"'support' gives a real variable its range of integration; '{decl.name}' is a vector, "
             "an index or complex",
             decl.line,
         )
+    assumptions: dict[str, bool] = {}
+    if index_range is not None:
+        if is_vector or is_complex:
+            raise FormatError(f"an index ('{decl.name}') cannot be a vector or complex", decl.line)
         flags.add("integer")
         lo = index_range[0]
         if lo.lstrip("-").isdigit():
