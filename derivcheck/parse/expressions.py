@@ -304,6 +304,24 @@ def parse_expression_noted(text: Text, scope: Scope) -> tuple[sympy.Expr, tuple[
     return expr, tuple(dict.fromkeys(builder.notes))
 
 
+def parse_value_noted(text: Text, scope: Scope) -> tuple[linalg.Value, tuple[str, ...]]:
+    """As parse_expression_noted, but a step whose value is a vector or matrix gives that matrix expression."""
+    with _depth_guard(text.line):
+        builder = _Builder(scope, text)
+        value = builder.build_text(allow_matrix=True)
+    return value, tuple(dict.fromkeys(builder.notes))
+
+
+def element_of(value: linalg.Value, scope: Scope, row: sympy.Expr, col: sympy.Expr, text: Text) -> sympy.Expr:
+    """The element (row, col) of a matrix value in index form, bounded as every expression is."""
+    builder = _Builder(scope, text)
+    try:
+        with _depth_guard(text.line):
+            return builder._bounded(builder.algebra.element(value, row, col))
+    except linalg.ShapeError as exc:
+        raise FormatError(str(exc), text.line) from None
+
+
 def define_function(scope: Scope, decl: FunctionDecl) -> None:
     """Parse the body of ``decl`` into ``scope`` (FormatError on a fault or a cycle)."""
     with _depth_guard(decl.line):
@@ -512,10 +530,12 @@ class _Builder:
         self.derivatives_expand = True  # a derivative expands the definitions it needs
         self.notes: list[str] = []
         self.algebra = linalg.MatrixAlgebra(lambda name: self.scope.symbols[name].obj)
+        self.allow_matrix = False  # a step may be a vector or matrix (compared element by element)
 
     # -- entry points -------------------------------------------------------------------------
 
-    def build_text(self) -> sympy.Expr:
+    def build_text(self, allow_matrix: bool = False) -> sympy.Expr:
+        self.allow_matrix = allow_matrix
         if self.text.tree is not None:
             # Read from another notation (LaTeX): build from its tree; the text is only its display.
             self.source = self.text.text
@@ -555,6 +575,8 @@ class _Builder:
 
     def _check_scalar(self, expr: sympy.Expr) -> None:
         """A value is a number: a vector or matrix is read only through a number made of it."""
+        if linalg.is_matrix(expr) and self.allow_matrix:
+            return  # a step's value: its generic element is checked (element_of)
         if linalg.is_matrix(expr):
             raise FormatError(
                 f"this is {linalg.describe(expr)}, not a number; a step compares numbers: write an "

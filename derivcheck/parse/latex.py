@@ -222,7 +222,6 @@ RELATIONS = {
 # Constructs that are not read, with what to write instead.
 NOT_READ = {
     "oint": "integrals are not checked; write the value in a step of its own",
-    "hspace": "spacing separates a row's parts only between a definition and its consequence",
 }
 DOTS = {"ldots", "cdots", "dots", "vdots", "ddots", "dotsi", "dotsb", "dotsc", "dotsm", "dotso"}
 OPEN = {
@@ -266,6 +265,7 @@ class Token:
     space: bool = False  # whitespace before it
     offset: int = 0  # where it starts in the tokenized text
     end: int = 0  # where it ends
+    gap: str = ""  # spacing commands before it: "thin" (\\, \\;), "wide" (\\quad, \\hspace{…}) or ""
 
     @property
     def key(self) -> str:
@@ -620,7 +620,7 @@ class _Parser:
         notes: list[str] | None = None,
         shared: tuple[list, list] | None = None,
     ) -> None:
-        self.tokens = [t for t in tokens if not _ignorable(t)]
+        self.tokens = with_gaps(tokens)
         prose = next((t for t in self.tokens if t.kind == "prose"), None)
         if prose is not None:
             message = f"the character '{prose.text}' has no meaning in math here (put words in \\text{{…}})"
@@ -808,6 +808,8 @@ class _Parser:
                 op = "*"
             elif self.starts_factor(tok):
                 op = ""  # juxtaposition
+                if tok.gap == "wide":
+                    raise self.error(tok, _WIDE_GAP)
             else:
                 break
             start = self.pos
@@ -947,6 +949,8 @@ class _Parser:
         digits = ""
         while True:
             tok = self.peek()
+            if digits and tok.kind == "digit" and tok.gap:
+                raise self.error(tok, _DIGIT_GAP)
             adjacent = not digits or not tok.space
             if (
                 tok.kind == "digit"
@@ -2442,6 +2446,62 @@ def _bound_node(text: str) -> ReaderNode:
 
 def _unary_builtins() -> frozenset[str]:
     return frozenset(b.name for b in unary_builtins()) | {"KroneckerDelta"}
+
+
+# Spacing that separates the parts of a row; between two factors it never makes a product.
+WIDE_SPACING = frozenset({"quad", "qquad", "hspace", "hfill"})
+# Thin spacing, read as the juxtaposition without it (``2 \\, x`` is ``2x``).
+THIN_SPACING = frozenset({",", ";", ":", "!", " ", "enspace", "thinspace", "medspace", "thickspace", "negthinspace"})
+_WIDE_GAP = (
+    "wide spacing (\\quad, \\qquad, \\hspace{…}) between two factors separates them, it never multiplies: "
+    "write \\cdot for a product, or put the parts in steps of their own"
+)
+_DIGIT_GAP = "spacing between two digits: write the number without it (1000), or \\cdot for a product (1 \\cdot 000)"
+
+
+def with_gaps(tokens: list[Token]) -> list[Token]:
+    """The tokens without spacing and layout commands; each kept token records the spacing before it.
+
+    ``\\hspace{…}`` (and ``\\hspace*{…}``) goes with its argument.
+    """
+    out: list[Token] = []
+    gap = ""
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        if tok.kind == "macro" and tok.text == "hspace":
+            k += 1
+            if k < len(tokens) and tokens[k].text == "*":
+                k += 1
+            k = _after_group(tokens, k)
+            gap = "wide"
+            continue
+        if _ignorable(tok):
+            if tok.kind == "macro" and tok.text in WIDE_SPACING:
+                gap = "wide"
+            elif gap != "wide" and ((tok.kind == "macro" and tok.text in THIN_SPACING) or tok.text == "~"):
+                gap = "thin"
+            k += 1
+            continue
+        out.append(replace(tok, gap=gap) if gap != tok.gap else tok)
+        gap = ""
+        k += 1
+    return out
+
+
+def _after_group(tokens: list[Token], k: int) -> int:
+    """The index after the braced group that starts at ``k`` (``k`` itself when none starts there)."""
+    if k >= len(tokens) or tokens[k].text != "{":
+        return k
+    depth = 0
+    for j in range(k, len(tokens)):
+        if tokens[j].kind == "char" and tokens[j].text == "{":
+            depth += 1
+        elif tokens[j].kind == "char" and tokens[j].text == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(tokens)
 
 
 def _ignorable(tok: Token) -> bool:

@@ -32,6 +32,7 @@ from derivcheck.check.printing import decimal_text, readable, writes_decimals  #
 from derivcheck.check.prove.assume import Relation, apply, relations_of, scenarios, truth
 from derivcheck.check.prove.equality import prove_equal
 from derivcheck.check.prove.integrals import IntegralUnevaluated, derivatives_of_antiderivatives
+from derivcheck.check.prove.limits import has_limit
 from derivcheck.check.prove.sizes import shape_of
 from derivcheck.check.screen.sampling import screen
 from derivcheck.config import CheckConfig
@@ -75,7 +76,10 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     stopped = None
     try:
         with time_limit(config.timeout):
-            difference = _difference(a, b, min(DIAGNOSIS_SECONDS, config.timeout / 3), conditions, task.decimals)
+            # the difference of two sides with limits would show a limit taken without its sign cases
+            difference = None if has_limit(a, b) else _difference(
+                a, b, min(DIAGNOSIS_SECONDS, config.timeout / 3), conditions, task.decimals
+            )
             if config.suggest_fixes:
                 suggestion = suggest_fix(
                     task.text, a, task.scope(), conditions, task.symbols, config, task.decimals
