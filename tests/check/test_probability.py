@@ -122,9 +122,13 @@ def test_multiple_integrals_nest_the_first_range_innermost_and_its_bounds_see_th
     assert _parse("Integral(x*y, (x, 0, 1), (y, 0, 2))").doit() == 1
 
 
-def test_an_indefinite_integral_is_in_the_declared_symbol():
+def test_an_integral_without_bounds_is_over_the_support_else_an_antiderivative_in_the_declared_symbol():
     integral = _parse("Integral(2*y, y)")
     assert integral.limits == ((sympy.Symbol("y", real=True),),)
+    assert _parse("Integral(exp(-x), x)").doit() == 1  # x: support 0..oo
+    assert _latex("\\int_x p(x) \\, dx") == "Integral(p(x), x)"
+    with pytest.raises(FormatError, match="support of y"):
+        _latex("\\int_y y \\, dy")
 
 
 @pytest.mark.parametrize(
