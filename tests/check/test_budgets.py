@@ -104,6 +104,22 @@ def test_a_far_point_is_not_substituted_exactly_when_the_numbers_would_be_huge()
     assert fits_exactly(x**3 + sympy.exp(x), {x: FAR})
 
 
+def test_a_power_sympy_leaves_unevaluated_fits_at_any_exponent():
+    # (1 + exp(-x))**g stays a power at a far g: exact substitution is cheap, and gives the same value.
+    g = sympy.Symbol("g", positive=True)
+    far_g = sympy.Rational(7450000 * 7 + 1, 7)
+    point = {x: sympy.Rational(-8491, 10), g: far_g}
+    expr = (1 + sympy.exp(-x)) ** g
+    assert fits_exactly(expr, point)
+    exact, floating = evaluate(expr, point, 30), expr.evalf(30, subs=point)
+    assert exact is not None and abs(exact / floating - 1) < sympy.Float(10) ** -25
+    # A base that becomes a rational number (or has one as a factor) is raised exactly: too large.
+    assert not fits_exactly((1 + x) ** g, {x: sympy.Rational(3, 7), g: far_g})
+    assert not fits_exactly(sympy.cos(sympy.pi * x) ** g, {x: sympy.Rational(1, 3), g: far_g})
+    assert not fits_exactly((2 * sympy.sqrt(x)) ** g, {x: sympy.Integer(3), g: sympy.Rational(74500 * 7 + 1, 7)})
+    assert not fits_exactly(sympy.sqrt(x) ** g, {x: sympy.Integer(3), g: far_g})
+
+
 def test_a_far_point_is_evaluated_at_working_precision(monkeypatch):
     # Building 2**1000002 exactly is what stalled the screen: forbid any huge exact integer.
     real_xreplace = sympy.Basic.xreplace
@@ -220,7 +236,8 @@ def test_a_constant_identity_in_a_file_is_numeric():
     ],
 )
 def test_a_tiny_difference_between_constants_is_refuted(current):
-    outcome = run_task(StepTask(TAN_EXPR, current, (), ()), FAST)
+    # Decided to 110 digits once no proof is found (a short limit: the proof stops at its share).
+    outcome = run_task(StepTask(TAN_EXPR, current, (), ()), FAST.with_(timeout=3.0))
     assert outcome.verdict is Verdict.WRONG
 
 
@@ -232,6 +249,67 @@ def test_constants_are_numeric_only_when_they_agree_to_every_digit_asked():
     assert agreement.value.startswith("-1.73205080756887729352744634150587236694")
     near = certified_agreement(sympy.pi, sympy.pi + sympy.exp(-400))
     assert near is not None and near.counterexample
+
+
+# Nested radicals and trigonometric values from SymPy's own tests (benchmarks/identities.json).
+NESTED = sympy.sqrt(2 + 2 * sympy.sqrt(1 + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(5)))
+                    + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(5)))
+DENESTED = 1 + sympy.sqrt(1 + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(5)))
+COS_PI_17 = sympy.cos(PI / 17).rewrite(sympy.sqrt)
+
+
+@pytest.mark.parametrize(
+    "previous, current, method",
+    [
+        (NESTED, DENESTED, "denest square roots"),
+        (sympy.cos(PI / 17), COS_PI_17, "trigonometric values as radicals"),
+        (sympy.tan(PI / 17) * sympy.cos(PI / 17), sympy.sin(PI / 17).rewrite(sympy.sqrt),
+         "trigonometric values as radicals"),
+    ],
+)
+def test_constants_of_radicals_are_proved_without_their_digits(monkeypatch, previous, current, method):
+    # A proof needs no 110-digit agreement: computing it first cost most of such a check.
+    def no_digits(*args, **kwargs):
+        raise AssertionError("the certified agreement was computed although the step was proved")
+
+    monkeypatch.setattr(sampling, "certified_agreement", no_digits)
+    outcome = run_task(StepTask(previous, current, (), ()), FAST)
+    assert (outcome.verdict, outcome.method) == (Verdict.PROVED, method)
+
+
+@pytest.mark.parametrize(
+    "previous, current",
+    [
+        (NESTED, DENESTED + sympy.Integer(10) ** -200),
+        (NESTED, 1 + sympy.sqrt(1 + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(6)))),
+        (sympy.cos(PI / 17), COS_PI_17 * (1 + sympy.exp(-500))),
+    ],
+)
+def test_constants_of_radicals_that_differ_stay_wrong(previous, current):
+    assert run_task(StepTask(previous, current, (), ()), FAST).verdict is Verdict.WRONG
+
+
+def test_denesting_is_left_to_constants():
+    # sqrt(x + 2*sqrt(x - 1)) = sqrt(x - 1) + 1 needs the sign of x - 1: no denesting of symbols.
+    from derivcheck.check.prove.equality import prove_zero
+
+    diff = sympy.sqrt(x + 2 * sympy.sqrt(x - 1)) - sympy.sqrt(x - 1) - 1
+    assert prove_zero(diff, 5.0) != "denest square roots"
+
+
+def test_two_constants_no_proof_decides_are_settled_once():
+    calls = []
+    real = sampling.certified_agreement
+
+    def counted(a, b, *args):
+        calls.append((a, b))
+        return real(a, b, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sampling, "certified_agreement", counted)
+        outcome = run_task(StepTask(TAN_EXPR, -sympy.sqrt(3), (), ()), FAST)
+    assert outcome.verdict is Verdict.NUMERIC and "110 significant digits" in outcome.detail
+    assert len(calls) == 1
 
 
 def test_a_variable_step_with_a_tiny_difference_stays_wrong():

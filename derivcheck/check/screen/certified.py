@@ -150,9 +150,30 @@ def _power_bits(node: sympy.Pow, values: dict, limit: int, memo: dict[sympy.Basi
         return base + exponent_bits + 1
     # b**(p/q) = b**n * b**(r/q): the integer part n is written out exactly.
     whole = abs(int(exponent.p) // int(exponent.q)) + 1
-    if whole > limit:
+    if base * whole <= limit:
+        return base * whole + exponent_bits + 1
+    # Too large if every part of the base were raised: build the base (it fits) and count
+    # only the parts SymPy raises exactly ((1 + exp(-x))**gamma stays a power at any gamma).
+    raised = _raised_bits(node.base.xreplace(values) if values else node.base) * whole
+    if raised > limit:
         raise _TooLarge()
-    return base * whole + exponent_bits + 1
+    return base + raised + exponent_bits + 1
+
+
+def _raised_bits(base: sympy.Basic) -> int:
+    """Bits of the parts of the number ``base`` that SymPy writes out exactly when raising it to a rational power.
+
+    Rationals, the factors of a product, the base of a power of a rational (its
+    exponents multiply); a sum, a function or a constant like pi stays the base
+    of an unevaluated power.
+    """
+    if base.is_Rational:
+        return _number_bits(base)
+    if isinstance(base, sympy.Mul):
+        return sum(_raised_bits(factor) for factor in base.args)
+    if isinstance(base, sympy.Pow) and base.exp.is_Rational:
+        return _raised_bits(base.base) * (abs(int(base.exp.p)) // int(base.exp.q) + 1)
+    return 0
 
 
 def bounded_value(expr: sympy.Expr, digits: int = BASE_DIGITS, subs: dict | None = None) -> Bounded:

@@ -76,6 +76,9 @@ class Screen:
     agreeing: list = field(default_factory=list)  # (point, a, b) where the sides agreed, a few
     slow: int = 0  # points skipped because they took longer than their share of the screen's time
     stopped: bool = False  # the screen's time ran out before every point was tried
+    # Two constants that agree at working precision: whether they agree to CONSTANT_DIGITS digits
+    # is decided only when no proof is found (``settle_constants``), which fills in the two below.
+    constants: bool = False
     certified_digits: int = 0  # two constants: digits to which they agree under certified evaluation
     certified_value: str = ""  # their common value, as shown
 
@@ -435,8 +438,8 @@ def _sample(
 def _pure_numbers(a: sympy.Expr, b: sympy.Expr, relations: list[Relation], functions: dict) -> Screen:
     """Both sides are numbers: one decision on their difference with its error bound, not a fixed precision.
 
-    Equal to ``CONSTANT_DIGITS`` digits under certified evaluation is recorded
-    (``certified_digits``): the step can then be ``numeric`` without a proof.
+    Sides that agree are marked ``constants``: if no proof is found, ``settle_constants``
+    decides them to ``CONSTANT_DIGITS`` digits, and the step can then be ``numeric``.
     """
     if any(truth(r) is False for r in relations):
         return Screen()
@@ -446,13 +449,26 @@ def _pure_numbers(a: sympy.Expr, b: sympy.Expr, relations: list[Relation], funct
         return Screen(tried=1, counterexample=point, values=shown_values(a, b, {}))
     if state == "undefined":
         return Screen(tried=1, undefined=1)
-    agreed = Screen(agreed=1, tried=1, agreeing=[(point, a, b)])
+    return Screen(agreed=1, tried=1, agreeing=[(point, a, b)], constants=True)
+
+
+def settle_constants(found: Screen) -> Screen | None:
+    """Two constants the screen let pass, decided to ``CONSTANT_DIGITS`` digits under certified evaluation.
+
+    Returns a Screen with the counterexample when they differ after all;
+    otherwise records in ``found`` the digits to which they agree (read by
+    ``constants_outcome``) and returns None. Run only when no proof was found:
+    a proof needs no digits.
+    """
+    if not found.constants or not found.agreeing or found.certified_digits:
+        return None
+    point, a, b = found.agreeing[0]
     agreement = certified_agreement(a, b)
     if agreement is not None and agreement.counterexample:
-        return Screen(tried=1, counterexample=point, values=shown_values(a, b, {}))
+        return Screen(tried=found.tried, counterexample=point, values=shown_values(a, b, {}))
     if agreement is not None:
-        agreed.certified_digits, agreed.certified_value = agreement.digits, agreement.value
-    return agreed
+        found.certified_digits, found.certified_value = agreement.digits, agreement.value
+    return None
 
 
 @dataclass(frozen=True)
@@ -867,7 +883,10 @@ def refute_at_high_precision(found: Screen, digits: int = 60) -> Screen | None:
 
     Returns a Screen with a counterexample if the difference, evaluated with
     its own error bound, is clearly nonzero (``x`` vs ``x + 10**-30``), else None.
+    Two constants are decided to ``CONSTANT_DIGITS`` digits (``settle_constants``).
     """
+    if found.constants:
+        return settle_constants(found)
     for point, ai, bi in found.agreeing:
         if compare_at(ai, bi, point.values, exact=True, digits=digits) == "differ":
             return Screen(
