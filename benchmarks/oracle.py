@@ -37,6 +37,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks.oracle_tree`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.oracle_tree import (  # noqa: E402
+    OO,
     LatexStyle,
     Node,
     Point,
@@ -51,12 +52,19 @@ from benchmarks.oracle_tree import (  # noqa: E402
     delta,
     div,
     el,
+    el2,
+    entry,
     evaluate,
     evaluate_with_peak,
+    expect,
     float64,
+    integral,
     latex_ok,
+    limit,
+    matmul,
     mul,
     muls,
+    mvar,
     neg,
     nodes,
     num,
@@ -72,12 +80,16 @@ from benchmarks.oracle_tree import (  # noqa: E402
     var,
 )
 
-CLASSES = ("eq", "split", "cond", "ineq", "sums", "latex", "numbers", "stability")
+CLASSES = ("eq", "split", "cond", "ineq", "sums", "latex", "numbers", "stability",
+           "limits", "integrals", "expectations", "matrices")
+HEAVY = ("integrals", "expectations")  # labelled at fewer points: every value is a quadrature
 LABEL_POINTS = 40  # points wanted per pair
 MIN_POINTS = 12  # fewer valid points: the pair is dropped
 MAX_TRIES = 400  # candidate points drawn per pair
 DPS = 50  # working precision of the labels
 CONFIRM_DPS = 100  # a difference (or a tie) is looked at again at this precision
+PRECISIONS = (DPS, CONFIRM_DPS, 250, 500, 1000)  # the levels a comparison climbs until two agree
+TIE_RESOLUTION = mpmath.mpf(10) ** -60  # a tie is declared only where the noise is below this
 MAX_SIZE = 9  # sizes are instantiated from their smallest value up to this
 VECTOR_SPAN = range(-2, 16)  # vector elements exist at these indices
 
@@ -425,9 +437,8 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
 def latex_templates(rng: random.Random) -> tuple[str, Doc]:
     """A step of the other classes that the oracle's LaTeX printer covers."""
     for _ in range(50):
-        family = rng.choice(["eq", "split", "ineq", "sums", "cond"])
-        maker = {"eq": eq_templates, "split": split_templates, "ineq": ineq_templates,
-                 "sums": sums_templates, "cond": cond_templates}[family]
+        family = rng.choice(["eq", "split", "ineq", "sums", "cond", "limits", "integrals", "expectations", "matrices"])
+        maker = TEMPLATES[family]
         name, doc = maker(rng)
         if doc.when or any(c.rel == "in" for c in doc.assume):
             continue
@@ -524,7 +535,186 @@ def stability_templates(rng: random.Random) -> tuple[str, Doc]:
                      stability=StabilityClaim(expr, ("x", lo, hi), at, claim))
 
 
+# limits, integrals, expectations, sized vectors and matrices (issue 29) -----------------------
+
+H, T = var("h"), var("t")  # the bound variables of limits and of integrals / expectations
+BOUND_NAMES = ("h", "t")
+
+
+def _pair(prev: Node, this: Node, rng: random.Random) -> tuple[Node, Node]:
+    return (this, prev) if rng.random() < 0.5 else (prev, this)
+
+
+def limits_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Limits at a point (two-sided, one-sided) and at infinity whose value is known in closed form."""
+    a = num(small(rng))
+    c = num(rng.choice([1, 2, 3, Fraction(1, 2)]))
+    options: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("first-principles-square", lambda: (limit(div(sub(pw(add(X, H), 2), pw(X, 2)), H), "h", num(0)), mul(num(2), X))),
+        ("first-principles-cube", lambda: (limit(div(sub(pw(add(X, H), 3), pw(X, 3)), H), "h", num(0)),
+                                           mul(num(3), pw(X, 2)))),
+        ("exp-derivative", lambda: (limit(div(sub(call("exp", add(X, H)), call("exp", X)), H), "h", num(0)), call("exp", X))),
+        ("sin-derivative", lambda: (limit(div(sub(call("sin", add(X, H)), call("sin", X)), H), "h", num(0)), call("cos", X))),
+        ("sin-ratio", lambda: (limit(div(call("sin", mul(a, H)), H), "h", num(0)), a)),
+        ("sin-ratio-x", lambda: (limit(div(call("sin", mul(X, H)), H), "h", num(0)), X)),
+        ("exp-ratio", lambda: (limit(div(sub(call("exp", mul(a, H)), num(1)), H), "h", num(0)), a)),
+        ("log-ratio", lambda: (limit(div(call("log", add(num(1), mul(a, H))), H), "h", num(0)), a)),
+        ("cos-ratio", lambda: (limit(div(sub(num(1), call("cos", H)), pw(H, 2)), "h", num(0)), num(Fraction(1, 2)))),
+        ("one-sided-above", lambda: (limit(div(call("abs", H), H), "h", num(0), "+"), num(1))),
+        ("one-sided-below", lambda: (limit(div(call("abs", H), H), "h", num(0), "-"), neg(num(1)))),
+        ("one-sided-sqrt", lambda: (limit(mul(call("sqrt", H), X), "h", num(0), "+"), num(0))),
+        ("at-infinity-ratio", lambda: (limit(div(add(mul(X, H), Y), add(H, c)), "h", OO), X)),
+        ("at-infinity-sqrt", lambda: (limit(sub(call("sqrt", add(pw(H, 2), mul(a, H))), H), "h", OO), div(a, num(2)))),
+        ("at-infinity-sin", lambda: (limit(mul(H, call("sin", div(X, H))), "h", OO), X)),
+        ("at-infinity-atan", lambda: (limit(call("atan", H), "h", OO), div(const("pi"), num(2)))),
+        ("linearity", lambda: (limit(add(mul(a, div(call("sin", H), H)), mul(X, call("cos", H))), "h", num(0)), add(a, X))),
+        ("at-a-point", lambda: (limit(add(pw(X, 2), mul(H, Y)), "h", c), add(pw(X, 2), mul(c, Y)))),
+        ("sum-of-limits", lambda: (limit(add(div(call("sin", H), H), mul(X, H)), "h", num(0)),
+                                   add(limit(div(call("sin", H), H), "h", num(0)), limit(mul(X, H), "h", num(0))))),
+    ]
+    name, make = rng.choice(options)
+    prev, this = _pair(*make(), rng)
+    return name, _doc(prev, this, {"x": "real", "y": "real"})
+
+
+def integrals_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Definite integrals over finite and infinite ranges, linearity, splitting the range, an inequality."""
+    a, b = num(small(rng)), num(small(rng))
+    k = rng.choice([1, 2, 3])
+    pos = {"x": "real", "y": "real", "p": "positive"}
+    f, g = rng.sample([T, pw(T, 2), call("exp", T), call("cos", T), mul(Y, T)], 2)
+    options: list[tuple[str, Callable[[], tuple[Node, Node, str]]]] = [
+        ("power", lambda: (integral(pw(T, k), "t", num(0), X), div(pw(X, k + 1), num(k + 1)), "==")),
+        ("linear-body", lambda: (integral(add(mul(Y, T), a), "t", num(0), X), add(div(mul(Y, pw(X, 2)), num(2)), mul(a, X)), "==")),
+        ("cos", lambda: (integral(call("cos", T), "t", num(0), X), call("sin", X), "==")),
+        ("exp-decay", lambda: (integral(call("exp", neg(mul(P, T))), "t", num(0), OO), div(num(1), P), "==")),
+        ("gauss", lambda: (integral(call("exp", neg(pw(T, 2))), "t", neg(OO), OO), call("sqrt", const("pi")), "==")),
+        ("lorentz", lambda: (integral(div(num(1), add(num(1), pw(T, 2))), "t", neg(OO), OO), const("pi"), "==")),
+        ("gamma", lambda: (integral(mul(T, call("exp", neg(T))), "t", num(0), OO), num(1), "==")),
+        ("log", lambda: (integral(div(num(1), T), "t", num(1), P), call("log", P), "==")),
+        ("by-parts", lambda: (integral(mul(T, call("cos", T)), "t", num(0), X),
+                              sub(add(mul(X, call("sin", X)), call("cos", X)), num(1)), "==")),
+        ("sin-squared", lambda: (integral(pw(call("sin", T), 2), "t", num(0), const("pi")), div(const("pi"), num(2)), "==")),
+        ("linearity", lambda: (integral(add(mul(a, f), mul(b, g)), "t", num(0), X),
+                               add(mul(a, integral(f, "t", num(0), X)), mul(b, integral(g, "t", num(0), X))), "==")),
+        ("split-range", lambda: (add(integral(f, "t", num(0), X), integral(f, "t", X, num(1))), integral(f, "t", num(0), num(1)), "==")),
+        ("nonnegative", lambda: (num(0), integral(pw(sub(T, Y), 2), "t", num(0), P), "<=")),
+        ("bounded", lambda: (integral(call("exp", neg(pw(T, 2))), "t", num(0), P), call("sqrt", const("pi")), "<")),
+    ]
+    name, make = rng.choice(options)
+    prev, this, rel = make()
+    if rel == "==":
+        prev, this = _pair(prev, this, rng)
+    return name, _doc(prev, this, pos, rel=rel)
+
+
+def expectations_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Expectations and variances over the declared laws, with their closed forms, linearity and Jensen."""
+    a = num(small(rng))
+    m, sd, rate, q = var("m"), var("s"), P, var("q")
+    symbols = {"m": "real", "s": "positive", "p": "positive", "q": "real", "y": "real"}
+    lo, hi = sorted(rng.sample([Fraction(v) for v in (-2, -1, 0, 1, 2, 3)], 2))
+    law = rng.choice(["Normal", "Uniform", "Exponential", "Bernoulli"])
+    params = {"Normal": (m, sd), "Uniform": (num(lo), num(hi)), "Exponential": (rate,), "Bernoulli": (q,)}[law]
+    mean = {"Normal": m, "Uniform": num((lo + hi) / 2), "Exponential": div(num(1), rate), "Bernoulli": q}[law]
+    second = {"Normal": add(pw(m, 2), pw(sd, 2)), "Uniform": num((lo * lo + lo * hi + hi * hi) / 3),
+              "Exponential": div(num(2), pw(rate, 2)), "Bernoulli": q}[law]
+    variance = {"Normal": pw(sd, 2), "Uniform": num((hi - lo) ** 2 / 12), "Exponential": div(num(1), pw(rate, 2)),
+                "Bernoulli": mul(q, sub(num(1), q))}[law]
+
+    def e(body: Node, var_: bool = False) -> Node:
+        return expect(body, "t", law, *params, variance=var_)
+
+    f, g = rng.sample([T, pw(T, 2), mul(Y, T), add(T, Y)], 2)
+    i = var("i")
+    options: list[tuple[str, Callable[[], tuple[Node, Node, str, dict[str, str]]]]] = [
+        ("mean", lambda: (e(T), mean, "==", symbols)),
+        ("second-moment", lambda: (e(pw(T, 2)), second, "==", symbols)),
+        ("variance", lambda: (e(T, True), variance, "==", symbols)),
+        ("variance-formula", lambda: (e(T, True), sub(e(pw(T, 2)), pw(e(T), 2)), "==", symbols)),
+        ("linear", lambda: (e(add(mul(a, T), Y)), add(mul(a, mean), Y), "==", symbols)),
+        ("linearity", lambda: (e(add(f, g)), add(e(f), e(g)), "==", symbols)),
+        ("scaling", lambda: (e(mul(a, f)), mul(a, e(f)), "==", symbols)),
+        ("jensen", lambda: (pw(e(T), 2), e(pw(T, 2)), "<=", symbols)),
+        ("variance-nonnegative", lambda: (num(0), e(pw(sub(T, Y), 2)), "<=", symbols)),
+        ("categorical-definition", lambda: (
+            expect(pw(T, 2), "t", "Categorical", var("u"), N), ssum(mul(el("u", i), pw(i, 2)), "i", 1, N), "==",
+            {"u": "real vector", "n": "positive integer", "y": "real"})),
+        ("categorical-linearity", lambda: (
+            expect(add(mul(a, T), mul(Y, pw(T, 2))), "t", "Categorical", var("u"), N),
+            add(mul(a, expect(T, "t", "Categorical", var("u"), N)), mul(Y, expect(pw(T, 2), "t", "Categorical", var("u"), N))),
+            "==", {"u": "real vector", "n": "positive integer", "y": "real"})),
+    ]
+    name, make = rng.choice(options)
+    prev, this, rel, syms = make()
+    if rel == "==":
+        prev, this = _pair(prev, this, rng)
+    used = free_names(prev) | free_names(this) | {"n"}
+    return f"{law}:{name}" if "categorical" not in name else name, _doc(
+        prev, this, {k: v for k, v in syms.items() if k in used or v.endswith("vector")}, rel=rel)
+
+
+MATRIX_SYMBOLS = {"x": "vector n", "w": "vector n", "A": "matrix n n", "B": "matrix n n"}
+MAX_MATRIX_SIZE = 5  # sized vectors and matrices are instantiated from 1 to this
+
+
+def matrices_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Sized vectors and matrices: products, transposes, inner products, norms, traces, elements, inequalities."""
+    x, w, A, B = mvar("x"), mvar("w"), mvar("A"), mvar("B")
+    i, j = var("i"), var("j")
+    c = num(small(rng))
+    tr = lambda m: call("transpose", m)  # noqa: E731
+    options: list[tuple[str, Callable[[], tuple[Node, Node, str]]]] = [
+        ("quadratic-form", lambda: (matmul(matmul(tr(x), A), x),
+                                    ssum(ssum(muls(el("x", i), el2("A", i, j), el("x", j)), "j", 1, N), "i", 1, N), "==")),
+        ("norm-squared", lambda: (pw(call("norm", x), 2), call("dot", x, x), "==")),
+        ("expand-distance", lambda: (call("dot", sub(x, w), sub(x, w)),
+                                     add(sub(call("dot", x, x), mul(num(2), call("dot", x, w))), call("dot", w, w)), "==")),
+        ("dot-symmetric", lambda: (call("dot", x, w), call("dot", w, x), "==")),
+        ("dot-as-product", lambda: (call("dot", x, w), matmul(tr(x), w), "==")),
+        ("bilinear", lambda: (matmul(matmul(tr(x), add(A, B)), w), add(matmul(matmul(tr(x), A), w), matmul(matmul(tr(x), B), w)), "==")),
+        ("transpose-form", lambda: (matmul(matmul(tr(w), tr(A)), x), matmul(matmul(tr(x), A), w), "==")),
+        ("adjoint", lambda: (call("dot", matmul(A, x), w), matmul(matmul(tr(x), tr(A)), w), "==")),
+        ("trace-sum", lambda: (call("trace", add(A, B)), add(call("trace", A), call("trace", B)), "==")),
+        ("trace-identity", lambda: (call("trace", add(A, call("eye", N))), add(call("trace", A), N), "==")),
+        ("trace-scaled", lambda: (call("trace", mul(c, A)), mul(c, call("trace", A)), "==")),
+        ("trace-transpose", lambda: (call("trace", tr(A)), call("trace", A), "==")),
+        ("element", lambda: (entry(matmul(A, x), i), ssum(mul(el2("A", i, j), el("x", j)), "j", 1, N), "==")),
+        ("element-sum", lambda: (entry(add(A, B), i, i), add(el2("A", i, i), el2("B", i, i)), "==")),
+        ("scaled-dot", lambda: (call("dot", mul(c, x), w), mul(c, call("dot", x, w)), "==")),
+        ("cauchy-schwarz", lambda: (pw(call("dot", x, w), 2), mul(call("dot", x, x), call("dot", w, w)), "<=")),
+        ("triangle", lambda: (call("norm", add(x, w)), add(call("norm", x), call("norm", w)), "<=")),
+        ("square-nonnegative", lambda: (num(0), call("dot", sub(x, w), sub(x, w)), "<=")),
+        ("polarisation", lambda: (mul(num(4), call("dot", x, w)),
+                                  sub(call("dot", add(x, w), add(x, w)), call("dot", sub(x, w), sub(x, w))), "==")),
+    ]
+    name, make = rng.choice(options)
+    prev, this, rel = make()
+    if rel == "==":
+        prev, this = _pair(prev, this, rng)
+    used = {str(k.args[0]) for t in (prev, this) for k in nodes(t) if k.op in ("mvar", "el", "el2")}
+    symbols = {k: v for k, v in MATRIX_SYMBOLS.items() if k in used}
+    if "i" in free_names(prev) | free_names(this):
+        symbols["i"] = "index 1..n"
+    return name, _doc(prev, this, symbols, rel=rel)
+
+
+def free_names(tree: Node) -> set[str]:
+    """The names of ``var`` leaves not bound by an enclosing sum, product, limit, integral or expectation."""
+    if tree.op == "var":
+        return {str(tree.args[0])}
+    found = set().union(*(free_names(k) for k in tree.kids())) if tree.kids() else set()
+    if tree.op in ("sum", "prod", "limit", "integral", "expect", "variance"):
+        body = tree.args[0]
+        assert isinstance(body, Node)
+        others = set().union(*(free_names(k) for k in tree.kids()[1:])) if len(tree.kids()) > 1 else set()
+        found = (free_names(body) - {str(tree.args[1])}) | others
+    return found
+
+
 TEMPLATES: dict[str, Callable[[random.Random], tuple[str, Doc]]] = {
+    "limits": limits_templates, "integrals": integrals_templates,
+    "expectations": expectations_templates, "matrices": matrices_templates,
     "eq": eq_templates, "split": split_templates, "cond": cond_templates, "ineq": ineq_templates,
     "sums": sums_templates, "latex": latex_templates, "numbers": numbers_templates,
     "stability": stability_templates,
@@ -580,7 +770,25 @@ def mutate_tree(rng: random.Random, tree: Node, doc: Doc) -> tuple[str, Node] | 
                          lambda n: Node("vmin" if n.op == "vmax" else "vmax", n.args))),
         ("tiny", (lambda: add(tree, pw(num(10), neg(num(30))))) if rng.random() < 0.15 else None),
     ]
-    names = sorted({str(n.args[0]) for n in all_nodes if n.op == "var"} - {"n", "k", "i", "j"})
+    names = sorted({str(n.args[0]) for n in all_nodes if n.op == "var"} - {"n", "k", "i", "j", *BOUND_NAMES}
+                   - {str(n.args[0]) for n in all_nodes if n.op == "var" and doc.symbols.get(str(n.args[0]), "").endswith("vector")})
+    wholes = sorted({str(n.args[0]) for n in all_nodes if n.op == "mvar"})
+    for kind in ("vector", "matrix"):
+        same = [w for w in wholes if doc.symbols.get(w, "").split()[0:1] == [kind]]
+        others = [w for w in MATRIX_SYMBOLS if MATRIX_SYMBOLS[w].startswith(kind) and w not in same]
+        if same and (len(same) >= 2 or others):
+            a, b = (rng.sample(same, 2) if len(same) >= 2 else (same[0], others[0]))
+            candidates.append((f"swap-{kind}", lambda a=a, b=b: rename(tree, {a: b, b: a})))
+    candidates.append(("transpose", at(lambda n: n.op == "mvar" and MATRIX_SYMBOLS.get(str(n.args[0]), "").startswith("matrix"),
+                                       lambda n: call("transpose", n))))
+    candidates.append(("limit-side", at(lambda n: n.op == "limit" and n.args[3] != "",
+                                        lambda n: Node("limit", (*n.args[:3], "+" if n.args[3] == "-" else "-")))))
+    candidates.append(("limit-point", at(lambda n: n.op == "limit" and n.args[2] != OO,
+                                         lambda n: Node("limit", (n.args[0], n.args[1], add(child(n, 2), num(1)), n.args[3])))))
+    candidates.append(("integral-bound", at(lambda n: n.op == "integral" and child(n, 3) != OO,
+                                            lambda n: Node("integral", (*n.args[:3], add(child(n, 3), num(1)))))))
+    candidates.append(("law-parameter", at(lambda n: n.op in ("expect", "variance") and n.args[2] != "Categorical",
+                                           lambda n: Node(n.op, (*n.args[:3], add(child(n, 3), num(1)), *n.args[4:])))))
     if len(names) >= 2:
         a, b = rng.sample(names, 2)
         candidates.append(("swap", lambda: rename(tree, {a: b, b: a})))
@@ -638,6 +846,10 @@ def mutate(rng: random.Random, doc: Doc) -> tuple[str, Doc] | None:
     edit, this = result
     if this == doc.this:
         return None
+    wholes = {str(n.args[0]) for n in nodes(this) if n.op in ("mvar", "el", "el2")} & set(MATRIX_SYMBOLS)
+    if any(w in sized_shapes(doc) for w in wholes):  # a swapped-in vector or matrix is declared like the others
+        missing = {w: MATRIX_SYMBOLS[w] for w in sorted(wholes) if w not in doc.symbols}
+        doc = replace(doc, symbols={**doc.symbols, **missing})
     return edit, replace(doc, this=this)
 
 
@@ -697,9 +909,23 @@ def _sample_real(rng: random.Random, word: str, specials: Sequence[Fraction]) ->
     return value
 
 
-def _sample_element(rng: random.Random, doc: Doc, vector: str, word: str, specials: Sequence[Fraction]) -> Fraction:
-    """An element of a vector, drawn mostly inside a per-element condition on it (conditions are checked after)."""
+def index_range(doc: Doc, name: str, size: int) -> range:
+    """The values of an index declared ``index lo..hi`` (``hi`` a number or the size ``n``); else 1..size."""
+    words = doc.symbols.get(name, "")
+    found = re.fullmatch(r"index\s+(-?\d+)\.\.(\w+)", words)
+    if found is None:
+        return range(1, size + 1)
+    hi = found.group(2)
+    return range(int(found.group(1)), (size if hi == "n" else int(hi)) + 1)
+
+
+def _sample_element(rng: random.Random, doc: Doc, vector: str, word: str, specials: Sequence[Fraction],
+                    k: int, size: int) -> Fraction:
+    """Element ``k`` of a vector, drawn mostly inside a per-element condition on it when ``k`` is in the
+    condition's index range (a condition ``for every c`` says nothing about the elements outside it)."""
     for cond in doc.assume + doc.when:
+        if cond.every and k not in index_range(doc, cond.every, size):
+            continue
         if cond.every and cond.lhs.op == "el" and cond.lhs.args[0] == vector and rng.random() < 0.9:
             if cond.rel == "in":
                 return rng.choice(cond.values)
@@ -752,8 +978,16 @@ def _pi_multiple(rng: random.Random) -> mpmath.mpf:
     return mpmath.pi * rng.choice([-3, -2, -1, 1, 2, 3]) / 2
 
 
-def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Point:
-    """A random point: symbols by their words, sizes from their least value to MAX_SIZE, vectors element-wise."""
+def _fits_word(value: Fraction, word: str) -> bool:
+    return {"positive": value > 0, "negative": value < 0, "nonnegative": value >= 0}.get(word, True)
+
+
+def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction], fixed: Fraction | None = None) -> Point:
+    """A random point: symbols by their words, sizes from their least value to MAX_SIZE, vectors element-wise.
+
+    With ``fixed``, every real symbol and every vector element takes that one value where its word
+    allows it (a boundary point: where the sides meet or a branch switches).
+    """
     trig = has_trig(doc)
     scalars: dict[str, Value] = {}
     vectors: dict[str, dict[int, Value]] = {}
@@ -761,13 +995,32 @@ def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Po
     for name, words in sizes.items():
         low = 1 if "positive" in words else 0
         scalars[name] = Fraction(rng.randint(low, MAX_SIZE))
+    shapes = sized_shapes(doc)
+    matrices: dict[str, dict[tuple[int, int], Value]] = {}
+    for size in sorted({s for shape in shapes.values() for s in shape if not s.isdigit()}):
+        scalars[size] = Fraction(rng.randint(1, MAX_MATRIX_SIZE))
     same = rng.random() < 0.15  # several symbols at one value: where x - y changes sign
     shared = _sample_real(rng, "real", specials)
     for name, words in doc.symbols.items():
         if name in scalars:
             continue
-        if words.endswith("vector"):
-            vectors[name] = {k: _sample_element(rng, doc, name, words.split()[0], specials) for k in VECTOR_SPAN}
+        if name in shapes:
+            rows, cols = (int(scalars[d]) if not d.isdigit() else int(d) for d in shapes[name])
+            pick = (lambda: fixed) if fixed is not None else (lambda: _sample_real(rng, "real", specials))
+            if cols == 1 and shapes[name][1] == "1":
+                vectors[name] = {k: pick() for k in range(1, rows + 1)}
+            else:
+                matrices[name] = {(i, j): pick() for i in range(1, rows + 1) for j in range(1, cols + 1)}
+            continue
+        if fixed is not None and (words.endswith("vector") or words in ("real", "positive", "negative", "nonnegative")) \
+                and _fits_word(fixed, words.split()[0]):
+            if words.endswith("vector"):
+                vectors[name] = dict.fromkeys(VECTOR_SPAN, fixed)
+            else:
+                scalars[name] = fixed
+        elif words.endswith("vector"):
+            size = int(scalars.get("n", Fraction(MAX_SIZE)))
+            vectors[name] = {k: _sample_element(rng, doc, name, words.split()[0], specials, k, size) for k in VECTOR_SPAN}
         elif words == "complex":
             scalars[name] = _sample_complex(rng)
         elif words.startswith("index"):
@@ -780,7 +1033,21 @@ def draw_point(rng: random.Random, doc: Doc, specials: Sequence[Fraction]) -> Po
             elif trig and words == "real" and rng.random() < 0.15:
                 value = _pi_multiple(rng)  # a tie there leaves a strict relation undecided: dropped, not guessed
             scalars[name] = value
-    return Point(scalars, vectors)
+    return Point(scalars, vectors, matrices, shapes)
+
+
+def sized_shapes(doc: Doc) -> dict[str, tuple[str, str]]:
+    """The shapes of the vectors and matrices declared with sizes (``vector n``, ``matrix n d``)."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, words in doc.symbols.items():
+        parts = words.split()
+        if parts and parts[0] == "real":
+            parts = parts[1:]
+        if len(parts) == 2 and parts[0] == "vector":
+            out[name] = (parts[1], "1")
+        elif len(parts) == 3 and parts[0] == "matrix":
+            out[name] = (parts[1], parts[2])
+    return out
 
 
 def holds(cond: Cond, point: Point) -> bool:
@@ -816,13 +1083,48 @@ def _compare(a: Value, b: Value) -> int:
     return 1 if d > 0 else -1
 
 
+BOUNDARY_VALUES = [Fraction(v) for v in (0, 1, -1)] + [Fraction(1, 2), Fraction(-1, 2), Fraction(2), Fraction(-2)]
+MAX_BOUNDARY = 16  # boundary points (every symbol at one value) tried before the random ones
+
+
+def boundary_values(specials: Sequence[Fraction]) -> list[Fraction]:
+    """The values every symbol takes at once at the boundary points: simple values, then the document's constants."""
+    out = list(BOUNDARY_VALUES)
+    for v in specials:
+        if v not in out:
+            out.append(v)
+    return out[:MAX_BOUNDARY]
+
+
+QUADRATURES = ("integral", "expect", "variance")
+HEAVY_POINTS = (6, 3, 6)  # points wanted, boundary points, fewest points: a side with a quadrature in it
+QUAD_TIE_RESOLUTION = mpmath.mpf(10) ** -40  # quadratures carry at most 60 digits (oracle_tree.QUAD_DPS)
+
+
+def has_quadrature(doc: Doc) -> bool:
+    """Whether a side needs numerical quadrature (an integral, or an expectation of a continuous law)."""
+    return any(n.op in QUADRATURES and (n.op == "integral" or n.args[2] not in ("Bernoulli", "Categorical"))
+               for t in (doc.prev, doc.this) if t is not None for n in nodes(t))
+
+
+def tie_resolution(doc: Doc) -> mpmath.mpf:
+    """Below this noise two equal-looking values are a tie: coarser where the sides need quadrature."""
+    return QUAD_TIE_RESOLUTION if has_quadrature(doc) else TIE_RESOLUTION
+
+
 def admissible_points(rng: random.Random, doc: Doc, want: int = LABEL_POINTS) -> Iterator[Point]:
+    """Points allowed by the words and conditions: the boundary points always, then random ones."""
     specials = specials_of(doc)
     found = 0
-    for _ in range(MAX_TRIES):
-        if found >= want:
+    fixed_values: list[Fraction | None] = list(boundary_values(specials))
+    if has_quadrature(doc):
+        want, boundary, _ = HEAVY_POINTS
+        fixed_values = fixed_values[:boundary]
+    for attempt in range(MAX_TRIES + len(fixed_values)):
+        if found >= want + len(fixed_values):
             return
-        point = draw_point(rng, doc, specials)
+        fixed = fixed_values[attempt] if attempt < len(fixed_values) else None
+        point = draw_point(rng, doc, specials, fixed)
         try:
             if not all(holds(c, point) for c in doc.assume + doc.when):
                 continue
@@ -863,12 +1165,15 @@ def compare_at(doc: Doc, point: Point) -> Comparison | None:
     """Both sides at the point (None where a side has no value or the precisions disagree).
 
     Exact where every operation is rational. Otherwise at 50 then 100 digits
-    (250 to settle a disagreement): a difference counts when it stands above
-    the noise of the largest intermediate value at two levels and the levels
-    agree on it; below the noise at 50 and 100 digits it is a tie.
+    (250, 500, 1000 to settle a disagreement): a difference counts when it
+    stands above the noise of the largest intermediate value at two levels and
+    the levels agree on it; below the noise at two levels it is a tie, but only
+    once the noise is below TIE_RESOLUTION (``exp(148)`` in a side leaves 100
+    digits too coarse for a difference of ``1e-65``: the precision grows).
     """
     previous: mpmath.mpf | mpmath.mpc | None = None
-    for dps in (DPS, CONFIRM_DPS, 250):
+    tie_before = False
+    for dps in PRECISIONS:
         sides = _difference(doc, point, dps)
         if sides is None:
             return None
@@ -878,10 +1183,13 @@ def compare_at(doc: Doc, point: Point) -> Comparison | None:
         with mpmath.workdps(dps):
             d = mpmath.mpf(0) + b - a
             if abs(d) <= noise:
-                if dps == CONFIRM_DPS and previous is None:
+                # a tie at two levels, the second one resolving differences down to TIE_RESOLUTION
+                if tie_before and noise <= tie_resolution(doc):
                     return Comparison(0, exact=False, tie=True)
+                tie_before = True
                 previous = None
                 continue
+            tie_before = False
             if previous is None or abs(d - previous) > abs(d) / 1000:
                 previous = d
                 continue
@@ -923,7 +1231,7 @@ def label_step(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
         agree += 1
     if undecided_ties:
         return None, f"dropped: {undecided_ties} near-tie(s) decide a strict relation"
-    if agree < MIN_POINTS:
+    if agree < (HEAVY_POINTS[2] if has_quadrature(doc) else MIN_POINTS):
         return None, f"dropped: only {agree} admissible points with values"
     return True, f"holds at {agree} points"
 
@@ -932,8 +1240,13 @@ def describe(point: Point) -> str:
     parts = [f"{k} = {_short(v)}" for k, v in sorted(point.scalars.items())]
     size = point.scalars.get("n")
     for name, elements in sorted(point.vectors.items()):
+        if name in point.shapes:
+            parts.append(f"{name} = [" + ", ".join(_short(v) for _, v in sorted(elements.items())) + "]")
+            continue
         count = int(size) if isinstance(size, Fraction) else 3
         parts.append(f"{name}[1..{count + 1}] = " + ", ".join(_short(elements[k]) for k in range(1, count + 2)))
+    for name, cells in sorted(point.matrices.items()):
+        parts.append(f"{name} = " + ", ".join(f"[{i},{j}]: {_short(v)}" for (i, j), v in sorted(cells.items())))
     return ", ".join(parts)
 
 
@@ -1404,6 +1717,7 @@ def confirm_counterexample(pair: Pair) -> bool | None:
         return False
     scalars: dict[str, Value] = {}
     vectors: dict[str, dict[int, Value]] = {}
+    matrices: dict[str, dict[tuple[int, int], Value]] = {}
     for key, text in pair.counterexample.items():
         tree = read_value(text)
         if tree is None:
@@ -1413,11 +1727,14 @@ def confirm_counterexample(pair: Pair) -> bool | None:
         except (Undefined, Tie, ZeroDivisionError, ValueError):
             return False
         element = re.match(r"^(\w+)\[(\d+)\]$", key)
+        cell = re.match(r"^(\w+)\[(\d+),\s*(\d+)\]$", key)
         if element:
             vectors.setdefault(element.group(1), {})[int(element.group(2))] = value
+        elif cell:
+            matrices.setdefault(cell.group(1), {})[(int(cell.group(2)), int(cell.group(3)))] = value
         else:
             scalars[key] = value
-    point = Point(scalars, vectors)
+    point = Point(scalars, vectors, matrices, sized_shapes(doc))
     try:
         if not all(holds(c, point) for c in doc.assume + doc.when):
             return False

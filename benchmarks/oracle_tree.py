@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, TypeAlias
 
@@ -95,6 +95,43 @@ def delta(i: Node, j: Node) -> Node:
     return Node("delta", (i, j))
 
 
+def limit(body: Node, name: str, at: Node, side: str = "") -> Node:
+    """The limit of ``body`` as ``name`` tends to ``at`` (``const("oo")`` for infinity); ``side`` "+", "-" or ""."""
+    return Node("limit", (body, name, at, side))
+
+
+def integral(body: Node, name: str, lo: Node, hi: Node) -> Node:
+    """``Integral(body, (name, lo, hi))``; a bound may be ``const("oo")`` or its negation."""
+    return Node("integral", (body, name, lo, hi))
+
+
+def expect(body: Node, name: str, dist: str, *params: Node, variance: bool = False) -> Node:
+    """``Expectation(body, (name, Dist(params)))`` (``Var`` when ``variance``)."""
+    return Node("variance" if variance else "expect", (body, name, dist, *params))
+
+
+def mvar(name: str) -> Node:
+    """A vector or matrix declared with its size, as a whole."""
+    return Node("mvar", (name,))
+
+
+def matmul(a: Node, b: Node) -> Node:
+    return Node("matmul", (a, b))
+
+
+def el2(name: str, i: Node, j: Node) -> Node:
+    """The element ``name[i, j]`` of a matrix."""
+    return Node("el2", (name, i, j))
+
+
+def entry(expr: Node, *index: Node) -> Node:
+    """An element of a vector or matrix expression: ``(A @ x)[i]``."""
+    return Node("entry", (expr, *index))
+
+
+OO = Node("const", ("oo",))
+
+
 def const(name: str) -> Node:
     return Node("const", (name,))
 
@@ -165,7 +202,7 @@ def rename(tree: Node, mapping: Mapping[str, str]) -> Node:
     if tree.op in ("var", "const"):
         name = str(tree.args[0])
         return Node(tree.op, (mapping.get(name, name),)) if tree.op == "var" else tree
-    if tree.op in ("el", "vmax", "vmin"):
+    if tree.op in ("el", "el2", "vmax", "vmin", "mvar"):
         name = str(tree.args[0])
         rest = tuple(rename(a, mapping) if isinstance(a, Node) else a for a in tree.args[1:])
         return Node(tree.op, (mapping.get(name, name), *rest))
@@ -254,6 +291,33 @@ def py(n: Node) -> str:
     if op == "delta":
         i, j = n.kids()
         return f"KroneckerDelta({py(i)}, {py(j)})"
+    if op == "limit":
+        body, name, at, side = n.args
+        assert isinstance(body, Node) and isinstance(at, Node)
+        return f"Limit({py(body)}, {name}, {py(at)}" + (f", '{side}')" if side else ")")
+    if op == "integral":
+        body, name, lo, hi = n.args
+        assert isinstance(body, Node) and isinstance(lo, Node) and isinstance(hi, Node)
+        return f"Integral({py(body)}, ({name}, {py(lo)}, {py(hi)}))"
+    if op in ("expect", "variance"):
+        body, name, dist, *params = n.args
+        assert isinstance(body, Node)
+        word = "Expectation" if op == "expect" else "Var"
+        inner = ", ".join(py(p) for p in params if isinstance(p, Node))
+        return f"{word}({py(body)}, ({name}, {dist}({inner})))"
+    if op == "mvar":
+        return str(n.args[0])
+    if op == "el2":
+        i, j = n.kids()
+        return f"{n.args[0]}[{py(i)}, {py(j)}]"
+    if op == "matmul":
+        a, b = n.kids()
+        left = py(a) if a.op in ("mvar", "matmul", "call") else f"({py(a)})"
+        right = py(b) if b.op in ("mvar", "call") else f"({py(b)})"
+        return f"{left} @ {right}"
+    if op == "entry":
+        expr, *index = n.kids()
+        return f"({py(expr)})[{', '.join(py(k) for k in index)}]"
     raise ValueError(op)
 
 
@@ -294,7 +358,7 @@ def tex(n: Node, style: LatexStyle) -> str:
     if op == "var":
         return str(n.args[0])
     if op == "const":
-        return "\\pi" if n.args[0] == "pi" else "e"
+        return {"pi": "\\pi", "oo": "\\infty"}.get(str(n.args[0]), "e")
     if op == "el":
         index = n.args[1]
         assert isinstance(index, Node)
@@ -343,6 +407,14 @@ def tex(n: Node, style: LatexStyle) -> str:
             return f"\\left|{tex(args[0], style)}\\right|"
         if name in ("max", "min"):
             return f"\\{name}\\left({', '.join(tex(a, style) for a in args)}\\right)"
+        if name == "transpose":
+            base = tex(args[0], style)
+            return (base if args[0].op == "mvar" else _br(base, style)) + "^\\top"
+        if name == "dot":
+            return tex(call("transpose", args[0]), style) + " " + (
+                tex(args[1], style) if args[1].op == "mvar" else _br(tex(args[1], style), style))
+        if name == "norm":
+            return f"\\|{tex(args[0], style)}\\|"
         head = _LATEX_FUNCS.get(name, f"\\operatorname{{{name}}}")
         return f"{head}{_br(', '.join(tex(a, style) for a in args), style)}"
     if op in ("sum", "prod"):
@@ -353,14 +425,59 @@ def tex(n: Node, style: LatexStyle) -> str:
     if op == "delta":
         i, j = n.kids()
         return f"\\delta_{{{tex(i, style)},{tex(j, style)}}}"
+    if op == "limit":
+        body, name, at, side = n.args
+        assert isinstance(body, Node) and isinstance(at, Node)
+        point = tex(at, style) + (f"^{{{side}}}" if side else "")
+        inner = tex(body, style)
+        if body.op not in ("div", "call", "var", "num"):
+            inner = _br(inner, style)
+        return f"\\lim_{{{name} \\to {point}}} {inner}"
+    if op == "integral":
+        body, name, lo, hi = n.args
+        assert isinstance(body, Node) and isinstance(lo, Node) and isinstance(hi, Node)
+        inner = tex(body, style)
+        if style.cdot and _prec(body) <= 1:
+            inner = _br(inner, style)
+        return f"\\int_{{{tex(lo, style)}}}^{{{tex(hi, style)}}} {inner} \\, d{name}"
+    if op in ("expect", "variance"):
+        body, name, dist, *params = n.args
+        assert isinstance(body, Node)
+        ps = [p for p in params if isinstance(p, Node)]
+        # plain brackets around the parameters: the reader refuses \left( \right) there (ORACLE_FINDINGS F14)
+        if dist == "Normal":  # authors write the variance: N(mu, sigma^2)
+            law = f"\\mathcal{{N}}({tex(ps[0], style)}, {tex(pw(ps[1], 2), style)})"
+        elif dist == "Uniform":
+            law = f"\\mathcal{{U}}({', '.join(tex(p, style) for p in ps)})"
+        else:
+            word = "Exp" if dist == "Exponential" else dist
+            law = f"\\operatorname{{{word}}}({', '.join(tex(p, style) for p in ps)})"
+        head = "\\mathbb{E}" if op == "expect" else "\\operatorname{Var}"
+        return f"{head}_{{{name} \\sim {law}}}\\left[{tex(body, style)}\\right]"
+    if op == "mvar":
+        name = str(n.args[0])
+        return f"\\mathbf{{{name}}}" if name.islower() else name
+    if op == "el2":
+        i, j = n.kids()
+        return f"{n.args[0]}_{{{tex(i, style)},{tex(j, style)}}}"
+    if op == "matmul":
+        a, b = n.kids()
+        left, right = tex(a, style), tex(b, style)
+        if _prec(a) < 2:
+            left = _br(left, style)
+        if _prec(b) <= 2 and b.op != "matmul" or b.op in ("neg", "num"):
+            right = _br(right, style)
+        return f"{left} {right}"
     raise ValueError(f"no LaTeX for {op}")
 
 
 def latex_ok(n: Node) -> bool:
     """Whether the oracle's LaTeX printer covers every node of the tree."""
-    allowed_calls = {"exp", "sqrt", "abs", "max", "min", "sign", *_LATEX_FUNCS}
+    allowed_calls = {"exp", "sqrt", "abs", "max", "min", "sign", "transpose", "dot", "norm", *_LATEX_FUNCS}
     for k in nodes(n):
-        if k.op in ("vmax", "vmin"):
+        if k.op in ("vmax", "vmin", "entry", "el2"):
+            return False
+        if k.op in ("expect", "variance") and k.args[2] not in ("Normal", "Uniform", "Exponential", "Bernoulli"):
             return False
         if k.op == "call" and k.args[0] not in allowed_calls:
             return False
@@ -385,6 +502,23 @@ class Point:
 
     scalars: Mapping[str, Value]
     vectors: Mapping[str, Mapping[int, Value]]
+    matrices: Mapping[str, Mapping[tuple[int, int], Value]] = field(default_factory=dict)
+    shapes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # sized vectors and matrices: (rows, cols)
+
+
+@dataclass(frozen=True)
+class Mat:
+    """A vector or matrix value: its elements row by row and its shape in size names (``("n", "1")``).
+
+    Shapes are compared by name, as the format does: a product of an ``n``-column
+    matrix and a ``d``-row one is refused even where ``n`` and ``d`` are equal.
+    """
+
+    rows: tuple[tuple[Value, ...], ...]
+    shape: tuple[str, str]
+
+    def transposed(self) -> Mat:
+        return Mat(tuple(zip(*self.rows)) if self.rows else (), (self.shape[1], self.shape[0]))
 
 
 def _as_mp(v: Value) -> mpmath.mpf | mpmath.mpc:
@@ -427,6 +561,10 @@ def _sign_of(v: Value) -> int:
     return 1 if r > 0 else -1
 
 
+QUAD_DPS = 60  # integrals are computed with at most these digits (mpmath's quadrature is slow beyond)
+QUAD_TOL = mpmath.mpf(10) ** -45  # a quadrature error estimate above this (relative) leaves the integral Undefined
+FAR_TAIL = 100  # beyond this, an integrand too large an argument to evaluate counts as 0 (a vanishing tail)
+QUAD_DEGREE = 8  # mpmath.quad's maxdegree: its work per integral
 HUGE = 10**5  # an exp/sinh/cosh argument beyond this (or a power beyond 10**HUGE) leaves the point out
 
 
@@ -473,7 +611,7 @@ class Evaluator:
 
     def _ev(self, n: Node, env: dict[str, Value]) -> Value:
         result = self._ev_node(n, env)
-        if not isinstance(result, Fraction):
+        if not isinstance(result, Fraction | Mat):
             size = abs(result)
             if size > self.peak:
                 self.peak = size
@@ -504,7 +642,8 @@ class Evaluator:
             a, b = (self._ev(k, env) for k in n.kids())
             return self._binary(op, a, b)
         if op == "neg":
-            return -self._ev(n.kids()[0], env)
+            inner = self._ev(n.kids()[0], env)
+            return self._binary("mul", Fraction(-1), inner) if isinstance(inner, Mat) else -inner
         if op == "delta":
             i, j = (_int(self._ev(k, env)) for k in n.kids())
             return Fraction(int(i == j))
@@ -529,14 +668,223 @@ class Evaluator:
                 members = [_as_mp(v) for v in members]
             return max(members) if op == "vmax" else min(members)
         if op == "call":
-            return self._call(str(n.args[0]), [self._ev(k, env) for k in n.kids()])
+            name = str(n.args[0])
+            if name == "eye":
+                size = str(n.kids()[0].args[0])
+                count = _int(self._ev(n.kids()[0], env))
+                return Mat(tuple(tuple(Fraction(int(i == j)) for j in range(count)) for i in range(count)), (size, size))
+            return self._call(name, [self._ev(k, env) for k in n.kids()])
+        if op == "mvar":
+            return self._whole(str(n.args[0]))
+        if op == "el2":
+            i, j = (_int(self._ev(k, env)) for k in n.kids())
+            found = self.point.matrices[str(n.args[0])].get((i, j))
+            if found is None:
+                raise Undefined("an element out of range")
+            return found
+        if op == "entry":
+            value = self._ev(n.kids()[0], env)
+            index = [_int(self._ev(k, env)) for k in n.kids()[1:]]
+            if not isinstance(value, Mat) or len(index) != (1 if value.shape[1] == "1" else 2):
+                raise Undefined("an element of a value without one")
+            row, col = (index[0], 1) if len(index) == 1 else (index[0], index[1])
+            if not (1 <= row <= len(value.rows) and 1 <= col <= len(value.rows[0])):
+                raise Undefined("an element out of range")
+            return value.rows[row - 1][col - 1]
+        if op == "matmul":
+            a, b = (self._ev(k, env) for k in n.kids())
+            return self._matmul(a, b)
+        if op == "limit":
+            return self._limit(n, env)
+        if op == "integral":
+            body, name, lo_n, hi_n = n.args
+            assert isinstance(body, Node) and isinstance(lo_n, Node) and isinstance(hi_n, Node)
+            return self._quad(body, str(name), [self._bound(lo_n, env), self._bound(hi_n, env)], env)
+        if op in ("expect", "variance"):
+            return self._expectation(n, env)
         raise ValueError(op)
 
+    # -- vectors and matrices
+
+    def _whole(self, name: str) -> Mat:
+        shape = self.point.shapes.get(name)
+        if shape is None:
+            raise Undefined(f"{name} has no size")
+        rows, cols = (_int(self.point.scalars[s]) if not s.isdigit() else int(s) for s in shape)
+        if shape[1] == "1":
+            column = self.point.vectors[name]
+            return Mat(tuple((column[i],) for i in range(1, rows + 1)), shape)
+        cells = self.point.matrices[name]
+        return Mat(tuple(tuple(cells[(i, j)] for j in range(1, cols + 1)) for i in range(1, rows + 1)), shape)
+
+    def _matmul(self, a: Value, b: Value) -> Value:
+        if not isinstance(a, Mat) or not isinstance(b, Mat) or a.shape[1] != b.shape[0]:
+            raise Undefined("a product of mismatched shapes")
+        cells = []
+        for row in a.rows:
+            out_row = []
+            for col in zip(*b.rows):
+                total: Value = Fraction(0)
+                for x, y in zip(row, col):
+                    total = self._binary("add", total, self._binary("mul", x, y))
+                out_row.append(total)
+            cells.append(tuple(out_row))
+        result = Mat(tuple(cells), (a.shape[0], b.shape[1]))
+        return result.rows[0][0] if result.shape == ("1", "1") else result
+
+    def _mat_call(self, name: str, xs: list[Value]) -> Value:
+        if not all(isinstance(x, Mat) for x in xs):
+            raise Undefined(f"{name} of a number")
+        if name == "transpose":
+            return xs[0].transposed()
+        if name == "trace":
+            m = xs[0]
+            if m.shape[0] != m.shape[1]:
+                raise Undefined("trace of a non-square matrix")
+            total: Value = Fraction(0)
+            for k, row in enumerate(m.rows):
+                total = self._binary("add", total, row[k])
+            return total
+        u = xs[0]
+        v = xs[1] if name == "dot" else u
+        if u.shape[1] != "1" or v.shape != u.shape:
+            raise Undefined(f"{name} of shapes the format refuses")
+        inner = self._matmul(u.transposed(), v)
+        return inner if name == "dot" else self._call("sqrt", [inner])
+
+    # -- limits, integrals, expectations (the oracle's own numerics)
+
+    def _limit(self, n: Node, env: dict[str, Value]) -> Value:
+        """``f(a + h)`` at ``h = 10**-dps`` and ``10**-(dps + 5)`` (``10**dps``, ``10**(dps + 5)`` at
+        infinity) with three times the digits; the two must agree (and the two sides of a two-sided
+        limit), else the limit is Undefined. Their difference widens the noise of the comparison."""
+        body, name, at, side = n.args
+        assert isinstance(body, Node) and isinstance(at, Node)
+        dps = mpmath.mp.dps
+        near = [Fraction(1, 10**dps), Fraction(1, 10 ** (dps + 5))]
+        if at == OO:
+            points_by_side = [[Fraction(10**dps), Fraction(10 ** (dps + 5))]]
+        else:
+            a = self._ev(at, env)
+            signs = {"+": [1], "-": [-1], "": [1, -1]}[str(side)]
+            points_by_side = [[a + s * h if isinstance(a, Fraction) else _as_mp(a) + s * _as_mp(h) for h in near]
+                              for s in signs]
+        values = []
+        spread = mpmath.mpf(0)
+        with mpmath.workdps(3 * dps):
+            for pts in points_by_side:
+                f1, f2 = (_as_mp(self._ev(body, {**env, str(name): p})) for p in pts)
+                spread = max(spread, abs(f1 - f2))
+                values.append(f2)
+            for v in values[1:]:
+                spread = max(spread, abs(v - values[0]))
+        if spread > mpmath.mpf(10) ** (-(dps // 3)):
+            raise Undefined("the limit does not settle")
+        self._widen(spread)
+        return +values[0]
+
+    def _widen(self, error: mpmath.mpf) -> None:
+        """Raise the noise level of the comparison above a numerical method's ``error``."""
+        dps = mpmath.mp.dps
+        self.peak = max(self.peak, error * mpmath.mpf(10) ** (dps - 14))
+
+    def _bound(self, n: Node, env: dict[str, Value]) -> mpmath.mpf:
+        if n == OO:
+            return mpmath.inf
+        if n.op == "neg" and n.kids()[0] == OO:
+            return -mpmath.inf
+        return _as_mp(_real(self._ev(n, env)))
+
+    def _quad(self, body: Node, name: str, cuts: list, env: dict[str, Value],
+              weight: Callable[[mpmath.mpf], mpmath.mpf] | None = None) -> Value:
+        """The integral of ``body`` (times ``weight``) over the pieces between ``cuts`` by mpmath's
+        quadrature at up to QUAD_DPS digits; an error estimate above QUAD_TOL leaves it Undefined."""
+        dps = mpmath.mp.dps
+        with mpmath.workdps(min(dps, QUAD_DPS)):
+            def f(t: mpmath.mpf) -> mpmath.mpf:
+                try:
+                    value = _as_mp(self._ev(body, {**env, name: t}))
+                except Undefined:
+                    if abs(t) > FAR_TAIL:  # exp(-t**2) far out: too small to matter, too far to evaluate
+                        return mpmath.mpf(0)
+                    raise
+                return value * weight(t) if weight is not None else value
+            try:
+                value, error = mpmath.quad(f, cuts, error=True, maxdegree=QUAD_DEGREE)
+            except (ZeroDivisionError, ValueError, OverflowError) as exc:
+                raise Undefined(f"quadrature: {exc}") from None
+            size = max(mpmath.mpf(1), abs(value))
+            if not mpmath.isfinite(value) or error > QUAD_TOL * size:
+                raise Undefined("the quadrature does not settle")
+        self._widen(max(error, mpmath.mpf(10) ** -(min(dps, QUAD_DPS) - 5)) * size)
+        return value
+
+    def _expectation(self, n: Node, env: dict[str, Value]) -> Value:
+        body, name, dist, *params = n.args
+        assert isinstance(body, Node)
+        if dist == "Categorical":  # Sum(p[x]*f, (x, 1, C)), p a declared vector
+            weights, count = params
+            assert isinstance(weights, Node) and isinstance(count, Node)
+            terms = [el(str(weights.args[0]), var(str(name))), body]
+            mean_node = Node("sum", (mul(*terms), name, num(1), count))
+            square_node = Node("sum", (mul(terms[0], mul(body, body)), name, num(1), count))
+            mean_c = self._ev(mean_node, env)
+            if n.op == "expect":
+                return mean_c
+            return self._binary("sub", self._ev(square_node, env), self._binary("mul", mean_c, mean_c))
+        ps = [self._ev(p, env) for p in params if isinstance(p, Node)]
+        mean = self._mean(body, str(name), str(dist), ps, env)
+        if n.op == "expect":
+            return mean
+        second = self._mean(mul(body, body), str(name), str(dist), ps, env)
+        return self._binary("sub", second, self._binary("mul", mean, mean))
+
+    def _mean(self, body: Node, name: str, dist: str, ps: list[Value], env: dict[str, Value]) -> Value:
+        if dist == "Bernoulli":
+            (p,) = ps
+            at0, at1 = (self._ev(body, {**env, name: Fraction(k)}) for k in (0, 1))
+            return self._binary("add", self._binary("mul", self._binary("sub", Fraction(1), p), at0),
+                                self._binary("mul", p, at1))
+        if dist == "Normal":
+            mu, sigma = (_as_mp(_real(v)) for v in ps)
+            if sigma <= 0:
+                raise Undefined("a normal law needs sigma > 0")
+            def normal(t: mpmath.mpf) -> mpmath.mpf:
+                return mpmath.npdf(t, mu, sigma)
+            cuts = [mu + k * sigma for k in (-40, -8, -2, 0, 2, 8, 40)]
+            return self._quad(body, name, cuts, env, normal)
+        if dist == "Uniform":
+            a, b = (_as_mp(_real(v)) for v in ps)
+            if a == b:
+                raise Undefined("a uniform law over one point")
+            return self._quad(body, name, [a, b], env, lambda t: 1 / (b - a))
+        if dist == "Exponential":
+            (rate,) = (_as_mp(_real(v)) for v in ps)
+            if rate <= 0:
+                raise Undefined("an exponential law needs a positive rate")
+            return self._quad(body, name, [mpmath.mpf(0), 1 / rate, 10 / rate, mpmath.inf], env,
+                              lambda t: rate * mpmath.exp(-rate * t))
+        raise ValueError(f"no law {dist}")
+
     def _binary(self, op: str, a: Value, b: Value) -> Value:
+        if isinstance(a, Mat) or isinstance(b, Mat):
+            return self._mat_binary(op, a, b)
         result = self._binary_exact_or_mp(op, a, b)
         if isinstance(result, Fraction) and max(result.numerator.bit_length(), result.denominator.bit_length()) > 20000:
             raise Undefined("an exact value too large to evaluate densely")
         return result
+
+    def _mat_binary(self, op: str, a: Value, b: Value) -> Mat:
+        """Sums of one shape, scalar multiples and quotients by a scalar; anything else is Undefined."""
+        if op in ("add", "sub") and isinstance(a, Mat) and isinstance(b, Mat) and a.shape == b.shape:
+            return Mat(tuple(tuple(self._binary(op, x, y) for x, y in zip(ra, rb)) for ra, rb in zip(a.rows, b.rows)),
+                       a.shape)
+        if op == "mul" and isinstance(a, Mat) != isinstance(b, Mat):
+            m, c = (a, b) if isinstance(a, Mat) else (b, a)
+            return Mat(tuple(tuple(self._binary("mul", c, x) for x in row) for row in m.rows), m.shape)
+        if op == "div" and isinstance(a, Mat) and not isinstance(b, Mat):
+            return Mat(tuple(tuple(self._binary("div", x, b) for x in row) for row in a.rows), a.shape)
+        raise Undefined(f"{op} of shapes the format refuses")
 
     def _binary_exact_or_mp(self, op: str, a: Value, b: Value) -> Value:
         if isinstance(a, Fraction) and isinstance(b, Fraction):
@@ -582,6 +930,10 @@ class Evaluator:
         if name in self.functions:
             params, body = self.functions[name]
             return self._ev(body, dict(zip(params, xs)))
+        if name in ("transpose", "dot", "norm", "trace"):
+            return self._mat_call(name, xs)
+        if any(isinstance(x, Mat) for x in xs):
+            raise Undefined(f"{name} of a vector or matrix")
         if name == "abs":
             x = xs[0]
             if isinstance(x, Fraction):

@@ -103,6 +103,10 @@ MAX_SUM_ROUNDS = 5
 MAX_EXPAND_TERMS = 400
 """Terms an expansion inside a sum may produce before the general proof gives up on it."""
 
+MAX_EXCHANGED_SUMS = 5
+"""Nested sums whose orders are all tried (5! = 120 orders) to put a nest in one canonical order;
+also the largest power of a sum written as a product of sums inside a nest."""
+
 MAX_ROOT_DEGREE = 4
 """Degree of a polynomial condition whose numeric roots are split into cases."""
 
@@ -165,6 +169,9 @@ MAX_EXTREMUM_CHOICES = 16
 
 MAX_BOUNDARY_POINTS = 96
 """Extra points near the boundaries of the conditions sampled for one inequality step."""
+
+MAX_FAR_POINTS = 48
+"""Far points (magnitudes 10 to 10**6, growing) an inequality step's search tries, per size assignment."""
 
 MIN_HOLDING_POINTS = 3
 """Sampled points at which an inequality must hold before the step can be ``numeric``."""
@@ -254,6 +261,12 @@ MAX_LATEX_TEXT = 2_000_000
 
 MAX_LIMITS = 16
 """Limits (``Limit(expr, h, 0)``) and integrals evaluated in one step, both sides together."""
+
+MAX_LIMIT_SIGN_PARAMETERS = 2
+"""Parameters of a step's limits split into sign cases (each > 0, < 0, = 0) when a limit depends on their sign."""
+
+MAX_INTEGRAL_RANGES = 4
+"""Ranges of one Integral (``Integral(f, (x, a, b), (y, c, d))``): integrals nested at most this deep."""
 
 MAX_INTEGRAND_TERMS = 32
 """Terms of a multiplied-out integrand integrated one by one (with more, the integrand is integrated whole)."""
@@ -365,3 +378,6 @@ CACHE_PROGRESS_CALLS = 10_000
 
 MAX_MATRIX_DIMENSION = 64
 """Largest number accepted as a declared vector or matrix size (``w: vector 3``); larger sizes are symbolic."""
+
+MAX_MATRIX_POWER = 8
+"""Largest power ``A**k`` of a square matrix written element by element (SymPy merges ``A @ A`` into ``A**2``)."""

@@ -97,13 +97,18 @@ BUILTINS: tuple[Builtin, ...] = (
     Builtin("KroneckerDelta", 2, 2, "KroneckerDelta(i, j): 1 when i == j, else 0"),
     Builtin("Limit", 3, 4, "Limit(f, h, a): the limit of f as h -> a (oo allowed); a 4th argument '+' or '-' "
             "makes it one-sided", scalar=False),
-    Builtin("Integral", 2, 2, "Integral(f, (x, a, b)): the definite integral of f over a < x < b (a, b may be "
-            "-oo, oo)", reserved=False, scalar=False),
+    Builtin("Integral", 2, None, "Integral(f, (x, a, b)): the definite integral of f over a < x < b (a, b may be "
+            "-oo, oo); several ranges (f, (x, a, b), (y, c, d)) the first innermost; Integral(f, x) an "
+            "antiderivative (a step with one holds up to a constant)", reserved=False, scalar=False),
     Builtin("Expectation", 2, 2, "Expectation(f, (x, D)): the expected value of f for x drawn from D, one of "
-            "Normal(mu, sigma), Uniform(a, b), Exponential(rate), Laplace(mu, b), Bernoulli(p), Categorical(p, C)",
+            "Normal(mu, sigma), Uniform(a, b), Exponential(rate), Laplace(mu, b), Bernoulli(p), Categorical(p, C), "
+            "or a declared density p: (x, p) over the support of x, (x, p, a, b) over a < x < b",
             reserved=False, scalar=False),
     Builtin("Var", 2, 2, "Var(f, (x, D)): the variance of f for x drawn from D (as for Expectation)",
             reserved=False, scalar=False),
+    Builtin("KL", 2, 3, "KL(P, Q): the Kullback-Leibler divergence of P from Q, two distributions as for "
+            "Expectation or two declared densities p, q over the support of their variable; KL(p(x), q(x), "
+            "(x, a, b)) over a < x < b", reserved=False, scalar=False),
 )
 """Every built-in function, in the order docs/format.md lists them."""
 

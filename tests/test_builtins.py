@@ -51,6 +51,7 @@ SAMPLES = {
     "Integral": "Integral(x*k**2, (k, 0, y))",
     "Expectation": "Expectation(k**2, (k, Uniform(x, y)))",
     "Var": "Var(k, (k, Bernoulli(x)))",
+    "KL": "KL(Bernoulli(x), Bernoulli(y))",
 }
 
 

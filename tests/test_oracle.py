@@ -7,6 +7,8 @@ import random
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
+
 from benchmarks import oracle
 from benchmarks.oracle_tree import (
     LatexStyle,
@@ -28,7 +30,7 @@ from benchmarks.oracle_tree import (
     var,
 )
 
-X, Y, N = var("x"), var("y"), var("n")
+X, Y, N, P = var("x"), var("y"), var("n"), var("p")
 REAL = {"x": "real", "y": "real"}
 SUMS = {"u": "real vector", "n": "positive integer"}
 
@@ -187,3 +189,95 @@ def test_a_counterexample_of_derivcheck_is_re_evaluated_by_the_oracle_before_cou
                          truth=True, verdict="wrong", counterexample={"y": "cos(1/3) + 2"})
     oracle.score([at_tie])
     assert at_tie.outcome == "dropped"
+
+
+def test_a_per_element_condition_holds_only_inside_its_index_range() -> None:
+    # final run (seed 4242): u[c] >= 0 for every c in 1..n says nothing about u[-1], …, u[-n]
+    symbols = dict(oracle.SUM_SYMBOLS, c="index 1..n")
+    every = (oracle.Cond(el("u", var("c")), ">=", num(0), every="c"),)
+    outside = oracle.Doc(symbols, assume=every, prev=num(0), this=ssum(el("u", neg(var("i"))), "i", 1, N), rel="<=")
+    inside = oracle.Doc(symbols, assume=every, prev=num(0), this=ssum(el("u", var("i")), "i", 1, N), rel="<=")
+    for seed in range(3):
+        assert _label(outside, seed) is False
+        assert _label(inside, seed) is True
+    assert list(oracle.index_range(oracle.Doc({"c": "index 2..n"}), "c", 5)) == [2, 3, 4, 5]
+
+
+def test_a_difference_below_100_digits_of_a_large_side_is_still_a_difference() -> None:
+    # final run pair 6866: the sides differ by 2.7e-65 next to exp(148) ~ 1e64; 100 digits cannot see it
+    u = pw(call("exp", num(Fraction(5, 3))), 3)
+    sigmoid = div(num(1), add(num(1), call("exp", neg(u))))
+    assert _label(oracle.Doc(REAL, prev=sigmoid, this=div(call("exp", u), sub(call("exp", u), num(1))))) is False
+    assert _label(oracle.Doc(REAL, prev=sigmoid, this=div(call("exp", u), add(call("exp", u), num(1))))) is True
+
+
+def test_the_boundary_points_are_always_evaluated() -> None:
+    # final run pair 9464: y**2 >= 10**-30 fails only at y = 0, which random points missed
+    doc = oracle.Doc({"y": "real"}, prev=pw(Y, 2), this=pw(num(10), neg(num(30))), rel=">=")
+    for seed in range(8):
+        pair = oracle.Pair(1, "test", "test", "base", doc)
+        oracle.label(random.Random(seed), pair)
+        assert pair.truth is False and pair.label_note == "fails at y = 0"
+
+
+def test_limits_discrete_laws_and_matrices_are_evaluated_by_the_oracle_itself() -> None:
+    from benchmarks.oracle_tree import OO, el2, entry, expect, limit, matmul, mvar
+
+    h, t, x_ = var("h"), var("t"), var("x")
+    quotient = limit(div(sub(pw(add(x_, h), 2), pw(x_, 2)), h), "h", num(0))
+    assert _label(oracle.Doc(REAL, prev=quotient, this=mul(num(2), x_))) is True
+    assert _label(oracle.Doc(REAL, prev=quotient, this=mul(num(3), x_))) is False
+    jump = div(call("abs", h), h)
+    assert _label(oracle.Doc(REAL, prev=limit(jump, "h", num(0), "-"), this=neg(num(1)))) is True
+    assert _label(oracle.Doc(REAL, prev=limit(jump, "h", num(0)), this=num(1))) is None  # no two-sided limit: dropped
+    assert _label(oracle.Doc(REAL, prev=limit(mul(h, call("sin", div(x_, h))), "h", OO), this=x_)) is True
+    variance = expect(t, "t", "Bernoulli", var("q"), variance=True)
+    assert _label(oracle.Doc({"q": "real"}, prev=variance, this=mul(var("q"), sub(num(1), var("q"))))) is True
+    sized = {"x": "vector n", "w": "vector n", "A": "matrix n n", "i": "index 1..n"}
+    form = matmul(matmul(call("transpose", mvar("x")), mvar("A")), mvar("w"))
+    swapped = matmul(matmul(call("transpose", mvar("w")), call("transpose", mvar("A"))), mvar("x"))
+    assert _label(oracle.Doc(sized, prev=form, this=swapped)) is True
+    unswapped = matmul(matmul(call("transpose", mvar("w")), mvar("A")), mvar("x"))
+    assert _label(oracle.Doc(sized, prev=form, this=unswapped)) is False
+    row = ssum(mul(el2("A", var("i"), var("j")), el("x", var("j"))), "j", 1, N)
+    assert _label(oracle.Doc(sized, prev=entry(matmul(mvar("A"), mvar("x")), var("i")), this=row)) is True
+    assert _label(oracle.Doc(sized, prev=add(mvar("x"), num(1)), this=num(1))) is None  # refused shapes: dropped
+    x2, w2 = call("dot", mvar("x"), mvar("x")), call("dot", mvar("w"), mvar("w"))
+    cauchy = (pw(call("dot", mvar("x"), mvar("w")), 2), mul(x2, w2))
+    assert _label(oracle.Doc(sized, prev=cauchy[0], this=cauchy[1], rel="<=")) is True
+    assert _label(oracle.Doc(sized, prev=cauchy[0], this=cauchy[1], rel="<")) is False
+
+
+def test_the_new_constructs_print_as_the_format_and_latex_write_them() -> None:
+    from benchmarks.oracle_tree import OO, expect, integral, limit, matmul, mvar
+
+    h, t = var("h"), var("t")
+    style = LatexStyle(cdot=False)
+    assert py(limit(div(call("abs", h), h), "h", num(0), "+")) == "Limit(abs(h)/h, h, 0, '+')"
+    one_sided = limit(div(call("abs", h), h), "h", num(0), "+")
+    assert tex(one_sided, style) == "\\lim_{h \\to 0^{+}} \\frac{\\left|h\\right|}{h}"
+    assert py(integral(pw(t, 2), "t", neg(OO), X)) == "Integral(t**2, (t, -oo, x))"
+    assert tex(integral(pw(t, 2), "t", neg(OO), X), style) == "\\int_{-\\infty}^{x} t^{2} \\, dt"
+    normal = expect(t, "t", "Normal", var("m"), var("s"), variance=True)
+    assert py(normal) == "Var(t, (t, Normal(m, s)))"
+    assert tex(normal, style) == "\\operatorname{Var}_{t \\sim \\mathcal{N}(m, s^{2})}\\left[t\\right]"
+    form = matmul(matmul(call("transpose", mvar("x")), mvar("A")), mvar("x"))
+    assert py(form) == "transpose(x) @ A @ x"
+    assert tex(form, style) == "\\mathbf{x}^\\top A \\mathbf{x}"
+
+
+@pytest.mark.slow
+def test_integrals_and_continuous_laws_are_evaluated_by_quadrature() -> None:
+    from benchmarks.oracle_tree import OO, expect, integral
+
+    t = var("t")
+    gauss = integral(call("exp", neg(pw(t, 2))), "t", neg(OO), OO)
+    assert _label(oracle.Doc(REAL, prev=gauss, this=call("sqrt", oracle.const("pi")))) is True
+    off = add(call("sqrt", oracle.const("pi")), pw(num(10), neg(num(30))))
+    assert _label(oracle.Doc(REAL, prev=gauss, this=off)) is False
+    laws = {"m": "real", "s": "positive"}
+    second = expect(pw(t, 2), "t", "Normal", var("m"), var("s"))
+    assert _label(oracle.Doc(laws, prev=second, this=add(pw(var("m"), 2), pw(var("s"), 2)))) is True
+    assert _label(oracle.Doc(laws, prev=second, this=pw(var("s"), 2))) is False
+    decay = expect(t, "t", "Exponential", P)
+    assert _label(oracle.Doc({"p": "positive"}, prev=decay, this=div(num(1), P))) is True

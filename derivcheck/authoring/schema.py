@@ -77,12 +77,14 @@ _NUMBER_HELP = {
 
 
 def symbol_words_pattern() -> str:
-    """Return a regular expression for the words of a symbol: any of WORDS, with ``index LO..HI``."""
+    """Return a regular expression for the words of a symbol: any of WORDS, with their ``LO..HI`` ranges."""
     plain = [re.escape(word) for word in WORDS if word != _INDEX_WORD and " " not in word]
     index = rf"index\s+{_BOUND}\s*\.\.\s*{_BOUND}"
+    point = rf"-?(?:oo|[0-9]+(?:\.[0-9]+)?|{_NAME})"
+    support = rf"support\s+{point}\s*\.\.\s*{point}"
     size = r"(?:\d+|[A-Za-z_][A-Za-z0-9_]*)"
     shaped = [rf"vector\s+{size}", rf"matrix\s+{size}\s+{size}"]
-    word = "(?:" + "|".join(shaped + plain + [index]) + ")"
+    word = "(?:" + "|".join(shaped + plain + [index, support]) + ")"
     return rf"^[\s,]*(?:{word}(?:[\s,]+|$))*$"
 
 

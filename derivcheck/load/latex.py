@@ -362,11 +362,14 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             k = after
             continue
         if tok.kind == "macro" and tok.text in ("hspace", "vspace", "hskip"):
-            # spacing with its argument separates a row's parts (a definition, an arrow, a claim)
+            # spacing with its argument: \hspace{…} is wide spacing, read as \qquad (it separates a row's
+            # parts: an annotation, a definition and its consequence, two claims); \vspace is layout
             k += 1
             if k < len(tokens) and tokens[k].text == "*":
                 k += 1
             k = _skip_group(tokens, k)
+            if tok.text == "hspace":
+                flat.append(replace(tok, text="qquad"))
             continue
         if tok.kind == "macro" and tok.text in ("label", "tag", "eqref", "ref"):
             k += 1
@@ -469,9 +472,13 @@ def _read_row(number: int, row: list, source: str) -> Row:
     # annotation: after a top-level \quad, \qquad or && (the rest of the row)
     cut = None
     seen_math = False
+    claims: set[int] = set()  # wide spacing that starts a second claim of the row
     for k, tok, depth in _top_level(row):
         if depth == 0 and seen_math:
             if tok.kind == "macro" and tok.text in ("quad", "qquad") and not _next_to_arrow(row, k):
+                if _starts_claim(row, k):
+                    claims.add(id(tok))
+                    continue
                 cut = k
                 break
             if tok.kind == "char" and tok.text == "&" and k + 1 < len(row) and row[k + 1].text == "&":
@@ -529,6 +536,11 @@ def _read_row(number: int, row: list, source: str) -> Row:
         ):
             cases, k = _read_cases(row, k, source)
             continue
+        if id(tok) in claims:  # a second claim: a new expression with no relation before it
+            segments.append(Segment(_drop_punctuation(current), relation, relation_token))
+            current, relation, relation_token = [], None, None
+            k += 1
+            continue
         if is_relation:
             segments.append(Segment(current, relation, relation_token))
             current = []
@@ -545,6 +557,39 @@ def _read_row(number: int, row: list, source: str) -> Row:
 
 
 ARROWS = ("rightarrow", "Rightarrow", "implies", "longrightarrow", "Longrightarrow")
+
+
+def _starts_claim(row: list, k: int) -> bool:
+    """Whether the wide spacing at ``k`` separates two claims (``a = b \\qquad c = d``), not a remark.
+
+    What follows must hold a relation at its top level and not start with words;
+    a comma before the spacing makes the rest a remark or the row's condition (``…, \\quad i = j``).
+    """
+    from derivcheck.parse.latex import NAME_MACROS, _ignorable
+
+    j = k - 1
+    while j >= 0 and _ignorable(row[j]):
+        j -= 1
+    if j < 0 or (row[j].kind == "char" and row[j].text in ",;&"):
+        return False
+    before, rest = row[:k], row[k + 1 :]
+    if not _has_relation(before):
+        return False
+    first = next((t for t in rest if not _ignorable(t)), None)
+    words = NAME_MACROS - {"operatorname", "mathrm"}
+    if first is None or first.kind == "prose" or (first.kind == "macro" and first.text in words):
+        return False
+    return _has_relation(rest)
+
+
+def _has_relation(tokens: list) -> bool:
+    """Whether ``tokens`` hold a relation at their top level."""
+    from derivcheck.parse.latex import RELATIONS
+
+    return any(
+        depth == 0 and ((t.kind == "char" and t.text in "=<>") or (t.kind == "macro" and t.text in RELATIONS))
+        for _, t, depth in _top_level(tokens)
+    )
 
 
 def _next_to_arrow(row: list, k: int) -> bool:
@@ -609,6 +654,15 @@ def _annotation(tokens: list, source: str) -> str | None:
     raw = source[tokens[0].end : tokens[-1].end].strip() if tokens else ""
     raw = re.sub(r"^(?:[&\s]|\\[ ,;:!])+", "", raw)
     return raw or None
+
+
+def _without_trailing_spacing(tokens: list) -> list:
+    from derivcheck.parse.latex import _ignorable
+
+    out = list(tokens)
+    while out and _ignorable(out[-1]):
+        out.pop()
+    return out
 
 
 def _drop_punctuation(tokens: list) -> list:
@@ -782,7 +836,7 @@ def build_chains(
             reading.text(row.line),
             by=row.by,
             wrong=mark[0] if mark is not None else None,
-            latex=_source_text(tokens, source),
+            latex=_source_text(_without_trailing_spacing(tokens), source),
             notes=tuple(reading.notes),
             alternative=reading.alternative_text(row.line),
         )
@@ -839,6 +893,8 @@ def build_chains(
                 continue  # the row starts with its relation: it continues the chain
             if index == 0 and relation is None and not previous_relation_open:
                 close_chain(last_row)
+            elif index > 0 and relation is None:  # the row's second claim (after wide spacing)
+                close_chain(row.number)
             if not tokens:
                 previous_relation_open = True
                 break
@@ -850,13 +906,13 @@ def build_chains(
                         row.line,
                     )
                 )
-                close_chain(last_row)
+                close_chain(row.number if index > 0 else last_row)
                 continue
             rel = INEQUALITIES.get(relation or "=", "==")
             if rel != "==" and current and _goes_other_way(current, rel):
                 # a chain concludes one way: start again from the expression before the relation
                 restart = replace(current[-1], wrong=None, rel="==", by=None)
-                close_chain(last_row)
+                close_chain(row.number if index > 0 else last_row)
                 current, first_row = [restart], row.number
             if relation is not None and relation not in CHECKED and relation not in INEQUALITIES:
                 shown = ("\\" + relation) if relation in RELATIONS and relation not in "=<>" else relation
@@ -868,7 +924,7 @@ def build_chains(
                         segment.relation_token.line if segment.relation_token is not None else row.line,
                     )
                 )
-                close_chain(last_row)
+                close_chain(row.number if index > 0 else last_row)
             position += 1
             step = step_of(tokens, row, position, first=not current)
             if current and rel != "==":

@@ -74,6 +74,39 @@ def integral_over(term: sympy.Expr, var: sympy.Symbol, name: str, params: tuple[
     raise ValueError(f"not a continuous distribution: {name}")
 
 
+def log_density(name: str, var: sympy.Symbol, params: tuple[sympy.Expr, ...]) -> sympy.Expr:
+    """The log of the density (or probability) of ``var`` under a distribution, on its support.
+
+    Written out term by term (``-(x - mu)**2/(2*sigma**2) - log(sigma) - log(2*pi)/2``), so that a divergence
+    is an expectation of a polynomial SymPy integrates; the scale parameters are taken in their range (> 0).
+    """
+    if name == "Normal":
+        mu, sigma = params
+        return -((var - mu) ** 2) / (2 * sigma**2) - sympy.log(sigma) - sympy.log(2 * sympy.pi) / 2
+    if name == "Uniform":
+        a, b = params
+        return -sympy.log(b - a)
+    if name == "Exponential":
+        (rate,) = params
+        return sympy.log(rate) - rate * var
+    if name == "Laplace":
+        mu, b = params
+        return -sympy.log(2 * b) - sympy.Abs(var - mu) / b
+    if name == "Bernoulli":
+        (p,) = params
+        return var * sympy.log(p) + (1 - var) * sympy.log(1 - p)
+    if name == "Categorical":
+        probabilities, _ = params
+        assert isinstance(probabilities, sympy.IndexedBase)
+        return sympy.log(probabilities[var])
+    raise ValueError(f"not a distribution: {name}")
+
+
+def whole_line(name: str) -> bool:
+    """Whether the distribution's density is positive on the whole real line (Normal, Laplace)."""
+    return name in ("Normal", "Laplace")
+
+
 def bernoulli_sum(term: sympy.Expr, var: sympy.Symbol, p: sympy.Expr) -> sympy.Expr:
     """The expectation of ``term`` when ``var`` is 1 with probability p and 0 otherwise."""
     return (1 - p) * term.xreplace({var: sympy.Integer(0)}) + p * term.xreplace({var: sympy.Integer(1)})

@@ -13,6 +13,7 @@ from derivcheck.builtins import builtin
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Chain, Document, NumberClaim, NumberValue, StabilityClaim, Step, SymbolDecl, Text
+from derivcheck.parse.elementwise import ElementIndices, scalar_steps
 from derivcheck.parse.expressions import (
     RESERVED,
     Condition,
@@ -23,7 +24,7 @@ from derivcheck.parse.expressions import (
     define_quantities,
     parse_conditions,
     parse_expression,
-    parse_expression_noted,
+    parse_value_noted,
 )
 from derivcheck.parse.symbols import SymbolSpec, bound_parts, read_symbol
 
@@ -121,7 +122,10 @@ def parse_document(document: Document) -> ParsedDocument:
     assume = [*_index_conditions(symbols, scope)]
     for text in document.assume:
         assume.extend(parse_conditions(text, scope))
-    chains = tuple(_parse_chain(chain, scope) for chain in document.chains)
+    elements = ElementIndices(scope, set(scope.known_names()))
+    chains = tuple(_parse_chain(chain, scope, elements) for chain in document.chains)
+    symbols.update({spec.name: spec for spec in elements.specs.values()})
+    assume.extend(elements.conditions)
     numbers = tuple(_parse_number(claim, scope) for claim in document.numbers)
     stability = tuple(_parse_stability(claim, scope) for claim in document.stability)
     return ParsedDocument(document, symbols, tuple(assume), chains, numbers, scope, stability)
@@ -173,11 +177,13 @@ def _index_conditions(symbols: dict[str, SymbolSpec], scope: Scope) -> list[Cond
     return out
 
 
-def _parse_chain(chain: Chain, scope: Scope) -> ParsedChain:
+def _parse_chain(chain: Chain, scope: Scope, elements: ElementIndices) -> ParsedChain:
     when = []
     for text in chain.when:
         when.extend(parse_conditions(text, scope))
-    steps = tuple(ParsedStep(step, *parse_expression_noted(step.expr, scope)) for step in chain.steps)
+    read = [parse_value_noted(step.expr, scope) for step in chain.steps]
+    exprs = scalar_steps(chain.steps, [value for value, _ in read], elements)  # vectors: a generic element
+    steps = tuple(ParsedStep(step, expr, notes) for step, expr, (_, notes) in zip(chain.steps, exprs, read))
     return ParsedChain(chain, steps, tuple(when))
 
 

@@ -40,7 +40,7 @@ from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.model import Definition, FunctionDecl, Text
-from derivcheck.parse import linalg
+from derivcheck.parse import linalg, probability
 from derivcheck.parse.symbols import SymbolSpec, bound_value
 from derivcheck.parse.syntax import show
 
@@ -304,6 +304,24 @@ def parse_expression_noted(text: Text, scope: Scope) -> tuple[sympy.Expr, tuple[
     return expr, tuple(dict.fromkeys(builder.notes))
 
 
+def parse_value_noted(text: Text, scope: Scope) -> tuple[linalg.Value, tuple[str, ...]]:
+    """As parse_expression_noted, but a step whose value is a vector or matrix gives that matrix expression."""
+    with _depth_guard(text.line):
+        builder = _Builder(scope, text)
+        value = builder.build_text(allow_matrix=True)
+    return value, tuple(dict.fromkeys(builder.notes))
+
+
+def element_of(value: linalg.Value, scope: Scope, row: sympy.Expr, col: sympy.Expr, text: Text) -> sympy.Expr:
+    """The element (row, col) of a matrix value in index form, bounded as every expression is."""
+    builder = _Builder(scope, text)
+    try:
+        with _depth_guard(text.line):
+            return builder._bounded(builder.algebra.element(value, row, col))
+    except linalg.ShapeError as exc:
+        raise FormatError(str(exc), text.line) from None
+
+
 def define_function(scope: Scope, decl: FunctionDecl) -> None:
     """Parse the body of ``decl`` into ``scope`` (FormatError on a fault or a cycle)."""
     with _depth_guard(decl.line):
@@ -512,10 +530,12 @@ class _Builder:
         self.derivatives_expand = True  # a derivative expands the definitions it needs
         self.notes: list[str] = []
         self.algebra = linalg.MatrixAlgebra(lambda name: self.scope.symbols[name].obj)
+        self.allow_matrix = False  # a step may be a vector or matrix (compared element by element)
 
     # -- entry points -------------------------------------------------------------------------
 
-    def build_text(self) -> sympy.Expr:
+    def build_text(self, allow_matrix: bool = False) -> sympy.Expr:
+        self.allow_matrix = allow_matrix
         if self.text.tree is not None:
             # Read from another notation (LaTeX): build from its tree; the text is only its display.
             self.source = self.text.text
@@ -555,6 +575,8 @@ class _Builder:
 
     def _check_scalar(self, expr: sympy.Expr) -> None:
         """A value is a number: a vector or matrix is read only through a number made of it."""
+        if linalg.is_matrix(expr) and self.allow_matrix:
+            return  # a step's value: its generic element is checked (element_of)
         if linalg.is_matrix(expr):
             raise FormatError(
                 f"this is {linalg.describe(expr)}, not a number; a step compares numbers: write an "
@@ -856,6 +878,8 @@ class _Builder:
             return self._integral(node)
         if name in ("Expectation", "Var") and not self._shadowed(name):
             return self._expectation(node, name)
+        if name == "KL" and not self._shadowed(name) and name not in self.scope.functions:
+            return probability.read_divergence(self, node)
         if name in linalg.FUNCTIONS and name not in self.scope.symbols and name not in self.bound:
             return self._linalg_call(node, name)
         if name in SHADOWABLE and (name in self.scope.symbols or name in self.bound):
@@ -1122,18 +1146,8 @@ class _Builder:
         return name in self.scope.symbols or name in self.bound
 
     def _integral(self, node: ast.Call) -> sympy.Expr:
-        """``Integral(f, (x, a, b))``: a definite integral, kept unevaluated for the checker."""
-        self._arity(node, "Integral", 2, 2)
-        limits = node.args[1]
-        if not isinstance(limits, ast.Tuple) or len(limits.elts) != 3:
-            raise self._error(node, "Integral takes (f, (x, a, b)), e.g. Integral(exp(-x), (x, 0, oo))")
-        var_node, lo_node, hi_node = limits.elts
-        if not isinstance(var_node, ast.Name) or var_node.id.startswith("__"):
-            raise self._error(var_node, "the variable of Integral must be a name, e.g. Integral(f, (x, 0, 1))")
-        lo, hi = self._limit_point(lo_node), self._limit_point(hi_node)
-        var = sympy.Dummy(var_node.id, real=True)
-        term = self._with_bound(var_node.id, var, node.args[0])
-        return sympy.Integral(term, (var, lo, hi))
+        """``Integral(f, (x, a, b), …)`` or ``Integral(f, x)``: kept unevaluated for the checker."""
+        return probability.read_integral(self, node)
 
     def _with_bound(self, name: str, var: sympy.Expr, node: ast.expr) -> sympy.Expr:
         """``node`` built with ``name`` standing for the bound variable ``var``."""
@@ -1153,6 +1167,8 @@ class _Builder:
 
         self._arity(node, name, 2, 2)
         spec = node.args[1]
+        if isinstance(spec, ast.Tuple) and len(spec.elts) > 1 and not probability.is_law(self, spec.elts[1]):
+            return probability.density_expectation(self, node, name)
         known = ", ".join(d.spelling for d in DISTRIBUTIONS)
         if not (
             isinstance(spec, ast.Tuple)

@@ -221,9 +221,7 @@ RELATIONS = {
 }
 # Constructs that are not read, with what to write instead.
 NOT_READ = {
-    "iint": "integrals are not checked; write the value in a step of its own",
     "oint": "integrals are not checked; write the value in a step of its own",
-    "hspace": "spacing separates a row's parts only between a definition and its consequence",
 }
 DOTS = {"ldots", "cdots", "dots", "vdots", "ddots", "dotsi", "dotsb", "dotsc", "dotsm", "dotso"}
 OPEN = {
@@ -244,6 +242,10 @@ ABS_OPEN = {"|", "\\lvert", "\\vert", "\\left|", "\\|"}
 _DIGIT = re.compile(r"[0-9]")
 _PY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _EXPECTATION_FORM = "\\mathbb{E}_{x \\sim D}[f]"
+INTEGRALS = {"int": 1, "intop": 1, "iint": 2, "iiint": 3}
+"""The integral signs read, and how many differentials each takes."""
+_KL_FORM = "D_{\\mathrm{KL}}(p \\| q)"
+_WORD_MACROS = ("mathrm", "operatorname", "text", "textrm", "mathsf")
 # Distributions after \sim in an expectation: the name written -> the one of parse/distributions.py.
 _LAWS = {
     "N": "Normal", "Normal": "Normal", "U": "Uniform", "Uniform": "Uniform", "Exp": "Exponential",
@@ -263,6 +265,7 @@ class Token:
     space: bool = False  # whitespace before it
     offset: int = 0  # where it starts in the tokenized text
     end: int = 0  # where it ends
+    gap: str = ""  # spacing commands before it: "thin" (\\, \\;), "wide" (\\quad, \\hspace{…}) or ""
 
     @property
     def key(self) -> str:
@@ -483,10 +486,12 @@ def to_tree(node: ReaderNode) -> ast.expr:
         if node[4] is not None:
             args.append(ast.Constant(node[4]))
         return syntax.call("Limit", args)
+    if kind == "integral" and node[3] is None:  # an antiderivative
+        return syntax.call("Integral", [to_tree(node[1]), syntax.name(node[2])])
     if kind == "integral":
         return syntax.call("Integral", [to_tree(node[1]), syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))])
     if kind == "expect":
-        law = syntax.call(node[4], [to_tree(p) for p in node[5]])
+        law = syntax.call(node[4], [to_tree(p) for p in node[5]]) if node[4] else to_tree(node[5][0])
         return syntax.call(node[1], [to_tree(node[2]), ast.Tuple([syntax.name(node[3]), law], ast.Load())])
     if kind in ("sum", "prod"):
         limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
@@ -615,7 +620,7 @@ class _Parser:
         notes: list[str] | None = None,
         shared: tuple[list, list] | None = None,
     ) -> None:
-        self.tokens = [t for t in tokens if not _ignorable(t)]
+        self.tokens = with_gaps(tokens)
         prose = next((t for t in self.tokens if t.kind == "prose"), None)
         if prose is not None:
             message = f"the character '{prose.text}' has no meaning in math here (put words in \\text{{…}})"
@@ -803,6 +808,8 @@ class _Parser:
                 op = "*"
             elif self.starts_factor(tok):
                 op = ""  # juxtaposition
+                if tok.gap == "wide":
+                    raise self.error(tok, _WIDE_GAP)
             else:
                 break
             start = self.pos
@@ -917,6 +924,9 @@ class _Parser:
             raise self.error(tok, "an expression is missing at the end")
         if tok.kind == "digit" or (tok.kind == "char" and tok.text == "." and self.peek(1).kind == "digit"):
             return self.number()
+        width = self.divergence_width()
+        if width:
+            return self.divergence(tok, width)
         if tok.kind == "letter":
             return self.letters()
         if tok.kind == "char":
@@ -939,6 +949,8 @@ class _Parser:
         digits = ""
         while True:
             tok = self.peek()
+            if digits and tok.kind == "digit" and tok.gap:
+                raise self.error(tok, _DIGIT_GAP)
             adjacent = not digits or not tok.space
             if (
                 tok.kind == "digit"
@@ -1058,6 +1070,9 @@ class _Parser:
         tok = self.peek(1)
         if tok.kind in ("letter", "digit"):
             return tok.text
+        greek = _greek_subscript([tok]) or _greek_subscript([tok, self.peek(2), self.peek(3)])
+        if greek is not None:  # _\phi, _{\theta}: q_\phi names q_phi
+            return greek
         upright = _plain_subscript(_upright_subscript([tok, self.peek(2)]))
         if upright is not None:  # _\mathrm{A}
             return upright
@@ -1608,7 +1623,7 @@ class _Parser:
         if name == "lim":
             self.take()
             return self.limit(tok)
-        if name in ("int", "intop"):
+        if name in INTEGRALS:
             self.take()
             return self.integral(tok)
         expectation = self.expectation_word()
@@ -2047,7 +2062,8 @@ class _Parser:
         return ("limit", body, var, point, direction)
 
     def integral(self, tok: Token) -> tuple:
-        """``\\int_a^b f \\, dx`` (``\\infty`` allowed as a bound): the integrand runs up to its differential."""
+        """``\\int_a^b f \\, dx`` (``\\infty`` allowed as a bound), ``\\iint_a^b f \\, dx \\, dy`` (each over a..b),
+        ``\\int f \\, dx`` (an antiderivative): the integrand runs up to its differentials."""
         lower = upper = None
         for _ in range(2):
             nxt = self.peek()
@@ -2057,25 +2073,41 @@ class _Parser:
             elif nxt.kind == "char" and nxt.text == "^" and upper is None:
                 self.take()
                 upper = [t for t in self.group_tokens() if not _ignorable(t)]
-        if not lower or not upper:
-            raise self.error(tok, "\\int is read with both bounds: \\int_{a}^{b} f \\, dx (a bound may be \\infty)")
-        found = self.differential_after(tok)
-        start, at, var, end = found
+        count = INTEGRALS[tok.text]
+        if (not lower or not upper) and (lower or upper or count > 1):
+            raise self.error(
+                tok,
+                f"\\{tok.text} is read with both bounds: \\{tok.text}_{{a}}^{{b}} f \\, dx (a bound may be \\infty)",
+            )
+        start, at, names, end = self.differentials_after(tok, count)
         body_tokens = [t for t in self.tokens[start:at] if not _ignorable(t)]
+        if not lower or not upper:  # an antiderivative in the declared variable
+            body = self.sub(body_tokens).whole() if body_tokens else ("num", "1")
+            self.pos = end
+            return ("integral", body, names[0], None, None)
         lo, hi = self.limit_point(lower), self.limit_point(upper)
         saved = set(self.bound)
-        self.bound.add(var)
+        self.bound.update(names)
         try:
             body = self.sub(body_tokens).whole() if body_tokens else ("num", "1")
         finally:
             self.bound = saved
         self.pos = end
-        return ("integral", body, var, lo, hi)
+        node: tuple = body
+        for name in names:  # \iint ... dx dy: dx innermost
+            node = ("integral", node, name, lo, hi)
+        return node
 
-    def differential_after(self, tok: Token) -> tuple[int, int, str, int]:
-        """(start, where ``dx`` begins, the variable, just past it) for the integral opened at ``tok``."""
+    def differentials_after(self, tok: Token, count: int) -> tuple[int, int, list[str], int]:
+        """(start, where the first differential begins, the variables, just past the last) of an integral.
+
+        The differentials of integrals inside the integrand come first and are theirs
+        (``\\int_0^1 \\int_0^2 f \\, dx \\, dy``: dx is the inner one's).
+        """
         depth = 0
-        for k in range(self.pos, len(self.tokens)):
+        inner = 0
+        k = self.pos
+        while k < len(self.tokens):
             t = self.tokens[k]
             if t.kind == "end":
                 break
@@ -2085,16 +2117,44 @@ class _Parser:
                 depth -= 1
                 if depth < 0:
                     break
-            if depth != 0:
+            if depth == 0 and t.kind == "macro" and t.text in INTEGRALS:
+                inner += INTEGRALS[t.text]
+            found = self.differential_at(k) if depth == 0 else None
+            if found is None:
+                k += 1
                 continue
-            width = 1 if t.kind == "letter" and t.text == "d" else 0
-            if t.kind == "macro" and t.text in ("mathrm", "operatorname") and k + 1 < len(self.tokens):
-                width = 2 if self.tokens[k + 1].kind == "arg" and self.tokens[k + 1].text.strip() == "d" else 0
-            if width and k + width < len(self.tokens):
-                var = _single_name([self.tokens[k + width]])
-                if var is not None and _PY_NAME.match(var):
-                    return self.pos, k, var, k + width + 1
+            if inner:
+                inner -= 1
+                k = found[1]
+                continue
+            names = [found[0]]
+            end = found[1]
+            while len(names) < count:
+                while end < len(self.tokens) and _ignorable(self.tokens[end]):
+                    end += 1
+                more = self.differential_at(end)
+                if more is None:
+                    raise self.error(tok, f"\\{tok.text} needs {count} differentials after the integrand (dx \\, dy)")
+                names.append(more[0])
+                end = more[1]
+            if len(set(names)) < len(names):
+                raise self.error(tok, f"\\{tok.text}: a variable is integrated twice")
+            return self.pos, k, names, end
         raise self.error(tok, "\\int_a^b needs its differential after the integrand: \\int_0^1 f(x) \\, dx")
+
+    def differential_at(self, k: int) -> tuple[str, int] | None:
+        """(the variable, just past it) when a differential ``dx`` or ``\\mathrm{d}x`` begins at token ``k``."""
+        if k >= len(self.tokens):
+            return None
+        t = self.tokens[k]
+        width = 1 if t.kind == "letter" and t.text == "d" else 0
+        if t.kind == "macro" and t.text in ("mathrm", "operatorname") and k + 1 < len(self.tokens):
+            width = 2 if self.tokens[k + 1].kind == "arg" and self.tokens[k + 1].text.strip() == "d" else 0
+        if width and k + width < len(self.tokens):
+            var = _single_name([self.tokens[k + width]])
+            if var is not None and _PY_NAME.match(var):
+                return var, k + width + 1
+        return None
 
     def expectation_word(self) -> str | None:
         """``Expectation`` at ``\\mathbb{E}`` (``\\operatorname{E}``), ``Var`` at ``\\operatorname{Var}``, else None."""
@@ -2122,12 +2182,14 @@ class _Parser:
         self.take()  # the '_'
         lower = [t for t in self.group_tokens() if not _ignorable(t)]
         at = next((k for k, t in enumerate(lower) if t.kind == "macro" and t.text == "sim"), None)
-        var = _single_name(lower[:at]) if at is not None else None
-        if at is None or var is None or not _PY_NAME.match(var):
+        var = _single_name(lower[:at]) if at is not None else _density_variable(lower)
+        if var is None or not _PY_NAME.match(var):
             raise self.error(
-                tok, f"an expectation is read as {_EXPECTATION_FORM}, D e.g. \\mathcal{{N}}(\\mu, \\sigma^2)"
+                tok,
+                f"an expectation is read as {_EXPECTATION_FORM}, D e.g. \\mathcal{{N}}(\\mu, \\sigma^2) or a "
+                "declared density p, or as \\mathbb{E}_{q(z \\mid x)}[f] (the variable first)",
             )
-        law, params = self.distribution(tok, lower[at + 1 :])
+        law, params = self.law_or_density(tok, lower[at + 1 :] if at is not None else lower, var)
         opener = self.peek()
         saved = set(self.bound)
         self.bound.add(var)
@@ -2146,6 +2208,106 @@ class _Parser:
         finally:
             self.bound = saved
         return ("expect", meaning, body, var, law, params)
+
+    def law_or_density(self, tok: Token, tokens: list[Token], var: str | None) -> tuple[str, list]:
+        """A distribution (its name and parameters) or a density ("" and its node) after ``\\sim``.
+
+        A density is a declared function named bare (``p``, ``p_r``, ``q_\\phi``) or an expression in
+        the variable ``var`` (``q(z \\mid x)``).
+        """
+        if _law_head(tokens) is not None:
+            return self.distribution(tok, tokens)
+        bare = self.bare_function(tokens)
+        if bare is not None:
+            return "", [("name", bare)]
+        saved = set(self.bound)
+        if var is not None:
+            self.bound.add(var)
+        try:
+            return "", [self.sub(tokens).whole()]
+        finally:
+            self.bound = saved
+
+    def bare_function(self, tokens: list[Token]) -> str | None:
+        """The declared function that ``tokens`` name without arguments (``p``, ``p_r``, ``q_\\phi``), else None."""
+        kept = [t for t in tokens if not _ignorable(t)]
+        word = _single_name(kept[:1]) if kept else None
+        if word is None:
+            return None
+        if len(kept) == 1:
+            name = word
+        elif len(kept) >= 3 and kept[1].kind == "char" and kept[1].text == "_":
+            subscript = _single_name(kept[2:]) or _plain_subscript(
+                [t for t in kept[2:] if not (t.kind == "char" and t.text in "{}")]
+            )
+            if subscript is None:
+                return None
+            name = f"{word}_{subscript}"
+        else:
+            return None
+        py = self.python_name(name)
+        return py if py in self.names.functions else None
+
+    def divergence_width(self) -> int:
+        """How many tokens spell ``D_{KL}``, ``D_\\mathrm{KL}``, ``\\mathrm{KL}``, ``KL`` before ``(`` (0: none)."""
+        if any(self.names.is_declared(name) for name in ("KL", "D_KL")):
+            return 0
+        first, second = self.peek(), self.peek(1)
+        width = 0
+        if first.kind == "letter" and first.text == "D" and second.kind == "char" and second.text == "_":
+            if self.peek(2).kind == "char" and self.peek(2).text == "{":
+                inner = self.kl_word(3)
+                closed = self.peek(3 + inner)
+                width = 4 + inner if inner and closed.kind == "char" and closed.text == "}" else 0
+            else:
+                inner = self.kl_word(2)
+                width = 2 + inner if inner else 0
+        elif first.kind == "macro" or not (self.names.is_declared("K") or self.names.is_declared("L")):
+            width = self.kl_word(0)
+        after = self.peek(width)
+        opens = (after.kind == "char" and after.text == "(") or (after.kind == "macro" and after.text == "left")
+        return width if width and opens else 0
+
+    def kl_word(self, k: int) -> int:
+        """The tokens of the word ``KL`` at offset ``k`` (letters, or \\mathrm{KL}), or 0."""
+        one, two = self.peek(k), self.peek(k + 1)
+        if one.kind == "letter" and one.text == "K" and two.kind == "letter" and two.text == "L" and not two.space:
+            return 2
+        if one.kind == "macro" and one.text in _WORD_MACROS and two.kind == "arg" and two.text.strip() == "KL":
+            return 2
+        return 0
+
+    def divergence(self, tok: Token, width: int) -> ReaderNode:
+        """``D_{KL}(P \\| Q)``: the Kullback-Leibler divergence of two distributions or densities."""
+        for _ in range(width):
+            self.take()
+        inner = self.parenthesized(tok)
+        parts = _split_divergence(inner)
+        if len(parts) != 2 or not all(parts):
+            raise self.error(tok, f"a divergence is read as {_KL_FORM}: two densities or distributions, split by \\|")
+        variable = _density_variable(parts[0])
+        return ("call", "KL", [self.kl_argument(tok, part, variable) for part in parts])
+
+    def kl_argument(self, tok: Token, tokens: list[Token], var: str | None) -> ReaderNode:
+        law, params = self.law_or_density(tok, tokens, var)
+        return ("call", law, params) if law else params[0]
+
+    def parenthesized(self, tok: Token) -> list[Token]:
+        """The tokens inside ``( … )`` or ``\\left( … \\right)`` that come next, taken."""
+        opener = self.take()
+        if opener.kind == "macro" and self.take_delimiter(opener).key != "(":
+            raise self.error(opener, f"{_KL_FORM} takes its densities in parentheses")
+        start, depth = self.pos, 0
+        for k in range(start, len(self.tokens)):
+            t = self.tokens[k]
+            ends = (t.kind == "char" and t.text == ")") or (t.kind == "macro" and t.text == "right")
+            if depth == 0 and ends:
+                self.pos = k + 1
+                if t.kind == "macro":
+                    self.take_delimiter(t)
+                return self.tokens[start:k]
+            depth += 1 if _opens(t) else -1 if _closes(t) else 0
+        raise self.error(tok, f"'(' of {_KL_FORM} is never closed")
 
     def distribution(self, tok: Token, tokens: list[Token]) -> tuple[str, list]:
         """A distribution after ``\\sim``: its name and parameter nodes (\\mathcal{N} takes the variance)."""
@@ -2286,6 +2448,62 @@ def _unary_builtins() -> frozenset[str]:
     return frozenset(b.name for b in unary_builtins()) | {"KroneckerDelta"}
 
 
+# Spacing that separates the parts of a row; between two factors it never makes a product.
+WIDE_SPACING = frozenset({"quad", "qquad", "hspace", "hfill"})
+# Thin spacing, read as the juxtaposition without it (``2 \\, x`` is ``2x``).
+THIN_SPACING = frozenset({",", ";", ":", "!", " ", "enspace", "thinspace", "medspace", "thickspace", "negthinspace"})
+_WIDE_GAP = (
+    "wide spacing (\\quad, \\qquad, \\hspace{…}) between two factors separates them, it never multiplies: "
+    "write \\cdot for a product, or put the parts in steps of their own"
+)
+_DIGIT_GAP = "spacing between two digits: write the number without it (1000), or \\cdot for a product (1 \\cdot 000)"
+
+
+def with_gaps(tokens: list[Token]) -> list[Token]:
+    """The tokens without spacing and layout commands; each kept token records the spacing before it.
+
+    ``\\hspace{…}`` (and ``\\hspace*{…}``) goes with its argument.
+    """
+    out: list[Token] = []
+    gap = ""
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        if tok.kind == "macro" and tok.text == "hspace":
+            k += 1
+            if k < len(tokens) and tokens[k].text == "*":
+                k += 1
+            k = _after_group(tokens, k)
+            gap = "wide"
+            continue
+        if _ignorable(tok):
+            if tok.kind == "macro" and tok.text in WIDE_SPACING:
+                gap = "wide"
+            elif gap != "wide" and ((tok.kind == "macro" and tok.text in THIN_SPACING) or tok.text == "~"):
+                gap = "thin"
+            k += 1
+            continue
+        out.append(replace(tok, gap=gap) if gap != tok.gap else tok)
+        gap = ""
+        k += 1
+    return out
+
+
+def _after_group(tokens: list[Token], k: int) -> int:
+    """The index after the braced group that starts at ``k`` (``k`` itself when none starts there)."""
+    if k >= len(tokens) or tokens[k].text != "{":
+        return k
+    depth = 0
+    for j in range(k, len(tokens)):
+        if tokens[j].kind == "char" and tokens[j].text == "{":
+            depth += 1
+        elif tokens[j].kind == "char" and tokens[j].text == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(tokens)
+
+
 def _ignorable(tok: Token) -> bool:
     return (tok.kind == "macro" and tok.text in SPACING) or (tok.kind == "char" and tok.text == "~")
 
@@ -2360,6 +2578,47 @@ def _sized_delimiters(tokens: list[Token]) -> set[int]:
     }
 
 
+def _law_head(tokens: list[Token]) -> str | None:
+    """The distribution ``tokens`` begin with (``\\mathcal{N}``, ``\\operatorname{Bernoulli}``), or None."""
+    if len(tokens) >= 4 and tokens[0].kind == "macro" and tokens[0].text == "mathcal" and tokens[1].text == "{":
+        return _LAWS.get(tokens[2].text)
+    if len(tokens) >= 2 and tokens[0].kind == "macro" and tokens[1].kind == "arg":
+        return _LAWS.get(tokens[1].text.strip())
+    return None
+
+
+def _density_variable(tokens: list[Token]) -> str | None:
+    """The first argument of a density written called, ``q_\\phi(z \\mid x)`` -> ``z`` (None if not a name)."""
+    kept = [t for t in tokens if not _ignorable(t)]
+    at = next((k for k, t in enumerate(kept) if t.kind == "char" and t.text == "("), None)
+    if at is None:
+        return None
+    end = next(
+        (k for k in range(at + 1, len(kept)) if kept[k].text in (",", "|", "mid", ")") and kept[k].kind != "letter"),
+        None,
+    )
+    return _single_name(kept[at + 1 : end]) if end is not None else None
+
+
+def _split_divergence(tokens: list[Token]) -> list[list[Token]]:
+    """The two sides of ``p \\| q`` (also ``p || q``, ``p \\Vert q``), split at the top level."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    k = 0
+    while k < len(tokens):
+        t = tokens[k]
+        bar = t.kind == "macro" and t.text in ("|", "Vert", "parallel")
+        double = t.kind == "char" and t.text == "|" and k + 1 < len(tokens) and tokens[k + 1].text == "|"
+        if depth == 0 and (bar or double):
+            parts.append([])
+            k += 2 if double else 1
+            continue
+        depth += 1 if _opens(t) else -1 if _closes(t) else 0
+        parts[-1].append(t)
+        k += 1
+    return parts
+
+
 def _single_name(tokens: list[Token]) -> str | None:
     tokens = [t for t in tokens if not _ignorable(t)]
     while len(tokens) >= 3 and tokens[0].kind == "char" and tokens[0].text == "{" and tokens[-1].text == "}":
@@ -2429,7 +2688,20 @@ def _upright_subscript(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
+def _greek_subscript(tokens: list[Token]) -> str | None:
+    """``\\phi`` or ``{\\phi}`` as a subscript: the letter's name (``q_\\phi`` names ``q_phi``), else None."""
+    kept = [t for t in tokens if not _ignorable(t)]
+    if len(kept) == 3 and kept[0].text == "{" and kept[2].text == "}" and kept[0].kind == kept[2].kind == "char":
+        kept = kept[1:2]
+    if len(kept) == 1 and kept[0].kind == "macro" and (kept[0].text in GREEK or kept[0].text in VARIANTS):
+        return VARIANTS.get(kept[0].text, kept[0].text)
+    return None
+
+
 def _plain_subscript(tokens: list[Token]) -> str | None:
+    greek = _greek_subscript(tokens)
+    if greek is not None:
+        return greek
     text = "".join(t.text for t in tokens if t.kind in ("letter", "digit"))
     if all(t.kind in ("letter", "digit") for t in tokens) and text:
         return text

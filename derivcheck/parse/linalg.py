@@ -21,6 +21,7 @@ from typing import TypeAlias
 import sympy
 from sympy.matrices.expressions import MatrixExpr
 
+from derivcheck.bounds import MAX_MATRIX_POWER
 from derivcheck.parse.symbols import SymbolSpec
 
 Value: TypeAlias = "sympy.Expr | MatrixExpr"
@@ -183,15 +184,17 @@ class MatrixAlgebra:
         if isinstance(value, sympy.MatAdd):
             return sympy.Add(*[self.element(arg, i, j) for arg in value.args])
         if isinstance(value, sympy.MatMul):
-            return self._product_element(value, i, j)
+            coeff, matrices = value.as_coeff_matrices()
+            return coeff * self._product_element(list(matrices), i, j)
+        if isinstance(value, sympy.MatPow) and value.exp.is_Integer and 1 <= value.exp <= MAX_MATRIX_POWER:
+            return self._product_element([value.base] * int(value.exp), i, j)  # A @ A is A**2 once SymPy has it
         if isinstance(value, sympy.Identity):
             return sympy.KroneckerDelta(i, j)
         if isinstance(value, sympy.ZeroMatrix):
             return sympy.Integer(0)
         raise ShapeError(f"cannot write {value} element by element")
 
-    def _product_element(self, value: sympy.MatMul, i: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
-        coeff, matrices = value.as_coeff_matrices()
+    def _product_element(self, matrices: list[MatrixExpr], i: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
         indices = [i]
         sums: list[tuple[sympy.Dummy, sympy.Expr]] = []
         for left in matrices[:-1]:
@@ -206,4 +209,4 @@ class MatrixAlgebra:
         term: sympy.Expr = sympy.Mul(*[self.element(m, indices[t], indices[t + 1]) for t, m in enumerate(matrices)])
         for var, size in reversed(sums):
             term = self._summed(term, var, size)
-        return coeff * term
+        return term

@@ -27,9 +27,12 @@ WORDS = (
     "matrix ROWS COLS",
     "constant",
     "index LO..HI",
+    "support LO..HI",
 )
 _SIGN_WORDS = {"positive", "negative", "nonnegative", "nonpositive", "nonzero"}
 _INDEX = re.compile(r"index\s+(\S+?)\s*\.\.\s*(\S+)")
+_SUPPORT = re.compile(r"support\s+(\S+?)\s*\.\.\s*(\S+)")
+_SUPPORT_BOUND = re.compile(r"-?(?:oo|\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)\Z")
 _SIZE = re.compile(r"(?:\d+|[A-Za-z_][A-Za-z0-9_]*)\Z")
 _PLAIN_WORDS = frozenset(word for word in WORDS if " " not in word)
 _BOUND = re.compile(r"-?\d+\Z|(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<offset>[+-]\d+)?\Z")
@@ -62,6 +65,7 @@ class SymbolSpec:
     line: int
     is_constant: bool = False  # 'constant': depends on no other name, so a derivative of it alone is 0
     shape: tuple[str, ...] | None = None  # sizes as written: ('n',) for 'vector n', ('n', 'd') for 'matrix n d'
+    support: tuple[str, str] | None = None  # 'support LO..HI': the range integrals over this variable take
 
     @property
     def is_matrix(self) -> bool:
@@ -89,6 +93,7 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
                 )
         index_range = (lo, hi)
         words = words[: match.start()] + " " + words[match.end() :]
+    support, words = _take_support(decl, words)
     tokens = words.replace(",", " ").split()
     tokens, shape = _take_shape(decl, tokens)
     allowed = set(_PLAIN_WORDS)
@@ -112,6 +117,12 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
     if is_complex and (flags & (_SIGN_WORDS - {"nonzero"}) or "real" in flags):
         raise FormatError(
             f"symbol '{decl.name}' cannot be both complex and real-signed; pick one", decl.line
+        )
+    if support is not None and (is_vector or is_complex or index_range is not None):
+        raise FormatError(
+            f"'support' gives a real variable its range of integration; '{decl.name}' is a vector, "
+            "an index or complex",
+            decl.line,
         )
     assumptions: dict[str, bool] = {}
     if index_range is not None:
@@ -151,7 +162,28 @@ def read_symbol(decl: SymbolDecl) -> SymbolSpec:
         line=decl.line,
         is_constant=is_constant,
         shape=shape,
+        support=support,
     )
+
+
+def _take_support(decl: SymbolDecl, words: str) -> tuple[tuple[str, str] | None, str]:
+    """``support LO..HI`` taken out of the words: the bounds as written (or None), and the other words."""
+    match = _SUPPORT.search(words)
+    if match is None:
+        if "support" in words.replace(",", " ").split():
+            raise FormatError(
+                f"'support' of '{decl.name}' needs a range written LO..HI, e.g. 'support 0..oo'", decl.line
+            )
+        return None, words
+    lo, hi = match.group(1), match.group(2)
+    for bound in (lo, hi):
+        if not _SUPPORT_BOUND.match(bound) or bound.lstrip("-").startswith("__"):
+            raise FormatError(
+                f"support bound '{bound}' of '{decl.name}' must be a number, a declared symbol, oo or -oo "
+                "(e.g. 'support -oo..oo', 'support 0..1', 'support a..b')",
+                decl.line,
+            )
+    return (lo, hi), words[: match.start()] + " " + words[match.end() :]
 
 
 def _take_shape(decl: SymbolDecl, tokens: list[str]) -> tuple[list[str], tuple[str, ...] | None]:

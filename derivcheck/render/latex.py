@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from derivcheck.printable import printable
 from derivcheck.render.boxes import (
     ACCENTS,
     Accent,
@@ -48,8 +49,9 @@ def escape_text(text: str, strip: bool = True) -> str:
     """Return ``text`` safe inside LaTeX text mode (and inside ``\\text{…}``), on one line.
 
     Runs of white space become one space; ``strip`` also drops it at both ends.
+    Control and bidirectional characters are written as escapes (ESC as ``\\x1b``).
     """
-    flat = " ".join(text.split()) if strip else re.sub(r"\s+", " ", text)
+    flat = printable(" ".join(text.split()) if strip else re.sub(r"\s+", " ", text))
     return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in flat)
 
 

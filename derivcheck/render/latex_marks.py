@@ -23,6 +23,7 @@ TONE_COLORS = {
     "unknown": "orange",
     "erratum": "purple",
     "erratum-missed": "orange",
+    "noted": "orange",
 }
 SYMBOLS = {"✓": "\\checkmark", "≈": "\\approx", "✗": "\\text{✗}", "?": "\\text{?}", "!": "\\text{!}"}
 # In a LaTeX document (any engine, pdflatex included): no Unicode in the marks.

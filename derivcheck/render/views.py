@@ -18,6 +18,7 @@ from derivcheck.load import LoadedFile
 from derivcheck.load.latex import latex_blocks
 from derivcheck.load.markdown import Block, scan_blocks
 from derivcheck.model import Document, LoadError, NumberClaim, NumberValue, StabilityClaim
+from derivcheck.printable import printable
 from derivcheck.render.boxes import Box, Fenced, Op, row
 from derivcheck.render.expressions import (
     layout_condition,
@@ -38,7 +39,8 @@ class Mark:
 
     ``tone`` is ``proved``, ``sizes``, ``numeric``, ``wrong``, ``unknown``,
     ``erratum`` (a step marked wrong and refuted, as it should be) or
-    ``erratum-missed`` (marked wrong but not refuted).
+    ``erratum-missed`` (marked wrong but not refuted) or ``noted`` (proved, but failing
+    because of a note, e.g. an absent variable under ``--strict``).
     """
 
     symbol: str
@@ -264,6 +266,7 @@ TONE_WORDS = {
     "unknown": "unknown",
     "erratum": "erratum refuted",
     "erratum-missed": "erratum not refuted",
+    "noted": "proved but failing (a note)",
 }
 
 
@@ -341,7 +344,7 @@ def _notebook_view(
 
     view = _file_view(item, results, errors, checked, None)
     try:
-        cells = tuple(notebook_cells(text)) if text is not None else ()
+        cells = tuple((n, kind, visible(source)) for n, kind, source in notebook_cells(text)) if text else ()
     except FormatError:
         cells = ()
     return replace(view, cells=cells)
@@ -386,6 +389,7 @@ def post_view(
     """A FileView of ``parts``; with ``text`` (a post, or one cell of a notebook) the text and its blocks too."""
     if text is None:
         return FileView(path, kind, parts, checked)
+    text = visible(text)
     fenced = latex_as_fences(text)
     return FileView(path, kind, parts, checked, fenced, tuple(scan_blocks(fenced)[0]), original=text)
 
@@ -576,7 +580,18 @@ def _short_number(text: str, digits: int = 6) -> str:
 
 
 def _one_line(text: str | None) -> str | None:
-    return " ".join(text.split()) if text is not None else None
+    return one_line(text) if text is not None else None
+
+
+def one_line(text: str) -> str:
+    """Text from a file on one line as a page shows it: white space one space, controls as escapes (``\\x1b``)."""
+    return printable(" ".join(text.split()))
+
+
+def visible(text: str) -> str:
+    """Text from a file as a page shows it: line breaks and tabs kept, every other control,
+    line-separator or bidirectional character written as an escape (ESC as ``\\x1b``)."""
+    return "\n".join(printable(line) for line in text.replace("\r\n", "\n").split("\n"))
 
 
 def mark_of(result: Result) -> Mark:
@@ -587,6 +602,9 @@ def mark_of(result: Result) -> Mark:
         if result.passes:
             return Mark("✗", "erratum, refuted as marked", "erratum", True, _counterexample(result), **_point(result))
         return Mark("!", f"marked wrong but {verdict}", "erratum-missed", False, _evidence(result))
+    if verdict in (Verdict.PROVED, Verdict.PROVED_FOR_SIZES) and not result.passes:
+        reason = "; ".join(result.doubtful or result.notes)
+        return Mark("!", f"{verdict}, but failing", "noted", False, reason)
     if verdict is Verdict.PROVED:
         return Mark("✓", "proved", "proved", result.passes, _evidence(result))
     if verdict is Verdict.PROVED_FOR_SIZES:

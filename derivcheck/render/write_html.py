@@ -8,7 +8,7 @@ through, and its remote images become links.
 
 from __future__ import annotations
 
-from html import escape
+import html
 from typing import Any
 
 from markdown_it.token import Token
@@ -27,9 +27,15 @@ from derivcheck.render.views import (
     StepView,
     place_in_blocks,
     stability_summary,
+    visible,
 )
 
 SUFFIX = ".html"
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """Text from a file as HTML text: markup escaped, controls as visible escapes (ESC as ``\\x1b``)."""
+    return html.escape(visible(text), quote)
 
 STYLE = """
 :root { color-scheme: light; --ink: #1d232b; --muted: #5d6773; --rule: #dde2e8; --paper: #fdfdfc;
@@ -61,7 +67,7 @@ td.side { min-width: 15rem; max-width: 24rem; }
 .proved .verdict { color: var(--ok); } .sizes .verdict { color: var(--sizes); }
 .numeric .verdict { color: var(--numeric); } .wrong .verdict { color: var(--bad); }
 .unknown .verdict { color: var(--unknown); } .erratum .verdict { color: var(--erratum); }
-.erratum-missed .verdict { color: var(--bad); }
+.erratum-missed .verdict, .noted .verdict { color: var(--bad); }
 tr.wrong td, tr.erratum-missed td { background: #fdf3f2; }
 tr.erratum td { background: #f8f3fb; }
 tr.evidence td { border-bottom: 1px solid #eef1f4; font-size: .86rem; color: var(--ink); padding-top: 0;
@@ -245,7 +251,8 @@ def _evidence(step: StepView) -> str:
     parts = []
     if step.erratum:
         parts.append(f"<strong>Erratum:</strong> {escape(step.erratum)}")
-    if mark is not None and mark.tone in ("wrong", "erratum", "erratum-missed", "unknown", "numeric") and mark.detail:
+    shown = ("wrong", "erratum", "erratum-missed", "unknown", "numeric", "noted")
+    if mark is not None and mark.tone in shown and mark.detail:
         label = "Counterexample" if mark.tone in ("wrong", "erratum") else "Evidence"
         parts.append(f"<strong>{label}:</strong> {escape(mark.detail)}")
     if mark is not None and mark.suggestion:

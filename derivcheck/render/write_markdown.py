@@ -29,6 +29,7 @@ from derivcheck.render.views import (
     StabilityView,
     StepView,
     note_parts,
+    one_line,
     place_in_blocks,
     post_view,
     stability_summary,
@@ -41,8 +42,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$&#])")
 
 
 def escape_markdown(text: str) -> str:
-    """Return ``text`` as literal Markdown: one line, every character that could be markup escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Return ``text`` as literal Markdown: one line, controls as escapes, every character that could be
+    markup escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
 
 
 DEFAULT = PageOptions()

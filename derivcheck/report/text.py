@@ -159,6 +159,8 @@ def _write_result(console: Console, result: Result, verbose: bool) -> None:
         mark = "✓" if result.passes else "✗"
     elif not result.passes:
         style = "red bold" if verdict == "wrong" else style
+        if mark == "✓":  # a proof that fails the run (a note under --strict): the mark says fails
+            mark, style, label = "✗", "red bold", f"{label}, failing"
     method = f" [dim]({_esc(outcome.method)})[/dim]" if outcome and outcome.method and result.passes else ""
     by = f" [dim]— {_esc(_short(result.by, 48))}[/dim]" if result.by else ""
     where = f"cell {result.cell}, line {result.line}" if result.cell is not None else f":{result.line:<4}"

@@ -93,7 +93,6 @@ def _scope() -> Scope:
         ("x + oo", "only as the point of a Limit"),
         ("limit(x, x, 0)", "not supported here; write Limit("),
         ("Piecewise(x, x)", "not supported here"),
-        ("Integral(x, x)", "Integral takes (f, (x, a, b))"),
         ("x + oo", "or a bound of an Integral"),
         ("E(x)", "not supported here"),
     ],
@@ -117,3 +116,40 @@ def test_limits_are_bounded_per_step():
     assert result.verdict.value == "unknown" and "integrals in one step" in result.outcome.detail
 
 
+
+
+def _one(report):
+    (result,) = [r for r in report.results if r.kind == "step"]
+    return result
+
+
+def test_a_limit_depending_on_a_parameters_sign_is_refuted_in_the_case_that_contradicts_it():
+    # exp(-a x) -> 0 only for a > 0: at a = 0 the limit is 1 (a < 0: infinite, undecided).
+    result = _one(verify_text(derivation(["Limit(exp(-a*x), x, oo)", "0"], symbols={"a": "real"})))
+    assert result.verdict.value == "wrong"
+    assert result.outcome.counterexample == {"a": "0"} and result.outcome.values[0] == "1"
+    assert "sign case a = 0" in result.outcome.method
+
+
+def test_a_sign_case_without_the_parameter_left_gets_a_value_of_its_sign():
+    result = _one(verify_text(derivation(["Limit(atan(a*x), x, oo)", "pi/2"], symbols={"a": "real"})))
+    assert result.verdict.value == "wrong" and result.outcome.counterexample == {"a": "-1"}
+
+
+def test_a_limit_proved_in_every_sign_case_is_proved():
+    report = verify_text(derivation(["Limit(atan(a*x), x, oo)", "pi/2*sign(a)"], symbols={"a": "real"}))
+    result = _one(report)
+    assert result.verdict.value == "proved" and "each sign case" in result.outcome.method
+    assert all(case in result.outcome.method for case in ("a > 0", "a < 0", "a = 0"))
+
+
+def test_sign_cases_respect_the_conditions_and_declarations():
+    # a >= 0 leaves a > 0 and a = 0: refuted at a = 0; a nonzero leaves both signs, a**2 > 0 in each.
+    wrong = derivation(["Limit(exp(-a*x**2), x, oo)", "0"], symbols={"a": "real"}, assume=["a >= 0"])
+    assert _one(verify_text(wrong)).outcome.counterexample == {"a": "0"}
+    right = derivation(["Limit(exp(-a**2*x), x, oo)", "0"], symbols={"a": "real"}, assume=["a != 0"])
+    assert step_verdicts(verify_text(right)) == ["proved"]
+    # a condition that rules out both signs of the case values but one: a value of that sign satisfying it
+    below = derivation(["Limit(atan(a*x), x, oo)", "pi/2"], symbols={"a": "real"}, assume=["a*(a + 3) > 0"])
+    result = _one(verify_text(below))
+    assert result.verdict.value == "wrong" and result.outcome.counterexample == {"a": "-10"}

@@ -252,3 +252,27 @@ def test_the_search_tries_both_sides_of_where_the_sides_meet_and_of_a_pole():
         text = derivation([previous, {"expr": step, "rel": relation}], words)
         (result,) = verify_text(text).results
         assert result.verdict.value == "wrong", (previous, step, result.verdict)
+
+
+def test_the_search_tries_far_points_at_growing_scales():
+    # Oracle finding F13: the softplus bound fails only for y > 34.4; the search drew too few far
+    # points to meet it and the step ended `numeric`. Far points at 10, 100, … now come first.
+    text = derivation(["log(1 + exp(y/17))", {"expr": "max(y/26, 0) + log(2)", "rel": "<="}], {"y": "real"})
+    (result,) = verify_text(text).results
+    assert result.verdict.value == "wrong", result.verdict
+    assert result.outcome.counterexample == {"y": "100"}
+    previous, this = (float(v) for v in result.outcome.values)
+    assert previous > this + 1  # the values shown really separate the sides
+
+
+def test_a_far_pattern_stops_growing_where_the_growth_bound_would_be_passed():
+    from derivcheck.bounds import MAX_GROWTH
+    from derivcheck.check.ladder.relations import _far_points
+
+    y = sympy.Symbol("y", real=True)
+    side = sympy.exp(y**2)  # y**2 passes MAX_GROWTH between 10**3 and 10**4
+    points = [p[y] for p in _far_points(side, sympy.Integer(0), [])]
+    assert points == [10, 100, 1000, -10, -100, -1000]
+    assert all(v**2 <= MAX_GROWTH for v in points)
+    p = sympy.Symbol("p", positive=True)
+    assert [q[p] for q in _far_points(sympy.exp(p), p, [])] == [10, 100, 1000, 10**4, 10**5, 10**6]

@@ -3,7 +3,7 @@
 import pytest
 import sympy
 
-from derivcheck.check.ladder.sums import SumFacts, one_sum, provably_nonnegative, reduce_sums
+from derivcheck.check.ladder.sums import SumFacts, normal_form, one_sum, provably_nonnegative, reduce_sums
 from derivcheck.check.prove.assume import Relation
 from tests.helpers import derivation, verify_text
 
@@ -174,3 +174,161 @@ def test_radicals_become_powers_of_one_symbol_exactly():
 def test_radicals_of_sums(previous, step, verdict):
     result = _verdict(previous, step, VEC, [], {})
     assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
+
+
+# -- exchange of nested sums (Fubini for finite sums) ------------------------------------------
+
+NEST = {"z": "real vector", "y": "real vector", "C, K, L": "positive integer", "c, k, l": "index 1..C"}
+F = "exp(z[c]*y[k])"  # a summand that is not a product of a function of c and one of k
+
+
+@pytest.mark.parametrize(
+    "previous, step",
+    [
+        (f"Sum(Sum({F}, (k, 1, K)), (c, 1, C))", f"Sum(Sum({F}, (c, 1, C)), (k, 1, K))"),
+        # a factor of the outer variable taken into the inner sum
+        (f"Sum(z[c]*Sum({F}, (k, 1, K)), (c, 1, C))", f"Sum(Sum(z[c]*{F}, (c, 1, C)), (k, 1, K))"),
+        # three sums in another order, names changed
+        (
+            f"Sum(Sum(Sum({F}*y[l]*z[l], (l, 1, L)), (k, 1, K)), (c, 1, C))",
+            "Sum(Sum(Sum(exp(z[k]*y[c])*y[l]*z[l], (k, 1, C)), (l, 1, L)), (c, 1, K))",
+        ),
+        # bounds that depend on a size and an outer sum's variable, exchanged where they allow
+        (
+            f"Sum(Sum(Sum({F}*z[l], (k, 1, K)), (l, 1, c)), (c, 1, C))",
+            f"Sum(Sum(Sum({F}*z[l], (l, 1, c)), (c, 1, C)), (k, 1, K))",
+        ),
+        # the square of an inner sum as a product of two sums
+        (
+            f"Sum(Sum({F}, (k, 1, K))**2, (c, 1, C))",
+            "Sum(Sum(Sum(exp(z[c]*y[k])*exp(z[c]*y[l]), (c, 1, C)), (k, 1, K)), (l, 1, K))",
+        ),
+        # sums that reach zero when a size is 0 (empty ranges are 0 on both sides)
+        (
+            "Sum(Sum(exp(z[c]*y[k]), (k, 1, n)), (c, 1, m))",
+            "Sum(Sum(exp(z[c]*y[k]), (c, 1, m)), (k, 1, n))",
+        ),
+    ],
+)
+def test_nested_sums_in_another_order_are_proved_for_every_size(previous: str, step: str) -> None:
+    symbols = {**NEST, "m, n": "nonnegative integer"}
+    result = _verdict(previous, step, symbols, [], {})
+    assert result.verdict.value == "proved", (result.verdict, result.outcome.method)
+    assert "order of nested sums exchanged" in result.outcome.method
+
+
+@pytest.mark.parametrize(
+    "previous, step, verdict",
+    [
+        # the bounds go with their variables: swapping the bounds alone is wrong
+        pytest.param(
+            f"Sum(Sum({F}, (k, 1, K)), (c, 1, C))",
+            f"Sum(Sum({F}, (c, 1, K)), (k, 1, C))",
+            "wrong",
+            marks=pytest.mark.slow,
+        ),
+        # the square of a sum is not the sum of the squares
+        pytest.param(
+            f"Sum(Sum({F}, (k, 1, K))**2, (c, 1, C))",
+            f"Sum(Sum({F}**2, (c, 1, C)), (k, 1, K))",
+            "wrong",
+            marks=pytest.mark.slow,
+        ),
+        # a triangular sum swapped naively is wrong
+        (f"Sum(Sum({F}, (k, 1, c)), (c, 1, C))", f"Sum(Sum({F}, (c, 1, k)), (k, 1, C))", "wrong"),
+        # the triangular exchange with its new bounds is true, but only proved for sizes
+        (f"Sum(Sum({F}, (k, 1, c)), (c, 1, C))", f"Sum(Sum({F}, (c, k, C)), (k, 1, C))", "proved for sizes"),
+    ],
+)
+def test_dependent_bounds_are_not_exchanged(previous: str, step: str, verdict: str) -> None:
+    result = _verdict(previous, step, NEST, [], {})
+    assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
+
+
+def test_exchange_order_gives_one_form_for_every_order() -> None:
+    from derivcheck.check.ladder.sums import exchange_order
+
+    n, m = sympy.symbols("n m", integer=True, positive=True)
+    a = sympy.IndexedBase("a", real=True)
+    i, j, t = _k(), _k(), _k()
+    facts = SumFacts([])
+    inner_first = exchange_order(sympy.Sum(sympy.exp(a[i, j]) * a[j, t], (i, 1, n), (j, 1, m), (t, 1, m)), facts)
+    nested = sympy.Sum(a[j, t] * sympy.Sum(sympy.exp(a[i, j]), (i, 1, n)), (t, 1, m))
+    outer_first = exchange_order(sympy.Sum(nested, (j, 1, m)), facts)
+    assert inner_first == outer_first
+    assert len(inner_first.limits) == 3 and not inner_first.function.has(sympy.Sum)
+    # a bound on an outer variable keeps that sum inside it
+    triangular = exchange_order(sympy.Sum(a[i, j], (i, 1, j), (j, 1, n)), facts)
+    ((inner, _, hi), (outer, _, _)) = triangular.limits
+    assert hi == outer
+
+
+MATRICES = {"x, w": "vector n", "u": "vector d", "A": "matrix n n", "B": "matrix n d", "D": "matrix d n"}
+
+
+@pytest.mark.parametrize(
+    "previous, step, verdict",
+    [
+        ("transpose(w) @ transpose(A) @ x", "transpose(x) @ A @ w", "proved"),
+        ("trace(B @ D)", "trace(D @ B)", "proved"),
+        ("trace(B @ D)", "trace(transpose(D) @ transpose(B))", "proved"),
+        ("transpose(x) @ transpose(A) @ A @ x", "dot(A @ x, A @ x)", "proved"),
+        ("dot(A @ x, B @ u)", "transpose(x) @ transpose(A) @ B @ u", "proved"),
+        ("norm(B @ u)**2", "transpose(u) @ transpose(B) @ B @ u", "proved"),
+        # the ridge regression expansion (derivations/linear_algebra/ridge_regression.yaml)
+        (
+            "transpose(x - B @ u) @ (x - B @ u)",
+            "dot(x, x) - 2*dot(x, B @ u) + transpose(u) @ transpose(B) @ B @ u",
+            "proved",
+        ),
+        # A is not symmetric: the exchange must not make these equal
+        ("transpose(w) @ A @ x", "transpose(x) @ A @ w", "wrong"),
+        ("transpose(x) @ transpose(A) @ A @ x", "dot(transpose(A) @ x, transpose(A) @ x)", "wrong"),
+    ],
+)
+def test_matrix_steps_that_exchange_sums(previous: str, step: str, verdict: str) -> None:
+    result = _verdict(previous, step, MATRICES, [], {})
+    assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
+
+
+def test_sums_with_bounds_on_an_outer_variable_are_written_out() -> None:
+    from derivcheck.check.prove.sizes import instantiate
+
+    z = sympy.IndexedBase("z", real=True)
+    k, c = sympy.symbols("k c", integer=True)
+    C = sympy.Symbol("C", integer=True, positive=True)
+    triangular = sympy.Sum(sympy.Sum(z[k], (k, 1, c)), (c, 1, C))
+    assert instantiate(triangular, {C: 3}) == 3 * z[1] + 2 * z[2] + z[3]
+    # an inner sum that binds the outer variable again keeps its own
+    shadowed = sympy.Sum(z[c] * sympy.Sum(z[c], (c, 1, 2)), (c, 1, 3))
+    assert sympy.expand(instantiate(shadowed, {}) - (z[1] + z[2]) * (z[1] + z[2] + z[3])) == 0
+
+
+@pytest.mark.slow
+def test_three_nested_sums_that_differ_are_not_proved_equal() -> None:
+    # SymPy merges two nested sums into one node with two limits; the third sum's variable
+    # was once named like the middle one's, which made these two different sums equal
+    previous = "Sum(Sum(Sum(exp(z[c]*y[k] + z[c]*y[l]), (c, 1, C)), (k, 1, K)), (l, 1, K))"
+    step = "Sum(Sum(Sum(exp(3*z[c]*y[k]/2 + z[c]*y[l]/2), (c, 1, C)), (k, 1, K)), (l, 1, K))"
+    result = _verdict(previous, step, NEST, [], {})
+    assert result.verdict.value == "wrong", (result.verdict, result.outcome.method)
+
+
+def test_three_nested_sums_keep_their_variables_apart() -> None:
+    z, y = sympy.IndexedBase("z", real=True), sympy.IndexedBase("y", real=True)
+    c, k, m = _k(), _k(), _k()
+    C, K = sympy.symbols("C K", integer=True, positive=True)
+    nest = sympy.Sum(sympy.exp(z[c] * y[k] + z[c] * y[m]), (c, 1, C), (k, 1, K), (m, 1, K))
+    normal = normal_form(nest, SumFacts([]))
+    assert len({var for var, _, _ in normal.limits}) == 3, normal
+
+
+def test_a_nest_keeps_the_sign_of_the_sum_as_written() -> None:
+    # (Sum(sin(…)))**2 taken apart is a sum of sin(a)*sin(b), whose sign is unknown; the square is >= 0
+    z, y = sympy.IndexedBase("z", real=True), sympy.IndexedBase("y", real=True)
+    c, k = _k(), _k()
+    C, K = sympy.symbols("C K", integer=True, positive=True)
+    squares = sympy.Sum(sympy.Sum(sympy.sin(z[c] * y[k]), (k, 1, K)) ** 2, (c, 1, C))
+    facts = SumFacts([])
+    symbol = reduce_sums(squares, facts)
+    assert symbol.is_nonnegative, symbol.assumptions0

@@ -170,3 +170,36 @@ def test_sarif_rules_default_to_warning_only_for_findings_that_pass_unless_stric
     assert set(levels.values()) == {"error"}
     (result,) = log["runs"][0]["results"]
     assert result["level"] == "warning" and result["ruleId"] == "numeric-step"
+
+
+ABSENT = "line 6: the derivative of y**2 in z is 0 only because z does not occur in it"
+
+
+def _noted(strict: bool) -> Result:
+    proved = step(Verdict.PROVED, doubtful=(ABSENT,), notes=(ABSENT,))
+    return Result(**{**proved.__dict__, "passes": not strict})
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_every_format_marks_a_noted_proof_as_its_outcome(strict):
+    """A proof with an absent-variable note fails under --strict: no format may show it as passing."""
+    result = _noted(strict)
+    text = write("text", result, strict=strict)
+    assert ("✓ proved" in text) is not strict and ("✗ proved, failing" in text) is strict
+    assert json.loads(write("json", result, strict=strict))["results"][0]["passes"] is not strict
+    github = write("github", result, strict=strict)
+    assert github.startswith("::error" if strict else "::warning")
+    (sarif,) = json.loads(write("sarif", result, strict=strict))["runs"][0]["results"]
+    assert sarif["level"] == ("error" if strict else "warning") and sarif["ruleId"] == "absent-variable"
+    junit = ET.fromstring(write("junit", result, strict=strict))
+    assert (junit.find(".//failure") is not None) is strict
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_render_mark_of_a_noted_proof_matches_its_outcome(strict):
+    from derivcheck.render.views import mark_of
+
+    mark = mark_of(_noted(strict))
+    assert mark.passes is not strict
+    assert (mark.symbol, mark.tone) == (("!", "noted") if strict else ("✓", "proved"))
+    assert not strict or "z does not occur" in mark.detail

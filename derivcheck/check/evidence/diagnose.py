@@ -31,6 +31,8 @@ from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import decimal_text, readable, writes_decimals  # noqa: F401 (used by api)
 from derivcheck.check.prove.assume import Relation, apply, relations_of, scenarios, truth
 from derivcheck.check.prove.equality import prove_equal
+from derivcheck.check.prove.integrals import IntegralUnevaluated, derivatives_of_antiderivatives
+from derivcheck.check.prove.limits import has_limit
 from derivcheck.check.prove.sizes import shape_of
 from derivcheck.check.screen.sampling import screen
 from derivcheck.config import CheckConfig
@@ -74,9 +76,9 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     stopped = None
     try:
         with time_limit(config.timeout):
-            difference = describe_difference(
-                a, b, budget=min(DIAGNOSIS_SECONDS, config.timeout / 3), relations=relations_of(conditions),
-                decimals=task.decimals,
+            # the difference of two sides with limits would show a limit taken without its sign cases
+            difference = None if has_limit(a, b) else _difference(
+                a, b, min(DIAGNOSIS_SECONDS, config.timeout / 3), conditions, task.decimals
             )
             if config.suggest_fixes:
                 suggestion = suggest_fix(
@@ -87,6 +89,23 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     return Outcome(
         Verdict.WRONG, "diagnosis", difference=difference, suggestion=suggestion, diagnosis_stopped=stopped
     )
+
+
+def _difference(
+    a: sympy.Expr, b: sympy.Expr, budget: float, conditions: tuple[Condition, ...], decimals: bool
+) -> str | None:
+    """How the sides differ; for antiderivatives (up to a constant), how their derivatives differ."""
+    try:
+        derivatives = derivatives_of_antiderivatives(a, b)
+    except IntegralUnevaluated:
+        return None
+    if derivatives is not None:
+        a, b = derivatives.previous, derivatives.current
+    shown = describe_difference(a, b, budget=budget, relations=relations_of(conditions), decimals=decimals)
+    if derivatives is None or shown is None:
+        return shown
+    x = readable(derivatives.variable)
+    return f"not up to a constant: the derivatives in {x} differ (the values shown are theirs); {shown}"
 
 
 def drop_excluded_branches(expr: sympy.Expr, relations: list) -> sympy.Expr:

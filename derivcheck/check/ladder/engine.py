@@ -18,6 +18,7 @@ Every counterexample is re-checked on the step as written before it is shown.
 
 from __future__ import annotations
 
+import fractions
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -43,15 +44,19 @@ from derivcheck.check.ladder.sums import (
 from derivcheck.check.limits import OuterTimeout, memory_limit_outcome, proof_share, screen_share, time_limit
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number, readable
-from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of
+from derivcheck.check.prove.assume import Relation, conflicting_conditions, relations_of, truth
 from derivcheck.check.prove.equality import Proof, prove_zero
-from derivcheck.check.prove.integrals import same_integrands
+from derivcheck.check.prove.integrals import IntegralUnevaluated, derivatives_of_antiderivatives, same_integrands
 from derivcheck.check.prove.limits import (
     LimitUnevaluated,
+    SignCase,
+    differs_at,
     evaluate_limits,
     has_limit,
+    limit_parameters,
     limits_under_conditions,
     resolve_limits,
+    sign_cases,
 )
 from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
@@ -131,7 +136,7 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
     if conflict:
         return _contradictory(conflict)
     if has_limit(task.previous, task.current):
-        return _with_limits(task, config)
+        return _with_antiderivatives(task, config)
     rule = rule_for(task.relation)
     evidence: dict = {}
     outcome = _ladder(task, rule, config, evidence)
@@ -145,11 +150,39 @@ def check_step(task: StepTask, config: CheckConfig) -> Outcome:
         return outcome
 
 
-def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
+def _with_antiderivatives(task: StepTask, config: CheckConfig) -> Outcome:
+    """A step with indefinite integrals holds up to a constant: both sides' derivatives are compared.
+
+    Without one, the limits and integrals are evaluated (``_with_limits``).
+    """
+    try:
+        derivatives = derivatives_of_antiderivatives(task.previous, task.current)
+    except IntegralUnevaluated as exc:
+        return Outcome(Verdict.UNKNOWN, "antiderivative", str(exc), hint="write one antiderivative per step")
+    if derivatives is None:
+        return _with_limits(task, config)
+    x = readable(derivatives.variable)
+    if task.relation != "==":
+        return Outcome(
+            Verdict.UNKNOWN,
+            "antiderivative",
+            f"an antiderivative in {x} is defined up to a constant, so it is not ordered against another value",
+            hint="compare antiderivatives with '=' (up to a constant), or write definite integrals",
+        )
+    outcome = check_step(replace(task, previous=derivatives.previous, current=derivatives.current), config)
+    how = f"up to a constant: the derivatives in {x} of both sides compared"
+    detail = f"d/d{x} previous = {readable(derivatives.previous)}; d/d{x} this step = {readable(derivatives.current)}"
+    if outcome.verdict is Verdict.WRONG:
+        detail = f"the derivatives in {x} differ (the values shown are theirs): {detail}"
+    return outcome.with_(method=f"{how}; {outcome.method}", detail=detail)
+
+
+def _with_limits(task: StepTask, config: CheckConfig, by_signs: bool = True) -> Outcome:
     """Evaluate the step's limits and integrals exactly, then run the ladder on the values.
 
     Unknown if one cannot be found. An equality of integrals is first tried by
-    linearity, integrand by integrand (which needs no value).
+    linearity, integrand by integrand (which needs no value). ``by_signs``: a
+    limit that depends on the sign of a parameter is evaluated in each sign case.
     """
     relations = relations_of(task.conditions)
     hint = (
@@ -167,6 +200,9 @@ def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
             return outcome.with_(method=f"{sides.how}; {outcome.method}")
         cases = limits_under_conditions(task.previous, task.current, relations)
     except LimitUnevaluated as exc:
+        by_cases = _limits_by_sign_cases(task, config) if by_signs else None
+        if by_cases is not None:
+            return by_cases
         return Outcome(
             Verdict.UNKNOWN, "limit", f"{exc}; a limit or integral is never decided by sampling", hint=hint
         )
@@ -181,12 +217,103 @@ def _with_limits(task: StepTask, config: CheckConfig) -> Outcome:
     else:
         how = " / ".join(dict.fromkeys(methods)) or "conditions are contradictory"
         return Outcome(Verdict.PROVED, f"limits or integrals evaluated under the conditions; {how}")
+    by_cases = _limits_by_sign_cases(task, config) if by_signs else None
+    if by_cases is not None:
+        return by_cases
     return Outcome(
         Verdict.UNKNOWN,
         "limit",
         "the limits have values only under the conditions' sign cases, and the step was not proved in each",
         hint=hint,
     )
+
+
+def _limits_by_sign_cases(task: StepTask, config: CheckConfig) -> Outcome | None:
+    """The step decided in each sign case of its limits' parameters (a > 0, a < 0, a = 0), or None.
+
+    ``wrong`` when one case refutes it (the counterexample re-checked on the
+    step as written, its limits evaluated at that point), ``proved`` when
+    every case the conditions allow is proved; None otherwise.
+    """
+    cases = sign_cases(limit_parameters(task.previous, task.current), relations_of(task.conditions))
+    if not cases:
+        return None
+    methods = []
+    for case in cases:
+        outcome = _with_limits(_in_case(task, case), config, by_signs=False)
+        refuted = _rechecked(task, case, outcome) if outcome.verdict is Verdict.WRONG else None
+        if refuted is not None:
+            return refuted
+        methods.append(f"{case.label}: {outcome.method}" if outcome.verdict is Verdict.PROVED else "")
+    if not all(methods):
+        return None
+    return Outcome(Verdict.PROVED, "limits evaluated in each sign case of their parameters; " + "; ".join(methods))
+
+
+def _in_case(task: StepTask, case: SignCase) -> StepTask:
+    """The step in one sign case: the parameters that are 0 put in, the signs of the others as conditions."""
+    zero = sympy.Integer(0)
+    conditions = [
+        replace(
+            c,
+            lhs=case.substitute(c.lhs),
+            rhs=case.substitute(c.rhs) if c.rhs is not None else None,
+            values=tuple(case.substitute(v) for v in c.values),
+        )
+        for c in task.conditions
+    ]
+    conditions += [Condition(op, p, zero, (), f"{p.name} {op} 0", 0) for p, op in case.signs]
+    return replace(
+        task,
+        previous=case.substitute(task.previous),
+        current=case.substitute(task.current),
+        conditions=tuple(conditions),
+    )
+
+
+def _rechecked(task: StepTask, case: SignCase, outcome: Outcome) -> Outcome | None:
+    """The wrong outcome of a sign case with its parameter values, if the step as written fails at that point."""
+    point_text = {**(outcome.counterexample or {}), **{p.name: "0" for p in case.zeros}}
+    free = task.previous.free_symbols | task.current.free_symbols
+    symbols = {s.name: s for s in free if isinstance(s, sympy.Symbol)}
+    point: dict[sympy.Symbol, sympy.Expr] = {}
+    for name, value in point_text.items():
+        if name not in symbols:
+            continue
+        try:
+            exact = fractions.Fraction(value)
+        except (ValueError, ZeroDivisionError):
+            return None
+        point[symbols[name]] = sympy.Rational(exact.numerator, exact.denominator)
+    relations = relations_of(task.conditions)
+    for parameter, op in case.signs:  # a case whose limits no longer hold the parameter: a value of its sign
+        if parameter not in point:
+            chosen = _value_of_sign(parameter, op, point, relations)
+            if chosen is None:
+                return None
+            point[parameter] = chosen
+    if set(symbols.values()) - set(point) or not differs_at(task.previous, task.current, task.relation, point):
+        return None
+    shown = {s.name: plain_number(v) for s, v in sorted(point.items(), key=lambda item: item[0].name)}
+    parameters = ", ".join(p.name for p in (*case.zeros, *(q for q, _ in case.signs)))
+    return outcome.with_(
+        method=f"limits evaluated in the sign case {case.label}; {outcome.method}",
+        counterexample=shown,
+        detail=f"the limit depends on the sign of {parameters}; in the case {case.label} the step fails "
+        "(re-checked with the limits evaluated at the counterexample)",
+    )
+
+
+def _value_of_sign(
+    parameter: sympy.Symbol, op: str, point: dict, relations: list[Relation]
+) -> sympy.Expr | None:
+    """A simple value of the sign ``op`` for ``parameter`` that no condition rules out at ``point``, or None."""
+    for magnitude in (sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(10)):
+        value = magnitude if op == ">" else -magnitude
+        trial = {**point, parameter: value}
+        if all(truth(r.substitute(trial)) is not False for r in relations):
+            return value
+    return None
 
 
 def _by_linearity(task: StepTask, config: CheckConfig) -> str | None:

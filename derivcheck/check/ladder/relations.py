@@ -27,6 +27,7 @@ import sympy
 
 from derivcheck.bounds import (
     MAX_BOUNDARY_POINTS,
+    MAX_FAR_POINTS,
     MAX_SOLVES,
     MIN_AGREEING_POINTS,
     MIN_HOLDING_POINTS,
@@ -54,6 +55,8 @@ from derivcheck.check.screen.sampling import (
     concrete_functions,
     constants_outcome,
     evaluate,
+    growth_arguments,
+    moderate_growth,
     real_roots,
     refute_at_high_precision,
     screen,
@@ -372,6 +375,10 @@ def search_counterexample(
         for values in _boundary_points(ai, bi, rels):
             if _try_point(ai, bi, relation, rels, Point(dict(mapping), values, functions), search, boundary=True):
                 return search
+        for values in _far_points(ai, bi, rels):
+            if _try_point(ai, bi, relation, rels, Point(dict(mapping), values, functions), search):
+                _simplify(ai, bi, relation, rels, search)
+                return search
     attempts = 0
     while search.tried < samples + MAX_BOUNDARY_POINTS and attempts < samples * 8 and shapes:
         attempts += 1
@@ -429,15 +436,7 @@ def _plain_at(side: sympy.Expr, values: dict) -> str:
 
 def _boundary_points(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> Iterator[dict]:
     """Points where a branch switches or the two sides may meet, then small simple values."""
-    exprs = [ai, bi] + [r.expr for r in rels]
-    atoms = sorted(
-        {s for e in exprs for s in e.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}, key=str
-    )
-    bound = bound_variables(exprs)
-    atoms = [
-        s for s in atoms
-        if not any(i.base.label == s for e in (ai, bi) for i in e.atoms(sympy.Indexed)) and not (s.free_symbols & bound)
-    ]
+    atoms = _search_atoms(ai, bi, rels)
     if not atoms:
         yield {}
         return
@@ -450,6 +449,56 @@ def _boundary_points(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> It
         if len(seen) > MAX_BOUNDARY_POINTS:
             return
         yield point
+
+
+def _search_atoms(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> list:
+    """The symbols (and elements) a boundary or far point gives values to: not bound, not a vector named whole."""
+    exprs = [ai, bi] + [r.expr for r in rels]
+    atoms = sorted(
+        {s for e in exprs for s in e.free_symbols if isinstance(s, (sympy.Symbol, sympy.Indexed))}, key=str
+    )
+    bound = bound_variables(exprs)
+    return [
+        s for s in atoms
+        if not any(i.base.label == s for e in (ai, bi) for i in e.atoms(sympy.Indexed)) and not (s.free_symbols & bound)
+    ]
+
+
+_FAR_EXPONENTS = range(1, 7)
+"""The far points' magnitudes: 10, 100, …, 10**6."""
+
+
+def _far_points(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> Iterator[dict]:
+    """Points far out at growing scales: every atom at +10**k, every atom at -10**k, then each atom alone.
+
+    A relation can fail only far out (``log(1 + exp(y/17)) <= max(y/26, 0) + log(2)`` for y > 34.4).
+    Each sign pattern grows from 10 to 10**6 and stops growing where an exp, trig or power argument
+    would pass MAX_GROWTH (the equality screen's bound), so a far point is always evaluated with a
+    bounded precision; a pattern is not dropped because its largest scale is too far.
+    """
+    atoms = _search_atoms(ai, bi, rels)
+    if not atoms:
+        return
+    growth = growth_arguments([ai, bi])
+    # atom -> the sign it is scaled with, or None: the atom stays at 1
+    patterns: list[dict] = [dict.fromkeys(atoms, 1), dict.fromkeys(atoms, -1)]
+    if len(atoms) > 1:
+        for atom in atoms:
+            for sign in (1, -1):
+                patterns.append({other: (sign if other == atom else None) for other in atoms})
+    count = 0
+    for pattern in patterns:
+        for exponent in _FAR_EXPONENTS:
+            scale = sympy.Integer(10) ** exponent
+            point = {atom: sympy.Integer(1) if sign is None else sign * scale for atom, sign in pattern.items()}
+            if not all(allowed_by_assumptions(atom, value) for atom, value in point.items()):
+                break
+            if not moderate_growth(growth, point):
+                break  # larger scales grow further still
+            count += 1
+            if count > MAX_FAR_POINTS:
+                return
+            yield point
 
 
 _BESIDE = sympy.Rational(1, 1000)

@@ -15,6 +15,8 @@ a normal form by rewrites that are equivalences under the stated conditions:
   inclusive semantics (empty range = 0) and SymPy's agree.
 
 Then every sum that no longer depends on an enclosing summation variable is
+put in one canonical order (``exchange_order``: nested sums whose bounds do
+not depend on each other's variable are exchanged, Fubini for finite sums) and
 replaced by a fresh symbol carrying what is known of it (positive when its
 terms are positive and its range is not empty). Proving the rest for *every*
 value of that symbol generalises the claim, so the proof stays sound. Sums in
@@ -24,8 +26,9 @@ condition ``Sum(y[c], (c, 1, C)) == 1`` becomes a substitution.
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -35,6 +38,7 @@ from derivcheck.bounds import (
     GENERAL_SUM_PROOF_SHARE,
     LARGE_SIZE_DRAWS,
     LARGE_SIZES,
+    MAX_EXCHANGED_SUMS,
     MAX_EXPAND_TERMS,
     MAX_SUM_ROUNDS as MAX_ROUNDS,
 )
@@ -347,8 +351,14 @@ def _closed_or_sum(dep: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr, hi: sympy
 
 
 def _height(node: sympy.Expr) -> int:
+    """How many bound-variable names ``node`` uses: one per limit, over the highest sum inside it.
+
+    SymPy merges ``Sum(Sum(f, (j, …)), (i, …))`` into one node with two
+    limits; counting the node once gave the next sum out the name of ``i``
+    and so captured it.
+    """
     inner = [n for n in node.function.atoms(*_WITH_LIMITS)]
-    return 1 + max((_height(n) for n in inner), default=-1)
+    return len(node.limits) + max((_height(n) for n in inner), default=-1)
 
 
 def _closed_form(
@@ -489,15 +499,35 @@ def _abstract(expr: sympy.Basic, bound: frozenset[sympy.Symbol], facts: SumFacts
 
 
 def symbol_for(node: sympy.Expr, facts: SumFacts) -> sympy.Dummy:
-    """The fresh symbol standing for ``node``, with the sign its terms and range guarantee."""
+    """The fresh symbol standing for ``node``, with the sign its terms and range guarantee.
+
+    A sum is first put in its canonical order (``exchange_order``), so nests
+    that differ only in the order of their sums get the same symbol.
+    """
+    written = node
+    if isinstance(node, sympy.Sum):
+        node = exchange_order(node, facts)
     if node in facts.symbols:
         return facts.symbols[node]
-    assumptions = _sign_of(node, facts)
+    # The nest may hide a sign the sum as written shows ((Sum(…))**2 taken apart): keep the stronger.
+    assumptions = _stronger_sign(_sign_of(node, facts), _sign_of(written, facts))
     label = {sympy.Sum: "S", sympy.Product: "P"}.get(type(node), "M")
     symbol = sympy.Dummy(f"{label}{len(facts.symbols)}", **assumptions)
     facts.symbols[node] = symbol
     facts.note("sums as symbols")
     return symbol
+
+
+_SIGN_STRENGTH = ("positive", "negative", "nonnegative", "nonpositive", "real")
+
+
+def _stronger_sign(first: dict[str, bool], second: dict[str, bool]) -> dict[str, bool]:
+    """Of two sign assumptions known of one value, the one that says more."""
+    for word in _SIGN_STRENGTH:
+        for assumptions in (first, second):
+            if assumptions.get(word):
+                return assumptions
+    return first
 
 
 def _sign_of(node: sympy.Expr, facts: SumFacts) -> dict[str, bool]:
@@ -527,6 +557,106 @@ def _sign_of_extremum(term: sympy.Expr) -> dict[str, bool]:
         if getattr(term, f"is_{word}"):
             return {word: True}
     return {"real": True} if term.is_real else {}
+
+
+# -- exchange of nested sums ------------------------------------------------------------------
+
+
+Limit = tuple[sympy.Symbol, sympy.Expr, sympy.Expr]
+
+
+def exchange_order(node: sympy.Sum, facts: SumFacts) -> sympy.Sum:
+    """``node`` as one nest of sums in a canonical order, with canonical bound-variable names.
+
+    Factors that are sums are taken into the sum around them
+    (``Sum(x[i]*Sum(g, (j, …)), (i, …))`` is ``Sum(x[i]*g, (j, …), (i, …))``),
+    a power ``Sum(g, (j, …))**2`` as the product of two sums over fresh variables,
+    then the sums of the nest are ordered in every way in which each sum's
+    bounds use only the variables of the sums around it, and the smallest
+    expression (by SymPy's sort key) is kept. With the format's semantics
+    (an empty range sums to 0) a nest of sums is the sum over the set of
+    index tuples its bounds describe, and every such order describes the same
+    set: the exchange is always valid (Fubini for finite sums). Bounds that
+    depend on another sum's variable (``Sum(Sum(a[i, j], (j, 1, i)), (i, 1,
+    n))``) keep that sum inside; the triangular exchange, which needs new
+    bounds, is not made. Nests of more than MAX_EXCHANGED_SUMS sums keep their
+    order and are only renamed.
+    """
+    limits, body = _flatten_nest(node)
+    base = _first_free_height([body, *(bound for _, lo, hi in limits for bound in (lo, hi))], facts)
+    identity = tuple(range(len(limits)))
+    orders = list(_valid_orders(limits)) if len(limits) <= MAX_EXCHANGED_SUMS else [identity]
+    best: sympy.Sum | None = None
+    best_order = identity
+    best_key: tuple | None = None
+    for order in orders:
+        candidate = _nest_in_order(body, [limits[p] for p in order], base, facts)
+        key = sympy.default_sort_key(candidate)
+        if best_key is None or key < best_key:
+            best, best_order, best_key = candidate, order, key
+    assert best is not None  # the identity order is always valid
+    if best_order != identity:
+        facts.note("order of nested sums exchanged")
+    return best
+
+
+def _flatten_nest(node: sympy.Sum) -> tuple[list[Limit], sympy.Expr]:
+    """The limits of ``node`` and of the sums among its body's factors (outermost first), and the rest.
+
+    Every bound variable is renamed to a fresh one first, so that taking a
+    factor into a sum captures nothing.
+    """
+    limits: list[Limit] = []
+    body: sympy.Expr = node
+    while True:
+        factors = sympy.Mul.make_args(body)
+        sums = [copy for f in factors for copy in _sum_copies(f)]
+        if not sums:
+            return limits, body
+        body = sympy.Mul(*[f for f in factors if not _sum_copies(f)])
+        for inner in sums:
+            fresh = inner.xreplace({var: sympy.Dummy("e", integer=True) for var, _, _ in inner.limits})
+            limits.extend(reversed(fresh.limits))  # SymPy lists the innermost limit first
+            body = body * fresh.function
+
+
+def _sum_copies(factor: sympy.Expr) -> list[sympy.Sum]:
+    """A factor as the sums whose product it is: ``S`` once, ``S**p`` (p a small whole number) p times."""
+    if isinstance(factor, sympy.Sum):
+        return [factor]
+    if isinstance(factor, sympy.Pow) and isinstance(factor.base, sympy.Sum):
+        exponent = factor.exp
+        if exponent.is_Integer and 2 <= int(exponent) <= MAX_EXCHANGED_SUMS:
+            return [factor.base] * int(exponent)
+    return []
+
+
+def _valid_orders(limits: list[Limit]) -> Iterator[tuple[int, ...]]:
+    """The orders (outermost first) in which each sum's bounds use only variables of sums around it."""
+    variables = {var for var, _, _ in limits}
+    needs = [(lo.free_symbols | hi.free_symbols) & variables for _, lo, hi in limits]
+    for order in itertools.permutations(range(len(limits))):
+        around: set = set()
+        for position in order:
+            if not needs[position] <= around:
+                break
+            around.add(limits[position][0])
+        else:
+            yield order
+
+
+def _first_free_height(exprs: list[sympy.Expr], facts: SumFacts) -> int:
+    """The first canonical name height above every canonical name used in ``exprs``."""
+    used: set = set().union(*(e.free_symbols | e.atoms(sympy.Dummy) for e in exprs))
+    return 1 + max((h for h, name in enumerate(facts.names) if name in used), default=-1)
+
+
+def _nest_in_order(body: sympy.Expr, limits: list[Limit], base: int, facts: SumFacts) -> sympy.Sum:
+    """``body`` summed over ``limits`` (outermost first), the variables named by their height."""
+    count = len(limits)
+    names = {var: facts.name(base + count - 1 - position) for position, (var, _, _) in enumerate(limits)}
+    renamed = [(names[var], lo.xreplace(names), hi.xreplace(names)) for var, lo, hi in limits]
+    return sympy.Sum(body.xreplace(names), *reversed(renamed))
 
 
 # -- the screen at larger sizes ---------------------------------------------------------------

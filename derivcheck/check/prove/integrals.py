@@ -19,6 +19,7 @@ import sympy
 from derivcheck.bounds import MAX_INTEGRAND_TERMS
 from derivcheck.check.printing import readable
 from derivcheck.check.prove.equality import prove_zero
+from derivcheck.parse.probability import indefinite_variables
 
 
 class IntegralUnevaluated(Exception):
@@ -33,12 +34,52 @@ class Linear:
     rest: sympy.Expr
 
 
+@dataclass(frozen=True)
+class Derivatives:
+    """A step with antiderivatives, differentiated: the sides differ by a constant iff these agree."""
+
+    variable: sympy.Symbol
+    previous: sympy.Expr
+    current: sympy.Expr
+
+
+def derivatives_of_antiderivatives(previous: sympy.Expr, current: sympy.Expr) -> Derivatives | None:
+    """Both sides differentiated in the variable of their indefinite integrals (None when there is none).
+
+    Two sides whose derivatives in ``x`` are equal differ by a constant on
+    each interval where both are differentiable: that is what a step between
+    antiderivatives (``Integral(f, x) = F + C``) claims. IntegralUnevaluated
+    when the integrals have different variables, or when one is left after
+    differentiating (an antiderivative inside another function).
+    """
+    variables = indefinite_variables(previous) | indefinite_variables(current)
+    if not variables:
+        return None
+    if len(variables) > 1:
+        names = ", ".join(sorted(str(v) for v in variables))
+        raise IntegralUnevaluated(
+            f"antiderivatives in different variables ({names}) in one step; a step holds up to a constant in one"
+        )
+    (variable,) = variables
+    dprevious, dcurrent = sympy.diff(previous, variable), sympy.diff(current, variable)
+    if indefinite_variables(dprevious) or indefinite_variables(dcurrent):
+        raise IntegralUnevaluated(
+            "an antiderivative inside another function is not compared; write it alone, Integral(f, x) = F + C"
+        )
+    return Derivatives(variable, dprevious, dcurrent)
+
+
 def integral_value(integral: sympy.Integral) -> sympy.Expr:
     """The exact value of one integral without an integral inside it; IntegralUnevaluated otherwise.
 
     An integrand that is a sum is integrated term by term (each term's
     integral must be finite, so their sum is the whole integral's value).
+    An antiderivative (``Integral(f, x)``) has no value: it is compared up to a constant.
     """
+    if any(len(limits) != 3 for limits in integral.limits):
+        raise IntegralUnevaluated(
+            f"{readable(integral)} is an antiderivative, defined up to a constant; it has no value to compare"
+        )
     terms = _terms(integral.function)
     if len(terms) > 1:
         return sympy.Add(*(integral_value(sympy.Integral(term, *integral.limits)) for term in terms))

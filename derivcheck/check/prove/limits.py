@@ -11,14 +11,15 @@ the derivative ``f'(x)`` (an undefined function is taken to be differentiable).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivcheck.bounds import MAX_LIMITS
+from derivcheck.bounds import MAX_LIMIT_SIGN_PARAMETERS, MAX_LIMITS
 from derivcheck.check.printing import readable
-from derivcheck.check.prove.assume import Relation, apply, scenarios
+from derivcheck.check.prove.assume import Relation, apply, scenarios, truth
 from derivcheck.check.prove.equality import prove_zero
 from derivcheck.check.prove.integrals import IntegralUnevaluated, integral_value
 
@@ -193,3 +194,86 @@ def limits_under_conditions(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class SignCase:
+    """One sign case of a step's limit parameters: those set to 0, and the sign (``>`` or ``<`` 0) of the others."""
+
+    zeros: tuple[sympy.Symbol, ...]
+    signs: tuple[tuple[sympy.Symbol, str], ...]
+
+    @property
+    def label(self) -> str:
+        parts = [f"{p.name} {op} 0" for p, op in self.signs] + [f"{p.name} = 0" for p in self.zeros]
+        return ", ".join(parts)
+
+    def substitute(self, expr: sympy.Expr) -> sympy.Expr:
+        """``expr`` with the parameters of this case that are 0 put in."""
+        return expr.xreplace({p: sympy.Integer(0) for p in self.zeros})
+
+    def holds_with(self, relations: list[Relation]) -> bool:
+        """Whether the conditions can hold in this case (none is false with its zeros and signs put in)."""
+        twins = {p: sympy.Dummy(p.name, positive=op == ">", negative=op == "<") for p, op in self.signs}
+        return all(truth(r.substitute({p: sympy.Integer(0) for p in self.zeros}).substitute(twins)) is not False
+                   for r in relations)
+
+
+def limit_parameters(*exprs: sympy.Expr) -> list[sympy.Symbol]:
+    """The real symbols of the limits in ``exprs`` (not their variables) whose sign is not known."""
+    found: set[sympy.Symbol] = set()
+    for expr in exprs:
+        for lim in expr.atoms(sympy.Limit):
+            found |= {
+                s
+                for s in lim.free_symbols
+                if isinstance(s, sympy.Symbol)
+                and s.is_real
+                and not s.is_integer
+                and s.is_positive is None
+                and s.is_negative is None
+            }
+    return sorted(found, key=lambda s: s.name)
+
+
+def sign_cases(parameters: list[sympy.Symbol], relations: list[Relation]) -> list[SignCase]:
+    """Every sign case of ``parameters`` (> 0, < 0, = 0, as their assumptions allow) the conditions leave open.
+
+    Empty when there are no parameters or more than MAX_LIMIT_SIGN_PARAMETERS.
+    """
+    if not parameters or len(parameters) > MAX_LIMIT_SIGN_PARAMETERS:
+        return []
+    options = [
+        [op for op in (">", "<", "=") if not (op == "<" and p.is_nonnegative) and not (op == ">" and p.is_nonpositive)
+         and not (op == "=" and p.is_nonzero)]
+        for p in parameters
+    ]
+    cases = []
+    for choice in itertools.product(*options):
+        zeros = tuple(p for p, op in zip(parameters, choice, strict=True) if op == "=")
+        signs = tuple((p, op) for p, op in zip(parameters, choice, strict=True) if op != "=")
+        case = SignCase(zeros, signs)
+        if case.holds_with(relations):
+            cases.append(case)
+    return cases
+
+
+def differs_at(previous: sympy.Expr, current: sympy.Expr, relation: str, point: dict) -> bool:
+    """Whether the step as written (its limits evaluated exactly at ``point``) fails there at high precision.
+
+    ``point`` gives every free symbol a number; False when a limit has no
+    finite value there or the sides cannot be told apart.
+    """
+    try:
+        sides = [evaluate_limits(side.xreplace(point)) for side in (previous, current)]
+    except LimitUnevaluated:
+        return False
+    if any(side.free_symbols for side in sides):
+        return False
+    a, b = (sympy.N(side, 60) for side in sides)
+    if not (a.is_real and b.is_real and a.is_finite and b.is_finite):
+        return False
+    gap, margin = a - b, sympy.Float(10) ** -40
+    if relation == "==":
+        return bool(abs(gap) > margin)
+    return bool(gap > margin) if relation in ("<=", "<") else bool(gap < -margin)

@@ -127,19 +127,44 @@ def instantiate(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
 
 
 def _write_out(node: sympy.Sum | sympy.Product) -> sympy.Expr:
-    """A sum or product with whole-number bounds as the plain Add or Mul of its terms."""
-    terms = [node.function]
-    for var, lo, hi in reversed(node.limits):
-        terms = [t.xreplace({var: sympy.Integer(v)}) for v in range(int(lo), int(hi) + 1) for t in terms]
-    return sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
+    """A sum or product with whole-number bounds as the plain Add or Mul of its terms.
+
+    Written out from the outermost limit in: an inner limit whose bounds use
+    an outer variable (``Sum(z[k], (k, 1, c), (c, 1, 3))``) has whole-number
+    bounds once that variable has its value.
+    """
+    var, lo, hi = node.limits[-1]
+    inner = node.function if len(node.limits) == 1 else node.func(node.function, *node.limits[:-1])
+    terms = [_at(inner, var, v) for v in range(int(lo), int(hi) + 1)]
+    written = sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
+    return instantiate(written, {}) if written.has(sympy.Sum, sympy.Product) else written
+
+
+def _at(expr: sympy.Expr, var: sympy.Symbol, value: int) -> sympy.Expr:
+    """``expr`` with the free ``var`` set to ``value`` (an inner sum that binds ``var`` again keeps its own)."""
+    if any(var == bound for n in expr.atoms(sympy.Sum, sympy.Product) for bound, _, _ in n.limits):
+        return expr.subs(var, sympy.Integer(value))
+    return expr.xreplace({var: sympy.Integer(value)})
 
 
 def _terms(node: sympy.Sum | sympy.Product) -> int:
-    count = 1
-    for _, lo, hi in node.limits:
-        if not (lo.is_Integer and hi.is_Integer):
-            return MAX_TERMS + 1
-        count *= max(0, int(hi) - int(lo) + 1)
+    """The number of terms of ``node`` written out; above MAX_TERMS when too many or not whole numbers."""
+    var, lo, hi = node.limits[-1]
+    if not (lo.is_Integer and hi.is_Integer):
+        return MAX_TERMS + 1
+    length = max(0, int(hi) - int(lo) + 1)
+    if len(node.limits) == 1:
+        return length
+    inner = node.func(node.function, *node.limits[:-1])
+    if not any(var in b.free_symbols for _, low, high in node.limits[:-1] for b in (low, high)):
+        return length * _terms(inner) if length else 0
+    if length > MAX_TERMS:
+        return MAX_TERMS + 1
+    count = 0
+    for v in range(int(lo), int(hi) + 1):  # bounds that depend on var: count each value's terms
+        count += _terms(_at(inner, var, v))
+        if count > MAX_TERMS:
+            break
     return count
 
 

@@ -593,7 +593,7 @@ def _plan(a: sympy.Expr, b: sympy.Expr, relations: list[Relation], mapping: dict
 _TAME = (sympy.log, sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.re, sympy.im)
 
 
-def _growth_arguments(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
+def growth_arguments(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
     """Arguments whose size decides whether evaluation is feasible (exp(exp(10**6)) is not)."""
     found = set()
     for expr in exprs:
@@ -612,8 +612,13 @@ def _size(expr: sympy.Expr) -> int:
 def _moderate(plan: _Plan, values: dict) -> bool:
     """Whether every growth argument stays below MAX_GROWTH at the point (checked innermost first)."""
     if plan.growth is None:
-        plan.growth = _growth_arguments([plan.ai, plan.bi])
-    for arg in plan.growth:
+        plan.growth = growth_arguments([plan.ai, plan.bi])
+    return moderate_growth(plan.growth, values)
+
+
+def moderate_growth(growth: list[sympy.Expr], values: dict) -> bool:
+    """Whether every one of the ``growth`` arguments stays below MAX_GROWTH at the point (innermost first)."""
+    for arg in growth:
         value = evaluate(arg, values, 5)
         if value is None:
             continue
