@@ -120,6 +120,28 @@ def test_a_power_sympy_leaves_unevaluated_fits_at_any_exponent():
     assert not fits_exactly(sympy.sqrt(x) ** g, {x: sympy.Integer(3), g: far_g})
 
 
+@pytest.mark.parametrize(
+    "expr",
+    [
+        x**3 + sympy.exp(x) * y,
+        (1 + x) ** 40 * y**7,
+        sympy.Pow(x, 2000) + 1,
+        sympy.sqrt(x + 2 * sympy.sqrt(y)) ** 31,
+        2 ** (2 + x) / 4,
+        (1 + sympy.exp(-x)) ** y,
+        sympy.Rational(3, 2) ** 20_000 * x,
+    ],
+)
+def test_the_size_estimate_found_once_per_expression_agrees_with_the_one_at_each_point(monkeypatch, expr):
+    from derivcheck.check.screen import certified
+
+    points = [{x: sympy.Rational(3, 7), y: sympy.Integer(2)}, {x: FAR, y: -FAR},
+              {x: sympy.Integer(10) ** 30 + sympy.I, y: sympy.Rational(1, 10**25)}]
+    cached = [fits_exactly(expr, point) for point in points]
+    monkeypatch.setattr(certified, "_static_size", lambda expr: None)
+    assert cached == [fits_exactly(expr, point) for point in points]
+
+
 def test_a_far_point_is_evaluated_at_working_precision(monkeypatch):
     # Building 2**1000002 exactly is what stalled the screen: forbid any huge exact integer.
     real_xreplace = sympy.Basic.xreplace
