@@ -9,6 +9,7 @@ are ended by a generous CPU guard, so a regression fails rather than hangs.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import sympy
 from sympy.core.evalf import EvalfMixin
 
 from derivcheck.check.ladder.engine import StepTask, run_task
-from derivcheck.check.limits import cpu_seconds, seconds_left, time_limit
+from derivcheck.check.limits import OuterTimeout, cpu_seconds, own_time_limit, seconds_left, time_limit
 from derivcheck.check.outcome import Verdict
 from derivcheck.check.prove.assume import Relation
 from derivcheck.check.prove.sizes import Shape
@@ -83,6 +84,84 @@ def test_an_inner_limit_that_fires_first_leaves_the_outer_one_armed():
             assert left is not None and 0 < left <= 0.7
             _spin(started)
     assert cpu_seconds() - started < 30
+
+
+# Deterministic: the signal is raised by the test, at a known place, not by the CPU clock.
+
+
+def _fire() -> None:
+    signal.raise_signal(signal.SIGPROF)
+
+
+def _helper_with_a_limit_of_its_own(seconds: float) -> str:
+    try:
+        with time_limit(seconds):
+            _fire()
+    except OuterTimeout:
+        raise
+    except CheckTimeout:
+        return "its own limit"
+    return "finished"
+
+
+def test_a_limit_bound_by_the_outer_one_reports_the_outer_timeout():
+    # The helper's limit (100 s) is armed with the outer limit's 50 s: when it fires, the outer is spent.
+    reached = []
+    with pytest.raises(CheckTimeout) as raised:
+        with time_limit(50):
+            try:
+                _helper_with_a_limit_of_its_own(100)
+            except OuterTimeout:
+                reached.append("outer timeout")
+                raise
+            reached.append("went on")
+    assert reached == ["outer timeout"]
+    assert type(raised.value) is CheckTimeout  # the outermost limit's own timeout
+    assert seconds_left() is None
+
+
+def test_an_inner_limit_that_fires_first_is_its_own_and_the_outer_one_stays_armed():
+    with time_limit(50):
+        assert _helper_with_a_limit_of_its_own(5) == "its own limit"
+        left = seconds_left()
+        assert left is not None and 40 < left <= 51
+    assert seconds_left() is None
+
+
+def test_an_inner_timeout_passing_through_an_outer_limit_stays_the_inner_ones():
+    # Nobody catches the inner limit's timeout inside the outer block: it is not the outer limit's.
+    with pytest.raises(CheckTimeout) as raised:
+        with time_limit(50):
+            with time_limit(5):
+                _fire()
+    assert type(raised.value) is CheckTimeout
+
+
+def test_three_nested_limits_pass_the_outermost_timeout_out():
+    seen = []
+    with pytest.raises(CheckTimeout) as raised:
+        with time_limit(20):
+            try:
+                with time_limit(30):
+                    _helper_with_a_limit_of_its_own(40)
+            except OuterTimeout:
+                seen.append("middle spent")
+                raise
+    assert seen == ["middle spent"] and type(raised.value) is CheckTimeout
+
+
+def test_a_stage_with_its_own_limit_ends_quietly_and_lets_the_outer_timeout_pass():
+    with own_time_limit(5) as spent:
+        _fire()
+    assert spent.ran_out
+    with own_time_limit(5) as spent:
+        pass
+    assert not spent.ran_out
+    with pytest.raises(CheckTimeout):
+        with time_limit(2):
+            with own_time_limit(5) as spent:
+                _fire()
+    assert not spent.ran_out
 
 
 def test_seconds_left_is_none_outside_any_limit():

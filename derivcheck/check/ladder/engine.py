@@ -322,6 +322,8 @@ def _by_linearity(task: StepTask, config: CheckConfig) -> str | None:
     try:
         with time_limit(share):
             return same_integrands(task.previous, task.current, share)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return None
 

@@ -32,14 +32,13 @@ from derivcheck.bounds import (
     SIMPLE_VALUE_ATTEMPTS as _SIMPLE_ATTEMPTS,
     SOLVE_SECONDS as _SOLVE_BUDGET,
 )
-from derivcheck.check.limits import OuterTimeout, point_share, time_limit
+from derivcheck.check.limits import own_time_limit, point_share
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
 from derivcheck.check.screen.branches import Undecided, decide_jumps
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value, differs_from, fits_exactly
-from derivcheck.errors import CheckTimeout
 
 RELATIVE_GAP = sympy.Float("1e-18", 30)
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
@@ -354,24 +353,15 @@ def screen(
         return _pure_numbers(a, b, relations, functions)
     result = Screen()
     found: list[tuple[Point, sympy.Expr, sympy.Expr]] = []
-    try:
-        with time_limit(budget):
-            _sample(a, b, relations, shape, samples, max_size, rng, point_share(budget), result, found)
-    except OuterTimeout:
-        raise
-    except CheckTimeout:
-        result.stopped = True
+    with own_time_limit(budget) as spent:
+        _sample(a, b, relations, shape, samples, max_size, rng, point_share(budget), result, found)
+    result.stopped = spent.ran_out
     if not found:
         return result
     point, ai, bi = found[0]
     point.functions = functions
-    try:
-        with time_limit(point_share(budget)):
-            point = simplify_point(ai, bi, relations, point)
-    except OuterTimeout:
-        raise
-    except CheckTimeout:
-        pass  # the confirmed point as drawn
+    with own_time_limit(point_share(budget)):  # out of time: the confirmed point as drawn
+        point = simplify_point(ai, bi, relations, point)
     result.counterexample = point
     result.values = shown_values(ai, bi, point.values)
     return result
@@ -410,18 +400,17 @@ def _sample(
             mapping = shapes[(attempts - 1) % len(shapes)]
         else:
             mapping = shapes[rng.randrange(len(shapes))]
-        try:
-            with time_limit(per_point):
-                drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
-                if drawn is None:
-                    continue
+        state = None
+        with own_time_limit(per_point) as spent:
+            drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
+            if drawn is not None:
                 point, ai, bi = drawn
                 result.tried += 1
                 state = compare_at(ai, bi, point.values)
-        except OuterTimeout:
-            raise
-        except CheckTimeout:
+        if spent.ran_out:
             result.slow += 1
+            continue
+        if state is None:
             continue
         if state == "undefined":
             result.undefined += 1
@@ -833,7 +822,7 @@ def _equation_roots(equation: sympy.Expr, atom: sympy.Expr, attempt: int) -> lis
 def real_roots(equation: sympy.Expr, symbol: sympy.Basic) -> list[sympy.Expr]:
     """The real roots of ``equation`` in ``symbol`` that SymPy finds within a short budget (exact where it can)."""
     try:
-        with time_limit(_SOLVE_BUDGET):
+        with own_time_limit(_SOLVE_BUDGET):  # out of time: no roots
             if equation.is_polynomial(symbol):
                 poly = sympy.Poly(equation, symbol)
                 if poly.degree() < 1:
@@ -847,12 +836,9 @@ def real_roots(equation: sympy.Expr, symbol: sympy.Basic) -> list[sympy.Expr]:
             else:
                 candidates = sympy.solve(equation, symbol)
             return [r for r in candidates if r.is_number and r.is_extended_real is True]
-    except OuterTimeout:
-        raise
-    except CheckTimeout:
-        return []
     except (ValueError, TypeError, NotImplementedError, ArithmeticError, sympy.PolynomialError):
         return []
+    return []
 
 
 def bound_variables(exprs: list[sympy.Expr]) -> set:
