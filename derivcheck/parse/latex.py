@@ -404,6 +404,7 @@ class Names:
     prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
     complex: frozenset[str] = frozenset()  # symbols declared complex
     iterates: frozenset[str] = frozenset()  # names whose superscript counts iterations (w^{(k)} is w[k])
+    supported: frozenset[str] = frozenset()  # symbols declared with a 'support' (integrals over them need no bounds)
 
     def is_declared(self, name: str) -> bool:
         return name in self.symbols or name in self.functions
@@ -445,7 +446,11 @@ def names_from_declarations(
     params = {decl.name: decl.params for decl in functions}
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
     complex_names = frozenset(d.name for d in symbols if "complex" in d.words.replace(",", " ").split())
-    return Names(kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates))
+    supported = frozenset(d.name for d in symbols if "support" in d.words.replace(",", " ").split())
+    return Names(
+        kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates),
+        supported=supported,
+    )
 
 
 def _shape(decl: SymbolDecl) -> tuple[str, ...]:
@@ -605,13 +610,16 @@ def comparison(sides: list[Reading], ops: list[str], line: int) -> Text:
     return Text(syntax.show(tree), line, tree)
 
 
-def read_expression(tokens: list[Token], names: Names, lenient: bool = False) -> Reading:
+def read_expression(
+    tokens: list[Token], names: Names, lenient: bool = False, bound: frozenset[str] = frozenset()
+) -> Reading:
     """Read the tokens of one expression (no relation at the top level).
 
     ``lenient``: a parenthesis left unclosed is closed at the end of its
     group (used only for rows marked ``wrong:``), with a note saying so.
+    ``bound``: names bound around the expression (the ``k`` of a definition ``p_k = …``).
     """
-    parser = _Parser(tokens, names, lenient)
+    parser = _Parser(tokens, names, lenient, set(bound))
     try:
         node = parser.whole()
         alternative = None
@@ -2238,14 +2246,21 @@ class _Parser:
                 self.take()
                 upper = [t for t in self.group_tokens() if not _ignorable(t)]
         count = INTEGRALS[tok.text]
-        if (not lower or not upper) and (lower or upper or count > 1):
+        over = _single_name(lower) if lower and not upper else None  # \int_x f dx: over the support of x
+        if (not lower or not upper) and not over and (lower or upper or count > 1):
             raise self.error(
                 tok,
                 f"\\{tok.text} is read with both bounds: \\{tok.text}_{{a}}^{{b}} f \\, dx (a bound may be \\infty)",
             )
         start, at, names, end = self.differentials_after(tok, count)
         body_tokens = [t for t in self.tokens[start:at] if not _ignorable(t)]
-        if not lower or not upper:  # an antiderivative in the declared variable
+        if over is not None and (over != names[0] or over not in self.names.supported):
+            raise self.error(
+                tok,
+                f"\\int_{over} is read as the integral over the support of {over}: declare it "
+                f"('{over}: real, support -oo..oo') and end the integrand with d{over}",
+            )
+        if not lower or not upper:  # over the support, or an antiderivative (Integral(f, x) decides)
             body = self.sub(body_tokens).whole() if body_tokens else ("num", "1")
             self.pos = end
             return ("integral", body, names[0], None, None)
