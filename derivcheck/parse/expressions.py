@@ -924,7 +924,7 @@ class _Builder:
             )
         if wanted == 1:
             indices = [indices[0], sympy.Integer(1)] if cols == 1 else [sympy.Integer(1), indices[0]]
-        return self._linalg(node, self.algebra.element, value, *indices)
+        return self._linalg(node, self.algebra.subscripted, value, *indices)
 
     def _defined_indices(self, node: ast.Subscript, count: int) -> sympy.Expr | tuple[sympy.Expr, ...]:
         """The indices of an element of a quantity defined with ``count`` of them (``p[j]``, ``y[i, j]``)."""

@@ -146,6 +146,8 @@ def test_wrong_gradients_and_elementwise_steps_are_refuted(previous: str, step: 
         (["Matrix([1, 2]) + x", "x"], "cannot add a vector of size 2 and a vector of size n"),
         (["Matrix([" + ", ".join(["1"] * 300) + "])", "x"], "at most 256 entries"),
         (["diag(A)", "A"], "diag needs a vector, given a matrix of shape n×n"),
+        (["Matrix([1, 2])[3]", "x[1]"], "index 3 is outside 1..2 of a vector of size 2"),
+        (["(A @ x)[0]", "x[1]"], "index 0 is outside 1..n of a vector of size n"),
     ],
 )
 def test_malformed_gradients_literals_and_elementwise_calls_are_errors(steps: list, message: str) -> None:
