@@ -303,3 +303,37 @@ def test_a_matrix_literal_in_a_latex_chain(tmp_path) -> None:
     results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
     assert [r.verdict.value for r in results] == ["proved", "wrong"], [r.message for r in results]
     assert results[1].outcome.counterexample.get("i") == "2"  # the second element differs
+
+
+HESSIAN_POST = r"""# The Hessian as a quadratic form
+
+<!-- derivcheck
+title: "logistic Hessian quadratic form"
+symbols:
+  w, z: vector d
+  x: matrix P d
+  y: vector P
+  p: index 1..P
+functions:
+  sigma(t): 1/(1 + exp(-t))
+define:
+  g: (1/P)*Sum(log(1 + exp(dot(x[q], w))) - y[q]*dot(x[q], w), (q, 1, P))
+-->
+$$
+\begin{aligned}
+\mathbf{z}^T \nabla^2 g(\mathbf{w}) \mathbf{z} &= \frac{1}{P}\sum_{p=1}^{P} \sigma(\mathbf{x}_p^T\mathbf{w})(1 - \sigma(\mathbf{x}_p^T\mathbf{w}))(\mathbf{x}_p^T \mathbf{z})^2 \\
+&= \frac{1}{P}\sum_{p=1}^{P} \sigma(\mathbf{x}_p^T\mathbf{w})(\mathbf{x}_p^T \mathbf{z})^2
+\end{aligned}
+$$
+"""
+
+
+@pytest.mark.slow
+def test_the_quadratic_form_of_the_hessian_of_the_issue_is_read_and_checked(tmp_path) -> None:
+    from derivcheck.api import verify_paths
+    from tests.helpers import FAST
+
+    post = tmp_path / "post.md"
+    post.write_text(HESSIAN_POST)
+    results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
+    assert [r.verdict.value for r in results] == ["proved", "wrong"], [r.message for r in results]
