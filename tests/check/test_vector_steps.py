@@ -321,7 +321,9 @@ define:
 -->
 $$
 \begin{aligned}
-\mathbf{z}^T \nabla^2 g(\mathbf{w}) \mathbf{z} &= \frac{1}{P}\sum_{p=1}^{P} \sigma(\mathbf{x}_p^T\mathbf{w})(1 - \sigma(\mathbf{x}_p^T\mathbf{w}))(\mathbf{x}_p^T \mathbf{z})^2 \\
+\mathbf{z}^T \nabla^2 g(\mathbf{w}) \mathbf{z}
+  &= \frac{1}{P}\sum_{p=1}^{P} \sigma(\mathbf{x}_p^T\mathbf{w})(1 - \sigma(\mathbf{x}_p^T\mathbf{w}))
+     (\mathbf{x}_p^T \mathbf{z})^2 \\
 &= \frac{1}{P}\sum_{p=1}^{P} \sigma(\mathbf{x}_p^T\mathbf{w})(\mathbf{x}_p^T \mathbf{z})^2
 \end{aligned}
 $$
