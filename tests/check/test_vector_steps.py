@@ -339,3 +339,11 @@ def test_the_quadratic_form_of_the_hessian_of_the_issue_is_read_and_checked(tmp_
     post.write_text(HESSIAN_POST)
     results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
     assert [r.verdict.value for r in results] == ["proved", "wrong"], [r.message for r in results]
+
+
+def test_a_gradient_in_a_vector_its_function_does_not_use_is_noted() -> None:
+    (result,) = _results(["grad(dot(x, x), w)", "0*w"])
+    assert result.verdict.value == "proved"
+    assert any("is 0 only because" in note for note in result.notes), result.notes
+    (used,) = _results(["grad(dot(x, w), w)", "x"])
+    assert not any("is 0 only because" in note for note in used.notes)
