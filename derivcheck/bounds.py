@@ -132,6 +132,10 @@ MAX_EXACT_BITS = 40_000
 """Bits of an exact number the screen may build by substituting a point (``2**(2 + x)`` at a far ``x``);
 larger ones are evaluated at bounded working precision with an error bound instead."""
 
+ROUGH_POWER_SHARE = 16
+"""A power whose rough size (every part of its base raised) stays below 1/ROUGH_POWER_SHARE of
+MAX_EXACT_BITS is not looked at closer; a larger one is sized on the parts SymPy really raises."""
+
 SCREEN_SHARE = 0.25
 """Fraction of a check's time limit the numeric screen may use; the symbolic proof gets the rest."""
 
@@ -396,3 +400,9 @@ MAX_MATRIX_DIMENSION = 64
 
 MAX_MATRIX_POWER = 8
 """Largest power ``A**k`` of a square matrix written element by element (SymPy merges ``A @ A`` into ``A**2``)."""
+
+MAX_MATRIX_LITERAL_ENTRIES = 256
+"""Most entries of a matrix literal (``Matrix([[1, x], [x, 1]])``, ``\\begin{pmatrix} … \\end{pmatrix}``)."""
+
+MAX_CANCEL_OPS = 200
+"""Largest summand (SymPy operation count) brought over one denominator in the normal form of a sum."""

@@ -26,6 +26,7 @@ from derivcheck.render.boxes import (
     Box,
     Fenced,
     Frac,
+    Grid,
     Ident,
     Num,
     Op,
@@ -77,7 +78,8 @@ JUXTAPOSE = Op("", "\u2062", "invisible")
 APPLY = Op("", "\u2061", "apply")
 COMMA = Op(",", ",", "sep")
 TOP = Ident("\\top", "\u22a4")  # the transpose mark
-_LINEAR_ALGEBRA = {"transpose": 1, "norm": 1, "dot": 2, "trace": 1, "eye": 1}  # see parse/linalg.FUNCTIONS
+_LINEAR_ALGEBRA = {"transpose": 1, "norm": 1, "dot": 2, "trace": 1, "eye": 1, "diag": 1, "grad": 2, "hessian": 2}
+NABLA = Ident("\\nabla", "\u2207")  # gradients and Hessians
 
 _DIGITS_SUFFIX = re.compile(r"([A-Za-z]+?)(\d+)\Z")
 
@@ -368,6 +370,8 @@ class _Walker:
             return self._diff(args)
         if name == "Limit" and len(args) in (3, 4):
             return self._limit(args)
+        if name == "Matrix" and len(args) == 1 and isinstance(args[0], ast.List) and args[0].elts:
+            return self._matrix(args[0])
         if name in _LINEAR_ALGEBRA and len(args) == _LINEAR_ALGEBRA[name]:
             return self._linear_algebra(name, [self.expr(a) for a in args])
         if name == "KroneckerDelta" and len(args) == 2:
@@ -408,10 +412,21 @@ class _Walker:
             left = self._power(args[0], TOP)
             right = args[1] if args[1].prec >= PRODUCT else _wrap(args[1])
             return Piece(row(left.box, JUXTAPOSE, right.box), PRODUCT, left.lead, right.trail)
-        if name == "trace":
-            head = Ident("\\operatorname{tr}", "tr", upright=True)
+        if name in ("trace", "diag"):
+            head = Ident("\\operatorname{tr}", "tr", upright=True) if name == "trace" else Ident(
+                "\\operatorname{diag}", "diag", upright=True
+            )
             return Piece(row(head, APPLY, _parens(args[0].box)), ATOM, "word")
+        if name in ("grad", "hessian"):
+            nabla = Scripts(NABLA, sub=args[1].box, sup=Num("2") if name == "hessian" else None)
+            body = args[0] if args[0].prec == ATOM else _wrap(args[0])
+            return Piece(row(nabla, JUXTAPOSE, body.box), PRODUCT, "other", body.trail)
         return Piece(Scripts(Ident("I", "I"), sub=args[0].box), ATOM)
+
+    def _matrix(self, rows: ast.List) -> Piece:
+        """``Matrix([[a, b], [c, d]])`` as a pmatrix; ``Matrix([a, b])`` as a column."""
+        lines = [r.elts if isinstance(r, ast.List) else [r] for r in rows.elts]
+        return Piece(Grid(tuple(tuple(self.expr(e).box for e in line) for line in lines)), ATOM)
 
     def _diff(self, args: list[ast.expr]) -> Piece:
         target = self.expr(args[0])

@@ -361,6 +361,8 @@ def _by_linearity(task: StepTask, config: CheckConfig) -> str | None:
     try:
         with time_limit(share):
             return same_integrands(task.previous, task.current, share)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return None
 
@@ -531,7 +533,7 @@ def _for_sizes(
         rels += every_relations(every, [ai, bi], rels, mapping)
         proof = step.rule.prove(ai, bi, rels, config.timeout)
         if proof is None:
-            found = step.rule.screen(ai, bi, rels, Shape((), ()), config.samples, config.max_size, config.seed)
+            found = _screen_instance(step, ai, bi, rels, config.samples, config.max_size, config.seed)
             if found.counterexample is not None:
                 found.counterexample.shape = {**mapping, **found.counterexample.shape}
                 if step.stands(found) is not None:
@@ -547,6 +549,16 @@ def _for_sizes(
     return proved_for_sizes(shape, sizes_seen, count, config.max_size, claim)
 
 
+def _screen_instance(
+    step: _Step, ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation], samples: int, max_size: int, seed: int
+) -> Screen:
+    """The screen of one instance (sizes fixed) after its proof failed; two constants decided to every digit asked."""
+    found = step.rule.screen(ai, bi, rels, Shape((), ()), samples, max_size, seed)
+    if found.constants:
+        found = step.rule.refute_near_misses(found) or found
+    return found
+
+
 def _refute_at_larger_sizes(
     step: _Step, relations: list[Relation], shape: Shape, config: CheckConfig, every: Sequence[Condition]
 ) -> Outcome | None:
@@ -555,7 +567,7 @@ def _refute_at_larger_sizes(
         ai, bi = instantiate(step.a, mapping), instantiate(step.b, mapping)
         rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
         rels += every_relations(every, [ai, bi], rels, mapping)
-        found = step.rule.screen(ai, bi, rels, Shape((), ()), max(4, config.samples // 4), 1, config.seed)
+        found = _screen_instance(step, ai, bi, rels, max(4, config.samples // 4), 1, config.seed)
         if found.counterexample is None:
             continue
         found.counterexample.shape = {**mapping, **found.counterexample.shape}
