@@ -206,7 +206,9 @@ def _with_limits(task: StepTask, config: CheckConfig, by_signs: bool = True) -> 
         by_cases = _limits_by_sign_cases(task, config) if by_signs else None
         if by_cases is not None:
             return by_cases
-        by_quadrature = None if _limit_or_order(task) else _by_quadrature(task, relations_of(task.conditions), config)
+        by_quadrature = (
+            _by_quadrature(task, relations, config) if exc.comparable and not _limit_or_order(task) else None
+        )
         if by_quadrature is not None:
             return by_quadrature.with_(detail=f"{exc}; {by_quadrature.detail}", hint=hint)
         return Outcome(
@@ -335,7 +337,9 @@ def _exact_values(task: StepTask, relations: list[Relation], config: CheckConfig
     except OuterTimeout:
         raise
     except CheckTimeout:
-        raise LimitUnevaluated("SymPy found no exact value of the integrals within its share of the time") from None
+        raise LimitUnevaluated(
+            "SymPy found no exact value of the integrals within its share of the time", comparable=True
+        ) from None
 
 
 def _limit_or_order(task: StepTask) -> bool:
