@@ -238,7 +238,11 @@ def test_latex_integrals_and_divergences_that_cannot_be_read_say_why(latex: str,
 def test_the_renderer_typesets_them_and_the_latex_reader_reads_them_back(text: str):
     box = layout_expression(text)
     assert "<mtext" not in to_mathml(box)
-    assert _same(_parse(_latex(to_latex(box))), _parse(text)), to_latex(box)
+    back, original = _parse(_latex(to_latex(box))), _parse(text)
+    if not _same(back, original):  # a divergence over a range is typeset as its integral, p log(p/q)
+        (left,), (right,) = back.atoms(sympy.Integral), original.atoms(sympy.Integral)
+        assert left.limits[0][1:] == right.limits[0][1:]
+        assert sympy.simplify(left.function - right.function.xreplace({right.limits[0][0]: left.limits[0][0]})) == 0
 
 
 def test_the_renderer_knows_every_distribution():
