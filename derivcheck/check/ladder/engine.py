@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import fractions
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 import sympy
 
@@ -72,6 +72,8 @@ from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
 from derivcheck.parse.expressions import Condition, tree_measure
 from derivcheck.parse.symbols import SymbolSpec
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -349,22 +351,20 @@ def _limit_or_order(task: StepTask) -> bool:
 
 def _by_quadrature(task: StepTask, relations: list[Relation], config: CheckConfig) -> Outcome | None:
     """``numeric`` or ``wrong`` by quadrature at parameter points (check/screen/quadrature.py), None if undecided."""
-    share = proof_share(config.timeout, Shape((), ()))
-    try:
-        with time_limit(share):
-            return quadrature_outcome(task.previous, task.current, relations)
-    except OuterTimeout:
-        raise
-    except CheckTimeout:
-        return None
+    return _within_proof_share(config, lambda share: quadrature_outcome(task.previous, task.current, relations))
 
 
 def _by_linearity(task: StepTask, config: CheckConfig) -> str | None:
     """The method proving an equality of integrals integrand by integrand, or None (also when out of time)."""
+    return _within_proof_share(config, lambda share: same_integrands(task.previous, task.current, share))
+
+
+def _within_proof_share(config: CheckConfig, compute: Callable[[float], T]) -> T | None:
+    """``compute(share)`` within the proof's share of the check's time; None when that runs out."""
     share = proof_share(config.timeout, Shape((), ()))
     try:
         with time_limit(share):
-            return same_integrands(task.previous, task.current, share)
+            return compute(share)
     except OuterTimeout:
         raise
     except CheckTimeout:
