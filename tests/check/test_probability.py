@@ -114,6 +114,11 @@ def test_an_expectation_under_a_declared_density_integrates_over_its_support_or_
     assert sympy.Symbol("y", real=True) in integral.free_symbols
 
 
+def test_a_variance_under_a_declared_density_is_the_second_moment_less_the_squared_mean():
+    variance = _parse("Var(x, (x, p))").doit()
+    assert sympy.simplify(variance - 1 / sympy.Symbol("a", positive=True) ** 2) == 0
+
+
 def test_multiple_integrals_nest_the_first_range_innermost_and_its_bounds_see_the_outer_variables():
     nested = _parse("Integral(1, (x, 0, y), (y, 0, 1))")
     (inner, _, upper), (outer, _, _) = nested.limits  # the first range innermost
