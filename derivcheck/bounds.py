@@ -388,3 +388,9 @@ MAX_MATRIX_DIMENSION = 64
 
 MAX_MATRIX_POWER = 8
 """Largest power ``A**k`` of a square matrix written element by element (SymPy merges ``A @ A`` into ``A**2``)."""
+
+MAX_MATRIX_LITERAL_ENTRIES = 256
+"""Most entries of a matrix literal (``Matrix([[1, x], [x, 1]])``, ``\\begin{pmatrix} … \\end{pmatrix}``)."""
+
+MAX_CANCEL_OPS = 200
+"""Largest summand (SymPy operation count) brought over one denominator in the normal form of a sum."""

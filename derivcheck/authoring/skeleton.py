@@ -52,6 +52,12 @@ define:
   q[k]: softmax(k)
   J: -log(q[1])
 
+# Optional: quantities with no formula and what they depend on. diff through
+# them gives their unknown partial derivatives (diff(G, w[1]) is the unknown
+# dG/dw[1]), so a chain rule through them is checked as written.
+depends:
+  G: w
+
 # Optional: conditions that hold everywhere (==, !=, <, <=, >, >=,
 # chains such as 0 < p < 1, 'name in {0, 1}'); a list means all of them.
 assume:
