@@ -523,3 +523,11 @@ def test_an_order_at_a_point_with_a_gap_below_the_error_floor_is_undecided_witho
     assert relations.relation_at(1 / (1 + sympy.exp(x)), sympy.Integer(0), ">", {x: sympy.Integer(10**6)}) is None
     held = relations.relation_at(1 / (1 + sympy.exp(x)), sympy.Integer(0), ">", {x: sympy.Integer(3)})
     assert held is not None and held.holds
+
+
+def test_the_proof_between_two_constants_leaves_time_for_their_digits():
+    from derivcheck.bounds import PROOF_RESERVE_SHARE, SCREEN_SHARE
+    from derivcheck.check.limits import proof_share
+
+    assert proof_share(10.0, NO_SHAPE) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE))
+    assert proof_share(10.0, NO_SHAPE, constants=True) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE - SCREEN_SHARE))
