@@ -2462,8 +2462,12 @@ class _Parser:
             self.take()
         inner = self.parenthesized(tok)
         parts = _split_divergence(inner)
+        if len(parts) == 1:  # KL(p, q), D_{KL}(P,Q): a comma between the two
+            parts = _split_commas(inner)
         if len(parts) != 2 or not all(parts):
-            raise self.error(tok, f"a divergence is read as {_KL_FORM}: two densities or distributions, split by \\|")
+            raise self.error(
+                tok, f"a divergence is read as {_KL_FORM}: two densities or distributions, split by \\| (or a comma)"
+            )
         variable = _density_variable(parts[0])
         return ("call", "KL", [self.kl_argument(tok, part, variable) for part in parts])
 
