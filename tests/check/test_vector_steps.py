@@ -347,3 +347,29 @@ def test_a_gradient_in_a_vector_its_function_does_not_use_is_noted() -> None:
     assert any("is 0 only because" in note for note in result.notes), result.notes
     (used,) = _results(["grad(dot(x, w), w)", "x"])
     assert not any("is 0 only because" in note for note in used.notes)
+
+
+ARRAY_POST = r"""# A chain aligned with an array
+
+<!-- derivcheck
+title: "array"
+symbols:
+  w: vector d
+  X: matrix n d
+  y: vector n
+-->
+$$\begin{array}{rcl} \|y - Xw\|^2 &=& (y - Xw)^T (y - Xw) \\
+&=& y^T y - 2 y^T X w + w^T X^T X w \\
+&=& y^T y - y^T X w + w^T X^T X w
+\end{array}$$
+"""
+
+
+def test_an_array_aligns_a_chain_like_aligned(tmp_path) -> None:
+    from derivcheck.api import verify_paths
+    from tests.helpers import FAST
+
+    post = tmp_path / "post.md"
+    post.write_text(ARRAY_POST)
+    results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
+    assert [r.verdict.value for r in results] == ["proved", "proved", "wrong"], [r.message for r in results]
