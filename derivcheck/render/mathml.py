@@ -19,6 +19,7 @@ from derivcheck.render.boxes import (
     Box,
     Fenced,
     Frac,
+    Grid,
     Ident,
     Num,
     Op,
@@ -75,6 +76,11 @@ def to_mathml(box: Box) -> str:
         )
     if isinstance(box, Accent):
         return f'<mover accent="true">{to_mathml(box.body)}<mo>{escape(ACCENTS[box.name][1])}</mo></mover>'
+    if isinstance(box, Grid):
+        cells = "".join(
+            "<mtr>" + "".join(f"<mtd>{to_mathml(entry)}</mtd>" for entry in line) + "</mtr>" for line in box.rows
+        )
+        return f'<mrow><mo fence="true">(</mo><mtable>{cells}</mtable><mo fence="true">)</mo></mrow>'
     if isinstance(box, Words):
         style = ' style="font-family: monospace"' if box.monospace else ""
         return f"<mtext{style}>{escape(box.text)}</mtext>"

@@ -37,6 +37,7 @@ from derivcheck.bounds import (
     GENERAL_SUM_PROOF_SHARE,
     LARGE_SIZE_DRAWS,
     LARGE_SIZES,
+    MAX_CANCEL_OPS,
     MAX_EXCHANGED_SUMS,
     MAX_EXPAND_TERMS,
     MAX_NEST_FORMS,
@@ -264,7 +265,7 @@ def one_sum(
     lo, hi = (sympy.Integer(v) if isinstance(v, int) else v for v in (lo, hi))
     if var not in body.free_symbols:
         return _count(body, lo, hi, facts, lambda: _closed_or_sum(body, var, lo, hi, facts))
-    terms = sympy.Add.make_args(_expand(body))
+    terms = sympy.Add.make_args(_expand(_one_fraction(_within_range(body, var, lo, hi))))
     grouped: dict[sympy.Expr, sympy.Expr] = {}
     total = sympy.Integer(0)
     for term in terms:
@@ -282,6 +283,43 @@ def one_sum(
     for dep, coeff in grouped.items():
         total += coeff * _closed_or_sum(dep, var, lo, hi, facts)
     return total
+
+
+def _within_range(body: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr, hi: sympy.Expr) -> sympy.Expr:
+    """``Piecewise((g, lo <= var <= hi), (0, True))`` is ``g`` inside the sum over ``var`` from lo to hi
+    (a Kronecker delta of an inner sum collapsed on the outer sum's variable)."""
+    inside = {lo - var, var - hi}  # each <= 0
+
+    def at_most_zero(cond: sympy.Basic) -> sympy.Expr | None:
+        if isinstance(cond, (sympy.LessThan, sympy.GreaterThan)):
+            small, large = (cond.lhs, cond.rhs) if isinstance(cond, sympy.LessThan) else (cond.rhs, cond.lhs)
+            return sympy.expand(small - large)
+        return None
+
+    def in_range(node: sympy.Basic) -> bool:
+        if not (isinstance(node, sympy.Piecewise) and len(node.args) == 2):
+            return False
+        (_, cond), (other, always) = node.args
+        parts = cond.args if isinstance(cond, sympy.And) else (cond,)
+        return always == sympy.true and other == 0 and {at_most_zero(p) for p in parts} == inside
+
+    return body.replace(in_range, lambda node: node.args[0].expr) if body.has(sympy.Piecewise) else body
+
+
+def _one_fraction(term: sympy.Expr) -> sympy.Expr:
+    """A summand with its fractions brought over one denominator (``cancel``), so that one quantity
+    written two ways (``1/(1 + exp(-s))`` and ``exp(s)/(exp(s) + 1)``) has one normal form;
+    unchanged when it has no fraction or is large."""
+    if not any(p.exp.is_negative and p.base.is_Add for p in term.atoms(sympy.Pow)):
+        return term
+    if sympy.count_ops(term) > MAX_CANCEL_OPS:
+        return term
+    try:
+        return sympy.cancel(term)
+    except (CheckTimeout, MemoryError):
+        raise
+    except Exception:  # a polynomial SymPy cannot handle: keep the summand as written
+        return term
 
 
 def _telescope(
