@@ -107,6 +107,9 @@ MAX_EXCHANGED_SUMS = 5
 """Nested sums whose orders are all tried (5! = 120 orders) to put a nest in one canonical order;
 also the largest power of a sum written as a product of sums inside a nest."""
 
+MAX_NEST_FORMS = 720
+"""Ways of writing one nest of sums (orders, triangles from either side) tried to find its canonical form."""
+
 MAX_ROOT_DEGREE = 4
 """Degree of a polynomial condition whose numeric roots are split into cases."""
 
