@@ -334,6 +334,9 @@ COMPLEX_FLOAT_RANGE = 1e150
 TIE_PROOF_SECONDS = 0.5
 """CPU seconds to prove that two values at a sample point are exactly equal (a tie, or an argument at a jump)."""
 
+TIE_DIGITS = 240
+"""Decimal digits at which a possible tie at a point is evaluated before a proof that it is exact is tried."""
+
 SPOT_CHECKS = 64
 """Terms of a long sum evaluated exactly to check the term-by-term evaluation."""
 

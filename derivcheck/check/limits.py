@@ -222,16 +222,18 @@ def point_share(screen_seconds: float | None) -> float | None:
     return screen_seconds * POINT_SHARE if screen_seconds else None
 
 
-def proof_share(timeout: float, shape: Any) -> float:
+def proof_share(timeout: float, shape: Any, constants: bool = False) -> float:
     """The symbolic proof's share of a check's time.
 
     Without sums: the rest of the check's time once the screen is done, less a
-    reserve for the stages after the proof. With sums over a symbolic size: a
-    small share, leaving the time to the instances.
+    reserve for the stages after the proof; between two ``constants`` the
+    reserve also holds the screen's share, for their evaluation to every digit
+    asked that follows a failed proof. With sums over a symbolic size: a small
+    share, leaving the time to the instances.
     """
     if not shape.empty:
         return min(MAX_PROOF_SECONDS_WITH_SUMS, timeout * PROOF_SHARE_WITH_SUMS)
-    reserve = timeout * PROOF_RESERVE_SHARE
+    reserve = timeout * (PROOF_RESERVE_SHARE + (SCREEN_SHARE if constants else 0))
     left = seconds_left()
     rest = (left if left is not None else timeout) - reserve
     return max(rest, reserve)

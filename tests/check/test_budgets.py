@@ -495,3 +495,39 @@ def test_the_cache_keys_of_a_library_file_are_the_same_under_any_hash_seed():
         assert done.stdout.count("\n") >= 5
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+# --- ties at a point -------------------------------------------------------------------
+
+
+def test_a_tie_is_proved_and_a_tiny_nonzero_value_is_no_tie_without_a_proof_attempt(monkeypatch):
+    from derivcheck.check.screen import branches
+
+    assert branches.proved_zero(-sympy.log(3 * sympy.E) + 1 + sympy.log(3))
+
+    def no_proof(*args, **kwargs):
+        raise AssertionError("a proof was attempted for a value evaluation tells from 0")
+
+    monkeypatch.setattr(branches, "prove_zero", no_proof)
+    assert not branches.proved_zero(sympy.log(sympy.E + sympy.exp(1000)) - 1000)  # about 10**-434
+
+
+def test_an_order_at_a_point_with_a_gap_below_the_error_floor_is_undecided_without_a_proof(monkeypatch):
+    from derivcheck.check.ladder import relations
+
+    def no_proof(*args, **kwargs):
+        raise AssertionError("a tie was tried for a gap evaluated to a nonzero value")
+
+    monkeypatch.setattr(relations, "proved_zero", no_proof)
+    # 1/(1 + exp(x)) > 0 at x = 10**6: the gap, about 10**-434295, is below the evaluation's error floor.
+    assert relations.relation_at(1 / (1 + sympy.exp(x)), sympy.Integer(0), ">", {x: sympy.Integer(10**6)}) is None
+    held = relations.relation_at(1 / (1 + sympy.exp(x)), sympy.Integer(0), ">", {x: sympy.Integer(3)})
+    assert held is not None and held.holds
+
+
+def test_the_proof_between_two_constants_leaves_time_for_their_digits():
+    from derivcheck.bounds import PROOF_RESERVE_SHARE, SCREEN_SHARE
+    from derivcheck.check.limits import proof_share
+
+    assert proof_share(10.0, NO_SHAPE) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE))
+    assert proof_share(10.0, NO_SHAPE, constants=True) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE - SCREEN_SHARE))

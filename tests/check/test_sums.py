@@ -332,3 +332,39 @@ def test_a_nest_keeps_the_sign_of_the_sum_as_written() -> None:
     facts = SumFacts([])
     symbol = reduce_sums(squares, facts)
     assert symbol.is_nonnegative, symbol.assumptions0
+
+
+@pytest.mark.slow
+def test_every_exchange_keeps_the_value_of_random_nests() -> None:
+    # random nests of 2 to 4 sums, bounds on sizes, numbers and outer variables (triangular ones too),
+    # written out at a few sizes (empty ranges included) before and after the normal form and the exchange
+    import random
+
+    from derivcheck.check.ladder.sums import exchange_order
+    from derivcheck.check.prove.sizes import instantiate
+
+    rng = random.Random(7)
+    z = sympy.IndexedBase("z", real=True)
+    n, m = sympy.symbols("n m", integer=True, nonnegative=True)
+    exchanged = 0
+    for _ in range(30):
+        variables = [sympy.Symbol(f"v{t}", integer=True) for t in range(rng.randint(2, 4))]
+        body = z[sum(variables)] ** 2
+        product = sympy.Integer(1)
+        for v in variables:
+            product *= z[rng.randint(1, 3) * v + rng.randint(0, 2)] + rng.randint(1, 3)
+        nest = body + product
+        for position in reversed(range(len(variables))):
+            outer = variables[:position]
+            lo = rng.choice([sympy.Integer(0), sympy.Integer(1), *outer])
+            hi = rng.choice([n, m, sympy.Integer(2), *outer, *(o + 1 for o in outer)])
+            nest = sympy.Sum(nest, (variables[position], lo, hi))
+        facts = SumFacts([])
+        terms = sympy.Add.make_args(normal_form(nest, facts))
+        ordered = sympy.Add(*(exchange_order(t, facts) if isinstance(t, sympy.Sum) else t for t in terms))
+        exchanged += "order of nested sums exchanged" in facts.used
+        for sizes in ({n: 2, m: 3}, {n: 0, m: 2}):
+            before, after = instantiate(nest, sizes), instantiate(ordered, sizes)
+            values = {e: rng.randint(-5, 5) for e in before.atoms(sympy.Indexed) | after.atoms(sympy.Indexed)}
+            assert sympy.expand(before.xreplace(values) - after.xreplace(values)) == 0, (nest, ordered, sizes)
+    assert exchanged >= 10  # the exchange was exercised, not only the identity order

@@ -455,7 +455,7 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     tried.append("symbolic proof")
     stopped = None
     try:
-        with time_limit(proof_share(config.timeout, shape)):
+        with time_limit(proof_share(config.timeout, shape, constants=found.constants)):
             proof = rule.prove(a, b, relations, config.timeout)
         if _is_proof(proof):
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)

@@ -302,7 +302,9 @@ def relation_at(ai: sympy.Expr, bi: sympy.Expr, relation: str, values: dict) -> 
         return None
     sign = certified_sign(bounded)
     if sign is None:
-        if not _exactly_zero_at(gap, values):
+        # A gap evaluated to a precise nonzero value below the error floor (1/(1 + exp(10**6)))
+        # is no tie: the point stays undecided without a proof attempt that cannot succeed.
+        if bounded.value != 0 or not _exactly_zero_at(gap, values):
             return None
         sign = 0
     if sign == 0:
