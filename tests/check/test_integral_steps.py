@@ -220,8 +220,8 @@ def test_a_slip_in_the_gaussian_kl_is_wrong():
     assert slipped != text
     # The step after a wrong one is checked against the last step that holds.
     report = verify_text(slipped)
-    assert step_verdicts(report) == ["proved", "proved", "wrong", "proved"]
-    wrong = _steps(report)[2].outcome
+    assert step_verdicts(report) == ["proved", "proved", "proved", "wrong", "proved"]
+    wrong = _steps(report)[3].outcome
     point = {name: sympy.Rational(value) for name, value in wrong.counterexample.items()}
     m1, m2, s2 = point["m1"], point["m2"], point["s2"]
     assert (m1 - m2) ** 2 != (m1 - m2) and s2 != 0  # the slip really changes the value there
