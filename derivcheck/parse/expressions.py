@@ -924,7 +924,30 @@ class _Builder:
             )
         if wanted == 1:
             indices = [indices[0], sympy.Integer(1)] if cols == 1 else [sympy.Integer(1), indices[0]]
+        for index, size in zip(indices, (rows, cols)):
+            self._check_index_within(node, index, size, value)
         return self._linalg(node, self.algebra.subscripted, value, *indices)
+
+    def _check_index_within(
+        self, node: ast.Subscript, index: sympy.Expr, size: sympy.Expr, value: linalg.Value
+    ) -> None:
+        """A declared index used on a sized vector or matrix must run inside ``1..size`` (FormatError otherwise).
+
+        The element of ``eye(n)`` or of a gradient outside its size is not defined, and reading it as the
+        formula's value there would make a step "proved" about nothing.
+        """
+        spec = self.scope.symbols.get(str(index)) if isinstance(index, sympy.Symbol) else None
+        if spec is None or spec.index_range is None or spec.obj != index:  # a bound variable of the same name
+            return
+        lo, hi = (self._bound_value(text) for text in spec.index_range)
+        inside = sympy.Integer(1) - lo <= 0, hi - (sympy.Integer(size) if isinstance(size, int) else size) <= 0
+        if all(fact is sympy.true for fact in inside):
+            return
+        raise self._error(
+            node,
+            f"index {index} runs over {spec.index_range[0]}..{spec.index_range[1]}, but {linalg.describe(value)} "
+            f"has elements 1..{size} only; declare {index} as 'index 1..{size}'",
+        )
 
     def _defined_indices(self, node: ast.Subscript, count: int) -> sympy.Expr | tuple[sympy.Expr, ...]:
         """The indices of an element of a quantity defined with ``count`` of them (``p[j]``, ``y[i, j]``)."""

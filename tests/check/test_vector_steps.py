@@ -373,3 +373,23 @@ def test_an_array_aligns_a_chain_like_aligned(tmp_path) -> None:
     post.write_text(ARRAY_POST)
     results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
     assert [r.verdict.value for r in results] == ["proved", "proved", "wrong"], [r.message for r in results]
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["grad(dot(w, w), w)[k]", "2*w[k]"],  # an element of a gradient of size n at k up to m
+        ["(eye(n) @ w)[k]", "w[k]"],
+        ["(A @ x)[j]", "Sum(A[j, c]*x[c], (c, 1, n))"],  # j starts at 0
+    ],
+)
+def test_an_index_that_may_leave_the_size_of_a_vector_expression_is_an_error(steps: list) -> None:
+    symbols = {**MAT, "k": "index 1..m", "j": "index 0..n-1", "c": "index 1..n"}
+    errors = [r.message for r in _results(steps, symbols) if r.kind == "error"]
+    assert errors and "has elements 1..n only" in errors[0], errors
+
+
+def test_an_index_inside_the_size_of_a_vector_expression_is_read() -> None:
+    symbols = {**MAT, "k": "index 1..n", "j": "index 2..n-1"}
+    assert _one("(eye(n) @ w)[k]", "w[k]", symbols).verdict.value == "proved"
+    assert _one("(A @ x)[j]", "(A @ x)[j] + 0", symbols).verdict.value == "proved"
