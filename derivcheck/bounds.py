@@ -107,6 +107,9 @@ MAX_EXCHANGED_SUMS = 5
 """Nested sums whose orders are all tried (5! = 120 orders) to put a nest in one canonical order;
 also the largest power of a sum written as a product of sums inside a nest."""
 
+MAX_NEST_FORMS = 720
+"""Ways of writing one nest of sums (orders, triangles from either side) tried to find its canonical form."""
+
 MAX_ROOT_DEGREE = 4
 """Degree of a polynomial condition whose numeric roots are split into cases."""
 
@@ -268,6 +271,21 @@ MAX_LIMITS = 16
 
 MAX_LIMIT_SIGN_PARAMETERS = 2
 """Parameters of a step's limits split into sign cases (each > 0, < 0, = 0) when a limit depends on their sign."""
+
+EXACT_INTEGRATION_SHARE = 0.4
+"""Share of a check's time SymPy may spend finding a step's integrals exactly (quadrature may follow)."""
+
+MAX_QUADRATURE_POINTS = 4
+"""Parameter points at which a step with an integral SymPy cannot find is compared by quadrature."""
+
+MIN_QUADRATURE_POINTS = 2
+"""Points that must agree by quadrature before such a step is ``numeric`` (never ``proved``)."""
+
+QUADRATURE_DIGITS = 30
+"""Working precision (decimal digits) of the quadrature; agreement means within 10**-(digits/2) of the scale."""
+
+QUADRATURE_RECHECK_DIGITS = 50
+"""Precision at which a difference found by quadrature is computed again before it is a counterexample."""
 
 MAX_INTEGRAL_RANGES = 4
 """Ranges of one Integral (``Integral(f, (x, a, b), (y, c, d))``): integrals nested at most this deep."""

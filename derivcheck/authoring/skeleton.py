@@ -27,8 +27,10 @@ source: "the document, its section and equation numbers"
 # Required: every name used in an expression that is not built in or a
 # function ('symbols: {}' when there is none). Words: real, complex, positive,
 # negative, nonnegative, nonpositive, nonzero, integer, vector (an indexed
-# family used as w[k]), index LO..HI (an integer, e.g. 'j, k: index 1..C').
-# No word means real. A size named in an index range (C) is a positive integer.
+# family used as w[k]), index LO..HI (an integer, e.g. 'j, k: index 1..C'),
+# support LO..HI (the range of integrals over a real variable, e.g. 'x: real,
+# support -oo..oo'). No word means real. A size named in an index range (C) is
+# a positive integer.
 symbols:
   z: real
   y: real

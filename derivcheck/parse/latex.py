@@ -140,6 +140,9 @@ SPACING = {
     "negthinspace",
     "displaystyle",
     "textstyle",
+    "large",  # size switches: layout
+    "Large",
+    "LARGE",
     "limits",
     "nolimits",
     "nonumber",
@@ -1653,6 +1656,10 @@ class _Parser:
         expectation = self.expectation_word()
         if expectation is not None:
             return self.expectation(tok, expectation)
+        if name == "color":  # \color{blue}{x}: the colour is layout, the group is the math
+            self.take()
+            self.group_tokens()
+            return self.sub(self.group_tokens()).whole() if self.peek().text == "{" else self.factor()
         if name == "nabla":
             self.take()
             return self.nabla(tok)
@@ -1678,6 +1685,8 @@ class _Parser:
                 return ("abs", node)
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
+            if delim.key == "\\langle":
+                return self.inner_product(tok, self.argument_list(tok, _is_right, True))
             if delim.key in ("\\|", "\\lVert", "\\Vert"):
                 return self.norm_scripts(tok, self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True))
             if delim.key in FUNCTION_FENCES:
@@ -1697,6 +1706,9 @@ class _Parser:
             self.take()
             closer, function = FUNCTION_FENCES[tok.key]
             return ("call", function, [self.until_closer(tok, closer, tok.key)])
+        if tok.key == "\\langle":
+            self.take()
+            return self.inner_product(tok, self.argument_list(tok, lambda t: t.key == "\\rangle", False))
         if tok.key in OPEN:
             self.take()
             return self.until_closer(tok, OPEN[tok.key], tok.key)
@@ -1714,6 +1726,8 @@ class _Parser:
             self.take()
             arg = self.take()
             text = arg.text.strip() if arg.kind == "arg" else ""
+            if arg.kind == "letter" and name in ("mathrm", "mathbf", "mathsf"):
+                text = arg.text  # \mathrm x: one letter without braces
             if not _PY_NAME.match(text) or text.startswith("__"):
                 raise self.error(
                     tok,
@@ -1803,6 +1817,14 @@ class _Parser:
             if not (len(sub) == 1 and sub[0].text == "2"):
                 raise self.error(nxt, "only the Euclidean norm \\|v\\|_2 is read")
         return ("call", "norm", [node])
+
+    def inner_product(self, tok: Token, args: list) -> ReaderNode:
+        """``\\langle u, v \\rangle``: the inner product dot(u, v); one argument is a bracketed expression."""
+        if len(args) == 2:
+            return ("call", "dot", args)
+        if len(args) == 1:
+            return args[0]
+        raise self.error(tok, "\\langle u, v \\rangle is the inner product of two vectors")
 
     def nabla(self, tok: Token) -> ReaderNode:
         """``\\nabla_{\\mathbf w} f``, ``\\nabla f(\\mathbf w)``, ``\\nabla^2_{w} f``: grad(f, w), hessian(f, w)."""
@@ -1908,6 +1930,9 @@ class _Parser:
         """``x^T``, ``x^\\top``, ``x^\\intercal``, ``x^{\\mathsf{T}}``: the transpose (None: a power)."""
         marks = [t for t in power if not _ignorable(t) and not (t.kind == "macro" and t.text in TYPEFACES)]
         marks = [t for t in marks if t.text not in ("{", "}")]
+        upright = len(marks) == 2 and marks[0].kind == "macro" and marks[0].text in NAME_MACROS
+        if upright and marks[1].text.strip() == "T":
+            return ("call", "transpose", [node])  # ^{\text{T}}, ^{\mathrm{T}}: an upright T
         if len(marks) != 1:
             return None
         mark = marks[0]
@@ -2437,8 +2462,12 @@ class _Parser:
             self.take()
         inner = self.parenthesized(tok)
         parts = _split_divergence(inner)
+        if len(parts) == 1:  # KL(p, q), D_{KL}(P,Q): a comma between the two
+            parts = _split_commas(inner)
         if len(parts) != 2 or not all(parts):
-            raise self.error(tok, f"a divergence is read as {_KL_FORM}: two densities or distributions, split by \\|")
+            raise self.error(
+                tok, f"a divergence is read as {_KL_FORM}: two densities or distributions, split by \\| (or a comma)"
+            )
         variable = _density_variable(parts[0])
         return ("call", "KL", [self.kl_argument(tok, part, variable) for part in parts])
 
@@ -2656,6 +2685,10 @@ def _after_group(tokens: list[Token], k: int) -> int:
             if depth == 0:
                 return j + 1
     return len(tokens)
+
+
+def _is_right(tok: Token) -> bool:
+    return tok.kind == "macro" and tok.text == "right"
 
 
 def _ignorable(tok: Token) -> bool:

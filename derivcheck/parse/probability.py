@@ -270,7 +270,12 @@ def read_divergence(reader: Reader, node: ast.Call) -> sympy.Expr:
     lo, hi = _range_of(reader, node, var_name, written, f"KL(p, q, ({var_name}, a, b))")
     p = _density(reader, first, var_name, var)
     q = _density(reader, second, var_name, var)
-    return sympy.Integral(p * sympy.log(p / q), (var, lo, hi))
+    return sympy.Integral(p * (_log(p) - _log(q)), (var, lo, hi))
+
+
+def _log(density: sympy.Expr) -> sympy.Expr:
+    """``log(density)``, split into logs of its factors where SymPy knows they are positive (never forced)."""
+    return sympy.expand_log(sympy.log(density), force=False)
 
 
 def _density_variable(reader: Reader, node: ast.Call, first: ast.expr) -> str:

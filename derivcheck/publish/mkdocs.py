@@ -142,6 +142,12 @@ class DerivcheckPlugin(BasePlugin[DerivcheckConfig]):
         path = page.file.abs_src_path
         if path not in self.notebooks or path not in self.reports:
             return page
+        if _executed_by_plugin(config, path):
+            log.warning(
+                f"derivcheck: {_relative(path, config)}: the notebook is executed by mkdocs-jupyter, so its page "
+                "is published without marks (a marked copy would run in another folder); it is checked all the same"
+            )
+            return page
         marked = self._marked_notebook(path)
         if marked is None:
             return page
@@ -279,8 +285,28 @@ def _shifted(report: Report, offset: int | None) -> Report | None:
 
 
 def _where(result: Result, config: Any) -> str:
-    relative = os.path.relpath(result.file, config["docs_dir"])
+    relative = _relative(result.file, config)
     return f"{relative}:{result.line}" if result.line else relative
+
+
+def _relative(path: str, config: Any) -> str:
+    return os.path.relpath(path, config["docs_dir"]) if "docs_dir" in config else path
+
+
+def _executed_by_plugin(config: Any, path: str) -> bool:
+    """Whether mkdocs-jupyter runs this notebook when it builds its page (``execute``, less ``execute_ignore``):
+    it runs the notebook in the folder of the file it reads, where a marked copy's neighbours are missing."""
+    from pathlib import PurePath
+
+    plugins: Any = config.get("plugins") if hasattr(config, "get") else None
+    for plugin in plugins.values() if hasattr(plugins, "values") else ():
+        if not type(plugin).__module__.startswith("mkdocs_jupyter"):
+            continue
+        options = getattr(plugin, "config", {})
+        ignored = any(PurePath(path).match(pattern) for pattern in options.get("execute_ignore") or ())
+        if options.get("execute") and not ignored:
+            return True
+    return False
 
 
 def _message(result: Result) -> str:

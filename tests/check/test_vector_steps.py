@@ -201,6 +201,10 @@ def _latex(source: str) -> str:
         (r"\operatorname{diag}(\mathbf w)", "diag(w)"),
         (r"I_n \mathbf w", "eye(n)*w"),
         (r"\mathbf w \mathbf z^\top", "w*transpose(z)"),
+        (r"\langle \mathrm w , A \,\mathrm z \rangle", "dot(w, A*z)"),
+        (r"\left\langle \mathbf w, \mathbf z \right\rangle", "dot(w, z)"),
+        (r"\color{blue}{\mathbf w} + \mathbf z", "w + z"),
+        (r"\Large \mathbf{w}^{\text{T}} A", "transpose(w)*A"),
     ],
 )
 def test_latex_spellings_of_gradients_literals_and_norms(latex: str, python: str) -> None:
@@ -270,3 +274,30 @@ def test_a_row_of_a_matrix_and_a_sum_of_vectors() -> None:
     assert result.verdict.value == "proved", result.outcome.method
     (wrong,) = _results(["Sum(v[p]*X[p], (p, 1, P))", "transpose(X) @ v + X[1]"], symbols)
     assert wrong.verdict.value == "wrong"
+
+
+PMATRIX_POST = r"""# A matrix literal
+
+<!-- derivcheck
+title: "a rotation by a right angle"
+symbols:
+  w: vector 2
+-->
+$$
+\begin{aligned}
+\begin{pmatrix} 0 & -1 \\ 1 & 0 \end{pmatrix} \mathbf{w} &= \begin{bmatrix} -w_2 \\ w_1 \end{bmatrix} \\
+&= \begin{bmatrix} -w_2 \\ w_2 \end{bmatrix}
+\end{aligned}
+$$
+"""
+
+
+def test_a_matrix_literal_in_a_latex_chain(tmp_path) -> None:
+    from derivcheck.api import verify_paths
+    from tests.helpers import FAST
+
+    post = tmp_path / "post.md"
+    post.write_text(PMATRIX_POST)
+    results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
+    assert [r.verdict.value for r in results] == ["proved", "wrong"], [r.message for r in results]
+    assert results[1].outcome.counterexample.get("i") == "2"  # the second element differs

@@ -38,6 +38,9 @@ SYMBOLS = {
     "C": "positive integer",
     "j": "index 1..C",
     "k": "index 1..C",
+    "u": "vector C",
+    "v": "vector C",
+    "M": "matrix C C",
 }
 UNARY = [
     "exp", "sqrt", "abs", "sign", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sech", "csch", "coth",
@@ -72,6 +75,8 @@ class Generator:
             ["add", "sub", "mul", "div", "pow", "neg", "unary", "unary", "log2", "maxmin", "sum", "prod", "diff",
              "delta", "group"]
         )  # fmt: skip
+        if rng.random() < 0.1:  # the constructs of issue 29, less often: each is slow to read
+            kind = rng.choice(["limit", "integral", "expectation", "matrix"])
         sub = depth - 1
         if kind in ("add", "sub", "mul", "div"):
             op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}[kind]()
@@ -103,7 +108,36 @@ class Generator:
         if kind == "diff":
             variable = rng.choice(["x", "y"])
             return _call("diff", self.tree(sub, bound), _name(variable))
+        if kind == "limit":
+            point = rng.choice([ast.Constant(0), ast.Constant(1), _name("oo"), _name("x")])
+            args: list[ast.expr] = [self.with_variable("h", sub, bound), _name("h"), point]
+            if not (isinstance(point, ast.Name) and point.id == "oo") and rng.random() < 0.4:
+                args.append(ast.Constant(rng.choice(["+", "-"])))
+            return _call("Limit", *args)
+        if kind == "integral":
+            lo, hi = rng.choice(_RANGES)
+            body = self.with_variable("t", sub, bound)
+            if "oo" in ast.unparse(hi):
+                # over an infinite range the integrand decays: SymPy's automatic evaluation of a function
+                # of a divergent integral can hang (benchmarks/ORACLE_FINDINGS.md, F15)
+                body = ast.BinOp(body, ast.Mult(), _expr("exp(-t**2)"))
+            return _call("Integral", body, ast.Tuple([_name("t"), lo, hi], ast.Load()))
+        if kind == "expectation":
+            law = rng.choice(_LAWS)
+            word = "Expectation" if rng.random() < 0.7 else "Var"
+            return _call(word, self.with_variable("t", sub, bound), ast.Tuple([_name("t"), law], ast.Load()))
+        if kind == "matrix":
+            return rng.choice(_MATRIX_NUMBERS)
         return _call("KroneckerDelta", _name("j"), _name("k"))
+
+    def with_variable(self, name: str, depth: int, bound: frozenset[str]) -> ast.expr:
+        """A random tree in which the bound variable ``name`` of a limit or an integral occurs."""
+        op = self.rng.choice([ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow])()
+        if isinstance(op, ast.Pow):
+            return ast.BinOp(_name(name), op, ast.Constant(self.rng.choice([2, 3])))
+        if isinstance(op, ast.Div):
+            return ast.BinOp(self.tree(depth - 1, bound), op, ast.BinOp(_name(name), ast.Add(), ast.Constant(2)))
+        return ast.BinOp(self.tree(depth - 1, bound), op, _name(name))
 
     def indexed_body(self, depth: int, bound: frozenset[str], index: str) -> ast.expr:
         element = ast.Subscript(_name("z"), _name(index), ast.Load())
@@ -127,6 +161,17 @@ class Generator:
             return _name("E") if rng.random() < 0.5 else _name("pi")
         index = rng.choice(sorted(bound) or ["k"])
         return ast.Subscript(_name("z"), _name(index), ast.Load())
+
+
+def _expr(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+_RANGES = [(ast.Constant(0), ast.Constant(1)), (ast.Constant(0), _name("x")), (ast.Constant(0), _name("oo")),
+           (ast.UnaryOp(ast.USub(), _name("oo")), _name("oo")), (_name("b"), _name("x"))]  # fmt: skip
+_LAWS = [_expr(t) for t in ("Normal(x, a)", "Uniform(0, 1)", "Uniform(b, x)", "Exponential(a)", "Bernoulli(b)")]
+_MATRIX_NUMBERS = [_expr(t) for t in ("transpose(u) @ M @ v", "dot(u, v)", "norm(v)", "transpose(v) @ (M @ u)",
+                                      "dot(u - v, u + v)", "transpose(u) @ transpose(M) @ v")]  # fmt: skip
 
 
 # -- a second printer --------------------------------------------------------------------------
@@ -167,7 +212,9 @@ class PlainPrinter:
         if isinstance(node, ast.Constant):
             return repr(node.value) if isinstance(node.value, float) else str(node.value)
         if isinstance(node, ast.Name):
-            return {"E": "e", "pi": r"\pi"}.get(node.id, node.id)
+            if SYMBOLS.get(node.id, "").startswith("vector"):
+                return self.rng.choice([rf"\mathbf{{{node.id}}}", rf"\vec{{{node.id}}}", rf"\boldsymbol{{{node.id}}}"])
+            return {"E": "e", "pi": r"\pi", "oo": r"\infty"}.get(node.id, node.id)
         if isinstance(node, ast.Subscript):
             assert isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Name)
             return f"{node.value.id}_{{{node.slice.id}}}"
@@ -185,6 +232,8 @@ class PlainPrinter:
 
     def strength(self, node: ast.expr) -> float:
         if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.MatMult):
+                return 1.5  # a product of vectors and matrices is bracketed in a product of numbers
             if isinstance(node.op, ast.Pow):
                 return 4
             if isinstance(node.op, ast.Div):
@@ -192,8 +241,10 @@ class PlainPrinter:
             return _LEVEL[type(node.op)]
         if isinstance(node, ast.UnaryOp):
             return 0  # a negative operand is always bracketed (a - (-b), a(-b))
-        if isinstance(node, ast.Call) and _name_of(node) in ("Sum", "Product", "diff"):
+        if isinstance(node, ast.Call) and _name_of(node) in ("Sum", "Product", "diff", "Limit", "Integral"):
             return 1.5  # a big operator takes the rest of its term
+        if isinstance(node, ast.Call) and _name_of(node) in ("dot", "transpose"):
+            return 1.5
         if isinstance(node, ast.Constant) and isinstance(node.value, float):
             return 4.5
         return 5
@@ -212,6 +263,8 @@ class PlainPrinter:
             if isinstance(node.left, ast.Name) and node.left.id == "E":
                 base = "e"
             return f"{base}^{{{self.latex(node.right)}}}"
+        if isinstance(op, ast.MatMult):
+            return self.matrix_operand(node.left) + " " + self.matrix_operand(node.right)
         if isinstance(op, (ast.Add, ast.Sub)):
             sign = " + " if isinstance(op, ast.Add) else " - "
             return self.operand(node.left, 1) + sign + self.operand(node.right, 2)
@@ -259,10 +312,55 @@ class PlainPrinter:
             return rf"\frac{{d}}{{d{variable}}}" + self.bracket(self.latex(args[0]))
         if name == "KroneckerDelta":
             return r"\delta_{j,k}" if self.rng.random() < 0.5 else r"\delta_{jk}"
+        if name == "Limit":
+            side = args[3].value if len(args) > 3 and isinstance(args[3], ast.Constant) else None
+            point = self.latex(args[2]) + (f"^{{{side}}}" if side else "")
+            return rf"\lim_{{h \to {point}}} " + self.operand(args[0], 2)
+        if name == "Integral":
+            limits = args[1]
+            assert isinstance(limits, ast.Tuple)
+            lo, hi = (self.latex(e) for e in limits.elts[1:])
+            d = self.rng.choice(["d", r"\mathrm{d}"])
+            body = self.latex(args[0])
+            if "Integral" in ast.unparse(args[0]):  # an integral inside the integrand: brackets tell the two dt apart
+                body = self.bracket(body)
+            return rf"\int_{{{lo}}}^{{{hi}}} {body} \, {d}t"
+        if name in ("Expectation", "Var"):
+            limits = args[1]
+            assert isinstance(limits, ast.Tuple) and isinstance(limits.elts[1], ast.Call)
+            head = r"\mathbb{E}" if name == "Expectation" else r"\operatorname{Var}"
+            left, right = self.rng.choice([("[", "]"), (r"\left[", r"\right]")])
+            return rf"{head}_{{t \sim {self.law(limits.elts[1])}}}{left}{self.latex(args[0])}{right}"
+        if name == "transpose":
+            return self.matrix_operand(args[0]) + self.rng.choice([r"^\top", r"^T", r"^{\top}", r"^\intercal"])
+        if name == "dot":
+            return self.latex(_call("transpose", args[0])) + " " + self.matrix_operand(args[1])
+        if name == "norm":
+            return self.rng.choice([rf"\|{self.latex(args[0])}\|", rf"\lVert {self.latex(args[0])} \rVert"])
         head = _FUNCTIONS[name]
         if name in _INVERSES and self.rng.random() < 0.4:
             head = _INVERSES[name]  # \sin^{-1}(x) is the inverse function
         return head + self.bracket(self.latex(args[0]))
+
+
+    def law(self, law: ast.Call) -> str:
+        """A distribution as authors write it (the normal law with its variance)."""
+        name = _name_of(law)
+        params = [self.latex(p) for p in law.args]
+        if name == "Normal":
+            return rf"\mathcal{{N}}({params[0]}, {params[1]}^{{2}})"
+        heads = {"Uniform": r"\mathcal{U}", "Exponential": r"\operatorname{Exp}"}
+        head = heads.get(name, r"\operatorname{Bernoulli}")
+        return f"{head}({', '.join(params)})"
+
+    def matrix_operand(self, node: ast.expr) -> str:
+        """A factor of a product of vectors and matrices: a name, a transpose, else bracketed."""
+        text = self.latex(node)
+        if isinstance(node, ast.Name) or isinstance(node, ast.Call) and _name_of(node) == "transpose":
+            return text
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            return text if self.rng.random() < 0.5 else self.bracket(text)
+        return self.bracket(text)
 
 
 _INVERSES = {"asin": r"\sin^{-1}", "acos": r"\cos^{-1}", "atan": r"\tan^{-1}"}

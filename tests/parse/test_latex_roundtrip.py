@@ -25,3 +25,15 @@ def test_a_fixed_sample_of_random_trees_reads_back_the_same():
 def test_thousands_of_random_trees_read_back_the_same(seed):
     tallies = run(cases=1500, seed=seed, depth=4)
     assert all(t.mismatches == 0 for t in tallies.values()), _failures(tallies)
+
+
+def test_the_sample_covers_limits_integrals_expectations_and_matrix_expressions():
+    import ast
+    import random
+
+    from tests.parse.latex_roundtrip import Generator
+
+    generator = Generator(random.Random(2027))
+    texts = [ast.unparse(generator.tree(3)) for _ in range(250)]
+    for construct in ("Limit(", "Integral(", "Expectation(", "Var(", " @ ", "dot(", "norm("):
+        assert sum(construct in text for text in texts) >= 3, construct

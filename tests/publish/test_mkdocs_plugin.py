@@ -390,3 +390,28 @@ def test_mkdocs_jupyter_notebook_pages_are_marked(tmp_path):
     # include_source publishes the notebook as written, not the marked copy
     assert (out / "softplus.ipynb").read_text() == (site / "docs" / "softplus.ipynb").read_text()
     assert "\\checkmark" not in (out / "softplus.ipynb").read_text()
+
+
+@pytest.mark.slow
+def test_a_notebook_mkdocs_jupyter_executes_is_left_unmarked_with_a_warning(tmp_path, caplog):
+    from types import SimpleNamespace
+
+    jupyter = pytest.importorskip("mkdocs_jupyter.plugin")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    path = docs / "softplus.ipynb"
+    _write_notebook(path)
+    plugin = _plugin(tmp_path)
+    files = [_File(path, docs)]
+    plugin.on_files(files, config={"docs_dir": str(docs)})
+    for execute, ignore, swapped in ((True, [], False), (True, ["*/softplus.ipynb"], True), (False, [], True)):
+        runner = jupyter.Plugin()
+        runner.load_config({"execute": execute, "execute_ignore": ignore})
+        page = SimpleNamespace(file=_File(path, docs))
+        config = {"docs_dir": str(docs), "plugins": {"mkdocs-jupyter": runner}}
+        with caplog.at_level("WARNING", logger="mkdocs.plugins.derivcheck"):
+            plugin.on_pre_page(page, config=config, files=files)
+        assert (page.file.abs_src_path != str(path)) is swapped
+        plugin.on_page_content("", page=page, config=config, files=files)
+    assert "softplus.ipynb: the notebook is executed by mkdocs-jupyter" in caplog.text
+    plugin.on_post_build(config={})
