@@ -485,6 +485,11 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             if name in TRANSPARENT and not _inside_case(tokens, k):
                 k = after
                 continue
+            if name == "array" and not _inside_case(tokens, k):
+                # an array as the alignment of a chain (\begin{array}{rcl} a &=& b): layout, like aligned;
+                # its column spec {rcl} goes with it
+                k = _skip_group(tokens, after) if tok.text == "begin" else after
+                continue
             if name not in TRANSPARENT and name not in CASE_ENVS and name not in MATRIX_ENVIRONMENTS:
                 raise FormatError(
                     f"column {tok.col}: the environment '{name}' is not read "

@@ -924,7 +924,7 @@ class _Builder:
             )
         if wanted == 1:
             indices = [indices[0], sympy.Integer(1)] if cols == 1 else [sympy.Integer(1), indices[0]]
-        return self._linalg(node, self.algebra.element, value, *indices)
+        return self._linalg(node, self.algebra.subscripted, value, *indices)
 
     def _defined_indices(self, node: ast.Subscript, count: int) -> sympy.Expr | tuple[sympy.Expr, ...]:
         """The indices of an element of a quantity defined with ``count`` of them (``p[j]``, ``y[i, j]``)."""
@@ -1013,7 +1013,11 @@ class _Builder:
             return self._linalg(node, linalg.literal, self._literal_rows(node.args[0]))
         args = [self._expr(a) for a in node.args]
         if name in ("grad", "hessian"):
-            return self._linalg(node, getattr(self.algebra, name), *args, self._derivative)
+            result = self._linalg(node, getattr(self.algebra, name), *args, self._derivative)
+            if self.derivatives_expand and isinstance(args[1], sympy.MatrixSymbol):  # w absent from f: a note
+                target = expand_definitions(self.scope, args[0]) if self.scope._defined else args[0]
+                self._note_vanishing(node, target, self.scope.symbols[args[1].name].obj[1])
+            return result
         operation = getattr(self.algebra, name)
         return self._linalg(node, operation, *args)
 

@@ -205,7 +205,7 @@ class MatrixAlgebra:
         """``Sum(v, (p, lo, hi))`` of a vector or matrix term: the sum element by element."""
         assert is_matrix(term)
         r, c = self._index(), self._index()
-        rows, cols = term.shape
+        rows, cols = _dim(term.shape[0]), _dim(term.shape[1])
         if var in rows.free_symbols | cols.free_symbols:
             raise ShapeError(f"the shape of a summed term may not depend on the summation variable ({var})")
         element = sympy.Sum(self.element(term, r, c), (var, lo, hi))
@@ -232,6 +232,13 @@ class MatrixAlgebra:
 
     def _summed(self, term: sympy.Expr, var: sympy.Dummy, size: sympy.Expr) -> sympy.Expr:
         return sympy.Sum(term, (var, 1, size))
+
+    def subscripted(self, value: MatrixExpr, i: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
+        """``value[i, j]`` as written: a whole-number index must lie in 1..size (else a ShapeError)."""
+        for index, size in ((i, _dim(value.shape[0])), (j, _dim(value.shape[1]))):
+            if index.is_Integer and (index < 1 or (size.is_Integer and index > size)):
+                raise ShapeError(f"index {index} is outside 1..{size} of {describe(value)}")
+        return self.element(value, i, j)
 
     def element(self, value: MatrixExpr, i: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
         """The element (i, j) of ``value`` (1-based) in index form: sums over bound index variables."""
@@ -315,3 +322,8 @@ def collapse_deltas(expr: sympy.Expr, index: sympy.Expr, size: sympy.Expr) -> sy
         return sympy.Add(*parts)
 
     return expr.replace(collapsible, collapse)
+
+
+def _dim(size: sympy.Expr | int) -> sympy.Expr:
+    """A size as a SymPy number or expression (a matrix of entries gives Python ints)."""
+    return sympy.Integer(size) if isinstance(size, int) else size

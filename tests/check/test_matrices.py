@@ -283,6 +283,10 @@ def test_side_by_side_products_in_latex_are_matrix_products() -> None:
         ("norm(w)**2", r"{\lVert w\rVert}^{2}", "‖"),
         ("dot(u, v)", r"u^{\top}v", "⊤"),
         ("trace(A + eye(n))", r"\operatorname{tr}(A + I_{n})", "tr"),
+        ("Matrix([[1, x], [x, 1]])", r"\begin{pmatrix} 1 & x \\ x & 1 \end{pmatrix}", "<mtable><mtr><mtd><mn>1</mn>"),
+        ("grad(g, w)", r"\nabla_{w}g", "\u2207"),
+        ("hessian(g, w)", r"\nabla_{w}^{2}g", "<msubsup><mi>\u2207</mi>"),
+        ("diag(v)", r"\operatorname{diag}(v)", "diag"),
     ],
 )
 def test_vectors_and_matrices_are_typeset(expr: str, latex: str, mathml: str) -> None:

@@ -146,6 +146,8 @@ def test_wrong_gradients_and_elementwise_steps_are_refuted(previous: str, step: 
         (["Matrix([1, 2]) + x", "x"], "cannot add a vector of size 2 and a vector of size n"),
         (["Matrix([" + ", ".join(["1"] * 300) + "])", "x"], "at most 256 entries"),
         (["diag(A)", "A"], "diag needs a vector, given a matrix of shape n×n"),
+        (["Matrix([1, 2])[3]", "x[1]"], "index 3 is outside 1..2 of a vector of size 2"),
+        (["(A @ x)[0]", "x[1]"], "index 0 is outside 1..n of a vector of size n"),
     ],
 )
 def test_malformed_gradients_literals_and_elementwise_calls_are_errors(steps: list, message: str) -> None:
@@ -301,3 +303,73 @@ def test_a_matrix_literal_in_a_latex_chain(tmp_path) -> None:
     results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
     assert [r.verdict.value for r in results] == ["proved", "wrong"], [r.message for r in results]
     assert results[1].outcome.counterexample.get("i") == "2"  # the second element differs
+
+
+HESSIAN_POST = r"""# The Hessian as a quadratic form
+
+<!-- derivcheck
+title: "logistic Hessian quadratic form"
+symbols:
+  w, z: vector d
+  x: matrix P d
+  y: vector P
+  p: index 1..P
+functions:
+  sigma(t): 1/(1 + exp(-t))
+define:
+  g: (1/P)*Sum(log(1 + exp(dot(x[q], w))) - y[q]*dot(x[q], w), (q, 1, P))
+-->
+$$
+\begin{aligned}
+\mathbf{z}^T \nabla^2 g(\mathbf{w}) \mathbf{z}
+  &= \frac{1}{P}\sum_{p=1}^{P} \sigma(\mathbf{x}_p^T\mathbf{w})(1 - \sigma(\mathbf{x}_p^T\mathbf{w}))
+     (\mathbf{x}_p^T \mathbf{z})^2 \\
+&= \frac{1}{P}\sum_{p=1}^{P} \sigma(\mathbf{x}_p^T\mathbf{w})(\mathbf{x}_p^T \mathbf{z})^2
+\end{aligned}
+$$
+"""
+
+
+@pytest.mark.slow
+def test_the_quadratic_form_of_the_hessian_of_the_issue_is_read_and_checked(tmp_path) -> None:
+    from derivcheck.api import verify_paths
+    from tests.helpers import FAST
+
+    post = tmp_path / "post.md"
+    post.write_text(HESSIAN_POST)
+    results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
+    assert [r.verdict.value for r in results] == ["proved", "wrong"], [r.message for r in results]
+
+
+def test_a_gradient_in_a_vector_its_function_does_not_use_is_noted() -> None:
+    (result,) = _results(["grad(dot(x, x), w)", "0*w"])
+    assert result.verdict.value == "proved"
+    assert any("is 0 only because" in note for note in result.notes), result.notes
+    (used,) = _results(["grad(dot(x, w), w)", "x"])
+    assert not any("is 0 only because" in note for note in used.notes)
+
+
+ARRAY_POST = r"""# A chain aligned with an array
+
+<!-- derivcheck
+title: "array"
+symbols:
+  w: vector d
+  X: matrix n d
+  y: vector n
+-->
+$$\begin{array}{rcl} \|y - Xw\|^2 &=& (y - Xw)^T (y - Xw) \\
+&=& y^T y - 2 y^T X w + w^T X^T X w \\
+&=& y^T y - y^T X w + w^T X^T X w
+\end{array}$$
+"""
+
+
+def test_an_array_aligns_a_chain_like_aligned(tmp_path) -> None:
+    from derivcheck.api import verify_paths
+    from tests.helpers import FAST
+
+    post = tmp_path / "post.md"
+    post.write_text(ARRAY_POST)
+    results = [r for r in verify_paths([str(post)], FAST).results if r.kind in ("step", "error")]
+    assert [r.verdict.value for r in results] == ["proved", "proved", "wrong"], [r.message for r in results]
