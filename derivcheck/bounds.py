@@ -180,6 +180,10 @@ MAX_BOUNDARY_POINTS = 96
 MAX_FAR_POINTS = 48
 """Far points (magnitudes 10 to 10**6, growing) an inequality step's search tries, per size assignment."""
 
+MAX_EARLY_PROOF_SECONDS = 0.5
+"""CPU seconds of the proof an inequality step's search tries once its near points found nothing,
+before its far and sampled points (at most half of what is left of the search's share)."""
+
 MIN_HOLDING_POINTS = 3
 """Sampled points at which an inequality must hold before the step can be ``numeric``."""
 

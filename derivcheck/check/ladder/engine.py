@@ -34,7 +34,7 @@ from derivcheck.bounds import (
     MAX_SHOWN_NODES,
     MAX_SHOWN_POINTS,
 )
-from derivcheck.check.ladder.relations import RelationRule, Search, rule_for
+from derivcheck.check.ladder.relations import EarlyProof, RelationRule, Search, rule_for
 from derivcheck.check.ladder.sums import (
     CONTRADICTORY,
     every_relations,
@@ -442,13 +442,17 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     if _is_proof(general):
         return Outcome(Verdict.PROVED, general.method, "proved for every size")
     tried = ["boundary points", "numeric screen"] if rule.relation != "==" else ["numeric screen"]
+    early = EarlyProof(lambda: _proof_or_none(rule.prove(a, b, relations, config.timeout)))
     found = rule.screen(
-        a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed, screen_share(config.timeout)
+        a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed, screen_share(config.timeout),
+        early,
     )
     evidence["agreeing"] = list(found.agreeing)
     if step.stands(found) is not None:
         method = "boundary point" if isinstance(found, Search) and found.boundary else "numeric screen"
         return rule.wrong(found, method)
+    if early.proof is not None:
+        return Outcome(Verdict.PROVED, early.proof.method, points=found.agreed)
     # A failure the screen saw that the step as written does not confirm: no proof of
     # anything, but the step can no longer be called numeric.
     doubted = found.counterexample is not None
@@ -456,7 +460,8 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     stopped = None
     try:
         with time_limit(proof_share(config.timeout, shape, constants=found.constants)):
-            proof = rule.prove(a, b, relations, config.timeout)
+            # An early proof that ran to its end found what this one would (no proof).
+            proof = None if early.known else rule.prove(a, b, relations, config.timeout)
         if _is_proof(proof):
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)
     except OuterTimeout:
@@ -482,6 +487,10 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
             "for checking did not fail on the step as written, so the sampled points are no evidence",
         )
     return undecided
+
+
+def _proof_or_none(proof: Proof | None) -> Proof | None:
+    return proof if _is_proof(proof) else None
 
 
 def _is_proof(proof: Proof | None) -> TypeGuard[Proof]:
