@@ -429,3 +429,22 @@ def test_every_form_of_a_random_nest_has_its_value() -> None:
             written = instantiate(_nest_in_order(body, list(form), 0, facts), {n: 4})
             assert sympy.expand(written - expected) == 0, (nest, form)
     assert flipped >= 5
+
+
+def test_one_fraction_per_summand_keeps_each_radicand_as_written():
+    # cancel pulls factors out of a radicand (sqrt(e + t/n**2) -> sqrt(e*n**2 + t)/n); done in the
+    # summands only, the same radical outside the sums was another symbol for radicals_as_symbols
+    # and the layer-norm backward step fell to a slow proof without them.
+    from derivcheck.check.ladder.sums import _one_fraction
+
+    g, e, t, s = sympy.symbols("g e t s")
+    n = sympy.Symbol("n", positive=True)
+    radicand = e + t / n**2
+    together = _one_fraction(g / (1 + sympy.exp(-s)) / sympy.sqrt(radicand))
+    assert sympy.denom(together) != 1 and sympy.Add.make_args(together) == (together,)  # one fraction
+    assert {p.base for p in together.atoms(sympy.Pow) if not p.exp.is_Integer} == {radicand}
+    assert sympy.simplify(together - g / (1 + sympy.exp(-s)) / sympy.sqrt(radicand)) == 0
+    # Only radicals in the denominators: no fraction to bring together, the summand stays as written.
+    radicals_only = g / sympy.sqrt(radicand) + t / radicand ** sympy.Rational(3, 2)
+    assert _one_fraction(radicals_only) == radicals_only
+

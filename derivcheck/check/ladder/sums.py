@@ -309,17 +309,26 @@ def _within_range(body: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr, hi: sympy
 def _one_fraction(term: sympy.Expr) -> sympy.Expr:
     """A summand with its fractions brought over one denominator (``cancel``), so that one quantity
     written two ways (``1/(1 + exp(-s))`` and ``exp(s)/(exp(s) + 1)``) has one normal form;
-    unchanged when it has no fraction or is large."""
-    if not any(p.exp.is_negative and p.base.is_Add for p in term.atoms(sympy.Pow)):
-        return term
+    unchanged when it has no fraction or is large.
+
+    The sums of a radicand stay as written (each radicand is a symbol while ``cancel`` runs):
+    ``cancel`` would pull factors out of it (``sqrt(e + s/n**2)`` to ``sqrt(e*n**2 + s)/n``) in
+    the summands only, and the same radical outside the sums would no longer be the same symbol
+    for ``radicals_as_symbols`` (a proof that fails slowly before the one without it).
+    """
+    powers = term.atoms(sympy.Pow)
+    if not any(p.exp.is_negative and p.exp.is_Integer and p.base.is_Add for p in powers):
+        return term  # no fraction; a radical in a denominator is left to ``radicals_as_symbols``
     if sympy.count_ops(term) > MAX_CANCEL_OPS:
         return term
+    radicands = {p.base: sympy.Dummy("radicand") for p in powers if p.base.is_Add and not p.exp.is_Integer}
     try:
-        return sympy.cancel(term)
+        together = sympy.cancel(term.xreplace(radicands))
     except (CheckTimeout, MemoryError):
         raise
     except Exception:  # a polynomial SymPy cannot handle: keep the summand as written
         return term
+    return together.xreplace({symbol: base for base, symbol in radicands.items()})
 
 
 def _telescope(
