@@ -75,8 +75,8 @@ class Generator:
             ["add", "sub", "mul", "div", "pow", "neg", "unary", "unary", "log2", "maxmin", "sum", "prod", "diff",
              "delta", "group"]
         )  # fmt: skip
-        if rng.random() < 0.1:  # the constructs of issue 29, less often: each is slow to read
-            kind = rng.choice(["limit", "integral", "expectation", "matrix"])
+        if rng.random() < 0.1 and _INSIDE not in bound:  # the constructs of issue 29, less often, never nested:
+            kind = rng.choice(["limit", "integral", "expectation", "matrix"])  # expand_mul of nested integrals is slow
         sub = depth - 1
         if kind in ("add", "sub", "mul", "div"):
             op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}[kind]()
@@ -132,6 +132,7 @@ class Generator:
 
     def with_variable(self, name: str, depth: int, bound: frozenset[str]) -> ast.expr:
         """A random tree in which the bound variable ``name`` of a limit or an integral occurs."""
+        bound = bound | {_INSIDE}
         op = self.rng.choice([ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow])()
         if isinstance(op, ast.Pow):
             return ast.BinOp(_name(name), op, ast.Constant(self.rng.choice([2, 3])))
@@ -159,8 +160,11 @@ class Generator:
             return ast.Constant(float(rng.choice(["0.5", "2.25", "0.1"])))
         if choice < 0.9:
             return _name("E") if rng.random() < 0.5 else _name("pi")
-        index = rng.choice(sorted(bound) or ["k"])
+        index = rng.choice(sorted(bound - {_INSIDE}) or ["k"])
         return ast.Subscript(_name("z"), _name(index), ast.Load())
+
+
+_INSIDE = "@"  # in ``bound``: inside a limit, an integral or an expectation
 
 
 def _expr(text: str) -> ast.expr:
