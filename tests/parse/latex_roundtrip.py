@@ -92,8 +92,8 @@ class Generator:
             return ast.BinOp(self.tree(sub, bound), ast.Pow(), exponent)
         if kind == "neg":
             return ast.UnaryOp(ast.USub(), self.tree(sub, bound))
-        if kind == "unary":
-            return _call(rng.choice(UNARY), self.tree(sub, bound))
+        if kind == "unary":  # SymPy evaluates some functions of an integral as it builds them (F15): not nested
+            return _call(rng.choice(UNARY), self.tree(sub, bound | {_INSIDE}))
         if kind == "log2":
             return _call("log", self.tree(sub, bound), ast.Constant(rng.choice([2, 10])))
         if kind == "maxmin":
@@ -421,7 +421,12 @@ def canonical(expr: sympy.Basic) -> str:
     form with ``a`` a sum; products are multiplied out first (``expand_mul``, which
     keeps the value), so a form that differs is a reading that differs.
     """
-    return _DUMMY.sub("", sympy.srepr(sympy.expand_mul(expr)))
+    expanded = sympy.expand_mul(expr)
+    signed = expanded.replace(
+        lambda node: isinstance(node, sympy.Sum) and node.function.could_extract_minus_sign(),
+        lambda node: -sympy.Sum(-node.function, *node.limits),
+    )  # -(u^T w) read as the index form of (-u)^T w: the sign is taken out of the sum, as from a product
+    return _DUMMY.sub("", sympy.srepr(sympy.expand_mul(signed)))
 
 
 @dataclass
