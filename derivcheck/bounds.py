@@ -107,6 +107,9 @@ MAX_EXCHANGED_SUMS = 5
 """Nested sums whose orders are all tried (5! = 120 orders) to put a nest in one canonical order;
 also the largest power of a sum written as a product of sums inside a nest."""
 
+MAX_NEST_FORMS = 720
+"""Ways of writing one nest of sums (orders, triangles from either side) tried to find its canonical form."""
+
 MAX_ROOT_DEGREE = 4
 """Degree of a polynomial condition whose numeric roots are split into cases."""
 
@@ -131,6 +134,10 @@ CONFIRM_PRECISION = 60
 MAX_EXACT_BITS = 40_000
 """Bits of an exact number the screen may build by substituting a point (``2**(2 + x)`` at a far ``x``);
 larger ones are evaluated at bounded working precision with an error bound instead."""
+
+ROUGH_POWER_SHARE = 16
+"""A power whose rough size (every part of its base raised) stays below 1/ROUGH_POWER_SHARE of
+MAX_EXACT_BITS is not looked at closer; a larger one is sized on the parts SymPy really raises."""
 
 SCREEN_SHARE = 0.25
 """Fraction of a check's time limit the numeric screen may use; the symbolic proof gets the rest."""
@@ -172,6 +179,10 @@ MAX_BOUNDARY_POINTS = 96
 
 MAX_FAR_POINTS = 48
 """Far points (magnitudes 10 to 10**6, growing) an inequality step's search tries, per size assignment."""
+
+MAX_EARLY_PROOF_SECONDS = 0.5
+"""CPU seconds of the proof an inequality step's search tries once its near points found nothing,
+before its far and sampled points (at most half of what is left of the search's share)."""
 
 MIN_HOLDING_POINTS = 3
 """Sampled points at which an inequality must hold before the step can be ``numeric``."""
@@ -265,6 +276,21 @@ MAX_LIMITS = 16
 MAX_LIMIT_SIGN_PARAMETERS = 2
 """Parameters of a step's limits split into sign cases (each > 0, < 0, = 0) when a limit depends on their sign."""
 
+EXACT_INTEGRATION_SHARE = 0.4
+"""Share of a check's time SymPy may spend finding a step's integrals exactly (quadrature may follow)."""
+
+MAX_QUADRATURE_POINTS = 4
+"""Parameter points at which a step with an integral SymPy cannot find is compared by quadrature."""
+
+MIN_QUADRATURE_POINTS = 2
+"""Points that must agree by quadrature before such a step is ``numeric`` (never ``proved``)."""
+
+QUADRATURE_DIGITS = 30
+"""Working precision (decimal digits) of the quadrature; agreement means within 10**-(digits/2) of the scale."""
+
+QUADRATURE_RECHECK_DIGITS = 50
+"""Precision at which a difference found by quadrature is computed again before it is a counterexample."""
+
 MAX_INTEGRAL_RANGES = 4
 """Ranges of one Integral (``Integral(f, (x, a, b), (y, c, d))``): integrals nested at most this deep."""
 
@@ -314,6 +340,9 @@ COMPLEX_FLOAT_RANGE = 1e150
 
 TIE_PROOF_SECONDS = 0.5
 """CPU seconds to prove that two values at a sample point are exactly equal (a tie, or an argument at a jump)."""
+
+TIE_DIGITS = 240
+"""Decimal digits at which a possible tie at a point is evaluated before a proof that it is exact is tried."""
 
 SPOT_CHECKS = 64
 """Terms of a long sum evaluated exactly to check the term-by-term evaluation."""
@@ -381,3 +410,9 @@ MAX_MATRIX_DIMENSION = 64
 
 MAX_MATRIX_POWER = 8
 """Largest power ``A**k`` of a square matrix written element by element (SymPy merges ``A @ A`` into ``A**2``)."""
+
+MAX_MATRIX_LITERAL_ENTRIES = 256
+"""Most entries of a matrix literal (``Matrix([[1, x], [x, 1]])``, ``\\begin{pmatrix} … \\end{pmatrix}``)."""
+
+MAX_CANCEL_OPS = 200
+"""Largest summand (SymPy operation count) brought over one denominator in the normal form of a sum."""

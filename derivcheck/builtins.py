@@ -31,6 +31,8 @@ class Builtin:
     declare; a later built-in (False) gives way to a document's own symbol
     or function of that name. ``scalar``: a float64 operation, so a
     stability claim can evaluate it (sums, products and derivatives are not).
+    ``matrix``: a function of vectors and matrices with sizes (``parse/linalg.py``),
+    never applied to numbers element by element.
     """
 
     name: str
@@ -43,11 +45,12 @@ class Builtin:
     fences: tuple[str, str] | None = None
     reserved: bool = True
     scalar: bool = True
+    matrix: bool = False
 
     @property
     def is_unary(self) -> bool:
         """Whether it takes exactly one argument and is a SymPy function of it (or written out as one)."""
-        return self.least == self.most == 1
+        return self.least == self.most == 1 and not self.matrix
 
 
 def _unary(
@@ -109,6 +112,17 @@ BUILTINS: tuple[Builtin, ...] = (
     Builtin("KL", 2, 3, "KL(P, Q): the Kullback-Leibler divergence of P from Q, two distributions as for "
             "Expectation or two declared densities p, q over the support of their variable; KL(p(x), q(x), "
             "(x, a, b)) over a < x < b", reserved=False, scalar=False),
+    *(Builtin(name, least, most, meaning, reserved=False, scalar=False, matrix=True) for name, least, most, meaning in (
+        ("transpose", 1, 1, "transpose(A): the transpose of a vector or matrix"),
+        ("dot", 2, 2, "dot(u, v): the inner product of two vectors of one size"),
+        ("norm", 1, 1, "norm(v): the Euclidean norm of a vector, sqrt(dot(v, v))"),
+        ("trace", 1, 1, "trace(A): the sum of the diagonal of a square matrix"),
+        ("eye", 1, 1, "eye(n): the n×n identity matrix"),
+        ("diag", 1, 1, "diag(v): the square matrix with the elements of a vector v on its diagonal"),
+        ("grad", 2, 2, "grad(f, w): the gradient of a number f in a vector w with a size; element i is diff(f, w[i])"),
+        ("hessian", 2, 2, "hessian(f, w): the Hessian of f in w; element (i, j) is diff(f, w[i], w[j])"),
+        ("Matrix", 1, 1, "Matrix([[a, b], [c, d]]): a matrix of its rows; Matrix([a, b]) a vector"),
+    )),
 )
 """Every built-in function, in the order docs/format.md lists them."""
 

@@ -140,6 +140,22 @@ class Document:
     notices: tuple[Text, ...] = ()  # LaTeX rows not checked (a relation that is not '=')
     stability: tuple[StabilityClaim, ...] = ()
     definitions: tuple[Definition, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """``name: on`` under ``depends``: a quantity of no written formula that depends on other names.
+
+    ``index`` is ``k`` for ``p[k]: z`` (each element depends); ``on`` holds what it
+    depends on as written (``z``, ``y[i, j]``: the indices give the ranges summed
+    over when the chain rule goes through that quantity).
+    """
+
+    name: str
+    index: str | None
+    on: tuple[str, ...]
+    line: int
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from derivcheck.render.latex import to_latex
 from tests.helpers import derivation, step_verdicts, verify_text
 
 SYMBOLS = {"x": "real", "y": "real", "i": "integer", "j": "integer", "k": "integer"}
+MATRICES = {"u": "vector 2", "v": "vector 2", "A": "matrix 2 2"}  # for the functions of vectors and matrices
 
 # One use of each built-in, with arguments where it is real and defined (x, y in [0.1, 0.9]).
 SAMPLES = {
@@ -52,7 +53,21 @@ SAMPLES = {
     "Expectation": "Expectation(k**2, (k, Uniform(x, y)))",
     "Var": "Var(k, (k, Bernoulli(x)))",
     "KL": "KL(Bernoulli(x), Bernoulli(y))",
+    "transpose": "transpose(u) @ A @ v",
+    "dot": "dot(u, v)",
+    "norm": "norm(u)",
+    "trace": "trace(A)",
+    "eye": "dot(u, eye(2) @ v)",
+    "diag": "dot(u, diag(v) @ u)",
+    "grad": "dot(grad(x*dot(u, u), u), v)",
+    "hessian": "transpose(v) @ hessian(x*dot(u, A @ u), u) @ v",
+    "Matrix": "dot(Matrix([x, y]), u)",
 }
+
+
+def symbols_for(entry: Builtin) -> dict[str, str]:
+    """The declarations its sample needs."""
+    return {**SYMBOLS, **MATRICES} if entry.matrix else SYMBOLS
 
 
 def sample(entry: Builtin) -> str:
@@ -67,8 +82,8 @@ def load(text: str, symbols: dict | None = None, **more: object):
     return parse_document(document)
 
 
-def parsed(text: str) -> sympy.Expr:
-    result = load(text, steps=[text, text])
+def parsed(text: str, symbols: dict | None = None) -> sympy.Expr:
+    result = load(text, symbols, steps=[text, text])
     return result.chains[0].steps[0].expr
 
 
@@ -90,7 +105,7 @@ def test_the_registry_is_consistent():
 
 @pytest.mark.parametrize("entry", BUILTINS, ids=lambda b: b.name)
 def test_the_parser_builds_it_and_reserves_its_name(entry: Builtin):
-    expr = parsed(sample(entry))
+    expr = parsed(sample(entry), symbols_for(entry))
     assert isinstance(expr, sympy.Expr) and not expr.atoms(sympy.core.function.AppliedUndef)
     symbols = {**SYMBOLS, entry.name: "real"}
     if entry.reserved:
@@ -103,7 +118,8 @@ def test_the_parser_builds_it_and_reserves_its_name(entry: Builtin):
 @pytest.mark.parametrize("entry", BUILTINS, ids=lambda b: b.name)
 def test_the_checker_evaluates_it(entry: Builtin):
     text = sample(entry)
-    report = verify_text(derivation([text, f"{text} + x/7"], symbols=SYMBOLS, assume=["0 < x < 1", "0 < y < 1"]))
+    steps = [text, f"{text} + x/7"]
+    report = verify_text(derivation(steps, symbols=symbols_for(entry), assume=["0 < x < 1", "0 < y < 1"]))
     assert step_verdicts(report) == ["wrong"], report.results[0].outcome.summary
 
 
@@ -113,7 +129,7 @@ def test_the_stability_evaluator_evaluates_it_or_the_parser_says_why_not(entry: 
     stability = [{"expr": text, "over": {"x": [0.1, 0.9]}, "at": {"y": 0.5}, "stable": True}]
     if not entry.scalar:
         with pytest.raises(FormatError, match="stability claim"):
-            load(text, symbols={"x": "real", "y": "real", "k": "integer"}, stability=stability)
+            load(text, symbols={"x": "real", "y": "real", "k": "integer", **MATRICES}, stability=stability)
         return
     assert entry.name in SCALAR_BUILTINS
     assert callable(getattr(Float64, entry.name)) and callable(getattr(Reference(60), entry.name))
@@ -134,9 +150,18 @@ def test_the_renderer_typesets_it_and_the_latex_reader_reads_it_back(entry: Buil
     latex = to_latex(box)
     if entry.latex is not None:
         assert FUNCTION_NAMES[entry.name] == entry.latex and entry.latex in latex
-    decls = tuple(SymbolDecl(name, words, 1) for name, words in SYMBOLS.items())
+    symbols = symbols_for(entry)
+    decls = tuple(SymbolDecl(name, words, 1) for name, words in symbols.items())
     reading = read_expression(tokenize(latex), names_from_declarations(decls, ()))
-    assert canonical(parsed(reading.python)) == canonical(parsed(text)), latex
+    if entry.matrix:  # side by side is the matrix product in LaTeX: build from the reading's tree
+        from derivcheck.model import Text
+        from derivcheck.parse.expressions import parse_expression
+
+        scope = load(text, symbols, steps=[text, text]).scope
+        read_back = parse_expression(reading.text(1), scope)
+        assert canonical(read_back) == canonical(parse_expression(Text(text, 1), scope)), latex
+        return
+    assert canonical(parsed(reading.python, symbols)) == canonical(parsed(text, symbols)), latex
 
 
 @pytest.mark.parametrize("entry", [b for b in BUILTINS if b.macros], ids=lambda b: b.name)

@@ -24,6 +24,7 @@ from derivcheck.parse.symbols import WORDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_DEPENDENCY_PATTERN = rf"^\s*{_NAME}\s*(?:\[\s*{_NAME}(?:\s*,\s*{_NAME})*\s*\])?\s*$"
 _BOUND = rf"(?:-?[0-9]+|{_NAME})"
 _INDEX_WORD = "index LO..HI"
 
@@ -34,7 +35,11 @@ _TOP_HELP = {
     "symbols": "Every name used in an expression that is not built in or a function: "
     "'name: words' ({} when there is none).",
     "functions": "Definitions 'name(params): body'; a null body declares an unknown function.",
-    "define": "Named quantities 'L: expression' or 'p[k]: expression' (one element per index): rows that "
+    "depends": "Quantities of no written formula and what they depend on: 'L: y', 'L: [y, x]', 'p[k]: z', "
+    "'L: y[i, j]' (indices with ranges, to sum over when the chain rule goes through y): diff through them "
+    "gives their unknown partial derivatives (∂L/∂y), so the chain rule is checked as written.",
+    "define": "Named quantities 'L: expression', 'p[k]: expression' or 'y[a, b]: expression' (element by "
+    "element): rows that "
     "write the name mean the expression; diff in a defined quantity holds the others in place (partial), "
     "diff in any other variable goes through every definition (total: the chain rule).",
     "assume": "Conditions that hold everywhere in this derivation (a list means all of them).",
@@ -105,8 +110,8 @@ def function_head_pattern() -> str:
 
 
 def defined_name_pattern() -> str:
-    """Return a regular expression for a define key, ``L`` or ``p[k]``."""
-    return rf"^\s*{_NAME}\s*(?:\[\s*{_NAME}\s*\])?\s*$"
+    """Return a regular expression for a define key, ``L``, ``p[k]`` or ``y[a, b]``."""
+    return rf"^\s*{_NAME}\s*(?:\[\s*{_NAME}(?:\s*,\s*{_NAME})*\s*\])?\s*$"
 
 
 def _fixed_keys(keys: tuple[str, ...], properties: dict[str, Any], help_text: dict[str, str]) -> dict:
@@ -132,6 +137,7 @@ def derivation_schema() -> dict:
         "symbols": {"$ref": "#/$defs/symbols"},
         "functions": {"$ref": "#/$defs/functions"},
         "define": {"$ref": "#/$defs/define"},
+        "depends": {"$ref": "#/$defs/depends"},
         "assume": conditions,
         "solve": {"enum": ["last"]},
         "solutions": {
@@ -242,6 +248,17 @@ def derivation_schema() -> dict:
                 "additionalProperties": {
                     "description": "The expression the name stands for (of the index, for 'p[k]').",
                     "type": ["string", "number"],
+                },
+            },
+            "depends": {
+                "type": ["object", "null"],
+                "propertyNames": {"pattern": rf"^\s*{_NAME}\s*(?:\[\s*{_NAME}\s*\])?\s*$"},
+                "additionalProperties": {
+                    "description": "What the quantity depends on: a name, y[i, j], or a list of them.",
+                    "anyOf": [
+                        {"type": "string", "pattern": _DEPENDENCY_PATTERN},
+                        {"type": "array", "items": {"type": "string", "pattern": _DEPENDENCY_PATTERN}},
+                    ],
                 },
             },
             "step": {

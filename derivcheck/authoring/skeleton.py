@@ -27,8 +27,10 @@ source: "the document, its section and equation numbers"
 # Required: every name used in an expression that is not built in or a
 # function ('symbols: {}' when there is none). Words: real, complex, positive,
 # negative, nonnegative, nonpositive, nonzero, integer, vector (an indexed
-# family used as w[k]), index LO..HI (an integer, e.g. 'j, k: index 1..C').
-# No word means real. A size named in an index range (C) is a positive integer.
+# family used as w[k]), index LO..HI (an integer, e.g. 'j, k: index 1..C'),
+# support LO..HI (the range of integrals over a real variable, e.g. 'x: real,
+# support -oo..oo'). No word means real. A size named in an index range (C) is
+# a positive integer.
 symbols:
   z: real
   y: real
@@ -51,6 +53,12 @@ functions:
 define:
   q[k]: softmax(k)
   J: -log(q[1])
+
+# Optional: quantities with no formula and what they depend on. diff through
+# them gives their unknown partial derivatives (diff(G, w[1]) is the unknown
+# dG/dw[1]), so a chain rule through them is checked as written.
+depends:
+  G: w
 
 # Optional: conditions that hold everywhere (==, !=, <, <=, >, >=,
 # chains such as 0 < p < 1, 'name in {0, 1}'); a list means all of them.

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from derivcheck.bounds import (
@@ -62,10 +63,6 @@ def _can_alarm() -> bool:
     return _TIMER is not None and threading.current_thread() is threading.main_thread()
 
 
-def _raise_timeout(signum: int, frame: object) -> None:  # pragma: no cover - called by the signal
-    raise CheckTimeout()
-
-
 class OuterTimeout(CheckTimeout):
     """An enclosing time limit ran out inside an inner one.
 
@@ -75,18 +72,19 @@ class OuterTimeout(CheckTimeout):
     """
 
 
-"""CPU seconds after which an outer limit that ran out inside an inner one fires again."""
-
-
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise CheckTimeout in the block after ``seconds`` of CPU time (nested limits keep the tighter).
 
     Limits nest: an inner limit never outlives the outer one, and when the
-    block ends the outer limit is armed again with what is left of it. If the
-    outer limit ran out inside the block, it is armed to fire again at once
-    (and CheckTimeout is raised): an inner helper that catches its own
-    CheckTimeout cannot switch the outer limit off.
+    block ends the outer limit is armed again with what is left of it. Whose
+    time ran out is known, not measured: each limit has its own signal
+    handler, and an inner limit armed with the outer one's remaining time
+    (the tighter of the two) raises ``OuterTimeout`` when it fires, re-arming
+    the outer limit to fire again at once. So an inner helper that catches
+    the timeout of its own limit cannot switch the outer limit off, and one
+    that lets ``OuterTimeout`` pass ends the outer block as that limit's own
+    timeout (CheckTimeout, or OuterTimeout again further out).
     """
     timer, alarm = _TIMER, _SIGNAL
     if not seconds or seconds <= 0 or timer is None or alarm is None or not _can_alarm():
@@ -94,29 +92,64 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         return
     seconds = min(seconds, MAX_TIMER_SECONDS)
     outer_left, _ = signal.setitimer(timer, 0)
-    budget = min(seconds, outer_left) if outer_left > 0 else seconds
-    previous = signal.signal(alarm, _raise_timeout)
+    outer_is_tighter = 0 < outer_left <= seconds
+    fired: list[bool] = []
+
+    def fire(signum: int, frame: object) -> None:  # pragma: no cover - called by the signal
+        fired.append(True)
+        raise CheckTimeout()
+
+    previous = signal.signal(alarm, fire)
     started = cpu_seconds()
     # Keep firing every 0.1 s until the block ends: one alarm can be swallowed
     # (a signal raised inside a garbage-collection callback is ignored).
-    signal.setitimer(timer, budget, TIMER_REPEAT_SECONDS)
-    own = False
+    signal.setitimer(timer, outer_left if outer_is_tighter else seconds, TIMER_REPEAT_SECONDS)
+    spent = False
     try:
         yield
     except OuterTimeout:
-        own = True  # an inner limit found this one spent: from here on it is this limit's timeout
+        spent = True  # an inner limit found this one spent
+    except CheckTimeout:
+        if not fired:
+            raise  # an inner limit's own timeout on its way out: not this limit's
+        spent = True
     finally:
         signal.setitimer(timer, 0)
         signal.signal(alarm, previous)
         if outer_left > 0:
             left = outer_left - (cpu_seconds() - started)
+            if spent and outer_is_tighter:
+                left = 0  # the outer limit's time is what ran out
             # Re-armed even when spent: whoever catches the OuterTimeout raised
             # below, the outer limit fires again a moment later.
             signal.setitimer(timer, max(left, TIMER_REARM_SECONDS), TIMER_REPEAT_SECONDS)
-            if left <= 0:
-                raise OuterTimeout()
-    if own:
-        raise CheckTimeout()
+    if spent:
+        raise OuterTimeout() if outer_is_tighter else CheckTimeout()
+
+
+@dataclass
+class Spent:
+    """Whether a block run under ``own_time_limit`` was ended by its own limit."""
+
+    ran_out: bool = False
+
+
+@contextmanager
+def own_time_limit(seconds: float | None) -> Iterator[Spent]:
+    """Run the block under a limit of its own; when that limit runs out, the block ends quietly.
+
+    The yielded ``Spent`` records it (``ran_out``); the timeout of an enclosing
+    limit (``OuterTimeout``) passes through. For a stage that may give up
+    (a slow point, a method, the screen's share) and let the check go on.
+    """
+    spent = Spent()
+    try:
+        with time_limit(seconds):
+            yield spent
+    except OuterTimeout:
+        raise
+    except CheckTimeout:
+        spent.ran_out = True
 
 
 def seconds_left() -> float | None:
@@ -189,16 +222,18 @@ def point_share(screen_seconds: float | None) -> float | None:
     return screen_seconds * POINT_SHARE if screen_seconds else None
 
 
-def proof_share(timeout: float, shape: Any) -> float:
+def proof_share(timeout: float, shape: Any, constants: bool = False) -> float:
     """The symbolic proof's share of a check's time.
 
     Without sums: the rest of the check's time once the screen is done, less a
-    reserve for the stages after the proof. With sums over a symbolic size: a
-    small share, leaving the time to the instances.
+    reserve for the stages after the proof; between two ``constants`` the
+    reserve also holds the screen's share, for their evaluation to every digit
+    asked that follows a failed proof. With sums over a symbolic size: a small
+    share, leaving the time to the instances.
     """
     if not shape.empty:
         return min(MAX_PROOF_SECONDS_WITH_SUMS, timeout * PROOF_SHARE_WITH_SUMS)
-    reserve = timeout * PROOF_RESERVE_SHARE
+    reserve = timeout * (PROOF_RESERVE_SHARE + (SCREEN_SHARE if constants else 0))
     left = seconds_left()
     rest = (left if left is not None else timeout) - reserve
     return max(rest, reserve)

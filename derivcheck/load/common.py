@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
 from derivcheck.load.yamltree import Mapping, Node, Scalar, Sequence
-from derivcheck.model import Chain, Definition, FunctionDecl, NumberClaim, NumberValue, SymbolDecl, Text
+from derivcheck.model import Chain, Definition, Dependency, FunctionDecl, NumberClaim, NumberValue, SymbolDecl, Text
 
 # -- YAML pieces ----------------------------------------------------------------------------------
 
@@ -154,11 +154,13 @@ def read_functions(node: Node | None) -> tuple[FunctionDecl, ...]:
     return tuple(out)
 
 
-_DEFINED_HEAD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)\s*\])?\s*\Z")
+_DEFINED_HEAD = re.compile(
+    r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\])?\s*\Z"
+)
 
 
 def read_definitions(node: Node | None) -> tuple[Definition, ...]:
-    """The named quantities under ``define``: ``L: body`` or ``p[k]: body`` (one element per index)."""
+    """The named quantities under ``define``: ``L: body``, ``p[k]: body`` or ``y[a, b]: body`` (element by element)."""
     if node is None or (isinstance(node, Scalar) and node.is_null):
         return ()
     if not isinstance(node, Mapping):
@@ -173,12 +175,50 @@ def read_definitions(node: Node | None) -> tuple[Definition, ...]:
         name, index = head.group(1), head.group(2)
         check_name(name, line)
         if index is not None:
-            check_name(index, line)
+            indices = [part.strip() for part in index.split(",")]
+            for part in indices:
+                check_name(part, line)
+            if len(set(indices)) != len(indices):
+                raise FormatError(f"the indices of '{key}' must be distinct names", line)
+            index = ", ".join(indices)
         if not isinstance(value, Scalar) or value.is_null or not value.raw.strip():
             raise FormatError(f"the definition of '{key}' must be an expression", value.line)
         if any(d.name == name for d in out):
             raise FormatError(f"'{name}' is defined twice", line)
         out.append(Definition(name, index, Text(value.raw, value.line), line))
+    return tuple(out)
+
+
+def read_dependencies(node: Node | None) -> tuple[Dependency, ...]:
+    """The quantities under ``depends``: ``L: y``, ``L: [y, x]``, ``p[k]: z``, ``L: y[i, j]``."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return ()
+    if not isinstance(node, Mapping):
+        raise FormatError("'depends' maps a quantity to what it depends on, e.g. {L: y, p[k]: z}", node.line)
+    out: list[Dependency] = []
+    for (key, value), line in zip(node.items, node.key_lines):
+        head = _DEFINED_HEAD.match(key)
+        if not head or (head.group(2) is not None and "," in head.group(2)):
+            raise FormatError(
+                f"'{key}' cannot depend on anything; write a name (L: y) or an element with its index (p[k]: z)",
+                line,
+            )
+        check_name(head.group(1), line)
+        items = value.items if isinstance(value, Sequence) else [value]
+        on = []
+        for item in items:
+            written = item.raw.strip() if isinstance(item, Scalar) and not item.is_null else ""
+            match = _DEFINED_HEAD.match(written)  # a name, or a name with its indices
+            if not match:
+                raise FormatError(
+                    f"'{key}' depends on names: a symbol, a vector, or a quantity with its indices (y[i, j])",
+                    getattr(item, "line", line),
+                )
+            indices = f"[{', '.join(p.strip() for p in match.group(2).split(','))}]" if match.group(2) else ""
+            on.append(match.group(1) + indices)
+        if any(d.name == head.group(1) for d in out):
+            raise FormatError(f"'{head.group(1)}' is listed twice under 'depends'", line)
+        out.append(Dependency(head.group(1), head.group(2), tuple(on), line))
     return tuple(out)
 
 

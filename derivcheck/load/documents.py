@@ -13,6 +13,7 @@ from derivcheck.load.common import (
     plain_text,
     read_conditions,
     read_definitions,
+    read_dependencies,
     read_functions,
     read_symbols,
 )
@@ -30,7 +31,7 @@ from derivcheck.model import (
 )
 
 TOP_KEYS = (
-    "title", "source", "symbols", "functions", "define", "assume", "steps", "cases", "numbers", "stability",
+    "title", "source", "symbols", "functions", "define", "depends", "assume", "steps", "cases", "numbers", "stability",
     "solve", "solutions",
 )
 STEP_KEYS = ("expr", "latex", "by", "wrong", "rel")
@@ -135,6 +136,7 @@ def build_document(root: Node, path: str) -> Document:
         symbols=read_symbols(root.get("symbols")),
         functions=read_functions(root.get("functions")),
         definitions=read_definitions(root.get("define")),
+        dependencies=read_dependencies(root.get("depends")),
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         numbers=(*(_numbers(numbers) if numbers is not None else ()), *equations.claims),

@@ -25,6 +25,7 @@ from derivcheck.load.common import (
     plain_text,
     read_conditions,
     read_definitions,
+    read_dependencies,
     read_functions,
     read_symbols,
 )
@@ -43,7 +44,8 @@ if TYPE_CHECKING:
     from derivcheck.parse.latex import Names, Token
 
 COMMENT_KEYS = (
-    "title", "source", "symbols", "functions", "define", "assume", "cases", "wrong", "log", "prime", "iterates",
+    "title", "source", "symbols", "functions", "define", "depends", "assume", "cases", "wrong", "log", "prime",
+    "iterates",
     "solve", "solutions",
 )
 TRANSPARENT = {
@@ -104,21 +106,58 @@ def code_lines(text: str) -> set[int]:
     return lines
 
 
+@dataclass(frozen=True)
+class DefinitionDisplay:
+    """A display marked ``<!-- derivcheck define -->``: its rows define quantities for the derivations after it."""
+
+    body: str
+    line: int
+    col: int
+
+
 def latex_documents(text: str, path: str, cell: int | None = None) -> list[tuple[int, Document | LoadError]]:
-    """Return (line, document or error) for every derivcheck comment of a Markdown text."""
+    """Return (line, document or error) for every derivcheck comment of a Markdown text.
+
+    A comment ``<!-- derivcheck define -->`` marks the display after it as
+    definitions: every derivation after it reads its rows as ``define:`` entries.
+    """
     code = code_lines(text)
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out: list[tuple[int, Document | LoadError]] = []
     matches = [m for m in _COMMENT.finditer(text) if _line_of(starts, m.start()) - 1 not in code]
+    displays: list[DefinitionDisplay] = []
     for number, match in enumerate(matches):
         line = _line_of(starts, match.start())
         limit = matches[number + 1].start() if number + 1 < len(matches) else len(text)
         try:
-            document = _document_at(text, match, limit, starts, path, code)
+            if _marks_definitions(text, match):
+                displays.append(_definition_display(text, match, limit, starts, code))
+                continue
+            document = _document_at(text, match, limit, starts, path, code, tuple(displays))
             out.append((line, replace(document, cell=cell)))
         except FormatError as exc:
             out.append((line, LoadError(path, exc.line or line, exc.message, cell)))
     return out
+
+
+_DEFINE_MARK = re.compile(r"\s*define\s*-->")
+
+
+def _marks_definitions(text: str, match: re.Match) -> bool:
+    """Whether the comment at ``match`` is ``<!-- derivcheck define -->`` (a display of definitions follows)."""
+    return _DEFINE_MARK.match(text, match.end()) is not None
+
+
+def _definition_display(text: str, match: re.Match, limit: int, starts: list[int], code: set[int]) -> DefinitionDisplay:
+    line = _line_of(starts, match.start())
+    display = _find_display(text, text.find("-->", match.end()) + 3, limit, starts, code)
+    if display is None:
+        raise FormatError(
+            "no display math after this '<!-- derivcheck define -->' comment (its rows would define quantities)", line
+        )
+    body, offset, _ = display
+    body_line = _line_of(starts, offset)
+    return DefinitionDisplay(body, body_line, offset - starts[body_line - 1] + 1)
 
 
 def latex_blocks(text: str) -> list:
@@ -129,6 +168,8 @@ def latex_blocks(text: str) -> list:
     matches = [m for m in _COMMENT.finditer(text) if _line_of(starts, m.start()) - 1 not in code]
     blocks = []
     for number, match in enumerate(matches):
+        if _marks_definitions(text, match):
+            continue  # a display of definitions: shown as written
         limit = matches[number + 1].start() if number + 1 < len(matches) else len(text)
         close = text.find("-->", match.end())
         try:
@@ -149,7 +190,15 @@ def _line_of(starts: list[int], offset: int) -> int:
     return bisect.bisect_right(starts, offset)
 
 
-def _document_at(text: str, match: re.Match, limit: int, starts: list[int], path: str, code: set[int]) -> Document:
+def _document_at(
+    text: str,
+    match: re.Match,
+    limit: int,
+    starts: list[int],
+    path: str,
+    code: set[int],
+    displays: tuple[DefinitionDisplay, ...] = (),
+) -> Document:
     line = _line_of(starts, match.start())
     close = text.find("-->", match.end())
     if close < 0:
@@ -172,7 +221,7 @@ def _document_at(text: str, match: re.Match, limit: int, starts: list[int], path
     body, body_offset, _ = display
     body_line = _line_of(starts, body_offset)
     body_col = body_offset - starts[body_line - 1] + 1
-    return build_latex_document(root, body, body_line, body_col, path, line)
+    return build_latex_document(root, body, body_line, body_col, path, line, displays)
 
 
 def _find_display(text: str, start: int, limit: int, starts: list[int], code: set[int]) -> tuple[str, int, int] | None:
@@ -224,9 +273,18 @@ def _environment_end(text: str, env: str, start: int) -> int:
 
 
 def build_latex_document(
-    root: Mapping, body: str, body_line: int, body_col: int, path: str, comment_line: int
+    root: Mapping,
+    body: str,
+    body_line: int,
+    body_col: int,
+    path: str,
+    comment_line: int,
+    displays: tuple[DefinitionDisplay, ...] = (),
 ) -> Document:
-    """Return the Document of a comment's YAML and the display-math text it declares."""
+    """Return the Document of a comment's YAML and the display-math text it declares.
+
+    ``displays``: the displays of definitions before the comment; their rows are read as ``define`` entries.
+    """
     from derivcheck.parse.latex import names_from_declarations, tokenize
 
     check_keys(root, COMMENT_KEYS, "derivcheck comment")
@@ -246,6 +304,11 @@ def build_latex_document(
         symbols, functions, log_base, prime.raw.strip() if prime is not None else None, definitions,
         _iterates(root.get("iterates")),
     )
+    dependencies = read_dependencies(root.get("depends"))
+    for dependency in dependencies:  # written like a symbol (L) or a vector (p_j)
+        names.symbols.setdefault(dependency.name, "vector" if dependency.index is not None else "scalar")
+    for display in displays:
+        definitions = (*definitions, *_displayed_definitions(display, names, definitions))
     wrong = _wrong_map(root.get("wrong"))
     tokens = tokenize(body, body_line, body_col)
     rows = split_rows(tokens, body)
@@ -272,11 +335,79 @@ def build_latex_document(
         symbols=symbols,
         functions=functions,
         definitions=definitions,
+        dependencies=dependencies,
         assume=read_conditions(root.get("assume"), "assume"),
         chains=tuple(chains),
         notices=tuple(notices),
         numbers=equations.claims,
     )
+
+
+_TYPEFACES_OF_NAMES = ("mathcal", "mathbf", "mathrm", "boldsymbol", "bm", "mathit", "operatorname", "mathbb")
+
+
+def _displayed_definitions(
+    display: DefinitionDisplay, names: Names, earlier: tuple[Definition, ...]
+) -> list[Definition]:
+    """The rows ``L = …``, ``p_k = …`` of a display of definitions, as ``define`` entries (``names`` learns them)."""
+    from derivcheck.parse.latex import read_expression, tokenize
+
+    out: list[Definition] = []
+    taken = {d.name: d.line for d in earlier}
+    for row in split_rows(tokenize(display.body, display.line, display.col), display.body):
+        segments = row.segments
+        if row.cases is not None or len(segments) != 2 or segments[1].relation not in CHECKED:
+            raise FormatError(
+                f"row {row.number} of the definitions: a definition row is 'name = expression' "
+                "(L = …, or p_k = … for each element)",
+                row.line,
+            )
+        name, index = _defined_head(segments[0].tokens, row)
+        if names.is_declared(name) and name not in taken:
+            raise FormatError(
+                f"'{name}' is declared in the derivcheck comment and defined at line {row.line}; keep one", row.line
+            )
+        if name in taken:
+            raise FormatError(f"'{name}' is defined twice (lines {taken[name]} and {row.line})", row.line)
+        bound = frozenset(index.split(", ")) if index is not None else frozenset()
+        try:
+            reading = read_expression(_drop_punctuation(segments[1].tokens), names, bound=bound)
+        except FormatError as exc:
+            raise FormatError(f"row {row.number} of the definitions: {exc.message}", exc.line or row.line) from None
+        names.symbols[name] = "vector" if index is not None else "scalar"
+        taken[name] = row.line
+        out.append(Definition(name, index, reading.text(row.line), row.line))
+    return out
+
+
+def _defined_head(tokens: list, row: Row) -> tuple[str, str | None]:
+    """The name and the index of a definition's left side: ``L``, ``\\mathcal{L}``, ``p_k``, ``p_{k}``."""
+    from derivcheck.parse.latex import _ignorable
+
+    parts = [
+        t for t in tokens
+        if not _ignorable(t) and t.text not in ("{", "}") and not (t.kind == "macro" and t.text in _TYPEFACES_OF_NAMES)
+    ]
+    if len(parts) > 2 and parts[1].text == "(" and parts[-1].text == ")":
+        parts = parts[:1]  # L(w_0, w_1) = …: the quantity L, written with the names it is of
+    words = ["".join(t.text for t in parts)]
+    if any(t.text == "_" for t in parts):
+        at = next(k for k, t in enumerate(parts) if t.text == "_")
+        words = ["".join(t.text for t in parts[:at]), "".join(t.text for t in parts[at + 1 :])]
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", words[0]) or any(
+        t.kind not in ("letter", "macro", "digit", "char") for t in parts
+    ):
+        raise FormatError(
+            f"row {row.number} of the definitions: the left side names the quantity defined "
+            "(L, \\mathcal{L}, or p_k for each element p_k)",
+            row.line,
+        )
+    if len(words) == 2 and not re.fullmatch(r"[A-Za-z](?:,[A-Za-z])*", words[1]):
+        raise FormatError(
+            f"row {row.number} of the definitions: an element is defined with index letters (p_k = …, y_{{a,b}} = …)",
+            row.line,
+        )
+    return words[0], (", ".join(words[1].split(",")) if len(words) == 2 else None)
 
 
 def _iterates(node: Node | None) -> tuple[str, ...]:
@@ -340,6 +471,8 @@ def _env_name(tokens: list, k: int) -> tuple[str, int] | None:
 
 def split_rows(tokens: list, source: str) -> list[Row]:
     """Cut a display into rows; drop layout (environments, labels, tags, alignment)."""
+    from derivcheck.parse.latex import MATRIX_ENVIRONMENTS
+
     flat = []
     k = 0
     while k < len(tokens):
@@ -352,10 +485,15 @@ def split_rows(tokens: list, source: str) -> list[Row]:
             if name in TRANSPARENT and not _inside_case(tokens, k):
                 k = after
                 continue
-            if name not in TRANSPARENT and name not in CASE_ENVS:
+            if name == "array" and not _inside_case(tokens, k):
+                # an array as the alignment of a chain (\begin{array}{rcl} a &=& b): layout, like aligned;
+                # its column spec {rcl} goes with it
+                k = _skip_group(tokens, after) if tok.text == "begin" else after
+                continue
+            if name not in TRANSPARENT and name not in CASE_ENVS and name not in MATRIX_ENVIRONMENTS:
                 raise FormatError(
                     f"column {tok.col}: the environment '{name}' is not read "
-                    "(equation, align, split, gather, multline, aligned and cases are)",
+                    "(equation, align, split, gather, multline, aligned, cases and pmatrix, bmatrix, matrix are)",
                     tok.line,
                 )
             flat.extend(tokens[k:after])

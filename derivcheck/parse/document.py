@@ -20,6 +20,7 @@ from derivcheck.parse.expressions import (
     Scope,
     _parse_ast,
     _prepare,
+    declare_dependencies,
     define_function,
     define_quantities,
     parse_conditions,
@@ -116,6 +117,7 @@ def parse_document(document: Document) -> ParsedDocument:
         functions[decl.name] = decl
     scope = Scope(symbols, functions)
     _check_definition_names(document, symbols, functions)
+    declare_dependencies(scope, document.dependencies, document.definitions)
     define_quantities(scope, document.definitions)
     for decl in document.functions:  # check every body, used or not
         define_function(scope, decl)
@@ -154,6 +156,15 @@ def _declare_symbols(document: Document) -> dict[str, SymbolSpec]:
 
 
 def _check_definition_names(document: Document, symbols: dict[str, SymbolSpec], functions: dict) -> None:
+    defined = {d.name for d in document.definitions}
+    for dependency in document.dependencies:
+        name = dependency.name
+        if name in RESERVED or name in symbols or name in functions or name in defined:
+            raise FormatError(
+                f"'{name}' under 'depends' is also built in, declared, a function or defined; a quantity under "
+                "'depends' has no formula and no other declaration (keep one)",
+                dependency.line,
+            )
     for definition in document.definitions:
         name = definition.name
         if name in RESERVED:

@@ -30,16 +30,17 @@ from derivcheck.bounds import (
     MAX_DIFF_ORDER,
     MAX_EXPRESSION_TEXT as MAX_TEXT,
     MAX_INT_DIGITS,
+    MAX_MATRIX_LITERAL_ENTRIES,
     MAX_NUMBER_BITS,
     MAX_SEGMENTED_NAME,
     MAX_SYNTAX_DEPTH as MAX_DEPTH,
     MAX_TREE_DEPTH,
     MAX_TREE_NODES,
 )
-from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, unary_builtins
+from derivcheck.builtins import BUILTIN_NAMES, BUILTINS, builtin, unary_builtins
 from derivcheck.errors import FormatError
 from derivcheck.hints import suggest
-from derivcheck.model import Definition, FunctionDecl, Text
+from derivcheck.model import Definition, Dependency, FunctionDecl, Text
 from derivcheck.parse import linalg, probability
 from derivcheck.parse.symbols import SymbolSpec, bound_value
 from derivcheck.parse.syntax import show
@@ -168,9 +169,19 @@ class Scope:
     _measures: dict[str, tuple[int, int]] = field(default_factory=dict)
     definitions: dict[str, Definition] = field(default_factory=dict)
     _defined: dict[str, Defined] = field(default_factory=dict)
+    _dependent: dict[str, Dependent] = field(default_factory=dict)
+    _partials: dict[tuple[str, str], sympy.Symbol | sympy.IndexedBase] = field(default_factory=dict)
 
     def known_names(self) -> list[str]:
-        return [*self.symbols, *self.functions, *self.definitions, *RESERVED]
+        return [*self.symbols, *self.functions, *self.definitions, *self._dependent, *RESERVED]
+
+    def partial(self, quantity: str, on: str, indexed: bool) -> sympy.Symbol | sympy.IndexedBase:
+        """The unknown partial derivative of a quantity under ``depends`` in one of its dependencies (∂L/∂y)."""
+        key = (quantity, on)
+        if key not in self._partials:
+            label = f"∂{quantity}/∂{on}"
+            self._partials[key] = sympy.IndexedBase(label, real=True) if indexed else sympy.Symbol(label, real=True)
+        return self._partials[key]
 
 
     def measure(self, name: str) -> tuple[int, int]:
@@ -191,7 +202,7 @@ class Defined:
 
     name: str
     placeholder: sympy.Symbol | sympy.IndexedBase
-    index: sympy.Dummy | None
+    index: tuple[sympy.Dummy, ...] | None
     body: sympy.Expr
 
     def replace_in(self, expr: sympy.Expr) -> sympy.Expr:
@@ -200,8 +211,8 @@ class Defined:
             return expr.xreplace({self.placeholder: self.body})
         base, index, body = self.placeholder, self.index, self.body
         return expr.replace(
-            lambda e: isinstance(e, sympy.Indexed) and e.base == base,
-            lambda e: body.xreplace({index: e.indices[0]}),
+            lambda e: isinstance(e, sympy.Indexed) and e.base == base and len(e.indices) == len(index),
+            lambda e: body.xreplace(dict(zip(index, e.indices, strict=True))),
         )
 
     def occurs_in(self, expr: sympy.Expr) -> bool:
@@ -209,6 +220,57 @@ class Defined:
         if self.index is None:
             return self.placeholder in expr.free_symbols
         return any(e.base == self.placeholder for e in expr.atoms(sympy.Indexed))
+
+
+@dataclass(frozen=True)
+class Dependent:
+    """A quantity under ``depends``: no formula, only what it depends on (``on``: name, indices or None)."""
+
+    name: str
+    placeholder: sympy.Symbol | sympy.IndexedBase
+    indexed: bool
+    on: tuple[tuple[str, tuple[str, ...] | None], ...]
+    line: int
+
+    def occurs_in(self, expr: sympy.Expr) -> bool:
+        if not self.indexed:
+            return self.placeholder in expr.free_symbols
+        return any(e.base == self.placeholder for e in expr.atoms(sympy.Indexed))
+
+
+def declare_dependencies(
+    scope: Scope, dependencies: tuple[Dependency, ...], definitions: tuple[Definition, ...] = ()
+) -> None:
+    """Put the quantities under ``depends`` into ``scope``; FormatError for a name they cannot depend on."""
+    defined = {d.name for d in definitions}
+    for dependency in dependencies:
+        placeholder: sympy.Symbol | sympy.IndexedBase = (
+            sympy.IndexedBase(dependency.name, real=True)
+            if dependency.index is not None
+            else sympy.Symbol(dependency.name, real=True)
+        )
+        on = []
+        for written in dependency.on:
+            name, _, rest = written.partition("[")
+            indices = tuple(part.strip() for part in rest.rstrip("]").split(",")) if rest else None
+            known = name in scope.symbols or name in defined or any(d.name == name for d in dependencies)
+            if not known or name == dependency.name:
+                raise FormatError(
+                    f"'{dependency.name}' depends on '{name}', which is not a declared symbol, a defined quantity "
+                    "or another quantity under 'depends'",
+                    dependency.line,
+                )
+            for index in indices or ():
+                spec = scope.symbols.get(index)
+                if spec is None or spec.index_range is None:
+                    raise FormatError(
+                        f"'{index}' in '{written}' must be an index declared with its range (e.g. {index}: index 1..n)",
+                        dependency.line,
+                    )
+            on.append((name, indices))
+        scope._dependent[dependency.name] = Dependent(
+            dependency.name, placeholder, dependency.index is not None, tuple(on), dependency.line
+        )
 
 
 def define_quantities(scope: Scope, definitions: tuple[Definition, ...]) -> None:
@@ -223,7 +285,11 @@ def define_quantities(scope: Scope, definitions: tuple[Definition, ...]) -> None
         else:
             placeholder = sympy.IndexedBase(definition.name, real=True)
         scope.definitions[definition.name] = definition
-        index = sympy.Dummy(definition.index, integer=True) if definition.index is not None else None
+        index = (
+            tuple(sympy.Dummy(part, integer=True) for part in definition.index.split(", "))
+            if definition.index is not None
+            else None
+        )
         scope._defined[definition.name] = Defined(definition.name, placeholder, index, sympy.Integer(0))
     by_name = {d.name: d for d in definitions}
     for definition in definitions:
@@ -238,7 +304,7 @@ def _read_definition(scope: Scope, definition: Definition, derivatives: bool) ->
     index = scope._defined[definition.name].index
     bound: dict[str, sympy.Expr] = {}
     if definition.index is not None and index is not None:
-        bound[definition.index] = index
+        bound.update(zip(definition.index.split(", "), index, strict=True))
     with _depth_guard(definition.line):
         builder = _Builder(scope, definition.body, bound, expand=False)
         builder.derivatives_expand = derivatives
@@ -302,6 +368,13 @@ def parse_expression_noted(text: Text, scope: Scope) -> tuple[sympy.Expr, tuple[
         builder = _Builder(scope, text)
         expr = builder.build_text()
     return expr, tuple(dict.fromkeys(builder.notes))
+
+
+def _names(variable: sympy.Expr) -> str | None:
+    """The name of a symbol, or of the vector of an element (``z`` for ``z[i]``)."""
+    if isinstance(variable, sympy.Indexed):
+        return str(variable.base.label)
+    return variable.name if isinstance(variable, sympy.Symbol) else None
 
 
 def parse_value_noted(text: Text, scope: Scope) -> tuple[linalg.Value, tuple[str, ...]]:
@@ -704,6 +777,13 @@ class _Builder:
             if defined.index is not None:
                 raise self._error(node, f"'{name}' is defined element by element; use an element such as {name}[i]")
             return defined.placeholder
+        dependent = self.scope._dependent.get(name)
+        if dependent is not None:
+            if dependent.indexed:
+                raise self._error(
+                    node, f"'{name}' depends on others element by element; use an element such as {name}[i]"
+                )
+            return dependent.placeholder
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name == INFINITY:
@@ -807,7 +887,10 @@ class _Builder:
         spec = self.scope.symbols.get(name)
         defined = self.scope._defined.get(name)
         if spec is None and defined is not None and defined.index is not None:
-            return defined.placeholder[self._one_index(node)]
+            return defined.placeholder[self._defined_indices(node, len(defined.index))]
+        dependent = self.scope._dependent.get(name)
+        if spec is None and dependent is not None and dependent.indexed:
+            return dependent.placeholder[self._defined_indices(node, 1)]
         if spec is None or not spec.is_vector:
             hint = "" if spec is None else " (declare it with the word 'vector')"
             raise self._error(node, f"'{name}' is not a declared vector{hint}")
@@ -816,6 +899,8 @@ class _Builder:
             indices = [self._expr(elt) for elt in slice_node.elts]
         else:
             indices = [self._expr(slice_node)]
+        if spec.shape is not None and len(spec.shape) == 2 and len(indices) == 1:
+            return self._linalg(node, self.algebra.row, self._name(node.value), indices[0])  # X[p]: row p
         if not indices:
             raise self._error(node, "a vector element needs an index, e.g. z[i]")
         for index in indices:
@@ -839,15 +924,41 @@ class _Builder:
             )
         if wanted == 1:
             indices = [indices[0], sympy.Integer(1)] if cols == 1 else [sympy.Integer(1), indices[0]]
-        return self._linalg(node, self.algebra.element, value, *indices)
+        for index, size in zip(indices, (rows, cols)):
+            self._check_index_within(node, index, size, value)
+        return self._linalg(node, self.algebra.subscripted, value, *indices)
 
-    def _one_index(self, node: ast.Subscript) -> sympy.Expr:
-        if isinstance(node.slice, ast.Tuple):
-            raise self._error(node, "a quantity defined element by element takes one index, e.g. p[j]")
-        index = self._expr(node.slice)
-        if index.is_Number and not index.is_Integer:
+    def _check_index_within(
+        self, node: ast.Subscript, index: sympy.Expr, size: sympy.Expr, value: linalg.Value
+    ) -> None:
+        """A declared index used on a sized vector or matrix must run inside ``1..size`` (FormatError otherwise).
+
+        The element of ``eye(n)`` or of a gradient outside its size is not defined, and reading it as the
+        formula's value there would make a step "proved" about nothing.
+        """
+        spec = self.scope.symbols.get(str(index)) if isinstance(index, sympy.Symbol) else None
+        if spec is None or spec.index_range is None or spec.obj != index:  # a bound variable of the same name
+            return
+        lo, hi = (self._bound_value(text) for text in spec.index_range)
+        inside = sympy.Integer(1) - lo <= 0, hi - (sympy.Integer(size) if isinstance(size, int) else size) <= 0
+        if all(fact is sympy.true for fact in inside):
+            return
+        raise self._error(
+            node,
+            f"index {index} runs over {spec.index_range[0]}..{spec.index_range[1]}, but {linalg.describe(value)} "
+            f"has elements 1..{size} only; declare {index} as 'index 1..{size}'",
+        )
+
+    def _defined_indices(self, node: ast.Subscript, count: int) -> sympy.Expr | tuple[sympy.Expr, ...]:
+        """The indices of an element of a quantity defined with ``count`` of them (``p[j]``, ``y[i, j]``)."""
+        nodes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if len(nodes) != count:
+            example = "p[j]" if count == 1 else f"y[{', '.join('ijklmn'[:count])}]"
+            raise self._error(node, f"a quantity defined element by element takes {count} index(es), e.g. {example}")
+        indices = [self._expr(elt) for elt in nodes]
+        if any(index.is_Number and not index.is_Integer for index in indices):
             raise self._error(node, "a vector index must be a whole number or an index name")
-        return index
+        return indices[0] if count == 1 else tuple(indices)
 
     def _call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
@@ -860,7 +971,7 @@ class _Builder:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self._error(arg, "starred arguments ('*') are not allowed")
-            if type(arg) in _FORBIDDEN and not isinstance(arg, ast.Tuple):
+            if type(arg) in _FORBIDDEN and not isinstance(arg, ast.Tuple) and not self._matrix_literal(node, arg):
                 # Say what the argument is before counting arguments (a generator is one).
                 raise self._error(arg, f"{_FORBIDDEN[type(arg)]} is not allowed in an expression")
         name = node.func.id
@@ -886,10 +997,15 @@ class _Builder:
             raise self._error(node, f"'{name}' is a symbol, not a function (multiplication is written '*')")
         if name in _UNARY:
             self._arity(node, name, 1, 1)
-            return _UNARY[name](self._expr(node.args[0]))
+            arg = self._expr(node.args[0])
+            if linalg.is_matrix(arg):
+                return self._elementwise(node, [arg], _UNARY[name])
+            return _UNARY[name](arg)
         if name == "log":
             self._arity(node, name, 1, 2)
             args = [self._expr(a) for a in node.args]
+            if any(linalg.is_matrix(arg) for arg in args):
+                return self._elementwise(node, args, sympy.log)
             return sympy.log(*args)
         if name == "KroneckerDelta":
             self._arity(node, name, 2, 2)
@@ -912,12 +1028,58 @@ class _Builder:
         raise self._error(node, unknown_function_message(name, [*self.scope.functions, *BUILTIN_FUNCTIONS]))
 
     def _linalg_call(self, node: ast.Call, name: str) -> sympy.Expr:
-        """transpose, dot, norm, trace, eye (see linalg.FUNCTIONS)."""
-        count = 2 if name == "dot" else 1
-        self._arity(node, name, count, count)
+        """transpose, dot, norm, trace, eye, grad, hessian, Matrix (see linalg.FUNCTIONS)."""
+        entry = builtin(name)
+        assert entry is not None  # a name of linalg.FUNCTIONS
+        self._arity(node, name, entry.least, entry.most)
+        if name == "Matrix":
+            return self._linalg(node, linalg.literal, self._literal_rows(node.args[0]))
         args = [self._expr(a) for a in node.args]
+        if name in ("grad", "hessian"):
+            result = self._linalg(node, getattr(self.algebra, name), *args, self._derivative)
+            if self.derivatives_expand and isinstance(args[1], sympy.MatrixSymbol):  # w absent from f: a note
+                target = expand_definitions(self.scope, args[0]) if self.scope._defined else args[0]
+                self._note_vanishing(node, target, self.scope.symbols[args[1].name].obj[1])
+            return result
         operation = getattr(self.algebra, name)
         return self._linalg(node, operation, *args)
+
+    def _matrix_literal(self, call: ast.Call, arg: ast.AST) -> bool:
+        """Whether ``arg`` is the list of rows of a ``Matrix([…])`` (the one place a list is read)."""
+        return (
+            isinstance(arg, ast.List) and isinstance(call.func, ast.Name) and call.func.id == "Matrix"
+            and not self._shadowed("Matrix") and "Matrix" not in self.scope.functions
+        )
+
+    def _literal_rows(self, node: ast.AST) -> list[list[sympy.Expr]]:
+        """The entries of ``[[a, b], [c, d]]`` (rows) or ``[a, b]`` (a column), every one a number."""
+        if not isinstance(node, ast.List) or not node.elts:
+            raise self._error(node, "Matrix takes a list of rows, e.g. Matrix([[1, x], [x, 1]]) or Matrix([a, b])")
+        nested = [isinstance(elt, ast.List) for elt in node.elts]
+        if any(nested) and not all(nested):
+            raise self._error(node, "Matrix takes rows that are all lists, e.g. Matrix([[1, x], [x, 1]])")
+        rows = [elt.elts for elt in node.elts if isinstance(elt, ast.List)] if all(nested) else [[e] for e in node.elts]
+        if sum(len(row) for row in rows) > MAX_MATRIX_LITERAL_ENTRIES:
+            raise self._error(node, f"a matrix literal has at most {MAX_MATRIX_LITERAL_ENTRIES} entries")
+        if len({len(row) for row in rows}) != 1 or not rows[0]:
+            raise self._error(node, "the rows of a Matrix must have one length, at least 1")
+        built = [[self._expr(entry) for entry in row] for row in rows]
+        for row_nodes, row_values in zip(rows, built):
+            for entry, value in zip(row_nodes, row_values):
+                if linalg.is_matrix(value):
+                    raise self._error(entry, f"an entry of a Matrix is a number, given {linalg.describe(value)}")
+        return built
+
+    def _derivative(self, target: sympy.Expr, *variables: sympy.Expr) -> sympy.Expr:
+        """The (total) derivative of ``target`` in the elements ``variables``, definitions written out."""
+        expanded = target
+        if self.derivatives_expand and self.scope._defined:
+            expanded = self._bounded(expand_definitions(self.scope, target))
+        return sympy.diff(expanded, *variables)
+
+    def _elementwise(self, node: ast.Call, args: list[sympy.Expr], apply: Callable[..., sympy.Expr]) -> sympy.Expr:
+        """A function of numbers applied to a vector or matrix element by element (``sigma(z)``, ``exp(z)``)."""
+        return self._linalg(node, self.algebra.elementwise, args, apply)
 
     def _product_hint(self, node: ast.Call) -> str:
         """``; to multiply, write 2*(x + 1)`` for a call that is really a product."""
@@ -986,6 +1148,13 @@ class _Builder:
         decl = self.scope.functions[name]
         self._arity(node, name, len(decl.params), len(decl.params))
         args = [self._expr(a) for a in node.args]
+        if any(linalg.is_matrix(arg) for arg in args):
+            return self._elementwise(node, args, lambda *scalars: self._applied(node, decl, list(scalars)))
+        return self._applied(node, decl, args)
+
+    def _applied(self, node: ast.Call, decl: FunctionDecl, args: list[sympy.Expr]) -> sympy.Expr:
+        """A declared function applied to numbers: its body with the arguments put in (bounded)."""
+        name = decl.name
         params, body = self._function_body(decl)
         if body is None:
             return unknown_function(name)(*args)
@@ -1057,6 +1226,8 @@ class _Builder:
             if bound.is_Number and not bound.is_Integer:
                 raise self._error(node, f"the bounds of {name} must be whole numbers or names")
         term = self._with_bound(var_name, var, node.args[0])
+        if linalg.is_matrix(term) and cls is sympy.Sum:
+            return self._linalg(node, self.algebra.summed, term, var, lo, hi)  # a sum of vectors
         return cls(term, (var, lo, hi))
 
     def _diff(self, node: ast.Call) -> sympy.Expr:
@@ -1081,9 +1252,99 @@ class _Builder:
         if self.derivatives_expand and self.scope._defined:
             expanded = self._bounded(expand_definitions(self.scope, target, keep=quantity))
         result = sympy.diff(expanded, variable, order)
+        if self.derivatives_expand and self.scope._dependent:
+            implicit = self._through_dependencies(node, expanded, variable)
+            if implicit != 0 and order != 1:
+                raise self._error(
+                    node, "a derivative of order 2 or more through a quantity under 'depends' is not read"
+                )
+            result = result + implicit
         if result == 0 and self.derivatives_expand:
             self._note_vanishing(node, expanded, variable)
         return result
+
+    def _through_dependencies(self, node: ast.Call, expr: sympy.Expr, variable: sympy.Expr) -> sympy.Expr:
+        """The part of d expr/d variable that goes through quantities under ``depends`` (the chain rule).
+
+        Each occurrence ``q`` of such a quantity becomes ``q + t * dq/dvariable`` and
+        the derivative in ``t`` at 0 is taken, so sums over ``q``'s index keep it.
+        """
+        partials = set(self.scope._partials.values())
+        if any(e.base in partials for e in expr.atoms(sympy.Indexed)) or expr.free_symbols & partials:
+            raise self._error(node, "a derivative of a partial derivative of a quantity under 'depends' is not read")
+        present = [d for d in self.scope._dependent.values() if d.occurs_in(expr)]
+        if not present:
+            return sympy.Integer(0)
+        t = sympy.Dummy("t")
+        bumped = expr
+        for item in present:
+            if item.indexed:
+                bumped = bumped.replace(
+                    lambda e, base=item.placeholder: isinstance(e, sympy.Indexed) and e.base == base,
+                    lambda e, item=item: e + t * self._rate(node, item, tuple(e.indices), variable),
+                )
+            else:
+                rate = self._rate(node, item, (), variable)
+                bumped = bumped.xreplace({item.placeholder: item.placeholder + t * rate})
+        return self._bounded(sympy.diff(bumped, t).xreplace({t: sympy.Integer(0)}).doit())
+
+    def _rate(self, node: ast.Call, item: Dependent, own: tuple, variable: sympy.Expr) -> sympy.Expr:
+        """d item[own]/d variable: the unknown partials of ``item``, through the quantities it depends on."""
+        total: sympy.Expr = sympy.Integer(0)
+        for name, indices in item.on:
+            at = tuple(variable.indices) if isinstance(variable, sympy.Indexed) else ()
+            if _names(variable) == name:
+                key = own + at
+                partial = self.scope.partial(item.name, name, bool(key))
+                total += partial[key] if key else partial
+                continue
+            if name in self.scope.symbols:
+                continue  # a declared symbol depends on nothing else
+            element, ranges = self._element_over(node, item, name, indices)
+            inner = self._diff_total(node, element, variable)
+            if inner == 0:
+                continue
+            key = own + tuple(r[0] for r in ranges)
+            partial = self.scope.partial(item.name, name, bool(key))
+            term = (partial[key] if key else partial) * inner
+            total += sympy.Sum(term, *ranges) if ranges else term
+        return total
+
+    def _element_over(
+        self, node: ast.Call, item: Dependent, name: str, indices: tuple[str, ...] | None
+    ) -> tuple[sympy.Expr, list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]]:
+        """A general element of the quantity ``name`` that ``item`` depends on, and the ranges of its indices."""
+        defined = self.scope._defined.get(name)
+        dependent = self.scope._dependent.get(name)
+        count = len(defined.index) if defined is not None and defined.index is not None else (
+            1 if dependent is not None and dependent.indexed else 0
+        )
+        if count == 0:
+            base = defined.placeholder if defined is not None else dependent.placeholder if dependent else None
+            assert base is not None
+            return base, []
+        if indices is None or len(indices) != count:
+            example = f"{name}[{', '.join('ijklmn'[:count])}]"
+            raise self._error(
+                node,
+                f"'{item.name}' depends on '{name}', whose elements have {count} index(es): write their ranges under "
+                f"'depends' as {item.name}: {example} (indices declared with their ranges)",
+            )
+        ranges = []
+        for index in indices:
+            spec = self.scope.symbols[index]
+            assert spec.index_range is not None
+            dummy = sympy.Dummy(index, integer=True)
+            lo, hi = (parse_expression(Text(bound, spec.line), self.scope) for bound in spec.index_range)
+            ranges.append((dummy, lo, hi))
+        base = defined.placeholder if defined is not None else dependent.placeholder  # type: ignore[union-attr]
+        dummies = tuple(r[0] for r in ranges)
+        return base[dummies if count > 1 else dummies[0]], ranges
+
+    def _diff_total(self, node: ast.Call, element: sympy.Expr, variable: sympy.Expr) -> sympy.Expr:
+        """The total derivative of a quantity's element: its definition written out, then its dependencies."""
+        expanded = self._bounded(expand_definitions(self.scope, element))
+        return sympy.diff(expanded, variable) + self._through_dependencies(node, expanded, variable)
 
     def _defined_variable(self, variable: sympy.Expr) -> str | None:
         for item in self.scope._defined.values():

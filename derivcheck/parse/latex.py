@@ -91,7 +91,14 @@ DECORATIONS = {
     "dot": "dot",
     "ddot": "ddot",
     "breve": "breve",
+    "mathring": "ring",
 }
+# Marks of \overset{mark}{x} read as the decoration of the same look (\overset{\sim}{x} is \tilde{x}).
+OVERSET_MARKS = {"sim": "tilde", "wedge": "hat", "frown": "breve", "circ": "ring", "cdot": "dot", "-": "bar"}
+# Matrix environments read as a matrix of their entries.
+MATRIX_ENVIRONMENTS = {"pmatrix", "bmatrix", "matrix"}
+# Functions of vectors and matrices written as a named function in LaTeX (\operatorname{tr}(A)).
+MATRIX_WORDS = {"trace", "diag"}
 TYPEFACES = {
     "mathbf",
     "boldsymbol",
@@ -113,7 +120,9 @@ FUNCTION_MACROS = {**latex_macros(), "ln": "ln"}
 FUNCTION_FENCES = latex_fences()
 _FENCE_CLOSERS = {closer for closer, _ in FUNCTION_FENCES.values()}
 # Other spellings of built-ins inside \operatorname{…}, \mathrm{…}, \text{…} (\operatorname{arctan} is atan).
-NAME_SPELLINGS = {macro: name for macro, name in latex_macros().items() if macro != name} | {"ceil": "ceiling"}
+NAME_SPELLINGS = {macro: name for macro, name in latex_macros().items() if macro != name} | {
+    "ceil": "ceiling", "tr": "trace", "Tr": "trace"
+}
 # f^{-1} on these names is the inverse function.
 INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
 SPACING = {
@@ -131,6 +140,9 @@ SPACING = {
     "negthinspace",
     "displaystyle",
     "textstyle",
+    "large",  # size switches: layout
+    "Large",
+    "LARGE",
     "limits",
     "nolimits",
     "nonumber",
@@ -392,6 +404,7 @@ class Names:
     prime: str | None = None  # LaTeX of the variable a prime on an expression differentiates in
     complex: frozenset[str] = frozenset()  # symbols declared complex
     iterates: frozenset[str] = frozenset()  # names whose superscript counts iterations (w^{(k)} is w[k])
+    supported: frozenset[str] = frozenset()  # symbols declared with a 'support' (integrals over them need no bounds)
 
     def is_declared(self, name: str) -> bool:
         return name in self.symbols or name in self.functions
@@ -433,7 +446,11 @@ def names_from_declarations(
     params = {decl.name: decl.params for decl in functions}
     bodies = {decl.name: decl.body.text for decl in functions if decl.body is not None}
     complex_names = frozenset(d.name for d in symbols if "complex" in d.words.replace(",", " ").split())
-    return Names(kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates))
+    supported = frozenset(d.name for d in symbols if "support" in d.words.replace(",", " ").split())
+    return Names(
+        kinds, params, ranges, bodies, log_base, prime, complex=complex_names, iterates=frozenset(iterates),
+        supported=supported,
+    )
 
 
 def _shape(decl: SymbolDecl) -> tuple[str, ...]:
@@ -493,6 +510,9 @@ def to_tree(node: ReaderNode) -> ast.expr:
     if kind == "expect":
         law = syntax.call(node[4], [to_tree(p) for p in node[5]]) if node[4] else to_tree(node[5][0])
         return syntax.call(node[1], [to_tree(node[2]), ast.Tuple([syntax.name(node[3]), law], ast.Load())])
+    if kind == "matrix":
+        rows: list[ast.expr] = [ast.List([to_tree(entry) for entry in row], ast.Load()) for row in node[1]]
+        return syntax.call("Matrix", [ast.List(rows, ast.Load())])
     if kind in ("sum", "prod"):
         limits = syntax.limits(node[2], to_tree(node[3]), to_tree(node[4]))
         return syntax.call("Sum" if kind == "sum" else "Product", [to_tree(node[1]), limits])
@@ -590,13 +610,16 @@ def comparison(sides: list[Reading], ops: list[str], line: int) -> Text:
     return Text(syntax.show(tree), line, tree)
 
 
-def read_expression(tokens: list[Token], names: Names, lenient: bool = False) -> Reading:
+def read_expression(
+    tokens: list[Token], names: Names, lenient: bool = False, bound: frozenset[str] = frozenset()
+) -> Reading:
     """Read the tokens of one expression (no relation at the top level).
 
     ``lenient``: a parenthesis left unclosed is closed at the end of its
     group (used only for rows marked ``wrong:``), with a note saying so.
+    ``bound``: names bound around the expression (the ``k`` of a definition ``p_k = …``).
     """
-    parser = _Parser(tokens, names, lenient)
+    parser = _Parser(tokens, names, lenient, set(bound))
     try:
         node = parser.whole()
         alternative = None
@@ -1118,6 +1141,8 @@ class _Parser:
                         found.append(way + [piece])
             ways[end] = found[:3]
         readings = ways[len(word)]
+        if not readings and word == "I" and subscript is not None:
+            return [word]  # I_n: the identity (apply)
         if not readings:
             if len(word) == 1:
                 raise self.error(tok, f"undeclared name '{word}'; declare it under 'symbols' in the derivcheck comment")
@@ -1189,6 +1214,8 @@ class _Parser:
             and "KroneckerDelta" in BUILTIN_FUNCTIONS
         ):
             return self.finish_power(self.kronecker(tok, sub_tokens), power)
+        if word == "I" and sub_tokens is not None and not self.names.is_declared("I") and "I" not in self.bound:
+            return self.finish_power(("call", "eye", [self.sub(sub_tokens).whole()]), power)  # I_n: the identity
         kind = self.kind_of(word, tok, _plain_subscript(sub_tokens) if sub_tokens is not None else None)
         if kind == "builtin" and word in ("max", "min") and sub_tokens is not None:
             return self.extremum(word, tok, sub_tokens, power)  # \max_{k=1}^{C}: the ^ is the bound
@@ -1256,7 +1283,7 @@ class _Parser:
             return "function"
         if py in self.names.symbols:
             return "symbol"
-        if word in ("log", "ln", "exp", "max", "min") or word in _unary_builtins():
+        if word in ("log", "ln", "exp", "max", "min") or word in _unary_builtins() or word in MATRIX_WORDS:
             return "builtin"
         if word == "e" or word == "pi":
             return "symbol"
@@ -1629,6 +1656,20 @@ class _Parser:
         expectation = self.expectation_word()
         if expectation is not None:
             return self.expectation(tok, expectation)
+        if name == "color":  # \color{blue}{x}: the colour is layout, the group is the math
+            self.take()
+            self.group_tokens()
+            return self.sub(self.group_tokens()).whole() if self.peek().text == "{" else self.factor()
+        if name == "nabla":
+            self.take()
+            return self.nabla(tok)
+        if name == "overset":
+            self.take()
+            return self.overset(tok)
+        if name == "begin" and self.environment(self.pos) in MATRIX_ENVIRONMENTS:
+            self.take()
+            env = "".join(t.text for t in self.group_tokens())
+            return self.matrix_literal(tok, env)
         if name == "underset":
             self.take()
             below = self.group_tokens()
@@ -1644,6 +1685,10 @@ class _Parser:
                 return ("abs", node)
             if delim.key == ".":
                 return self.until_closer(tok, "\\right", "\\left.", right=True)
+            if delim.key == "\\langle":
+                return self.inner_product(tok, self.argument_list(tok, _is_right, True))
+            if delim.key in ("\\|", "\\lVert", "\\Vert"):
+                return self.norm_scripts(tok, self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True))
             if delim.key in FUNCTION_FENCES:
                 function = FUNCTION_FENCES[delim.key][1]
                 return ("call", function, [self.until_closer(tok, "\\right", f"\\left{delim.key}", right=True)])
@@ -1661,6 +1706,9 @@ class _Parser:
             self.take()
             closer, function = FUNCTION_FENCES[tok.key]
             return ("call", function, [self.until_closer(tok, closer, tok.key)])
+        if tok.key == "\\langle":
+            self.take()
+            return self.inner_product(tok, self.argument_list(tok, lambda t: t.key == "\\rangle", False))
         if tok.key in OPEN:
             self.take()
             return self.until_closer(tok, OPEN[tok.key], tok.key)
@@ -1678,6 +1726,8 @@ class _Parser:
             self.take()
             arg = self.take()
             text = arg.text.strip() if arg.kind == "arg" else ""
+            if arg.kind == "letter" and name in ("mathrm", "mathbf", "mathsf"):
+                text = arg.text  # \mathrm x: one letter without braces
             if not _PY_NAME.match(text) or text.startswith("__"):
                 raise self.error(
                     tok,
@@ -1756,6 +1806,10 @@ class _Parser:
         tok = self.take()
         if not (tok.kind == "macro" and (tok.text in NORM_CLOSE or tok.text in NORM_OPEN)):
             raise self.error(opener, f"'\\{opener.text}' is never closed (write \\|v\\| for the norm)")
+        return self.norm_scripts(opener, node)
+
+    def norm_scripts(self, opener: Token, node: ReaderNode) -> ReaderNode:
+        """The norm of ``node`` after its closing bar: ``_2`` is the Euclidean norm, any other an error."""
         nxt = self.peek()
         if nxt.kind == "char" and nxt.text == "_":
             self.take()
@@ -1764,10 +1818,121 @@ class _Parser:
                 raise self.error(nxt, "only the Euclidean norm \\|v\\|_2 is read")
         return ("call", "norm", [node])
 
+    def inner_product(self, tok: Token, args: list) -> ReaderNode:
+        """``\\langle u, v \\rangle``: the inner product dot(u, v); one argument is a bracketed expression."""
+        if len(args) == 2:
+            return ("call", "dot", args)
+        if len(args) == 1:
+            return args[0]
+        raise self.error(tok, "\\langle u, v \\rangle is the inner product of two vectors")
+
+    def nabla(self, tok: Token) -> ReaderNode:
+        """``\\nabla_{\\mathbf w} f``, ``\\nabla f(\\mathbf w)``, ``\\nabla^2_{w} f``: grad(f, w), hessian(f, w)."""
+        variable: ReaderNode | None = None
+        order = 1
+        for _ in range(2):
+            nxt = self.peek()
+            if nxt.kind == "char" and nxt.text == "_" and variable is None:
+                self.take()
+                variable = self.sub(self.group_tokens()).whole()
+            elif nxt.kind == "char" and nxt.text == "^" and order == 1:
+                self.take()
+                power = [t for t in self.group_tokens() if not _ignorable(t)]
+                if not (len(power) == 1 and power[0].text == "2"):
+                    raise self.error(tok, "\\nabla^2 is the Hessian; other powers of \\nabla are not read")
+                order = 2
+        target = self.nabla_target(tok)
+        if isinstance(target, tuple) and target[0] == "at":
+            _, target, argument = target
+            variable = variable if variable is not None else argument
+            if argument != variable:
+                raise self.error(tok, "\\nabla_{w} f(v): the gradient is taken in w but f is written at v")
+        if variable is None:
+            raise self.error(tok, "\\nabla needs its variable: \\nabla_{\\mathbf{w}} f or \\nabla f(\\mathbf{w})")
+        return ("call", "grad" if order == 1 else "hessian", [target, variable])
+
+    def nabla_target(self, tok: Token) -> ReaderNode | tuple:
+        """What \\nabla applies to: ``f(w)`` of a quantity that is no function (("at", f, w)), else one factor."""
+        start = self.pos
+        name = self.peek()
+        if name.kind == "letter" or (name.kind == "macro" and (name.text in GREEK or name.text in TYPEFACES)):
+            self.take()
+            word = self.inner_name(name) if name.kind == "macro" and name.text in TYPEFACES else (
+                VARIANTS.get(name.text, name.text)
+            )
+            opener = self.peek()
+            py = self.python_name(word)
+            if opener.kind == "char" and opener.text == "(" and py not in self.names.functions:
+                self.take()
+                args = self.argument_list(opener, lambda t: t.key == ")", False)
+                if len(args) != 1:
+                    raise self.error(opener, "\\nabla f(w) takes the one vector f is differentiated in")
+                return ("at", self.atom(word, name, None) if word not in self.bound else ("name", word), args[0])
+            self.pos = start
+        if self.peek().kind == "end":
+            raise self.error(tok, "\\nabla needs what it differentiates: \\nabla_{\\mathbf{w}} f")
+        return self.factor()
+
+    def overset(self, tok: Token) -> ReaderNode:
+        """``\\overset{\\sim}{x}``: the decorated name of the same look as the mark (x_tilde), declared."""
+        mark = [t for t in self.group_tokens() if not _ignorable(t)]
+        key = mark[0].text if len(mark) == 1 else ""
+        if key not in OVERSET_MARKS:
+            shown = "".join(t.key for t in mark)
+            raise self.error(
+                tok,
+                f"\\overset{{{shown}}}{{…}} is not read; the marks read are "
+                + ", ".join(f"\\{m}" if m.isalpha() else m for m in OVERSET_MARKS)
+                + " (\\overset{\\sim}{x} names the declared symbol x_tilde)",
+            )
+        inner = self.inner_name(tok)
+        return self.named(self.decorated(inner, OVERSET_MARKS[key], tok), tok)
+
+    def environment(self, at: int) -> str | None:
+        """The name of the environment ``\\begin{name}`` at token ``at`` (None: not written so)."""
+        if at + 1 >= len(self.tokens) or self.tokens[at + 1].text != "{":
+            return None
+        name = ""
+        for t in self.tokens[at + 2 : at + 12]:
+            if t.text == "}":
+                return name
+            name += t.text
+        return None
+
+    def matrix_literal(self, tok: Token, env: str) -> ReaderNode:
+        """``\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}`` (also bmatrix, matrix): Matrix([[a, b], [c, d]])."""
+        rows: list[list[list[Token]]] = [[[]]]
+        depth = 0
+        while True:
+            t = self.take()
+            if t.kind == "end":
+                raise self.error(tok, f"\\begin{{{env}}} is never closed")
+            if t.kind == "macro" and t.text == "end" and depth == 0:
+                closing = "".join(c.text for c in self.group_tokens())
+                if closing != env:
+                    raise self.error(t, f"\\begin{{{env}}} is closed by \\end{{{closing}}}")
+                break
+            if t.kind == "macro" and t.text in ("begin", "end"):
+                depth += 1 if t.text == "begin" else -1
+            elif depth == 0 and t.kind == "macro" and t.text == "\\":
+                rows.append([[]])
+                continue
+            elif depth == 0 and t.kind == "char" and t.text == "&":
+                rows[-1].append([])
+                continue
+            rows[-1][-1].append(t)
+        rows = [row for row in rows if any(not _ignorable(t) for cell in row for t in cell)]
+        if not rows or any(not any(not _ignorable(t) for t in cell) for row in rows for cell in row):
+            raise self.error(tok, f"every entry of \\begin{{{env}}} must be written (an empty entry is not read)")
+        return ("matrix", [[self.sub(cell).whole() for cell in row] for row in rows])
+
     def transposed(self, node: ReaderNode, power: list[Token]) -> ReaderNode | None:
         """``x^T``, ``x^\\top``, ``x^\\intercal``, ``x^{\\mathsf{T}}``: the transpose (None: a power)."""
         marks = [t for t in power if not _ignorable(t) and not (t.kind == "macro" and t.text in TYPEFACES)]
         marks = [t for t in marks if t.text not in ("{", "}")]
+        upright = len(marks) == 2 and marks[0].kind == "macro" and marks[0].text in NAME_MACROS
+        if upright and marks[1].text.strip() == "T":
+            return ("call", "transpose", [node])  # ^{\text{T}}, ^{\mathrm{T}}: an upright T
         if len(marks) != 1:
             return None
         mark = marks[0]
@@ -1930,8 +2095,15 @@ class _Parser:
                     else:
                         break
                 target = factors[0][1] if len(factors) == 1 else ("mul", factors)
-            return ("diff", target, variable, order)
+            return self.derivative_node(target, variable, order)
         target = self.derivative_target(target_tokens, variable, tok)
+        return self.derivative_node(target, variable, order)
+
+    def derivative_node(self, target: ReaderNode, variable: ReaderNode, order: int) -> ReaderNode:
+        """diff(f, x, order); in a vector with a size, ``\\frac{\\partial f}{\\partial \\mathbf{w}}`` is grad(f, w)
+        (and the second derivative hessian(f, w))."""
+        if variable[0] == "name" and self.names.symbols.get(variable[1]) == "matrix" and order <= 2:
+            return ("call", "grad" if order == 1 else "hessian", [target, variable])
         return ("diff", target, variable, order)
 
     def derivative_target(self, tokens: list[Token], variable: ReaderNode, tok: Token) -> ReaderNode:
@@ -2074,14 +2246,21 @@ class _Parser:
                 self.take()
                 upper = [t for t in self.group_tokens() if not _ignorable(t)]
         count = INTEGRALS[tok.text]
-        if (not lower or not upper) and (lower or upper or count > 1):
+        over = _single_name(lower) if lower and not upper else None  # \int_x f dx: over the support of x
+        if (not lower or not upper) and not over and (lower or upper or count > 1):
             raise self.error(
                 tok,
                 f"\\{tok.text} is read with both bounds: \\{tok.text}_{{a}}^{{b}} f \\, dx (a bound may be \\infty)",
             )
         start, at, names, end = self.differentials_after(tok, count)
         body_tokens = [t for t in self.tokens[start:at] if not _ignorable(t)]
-        if not lower or not upper:  # an antiderivative in the declared variable
+        if over is not None and (over != names[0] or over not in self.names.supported):
+            raise self.error(
+                tok,
+                f"\\int_{over} is read as the integral over the support of {over}: declare it "
+                f"('{over}: real, support -oo..oo') and end the integrand with d{over}",
+            )
+        if not lower or not upper:  # over the support, or an antiderivative (Integral(f, x) decides)
             body = self.sub(body_tokens).whole() if body_tokens else ("num", "1")
             self.pos = end
             return ("integral", body, names[0], None, None)
@@ -2283,8 +2462,12 @@ class _Parser:
             self.take()
         inner = self.parenthesized(tok)
         parts = _split_divergence(inner)
+        if len(parts) == 1:  # KL(p, q), D_{KL}(P,Q): a comma between the two
+            parts = _split_commas(inner)
         if len(parts) != 2 or not all(parts):
-            raise self.error(tok, f"a divergence is read as {_KL_FORM}: two densities or distributions, split by \\|")
+            raise self.error(
+                tok, f"a divergence is read as {_KL_FORM}: two densities or distributions, split by \\| (or a comma)"
+            )
         variable = _density_variable(parts[0])
         return ("call", "KL", [self.kl_argument(tok, part, variable) for part in parts])
 
@@ -2502,6 +2685,10 @@ def _after_group(tokens: list[Token], k: int) -> int:
             if depth == 0:
                 return j + 1
     return len(tokens)
+
+
+def _is_right(tok: Token) -> bool:
+    return tok.kind == "macro" and tok.text == "right"
 
 
 def _ignorable(tok: Token) -> bool:

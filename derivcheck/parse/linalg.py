@@ -22,19 +22,19 @@ import sympy
 from sympy.matrices.expressions import MatrixExpr
 
 from derivcheck.bounds import MAX_MATRIX_POWER
+from derivcheck.builtins import BUILTINS
 from derivcheck.parse.symbols import SymbolSpec
 
 Value: TypeAlias = "sympy.Expr | MatrixExpr"
 """What an expression node builds: a scalar or a matrix expression."""
 
-FUNCTIONS = {
-    "transpose": "transpose(A): the transpose (A.T is attribute access, which is not read)",
-    "dot": "dot(u, v): the inner product of two vectors of one size",
-    "norm": "norm(v): the Euclidean norm of a vector, sqrt(dot(v, v))",
-    "trace": "trace(A): the sum of the diagonal of a square matrix",
-    "eye": "eye(n): the n×n identity matrix",
-}
-"""The linear-algebra functions, each with its one-line meaning (a document's own name takes precedence)."""
+FUNCTIONS = {b.name: b.meaning for b in BUILTINS if b.matrix}
+"""The linear-algebra functions, each with its meaning (a document's own name takes precedence)."""
+
+
+def literal(rows: list[list[sympy.Expr]]) -> MatrixExpr:
+    """A matrix of its rows of numbers (a column ``[[a], [b]]`` is a vector)."""
+    return sympy.ImmutableMatrix(rows)
 
 
 class ShapeError(ValueError):
@@ -159,6 +159,65 @@ class MatrixAlgebra:
             raise ShapeError(f"eye needs a positive integer size, given {size}")
         return sympy.Identity(size)
 
+    def elementwise(self, args: Sequence[Value], apply: Callable[..., sympy.Expr]) -> Value:
+        """A function applied element by element (``sigma(z)``, ``exp(z)``): numbers among the arguments
+        are shared by every element, the vectors and matrices must have one shape."""
+        shaped = [value for value in args if is_matrix(value)]
+        for value in shaped[1:]:
+            if value.shape != shaped[0].shape:
+                raise ShapeError(f"an elementwise function of {describe(shaped[0])} and {describe(value)}")
+        rows, cols = shaped[0].shape
+        r, c = self._index(), self._index()
+        elements = [self.element(value, r, c) if is_matrix(value) else value for value in args]
+        return sympy.FunctionMatrix(rows, cols, sympy.Lambda((r, c), apply(*elements)))
+
+    def grad(self, target: Value, vector: Value, derivative: Callable[..., sympy.Expr]) -> MatrixExpr:
+        """``grad(f, w)``: element i is ``derivative(f, w[i])``; ``f`` a number, ``w`` a declared vector."""
+        column = self._variable(target, vector, "grad")
+        r, c = self._index(), self._index()
+        size = column.shape[0]
+        element = collapse_deltas(derivative(target, self.element(column, r, sympy.Integer(1))), r, size)
+        return sympy.FunctionMatrix(column.shape[0], 1, sympy.Lambda((r, c), element))
+
+    def hessian(self, target: Value, vector: Value, derivative: Callable[..., sympy.Expr]) -> MatrixExpr:
+        """``hessian(f, w)``: element (i, j) is ``derivative(f, w[i], w[j])``."""
+        column = self._variable(target, vector, "hessian")
+        r, c = self._index(), self._index()
+        one, size = sympy.Integer(1), column.shape[0]
+        first = collapse_deltas(derivative(target, self.element(column, r, one)), r, size)
+        element = collapse_deltas(derivative(first, self.element(column, c, one)), c, size)
+        return sympy.FunctionMatrix(size, size, sympy.Lambda((r, c), element))
+
+    def diag(self, value: Value) -> MatrixExpr:
+        """``diag(v)``: the square matrix with the elements of a vector on its diagonal, 0 elsewhere."""
+        column = self._as_column(value, "diag")
+        r, c = self._index(), self._index()
+        element = sympy.KroneckerDelta(r, c) * self.element(column, r, sympy.Integer(1))
+        return sympy.FunctionMatrix(column.shape[0], column.shape[0], sympy.Lambda((r, c), element))
+
+    def row(self, value: Value, index: sympy.Expr) -> MatrixExpr:
+        """``X[p]`` of a matrix: its row p, as a vector (a column) of its number of columns."""
+        assert is_matrix(value)
+        r, c = self._index(), self._index()
+        return sympy.FunctionMatrix(value.shape[1], 1, sympy.Lambda((r, c), self.element(value, index, r)))
+
+    def summed(self, term: Value, var: sympy.Dummy, lo: sympy.Expr, hi: sympy.Expr) -> MatrixExpr:
+        """``Sum(v, (p, lo, hi))`` of a vector or matrix term: the sum element by element."""
+        assert is_matrix(term)
+        r, c = self._index(), self._index()
+        rows, cols = _dim(term.shape[0]), _dim(term.shape[1])
+        if var in rows.free_symbols | cols.free_symbols:
+            raise ShapeError(f"the shape of a summed term may not depend on the summation variable ({var})")
+        element = sympy.Sum(self.element(term, r, c), (var, lo, hi))
+        return sympy.FunctionMatrix(rows, cols, sympy.Lambda((r, c), element))
+
+    def _variable(self, target: Value, vector: Value, what: str) -> MatrixExpr:
+        if is_matrix(target):
+            raise ShapeError(f"{what} differentiates a number, given {describe(target)}")
+        if not isinstance(vector, sympy.MatrixSymbol) or vector.shape[1] != 1:
+            raise ShapeError(f"{what} differentiates in a declared vector with a size, given {describe(vector)}")
+        return vector
+
     def _as_column(self, value: Value, what: str) -> MatrixExpr:
         if is_matrix(value) and value.shape[1] == 1:
             return value
@@ -174,6 +233,13 @@ class MatrixAlgebra:
     def _summed(self, term: sympy.Expr, var: sympy.Dummy, size: sympy.Expr) -> sympy.Expr:
         return sympy.Sum(term, (var, 1, size))
 
+    def subscripted(self, value: MatrixExpr, i: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
+        """``value[i, j]`` as written: a whole-number index must lie in 1..size (else a ShapeError)."""
+        for index, size in ((i, _dim(value.shape[0])), (j, _dim(value.shape[1]))):
+            if index.is_Integer and (index < 1 or (size.is_Integer and index > size)):
+                raise ShapeError(f"index {index} is outside 1..{size} of {describe(value)}")
+        return self.element(value, i, j)
+
     def element(self, value: MatrixExpr, i: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
         """The element (i, j) of ``value`` (1-based) in index form: sums over bound index variables."""
         if isinstance(value, sympy.MatrixSymbol):
@@ -188,6 +254,10 @@ class MatrixAlgebra:
             return coeff * self._product_element(list(matrices), i, j)
         if isinstance(value, sympy.MatPow) and value.exp.is_Integer and 1 <= value.exp <= MAX_MATRIX_POWER:
             return self._product_element([value.base] * int(value.exp), i, j)  # A @ A is A**2 once SymPy has it
+        if isinstance(value, sympy.ImmutableMatrix):
+            return _explicit_element(value, i, j)
+        if isinstance(value, sympy.FunctionMatrix):
+            return value.lamda(i, j)
         if isinstance(value, sympy.Identity):
             return sympy.KroneckerDelta(i, j)
         if isinstance(value, sympy.ZeroMatrix):
@@ -210,3 +280,50 @@ class MatrixAlgebra:
         for var, size in reversed(sums):
             term = self._summed(term, var, size)
         return term
+
+
+def _explicit_element(value: sympy.ImmutableMatrix, i: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
+    """The element (i, j) of a matrix of entries: the entry itself at whole numbers, else the entries
+    picked by Kronecker deltas (``M[1, 1]*KroneckerDelta(i, 1) + …``)."""
+    rows, cols = value.shape
+    if i.is_Integer and j.is_Integer:
+        return value[int(i) - 1, int(j) - 1]
+    terms = []
+    for r in range(rows):
+        for c in range(cols):
+            pick_row = sympy.KroneckerDelta(i, r + 1) if rows > 1 or not i.is_Integer else sympy.Integer(1)
+            pick_col = sympy.KroneckerDelta(j, c + 1) if cols > 1 or not j.is_Integer else sympy.Integer(1)
+            terms.append(value[r, c] * pick_row * pick_col)
+    return sympy.Add(*terms)
+
+
+def collapse_deltas(expr: sympy.Expr, index: sympy.Expr, size: sympy.Expr) -> sympy.Expr:
+    """``expr`` with every ``Sum(KroneckerDelta(k, index)*f(k), (k, 1, size))`` written ``f(index)``.
+
+    Sound for an ``index`` in ``1..size``: the derivative of ``Sum(w[k]*a[k], (k, 1, n))`` in ``w[i]``
+    is ``a[i]`` for every element i of a vector of size n, which is where gradients are taken.
+    """
+
+    def collapsible(node: sympy.Basic) -> bool:
+        if not isinstance(node, sympy.Sum) or len(node.limits) != 1:
+            return False
+        var, lo, hi = node.limits[0]
+        return lo == 1 and hi == size and node.function.has(sympy.KroneckerDelta(var, index))
+
+    def collapse(node: sympy.Sum) -> sympy.Expr:
+        var = node.limits[0][0]
+        delta = sympy.KroneckerDelta(var, index)
+        parts = []
+        for term in sympy.Add.make_args(node.function):
+            if delta in sympy.Mul.make_args(term):
+                parts.append((term / delta).xreplace({var: index}))
+            else:
+                parts.append(sympy.Sum(term, node.limits[0]))
+        return sympy.Add(*parts)
+
+    return expr.replace(collapsible, collapse)
+
+
+def _dim(size: sympy.Expr | int) -> sympy.Expr:
+    """A size as a SymPy number or expression (a matrix of entries gives Python ints)."""
+    return sympy.Integer(size) if isinstance(size, int) else size

@@ -7,8 +7,9 @@ hand, nothing from the file is evaluated.
 - ``Integral(f, (x, a, b), (y, c, d))``: the first range is the innermost
   (``∫_c^d ∫_a^b f dx dy``); a bound may use the variables of the ranges
   after it. Built as nested one-range integrals.
-- ``Integral(f, x)``: an antiderivative of ``f`` in the declared symbol ``x``
-  (a step with one is checked up to a constant, check/prove/integrals.py).
+- ``Integral(f, x)``: the integral over the declared support of ``x``
+  (``x: real, support a..b``), else an antiderivative of ``f`` in the symbol
+  ``x`` (a step with one is checked up to a constant, check/prove/integrals.py).
 - ``Expectation(f, (x, p))`` with ``p`` a declared function (a density),
   ``Expectation(f, (z, q(z, x)))`` with a density written out, optionally
   with its range ``(x, p, a, b)``: the integral of density times ``f``.
@@ -114,15 +115,19 @@ def _bound_all(
 
 
 def _indefinite(reader: Reader, node: ast.Call, var_node: ast.Name) -> sympy.Expr:
-    """``Integral(f, x)``: an antiderivative in the declared real symbol ``x``."""
+    """``Integral(f, x)``: over the declared support of ``x``, else an antiderivative in the symbol ``x``."""
     name = var_node.id
     spec = reader.scope.symbols.get(name)
     if name in reader.bound or spec is None or spec.is_vector or spec.is_complex or spec.is_integer:
         raise reader._error(
             var_node,
-            f"the variable of an indefinite integral is a declared real symbol (declare '{name}: real'), "
-            "since the antiderivative is a function of it",
+            f"the variable of an integral without bounds is a declared real symbol (declare '{name}: real', "
+            f"or '{name}: real, support a..b' for the integral over a..b)",
         )
+    if spec.support is not None:
+        var = sympy.Dummy(name, real=True)
+        lo, hi = _range_of(reader, node, name, [], "")
+        return sympy.Integral(reader._with_bound(name, var, node.args[0]), (var, lo, hi))
     return sympy.Integral(reader._expr(node.args[0]), spec.obj)
 
 
@@ -265,7 +270,12 @@ def read_divergence(reader: Reader, node: ast.Call) -> sympy.Expr:
     lo, hi = _range_of(reader, node, var_name, written, f"KL(p, q, ({var_name}, a, b))")
     p = _density(reader, first, var_name, var)
     q = _density(reader, second, var_name, var)
-    return sympy.Integral(p * sympy.log(p / q), (var, lo, hi))
+    return sympy.Integral(p * (_log(p) - _log(q)), (var, lo, hi))
+
+
+def _log(density: sympy.Expr) -> sympy.Expr:
+    """``log(density)``, split into logs of its factors where SymPy knows they are positive (never forced)."""
+    return sympy.expand_log(sympy.log(density), force=False)
 
 
 def _density_variable(reader: Reader, node: ast.Call, first: ast.expr) -> str:

@@ -83,6 +83,8 @@ def show(node: ast.AST) -> str:
         return f"{show(node.func)}({', '.join(show(arg) for arg in node.args)})"
     if isinstance(node, ast.Tuple):
         return f"({', '.join(show(elt) for elt in node.elts)})"
+    if isinstance(node, ast.List):  # the rows of a matrix literal
+        return f"[{', '.join(show(elt) for elt in node.elts)}]"
     if isinstance(node, ast.Subscript):
         index = node.slice
         inner = ", ".join(show(e) for e in index.elts) if isinstance(index, ast.Tuple) else show(index)

@@ -101,6 +101,13 @@ class Accent:
 
 
 @dataclass(frozen=True)
+class Grid:
+    """A matrix of boxes (rows of entries) between parentheses, as ``pmatrix`` typesets it."""
+
+    rows: tuple[tuple[Box, ...], ...]
+
+
+@dataclass(frozen=True)
 class Words:
     """Plain text inside mathematics (an expression that could not be typeset is shown as written)."""
 
@@ -108,7 +115,7 @@ class Words:
     monospace: bool = False
 
 
-Box = Ident | Num | Op | Row | Frac | Scripts | Sqrt | Fenced | BigOp | Accent | Words
+Box = Ident | Num | Op | Row | Frac | Scripts | Sqrt | Fenced | BigOp | Accent | Grid | Words
 
 ACCENTS = {"hat": ("\\hat", "^"), "bar": ("\\bar", "\u00af"), "tilde": ("\\tilde", "~"), "dot": ("\\dot", "\u02d9")}
 
@@ -126,7 +133,7 @@ def row(*items: Box) -> Box:
 
 def is_tall(box: Box) -> bool:
     """Whether a box is taller than a line of text (a fraction, a big operator, a root)."""
-    if isinstance(box, (Frac, BigOp)):
+    if isinstance(box, (Frac, BigOp)) or (isinstance(box, Grid) and len(box.rows) > 1):
         return True
     if isinstance(box, Row):
         return any(is_tall(item) for item in box.items)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from derivcheck.bounds import MAX_RENDER_DEPTH as MAX_DEPTH, MAX_RENDER_TEXT as MAX_TEXT
@@ -25,6 +26,7 @@ from derivcheck.render.boxes import (
     Box,
     Fenced,
     Frac,
+    Grid,
     Ident,
     Num,
     Op,
@@ -76,7 +78,8 @@ JUXTAPOSE = Op("", "\u2062", "invisible")
 APPLY = Op("", "\u2061", "apply")
 COMMA = Op(",", ",", "sep")
 TOP = Ident("\\top", "\u22a4")  # the transpose mark
-_LINEAR_ALGEBRA = {"transpose": 1, "norm": 1, "dot": 2, "trace": 1, "eye": 1}  # see parse/linalg.FUNCTIONS
+_LINEAR_ALGEBRA = {"transpose": 1, "norm": 1, "dot": 2, "trace": 1, "eye": 1, "diag": 1, "grad": 2, "hessian": 2}
+NABLA = Ident("\\nabla", "\u2207")  # gradients and Hessians
 
 _DIGITS_SUFFIX = re.compile(r"([A-Za-z]+?)(\d+)\Z")
 
@@ -367,6 +370,8 @@ class _Walker:
             return self._diff(args)
         if name == "Limit" and len(args) in (3, 4):
             return self._limit(args)
+        if name == "Matrix" and len(args) == 1 and isinstance(args[0], ast.List) and args[0].elts:
+            return self._matrix(args[0])
         if name in _LINEAR_ALGEBRA and len(args) == _LINEAR_ALGEBRA[name]:
             return self._linear_algebra(name, [self.expr(a) for a in args])
         if name == "KroneckerDelta" and len(args) == 2:
@@ -374,10 +379,20 @@ class _Walker:
             return Piece(delta, ATOM)
         if name in ("Sum", "Product") and len(args) == 2 and _is_limits(args[1]):
             return self._big(name, args)
-        if name == "Integral" and len(args) == 2 and _is_limits(args[1]):
+        if name == "Integral" and len(args) >= 2 and all(_is_limits(a) for a in args[1:]):
             return self._integral(args)
+        if name == "Integral" and len(args) == 2 and isinstance(args[1], ast.Name):
+            return self._antiderivative(args)
         if name in ("Expectation", "Var") and len(args) == 2 and _is_law(args[1]):
             return self._expectation(name, args)
+        if name == "Expectation" and len(args) == 2 and _is_ranged_density(args[1]):
+            return self._ranged_expectation(args)
+        if name in ("Expectation", "Var") and len(args) == 2 and _is_density(args[1]):
+            return self._expectation(name, args)
+        if name == "KL" and len(args) == 2:
+            return self._divergence(args)
+        if name == "KL" and len(args) == 3 and _is_limits(args[2]):
+            return self._divergence_integral(args)
         word = False
         head: Box
         if name in FUNCTION_NAMES:
@@ -397,10 +412,21 @@ class _Walker:
             left = self._power(args[0], TOP)
             right = args[1] if args[1].prec >= PRODUCT else _wrap(args[1])
             return Piece(row(left.box, JUXTAPOSE, right.box), PRODUCT, left.lead, right.trail)
-        if name == "trace":
-            head = Ident("\\operatorname{tr}", "tr", upright=True)
+        if name in ("trace", "diag"):
+            head = Ident("\\operatorname{tr}", "tr", upright=True) if name == "trace" else Ident(
+                "\\operatorname{diag}", "diag", upright=True
+            )
             return Piece(row(head, APPLY, _parens(args[0].box)), ATOM, "word")
+        if name in ("grad", "hessian"):
+            nabla = Scripts(NABLA, sub=args[1].box, sup=Num("2") if name == "hessian" else None)
+            body = args[0] if args[0].prec == ATOM else _wrap(args[0])
+            return Piece(row(nabla, JUXTAPOSE, body.box), PRODUCT, "other", body.trail)
         return Piece(Scripts(Ident("I", "I"), sub=args[0].box), ATOM)
+
+    def _matrix(self, rows: ast.List) -> Piece:
+        """``Matrix([[a, b], [c, d]])`` as a pmatrix; ``Matrix([a, b])`` as a column."""
+        lines = [r.elts if isinstance(r, ast.List) else [r] for r in rows.elts]
+        return Piece(Grid(tuple(tuple(self.expr(e).box for e in line) for line in lines)), ATOM)
 
     def _diff(self, args: list[ast.expr]) -> Piece:
         target = self.expr(args[0])
@@ -444,16 +470,45 @@ class _Walker:
         return Piece(row(symbol, body.box), BIGOP, "other", body.trail)
 
     def _integral(self, args: list[ast.expr]) -> Piece:
-        """``Integral(f, (x, a, b))`` as ∫ from a to b of f dx."""
-        limits = args[1]
-        assert isinstance(limits, ast.Tuple)  # checked by _is_limits
-        var, lo, hi = limits.elts
-        symbol = BigOp("\\int", "∫", self._bound(lo), self._bound(hi))
-        body = self.expr(args[0])
+        """``Integral(f, (x, a, b), (y, c, d))`` as ∫ from c to d ∫ from a to b of f dx dy."""
+        ranges = [r for r in args[1:] if isinstance(r, ast.Tuple)]  # checked by _is_limits
+        signs = [BigOp("\\int", "∫", self._bound(r.elts[1]), self._bound(r.elts[2])) for r in reversed(ranges)]
+        return self._integrated(signs, self.expr(args[0]), [r.elts[0] for r in ranges])
+
+    def _antiderivative(self, args: list[ast.expr]) -> Piece:
+        """``Integral(f, x)`` as ∫ f dx."""
+        return self._integrated([Op("\\int", "∫", "prefix")], self.expr(args[0]), [args[1]])
+
+    def _integrated(self, signs: Sequence[Box], body: Piece, variables: list[ast.expr]) -> Piece:
         if body.prec <= SUM or body.lead == "minus":
             body = _wrap(body)
-        differential = row(Op("\\,", "\u2009", "prefix"), Ident("\\mathrm{d}", "d", upright=True), self.expr(var).box)
-        return Piece(row(symbol, body.box, differential), BIGOP, "other", "other")
+        differentials = [
+            row(Op("\\,", "\u2009", "prefix"), Ident("\\mathrm{d}", "d", upright=True), self.expr(v).box)
+            for v in variables
+        ]
+        return Piece(row(*signs, body.box, *differentials), BIGOP, "other", "other")
+
+    def _divergence(self, args: list[ast.expr]) -> Piece:
+        """``KL(P, Q)`` as D_KL(P ‖ Q), each a distribution or a density."""
+        head = Scripts(Ident("D", "D"), sub=Ident("\\mathrm{KL}", "KL", upright=True))
+        sides = [self._law(a) if _is_law_call(a) else self.expr(a).box for a in args]
+        return Piece(row(head, APPLY, _parens(row(sides[0], Op("\\|", "∥"), sides[1]))), ATOM)
+
+    def _divergence_integral(self, args: list[ast.expr]) -> Piece:
+        """``KL(p(x), q(x), (x, a, b))`` as the integral it is: ∫ p log(p/q) dx."""
+        limits = args[2]
+        assert isinstance(limits, ast.Tuple)
+        p, q = (_called(a, limits.elts[0]) for a in args[:2])
+        body = ast.BinOp(p, ast.Mult(), ast.Call(ast.Name("log", ast.Load()), [ast.BinOp(p, ast.Div(), q)], []))
+        return self._integral([body, limits])
+
+    def _ranged_expectation(self, args: list[ast.expr]) -> Piece:
+        """``Expectation(f, (x, p, a, b))`` as the integral it is: ∫ from a to b of p(x) f dx."""
+        spec = args[1]
+        assert isinstance(spec, ast.Tuple)
+        var, density, lo, hi = spec.elts
+        body = ast.BinOp(_called(density, var), ast.Mult(), args[0])
+        return self._integral([body, ast.Tuple([var, lo, hi], ast.Load())])
 
     def _bound(self, node: ast.expr) -> Box:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -462,19 +517,24 @@ class _Walker:
             return Ident("\\infty", "∞")
         return self.expr(node).box
 
-    def _expectation(self, name: str, args: list[ast.expr]) -> Piece:
-        """``Expectation(f, (x, D))`` as 𝔼 with ``x ∼ D`` below, then [f]; ``Var`` likewise."""
-        spec = args[1]
-        assert isinstance(spec, ast.Tuple) and isinstance(spec.elts[1], ast.Call)  # checked by _is_law
-        var, law = spec.elts
-        assert isinstance(law, ast.Call) and isinstance(law.func, ast.Name)
+    def _law(self, law: ast.expr) -> Box:
+        """A distribution: 𝒩(μ, σ²) (the variance, as written in the field), Bernoulli(p), …"""
+        assert isinstance(law, ast.Call) and isinstance(law.func, ast.Name)  # checked by _is_law_call
         params = [self.expr(a) for a in law.args]
-        if law.func.id == "Normal" and len(params) == 2:  # N(mu, sigma^2), as written in the field
+        if law.func.id == "Normal" and len(params) == 2:
             head: Box = Ident("\\mathcal{N}", "𝒩")
             params[1] = self._power(params[1], Num("2"))
         else:
             head = Ident(f"\\operatorname{{{law.func.id}}}", law.func.id, upright=True)
-        drawn = row(self.expr(var).box, Op("\\sim", "∼"), row(head, APPLY, _parens(_join([p.box for p in params]))))
+        return row(head, APPLY, _parens(_join([p.box for p in params])))
+
+    def _expectation(self, name: str, args: list[ast.expr]) -> Piece:
+        """``Expectation(f, (x, D))`` as 𝔼 with ``x ∼ D`` below, then [f]; ``Var`` likewise; D may be a density."""
+        spec = args[1]
+        assert isinstance(spec, ast.Tuple)  # checked by _is_law or _is_density
+        var, law = spec.elts
+        shown = self._law(law) if _is_law_call(law) else self.expr(law).box
+        drawn = row(self.expr(var).box, Op("\\sim", "∼"), shown)
         operator = Ident("\\mathbb{E}", "𝔼")
         if name == "Var":
             operator = Ident("\\operatorname{Var}", "Var", upright=True)
@@ -499,15 +559,39 @@ class _Walker:
         return self.compare(node)
 
 
+LAWS = frozenset({"Normal", "Uniform", "Exponential", "Laplace", "Bernoulli", "Categorical"})
+"""The distributions an expectation names (parse/distributions.py; tests check they agree)."""
+
+
+def _is_law_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in LAWS
+
+
 def _is_law(node: ast.AST) -> bool:
     """``(x, Normal(mu, sigma))``: a variable and a named distribution."""
     return (
         isinstance(node, ast.Tuple)
         and len(node.elts) == 2
         and isinstance(node.elts[0], ast.Name)
-        and isinstance(node.elts[1], ast.Call)
-        and isinstance(node.elts[1].func, ast.Name)
+        and _is_law_call(node.elts[1])
     )
+
+
+def _is_density(node: ast.AST) -> bool:
+    """``(x, p)`` or ``(z, q(z, x))``: a variable and a density (a function named, or an expression)."""
+    return isinstance(node, ast.Tuple) and len(node.elts) == 2 and isinstance(node.elts[0], ast.Name)
+
+
+def _is_ranged_density(node: ast.AST) -> bool:
+    """``(x, p, a, b)``: a variable, a density and the range."""
+    return isinstance(node, ast.Tuple) and len(node.elts) == 4 and isinstance(node.elts[0], ast.Name)
+
+
+def _called(density: ast.expr, var: ast.expr) -> ast.expr:
+    """A density named bare (``p``) as its value at the variable, ``p(x)``; an expression as it is."""
+    if isinstance(density, ast.Name):
+        return ast.Call(ast.Name(density.id, ast.Load()), [var], [])
+    return density
 
 
 def _is_limits(node: ast.AST) -> bool:

@@ -12,6 +12,7 @@ from derivcheck.render.boxes import (
     Box,
     Fenced,
     Frac,
+    Grid,
     Ident,
     Num,
     Op,
@@ -95,6 +96,9 @@ def to_latex(box: Box) -> str:
         return f"{box.latex}_{{{to_latex(box.under)}}}^{{{to_latex(box.over)}}}"
     if isinstance(box, Accent):
         return f"{ACCENTS[box.name][0]}{{{to_latex(box.body)}}}"
+    if isinstance(box, Grid):
+        body = " \\\\ ".join(" & ".join(to_latex(entry) for entry in line) for line in box.rows)
+        return f"\\begin{{pmatrix}} {body} \\end{{pmatrix}}"
     if isinstance(box, Words):
         if box.monospace:
             return f"\\texttt{{{escape_text(box.text)}}}"

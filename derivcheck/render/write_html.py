@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from derivcheck.render.boxes import Box
 from derivcheck.render.expressions import layout_expression
-from derivcheck.render.mathml import math_element
+from derivcheck.render.mathml import author_math, math_element
 from derivcheck.render.plot import error_plot
 from derivcheck.render.views import (
     ChainView,
@@ -64,6 +64,8 @@ td.side { min-width: 15rem; max-width: 24rem; }
 .verdict { font-size: .88rem; font-weight: 600; white-space: nowrap; }
 .note { display: block; font-size: .82rem; color: var(--muted); line-height: 1.4; }
 .mark { display: inline-block; min-width: 1.4em; }
+.read-as math { font-size: 1em; }
+code.latex { font-size: .9rem; white-space: pre-wrap; }
 .proved .verdict { color: var(--ok); } .sizes .verdict { color: var(--sizes); }
 .numeric .verdict { color: var(--numeric); } .wrong .verdict { color: var(--bad); }
 .unknown .verdict { color: var(--unknown); } .erratum .verdict { color: var(--erratum); }
@@ -222,12 +224,21 @@ def chain_table(chain: ChainView) -> str:
         relation = f"<math><mo>{escape(step.relation)}</mo></math>" if step.relation else ""
         rows.append(
             f'<tr class="step {tone}" id="L{step.line}"><td class="rel">{relation}</td>'
-            f'<td class="expr">{_math(step.box)}</td><td class="side">{_side(step)}</td></tr>'
+            f'<td class="expr">{step_math(step)}</td><td class="side">{_side(step)}</td></tr>'
         )
         evidence = _evidence(step)
         if evidence:
             rows.append(f'<tr class="evidence {tone}"><td></td><td colspan="2">{evidence}</td></tr>')
     return '<div class="scroll"><table class="chain">\n' + "\n".join(rows) + "\n</table></div>"
+
+
+def step_math(step: StepView) -> str:
+    """A step as its author wrote it: LaTeX typeset from the author's text (as code when it cannot be),
+    otherwise the expression typeset from what was read."""
+    if step.latex is None:
+        return _math(step.box)
+    authored = author_math(step.latex)
+    return authored if authored is not None else f'<code class="latex">{escape(step.latex)}</code>'
 
 
 def _side(step: StepView) -> str:
@@ -243,6 +254,8 @@ def _side(step: StepView) -> str:
     if step.by:
         note += f" · {escape(step.by)}"
     parts.append(f'<span class="note">{note}</span>')
+    if step.latex is not None:  # what was checked, beside the author's text
+        parts.append(f'<span class="note read-as">read as {_math(step.box, False)}</span>')
     return "".join(parts)
 
 

@@ -311,13 +311,17 @@ def notebook(view: FileView, options: PageOptions = DEFAULT) -> str:
     out: list[str] = [line for part in view.parts if part.cell is None for line in _post_part(part, options)]
     for number, kind, source in view.cells:
         if kind == "markdown":
-            parts = tuple(p for p in view.parts if p.cell == number)
-            cell = post_view(view.path, "markdown", parts, view.checked, source)
-            out += [post(cell, options).rstrip("\n"), ""]
+            out += [marked_cell(view, number, source, options).rstrip("\n"), ""]
         elif kind == "code" and source.strip():
             fence = "`" * max(3, _longest_backtick_run(source) + 1)
             out += [f"{fence}python", source.rstrip("\n"), fence, ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def marked_cell(view: FileView, number: int, source: str, options: PageOptions = DEFAULT) -> str:
+    """Markdown cell ``number`` of a notebook as a post: its derivations marked, its errors shown."""
+    parts = tuple(p for p in view.parts if p.cell == number)
+    return post(post_view(view.path, "markdown", parts, view.checked, source), options)
 
 
 def _longest_backtick_run(text: str) -> int:

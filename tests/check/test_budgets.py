@@ -9,6 +9,7 @@ are ended by a generous CPU guard, so a regression fails rather than hangs.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import sympy
 from sympy.core.evalf import EvalfMixin
 
 from derivcheck.check.ladder.engine import StepTask, run_task
-from derivcheck.check.limits import cpu_seconds, seconds_left, time_limit
+from derivcheck.check.limits import OuterTimeout, cpu_seconds, own_time_limit, seconds_left, time_limit
 from derivcheck.check.outcome import Verdict
 from derivcheck.check.prove.assume import Relation
 from derivcheck.check.prove.sizes import Shape
@@ -85,6 +86,84 @@ def test_an_inner_limit_that_fires_first_leaves_the_outer_one_armed():
     assert cpu_seconds() - started < 30
 
 
+# Deterministic: the signal is raised by the test, at a known place, not by the CPU clock.
+
+
+def _fire() -> None:
+    signal.raise_signal(signal.SIGPROF)
+
+
+def _helper_with_a_limit_of_its_own(seconds: float) -> str:
+    try:
+        with time_limit(seconds):
+            _fire()
+    except OuterTimeout:
+        raise
+    except CheckTimeout:
+        return "its own limit"
+    return "finished"
+
+
+def test_a_limit_bound_by_the_outer_one_reports_the_outer_timeout():
+    # The helper's limit (100 s) is armed with the outer limit's 50 s: when it fires, the outer is spent.
+    reached = []
+    with pytest.raises(CheckTimeout) as raised:
+        with time_limit(50):
+            try:
+                _helper_with_a_limit_of_its_own(100)
+            except OuterTimeout:
+                reached.append("outer timeout")
+                raise
+            reached.append("went on")
+    assert reached == ["outer timeout"]
+    assert type(raised.value) is CheckTimeout  # the outermost limit's own timeout
+    assert seconds_left() is None
+
+
+def test_an_inner_limit_that_fires_first_is_its_own_and_the_outer_one_stays_armed():
+    with time_limit(50):
+        assert _helper_with_a_limit_of_its_own(5) == "its own limit"
+        left = seconds_left()
+        assert left is not None and 40 < left <= 51
+    assert seconds_left() is None
+
+
+def test_an_inner_timeout_passing_through_an_outer_limit_stays_the_inner_ones():
+    # Nobody catches the inner limit's timeout inside the outer block: it is not the outer limit's.
+    with pytest.raises(CheckTimeout) as raised:
+        with time_limit(50):
+            with time_limit(5):
+                _fire()
+    assert type(raised.value) is CheckTimeout
+
+
+def test_three_nested_limits_pass_the_outermost_timeout_out():
+    seen = []
+    with pytest.raises(CheckTimeout) as raised:
+        with time_limit(20):
+            try:
+                with time_limit(30):
+                    _helper_with_a_limit_of_its_own(40)
+            except OuterTimeout:
+                seen.append("middle spent")
+                raise
+    assert seen == ["middle spent"] and type(raised.value) is CheckTimeout
+
+
+def test_a_stage_with_its_own_limit_ends_quietly_and_lets_the_outer_timeout_pass():
+    with own_time_limit(5) as spent:
+        _fire()
+    assert spent.ran_out
+    with own_time_limit(5) as spent:
+        pass
+    assert not spent.ran_out
+    with pytest.raises(CheckTimeout):
+        with time_limit(2):
+            with own_time_limit(5) as spent:
+                _fire()
+    assert not spent.ran_out
+
+
 def test_seconds_left_is_none_outside_any_limit():
     assert seconds_left() is None
     with time_limit(50):
@@ -102,6 +181,44 @@ def test_a_far_point_is_not_substituted_exactly_when_the_numbers_would_be_huge()
     assert not fits_exactly(expr, {x: FAR})
     assert not fits_exactly(sympy.Pow(sympy.Rational(3, 2), 10**8, evaluate=False), {})
     assert fits_exactly(x**3 + sympy.exp(x), {x: FAR})
+
+
+def test_a_power_sympy_leaves_unevaluated_fits_at_any_exponent():
+    # (1 + exp(-x))**g stays a power at a far g: exact substitution is cheap, and gives the same value.
+    g = sympy.Symbol("g", positive=True)
+    far_g = sympy.Rational(7450000 * 7 + 1, 7)
+    point = {x: sympy.Rational(-8491, 10), g: far_g}
+    expr = (1 + sympy.exp(-x)) ** g
+    assert fits_exactly(expr, point)
+    exact, floating = evaluate(expr, point, 30), expr.evalf(30, subs=point)
+    assert exact is not None and abs(exact / floating - 1) < sympy.Float(10) ** -25
+    # A base that becomes a rational number (or has one as a factor) is raised exactly: too large.
+    assert not fits_exactly((1 + x) ** g, {x: sympy.Rational(3, 7), g: far_g})
+    assert not fits_exactly(sympy.cos(sympy.pi * x) ** g, {x: sympy.Rational(1, 3), g: far_g})
+    assert not fits_exactly((2 * sympy.sqrt(x)) ** g, {x: sympy.Integer(3), g: sympy.Rational(74500 * 7 + 1, 7)})
+    assert not fits_exactly(sympy.sqrt(x) ** g, {x: sympy.Integer(3), g: far_g})
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        x**3 + sympy.exp(x) * y,
+        (1 + x) ** 40 * y**7,
+        sympy.Pow(x, 2000) + 1,
+        sympy.sqrt(x + 2 * sympy.sqrt(y)) ** 31,
+        2 ** (2 + x) / 4,
+        (1 + sympy.exp(-x)) ** y,
+        sympy.Rational(3, 2) ** 20_000 * x,
+    ],
+)
+def test_the_size_estimate_found_once_per_expression_agrees_with_the_one_at_each_point(monkeypatch, expr):
+    from derivcheck.check.screen import certified
+
+    points = [{x: sympy.Rational(3, 7), y: sympy.Integer(2)}, {x: FAR, y: -FAR},
+              {x: sympy.Integer(10) ** 30 + sympy.I, y: sympy.Rational(1, 10**25)}]
+    cached = [fits_exactly(expr, point) for point in points]
+    monkeypatch.setattr(certified, "_static_size", lambda expr: None)
+    assert cached == [fits_exactly(expr, point) for point in points]
 
 
 def test_a_far_point_is_evaluated_at_working_precision(monkeypatch):
@@ -220,7 +337,8 @@ def test_a_constant_identity_in_a_file_is_numeric():
     ],
 )
 def test_a_tiny_difference_between_constants_is_refuted(current):
-    outcome = run_task(StepTask(TAN_EXPR, current, (), ()), FAST)
+    # Decided to 110 digits once no proof is found (a short limit: the proof stops at its share).
+    outcome = run_task(StepTask(TAN_EXPR, current, (), ()), FAST.with_(timeout=3.0))
     assert outcome.verdict is Verdict.WRONG
 
 
@@ -232,6 +350,67 @@ def test_constants_are_numeric_only_when_they_agree_to_every_digit_asked():
     assert agreement.value.startswith("-1.73205080756887729352744634150587236694")
     near = certified_agreement(sympy.pi, sympy.pi + sympy.exp(-400))
     assert near is not None and near.counterexample
+
+
+# Nested radicals and trigonometric values from SymPy's own tests (benchmarks/identities.json).
+NESTED = sympy.sqrt(2 + 2 * sympy.sqrt(1 + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(5)))
+                    + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(5)))
+DENESTED = 1 + sympy.sqrt(1 + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(5)))
+COS_PI_17 = sympy.cos(PI / 17).rewrite(sympy.sqrt)
+
+
+@pytest.mark.parametrize(
+    "previous, current, method",
+    [
+        (NESTED, DENESTED, "denest square roots"),
+        (sympy.cos(PI / 17), COS_PI_17, "trigonometric values as radicals"),
+        (sympy.tan(PI / 17) * sympy.cos(PI / 17), sympy.sin(PI / 17).rewrite(sympy.sqrt),
+         "trigonometric values as radicals"),
+    ],
+)
+def test_constants_of_radicals_are_proved_without_their_digits(monkeypatch, previous, current, method):
+    # A proof needs no 110-digit agreement: computing it first cost most of such a check.
+    def no_digits(*args, **kwargs):
+        raise AssertionError("the certified agreement was computed although the step was proved")
+
+    monkeypatch.setattr(sampling, "certified_agreement", no_digits)
+    outcome = run_task(StepTask(previous, current, (), ()), FAST)
+    assert (outcome.verdict, outcome.method) == (Verdict.PROVED, method)
+
+
+@pytest.mark.parametrize(
+    "previous, current",
+    [
+        (NESTED, DENESTED + sympy.Integer(10) ** -200),
+        (NESTED, 1 + sympy.sqrt(1 + 2 * sympy.sqrt(3 + sympy.sqrt(2) + sympy.sqrt(6)))),
+        (sympy.cos(PI / 17), COS_PI_17 * (1 + sympy.exp(-500))),
+    ],
+)
+def test_constants_of_radicals_that_differ_stay_wrong(previous, current):
+    assert run_task(StepTask(previous, current, (), ()), FAST).verdict is Verdict.WRONG
+
+
+def test_denesting_is_left_to_constants():
+    # sqrt(x + 2*sqrt(x - 1)) = sqrt(x - 1) + 1 needs the sign of x - 1: no denesting of symbols.
+    from derivcheck.check.prove.equality import prove_zero
+
+    diff = sympy.sqrt(x + 2 * sympy.sqrt(x - 1)) - sympy.sqrt(x - 1) - 1
+    assert prove_zero(diff, 5.0) != "denest square roots"
+
+
+def test_two_constants_no_proof_decides_are_settled_once():
+    calls = []
+    real = sampling.certified_agreement
+
+    def counted(a, b, *args):
+        calls.append((a, b))
+        return real(a, b, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sampling, "certified_agreement", counted)
+        outcome = run_task(StepTask(TAN_EXPR, -sympy.sqrt(3), (), ()), FAST)
+    assert outcome.verdict is Verdict.NUMERIC and "110 significant digits" in outcome.detail
+    assert len(calls) == 1
 
 
 def test_a_variable_step_with_a_tiny_difference_stays_wrong():
@@ -316,3 +495,39 @@ def test_the_cache_keys_of_a_library_file_are_the_same_under_any_hash_seed():
         assert done.stdout.count("\n") >= 5
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+# --- ties at a point -------------------------------------------------------------------
+
+
+def test_a_tie_is_proved_and_a_tiny_nonzero_value_is_no_tie_without_a_proof_attempt(monkeypatch):
+    from derivcheck.check.screen import branches
+
+    assert branches.proved_zero(-sympy.log(3 * sympy.E) + 1 + sympy.log(3))
+
+    def no_proof(*args, **kwargs):
+        raise AssertionError("a proof was attempted for a value evaluation tells from 0")
+
+    monkeypatch.setattr(branches, "prove_zero", no_proof)
+    assert not branches.proved_zero(sympy.log(sympy.E + sympy.exp(1000)) - 1000)  # about 10**-434
+
+
+def test_an_order_at_a_point_with_a_gap_below_the_error_floor_is_undecided_without_a_proof(monkeypatch):
+    from derivcheck.check.ladder import relations
+
+    def no_proof(*args, **kwargs):
+        raise AssertionError("a tie was tried for a gap evaluated to a nonzero value")
+
+    monkeypatch.setattr(relations, "proved_zero", no_proof)
+    # 1/(1 + exp(x)) > 0 at x = 10**6: the gap, about 10**-434295, is below the evaluation's error floor.
+    assert relations.relation_at(1 / (1 + sympy.exp(x)), sympy.Integer(0), ">", {x: sympy.Integer(10**6)}) is None
+    held = relations.relation_at(1 / (1 + sympy.exp(x)), sympy.Integer(0), ">", {x: sympy.Integer(3)})
+    assert held is not None and held.holds
+
+
+def test_the_proof_between_two_constants_leaves_time_for_their_digits():
+    from derivcheck.bounds import PROOF_RESERVE_SHARE, SCREEN_SHARE
+    from derivcheck.check.limits import proof_share
+
+    assert proof_share(10.0, NO_SHAPE) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE))
+    assert proof_share(10.0, NO_SHAPE, constants=True) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE - SCREEN_SHARE))

@@ -125,9 +125,15 @@ def test_linearity_of_expectation_for_undeclared_bodies():
 
 
 @pytest.mark.slow  # runs the checker (SymPy integration)
-def test_an_integral_sympy_cannot_find_is_unknown_not_numeric():
+def test_an_integral_sympy_cannot_find_is_never_proved_only_compared_by_quadrature():
     (result,) = _steps(verify_text(derivation(["Integral(exp(sin(x)), (x, 0, 1))", "2"], symbols=SYMBOLS)))
-    assert result.verdict.value == "unknown" and "never decided by sampling" in result.outcome.detail
+    assert result.verdict.value == "wrong" and result.outcome.method == "quadrature"
+    previous, current = (mpmath.mpf(v) for v in result.outcome.values)
+    assert abs(previous - mpmath.quad(lambda t: mpmath.exp(mpmath.sin(t)), [0, 1])) < mpmath.mpf("1e-12")
+    assert current == 2
+    steps = ["Integral(exp(sin(x)), (x, 0, 1))", "Integral(exp(sin(1 - t)), (t, 0, 1))"]
+    (result,) = _steps(verify_text(derivation(steps, symbols=SYMBOLS)))
+    assert result.verdict.value == "numeric" and "quadrature never proves" in result.outcome.detail
 
 
 @pytest.mark.slow  # runs the checker (SymPy integration)
@@ -214,8 +220,8 @@ def test_a_slip_in_the_gaussian_kl_is_wrong():
     assert slipped != text
     # The step after a wrong one is checked against the last step that holds.
     report = verify_text(slipped)
-    assert step_verdicts(report) == ["proved", "proved", "wrong", "proved"]
-    wrong = _steps(report)[2].outcome
+    assert step_verdicts(report) == ["proved", "proved", "proved", "wrong", "proved"]
+    wrong = _steps(report)[3].outcome
     point = {name: sympy.Rational(value) for name, value in wrong.counterexample.items()}
     m1, m2, s2 = point["m1"], point["m2"], point["s2"]
     assert (m1 - m2) ** 2 != (m1 - m2) and s2 != 0  # the slip really changes the value there
@@ -264,7 +270,7 @@ def test_a_slow_integral_ends_unknown_within_the_time_limit():
     config = CheckConfig(jobs=1, cache_dir=None, timeout=2.0)
     steps = ["Integral(exp(x**7 + sin(x)**3)*log(2 + cos(x**5)), (x, 0, 1))", "3"]
     (result,) = _steps(verify_text(derivation(steps, symbols=SYMBOLS), config))
-    assert result.verdict.value == "unknown"
+    assert result.verdict.value == "unknown" or result.outcome.method == "quadrature"  # never proved
 
 
 def test_integrals_per_step_are_bounded():

@@ -107,8 +107,7 @@ def test_numeric_sizes_are_written_out() -> None:
         ("x * w", "write '@' for a matrix product"),
         ("1/x", "cannot divide by a vector or matrix"),
         ("x**2", "powers of vectors and matrices are not read"),
-        ("exp(x)", "a vector or matrix is used where a number is needed"),
-        ("Sum(x, (k, 1, n))", "a vector or matrix is used where a number is needed"),
+        ("Product(x, (k, 1, n))", "a vector or matrix is used where a number is needed"),
         ("(A @ x)[1, 2]", "takes 1 whole-number or index subscript"),
         ("dot(t, x)", "dot needs a vector, given a number"),
     ],
@@ -284,6 +283,10 @@ def test_side_by_side_products_in_latex_are_matrix_products() -> None:
         ("norm(w)**2", r"{\lVert w\rVert}^{2}", "‖"),
         ("dot(u, v)", r"u^{\top}v", "⊤"),
         ("trace(A + eye(n))", r"\operatorname{tr}(A + I_{n})", "tr"),
+        ("Matrix([[1, x], [x, 1]])", r"\begin{pmatrix} 1 & x \\ x & 1 \end{pmatrix}", "<mtable><mtr><mtd><mn>1</mn>"),
+        ("grad(g, w)", r"\nabla_{w}g", "\u2207"),
+        ("hessian(g, w)", r"\nabla_{w}^{2}g", "<msubsup><mi>\u2207</mi>"),
+        ("diag(v)", r"\operatorname{diag}(v)", "diag"),
     ],
 )
 def test_vectors_and_matrices_are_typeset(expr: str, latex: str, mathml: str) -> None:

@@ -221,7 +221,7 @@ class _ScreenSaysWrong(Equality):
 
     stands: bool = False
 
-    def screen(self, a, b, relations, shape, samples, max_size, seed, budget=None):
+    def screen(self, a, b, relations, shape, samples, max_size, seed, budget=None, early=None):
         x = sympy.Symbol("x", real=True)
         return Screen(agreed=5, tried=6, counterexample=Point({}, {x: sympy.Integer(1)}), values=("1", "2"))
 
@@ -284,3 +284,74 @@ def test_a_solve_that_answers_in_dicts_gives_no_root_not_an_internal_error():
     (result,) = verify_text(text).results
     assert result.verdict.value == "wrong", (result.verdict, result.outcome.method)
     assert result.outcome.counterexample == {"z": "0"}
+
+
+# -- the early proof of an order: the search stops where a proof makes it pointless -----------
+
+
+def _sigmoid_bound() -> tuple[sympy.Expr, sympy.Expr, sympy.Symbol]:
+    x = sympy.Symbol("x", real=True)
+    return 1 / (1 + sympy.exp(-x)), sympy.Integer(1), x
+
+
+def test_a_proved_inequality_ends_its_search_after_the_near_points(monkeypatch):
+    # The far points of a true step cost seconds (gaps too small to tell from 0); a step proved
+    # once the boundary points found nothing must not go on to them or to the sampled points.
+    from derivcheck.bounds import MAX_BOUNDARY_POINTS
+    from derivcheck.check.ladder import relations
+    from derivcheck.check.prove.equality import Proof
+    from derivcheck.check.prove.sizes import Shape
+
+    def far_points(*args):
+        raise AssertionError("far points searched after the step was proved")
+
+    monkeypatch.setattr(relations, "_far_points", far_points)
+    previous, this, _ = _sigmoid_bound()
+    early = relations.EarlyProof(lambda: Proof("a stand-in proof"))
+    found = relations.search_counterexample(previous, this, "<", [], Shape((), ()), 64, 4, 0, early)
+    assert early.proof is not None and early.known and found.counterexample is None
+    assert 0 < found.agreed <= found.tried <= MAX_BOUNDARY_POINTS
+
+
+def test_an_unproved_inequality_searches_on_past_the_early_proof(monkeypatch):
+    from derivcheck.check.ladder import relations
+    from derivcheck.check.prove.sizes import Shape
+
+    far_calls: list[int] = []
+    real_far_points = relations._far_points
+
+    def far_points(*args):
+        far_calls.append(1)
+        return real_far_points(*args)
+
+    monkeypatch.setattr(relations, "_far_points", far_points)
+    previous, this, _ = _sigmoid_bound()
+    early = relations.EarlyProof(lambda: None)
+    found = relations.search_counterexample(previous, this, "<", [], Shape((), ()), 64, 4, 0, early)
+    assert early.tried and early.known and early.proof is None
+    assert far_calls and found.tried > 64  # far and sampled points were tried too
+
+
+@dataclass(frozen=True)
+class _CountedOrder(Order):
+    """An order whose proof fails and counts its attempts."""
+
+    calls: list = None  # type: ignore[assignment]
+
+    def prove(self, a, b, relations, budget):
+        self.calls.append(1)
+        return None
+
+
+def test_the_ladder_does_not_repeat_a_proof_the_search_already_ran_to_its_end():
+    previous, this, _ = _sigmoid_bound()
+    rule = _CountedOrder("<", [])
+    outcome = _ladder(StepTask(previous, this, (), (), "<"), rule, FAST, {})
+    assert outcome.verdict.value == "numeric"
+    assert len(rule.calls) == 1
+
+
+def test_a_proof_found_by_the_search_is_the_steps_proof():
+    previous, this, _ = _sigmoid_bound()
+    outcome = _ladder(StepTask(previous, this, (), (), "<"), Order("<"), FAST, {})
+    assert outcome.verdict.value == "proved" and outcome.points > 0

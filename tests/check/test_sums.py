@@ -221,28 +221,55 @@ def test_nested_sums_in_another_order_are_proved_for_every_size(previous: str, s
     "previous, step, verdict",
     [
         # the bounds go with their variables: swapping the bounds alone is wrong
-        pytest.param(
+        (
             f"Sum(Sum({F}, (k, 1, K)), (c, 1, C))",
             f"Sum(Sum({F}, (c, 1, K)), (k, 1, C))",
             "wrong",
-            marks=pytest.mark.slow,
         ),
         # the square of a sum is not the sum of the squares
-        pytest.param(
+        (
             f"Sum(Sum({F}, (k, 1, K))**2, (c, 1, C))",
             f"Sum(Sum({F}**2, (c, 1, C)), (k, 1, K))",
             "wrong",
-            marks=pytest.mark.slow,
         ),
         # a triangular sum swapped naively is wrong
         (f"Sum(Sum({F}, (k, 1, c)), (c, 1, C))", f"Sum(Sum({F}, (c, 1, k)), (k, 1, C))", "wrong"),
-        # the triangular exchange with its new bounds is true, but only proved for sizes
-        (f"Sum(Sum({F}, (k, 1, c)), (c, 1, C))", f"Sum(Sum({F}, (c, k, C)), (k, 1, C))", "proved for sizes"),
+        # a triangle missing its diagonal
+        (f"Sum(Sum({F}, (k, 1, c)), (c, 1, C))", f"Sum(Sum({F}, (c, k + 1, C)), (k, 1, C))", "wrong"),
+        # a lower bound that does not follow from the conditions: written out for each size
+        (
+            f"Sum(Sum({F}, (k, 1, c - 1)), (c, K, C))",
+            f"Sum(Sum({F}, (c, k + 1, C)), (k, 1, C - 1))",
+            "wrong",
+        ),
     ],
 )
-def test_dependent_bounds_are_not_exchanged(previous: str, step: str, verdict: str) -> None:
+@pytest.mark.slow
+def test_dependent_bounds_go_with_their_variables(previous: str, step: str, verdict: str) -> None:
     result = _verdict(previous, step, NEST, [], {})
     assert result.verdict.value == verdict, (result.verdict, result.outcome.method)
+
+
+@pytest.mark.parametrize(
+    "previous, step",
+    [
+        # the lower triangle with its diagonal, written from either side
+        (f"Sum(Sum({F}, (k, 1, c)), (c, 1, C))", f"Sum(Sum({F}, (c, k, C)), (k, 1, C))"),
+        # without it (pairs k < c), tight bounds
+        (f"Sum(Sum({F}, (k, 1, c - 1)), (c, 2, C))", f"Sum(Sum({F}, (c, k + 1, C)), (k, 1, C - 1))"),
+        # without it, bounds written loosely (c = 1 and k = C give empty sums)
+        (f"Sum(Sum({F}, (k, 1, c - 1)), (c, 1, C))", f"Sum(Sum({F}, (c, k + 1, C)), (k, 1, C))"),
+        # a triangle inside a rectangle
+        (
+            f"Sum(Sum(Sum({F}*z[l], (k, 1, c)), (c, 1, C)), (l, 1, L))",
+            f"Sum(Sum(Sum({F}*z[l], (l, 1, L)), (c, k, C)), (k, 1, C))",
+        ),
+    ],
+)
+def test_triangular_sums_written_from_either_side_are_proved(previous: str, step: str) -> None:
+    result = _verdict(previous, step, NEST, [], {})
+    assert result.verdict.value == "proved", (result.verdict, result.outcome.method)
+    assert "order of nested sums exchanged" in result.outcome.method
 
 
 def test_exchange_order_gives_one_form_for_every_order() -> None:
@@ -257,10 +284,13 @@ def test_exchange_order_gives_one_form_for_every_order() -> None:
     outer_first = exchange_order(sympy.Sum(nested, (j, 1, m)), facts)
     assert inner_first == outer_first
     assert len(inner_first.limits) == 3 and not inner_first.function.has(sympy.Sum)
-    # a bound on an outer variable keeps that sum inside it
-    triangular = exchange_order(sympy.Sum(a[i, j], (i, 1, j), (j, 1, n)), facts)
-    ((inner, _, hi), (outer, _, _)) = triangular.limits
-    assert hi == outer
+    # a bound on an outer variable keeps that sum inside it, or the triangle is written from its other side
+    triangle = exchange_order(sympy.Sum(a[i, j], (i, 1, j), (j, 1, n)), facts)
+    assert triangle == exchange_order(sympy.Sum(a[i, j], (j, i, n), (i, 1, n)), facts)
+    assert triangle != exchange_order(sympy.Sum(a[i, j], (j, 1, i), (i, 1, n)), facts)  # the other triangle
+    assert triangle != exchange_order(sympy.Sum(a[i, j], (j, i + 1, n), (i, 1, n)), facts)  # no diagonal
+    ((_, lo, hi), (outer, _, _)) = triangle.limits
+    assert outer in (lo.free_symbols | hi.free_symbols)
 
 
 MATRICES = {"x, w": "vector n", "u": "vector d", "A": "matrix n n", "B": "matrix n d", "D": "matrix d n"}
@@ -332,3 +362,89 @@ def test_a_nest_keeps_the_sign_of_the_sum_as_written() -> None:
     facts = SumFacts([])
     symbol = reduce_sums(squares, facts)
     assert symbol.is_nonnegative, symbol.assumptions0
+
+
+@pytest.mark.slow
+def test_every_exchange_keeps_the_value_of_random_nests() -> None:
+    # random nests of 2 to 4 sums, bounds on sizes, numbers and outer variables (triangles, with and
+    # without their diagonal, written from either side),
+    # written out at a few sizes (empty ranges included) before and after the normal form and the exchange
+    import random
+
+    from derivcheck.check.ladder.sums import exchange_order
+    from derivcheck.check.prove.sizes import instantiate
+
+    rng = random.Random(7)
+    z = sympy.IndexedBase("z", real=True)
+    n, m = sympy.symbols("n m", integer=True, nonnegative=True)
+    exchanged = 0
+    for _ in range(30):
+        variables = [sympy.Symbol(f"v{t}", integer=True) for t in range(rng.randint(2, 4))]
+        body = z[sum(variables)] ** 2
+        product = sympy.Integer(1)
+        for v in variables:
+            product *= z[rng.randint(1, 3) * v + rng.randint(0, 2)] + rng.randint(1, 3)
+        nest = body + product
+        for position in reversed(range(len(variables))):
+            outer = variables[:position]
+            lo = rng.choice([sympy.Integer(0), sympy.Integer(1), *outer, *(o + 1 for o in outer)])
+            hi = rng.choice([n, m, n - 1, sympy.Integer(2), *outer, *(o + 1 for o in outer), *(o - 1 for o in outer)])
+            nest = sympy.Sum(nest, (variables[position], lo, hi))
+        facts = SumFacts([])
+        terms = sympy.Add.make_args(normal_form(nest, facts))
+        ordered = sympy.Add(*(exchange_order(t, facts) if isinstance(t, sympy.Sum) else t for t in terms))
+        exchanged += "order of nested sums exchanged" in facts.used
+        for sizes in ({n: 2, m: 3}, {n: 0, m: 2}):
+            before, after = instantiate(nest, sizes), instantiate(ordered, sizes)
+            values = {e: rng.randint(-5, 5) for e in before.atoms(sympy.Indexed) | after.atoms(sympy.Indexed)}
+            assert sympy.expand(before.xreplace(values) - after.xreplace(values)) == 0, (nest, ordered, sizes)
+    assert exchanged >= 10  # the exchange was exercised, not only the identity order
+
+
+def test_every_form_of_a_random_nest_has_its_value() -> None:
+    # every way of writing a nest that the moves reach (not only the one kept) sums the same terms
+    import random
+
+    from derivcheck.check.ladder.sums import _flatten_nest, _nest_forms, _nest_in_order
+    from derivcheck.check.prove.sizes import instantiate
+
+    rng = random.Random(11)
+    z = sympy.IndexedBase("z", real=True)
+    n = sympy.Symbol("n", integer=True, nonnegative=True)
+    flipped = 0
+    for _ in range(40):
+        variables = [sympy.Symbol(f"v{t}", integer=True) for t in range(rng.randint(2, 3))]
+        nest = z[sum((t + 2) * v for t, v in enumerate(variables))]
+        for position in reversed(range(len(variables))):
+            outer = variables[:position]
+            lo = rng.choice([sympy.Integer(1), *outer, *(o + 1 for o in outer)])
+            hi = rng.choice([n, n - 1, *outer, *(o - 1 for o in outer)])
+            nest = sympy.Sum(nest, (variables[position], lo, hi))
+        facts = SumFacts([Relation(">=", n)])
+        limits, body = _flatten_nest(nest)
+        forms = _nest_forms(tuple(limits), facts)
+        flipped += any({lo for _, lo, _ in form} != {lo for _, lo, _ in limits} for form in forms)
+        expected = instantiate(nest, {n: 4})
+        for form in forms:
+            written = instantiate(_nest_in_order(body, list(form), 0, facts), {n: 4})
+            assert sympy.expand(written - expected) == 0, (nest, form)
+    assert flipped >= 5
+
+
+def test_one_fraction_per_summand_keeps_each_radicand_as_written():
+    # cancel pulls factors out of a radicand (sqrt(e + t/n**2) -> sqrt(e*n**2 + t)/n); done in the
+    # summands only, the same radical outside the sums was another symbol for radicals_as_symbols
+    # and the layer-norm backward step fell to a slow proof without them.
+    from derivcheck.check.ladder.sums import _one_fraction
+
+    g, e, t, s = sympy.symbols("g e t s")
+    n = sympy.Symbol("n", positive=True)
+    radicand = e + t / n**2
+    together = _one_fraction(g / (1 + sympy.exp(-s)) / sympy.sqrt(radicand))
+    assert sympy.denom(together) != 1 and sympy.Add.make_args(together) == (together,)  # one fraction
+    assert {p.base for p in together.atoms(sympy.Pow) if not p.exp.is_Integer} == {radicand}
+    assert sympy.simplify(together - g / (1 + sympy.exp(-s)) / sympy.sqrt(radicand)) == 0
+    # Only radicals in the denominators: no fraction to bring together, the summand stays as written.
+    radicals_only = g / sympy.sqrt(radicand) + t / radicand ** sympy.Rational(3, 2)
+    assert _one_fraction(radicals_only) == radicals_only
+

@@ -178,7 +178,7 @@ def test_a_lone_row_after_a_chain_is_noted():
     ("math", "message"),
     [
         ("\\mathbb{E}[x] = x", "\\mathbb{E} (an expectation) needs its distribution: \\mathbb{E}_{x \\sim D}[f]"),
-        ("\\int x dx = x", "\\int is read with both bounds"),
+        ("\\int_0 x dx = x", "\\int is read with both bounds"),
     ],
 )
 def test_constructs_not_read_say_so(math: str, message: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import struct
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,12 +66,24 @@ def _plugin_path(tmp_path: Path) -> str:
 
 
 def build(
-    tmp_path: Path, plugin_options: str = "", extra: str = "", jobs: int = 1
+    tmp_path: Path,
+    plugin_options: str = "",
+    extra: str = "",
+    jobs: int = 1,
+    before_copy: Callable[[Path], object] | None = None,
+    jupyter: bool = False,
 ) -> tuple[subprocess.CompletedProcess, Path]:
-    """``mkdocs build --strict`` of the test site with these plugin options; ``jobs`` > 1 uses the worker pool."""
+    """``mkdocs build --strict`` of the test site with these plugin options; ``jobs`` > 1 uses the worker pool.
+
+    ``before_copy`` may add pages to the docs folder; ``jupyter`` adds mkdocs-jupyter (include_source on).
+    """
     site = tmp_path / "site-src"
     shutil.copytree(SITE, site)
+    if before_copy is not None:
+        before_copy(site / "docs")
     config = (site / "mkdocs.yml").read_text().replace("      jobs: 1\n", f"      jobs: {jobs}\n" + plugin_options)
+    if jupyter:
+        config = config.replace("plugins:\n", "plugins:\n  - mkdocs-jupyter:\n      include_source: true\n")
     (site / "mkdocs.yml").write_text(config + extra)
     env = dict(os.environ, PYTHONPATH=_plugin_path(tmp_path), NO_MKDOCS_2_WARNING="1",
                DERIVCHECK_CACHE_DIR=str(tmp_path / "cache"))
@@ -305,3 +319,99 @@ def test_strict_raises_a_plugin_error_in_process(tmp_path):
     plugin = _plugin(tmp_path, strict=True)
     with pytest.raises(PluginError, match="do not pass"):
         plugin.on_files([_File(docs / "sigmoid.md", docs)], config={"docs_dir": str(docs)})
+
+
+NOTEBOOK_DERIVATION = [
+    "The derivative:\n", "\n", "<!-- derivcheck\n", "title: softplus derivative\n", "symbols:\n", "  x: real\n",
+    "-->\n", "$$\n", "\\begin{aligned}\n",
+    "\\frac{d}{dx}\\log(1 + e^{x}) &= \\frac{e^{x}}{1 + e^{x}} && \\text{(chain rule)} \\\\\n",
+    "&= \\frac{1}{1 + e^{-x}} \\\\\n",
+    "&= \\frac{1}{1 - e^{-x}} && \\text{(a slip)}\n",
+    "\\end{aligned}\n", "$$\n",
+]
+
+
+def _write_notebook(path: Path) -> None:
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Softplus in a notebook\n", "\n", "Prose.\n"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["x = 1\n"]},
+        {"cell_type": "markdown", "metadata": {}, "source": NOTEBOOK_DERIVATION},
+    ]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_notebook_page_is_read_from_a_marked_copy_while_it_is_built(tmp_path):
+    from types import SimpleNamespace
+
+    docs = tmp_path / "docs"
+    (docs / "nb").mkdir(parents=True)
+    path = docs / "nb" / "softplus.ipynb"
+    _write_notebook(path)
+    written = path.read_text()
+    plugin = _plugin(tmp_path)
+    files = [_File(path, docs)]
+    plugin.on_files(files, config={"docs_dir": str(docs)})
+    page = SimpleNamespace(file=files[0])
+    plugin.on_pre_page(page, config={}, files=files)
+    copy = Path(page.file.abs_src_path)
+    assert copy != path and copy.name == "softplus.ipynb" and copy.parent.name == "nb"  # the plugin's patterns match
+    cells = [json.loads(copy.read_text())["cells"][i]["source"] for i in range(3)]
+    assert "derivcheck-badge derivcheck-failed" in cells[0] and "3 steps: 2 proved, 1 wrong" in cells[0]
+    assert cells[1] == ["x = 1\n"]  # code cells as they were
+    assert cells[2].count("\\checkmark") == 2
+    assert "\\frac{1}{1 - e^{-x}}\\quad \\texttip{\\color{red}{\\text{✗}}^{\\text{[1]}}}" in cells[2]
+    assert "**\\[1\\]** ✗ **wrong**" in cells[2] and "at $x = 1$" in cells[2]  # the note, math in dollars
+    # the Markdown handed to on_page_markdown (the JSON) is left alone; the page gets its own path back
+    assert plugin.on_page_markdown(written, page=page, config={}, files=files) == written
+    plugin.on_page_content("<p></p>", page=page, config={}, files=files)
+    assert page.file.abs_src_path == str(path) and path.read_text() == written
+    plugin.on_post_build(config={})
+    assert not copy.exists()
+
+
+@pytest.mark.slow
+def test_mkdocs_jupyter_notebook_pages_are_marked(tmp_path):
+    pytest.importorskip("mkdocs_jupyter")
+    _write_notebook(tmp_path / "softplus.ipynb")
+    site = tmp_path / "site-src"
+    proc, out = build(
+        tmp_path, before_copy=lambda docs: shutil.copy(tmp_path / "softplus.ipynb", docs), jupyter=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "derivcheck: 2 page(s), 7 steps" in proc.stderr and "softplus.ipynb:12: cell 3, line 12" in proc.stderr
+    page = html.unescape((out / "softplus.html").read_text())
+    assert page.count("\\texttip{\\color{green}{\\checkmark}}{proved}") == 2
+    assert "\\frac{1}{1 - e^{-x}}\\quad \\texttip{\\color{red}{\\text{✗}}^{\\text{[1]}}}{wrong: at x = 1" in page
+    assert "derivcheck-badge derivcheck-failed" in page and "3 steps: 2 proved, 1 wrong" in page
+    assert "[1]</strong> ✗ <strong>wrong</strong>" in page
+    # include_source publishes the notebook as written, not the marked copy
+    assert (out / "softplus.ipynb").read_text() == (site / "docs" / "softplus.ipynb").read_text()
+    assert "\\checkmark" not in (out / "softplus.ipynb").read_text()
+
+
+@pytest.mark.slow
+def test_a_notebook_mkdocs_jupyter_executes_is_left_unmarked_with_a_warning(tmp_path, caplog):
+    from types import SimpleNamespace
+
+    jupyter = pytest.importorskip("mkdocs_jupyter.plugin")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    path = docs / "softplus.ipynb"
+    _write_notebook(path)
+    plugin = _plugin(tmp_path)
+    files = [_File(path, docs)]
+    plugin.on_files(files, config={"docs_dir": str(docs)})
+    for execute, ignore, swapped in ((True, [], False), (True, ["*/softplus.ipynb"], True), (False, [], True)):
+        runner = jupyter.Plugin()
+        runner.load_config({"execute": execute, "execute_ignore": ignore})
+        page = SimpleNamespace(file=_File(path, docs))
+        config = {"docs_dir": str(docs), "plugins": {"mkdocs-jupyter": runner}}
+        with caplog.at_level("WARNING", logger="mkdocs.plugins.derivcheck"):
+            plugin.on_pre_page(page, config=config, files=files)
+        assert (page.file.abs_src_path != str(path)) is swapped
+        plugin.on_page_content("", page=page, config=config, files=files)
+    assert "softplus.ipynb: the notebook is executed by mkdocs-jupyter" in caplog.text
+    plugin.on_post_build(config={})

@@ -39,6 +39,7 @@ from derivcheck.config import CheckConfig
 from derivcheck.errors import CheckTimeout, FormatError
 from derivcheck.model import FunctionDecl, Text
 from derivcheck.parse.expressions import Condition, Scope, parse_expression
+from derivcheck.parse.probability import indefinite_variables
 from derivcheck.parse.symbols import SymbolSpec
 
 
@@ -77,7 +78,8 @@ def diagnose_step(task: DiagnoseTask, config: CheckConfig) -> Outcome:
     try:
         with time_limit(config.timeout):
             # the difference of two sides with limits would show a limit taken without its sign cases
-            difference = None if has_limit(a, b) else _difference(
+            exact_only = has_limit(a, b) and not indefinite_variables(a) | indefinite_variables(b)
+            difference = None if exact_only else _difference(
                 a, b, min(DIAGNOSIS_SECONDS, config.timeout / 3), conditions, task.decimals
             )
             if config.suggest_fixes:
@@ -101,6 +103,8 @@ def _difference(
         return None
     if derivatives is not None:
         a, b = derivatives.previous, derivatives.current
+        if has_limit(a, b):  # a definite integral is left: shown only with its sign cases, so not at all
+            return None
     shown = describe_difference(a, b, budget=budget, relations=relations_of(conditions), decimals=decimals)
     if derivatives is None or shown is None:
         return shown

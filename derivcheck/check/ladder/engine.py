@@ -20,20 +20,21 @@ from __future__ import annotations
 
 import fractions
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 import sympy
 
 from derivcheck.bounds import (
+    EXACT_INTEGRATION_SHARE,
     EXACT_PROOF_SECONDS as EXACT_PROOF_BUDGET,
     MAX_INSTANCES,
     MAX_SHOWN_FORM,
     MAX_SHOWN_NODES,
     MAX_SHOWN_POINTS,
 )
-from derivcheck.check.ladder.relations import RelationRule, Search, rule_for
+from derivcheck.check.ladder.relations import EarlyProof, RelationRule, Search, rule_for
 from derivcheck.check.ladder.sums import (
     CONTRADICTORY,
     every_relations,
@@ -48,6 +49,7 @@ from derivcheck.check.prove.assume import Relation, conflicting_conditions, rela
 from derivcheck.check.prove.equality import Proof, prove_zero
 from derivcheck.check.prove.integrals import IntegralUnevaluated, derivatives_of_antiderivatives, same_integrands
 from derivcheck.check.prove.limits import (
+    LimitSides,
     LimitUnevaluated,
     SignCase,
     differs_at,
@@ -62,6 +64,7 @@ from derivcheck.check.prove.signs import STRICT
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate, proved_for_sizes
 from derivcheck.check.screen.branches import Undecided, decide_jumps, settle_jumps
 from derivcheck.check.screen.certified import Unevaluable, bounded_value, differs_from
+from derivcheck.check.screen.quadrature import quadrature_outcome
 from derivcheck.check.screen.sampling import Screen, concrete_functions, evaluate
 from derivcheck.check.screen.stability import StabilityTask, check_stability
 from derivcheck.config import CheckConfig
@@ -69,6 +72,8 @@ from derivcheck.errors import CheckTimeout
 from derivcheck.parse.document import ParsedNumber
 from derivcheck.parse.expressions import Condition, tree_measure
 from derivcheck.parse.symbols import SymbolSpec
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,7 @@ def _with_limits(task: StepTask, config: CheckConfig, by_signs: bool = True) -> 
         if method is not None:
             return Outcome(Verdict.PROVED, method)
     try:
-        sides = resolve_limits(task.previous, task.current, relations)
+        sides = _exact_values(task, relations, config)
         if sides is not None:
             outcome = check_step(replace(task, previous=sides.previous, current=sides.current), config)
             return outcome.with_(method=f"{sides.how}; {outcome.method}")
@@ -203,8 +208,16 @@ def _with_limits(task: StepTask, config: CheckConfig, by_signs: bool = True) -> 
         by_cases = _limits_by_sign_cases(task, config) if by_signs else None
         if by_cases is not None:
             return by_cases
+        by_quadrature = (
+            _by_quadrature(task, relations, config) if exc.comparable and not _limit_or_order(task) else None
+        )
+        if by_quadrature is not None:
+            return by_quadrature.with_(detail=f"{exc}; {by_quadrature.detail}", hint=hint)
         return Outcome(
-            Verdict.UNKNOWN, "limit", f"{exc}; a limit or integral is never decided by sampling", hint=hint
+            Verdict.UNKNOWN,
+            "limit",
+            f"{exc}; a limit is never decided by sampling, an integral never proved by quadrature",
+            hint=hint,
         )
     rule = rule_for(task.relation)
     methods = []
@@ -316,12 +329,44 @@ def _value_of_sign(
     return None
 
 
+def _exact_values(task: StepTask, relations: list[Relation], config: CheckConfig) -> LimitSides | None:
+    """``resolve_limits``; with integrals, within a share of the time, so that quadrature may still follow."""
+    if not (task.previous.has(sympy.Integral) or task.current.has(sympy.Integral)):
+        return resolve_limits(task.previous, task.current, relations)
+    try:
+        with time_limit(config.timeout * EXACT_INTEGRATION_SHARE):
+            return resolve_limits(task.previous, task.current, relations)
+    except OuterTimeout:
+        raise
+    except CheckTimeout:
+        raise LimitUnevaluated(
+            "SymPy found no exact value of the integrals within its share of the time", comparable=True
+        ) from None
+
+
+def _limit_or_order(task: StepTask) -> bool:
+    """Whether the step holds a Limit (never decided numerically) or is an order (quadrature compares equalities)."""
+    return task.relation != "==" or task.previous.has(sympy.Limit) or task.current.has(sympy.Limit)
+
+
+def _by_quadrature(task: StepTask, relations: list[Relation], config: CheckConfig) -> Outcome | None:
+    """``numeric`` or ``wrong`` by quadrature at parameter points (check/screen/quadrature.py), None if undecided."""
+    return _within_proof_share(config, lambda share: quadrature_outcome(task.previous, task.current, relations))
+
+
 def _by_linearity(task: StepTask, config: CheckConfig) -> str | None:
     """The method proving an equality of integrals integrand by integrand, or None (also when out of time)."""
+    return _within_proof_share(config, lambda share: same_integrands(task.previous, task.current, share))
+
+
+def _within_proof_share(config: CheckConfig, compute: Callable[[float], T]) -> T | None:
+    """``compute(share)`` within the proof's share of the check's time; None when that runs out."""
     share = proof_share(config.timeout, Shape((), ()))
     try:
         with time_limit(share):
-            return same_integrands(task.previous, task.current, share)
+            return compute(share)
+    except OuterTimeout:
+        raise
     except CheckTimeout:
         return None
 
@@ -397,21 +442,26 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
     if _is_proof(general):
         return Outcome(Verdict.PROVED, general.method, "proved for every size")
     tried = ["boundary points", "numeric screen"] if rule.relation != "==" else ["numeric screen"]
+    early = EarlyProof(lambda: _proof_or_none(rule.prove(a, b, relations, config.timeout)))
     found = rule.screen(
-        a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed, screen_share(config.timeout)
+        a, b, prepared.sampled, shape, config.samples, config.max_size, config.seed, screen_share(config.timeout),
+        early,
     )
     evidence["agreeing"] = list(found.agreeing)
     if step.stands(found) is not None:
         method = "boundary point" if isinstance(found, Search) and found.boundary else "numeric screen"
         return rule.wrong(found, method)
+    if early.proof is not None:
+        return Outcome(Verdict.PROVED, early.proof.method, points=found.agreed)
     # A failure the screen saw that the step as written does not confirm: no proof of
     # anything, but the step can no longer be called numeric.
     doubted = found.counterexample is not None
     tried.append("symbolic proof")
     stopped = None
     try:
-        with time_limit(proof_share(config.timeout, shape)):
-            proof = rule.prove(a, b, relations, config.timeout)
+        with time_limit(proof_share(config.timeout, shape, constants=found.constants)):
+            # An early proof that ran to its end found what this one would (no proof).
+            proof = None if early.known else rule.prove(a, b, relations, config.timeout)
         if _is_proof(proof):
             return Outcome(Verdict.PROVED, proof.method, points=found.agreed)
     except OuterTimeout:
@@ -437,6 +487,10 @@ def _ladder(task: StepTask, rule: RelationRule, config: CheckConfig, evidence: d
             "for checking did not fail on the step as written, so the sampled points are no evidence",
         )
     return undecided
+
+
+def _proof_or_none(proof: Proof | None) -> Proof | None:
+    return proof if _is_proof(proof) else None
 
 
 def _is_proof(proof: Proof | None) -> TypeGuard[Proof]:
@@ -492,7 +546,7 @@ def _for_sizes(
         rels += every_relations(every, [ai, bi], rels, mapping)
         proof = step.rule.prove(ai, bi, rels, config.timeout)
         if proof is None:
-            found = step.rule.screen(ai, bi, rels, Shape((), ()), config.samples, config.max_size, config.seed)
+            found = _screen_instance(step, ai, bi, rels, config.samples, config.max_size, config.seed)
             if found.counterexample is not None:
                 found.counterexample.shape = {**mapping, **found.counterexample.shape}
                 if step.stands(found) is not None:
@@ -508,6 +562,16 @@ def _for_sizes(
     return proved_for_sizes(shape, sizes_seen, count, config.max_size, claim)
 
 
+def _screen_instance(
+    step: _Step, ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation], samples: int, max_size: int, seed: int
+) -> Screen:
+    """The screen of one instance (sizes fixed) after its proof failed; two constants decided to every digit asked."""
+    found = step.rule.screen(ai, bi, rels, Shape((), ()), samples, max_size, seed)
+    if found.constants:
+        found = step.rule.refute_near_misses(found) or found
+    return found
+
+
 def _refute_at_larger_sizes(
     step: _Step, relations: list[Relation], shape: Shape, config: CheckConfig, every: Sequence[Condition]
 ) -> Outcome | None:
@@ -516,7 +580,7 @@ def _refute_at_larger_sizes(
         ai, bi = instantiate(step.a, mapping), instantiate(step.b, mapping)
         rels = [Relation(r.op, instantiate(r.expr, mapping), r.values) for r in relations]
         rels += every_relations(every, [ai, bi], rels, mapping)
-        found = step.rule.screen(ai, bi, rels, Shape((), ()), max(4, config.samples // 4), 1, config.seed)
+        found = _screen_instance(step, ai, bi, rels, max(4, config.samples // 4), 1, config.seed)
         if found.counterexample is None:
             continue
         found.counterexample.shape = {**mapping, **found.counterexample.shape}

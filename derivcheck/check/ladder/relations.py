@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,12 +27,13 @@ import sympy
 
 from derivcheck.bounds import (
     MAX_BOUNDARY_POINTS,
+    MAX_EARLY_PROOF_SECONDS,
     MAX_FAR_POINTS,
     MAX_SOLVES,
     MIN_AGREEING_POINTS,
     MIN_HOLDING_POINTS,
 )
-from derivcheck.check.limits import OuterTimeout, time_limit
+from derivcheck.check.limits import own_time_limit, seconds_left
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
@@ -40,7 +41,7 @@ from derivcheck.check.prove.equality import Proof, prove_equal, sign_arguments
 from derivcheck.check.prove.signs import STRICT, goal_of, prove_relation
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
 from derivcheck.check.screen.branches import certified_sign, proved_zero
-from derivcheck.check.screen.certified import Unevaluable
+from derivcheck.check.screen.certified import Unevaluable, fits_exactly
 from derivcheck.check.screen.sampling import (
     PLAIN_VALUES,
     SCREEN_PREC,
@@ -63,7 +64,6 @@ from derivcheck.check.screen.sampling import (
     shown_values,
     simpler_values,
 )
-from derivcheck.errors import CheckTimeout
 
 _BOUND_INDEX = 917_000_017  # fixed dummy_index of canonical bound variables
 _HINT = "add an assumption (sign, range), split the step with 'cases:', or write smaller steps"
@@ -83,9 +83,13 @@ class RelationRule(Protocol):
 
     def screen(
         self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
-        seed: int, budget: float | None = None,
+        seed: int, budget: float | None = None, early: EarlyProof | None = None,
     ) -> Screen:
-        """Look for a point the conditions allow where the relation fails, within ``budget`` CPU seconds."""
+        """Look for a point the conditions allow where the relation fails, within ``budget`` CPU seconds.
+
+        ``early``: the step's proof, which a search may try before its longer part (then it stops
+        when the proof succeeds, ``EarlyProof``); a screen without such a part does not try it.
+        """
         ...
 
     def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
@@ -124,9 +128,9 @@ class Equality:
 
     def screen(
         self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
-        seed: int, budget: float | None = None,
+        seed: int, budget: float | None = None, early: EarlyProof | None = None,
     ) -> Screen:
-        return screen(a, b, relations, shape, samples, max_size, seed, budget)
+        return screen(a, b, relations, shape, samples, max_size, seed, budget)  # no far part: ``early`` unused
 
     def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
         return prove_equal(a, b, relations, budget)
@@ -166,15 +170,11 @@ class Order:
 
     def screen(
         self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], shape: Shape, samples: int, max_size: int,
-        seed: int, budget: float | None = None,
+        seed: int, budget: float | None = None, early: EarlyProof | None = None,
     ) -> Screen:
-        try:
-            with time_limit(budget):
-                return search_counterexample(a, b, self.relation, relations, shape, samples, max_size, seed)
-        except OuterTimeout:
-            raise
-        except CheckTimeout:
-            return Search(stopped=True)  # the search's share ran out: the proof keeps its time
+        with own_time_limit(budget):
+            return search_counterexample(a, b, self.relation, relations, shape, samples, max_size, seed, early)
+        return Search(stopped=True)  # the search's share ran out: the proof keeps its time
 
     def prove(self, a: sympy.Expr, b: sympy.Expr, relations: list[Relation], budget: float) -> Proof | None:
         return prove_relation(a, b, self.relation, relations)
@@ -307,7 +307,9 @@ def relation_at(ai: sympy.Expr, bi: sympy.Expr, relation: str, values: dict) -> 
         return None
     sign = certified_sign(bounded)
     if sign is None:
-        if not _exactly_zero_at(gap, values):
+        # A gap evaluated to a precise nonzero value below the error floor (1/(1 + exp(10**6)))
+        # is no tie: the point stays undecided without a proof attempt that cannot succeed.
+        if bounded.value != 0 or not _exactly_zero_at(gap, values):
             return None
         sign = 0
     if sign == 0:
@@ -336,11 +338,42 @@ def _reality_at(ai: sympy.Expr, bi: sympy.Expr, values: dict) -> bool | None:
 
 
 def _exactly_zero_at(gap: sympy.Expr, values: dict) -> bool:
+    if not fits_exactly(gap, values):
+        return False  # an exact tie would have to be decided on numbers too large to build
     difference = gap.xreplace(values)
     return not difference.free_symbols and proved_zero(difference)
 
 
 # -- the search for a failing point -----------------------------------------------------------
+
+
+@dataclass
+class EarlyProof:
+    """The step's proof, tried once by the inequality search when its near (boundary) points found nothing.
+
+    The far points and the sampled points that follow cost far more than most proofs
+    (a far point can hold a gap too small to tell from 0, whose tie proof fails only after
+    its budget): a step proved here needs none of them, since a proved relation has no
+    failing point to find. ``attempt`` returns a proof or None; ``proof`` is what it found;
+    ``known``: the attempt ran to its end within its time, so the ladder's proof rung
+    would find the same and is not run again.
+    """
+
+    attempt: Callable[[], Proof | None]
+    tried: bool = False
+    proof: Proof | None = None
+    known: bool = False
+
+    def proves(self) -> bool:
+        """Try the proof once (within MAX_EARLY_PROOF_SECONDS, at most half the time left); whether it succeeded."""
+        if not self.tried:
+            self.tried = True
+            left = seconds_left()
+            seconds = MAX_EARLY_PROOF_SECONDS if left is None else min(MAX_EARLY_PROOF_SECONDS, left / 2)
+            with own_time_limit(seconds) as spent:
+                self.proof = self.attempt()
+            self.known = not spent.ran_out
+        return self.proof is not None
 
 
 @dataclass
@@ -362,8 +395,13 @@ def search_counterexample(
     samples: int,
     max_size: int,
     seed: int,
+    early: EarlyProof | None = None,
 ) -> Search:
-    """Look for a point allowed by the conditions where the relation fails: boundary points first."""
+    """Look for a point allowed by the conditions where the relation fails: boundary points first.
+
+    With ``early``, the step's proof is tried once the first size assignment's boundary points
+    found nothing; when it succeeds the search ends there (no failing point exists).
+    """
     (a, b), functions = concrete_functions([a, b])
     shapes = list(assignments(shape, relations, max_size)) if not shape.empty else [{}]
     shapes = sorted(shapes, key=lambda m: sum(int(m[k]) for k in shape.sizes if k in m))[:6]
@@ -375,6 +413,8 @@ def search_counterexample(
         for values in _boundary_points(ai, bi, rels):
             if _try_point(ai, bi, relation, rels, Point(dict(mapping), values, functions), search, boundary=True):
                 return search
+        if early is not None and early.proves():
+            return search
         for values in _far_points(ai, bi, rels):
             if _try_point(ai, bi, relation, rels, Point(dict(mapping), values, functions), search):
                 _simplify(ai, bi, relation, rels, search)

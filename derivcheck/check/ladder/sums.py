@@ -26,7 +26,6 @@ condition ``Sum(y[c], (c, 1, C)) == 1`` becomes a substitution.
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +37,10 @@ from derivcheck.bounds import (
     GENERAL_SUM_PROOF_SHARE,
     LARGE_SIZE_DRAWS,
     LARGE_SIZES,
+    MAX_CANCEL_OPS,
     MAX_EXCHANGED_SUMS,
     MAX_EXPAND_TERMS,
+    MAX_NEST_FORMS,
     MAX_SUM_ROUNDS as MAX_ROUNDS,
 )
 from derivcheck.check.limits import OuterTimeout, time_limit
@@ -264,7 +265,7 @@ def one_sum(
     lo, hi = (sympy.Integer(v) if isinstance(v, int) else v for v in (lo, hi))
     if var not in body.free_symbols:
         return _count(body, lo, hi, facts, lambda: _closed_or_sum(body, var, lo, hi, facts))
-    terms = sympy.Add.make_args(_expand(body))
+    terms = sympy.Add.make_args(_expand(_one_fraction(_within_range(body, var, lo, hi))))
     grouped: dict[sympy.Expr, sympy.Expr] = {}
     total = sympy.Integer(0)
     for term in terms:
@@ -282,6 +283,52 @@ def one_sum(
     for dep, coeff in grouped.items():
         total += coeff * _closed_or_sum(dep, var, lo, hi, facts)
     return total
+
+
+def _within_range(body: sympy.Expr, var: sympy.Symbol, lo: sympy.Expr, hi: sympy.Expr) -> sympy.Expr:
+    """``Piecewise((g, lo <= var <= hi), (0, True))`` is ``g`` inside the sum over ``var`` from lo to hi
+    (a Kronecker delta of an inner sum collapsed on the outer sum's variable)."""
+    inside = {lo - var, var - hi}  # each <= 0
+
+    def at_most_zero(cond: sympy.Basic) -> sympy.Expr | None:
+        if isinstance(cond, (sympy.LessThan, sympy.GreaterThan)):
+            small, large = (cond.lhs, cond.rhs) if isinstance(cond, sympy.LessThan) else (cond.rhs, cond.lhs)
+            return sympy.expand(small - large)
+        return None
+
+    def in_range(node: sympy.Basic) -> bool:
+        if not (isinstance(node, sympy.Piecewise) and len(node.args) == 2):
+            return False
+        (_, cond), (other, always) = node.args
+        parts = cond.args if isinstance(cond, sympy.And) else (cond,)
+        return always == sympy.true and other == 0 and {at_most_zero(p) for p in parts} == inside
+
+    return body.replace(in_range, lambda node: node.args[0].expr) if body.has(sympy.Piecewise) else body
+
+
+def _one_fraction(term: sympy.Expr) -> sympy.Expr:
+    """A summand with its fractions brought over one denominator (``cancel``), so that one quantity
+    written two ways (``1/(1 + exp(-s))`` and ``exp(s)/(exp(s) + 1)``) has one normal form;
+    unchanged when it has no fraction or is large.
+
+    The sums of a radicand stay as written (each radicand is a symbol while ``cancel`` runs):
+    ``cancel`` would pull factors out of it (``sqrt(e + s/n**2)`` to ``sqrt(e*n**2 + s)/n``) in
+    the summands only, and the same radical outside the sums would no longer be the same symbol
+    for ``radicals_as_symbols`` (a proof that fails slowly before the one without it).
+    """
+    powers = term.atoms(sympy.Pow)
+    if not any(p.exp.is_negative and p.exp.is_Integer and p.base.is_Add for p in powers):
+        return term  # no fraction; a radical in a denominator is left to ``radicals_as_symbols``
+    if sympy.count_ops(term) > MAX_CANCEL_OPS:
+        return term
+    radicands = {p.base: sympy.Dummy("radicand") for p in powers if p.base.is_Add and not p.exp.is_Integer}
+    try:
+        together = sympy.cancel(term.xreplace(radicands))
+    except (CheckTimeout, MemoryError):
+        raise
+    except Exception:  # a polynomial SymPy cannot handle: keep the summand as written
+        return term
+    return together.xreplace({symbol: base for base, symbol in radicands.items()})
 
 
 def _telescope(
@@ -570,32 +617,31 @@ def exchange_order(node: sympy.Sum, facts: SumFacts) -> sympy.Sum:
 
     Factors that are sums are taken into the sum around them
     (``Sum(x[i]*Sum(g, (j, …)), (i, …))`` is ``Sum(x[i]*g, (j, …), (i, …))``),
-    a power ``Sum(g, (j, …))**2`` as the product of two sums over fresh variables,
-    then the sums of the nest are ordered in every way in which each sum's
-    bounds use only the variables of the sums around it, and the smallest
-    expression (by SymPy's sort key) is kept. With the format's semantics
-    (an empty range sums to 0) a nest of sums is the sum over the set of
-    index tuples its bounds describe, and every such order describes the same
-    set: the exchange is always valid (Fubini for finite sums). Bounds that
-    depend on another sum's variable (``Sum(Sum(a[i, j], (j, 1, i)), (i, 1,
-    n))``) keep that sum inside; the triangular exchange, which needs new
-    bounds, is not made. Nests of more than MAX_EXCHANGED_SUMS sums keep their
-    order and are only renamed.
+    a power ``Sum(g, (j, …))**2`` as the product of two sums over fresh variables.
+    With the format's semantics (an empty range sums to 0) a nest of sums is
+    the sum over the set of index tuples its bounds describe; every way of
+    writing that set (``_nest_forms``) is tried and the smallest expression (by
+    SymPy's sort key) is kept, so two nests over one set get one form. The ways:
+    neighbouring sums exchanged when the inner one's bounds do not use the
+    outer one's variable (Fubini for finite sums), and a triangle written
+    from either side, ``Sum(Sum(f, (j, L, i - d)), (i, L + d, U)) ==
+    Sum(Sum(f, (i, j + d, U)), (j, L, U - d))`` for a whole number d >= 0.
+    Nests of more than MAX_EXCHANGED_SUMS sums keep their order and are only renamed.
     """
     limits, body = _flatten_nest(node)
     base = _first_free_height([body, *(bound for _, lo, hi in limits for bound in (lo, hi))], facts)
-    identity = tuple(range(len(limits)))
-    orders = list(_valid_orders(limits)) if len(limits) <= MAX_EXCHANGED_SUMS else [identity]
+    written = tuple(limits)
+    forms = _nest_forms(written, facts) if len(limits) <= MAX_EXCHANGED_SUMS else [written]
     best: sympy.Sum | None = None
-    best_order = identity
+    best_form = written
     best_key: tuple | None = None
-    for order in orders:
-        candidate = _nest_in_order(body, [limits[p] for p in order], base, facts)
+    for form in forms:
+        candidate = _nest_in_order(body, list(form), base, facts)
         key = sympy.default_sort_key(candidate)
         if best_key is None or key < best_key:
-            best, best_order, best_key = candidate, order, key
-    assert best is not None  # the identity order is always valid
-    if best_order != identity:
+            best, best_form, best_key = candidate, form, key
+    assert best is not None  # forms holds at least the nest as written
+    if best_form != written:
         facts.note("order of nested sums exchanged")
     return best
 
@@ -631,18 +677,104 @@ def _sum_copies(factor: sympy.Expr) -> list[sympy.Sum]:
     return []
 
 
-def _valid_orders(limits: list[Limit]) -> Iterator[tuple[int, ...]]:
-    """The orders (outermost first) in which each sum's bounds use only variables of sums around it."""
-    variables = {var for var, _, _ in limits}
-    needs = [(lo.free_symbols | hi.free_symbols) & variables for _, lo, hi in limits]
-    for order in itertools.permutations(range(len(limits))):
-        around: set = set()
-        for position in order:
-            if not needs[position] <= around:
-                break
-            around.add(limits[position][0])
-        else:
-            yield order
+Form = tuple[Limit, ...]
+
+
+def _nest_forms(written: Form, facts: SumFacts) -> list[Form]:
+    """Every way of writing the nest ``written`` (limits outermost first) that the moves reach.
+
+    Breadth first, in a fixed order, at most MAX_NEST_FORMS forms. Each form
+    is first tightened (``_tightened``), so that the triangle moves are each
+    other's inverse and two nests over one set reach the same forms.
+    """
+    first = _tightened(written, facts)
+    forms = [first]
+    seen = {first}
+    position = 0
+    while position < len(forms) and len(forms) < MAX_NEST_FORMS:
+        for moved in _moves(forms[position]):
+            moved = _tightened(moved, facts)
+            if moved not in seen:
+                seen.add(moved)
+                forms.append(moved)
+        position += 1
+    return forms
+
+
+def _moves(form: Form) -> Iterator[Form]:
+    """The forms one move away: two neighbouring sums exchanged, or a triangle written from its other side."""
+    for p in range(len(form) - 1):
+        (x, a, b), (y, c, d) = form[p], form[p + 1]
+        if x not in (c.free_symbols | d.free_symbols):
+            yield form[:p] + ((y, c, d), (x, a, b)) + form[p + 2 :]
+            continue
+        flipped = _flip_triangle(form[p], form[p + 1])
+        if flipped is not None:
+            yield form[:p] + flipped + form[p + 2 :]
+
+
+def _flip_triangle(outer: Limit, inner: Limit) -> tuple[Limit, Limit] | None:
+    """The same set of pairs with the other variable outside, for the two tight triangle shapes.
+
+    ``(x, L + d, U), (y, L, x - d)`` and ``(y, L, U - d), (x, y + d, U)`` (d a
+    whole number >= 0; L and U free of x and y) both describe
+    ``L <= y`` and ``y + d <= x <= U``.
+    """
+    shape = _triangle(outer, inner)
+    (x, a, b), (y, c, d) = outer, inner
+    if shape is None:
+        return None
+    side, offset = shape
+    if side == "upper" and sympy.expand(a - c - offset) == 0:
+        return (y, c, b - offset), (x, y + offset, b)
+    if side == "lower" and sympy.expand(b - d + offset) == 0:
+        return (y, a + offset, d), (x, a, y - offset)
+    return None
+
+
+def _triangle(outer: Limit, inner: Limit) -> tuple[str, int] | None:
+    """``("upper", d)`` for ``(x, …), (y, L, x - d)``, ``("lower", d)`` for ``(x, …), (y, x + d, U)``.
+
+    d a whole number >= 0; the other bounds free of both variables. None for any other pair.
+    """
+    (x, a, b), (y, c, d) = outer, inner
+    if {x, y} & (a.free_symbols | b.free_symbols) or y in (c.free_symbols | d.free_symbols):
+        return None
+    lag = _whole_offset(x - d)
+    if lag is not None and x not in c.free_symbols:
+        return "upper", lag
+    lead = _whole_offset(c - x)
+    if lead is not None and x not in d.free_symbols:
+        return "lower", lead
+    return None
+
+
+def _whole_offset(difference: sympy.Expr) -> int | None:
+    """``difference`` when it is a whole number >= 0."""
+    value = sympy.expand(difference)
+    return int(value) if value.is_Integer and value >= 0 else None
+
+
+def _tightened(form: Form, facts: SumFacts) -> Form:
+    """``form`` with the bounds of each triangle pulled in to where its inner sum is not empty.
+
+    In ``(x, a, U), (y, L, x - d)`` the values of x below L + d give empty
+    inner sums: when ``a <= L + d`` follows from the conditions, a becomes
+    L + d. Likewise in ``(y, L, V), (x, y + d, U)`` the values of y above
+    U - d: when ``V >= U - d`` follows, V becomes U - d.
+    """
+    limits = list(form)
+    for p in range(len(limits) - 1):
+        shape = _triangle(limits[p], limits[p + 1])
+        (x, a, b), (_, c, d) = limits[p], limits[p + 1]
+        if shape is None:
+            continue
+        side, offset = shape
+        if side == "upper" and provably_nonnegative(c + offset - a, facts.relations):
+            limits[p] = (x, c + offset, b)
+        elif side == "lower" and provably_nonnegative(b - d + offset, facts.relations):
+            limits[p] = (x, a, d - offset)
+    return tuple(limits)
 
 
 def _first_free_height(exprs: list[sympy.Expr], facts: SumFacts) -> int:

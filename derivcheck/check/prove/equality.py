@@ -41,8 +41,45 @@ def _log_expand(expr: sympy.Expr) -> sympy.Expr:
     return _cancel(sympy.expand(sympy.expand_log(expr)))
 
 
+_TRIGONOMETRIC = (sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc)
+
+
+def _trigonometric_values_as_radicals(expr: sympy.Expr) -> sympy.Expr:
+    """Trigonometric functions at numbers written in radicals (``cos(pi/51)``), then expanded.
+
+    SymPy's exact values at rational multiples of pi; ``expr`` itself when it
+    has no trigonometric function of a number.
+    """
+    if not any(f.args[0].is_number for f in expr.atoms(*_TRIGONOMETRIC)):
+        return expr
+    return sympy.expand(expr.rewrite(sympy.sqrt))
+
+
+def _is_square_root(node: sympy.Basic) -> bool:
+    return isinstance(node, sympy.Pow) and node.exp.is_Rational and node.exp.q == 2
+
+
+def _has_nested_square_root(expr: sympy.Expr) -> bool:
+    roots = [p for p in expr.atoms(sympy.Pow) if _is_square_root(p)]
+    return any(_is_square_root(node) for root in roots for node in sympy.preorder_traversal(root.base))
+
+
+def _denest_square_roots(expr: sympy.Expr) -> sympy.Expr:
+    """Each term with its nested square roots denested (``sqrtdenest``), then expanded.
+
+    Term by term: a side that denests alone often does not inside the whole
+    difference. Constants only (SymPy's denesting of symbols assumes signs);
+    ``expr`` itself otherwise, and when it has no square root inside another.
+    """
+    if expr.free_symbols or not _has_nested_square_root(expr):
+        return expr
+    return sympy.expand(sympy.Add(*[sympy.sqrtdenest(term) for term in sympy.Add.make_args(expr)]))
+
+
 _CHEAP: tuple[tuple[str, Callable], ...] = (
     ("expand", sympy.expand),
+    ("trigonometric values as radicals", _trigonometric_values_as_radicals),
+    ("denest square roots", _denest_square_roots),
     ("cancel", _cancel),
     ("exp as powers", lambda e: _cancel(_exp_as_powers(e))),
     ("expand log", _log_expand),

@@ -23,7 +23,15 @@ from derivcheck.parse.probability import indefinite_variables
 
 
 class IntegralUnevaluated(Exception):
-    """An integral whose value could not be found exactly; the message says why."""
+    """An integral whose value could not be found exactly; the message says why.
+
+    ``comparable``: whether quadrature may still compare it (not when it diverges or
+    converges only under conditions SymPy cannot decide).
+    """
+
+    def __init__(self, message: str, comparable: bool = True) -> None:
+        super().__init__(message)
+        self.comparable = comparable
 
 
 @dataclass(frozen=True)
@@ -91,12 +99,15 @@ def integral_value(integral: sympy.Integral) -> sympy.Expr:
     if value.has(sympy.Piecewise):
         raise IntegralUnevaluated(
             f"SymPy finds {shown} only under conditions it cannot decide (convergence); "
-            "declare the parameters' signs (e.g. 'a: positive')"
+            "declare the parameters' signs (e.g. 'a: positive')",
+            comparable=False,
         )
     if value.has(sympy.Integral):
         raise IntegralUnevaluated(f"SymPy cannot integrate {shown}")
     if value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
-        raise IntegralUnevaluated(f"{shown} diverges ({readable(value)}); only finite integrals are compared")
+        raise IntegralUnevaluated(
+            f"{shown} diverges ({readable(value)}); only finite integrals are compared", comparable=False
+        )
     return value
 
 

@@ -27,7 +27,14 @@ _EVALUATED = (sympy.Limit, sympy.Integral)
 
 
 class LimitUnevaluated(Exception):
-    """A limit whose value could not be found exactly; the message says which."""
+    """A limit whose value could not be found exactly; the message says which.
+
+    ``comparable``: only integrals SymPy could not find (no limit, no divergence) may be compared by quadrature.
+    """
+
+    def __init__(self, message: str, comparable: bool = False) -> None:
+        super().__init__(message)
+        self.comparable = comparable
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def _integral_value(integral: sympy.Integral) -> sympy.Expr:
     try:
         return integral_value(integral)
     except IntegralUnevaluated as exc:
-        raise LimitUnevaluated(str(exc)) from None
+        raise LimitUnevaluated(str(exc), comparable=exc.comparable) from None
 
 
 def limit_value(lim: sympy.Limit) -> sympy.Expr:

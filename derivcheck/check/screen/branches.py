@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sympy
 
-from derivcheck.bounds import TIE_PROOF_SECONDS as _TIE_BUDGET
-from derivcheck.check.limits import OuterTimeout
+from derivcheck.bounds import TIE_DIGITS, TIE_PROOF_SECONDS as _TIE_BUDGET
+from derivcheck.check.limits import OuterTimeout, own_time_limit
 from derivcheck.check.prove.equality import prove_zero
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value
 from derivcheck.errors import CheckTimeout
@@ -162,7 +162,21 @@ def _bounded(value: sympy.Expr) -> Bounded:
 
 
 def proved_zero(value: sympy.Expr) -> bool:
-    """Whether ``value`` is proved exactly 0 within a short budget (a tie at a point, or an argument identically 0)."""
+    """Whether ``value`` is proved exactly 0 within a short budget (a tie at a point, or an argument identically 0).
+
+    A constant that does not expand to 0 (most ties do: ``log(2*exp(10)) - log(2) - 10``)
+    is first evaluated at TIE_DIGITS digits: one found nonzero there
+    (``log(E + exp(1000)) - 1000``) is no tie, and needs no further proof attempt.
+    """
+    if not value.free_symbols:
+        with own_time_limit(_TIE_BUDGET):
+            if sympy.expand(value) == 0:
+                return True
+        try:
+            if certified_sign(bounded_value(value, TIE_DIGITS)) not in (None, 0):
+                return False
+        except Unevaluable:
+            pass
     try:
         return prove_zero(value, _TIE_BUDGET) is not None
     except OuterTimeout:

@@ -9,6 +9,7 @@ term by term with mpmath at a working precision and checked the same way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -23,6 +24,7 @@ from derivcheck.bounds import (
     MAX_EXACT_BITS,
     MAX_PRECISION_LEVELS as MAX_LEVELS,
     MAX_WRITTEN_OUT_TERMS as MAX_TERMS,
+    ROUGH_POWER_SHARE,
     SPOT_CHECKS,
 )
 from derivcheck.check.prove.sizes import instantiate
@@ -106,12 +108,67 @@ def fits_exactly(expr: sympy.Expr, values: dict, limit: int = MAX_EXACT_BITS) ->
     rational exponent), a function its arguments. Powers of a number to a
     non-rational exponent stay unevaluated and cost only their parts.
     """
+    static = _static_size(expr)
+    if static is not None:
+        constant, per_value_bit = static
+        widest = max((_value_bits(value) for value in values.values()), default=0)
+        if constant + per_value_bit * widest <= limit:
+            return True
     memo: dict[sympy.Basic, int] = {}
     try:
         _bits(expr, values, limit, memo)
     except _TooLarge:
         return False
     return True
+
+
+def _value_bits(value: sympy.Basic) -> int:
+    """The bits ``_bits`` gives a value, without its limit (values are small numbers)."""
+    if value.is_Rational or not value.args:
+        return _number_bits(value) or 1
+    return len(value.args) + sum(_value_bits(arg) for arg in value.args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _static_size(expr: sympy.Basic) -> tuple[int, int] | None:
+    """``(a, b)``: the bits ``fits_exactly`` finds are at most ``a + b * w`` whatever the values, ``w``
+    the bits of the widest value; None when an exponent depends on the values (sized at each point).
+
+    Computed once per expression (a screen evaluates the same sides at many points).
+    """
+    memo: dict[sympy.Basic, tuple[int, int]] = {}
+
+    def size(node: sympy.Basic) -> tuple[int, int]:
+        known = memo.get(node)
+        if known is not None:
+            return known
+        if node.is_Rational:
+            found = (_number_bits(node), 0)
+        elif isinstance(node, (sympy.Symbol, sympy.Indexed)):
+            inner = [size(arg) for arg in node.args]  # a value, or the atom left as it is
+            found = (1 + len(node.args) + sum(a for a, _ in inner), 1 + sum(b for _, b in inner))
+        elif not node.args:
+            found = (1, 0)
+        elif isinstance(node, sympy.Pow):
+            if node.exp.free_symbols:
+                raise _Dynamic()
+            (base, per_base), (exponent, per_exponent) = size(node.base), size(node.exp)
+            whole = abs(int(node.exp.p) // int(node.exp.q)) + 1 if node.exp.is_Rational else 1
+            found = (base * whole + exponent + 1, per_base * whole + per_exponent)
+        else:
+            parts = [size(arg) for arg in node.args]
+            found = (len(node.args) + sum(a for a, _ in parts), sum(b for _, b in parts))
+        memo[node] = found
+        return found
+
+    try:
+        return size(expr)
+    except _Dynamic:
+        return None
+
+
+class _Dynamic(Exception):
+    """An exponent depends on the values: the size is found at each point."""
 
 
 def _number_bits(value: sympy.Basic) -> int:
@@ -150,9 +207,30 @@ def _power_bits(node: sympy.Pow, values: dict, limit: int, memo: dict[sympy.Basi
         return base + exponent_bits + 1
     # b**(p/q) = b**n * b**(r/q): the integer part n is written out exactly.
     whole = abs(int(exponent.p) // int(exponent.q)) + 1
-    if whole > limit:
+    if base * whole <= limit // ROUGH_POWER_SHARE:
+        return base * whole + exponent_bits + 1
+    # Large if every part of the base were raised: build the base (it fits) and count only
+    # the parts SymPy raises exactly ((1 + exp(-x))**gamma stays a power at any gamma).
+    raised = _raised_bits(node.base.xreplace(values) if values else node.base) * whole
+    if raised > limit:
         raise _TooLarge()
-    return base * whole + exponent_bits + 1
+    return base + raised + exponent_bits + 1
+
+
+def _raised_bits(base: sympy.Basic) -> int:
+    """Bits of the parts of the number ``base`` that SymPy writes out exactly when raising it to a rational power.
+
+    Rationals, the factors of a product, the base of a power of a rational (its
+    exponents multiply); a sum, a function or a constant like pi stays the base
+    of an unevaluated power.
+    """
+    if base.is_Rational:
+        return _number_bits(base)
+    if isinstance(base, sympy.Mul):
+        return sum(_raised_bits(factor) for factor in base.args)
+    if isinstance(base, sympy.Pow) and base.exp.is_Rational:
+        return _raised_bits(base.base) * (abs(int(base.exp.p)) // int(base.exp.q) + 1)
+    return 0
 
 
 def bounded_value(expr: sympy.Expr, digits: int = BASE_DIGITS, subs: dict | None = None) -> Bounded:

@@ -32,14 +32,13 @@ from derivcheck.bounds import (
     SIMPLE_VALUE_ATTEMPTS as _SIMPLE_ATTEMPTS,
     SOLVE_SECONDS as _SOLVE_BUDGET,
 )
-from derivcheck.check.limits import OuterTimeout, point_share, time_limit
+from derivcheck.check.limits import own_time_limit, point_share
 from derivcheck.check.outcome import Outcome, Verdict
 from derivcheck.check.printing import plain_number
 from derivcheck.check.prove.assume import Relation, linear_atom, truth
 from derivcheck.check.prove.sizes import Shape, assignments, instantiate
 from derivcheck.check.screen.branches import Undecided, decide_jumps
 from derivcheck.check.screen.certified import Bounded, Unevaluable, bounded_value, differs_from, fits_exactly
-from derivcheck.errors import CheckTimeout
 
 RELATIVE_GAP = sympy.Float("1e-18", 30)
 _MAGNITUDES = [sympy.Integer(1), sympy.Integer(2), sympy.Rational(1, 2), sympy.Integer(3), sympy.Rational(3, 2)]
@@ -76,6 +75,9 @@ class Screen:
     agreeing: list = field(default_factory=list)  # (point, a, b) where the sides agreed, a few
     slow: int = 0  # points skipped because they took longer than their share of the screen's time
     stopped: bool = False  # the screen's time ran out before every point was tried
+    # Two constants that agree at working precision: whether they agree to CONSTANT_DIGITS digits
+    # is decided only when no proof is found (``settle_constants``), which fills in the two below.
+    constants: bool = False
     certified_digits: int = 0  # two constants: digits to which they agree under certified evaluation
     certified_value: str = ""  # their common value, as shown
 
@@ -351,24 +353,15 @@ def screen(
         return _pure_numbers(a, b, relations, functions)
     result = Screen()
     found: list[tuple[Point, sympy.Expr, sympy.Expr]] = []
-    try:
-        with time_limit(budget):
-            _sample(a, b, relations, shape, samples, max_size, rng, point_share(budget), result, found)
-    except OuterTimeout:
-        raise
-    except CheckTimeout:
-        result.stopped = True
+    with own_time_limit(budget) as spent:
+        _sample(a, b, relations, shape, samples, max_size, rng, point_share(budget), result, found)
+    result.stopped = spent.ran_out
     if not found:
         return result
     point, ai, bi = found[0]
     point.functions = functions
-    try:
-        with time_limit(point_share(budget)):
-            point = simplify_point(ai, bi, relations, point)
-    except OuterTimeout:
-        raise
-    except CheckTimeout:
-        pass  # the confirmed point as drawn
+    with own_time_limit(point_share(budget)):  # out of time: the confirmed point as drawn
+        point = simplify_point(ai, bi, relations, point)
     result.counterexample = point
     result.values = shown_values(ai, bi, point.values)
     return result
@@ -407,18 +400,17 @@ def _sample(
             mapping = shapes[(attempts - 1) % len(shapes)]
         else:
             mapping = shapes[rng.randrange(len(shapes))]
-        try:
-            with time_limit(per_point):
-                drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
-                if drawn is None:
-                    continue
+        state = None
+        with own_time_limit(per_point) as spent:
+            drawn = _draw_point(a, b, relations, mapping, rng, attempts - 1, memo)
+            if drawn is not None:
                 point, ai, bi = drawn
                 result.tried += 1
                 state = compare_at(ai, bi, point.values)
-        except OuterTimeout:
-            raise
-        except CheckTimeout:
+        if spent.ran_out:
             result.slow += 1
+            continue
+        if state is None:
             continue
         if state == "undefined":
             result.undefined += 1
@@ -435,8 +427,8 @@ def _sample(
 def _pure_numbers(a: sympy.Expr, b: sympy.Expr, relations: list[Relation], functions: dict) -> Screen:
     """Both sides are numbers: one decision on their difference with its error bound, not a fixed precision.
 
-    Equal to ``CONSTANT_DIGITS`` digits under certified evaluation is recorded
-    (``certified_digits``): the step can then be ``numeric`` without a proof.
+    Sides that agree are marked ``constants``: if no proof is found, ``settle_constants``
+    decides them to ``CONSTANT_DIGITS`` digits, and the step can then be ``numeric``.
     """
     if any(truth(r) is False for r in relations):
         return Screen()
@@ -446,13 +438,26 @@ def _pure_numbers(a: sympy.Expr, b: sympy.Expr, relations: list[Relation], funct
         return Screen(tried=1, counterexample=point, values=shown_values(a, b, {}))
     if state == "undefined":
         return Screen(tried=1, undefined=1)
-    agreed = Screen(agreed=1, tried=1, agreeing=[(point, a, b)])
+    return Screen(agreed=1, tried=1, agreeing=[(point, a, b)], constants=True)
+
+
+def settle_constants(found: Screen) -> Screen | None:
+    """Two constants the screen let pass, decided to ``CONSTANT_DIGITS`` digits under certified evaluation.
+
+    Returns a Screen with the counterexample when they differ after all;
+    otherwise records in ``found`` the digits to which they agree (read by
+    ``constants_outcome``) and returns None. Run only when no proof was found:
+    a proof needs no digits.
+    """
+    if not found.constants or not found.agreeing or found.certified_digits:
+        return None
+    point, a, b = found.agreeing[0]
     agreement = certified_agreement(a, b)
     if agreement is not None and agreement.counterexample:
-        return Screen(tried=1, counterexample=point, values=shown_values(a, b, {}))
+        return Screen(tried=found.tried, counterexample=point, values=shown_values(a, b, {}))
     if agreement is not None:
-        agreed.certified_digits, agreed.certified_value = agreement.digits, agreement.value
-    return agreed
+        found.certified_digits, found.certified_value = agreement.digits, agreement.value
+    return None
 
 
 @dataclass(frozen=True)
@@ -817,7 +822,7 @@ def _equation_roots(equation: sympy.Expr, atom: sympy.Expr, attempt: int) -> lis
 def real_roots(equation: sympy.Expr, symbol: sympy.Basic) -> list[sympy.Expr]:
     """The real roots of ``equation`` in ``symbol`` that SymPy finds within a short budget (exact where it can)."""
     try:
-        with time_limit(_SOLVE_BUDGET):
+        with own_time_limit(_SOLVE_BUDGET):  # out of time: no roots
             if equation.is_polynomial(symbol):
                 poly = sympy.Poly(equation, symbol)
                 if poly.degree() < 1:
@@ -832,12 +837,9 @@ def real_roots(equation: sympy.Expr, symbol: sympy.Basic) -> list[sympy.Expr]:
                 candidates = sympy.solve(equation, symbol)
             # solve answers in dicts for some equations in a complex symbol (abs(exp(z)) == 1): no root then
             return [r for r in candidates if isinstance(r, sympy.Expr) and r.is_number and r.is_extended_real is True]
-    except OuterTimeout:
-        raise
-    except CheckTimeout:
-        return []
     except (ValueError, TypeError, NotImplementedError, ArithmeticError, sympy.PolynomialError):
         return []
+    return []
 
 
 def bound_variables(exprs: list[sympy.Expr]) -> set:
@@ -873,7 +875,10 @@ def refute_at_high_precision(found: Screen, digits: int = 60) -> Screen | None:
 
     Returns a Screen with a counterexample if the difference, evaluated with
     its own error bound, is clearly nonzero (``x`` vs ``x + 10**-30``), else None.
+    Two constants are decided to ``CONSTANT_DIGITS`` digits (``settle_constants``).
     """
+    if found.constants:
+        return settle_constants(found)
     for point, ai, bi in found.agreeing:
         if compare_at(ai, bi, point.values, exact=True, digits=digits) == "differ":
             return Screen(

@@ -425,6 +425,7 @@ class Evaluator:
         self.tree = _parse_ast(_prepare(task.expr), task.line)
         self.source = _prepare(task.expr)
         self.point: dict = {}
+        self.labels: dict[tuple[int, str], str] = {}  # (id of a node of the trees above, where) -> its label
         self.functions = {}
         for name, params, body in task.functions:
             prepared = _prepare(body)
@@ -444,12 +445,19 @@ class Evaluator:
     ) -> int:
         if len(trace) >= MAX_OPERATIONS:
             raise _TooLarge()
-        label = ast.get_source_segment(source, node) or type(node).__name__
-        label = " ".join(label.split())
-        if where:
-            label = f"{label} (in {where})"
-        trace.append(Operation(label, value, tuple(operands)))
+        trace.append(Operation(self._label(node, source, where), value, tuple(operands)))
         return len(trace) - 1
+
+    def _label(self, node: ast.AST, source: str, where: str) -> str:
+        """The operation's text as written (found once per node: every point and precision reuses it)."""
+        key = (id(node), where)
+        label = self.labels.get(key)
+        if label is None:
+            label = " ".join((ast.get_source_segment(source, node) or type(node).__name__).split())
+            if where:
+                label = f"{label} (in {where})"
+            self.labels[key] = label
+        return label
 
     def _node(self, node: ast.AST, ar: Arithmetic, env: dict, source: str, where: str, trace: list) -> int:
         """Evaluate ``node``; return its position in the trace."""
