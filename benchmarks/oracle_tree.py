@@ -825,6 +825,8 @@ class Evaluator:
         if dist == "Categorical":  # Sum(p[x]*f, (x, 1, C)), p a declared vector
             weights, count = params
             assert isinstance(weights, Node) and isinstance(count, Node)
+            if weights.op != "var":  # a mutation made the weights an expression: not a law the format reads
+                raise Undefined("the weights of a categorical law are a declared vector")
             terms = [el(str(weights.args[0]), var(str(name))), body]
             mean_node = Node("sum", (mul(*terms), name, num(1), count))
             square_node = Node("sum", (mul(terms[0], mul(body, body)), name, num(1), count))

@@ -278,6 +278,14 @@ def test_a_far_pattern_stops_growing_where_the_growth_bound_would_be_passed():
     assert [q[p] for q in _far_points(sympy.exp(p), p, [])] == [10, 100, 1000, 10**4, 10**5, 10**6]
 
 
+def test_a_solve_that_answers_in_dicts_gives_no_root_not_an_internal_error():
+    # oracle run (pair 1040): solving abs(exp(z)) - 1 for a complex z gives dicts; the search crashed on them
+    text = derivation(["abs(exp(z))", {"expr": "1", "rel": ">"}], {"z": "complex"})
+    (result,) = verify_text(text).results
+    assert result.verdict.value == "wrong", (result.verdict, result.outcome.method)
+    assert result.outcome.counterexample == {"z": "0"}
+
+
 # -- the early proof of an order: the search stops where a proof makes it pointless -----------
 
 

@@ -835,7 +835,8 @@ def real_roots(equation: sympy.Expr, symbol: sympy.Basic) -> list[sympy.Expr]:
                     return []
             else:
                 candidates = sympy.solve(equation, symbol)
-            return [r for r in candidates if r.is_number and r.is_extended_real is True]
+            # solve answers in dicts for some equations in a complex symbol (abs(exp(z)) == 1): no root then
+            return [r for r in candidates if isinstance(r, sympy.Expr) and r.is_number and r.is_extended_real is True]
     except (ValueError, TypeError, NotImplementedError, ArithmeticError, sympy.PolynomialError):
         return []
     return []
