@@ -284,7 +284,12 @@ def plan_document(doc: Document, config: CheckConfig, first_chain: int = 0) -> l
         with time_limit(parse_budget(config)):
             parsed = parse_document(doc)
     except CheckTimeout:
-        raise FormatError("reading the expressions took too long (an expression is far too large)", doc.line) from None
+        raise FormatError(
+            f"reading the expressions took more than {parse_budget(config):g} s of CPU: an expression is far too "
+            "large, or SymPy's automatic evaluation of it is slow (a function of an integral over an infinite "
+            "range, for instance); split or simplify it",
+            doc.line,
+        ) from None
     except RecursionError:
         raise FormatError("an expression is nested too deeply", doc.line) from None
     symbols = tuple(parsed.symbols.values())

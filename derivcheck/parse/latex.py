@@ -2501,6 +2501,8 @@ class _Parser:
         elif len(tokens) >= 2 and tokens[0].kind == "macro" and tokens[1].kind == "arg":
             head, rest = tokens[1].text.strip(), tokens[2:]
         law = _LAWS.get(head or "")
+        if len(rest) >= 4 and _is_macro(rest[0], "left") and _is_macro(rest[-2], "right"):
+            rest = [*rest[1:-2], rest[-1]]  # \mathcal{U}\left(0, 2\right): the sized brackets
         if law is None or not rest or rest[0].text != "(" or rest[-1].text != ")":
             known = ", ".join(sorted(_LAWS))
             raise self.error(tok, f"unknown distribution after \\sim; write one of {known} with its parameters in ( )")
@@ -2754,6 +2756,10 @@ def _lone_bar(tokens: list[Token]) -> bool:
         elif depth == 0 and t.kind == "char" and t.text == "|":
             bars += 1
     return bars == 1
+
+
+def _is_macro(tok: Token, name: str) -> bool:
+    return tok.kind == "macro" and tok.text == name
 
 
 def _sized_delimiters(tokens: list[Token]) -> set[int]:

@@ -182,6 +182,8 @@ def test_malformed_integrals_and_expectations_are_clear_errors(text: str, messag
         ),
         ("\\operatorname{Var}_{x \\sim \\operatorname{Bernoulli}(p)}[x]", "Var(x, (x, Bernoulli(p)))"),
         ("2\\mathbb{E}_{t \\sim \\mathcal{U}(a, b)}[t]", "2*Expectation(t, (t, Uniform(a, b)))"),
+        # a law's parameters in \left( … \right) (oracle finding F14)
+        ("\\mathbb{E}_{t \\sim \\mathcal{U}\\left(a, b\\right)}[t]", "Expectation(t, (t, Uniform(a, b)))"),
     ],
 )
 def test_latex_integrals_and_expectations_read_as_the_yaml_spelling(latex: str, python: str):
