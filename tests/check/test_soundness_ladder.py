@@ -254,6 +254,16 @@ def test_the_search_tries_both_sides_of_where_the_sides_meet_and_of_a_pole():
         assert result.verdict.value == "wrong", (previous, step, result.verdict)
 
 
+def test_the_search_tries_the_extrema_of_the_gap():
+    # Oracle finding F16 (final run, pair 5312): a tiny constant breaks the bound only at the maxima of
+    # the sine, a set no sample meets; the step was `numeric`. The zeros of the gap's derivative are tried.
+    text = derivation(["1", {"expr": "sin(2.5*y) + 10**(-30)", "rel": ">="}], {"y": "real"})
+    (result,) = verify_text(text).results
+    assert result.verdict.value == "wrong", result.verdict
+    previous, this = result.outcome.values
+    assert previous == "1" and this.startswith("1.0000000000000000000000000000")
+
+
 def test_the_search_tries_far_points_at_growing_scales():
     # Oracle finding F13: the softplus bound fails only for y > 34.4; the search drew too few far
     # points to meet it and the step ended `numeric`. Far points at 10, 100, … now come first.
