@@ -39,6 +39,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks.oracle_tree`
 from benchmarks.oracle_tree import (  # noqa: E402
     OO,
     LatexStyle,
+    Mat,
     Node,
     Point,
     Tie,
@@ -46,10 +47,12 @@ from benchmarks.oracle_tree import (  # noqa: E402
     Value,
     add,
     adds,
+    antiderivative,
     call,
     child,
     const,
     delta,
+    diff,
     div,
     el,
     el2,
@@ -58,10 +61,13 @@ from benchmarks.oracle_tree import (  # noqa: E402
     evaluate_with_peak,
     expect,
     float64,
+    grad,
     integral,
+    kl,
     latex_ok,
     limit,
     matmul,
+    matrix,
     mul,
     muls,
     mvar,
@@ -81,8 +87,9 @@ from benchmarks.oracle_tree import (  # noqa: E402
 )
 
 CLASSES = ("eq", "split", "cond", "ineq", "sums", "latex", "numbers", "stability",
-           "limits", "integrals", "expectations", "matrices")
-HEAVY = ("integrals", "expectations")  # labelled at fewer points: every value is a quadrature
+           "limits", "integrals", "expectations", "matrices",
+           "named", "vectors", "divergences", "antiderivatives")
+HEAVY = ("integrals", "expectations", "divergences")  # labelled at fewer points: every value is a quadrature
 LABEL_POINTS = 40  # points wanted per pair
 MIN_POINTS = 12  # fewer valid points: the pair is dropped
 MAX_TRIES = 400  # candidate points drawn per pair
@@ -149,6 +156,8 @@ class Doc:
     number: NumberClaim | None = None
     stability: StabilityClaim | None = None
     exact: bool = False  # built as an identity: a tie at every point is the identity (number claims with tol 0)
+    defines: dict[str, tuple[str | None, Node]] = field(default_factory=dict)  # ``define:``: name -> (index, expression)
+    antiderivative_in: str | None = None  # a step with ``Integral(f, x)``: its truth is the equality of the x-derivatives
 
 
 @dataclass
@@ -699,6 +708,251 @@ def matrices_templates(rng: random.Random) -> tuple[str, Doc]:
     return name, _doc(prev, this, symbols, rel=rel)
 
 
+# named quantities (``define:``), derivatives through them ------------------------------------
+
+# an inner quantity u of x and y: (its expression, d/dx, d/dy)
+INNER: list[tuple[str, Callable[[Node], tuple[Node, Node, Node]]]] = [
+    ("product-sine", lambda a: (add(mul(X, Y), call("sin", X)), add(Y, call("cos", X)), X)),
+    ("square", lambda a: (add(pw(X, 2), Y), mul(num(2), X), num(1))),
+    ("exp", lambda a: (mul(call("exp", mul(a, X)), Y), muls(a, call("exp", mul(a, X)), Y), call("exp", mul(a, X)))),
+    ("ratio", lambda a: (div(X, add(num(1), pw(Y, 2))), div(num(1), add(num(1), pw(Y, 2))),
+                         neg(div(muls(num(2), X, Y), pw(add(num(1), pw(Y, 2)), 2))))),
+]
+U = var("u")
+# an outer quantity F of u and x: (its expression, dF/du holding x, dF/dx holding u)
+OUTER: list[tuple[str, Callable[[Node], tuple[Node, Node, Node]]]] = [
+    ("square", lambda a: (pw(U, 2), mul(num(2), U), num(0))),
+    ("x-times", lambda a: (mul(X, U), X, U)),
+    ("exp", lambda a: (call("exp", mul(a, U)), mul(a, call("exp", mul(a, U))), num(0))),
+    ("log", lambda a: (call("log", add(num(1), pw(U, 2))), div(mul(num(2), U), add(num(1), pw(U, 2))), num(0))),
+    ("sine", lambda a: (mul(call("sin", U), X), mul(call("cos", U), X), call("sin", U))),
+    ("mixed", lambda a: (add(pw(U, 3), mul(a, X)), mul(num(3), pw(U, 2)), a)),
+]
+NAMED_SYMBOLS = {"z": "real vector", "y": "real vector", "n": "positive integer", "i": "index 1..n", "j": "index 1..n"}
+
+
+def named_templates(rng: random.Random) -> tuple[str, Doc]:
+    """``define:`` entries and derivatives through them: total, partial, the chain rule; a softmax family."""
+    if rng.random() < 0.4:
+        return softmax_templates(rng)
+    a = num(small(rng))
+    inner_name, inner = rng.choice(INNER)
+    outer_name, outer = rng.choice(OUTER)
+    u, du_dx, du_dy = inner(a)
+    f, df_du, df_dx = outer(a)
+    defines: dict[str, tuple[str | None, Node]] = {"u": (None, u), "F": (None, f)}
+    big_f = var("F")
+    options: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("chain", lambda: (diff(big_f, "x"), add(mul(diff(big_f, "u"), diff(U, "x")), df_dx))),
+        ("chain-written", lambda: (diff(big_f, "x"), add(mul(df_du, du_dx), df_dx))),
+        ("chain-y", lambda: (diff(big_f, "y"), mul(diff(big_f, "u"), diff(U, "y")))),
+        ("chain-y-written", lambda: (diff(big_f, "y"), mul(df_du, du_dy))),
+        ("partial", lambda: (diff(big_f, "u"), df_du)),
+        ("inner", lambda: (diff(U, "x"), du_dx)),
+        ("second", lambda: (diff(diff(U, "x"), "y"), diff(du_dy, "x"))),
+    ]
+    name, make = rng.choice(options)
+    prev, this = _pair(*make(), rng)
+    return f"{outer_name}-of-{inner_name}:{name}", _doc(prev, this, {"x": "real", "y": "real"}, defines=defines)
+
+
+def softmax_templates(rng: random.Random) -> tuple[str, Doc]:
+    """The softmax and the cross-entropy as authors define them, and their derivatives."""
+    z, yv = "z", "y"
+    k, c, d = var("k"), var("c"), var("d")
+    i, j = var("i"), var("j")
+    p = lambda idx: el("p", idx)  # noqa: E731
+    defines: dict[str, tuple[str | None, Node]] = {
+        "p": ("k", div(call("exp", el(z, k)), ssum(call("exp", el(z, d)), "d", 1, N))),
+        "L": (None, neg(ssum(mul(el(yv, c), call("log", p(c))), "c", 1, N))),
+    }
+    big_l = var("L")
+    options: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("softmax-derivative", lambda: (diff(p(j), z, i), mul(p(j), sub(delta(i, j), p(i))))),
+        ("loss-partial", lambda: (diff(big_l, "p", j), neg(div(el(yv, j), p(j))))),
+        ("loss-chain", lambda: (diff(big_l, z, i), ssum(mul(diff(big_l, "p", j), diff(p(j), z, i)), "j", 1, N))),
+        ("loss-gradient", lambda: (diff(big_l, z, i), sub(mul(p(i), ssum(el(yv, c), "c", 1, N)), el(yv, i)))),
+        ("normalised", lambda: (ssum(p(k), "k", 1, N), num(1))),
+        ("log-softmax", lambda: (call("log", p(i)), sub(el(z, i), call("log", ssum(call("exp", el(z, d)), "d", 1, N))))),
+    ]
+    name, make = rng.choice(options)
+    prev, this = _pair(*make(), rng)
+    return f"softmax:{name}", _doc(prev, this, dict(NAMED_SYMBOLS), defines=defines)
+
+
+# vector calculus: grad, hessian, elementwise functions, Matrix literals -----------------------
+
+VECTOR_FUNCTIONS: dict[str, tuple[tuple[str, ...], Node]] = {
+    "sp": (("t",), call("log", add(num(1), call("exp", T)))),  # softplus
+    "sg": (("t",), div(num(1), add(num(1), call("exp", neg(T))))),  # its derivative, the logistic sigmoid
+    "ds": (("t",), div(call("exp", T), pw(add(num(1), call("exp", T)), 2))),  # the sigmoid's derivative
+}
+
+
+def vectors_templates(rng: random.Random) -> tuple[str, Doc]:
+    """Gradients and Hessians in sized vectors, functions applied element by element, Matrix literals."""
+    x, w, A = mvar("x"), mvar("w"), mvar("A")
+    k, i = var("k"), var("i")
+    c = num(small(rng))
+    tr = lambda m: call("transpose", m)  # noqa: E731
+    sized: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("grad-quadratic", lambda: (grad(div(call("dot", w, matmul(A, w)), num(2)), "w"),
+                                    div(matmul(add(A, tr(A)), w), num(2)))),
+        ("grad-linear", lambda: (grad(call("dot", x, w), "w"), x)),
+        ("grad-norm", lambda: (grad(pw(call("norm", w), 2), "w"), mul(num(2), w))),
+        ("grad-mixed", lambda: (grad(add(mul(c, call("dot", w, w)), call("dot", x, w)), "w"), add(mul(mul(num(2), c), w), x))),
+        ("grad-elementwise", lambda: (grad(ssum(call("sp", el("w", k)), "k", 1, N), "w"), call("sg", w))),
+        ("grad-exp", lambda: (grad(ssum(call("exp", el("w", k)), "k", 1, N), "w"), call("exp", w))),
+        ("grad-logistic", lambda: (grad(ssum(call("sp", entry(matmul(A, w), k)), "k", 1, N), "w"),
+                                   matmul(tr(A), call("sg", matmul(A, w))))),
+        ("hessian-quadratic", lambda: (grad(call("dot", w, matmul(A, w)), "w", hessian=True), add(A, tr(A)))),
+        ("hessian-outer", lambda: (grad(pw(call("dot", x, w), 2), "w", hessian=True), mul(num(2), matmul(x, tr(x))))),
+        ("hessian-softplus", lambda: (grad(ssum(call("sp", el("w", k)), "k", 1, N), "w", hessian=True),
+                                      call("diag", call("ds", w)))),
+        ("elementwise-dot", lambda: (call("dot", x, call("exp", w)), ssum(mul(el("x", k), call("exp", el("w", k))), "k", 1, N))),
+        ("elementwise-row", lambda: (entry(matmul(A, call("sg", w)), i), ssum(mul(el2("A", i, k), call("sg", el("w", k))), "k", 1, N))),
+    ]
+    a, b, cc, d = var("a"), var("b"), var("c"), var("d")
+    m2 = matrix([[a, b], [cc, d]])
+    literal: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("literal-product", lambda: (matmul(m2, matrix([[a], [cc]])),
+                                     matrix([[add(pw(a, 2), mul(b, cc))], [add(mul(cc, a), mul(d, cc))]]))),
+        ("literal-trace", lambda: (call("trace", m2), add(a, d))),
+        ("literal-dot", lambda: (call("dot", matrix([[a], [b]]), matrix([[cc], [d]])), add(mul(a, cc), mul(b, d)))),
+        ("literal-transpose", lambda: (tr(m2), matrix([[a, cc], [b, d]]))),
+        ("literal-adjugate", lambda: (matmul(m2, matrix([[d, neg(b)], [neg(cc), a]])),
+                                      mul(sub(mul(a, d), mul(b, cc)), call("eye", num(2))))),
+        ("literal-norm", lambda: (pw(call("norm", matrix([[mul(num(3), a)], [mul(num(4), a)]])), 2), mul(num(25), pw(a, 2)))),
+        ("literal-elementwise", lambda: (call("exp", matrix([[a], [b]])), matrix([[call("exp", a)], [call("exp", b)]]))),
+        ("literal-scaled", lambda: (mul(c, matrix([[a, b], [cc, d]])), matrix([[mul(c, a), mul(c, b)], [mul(c, cc), mul(c, d)]]))),
+    ]
+    if rng.random() < 0.3:
+        name, make = rng.choice(literal)
+        prev, this = _pair(*make(), rng)
+        return name, _doc(prev, this, {"a": "real", "b": "real", "c": "real", "d": "real"})
+    name, make = rng.choice(sized)
+    prev, this = _pair(*make(), rng)
+    used = {str(k.args[0]) for t in (prev, this) for k in nodes(t) if k.op in ("mvar", "el", "el2")} | {"w"}
+    symbols = {k: v for k, v in MATRIX_SYMBOLS.items() if k in used}
+    if "i" in free_names(prev) | free_names(this):
+        symbols["i"] = "index 1..n"
+    called = {str(k.args[0]) for t in (prev, this) for k in nodes(t) if k.op == "call"}
+    return name, _doc(prev, this, symbols, functions={f: VECTOR_FUNCTIONS[f] for f in sorted(called & set(VECTOR_FUNCTIONS))})
+
+
+# divergences between declared laws -----------------------------------------------------------
+
+def divergences_templates(rng: random.Random) -> tuple[str, Doc]:
+    """KL(P, Q) between declared laws against closed forms the oracle derives itself (and KL >= 0)."""
+    m, q, s, p = var("m"), var("q"), var("s"), P
+    lo, hi = sorted(rng.sample([Fraction(v) for v in (-2, -1, 0, 1, 2, 3)], 2))
+    dm = sub(m, q)
+    half_log_2pi = div(call("log", mul(num(2), const("pi"))), num(2))
+    e_abs = add(muls(s, call("sqrt", div(num(2), const("pi"))), call("exp", neg(div(pw(dm, 2), mul(num(2), pw(s, 2)))))),
+                mul(dm, call("erf", div(dm, mul(call("sqrt", num(2)), s)))))  # E|X - q| for X ~ Normal(m, s)
+    normal, laplace = ("Normal", (m, s)), ("Laplace", (m, s))
+    width = num(hi - lo)
+    third = div(sub(pw(sub(num(hi), q), 3), pw(sub(num(lo), q), 3)), mul(num(3), width))  # E(X - q)^2, X ~ U(lo, hi)
+    options: list[tuple[str, Callable[[], tuple[Node, Node, str]]]] = [
+        ("normal-normal", lambda: (kl(normal, ("Normal", (q, p))),
+                                   sub(add(call("log", div(p, s)), div(add(pw(s, 2), pw(dm, 2)), mul(num(2), pw(p, 2)))),
+                                       num(Fraction(1, 2))), "==")),
+        ("exponential-exponential", lambda: (kl(("Exponential", (s,)), ("Exponential", (p,))),
+                                             sub(add(call("log", div(s, p)), div(p, s)), num(1)), "==")),
+        ("laplace-laplace", lambda: (kl(laplace, ("Laplace", (q, p))),
+                                     adds(call("log", div(p, s)), div(call("abs", dm), p),
+                                          mul(div(s, p), call("exp", neg(div(call("abs", dm), s)))), neg(num(1))), "==")),
+        ("laplace-normal", lambda: (kl(laplace, ("Normal", (q, p))),
+                                    adds(call("log", p), half_log_2pi, div(add(mul(num(2), pw(s, 2)), pw(dm, 2)), mul(num(2), pw(p, 2))),
+                                         neg(num(1)), neg(call("log", mul(num(2), s)))), "==")),
+        ("normal-laplace", lambda: (kl(normal, ("Laplace", (q, p))),
+                                    adds(call("log", mul(num(2), p)), div(e_abs, p), neg(num(Fraction(1, 2))),
+                                         neg(call("log", s)), neg(half_log_2pi)), "==")),
+        ("exponential-normal", lambda: (kl(("Exponential", (s,)), ("Normal", (q, p))),
+                                        adds(call("log", s), neg(num(1)), call("log", p), half_log_2pi,
+                                             div(add(sub(div(num(2), pw(s, 2)), div(mul(num(2), q), s)), pw(q, 2)),
+                                                 mul(num(2), pw(p, 2)))), "==")),
+        ("uniform-normal", lambda: (kl(("Uniform", (num(lo), num(hi))), ("Normal", (q, p))),
+                                    adds(neg(call("log", width)), call("log", p), half_log_2pi, div(third, mul(num(2), pw(p, 2)))),
+                                    "==")),
+        ("self", lambda: (kl(normal, normal), num(0), "==")),
+        ("nonnegative", lambda: (num(0), kl(laplace, ("Normal", (q, p))), "<=")),
+    ]
+    uu, vv = var("u"), var("v")
+    discrete: list[tuple[str, Callable[[], tuple[Node, Node, str]]]] = [
+        ("bernoulli", lambda: (kl(("Bernoulli", (uu,)), ("Bernoulli", (vv,))),
+                               adds(mul(uu, call("log", uu)), neg(mul(uu, call("log", vv))),
+                                    mul(sub(num(1), uu), call("log", sub(num(1), uu))),
+                                    neg(mul(sub(num(1), uu), call("log", sub(num(1), vv))))), "==")),
+        ("categorical", lambda: (kl(("Categorical", (uu, N)), ("Categorical", (vv, N))),
+                                 ssum(mul(el("u", var("k")), call("log", div(el("u", var("k")), el("v", var("k"))))), "k", 1, N),
+                                 "==")),
+    ]
+    if rng.random() < 0.25:
+        name, make = rng.choice(discrete)
+        prev, this, rel = make()
+        prev, this = _pair(prev, this, rng)
+        if name == "bernoulli":
+            conds = tuple(Cond(v, r, num(b)) for v in (uu, vv) for r, b in ((">", 0), ("<", 1)))
+            return name, _doc(prev, this, {"u": "real", "v": "real"}, assume=conds)
+        return name, _doc(prev, this, {"u": "positive vector", "v": "positive vector", "n": "positive integer"})
+    name, make = rng.choice(options)
+    prev, this, rel = make()
+    if rel == "==":
+        prev, this = _pair(prev, this, rng)
+    used = free_names(prev) | free_names(this)
+    symbols = {k: v for k, v in {"m": "real", "q": "real", "s": "positive", "p": "positive"}.items() if k in used}
+    return name, _doc(prev, this, symbols, rel=rel)
+
+
+# antiderivatives (up to a constant) and integrals decided by quadrature ------------------------
+
+def antiderivatives_templates(rng: random.Random) -> tuple[str, Doc]:
+    """``Integral(f, x)`` against an antiderivative (right up to a constant); constant integrals without a
+    closed form compared across a substitution (derivcheck's quadrature)."""
+    a, b = num(small(rng)), num(small(rng))
+    k = rng.choice([1, 2, 3])
+    big_c = var("C")
+    anti = lambda f: antiderivative(f, "x")  # noqa: E731
+    f, g = rng.sample([X, pw(X, 2), call("exp", X), call("cos", X), mul(Y, X)], 2)
+    options: list[tuple[str, Callable[[], tuple[Node, Node]]]] = [
+        ("chain", lambda: (anti(muls(num(2), X, call("cos", pw(X, 2)))), add(call("sin", pw(X, 2)), big_c))),
+        ("by-parts", lambda: (anti(mul(X, call("exp", X))), mul(sub(X, num(1)), call("exp", X)))),
+        ("cos-squared", lambda: (anti(pw(call("cos", X), 2)), add(div(X, num(2)), div(call("sin", mul(num(2), X)), num(4))))),
+        ("atan", lambda: (anti(div(num(1), add(num(1), pw(X, 2)))), call("atan", X))),
+        ("power", lambda: (anti(mul(Y, pw(X, k))), div(mul(Y, pw(X, k + 1)), num(k + 1)))),
+        ("exp-scaled", lambda: (anti(call("exp", mul(a, X))), div(call("exp", mul(a, X)), a))),
+        ("x-cos", lambda: (anti(mul(X, call("cos", X))), add(mul(X, call("sin", X)), call("cos", X)))),
+        ("tanh", lambda: (anti(call("tanh", X)), call("log", call("cosh", X)))),
+        ("linearity", lambda: (anti(add(mul(a, f), mul(b, g))), add(mul(a, anti(f)), mul(b, anti(g))))),
+        ("constant-shift", lambda: (anti(mul(a, call("sin", X))), sub(num(7), mul(a, call("cos", X))))),
+    ]
+    quadrature: list[tuple[str, Callable[[Node], tuple[Node, Node]]]] = [
+        ("scale", lambda h: (integral(h, "t", num(0), num(2)),
+                             mul(num(2), integral(rename_t(h, mul(num(2), T)), "t", num(0), num(1))))),
+        ("reflect", lambda h: (integral(h, "t", num(0), num(1)), integral(rename_t(h, sub(num(1), T)), "t", num(0), num(1)))),
+        ("fold", lambda h: (integral(h, "t", neg(num(1)), num(1)), integral(add(h, rename_t(h, neg(T))), "t", num(0), num(1)))),
+    ]
+    if rng.random() < 0.25:
+        body = rng.choice([call("sqrt", add(num(1), pw(T, 4))), mul(call("exp", neg(pw(T, 3))), call("cos", T)),
+                           div(num(1), add(num(2), call("sin", pw(T, 2)))), call("cos", add(T, pw(T, 3)))])
+        name, qmake = rng.choice(quadrature)
+        prev, this = _pair(*qmake(body), rng)
+        return f"quadrature-{name}", Doc(symbols={}, prev=prev, this=this)
+    name, make = rng.choice(options)
+    prev, this = _pair(*make(), rng)
+    used = free_names(prev) | free_names(this)
+    symbols = {k: "real" for k in ("x", "y", "C") if k in used}
+    return name, _doc(prev, this, symbols, antiderivative_in="x")
+
+
+def rename_t(tree: Node, value: Node) -> Node:
+    """``tree`` with the integration variable ``t`` replaced by ``value``."""
+    if tree.op == "var" and tree.args[0] == "t":
+        return value
+    return Node(tree.op, tuple(rename_t(a, value) if isinstance(a, Node) else a for a in tree.args))
+
+
 def free_names(tree: Node) -> set[str]:
     """The names of ``var`` leaves not bound by an enclosing sum, product, limit, integral or expectation."""
     if tree.op == "var":
@@ -717,7 +971,8 @@ TEMPLATES: dict[str, Callable[[random.Random], tuple[str, Doc]]] = {
     "expectations": expectations_templates, "matrices": matrices_templates,
     "eq": eq_templates, "split": split_templates, "cond": cond_templates, "ineq": ineq_templates,
     "sums": sums_templates, "latex": latex_templates, "numbers": numbers_templates,
-    "stability": stability_templates,
+    "stability": stability_templates, "named": named_templates, "vectors": vectors_templates,
+    "divergences": divergences_templates, "antiderivatives": antiderivatives_templates,
 }
 
 
@@ -768,7 +1023,8 @@ def mutate_tree(rng: random.Random, tree: Node, doc: Doc) -> tuple[str, Node] | 
                          lambda n: Node(n.op, (n.args[0], n.args[1], add(child(n, 2), num(1)), n.args[3])))),
         ("vmax-vmin", at(lambda n: n.op in ("vmax", "vmin"),
                          lambda n: Node("vmin" if n.op == "vmax" else "vmax", n.args))),
-        ("tiny", (lambda: add(tree, pw(num(10), neg(num(30))))) if rng.random() < 0.15 else None),
+        # (not beside a constant integral: derivcheck's quadrature claims agreement to 1e-15 only, as documented)
+        ("tiny", (lambda: add(tree, pw(num(10), neg(num(30))))) if rng.random() < 0.15 and doc.symbols else None),
     ]
     names = sorted({str(n.args[0]) for n in all_nodes if n.op == "var"} - {"n", "k", "i", "j", *BOUND_NAMES}
                    - {str(n.args[0]) for n in all_nodes if n.op == "var" and doc.symbols.get(str(n.args[0]), "").endswith("vector")})
@@ -847,7 +1103,8 @@ def mutate(rng: random.Random, doc: Doc) -> tuple[str, Doc] | None:
     if this == doc.this:
         return None
     wholes = {str(n.args[0]) for n in nodes(this) if n.op in ("mvar", "el", "el2")} & set(MATRIX_SYMBOLS)
-    if any(w in sized_shapes(doc) for w in wholes):  # a swapped-in vector or matrix is declared like the others
+    in_gradients = {str(n.args[1]) for n in nodes(this) if n.op in ("grad", "hessian")}
+    if sized_shapes(doc) and wholes | in_gradients:  # a swapped-in vector or matrix is declared like the others
         missing = {w: MATRIX_SYMBOLS[w] for w in sorted(wholes) if w not in doc.symbols}
         doc = replace(doc, symbols={**doc.symbols, **missing})
     return edit, replace(doc, this=this)
@@ -1104,6 +1361,7 @@ QUAD_TIE_RESOLUTION = mpmath.mpf(10) ** -40  # quadratures carry at most 60 digi
 def has_quadrature(doc: Doc) -> bool:
     """Whether a side needs numerical quadrature (an integral, or an expectation of a continuous law)."""
     return any(n.op in QUADRATURES and (n.op == "integral" or n.args[2] not in ("Bernoulli", "Categorical"))
+               or n.op == "kl" and n.args[0] not in ("Bernoulli", "Categorical")
                for t in (doc.prev, doc.this) if t is not None for n in nodes(t))
 
 
@@ -1152,13 +1410,32 @@ def _difference(doc: Doc, point: Point, dps: int) -> tuple[Value, Value, mpmath.
     """(previous, this, noise): both sides at ``dps`` digits and the size below which their difference is noise."""
     assert doc.prev is not None and doc.this is not None
     try:
-        a, peak_a = evaluate_with_peak(doc.prev, point, dps, doc.functions)
-        b, peak_b = evaluate_with_peak(doc.this, point, dps, doc.functions)
+        a, peak_a = evaluate_with_peak(doc.prev, point, dps, doc.functions, doc.defines)
+        b, peak_b = evaluate_with_peak(doc.this, point, dps, doc.functions, doc.defines)
     except (Undefined, Tie, ZeroDivisionError, ValueError, OverflowError):
         return None
+    if isinstance(a, Mat) or isinstance(b, Mat):
+        found = _farthest_elements(a, b)
+        if found is None:
+            return None
+        a, b = found
     with mpmath.workdps(dps):
         scale = max(mpmath.mpf(1), peak_a, peak_b, abs(mpmath.mpf(0) + a), abs(mpmath.mpf(0) + b))
         return a, b, scale * mpmath.mpf(10) ** (-dps + 15)
+
+
+def _farthest_elements(a: Value, b: Value) -> tuple[Value, Value] | None:
+    """Two vectors or matrices of one shape: the pair of elements that differ most (None: not comparable)."""
+    if not (isinstance(a, Mat) and isinstance(b, Mat)) or len(a.rows) != len(b.rows) or \
+            any(len(ra) != len(rb) for ra, rb in zip(a.rows, b.rows)):
+        return None
+    pairs = [(x, y) for ra, rb in zip(a.rows, b.rows) for x, y in zip(ra, rb)]
+    if not pairs:
+        return None
+    exact = all(isinstance(x, Fraction) and isinstance(y, Fraction) for x, y in pairs)
+    if exact:
+        return next(((x, y) for x, y in pairs if x != y), pairs[0])
+    return max(pairs, key=lambda xy: abs(mpmath.mpf(0) + xy[1] - xy[0]))
 
 
 def compare_at(doc: Doc, point: Point) -> Comparison | None:
@@ -1215,10 +1492,25 @@ def relation_holds(rel: str, c: Comparison) -> bool | None:
     return {"==": s == 0, "<=": s >= 0, "<": s > 0, ">=": s <= 0, ">": s < 0}[rel]
 
 
+def judged(doc: Doc) -> Doc:
+    """The step whose truth the oracle decides: for a step with an antiderivative in x, the x-derivatives of
+    both sides (such a step claims equality up to a constant; docs/format.md, "Integrals without bounds")."""
+    x = doc.antiderivative_in
+    if x is None or doc.prev is None or doc.this is None or \
+            not any(k.op == "antider" for t in (doc.prev, doc.this) for k in nodes(t)):
+        return doc
+    return replace(doc, prev=diff(doc.prev, x), this=diff(doc.this, x), antiderivative_in=None)
+
+
 def label_step(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
     agree = 0
     undecided_ties = 0
+    doc = judged(doc)
+    assert doc.prev is not None and doc.this is not None
+    constant = not doc.symbols and not doc.defines
     for point in admissible_points(rng, doc):
+        if constant and agree:  # no symbol in either side: one point decides
+            break
         c = compare_at(doc, point)
         if c is None:
             continue
@@ -1231,7 +1523,7 @@ def label_step(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
         agree += 1
     if undecided_ties:
         return None, f"dropped: {undecided_ties} near-tie(s) decide a strict relation"
-    if agree < (HEAVY_POINTS[2] if has_quadrature(doc) else MIN_POINTS):
+    if agree < (1 if constant else HEAVY_POINTS[2] if has_quadrature(doc) else MIN_POINTS):
         return None, f"dropped: only {agree} admissible points with values"
     return True, f"holds at {agree} points"
 
@@ -1494,6 +1786,10 @@ def header_lines(doc: Doc, title: str) -> list[str]:
         lines.append("functions:")
         for name, (params, body) in doc.functions.items():
             lines.append(f"  {name}({', '.join(params)}): {_yaml_str(py(body))}")
+    if doc.defines:
+        lines.append("define:")
+        for name, (index, body) in doc.defines.items():
+            lines.append(f"  {name}{f'[{index}]' if index else ''}: {_yaml_str(py(body))}")
     if doc.assume:
         lines.append("assume:")
         lines.extend(f"  - {_yaml_str(c.text())}" for c in doc.assume)
@@ -1716,7 +2012,7 @@ def confirm_counterexample(pair: Pair) -> bool | None:
     there decides a strict relation (the truth cannot be established);
     False: it does not break the step, or cannot be read.
     """
-    doc = pair.doc
+    doc = judged(pair.doc)
     if doc.stability is not None and pair.counterexample is not None:
         return _confirm_stability_point(pair)
     if pair.counterexample is None or doc.prev is None or doc.this is None:

@@ -129,6 +129,31 @@ def entry(expr: Node, *index: Node) -> Node:
     return Node("entry", (expr, *index))
 
 
+def diff(body: Node, name: str, index: Node | None = None) -> Node:
+    """``diff(body, name)`` or ``diff(body, name[index])``; the variable is kept out of the kids (never edited)."""
+    return Node("diff", (body, name, (index,) if index is not None else ()))
+
+
+def grad(body: Node, vector: str, hessian: bool = False) -> Node:
+    """``grad(body, w)`` (``hessian(body, w)``) in a declared vector ``w`` with a size."""
+    return Node("hessian" if hessian else "grad", (body, vector))
+
+
+def matrix(rows: list[list[Node]]) -> Node:
+    """``Matrix([[a, b], [c, d]])``; one column prints as ``Matrix([a, b])``."""
+    return Node("matrix", (len(rows), len(rows[0]), *[e for row in rows for e in row]))
+
+
+def kl(first: tuple[str, tuple[Node, ...]], second: tuple[str, tuple[Node, ...]]) -> Node:
+    """``KL(P, Q)`` between two declared laws, each a name and its parameters."""
+    return Node("kl", (first[0], len(first[1]), second[0], *first[1], *second[1]))
+
+
+def antiderivative(body: Node, name: str) -> Node:
+    """``Integral(body, x)`` without bounds: an antiderivative in the declared symbol ``x``."""
+    return Node("antider", (body, name))
+
+
 OO = Node("const", ("oo",))
 
 
@@ -318,6 +343,28 @@ def py(n: Node) -> str:
     if op == "entry":
         expr, *index = n.kids()
         return f"({py(expr)})[{', '.join(py(k) for k in index)}]"
+    if op == "diff":
+        body, name, index = n.args
+        assert isinstance(body, Node) and isinstance(index, tuple)
+        return f"diff({py(body)}, {name}" + (f"[{py(index[0])}])" if index else ")")
+    if op in ("grad", "hessian"):
+        body, vector = n.args
+        assert isinstance(body, Node)
+        return f"{op}({py(body)}, {vector})"
+    if op == "matrix":
+        rows, cols = int(str(n.args[0])), int(str(n.args[1]))
+        cells = [py(k) for k in n.kids()]
+        if cols == 1:
+            return f"Matrix([{', '.join(cells)}])"
+        return "Matrix([" + ", ".join("[" + ", ".join(cells[r * cols:(r + 1) * cols]) + "]" for r in range(rows)) + "])"
+    if op == "kl":
+        first, count, second = str(n.args[0]), int(str(n.args[1])), str(n.args[2])
+        ps = n.kids()
+        return f"KL({first}({', '.join(py(k) for k in ps[:count])}), {second}({', '.join(py(k) for k in ps[count:])}))"
+    if op == "antider":
+        body, name = n.args
+        assert isinstance(body, Node)
+        return f"Integral({py(body)}, {name})"
     raise ValueError(op)
 
 
@@ -475,7 +522,7 @@ def latex_ok(n: Node) -> bool:
     """Whether the oracle's LaTeX printer covers every node of the tree."""
     allowed_calls = {"exp", "sqrt", "abs", "max", "min", "sign", "transpose", "dot", "norm", *_LATEX_FUNCS}
     for k in nodes(n):
-        if k.op in ("vmax", "vmin", "entry", "el2"):
+        if k.op in ("vmax", "vmin", "entry", "el2", "diff", "grad", "hessian", "matrix", "kl", "antider"):
             return False
         if k.op in ("expect", "variance") and k.args[2] not in ("Normal", "Uniform", "Exponential", "Bernoulli"):
             return False
@@ -561,6 +608,7 @@ def _sign_of(v: Value) -> int:
     return 1 if r > 0 else -1
 
 
+ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sinh", "cosh", "atan", "sqrt", "erf", "log1p", "expm1")
 QUAD_DPS = 60  # integrals are computed with at most these digits (mpmath's quadrature is slow beyond)
 QUAD_TOL = mpmath.mpf(10) ** -45  # a quadrature error estimate above this (relative) leaves the integral Undefined
 FAR_TAIL = 100  # beyond this, an integrand too large an argument to evaluate counts as 0 (a vanishing tail)
@@ -597,12 +645,47 @@ def _mp_call(name: str, xs: list[mpmath.mpf | mpmath.mpc]) -> mpmath.mpf | mpmat
     raise ValueError(f"no evaluation for {name}")
 
 
+def _shift(x0: Value, h: Fraction) -> Value:
+    """``x0 + h``, exactly when ``x0`` is exact."""
+    return x0 + h if isinstance(x0, Fraction) else _as_mp(x0) + _as_mp(h)
+
+
+def _log_density(law: str, ps: list[mpmath.mpf]) -> tuple[Callable[[mpmath.mpf], mpmath.mpf], list]:
+    """The log density of a continuous law (the oracle's own formulas) and the cuts of its support."""
+    if law == "Normal":
+        mu, sigma = ps
+        if sigma <= 0:
+            raise Undefined("a normal law needs sigma > 0")
+        return (lambda t: -(t - mu) ** 2 / (2 * sigma**2) - mpmath.log(sigma) - mpmath.log(2 * mpmath.pi) / 2,
+                [mu + k * sigma for k in (-40, -8, -2, 0, 2, 8, 40)])
+    if law == "Laplace":
+        mu, scale = ps
+        if scale <= 0:
+            raise Undefined("a Laplace law needs a positive scale")
+        return (lambda t: -abs(t - mu) / scale - mpmath.log(2 * scale),
+                [-mpmath.inf, *(mu + k * scale for k in (-10, -2, 0, 2, 10)), mpmath.inf])
+    if law == "Exponential":
+        (rate,) = ps
+        if rate <= 0:
+            raise Undefined("an exponential law needs a positive rate")
+        return (lambda t: mpmath.log(rate) - rate * t if t >= 0 else -mpmath.inf,
+                [mpmath.mpf(0), 1 / rate, 10 / rate, mpmath.inf])
+    if law == "Uniform":
+        a, b = ps
+        if not a < b:
+            raise Undefined("a uniform law needs a < b")
+        return (lambda t: -mpmath.log(b - a) if a <= t <= b else -mpmath.inf, [a, b])
+    raise ValueError(f"no law {law}")
+
+
 class Evaluator:
     """Evaluates trees at a point: exactly while every operation is rational, else with mpmath."""
 
-    def __init__(self, point: Point, functions: Mapping[str, tuple[tuple[str, ...], Node]] | None = None) -> None:
+    def __init__(self, point: Point, functions: Mapping[str, tuple[tuple[str, ...], Node]] | None = None,
+                 defines: Mapping[str, tuple[str | None, Node]] | None = None) -> None:
         self.point = point
         self.functions = functions or {}
+        self.defines = defines or {}  # name -> (its index or None, its expression): ``define:`` entries
         self.peak = mpmath.mpf(0)  # the largest intermediate value computed inexactly: sets the noise level
 
     def value(self, n: Node, bound: Mapping[str, Value] | None = None) -> Value:
@@ -629,11 +712,19 @@ class Evaluator:
             name = str(n.args[0])
             if name in env:
                 return env[name]
+            if name in self.defines and self.defines[name][0] is None:
+                return self._ev(self.defines[name][1], env)
             return self.point.scalars[name]
         if op == "el":
             index = n.args[1]
             assert isinstance(index, Node)
             k = _int(self._ev(index, env))
+            held = f"{n.args[0]}[{k}]"  # an element a derivative moves (or a defined element held as a variable)
+            if held in env:
+                return env[held]
+            defined = self.defines.get(str(n.args[0]))
+            if defined is not None and defined[0] is not None:
+                return self._ev(defined[1], {**env, defined[0]: Fraction(k)})
             elements = self.point.vectors[str(n.args[0])]
             if k not in elements:
                 raise Undefined("an element out of range")
@@ -675,7 +766,7 @@ class Evaluator:
                 return Mat(tuple(tuple(Fraction(int(i == j)) for j in range(count)) for i in range(count)), (size, size))
             return self._call(name, [self._ev(k, env) for k in n.kids()])
         if op == "mvar":
-            return self._whole(str(n.args[0]))
+            return self._whole(str(n.args[0]), env)
         if op == "el2":
             i, j = (_int(self._ev(k, env)) for k in n.kids())
             found = self.point.matrices[str(n.args[0])].get((i, j))
@@ -702,18 +793,128 @@ class Evaluator:
             return self._quad(body, str(name), [self._bound(lo_n, env), self._bound(hi_n, env)], env)
         if op in ("expect", "variance"):
             return self._expectation(n, env)
+        if op == "diff":
+            return self._diff(n, env)
+        if op in ("grad", "hessian"):
+            return self._gradient(n, env)
+        if op == "matrix":
+            rows, cols = int(str(n.args[0])), int(str(n.args[1]))
+            cells = [self._ev(k, env) for k in n.kids()]
+            if any(isinstance(c, Mat) for c in cells):
+                raise Undefined("a matrix literal of vectors")
+            return Mat(tuple(tuple(cells[r * cols:(r + 1) * cols]) for r in range(rows)), (str(rows), str(cols)))
+        if op == "kl":
+            return self._kl(n, env)
+        if op == "antider":
+            return self._antiderivative(n, env)
         raise ValueError(op)
+
+    # -- derivatives by central differences at two step sizes that must agree
+
+    def _held(self, name: str, index: tuple[object, ...], env: dict[str, Value]) -> tuple[str, Value]:
+        """The key under which a derivative moves its variable, and the variable's value here."""
+        if index:
+            node = index[0]
+            assert isinstance(node, Node)
+            k = _int(self._ev(node, env))
+            return f"{name}[{k}]", _real(self._ev(el(name, num(k)), env))
+        return name, _real(self._ev(var(name), env))
+
+    def _diff(self, n: Node, env: dict[str, Value]) -> Value:
+        body, name, index = n.args
+        assert isinstance(body, Node) and isinstance(index, tuple)
+        key, x0 = self._held(str(name), index, env)
+        anchor = f"@anchor:{name}"
+
+        def at(x: Value) -> mpmath.mpf:
+            return _as_mp(self._ev(body, {**env, key: x, anchor: x0}))
+        return self._first_difference(at, x0)
+
+    def _first_difference(self, at: Callable[[Value], mpmath.mpf], x0: Value) -> mpmath.mpf:
+        """(f(x0 + h) - f(x0 - h)) / 2h at h = 10**-dps and 10**-(dps + 5), three times the digits."""
+        dps = mpmath.mp.dps
+        with mpmath.workdps(3 * dps):
+            estimates = [(at(_shift(x0, h)) - at(_shift(x0, -h))) / (2 * _as_mp(h))
+                         for h in (Fraction(1, 10**dps), Fraction(1, 10 ** (dps + 5)))]
+            spread = abs(estimates[0] - estimates[1])
+        return self._settled(estimates[1], spread)
+
+    def _second_difference(self, at: Callable[[Value, Value], mpmath.mpf], x0: Value, y0: Value,
+                           same: bool) -> mpmath.mpf:
+        """The second derivative (``same``) or the mixed one, by second differences at two step sizes."""
+        dps = mpmath.mp.dps
+        estimates = []
+        with mpmath.workdps(4 * dps):
+            for h in (Fraction(1, 10**dps), Fraction(1, 10 ** (dps + 5))):
+                hm = _as_mp(h)
+                if same:
+                    value = (at(_shift(x0, h), y0) - 2 * at(x0, y0) + at(_shift(x0, -h), y0)) / hm**2
+                else:
+                    value = (at(_shift(x0, h), _shift(y0, h)) - at(_shift(x0, h), _shift(y0, -h))
+                             - at(_shift(x0, -h), _shift(y0, h)) + at(_shift(x0, -h), _shift(y0, -h))) / (4 * hm**2)
+                estimates.append(value)
+            spread = abs(estimates[0] - estimates[1])
+        return self._settled(estimates[1], spread)
+
+    def _settled(self, value: mpmath.mpf, spread: mpmath.mpf) -> mpmath.mpf:
+        dps = mpmath.mp.dps
+        if not mpmath.isfinite(value) or spread > mpmath.mpf(10) ** (-(dps // 3)):
+            raise Undefined("the difference quotients do not settle")
+        self._widen(spread)
+        return +value
+
+    def _gradient(self, n: Node, env: dict[str, Value]) -> Mat:
+        """``grad(f, w)``: element i is the derivative in ``w[i]``; ``hessian``: element (i, j) in w[i], w[j]."""
+        body, vector = n.args
+        assert isinstance(body, Node)
+        shape = self.point.shapes.get(str(vector))
+        if shape is None or shape[1] != "1":
+            raise Undefined("a gradient in something other than a vector with a size")
+        size = _int(self.point.scalars[shape[0]]) if not shape[0].isdigit() else int(shape[0])
+        keys = [self._held(str(vector), (num(k),), env) for k in range(1, size + 1)]
+        if n.op == "grad":
+            def first(key: str) -> Callable[[Value], mpmath.mpf]:
+                return lambda x: _as_mp(self._ev(body, {**env, key: x}))
+            return Mat(tuple((self._first_difference(first(key), x0),) for key, x0 in keys), shape)
+
+        def second(ki: str, kj: str) -> Callable[[Value, Value], mpmath.mpf]:
+            return lambda x, y: _as_mp(self._ev(body, {**env, ki: x, kj: y}) if ki != kj
+                                       else self._ev(body, {**env, ki: x}))
+        rows = tuple(tuple(self._second_difference(second(ki, kj), xi, xj, ki == kj) for kj, xj in keys)
+                     for ki, xi in keys)
+        return Mat(rows, (shape[0], shape[0]))
+
+    def _antiderivative(self, n: Node, env: dict[str, Value]) -> Value:
+        """``Integral(f, x)``: has a value only inside a derivative in ``x`` (an antiderivative is fixed up to a
+        constant): the integral of ``f`` from the point the derivative is taken at to where ``x`` is now, by
+        Simpson's rule over that step (its error, h**5, is far below the difference quotient's)."""
+        body, name = n.args
+        assert isinstance(body, Node)
+        anchor = env.get(f"@anchor:{name}")
+        if anchor is None:
+            raise Undefined("an antiderivative has a value only up to a constant")
+        here = _real(self._ev(var(str(name)), env))
+        if here == anchor:
+            return Fraction(0)
+
+        def f(t: Value) -> mpmath.mpf:
+            return _as_mp(self._ev(body, {**env, str(name): t}))
+        lo, hi = _as_mp(anchor), _as_mp(here)
+        value = (hi - lo) / 6 * (f(lo) + 4 * f((lo + hi) / 2) + f(hi))
+        if not mpmath.isfinite(value):
+            raise Undefined("an antiderivative that does not settle")
+        return value
 
     # -- vectors and matrices
 
-    def _whole(self, name: str) -> Mat:
+    def _whole(self, name: str, env: Mapping[str, Value]) -> Mat:
         shape = self.point.shapes.get(name)
         if shape is None:
             raise Undefined(f"{name} has no size")
         rows, cols = (_int(self.point.scalars[s]) if not s.isdigit() else int(s) for s in shape)
         if shape[1] == "1":
             column = self.point.vectors[name]
-            return Mat(tuple((column[i],) for i in range(1, rows + 1)), shape)
+            return Mat(tuple((env.get(f"{name}[{i}]", column[i]),) for i in range(1, rows + 1)), shape)
         cells = self.point.matrices[name]
         return Mat(tuple(tuple(cells[(i, j)] for j in range(1, cols + 1)) for i in range(1, rows + 1)), shape)
 
@@ -799,16 +1000,20 @@ class Evaluator:
               weight: Callable[[mpmath.mpf], mpmath.mpf] | None = None) -> Value:
         """The integral of ``body`` (times ``weight``) over the pieces between ``cuts`` by mpmath's
         quadrature at up to QUAD_DPS digits; an error estimate above QUAD_TOL leaves it Undefined."""
+        def f(t: mpmath.mpf) -> mpmath.mpf:
+            try:
+                value = _as_mp(self._ev(body, {**env, name: t}))
+            except Undefined:
+                if abs(t) > FAR_TAIL:  # exp(-t**2) far out: too small to matter, too far to evaluate
+                    return mpmath.mpf(0)
+                raise
+            return value * weight(t) if weight is not None else value
+        return self._integrate(f, cuts)
+
+    def _integrate(self, f: Callable[[mpmath.mpf], mpmath.mpf], cuts: list) -> Value:
+        """mpmath's quadrature of ``f`` over the pieces between ``cuts`` at up to QUAD_DPS digits."""
         dps = mpmath.mp.dps
         with mpmath.workdps(min(dps, QUAD_DPS)):
-            def f(t: mpmath.mpf) -> mpmath.mpf:
-                try:
-                    value = _as_mp(self._ev(body, {**env, name: t}))
-                except Undefined:
-                    if abs(t) > FAR_TAIL:  # exp(-t**2) far out: too small to matter, too far to evaluate
-                        return mpmath.mpf(0)
-                    raise
-                return value * weight(t) if weight is not None else value
             try:
                 value, error = mpmath.quad(f, cuts, error=True, maxdegree=QUAD_DEGREE)
             except (ZeroDivisionError, ValueError, OverflowError) as exc:
@@ -866,7 +1071,44 @@ class Evaluator:
                 raise Undefined("an exponential law needs a positive rate")
             return self._quad(body, name, [mpmath.mpf(0), 1 / rate, 10 / rate, mpmath.inf], env,
                               lambda t: rate * mpmath.exp(-rate * t))
+        if dist == "Laplace":
+            mu, scale = (_as_mp(_real(v)) for v in ps)
+            if scale <= 0:
+                raise Undefined("a Laplace law needs a positive scale")
+            cuts = [-mpmath.inf, *(mu + k * scale for k in (-10, -2, 0, 2, 10)), mpmath.inf]
+            return self._quad(body, name, cuts, env, lambda t: mpmath.exp(-abs(t - mu) / scale) / (2 * scale))
         raise ValueError(f"no law {dist}")
+
+    def _kl(self, n: Node, env: dict[str, Value]) -> Value:
+        """KL(P, Q) by its definition: the sum, or the quadrature of p*(log p - log q) over P's support."""
+        first, count, second = str(n.args[0]), int(str(n.args[1])), str(n.args[2])
+        params = n.kids()
+        if first == "Categorical":
+            if params[0].op != "var" or params[2].op != "var":
+                raise Undefined("the weights of a categorical law are a declared vector")
+            u, v = str(params[0].args[0]), str(params[2].args[0])
+            size = _int(self._ev(params[1], env))
+            if _int(self._ev(params[3], env)) != size:
+                raise Undefined("categorical laws of different sizes")
+            total: Value = Fraction(0)
+            for k in range(1, size + 1):
+                pu, pv = (_as_mp(_real(self._ev(el(w, num(k)), env))) for w in (u, v))
+                if pu <= 0 or pv <= 0:
+                    raise Undefined("a categorical weight that is not positive")
+                total = self._binary("add", total, pu * (mpmath.log(pu) - mpmath.log(pv)))
+            return total
+        p1 = [_as_mp(_real(self._ev(k, env))) for k in params[:count]]
+        p2 = [_as_mp(_real(self._ev(k, env))) for k in params[count:]]
+        if first == "Bernoulli":
+            (p,), (q,) = p1, p2
+            if not (0 < p < 1 and 0 < q < 1):
+                raise Undefined("a Bernoulli parameter outside (0, 1)")
+            return p * mpmath.log(p / q) + (1 - p) * mpmath.log((1 - p) / (1 - q))
+        log_p, cuts = _log_density(first, p1)
+        log_q, _ = _log_density(second, p2)
+        if second == "Laplace" and cuts[0] < p2[0] < cuts[-1]:  # the kink of log q
+            cuts = sorted({*cuts, p2[0]})
+        return self._integrate(lambda t: mpmath.exp(log_p(t)) * (log_p(t) - log_q(t)), cuts)
 
     def _binary(self, op: str, a: Value, b: Value) -> Value:
         if isinstance(a, Mat) or isinstance(b, Mat):
@@ -928,14 +1170,32 @@ class Evaluator:
             result = result.real
         return result
 
+    def _elementwise(self, name: str, xs: list[Value]) -> Mat:
+        """A function of numbers applied element by element (numbers among the arguments shared)."""
+        shapes = {x.shape for x in xs if isinstance(x, Mat)}
+        if len(shapes) != 1 or not (name in self.functions or name in ELEMENTWISE):
+            raise Undefined(f"{name} of a vector or matrix")
+        (shape,) = shapes
+        first = next(x for x in xs if isinstance(x, Mat))
+        rows = tuple(tuple(self._call(name, [x.rows[r][c] if isinstance(x, Mat) else x for x in xs])
+                           for c in range(len(first.rows[r]))) for r in range(len(first.rows)))
+        return Mat(rows, shape)
+
     def _call(self, name: str, xs: list[Value]) -> Value:
-        if name in self.functions:
-            params, body = self.functions[name]
-            return self._ev(body, dict(zip(params, xs)))
         if name in ("transpose", "dot", "norm", "trace"):
             return self._mat_call(name, xs)
+        if name in self.functions and not any(isinstance(x, Mat) for x in xs):
+            params, body = self.functions[name]
+            return self._ev(body, dict(zip(params, xs)))
+        if name == "diag":
+            (v,) = xs
+            if not isinstance(v, Mat) or v.shape[1] != "1":
+                raise Undefined("diag of something other than a vector")
+            cells = [row[0] for row in v.rows]
+            return Mat(tuple(tuple(c if i == j else Fraction(0) for j in range(len(cells))) for i, c in enumerate(cells)),
+                       (v.shape[0], v.shape[0]))
         if any(isinstance(x, Mat) for x in xs):
-            raise Undefined(f"{name} of a vector or matrix")
+            return self._elementwise(name, xs)
         if name == "abs":
             x = xs[0]
             if isinstance(x, Fraction):
@@ -977,16 +1237,18 @@ class Evaluator:
 
 
 def evaluate(n: Node, point: Point, dps: int,
-             functions: Mapping[str, tuple[tuple[str, ...], Node]] | None = None) -> Value:
+             functions: Mapping[str, tuple[tuple[str, ...], Node]] | None = None,
+             defines: Mapping[str, tuple[str | None, Node]] | None = None) -> Value:
     """The value of ``n`` at ``point`` with ``dps`` digits (exact Fraction when every step is rational)."""
-    return evaluate_with_peak(n, point, dps, functions)[0]
+    return evaluate_with_peak(n, point, dps, functions, defines)[0]
 
 
 def evaluate_with_peak(n: Node, point: Point, dps: int,
-                       functions: Mapping[str, tuple[tuple[str, ...], Node]] | None = None) -> tuple[Value, mpmath.mpf]:
+                       functions: Mapping[str, tuple[tuple[str, ...], Node]] | None = None,
+                       defines: Mapping[str, tuple[str | None, Node]] | None = None) -> tuple[Value, mpmath.mpf]:
     """The value and the largest inexact intermediate magnitude (0 when the value is exact)."""
     with mpmath.workdps(dps):
-        evaluator = Evaluator(point, functions)
+        evaluator = Evaluator(point, functions, defines)
         value = evaluator.value(n)
         return value, evaluator.peak
 
