@@ -1365,6 +1365,11 @@ def has_quadrature(doc: Doc) -> bool:
                for t in (doc.prev, doc.this) if t is not None for n in nodes(t))
 
 
+def is_heavy(doc: Doc) -> bool:
+    """Whether every value of a side is costly: a quadrature, or a Hessian (second differences per element)."""
+    return has_quadrature(doc) or any(n.op == "hessian" for t in (doc.prev, doc.this) if t is not None for n in nodes(t))
+
+
 def tie_resolution(doc: Doc) -> mpmath.mpf:
     """Below this noise two equal-looking values are a tie: coarser where the sides need quadrature."""
     return QUAD_TIE_RESOLUTION if has_quadrature(doc) else TIE_RESOLUTION
@@ -1375,7 +1380,7 @@ def admissible_points(rng: random.Random, doc: Doc, want: int = LABEL_POINTS) ->
     specials = specials_of(doc)
     found = 0
     fixed_values: list[Fraction | None] = list(boundary_values(specials))
-    if has_quadrature(doc):
+    if is_heavy(doc):
         want, boundary, _ = HEAVY_POINTS
         fixed_values = fixed_values[:boundary]
     for attempt in range(MAX_TRIES + len(fixed_values)):
@@ -1523,7 +1528,7 @@ def label_step(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
         agree += 1
     if undecided_ties:
         return None, f"dropped: {undecided_ties} near-tie(s) decide a strict relation"
-    if agree < (1 if constant else HEAVY_POINTS[2] if has_quadrature(doc) else MIN_POINTS):
+    if agree < (1 if constant else HEAVY_POINTS[2] if is_heavy(doc) else MIN_POINTS):
         return None, f"dropped: only {agree} admissible points with values"
     return True, f"holds at {agree} points"
 

@@ -880,9 +880,10 @@ class Evaluator:
         def second(ki: str, kj: str) -> Callable[[Value, Value], mpmath.mpf]:
             return lambda x, y: _as_mp(self._ev(body, {**env, ki: x, kj: y}) if ki != kj
                                        else self._ev(body, {**env, ki: x}))
-        rows = tuple(tuple(self._second_difference(second(ki, kj), xi, xj, ki == kj) for kj, xj in keys)
-                     for ki, xi in keys)
-        return Mat(rows, (shape[0], shape[0]))
+        upper = {(a, b): self._second_difference(second(ki, kj), xi, xj, a == b)
+                 for a, (ki, xi) in enumerate(keys) for b, (kj, xj) in enumerate(keys) if b >= a}
+        # the mixed difference is the same sum of four values in either order: the lower half mirrors it
+        return Mat(tuple(tuple(upper[min(a, b), max(a, b)] for b in range(size)) for a in range(size)), (shape[0], shape[0]))
 
     def _antiderivative(self, n: Node, env: dict[str, Value]) -> Value:
         """``Integral(f, x)``: has a value only inside a derivative in ``x`` (an antiderivative is fixed up to a

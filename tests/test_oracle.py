@@ -20,6 +20,7 @@ from benchmarks.oracle_tree import (
     evaluate,
     float64,
     mul,
+    muls,
     neg,
     num,
     pw,
@@ -281,3 +282,91 @@ def test_integrals_and_continuous_laws_are_evaluated_by_quadrature() -> None:
     assert _label(oracle.Doc(laws, prev=second, this=pw(var("s"), 2))) is False
     decay = expect(t, "t", "Exponential", P)
     assert _label(oracle.Doc({"p": "positive"}, prev=decay, this=div(num(1), P))) is True
+
+
+def test_derivatives_through_named_quantities_are_finite_differences_of_the_definitions() -> None:
+    from benchmarks.oracle_tree import diff
+
+    u, f = var("u"), var("F")
+    defines = {"u": (None, mul(X, Y)), "F": (None, pw(u, 2))}
+    total = diff(f, "x")
+    # dF/dx = 2*u*y through u; the partial dF/du holds u as a variable: 2*u
+    assert _label(oracle.Doc(REAL, prev=total, this=muls(num(2), u, Y), defines=defines)) is True
+    assert _label(oracle.Doc(REAL, prev=total, this=mul(num(2), u), defines=defines)) is False
+    assert _label(oracle.Doc(REAL, prev=diff(f, "u"), this=mul(num(2), u), defines=defines)) is True
+    chain = mul(diff(f, "u"), diff(u, "x"))
+    assert _label(oracle.Doc(REAL, prev=total, this=chain, defines=defines)) is True
+    # a softmax family: diff(p[j], z[i]) = p[j]*(delta(i, j) - p[i]); the partial in p[j] holds the element
+    symbols = {"z": "real vector", "y": "real vector", "n": "positive integer", "i": "index 1..n", "j": "index 1..n"}
+    k, c, d, i, j = var("k"), var("c"), var("d"), var("i"), var("j")
+    soft = {"p": ("k", div(call("exp", el("z", k)), ssum(call("exp", el("z", d)), "d", 1, N))),
+            "L": (None, neg(ssum(mul(el("y", c), call("log", el("p", c))), "c", 1, N)))}
+    from benchmarks.oracle_tree import delta
+    jacobian = mul(el("p", j), sub(delta(i, j), el("p", i)))
+    assert _label(oracle.Doc(symbols, prev=diff(el("p", j), "z", i), this=jacobian, defines=soft)) is True
+    assert _label(oracle.Doc(symbols, prev=diff(el("p", j), "z", i), this=mul(el("p", j), sub(num(1), el("p", i))),
+                             defines=soft)) is False
+    partial = neg(div(el("y", j), el("p", j)))
+    assert _label(oracle.Doc(symbols, prev=diff(var("L"), "p", j), this=partial, defines=soft)) is True
+
+
+def test_gradients_hessians_elementwise_functions_and_literals_are_evaluated_by_the_oracle() -> None:
+    from benchmarks.oracle_tree import grad, matmul, matrix, mvar
+
+    sized = {"x": "vector n", "w": "vector n", "A": "matrix n n"}
+    w, x, a_ = mvar("w"), mvar("x"), mvar("A")
+    tr = lambda m: call("transpose", m)  # noqa: E731
+    quadratic = grad(div(call("dot", w, matmul(a_, w)), num(2)), "w")
+    assert _label(oracle.Doc(sized, prev=quadratic, this=div(matmul(add(a_, tr(a_)), w), num(2)))) is True
+    assert _label(oracle.Doc(sized, prev=quadratic, this=matmul(a_, w))) is False  # A is not symmetric
+    hess = grad(pw(call("dot", x, w), 2), "w", hessian=True)
+    assert _label(oracle.Doc(sized, prev=hess, this=mul(num(2), matmul(x, tr(x))))) is True
+    assert _label(oracle.Doc(sized, prev=hess, this=matmul(x, tr(x)))) is False
+    functions = {"sg": (("t",), div(num(1), add(num(1), call("exp", neg(var("t"))))))}
+    softplus = ssum(call("log", add(num(1), call("exp", el("w", var("k"))))), "k", 1, N)
+    assert _label(oracle.Doc(sized, functions=functions, prev=grad(softplus, "w"), this=call("sg", w))) is True
+    assert _label(oracle.Doc(sized, functions=functions, prev=grad(softplus, "w"), this=call("exp", w))) is False
+    a, b, c, d = var("a"), var("b"), var("c"), var("d")
+    plain = {"a": "real", "b": "real", "c": "real", "d": "real"}
+    m2 = matrix([[a, b], [c, d]])
+    adjugate = matmul(m2, matrix([[d, neg(b)], [neg(c), a]]))
+    det = sub(mul(a, d), mul(b, c))
+    assert _label(oracle.Doc(plain, prev=adjugate, this=mul(det, call("eye", num(2))))) is True
+    assert _label(oracle.Doc(plain, prev=adjugate, this=mul(det, m2))) is False
+    assert py(m2) == "Matrix([[a, b], [c, d]])" and py(matrix([[a], [b]])) == "Matrix([a, b])"
+    assert py(hess) == "hessian(dot(x, w)**2, w)"
+
+
+def test_an_antiderivative_is_judged_up_to_a_constant_by_its_derivative() -> None:
+    from benchmarks.oracle_tree import antiderivative
+
+    reals = {"x": "real", "C": "real"}
+    anti = antiderivative(muls(num(2), X, call("cos", pw(X, 2))), "x")
+    assert py(anti) == "Integral(2*x*cos(x**2), x)"
+    assert _label(oracle.Doc(reals, prev=anti, this=add(call("sin", pw(X, 2)), var("C")), antiderivative_in="x")) is True
+    assert _label(oracle.Doc(reals, prev=anti, this=add(call("sin", pw(X, 2)), num(7)), antiderivative_in="x")) is True
+    assert _label(oracle.Doc(reals, prev=anti, this=call("cos", pw(X, 2)), antiderivative_in="x")) is False
+    parts = antiderivative(mul(X, call("exp", X)), "x")
+    assert _label(oracle.Doc(reals, prev=parts, this=mul(sub(X, num(1)), call("exp", X)), antiderivative_in="x")) is True
+    assert _label(oracle.Doc(reals, prev=parts, this=mul(X, call("exp", X)), antiderivative_in="x")) is False
+
+
+@pytest.mark.slow
+def test_divergences_and_the_laplace_law_are_evaluated_by_quadrature() -> None:
+    from benchmarks.oracle_tree import expect, kl
+
+    laws = {"m": "real", "q": "real", "s": "positive", "p": "positive"}
+    m, q, s, p = var("m"), var("q"), var("s"), var("p")
+    normal = kl(("Normal", (m, s)), ("Normal", (q, p)))
+    assert py(normal) == "KL(Normal(m, s), Normal(q, p))"
+    closed = sub(add(call("log", div(p, s)), div(add(pw(s, 2), pw(sub(m, q), 2)), mul(num(2), pw(p, 2)))), num(Fraction(1, 2)))
+    assert _label(oracle.Doc(laws, prev=normal, this=closed)) is True
+    assert _label(oracle.Doc(laws, prev=normal, this=add(closed, num(Fraction(1, 2))))) is False
+    dm = call("abs", sub(m, q))
+    lap = kl(("Laplace", (m, s)), ("Laplace", (q, p)))
+    lap_closed = add(add(call("log", div(p, s)), div(dm, p)), sub(mul(div(s, p), call("exp", neg(div(dm, s)))), num(1)))
+    assert _label(oracle.Doc(laws, prev=lap, this=lap_closed)) is True
+    assert _label(oracle.Doc(laws, prev=lap, this=sub(lap_closed, div(dm, p)))) is False
+    second = expect(pw(var("t"), 2), "t", "Laplace", m, s)
+    assert _label(oracle.Doc(laws, prev=second, this=add(pw(m, 2), mul(num(2), pw(s, 2))))) is True
+    assert _label(oracle.Doc(laws, prev=second, this=add(pw(m, 2), pw(s, 2)))) is False
