@@ -623,13 +623,14 @@ def expectations_templates(rng: random.Random) -> tuple[str, Doc]:
     m, sd, rate, q = var("m"), var("s"), P, var("q")
     symbols = {"m": "real", "s": "positive", "p": "positive", "q": "real", "y": "real"}
     lo, hi = sorted(rng.sample([Fraction(v) for v in (-2, -1, 0, 1, 2, 3)], 2))
-    law = rng.choice(["Normal", "Uniform", "Exponential", "Bernoulli"])
-    params = {"Normal": (m, sd), "Uniform": (num(lo), num(hi)), "Exponential": (rate,), "Bernoulli": (q,)}[law]
-    mean = {"Normal": m, "Uniform": num((lo + hi) / 2), "Exponential": div(num(1), rate), "Bernoulli": q}[law]
+    law = rng.choice(["Normal", "Uniform", "Exponential", "Bernoulli", "Laplace"])
+    params = {"Normal": (m, sd), "Uniform": (num(lo), num(hi)), "Exponential": (rate,), "Bernoulli": (q,),
+              "Laplace": (m, sd)}[law]
+    mean = {"Normal": m, "Uniform": num((lo + hi) / 2), "Exponential": div(num(1), rate), "Bernoulli": q, "Laplace": m}[law]
     second = {"Normal": add(pw(m, 2), pw(sd, 2)), "Uniform": num((lo * lo + lo * hi + hi * hi) / 3),
-              "Exponential": div(num(2), pw(rate, 2)), "Bernoulli": q}[law]
+              "Exponential": div(num(2), pw(rate, 2)), "Bernoulli": q, "Laplace": add(pw(m, 2), mul(num(2), pw(sd, 2)))}[law]
     variance = {"Normal": pw(sd, 2), "Uniform": num((hi - lo) ** 2 / 12), "Exponential": div(num(1), pw(rate, 2)),
-                "Bernoulli": mul(q, sub(num(1), q))}[law]
+                "Bernoulli": mul(q, sub(num(1), q)), "Laplace": mul(num(2), pw(sd, 2))}[law]
 
     def e(body: Node, var_: bool = False) -> Node:
         return expect(body, "t", law, *params, variance=var_)

@@ -462,6 +462,10 @@ def tex(n: Node, style: LatexStyle) -> str:
                 tex(args[1], style) if args[1].op == "mvar" else _br(tex(args[1], style), style))
         if name == "norm":
             return f"\\|{tex(args[0], style)}\\|"
+        if name == "trace":
+            return f"\\operatorname{{tr}}{_br(tex(args[0], style), style)}"
+        if name == "eye":
+            return f"I_{{{tex(args[0], style)}}}"
         head = _LATEX_FUNCS.get(name, f"\\operatorname{{{name}}}")
         return f"{head}{_br(', '.join(tex(a, style) for a in args), style)}"
     if op in ("sum", "prod"):
@@ -520,11 +524,12 @@ def tex(n: Node, style: LatexStyle) -> str:
 
 def latex_ok(n: Node) -> bool:
     """Whether the oracle's LaTeX printer covers every node of the tree."""
-    allowed_calls = {"exp", "sqrt", "abs", "max", "min", "sign", "transpose", "dot", "norm", *_LATEX_FUNCS}
+    allowed_calls = {"exp", "sqrt", "abs", "max", "min", "sign", "transpose", "dot", "norm", "trace", "eye", *_LATEX_FUNCS}
     for k in nodes(n):
-        if k.op in ("vmax", "vmin", "entry", "el2", "diff", "grad", "hessian", "matrix", "kl", "antider"):
+        if k.op in ("vmax", "vmin", "entry", "diff", "grad", "hessian", "matrix", "kl", "antider"):
             return False
-        if k.op in ("expect", "variance") and k.args[2] not in ("Normal", "Uniform", "Exponential", "Bernoulli"):
+        if k.op in ("expect", "variance") and k.args[2] not in ("Normal", "Uniform", "Exponential", "Bernoulli",
+                                                                 "Laplace", "Categorical"):
             return False
         if k.op == "call" and k.args[0] not in allowed_calls:
             return False

@@ -2506,10 +2506,19 @@ class _Parser:
         if law is None or not rest or rest[0].text != "(" or rest[-1].text != ")":
             known = ", ".join(sorted(_LAWS))
             raise self.error(tok, f"unknown distribution after \\sim; write one of {known} with its parameters in ( )")
-        params = [self.sub(part).whole() for part in _split_commas(rest[1:-1])]
+        parts = _split_commas(rest[1:-1])
+        params = [self.law_weights(part) if law == "Categorical" and k == 0 else self.sub(part).whole()
+                  for k, part in enumerate(parts)]
         if head == "N" and len(params) == 2:  # N(mu, sigma^2): the variance
             params[1] = ("call", "sqrt", [params[1]])
         return law, params
+
+    def law_weights(self, tokens: list[Token]) -> ReaderNode:
+        """The weights of ``\\operatorname{Categorical}(p, C)``: the declared vector ``p`` itself, by its name."""
+        word = _single_name(tokens)
+        if word is not None and self.names.symbols.get(self.python_name(word)) == "vector":
+            return ("name", self.python_name(word))
+        return self.sub(tokens).whole()
 
     def limit_point(self, tokens: list[Token]) -> ReaderNode:
         sign = ""

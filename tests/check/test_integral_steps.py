@@ -184,6 +184,9 @@ def test_malformed_integrals_and_expectations_are_clear_errors(text: str, messag
         ("2\\mathbb{E}_{t \\sim \\mathcal{U}(a, b)}[t]", "2*Expectation(t, (t, Uniform(a, b)))"),
         # a law's parameters in \left( … \right) (oracle finding F14)
         ("\\mathbb{E}_{t \\sim \\mathcal{U}\\left(a, b\\right)}[t]", "Expectation(t, (t, Uniform(a, b)))"),
+        # the weights of a categorical law are the declared vector itself (oracle2: an error before)
+        ("\\mathbb{E}_{t \\sim \\operatorname{Categorical}(q, C)}[t^2]", "Expectation(t**2, (t, Categorical(q, C)))"),
+        ("\\mathbb{E}_{t \\sim \\mathrm{Categorical}(q, C)}[t]", "Expectation(t, (t, Categorical(q, C)))"),
     ],
 )
 def test_latex_integrals_and_expectations_read_as_the_yaml_spelling(latex: str, python: str):
