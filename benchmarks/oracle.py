@@ -158,6 +158,7 @@ class Doc:
     exact: bool = False  # built as an identity: a tie at every point is the identity (number claims with tol 0)
     defines: dict[str, tuple[str | None, Node]] = field(default_factory=dict)  # ``define:``: name -> (index, expression)
     antiderivative_in: str | None = None  # a step with ``Integral(f, x)``: its truth is the equality of the x-derivatives
+    depends: tuple[str, ...] = ()  # defined names written under ``depends:`` (on x and y), their formulas kept secret
 
 
 @dataclass
@@ -752,6 +753,14 @@ def named_templates(rng: random.Random) -> tuple[str, Doc]:
         ("inner", lambda: (diff(U, "x"), du_dx)),
         ("second", lambda: (diff(diff(U, "x"), "y"), diff(du_dy, "x"))),
     ]
+    if rng.random() < 0.3:
+        # u under ``depends: {u: [x, y]}``: a function derivcheck does not know; the oracle evaluates it as a
+        # concrete one it keeps to itself, so only steps true for every u (derivatives of u left as written) are right
+        options = [(n, make) for n, make in options if n in ("chain", "chain-y", "partial")]
+        name, make = rng.choice(options)
+        prev, this = _pair(*make(), rng)
+        return f"{outer_name}-of-depends:{name}", _doc(prev, this, {"x": "real", "y": "real"}, defines=defines,
+                                                       depends=("u",))
     name, make = rng.choice(options)
     prev, this = _pair(*make(), rng)
     return f"{outer_name}-of-{inner_name}:{name}", _doc(prev, this, {"x": "real", "y": "real"}, defines=defines)
@@ -1792,10 +1801,14 @@ def header_lines(doc: Doc, title: str) -> list[str]:
         lines.append("functions:")
         for name, (params, body) in doc.functions.items():
             lines.append(f"  {name}({', '.join(params)}): {_yaml_str(py(body))}")
-    if doc.defines:
+    written = {name: entry for name, entry in doc.defines.items() if name not in doc.depends}
+    if written:
         lines.append("define:")
-        for name, (index, body) in doc.defines.items():
+        for name, (index, body) in written.items():
             lines.append(f"  {name}{f'[{index}]' if index else ''}: {_yaml_str(py(body))}")
+    if doc.depends:
+        lines.append("depends:")
+        lines.extend(f"  {name}: [x, y]" for name in doc.depends)
     if doc.assume:
         lines.append("assume:")
         lines.extend(f"  - {_yaml_str(c.text())}" for c in doc.assume)
