@@ -301,7 +301,8 @@ def test_derivatives_through_named_quantities_are_finite_differences_of_the_defi
     assert _label(hidden) is True
     text = oracle.yaml_text(oracle.Pair(1, "named", "t", "base", hidden))
     assert "depends:\n  u: [x, y]" in text and "x*y" not in text and 'F: "u**2"' in text
-    assert _label(oracle.Doc(REAL, prev=total, this=mul(diff(f, "u"), diff(u, "y")), defines=defines, depends=("u",))) is False
+    in_y = mul(diff(f, "u"), diff(u, "y"))
+    assert _label(oracle.Doc(REAL, prev=total, this=in_y, defines=defines, depends=("u",))) is False
     # a softmax family: diff(p[j], z[i]) = p[j]*(delta(i, j) - p[i]); the partial in p[j] holds the element
     symbols = {"z": "real vector", "y": "real vector", "n": "positive integer", "i": "index 1..n", "j": "index 1..n"}
     k, c, d, i, j = var("k"), var("c"), var("d"), var("i"), var("j")
