@@ -447,7 +447,8 @@ def sums_templates(rng: random.Random) -> tuple[str, Doc]:
 def latex_templates(rng: random.Random) -> tuple[str, Doc]:
     """A step of the other classes that the oracle's LaTeX printer covers."""
     for _ in range(50):
-        family = rng.choice(["eq", "split", "ineq", "sums", "cond", "limits", "integrals", "expectations", "matrices"])
+        family = rng.choice(["eq", "split", "ineq", "sums", "cond", "limits", "integrals", "expectations", "matrices",
+                             "divergences", "vectors"])
         maker = TEMPLATES[family]
         name, doc = maker(rng)
         if doc.when or any(c.rel == "in" for c in doc.assume):

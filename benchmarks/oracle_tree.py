@@ -494,17 +494,19 @@ def tex(n: Node, style: LatexStyle) -> str:
     if op in ("expect", "variance"):
         body, name, dist, *params = n.args
         assert isinstance(body, Node)
-        ps = [p for p in params if isinstance(p, Node)]
-        # plain brackets around the parameters: the reader refuses \left( \right) there (ORACLE_FINDINGS F14)
-        if dist == "Normal":  # authors write the variance: N(mu, sigma^2)
-            law = f"\\mathcal{{N}}({tex(ps[0], style)}, {tex(pw(ps[1], 2), style)})"
-        elif dist == "Uniform":
-            law = f"\\mathcal{{U}}({', '.join(tex(p, style) for p in ps)})"
-        else:
-            word = "Exp" if dist == "Exponential" else dist
-            law = f"\\operatorname{{{word}}}({', '.join(tex(p, style) for p in ps)})"
+        law = _law_tex(str(dist), [p for p in params if isinstance(p, Node)], style)
         head = "\\mathbb{E}" if op == "expect" else "\\operatorname{Var}"
         return f"{head}_{{{name} \\sim {law}}}\\left[{tex(body, style)}\\right]"
+    if op == "kl":
+        first, count, second = str(n.args[0]), int(str(n.args[1])), str(n.args[2])
+        ps = n.kids()
+        return (f"D_{{\\mathrm{{KL}}}}({_law_tex(first, ps[:count], style)} \\| "
+                f"{_law_tex(second, ps[count:], style)})")
+    if op == "matrix":
+        cols = int(str(n.args[1]))
+        cells = [tex(k, style) for k in n.kids()]
+        rows = [" & ".join(cells[r:r + cols]) for r in range(0, len(cells), cols)]
+        return "\\begin{pmatrix} " + " \\\\ ".join(rows) + " \\end{pmatrix}"
     if op == "mvar":
         name = str(n.args[0])
         return f"\\mathbf{{{name}}}" if name.islower() else name
@@ -522,11 +524,22 @@ def tex(n: Node, style: LatexStyle) -> str:
     raise ValueError(f"no LaTeX for {op}")
 
 
+def _law_tex(dist: str, ps: list[Node], style: LatexStyle) -> str:
+    """A law as authors write it after ``\\sim`` or in a divergence."""
+    # plain brackets around the parameters: the reader refused \left( \right) there (ORACLE_FINDINGS F14)
+    if dist == "Normal":  # authors write the variance: N(mu, sigma^2)
+        return f"\\mathcal{{N}}({tex(ps[0], style)}, {tex(pw(ps[1], 2), style)})"
+    if dist == "Uniform":
+        return f"\\mathcal{{U}}({', '.join(tex(p, style) for p in ps)})"
+    word = "Exp" if dist == "Exponential" else dist
+    return f"\\operatorname{{{word}}}({', '.join(tex(p, style) for p in ps)})"
+
+
 def latex_ok(n: Node) -> bool:
     """Whether the oracle's LaTeX printer covers every node of the tree."""
     allowed_calls = {"exp", "sqrt", "abs", "max", "min", "sign", "transpose", "dot", "norm", "trace", "eye", *_LATEX_FUNCS}
     for k in nodes(n):
-        if k.op in ("vmax", "vmin", "entry", "diff", "grad", "hessian", "matrix", "kl", "antider"):
+        if k.op in ("vmax", "vmin", "entry", "diff", "grad", "hessian", "antider"):
             return False
         if k.op in ("expect", "variance") and k.args[2] not in ("Normal", "Uniform", "Exponential", "Bernoulli",
                                                                  "Laplace", "Categorical"):

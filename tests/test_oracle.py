@@ -382,3 +382,18 @@ def test_divergences_and_the_laplace_law_are_evaluated_by_quadrature() -> None:
     second = expect(pw(var("t"), 2), "t", "Laplace", m, s)
     assert _label(oracle.Doc(laws, prev=second, this=add(pw(m, 2), mul(num(2), pw(s, 2))))) is True
     assert _label(oracle.Doc(laws, prev=second, this=add(pw(m, 2), pw(s, 2)))) is False
+
+
+def test_divergences_literals_traces_and_categorical_laws_print_as_latex_authors_write_them() -> None:
+    from benchmarks.oracle_tree import expect, kl, matrix, mvar
+
+    style = LatexStyle(cdot=False)
+    m, s = var("m"), var("s")
+    divergence = kl(("Normal", (m, s)), ("Laplace", (var("q"), P)))
+    assert tex(divergence, style) == "D_{\\mathrm{KL}}(\\mathcal{N}(m, s^{2}) \\| \\operatorname{Laplace}(q, p))"
+    assert tex(matrix([[var("a"), num(2)], [num(0), var("d")]]), style) == \
+        "\\begin{pmatrix} a & 2 \\\\ 0 & d \\end{pmatrix}"
+    assert tex(call("trace", add(mvar("A"), call("eye", N))), style) == "\\operatorname{tr}(A + I_{n})"
+    law = expect(pw(var("t"), 2), "t", "Categorical", var("u"), N)
+    assert tex(law, style) == "\\mathbb{E}_{t \\sim \\operatorname{Categorical}(u, n)}\\left[t^{2}\\right]"
+    assert oracle.latex_ok(law) and oracle.latex_ok(divergence)
