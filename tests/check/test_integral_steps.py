@@ -136,6 +136,24 @@ def test_an_integral_sympy_cannot_find_is_never_proved_only_compared_by_quadratu
     assert result.verdict.value == "numeric" and "quadrature never proves" in result.outcome.detail
 
 
+def test_quadrature_points_give_parameters_of_one_word_different_values():
+    from derivcheck.check.screen.quadrature import _points
+
+    # oracle F18: every point had s == p (and m == q), so a factor s/p or a term abs(m - q) went unseen
+    m, q = sympy.symbols("m q", real=True)
+    s, p = sympy.symbols("s p", positive=True)
+    points = _points([m, q, s, p], [])
+    assert len(points) == 4
+    assert all(point[m] != point[q] and point[s] != point[p] for point in points)
+
+
+@pytest.mark.slow  # runs the checker (SymPy integration)
+def test_a_factor_that_is_1_only_where_two_parameters_meet_is_seen_by_quadrature():
+    hard = "Integral(exp(-t**4)*cos(t), (t, 0, 1))"
+    (result,) = _steps(verify_text(derivation([hard + "*b/p", hard], symbols=SYMBOLS)))
+    assert result.verdict.value == "wrong", (result.verdict, result.outcome.method)
+
+
 @pytest.mark.slow  # runs the checker (SymPy integration)
 def test_a_divergent_integral_is_unknown():
     (result,) = _steps(verify_text(derivation(["Integral(1/x, (x, 0, 1))", "2"], symbols=SYMBOLS)))

@@ -128,7 +128,9 @@ def _points(parameters: list[sympy.Symbol], relations: list[Relation]) -> list[d
     for k in itertools.count():
         if len(found) >= MAX_QUADRATURE_POINTS or k >= MAX_QUADRATURE_POINTS * 6:
             break
-        point = {p: c[(k + i * (k // len(c))) % len(c)] for i, (p, c) in enumerate(zip(parameters, choices))}
+        # parameter i is shifted by i from the first point on, so parameters of one word never share a value at
+        # every point (s == p everywhere would hide a log(p/s); oracle F18)
+        point = {p: c[(k + i * (1 + k // len(c))) % len(c)] for i, (p, c) in enumerate(zip(parameters, choices))}
         if point in found:
             continue
         if all(truth(r.substitute(point)) is True for r in relations):
