@@ -985,12 +985,14 @@ class _Builder:
             return self._diff(node)
         if name == "Limit":
             return self._limit(node)
+        # A constant integral is held (probability.HeldIntegral): SymPy would evaluate it numerically
+        # whenever a function of it is built or printed.
         if name == "Integral" and not self._shadowed(name):
-            return self._integral(node)
+            return probability.held_integrals(self._integral(node))
         if name in ("Expectation", "Var") and not self._shadowed(name):
-            return self._expectation(node, name)
+            return probability.held_integrals(self._expectation(node, name))
         if name == "KL" and not self._shadowed(name) and name not in self.scope.functions:
-            return probability.read_divergence(self, node)
+            return probability.held_integrals(probability.read_divergence(self, node))
         if name in linalg.FUNCTIONS and name not in self.scope.symbols and name not in self.bound:
             return self._linalg_call(node, name)
         if name in SHADOWABLE and (name in self.scope.symbols or name in self.bound):

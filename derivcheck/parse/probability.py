@@ -59,6 +59,33 @@ class Reader(Protocol):
 # -- integrals ----------------------------------------------------------------------------------
 
 
+class HeldIntegral(sympy.Integral):
+    """A constant integral that SymPy does not take for a number.
+
+    SymPy decides ``floor``, ``ceiling``, ``Max`` and ``Min`` of a number, and
+    orders the terms of a sum that has one, from its numeric value: of an
+    integral that is a quadrature at rising precision, which never ends where
+    the integral is exactly an integer (``ceiling`` of an odd integrand's
+    integral over the line). Held, the integral is evaluated only by the
+    checker, within its time limit: exactly, or by its bounded quadrature.
+    """
+
+    @property
+    def is_number(self) -> bool:
+        return False
+
+
+def held_integrals(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with each constant integral held (``HeldIntegral``)."""
+    constant = {
+        i: HeldIntegral(*i.args)
+        for i in expr.atoms(sympy.Integral)
+        if not i.free_symbols and not isinstance(i, HeldIntegral)
+    }
+    return expr.xreplace(constant) if constant else expr
+
+
+
 def read_integral(reader: Reader, node: ast.Call) -> sympy.Expr:
     """``Integral(f, (x, a, b), …)`` (nested, the first range innermost) or ``Integral(f, x)`` (indefinite)."""
     if len(node.args) == 2 and isinstance(node.args[1], ast.Name):

@@ -531,3 +531,18 @@ def test_the_proof_between_two_constants_leaves_time_for_their_digits():
 
     assert proof_share(10.0, NO_SHAPE) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE))
     assert proof_share(10.0, NO_SHAPE, constants=True) == pytest.approx(10.0 * (1 - PROOF_RESERVE_SHARE - SCREEN_SHARE))
+
+
+def test_a_task_sent_to_a_worker_is_unpickled_within_its_time_limit(monkeypatch):
+    # Unpickling rebuilds every SymPy node, and building one can evaluate it: that work is the check's.
+    import pickle
+
+    task = StepTask(x**2 - 1, (x - 1) * (x + 1), (), ())
+    assert run_task(pickle.dumps(task), FAST).verdict is Verdict.PROVED
+
+    def slow_rebuild(*args, **kwargs):
+        raise CheckTimeout()
+
+    monkeypatch.setattr(pickle, "loads", slow_rebuild)
+    outcome = run_task(pickle.dumps(task), FAST)
+    assert (outcome.verdict, outcome.method) == (Verdict.UNKNOWN, "time limit")

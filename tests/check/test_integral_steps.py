@@ -342,3 +342,67 @@ def test_render_typesets_integrals_and_expectations_in_latex_and_mathml():
     assert "𝔼" in to_mathml(mean) and "𝒩" in to_mathml(mean)
     variance = layout_expression("Var(x, (x, Bernoulli(p)))")
     assert to_latex(variance) == "\\operatorname{Var}_{x \\sim \\operatorname{Bernoulli}(p)}[x]"
+
+
+# A function of a constant integral (oracle finding F15): SymPy decides floor/ceiling/max of a number
+# as it builds them, by a quadrature that never ends where the integral is exactly an integer.
+ODD_INTEGRAL = "Integral(t**3*exp(-t**2), (t, -oo, oo))"  # exactly 0, an integer: its evalf never settles
+
+
+@pytest.fixture
+def no_quadrature_while_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any numeric evaluation of an integral fail at once, so that a build that starts one fails the test."""
+
+    def refuse(self: sympy.Integral, prec: int) -> sympy.Expr:
+        raise AssertionError(f"a quadrature of {self} was started")
+
+    monkeypatch.setattr(sympy.Integral, "_eval_evalf", refuse)
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        (f"ceiling({ODD_INTEGRAL}) + x", sympy.ceiling),
+        (f"floor({ODD_INTEGRAL})", sympy.floor),
+        (f"max({ODD_INTEGRAL}, x)", sympy.Max),
+        (f"min(1, {ODD_INTEGRAL})", sympy.Min),
+    ],
+)
+def test_a_function_of_a_constant_integral_is_built_without_evaluating_it(
+    no_quadrature_while_building: None, text: str, held: type
+):
+    expr = _parse(text)
+    (node,) = expr.atoms(held)
+    assert node.has(sympy.Integral)
+
+
+def test_a_held_integral_is_printed_pickled_and_evaluated_without_a_quadrature(no_quadrature_while_building: None):
+    import pickle
+
+    expr = _parse(f"ceiling(2*{ODD_INTEGRAL} + 1) + max(x, {ODD_INTEGRAL})")
+    assert "ceiling" in str(expr) and sympy.latex(expr)  # ordering the terms evaluates numbers
+    assert pickle.loads(pickle.dumps(expr)) == expr  # a task is pickled for a worker
+    assert expr.doit() == 1 + sympy.Max(0, sympy.Symbol("x", real=True))
+
+
+def test_quadrature_never_decides_a_function_with_jumps_of_an_integral():
+    from derivcheck.check.screen.quadrature import quadrature_outcome
+
+    odd = "Integral(sin(t**3)*exp(t**2), (t, -1, 1))"  # exactly 0; SymPy finds no value, quadrature gives noise
+    previous = _parse(f"ceiling({odd}) + x")
+    for current in ("x", "x + 1", f"sign({odd}) + x"):
+        assert quadrature_outcome(previous, _parse(current), []) is None
+
+
+@pytest.mark.slow  # runs the checker in worker processes
+def test_a_function_of_a_constant_integral_is_checked_in_workers():
+    from derivcheck.config import CheckConfig
+
+    config = CheckConfig(jobs=2, timeout=10)
+    steps = [f"ceiling({ODD_INTEGRAL}) + x", "x", f"max({ODD_INTEGRAL}, x) + min(x, {ODD_INTEGRAL})"]
+    report = verify_text(derivation(steps, symbols=SYMBOLS), config)
+    assert step_verdicts(report) == ["proved", "proved"]
+    report = verify_text(derivation([f"ceiling({ODD_INTEGRAL}) + x", "x + 1"], symbols=SYMBOLS), config)
+    (result,) = _steps(report)
+    assert result.verdict.value == "wrong"
+    assert result.outcome.values == ("0", "1")

@@ -19,6 +19,7 @@ Every counterexample is re-checked on the step as written before it is shown.
 from __future__ import annotations
 
 import fractions
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -108,15 +109,21 @@ class Task(Protocol):
     def check(self, config: CheckConfig) -> Outcome: ...
 
 
-def run_task(task: Task, config: CheckConfig) -> Outcome:
-    """Return the Outcome of one task (its ``check``), within the configured time limit."""
+def run_task(task: Task | bytes, config: CheckConfig) -> Outcome:
+    """Return the Outcome of one task (its ``check``), within the configured time limit.
+
+    A task sent to a worker arrives pickled (``bytes``) and is unpickled
+    within the limit too: unpickling rebuilds each SymPy node, and building
+    one can evaluate it, which SymPy may do slowly.
+    """
     started = time.monotonic()
     try:
         with time_limit(config.timeout):
-            if isinstance(task, StabilityTask):
-                outcome = check_stability(task, config)
+            own: Task = pickle.loads(task) if isinstance(task, bytes) else task  # noqa: S301 - the parent's task
+            if isinstance(own, StabilityTask):
+                outcome = check_stability(own, config)
             else:
-                outcome = task.check(config)
+                outcome = own.check(config)
     except CheckTimeout:
         outcome = Outcome(
             Verdict.UNKNOWN,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
@@ -109,7 +110,9 @@ class _Worker:
     def give(self, index: int, task: object) -> None:
         self.index = index
         self.started = time.monotonic()
-        self.conn.send((index, task))
+        # Unpickled by the worker within the check's time limit (engine.run_task): rebuilding SymPy
+        # nodes evaluates them, which can be slow.
+        self.conn.send((index, pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def stop(self, kill: bool = False) -> None:
         if kill:

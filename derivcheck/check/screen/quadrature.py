@@ -82,6 +82,8 @@ def _decide(previous: sympy.Expr, current: sympy.Expr, relations: list[Relation]
     )
     if previous.has(AppliedUndef, sympy.Indexed) or current.has(AppliedUndef, sympy.Indexed):
         raise NoQuadrature("unknown functions or vectors")
+    if _jumps_at_an_integral(previous) or _jumps_at_an_integral(current):
+        raise NoQuadrature("a function that jumps (floor, ceiling, sign, a case split) of an integral")
     agreed = []
     for point in _points(parameters, relations):
         sides = _evaluate(previous, current, point, QUADRATURE_DIGITS)
@@ -115,6 +117,15 @@ def _decide(previous: sympy.Expr, current: sympy.Expr, relations: list[Relation]
         f"{plain_number(sympy.Float(str(worst), 5), 3)}); quadrature never proves",
         points=len(agreed),
     )
+
+
+_JUMPS = (sympy.floor, sympy.ceiling, sympy.frac, sympy.sign, sympy.Heaviside, sympy.Piecewise, sympy.KroneckerDelta)
+"""Functions with jumps: a value within the quadrature's error of a jump has no certain image."""
+
+
+def _jumps_at_an_integral(expr: sympy.Expr) -> bool:
+    """Whether a function with jumps is applied to an integral (its value from quadrature can be off by a step)."""
+    return any(node.has(sympy.Integral) for node in expr.atoms(*_JUMPS))
 
 
 def _bound(expr: sympy.Expr) -> set[sympy.Symbol]:
