@@ -48,6 +48,7 @@ from benchmarks.oracle_tree import (  # noqa: E402
     add,
     adds,
     antiderivative,
+    as_latex_reads,
     call,
     child,
     const,
@@ -1768,6 +1769,9 @@ def label_stability(rng: random.Random, doc: Doc) -> tuple[bool | None, str]:
 
 def label(rng: random.Random, pair: Pair) -> None:
     doc = pair.doc
+    if pair.cls == "latex" and doc.prev is not None and doc.this is not None:
+        # labelled as written: the LaTeX print gives a normal law's variance (oracle_tree.as_latex_reads)
+        doc = replace(doc, prev=as_latex_reads(doc.prev), this=as_latex_reads(doc.this))
     if doc.number is not None:
         pair.truth, pair.label_note = label_number(doc)
     elif doc.stability is not None:

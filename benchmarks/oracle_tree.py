@@ -239,6 +239,22 @@ def rename(tree: Node, mapping: Mapping[str, str]) -> Node:
     return Node(tree.op, tuple(rename(a, mapping) if isinstance(a, Node) else a for a in tree.args))
 
 
+def as_latex_reads(tree: Node) -> Node:
+    """The tree as its LaTeX print means it: a normal law is printed with its variance ``sigma^2``,
+    so its scale is ``|sigma|`` (a valid law for a negative ``sigma`` too, where the YAML law has none)."""
+    args = tuple(as_latex_reads(a) if isinstance(a, Node) else a for a in tree.args)
+    if tree.op in ("expect", "variance") and args[2] == "Normal":
+        body, name, dist, mu, sigma = args
+        assert isinstance(sigma, Node)
+        return Node(tree.op, (body, name, dist, mu, call("abs", sigma)))
+    if tree.op == "kl":
+        first, count, second, *params = args
+        laws = [(first, params[:int(str(count))]), (second, params[int(str(count)):])]
+        scaled = [ps[:1] + [call("abs", ps[1])] if law == "Normal" else ps for law, ps in laws]  # type: ignore[operator]
+        return Node("kl", (first, count, second, *scaled[0], *scaled[1]))
+    return Node(tree.op, args)
+
+
 # ------------------------------------------------------------------------------------------
 # the format's Python syntax
 

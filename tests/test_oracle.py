@@ -384,6 +384,25 @@ def test_divergences_and_the_laplace_law_are_evaluated_by_quadrature() -> None:
     assert _label(oracle.Doc(laws, prev=second, this=add(pw(m, 2), pw(s, 2)))) is False
 
 
+def test_a_latex_pair_is_labelled_as_its_print_reads_a_normal_law() -> None:
+    # The LaTeX print gives a normal law's variance, s^2: its scale is |s|, a law for a negative s too (the
+    # run's pair 5004, a false "false alarm": log(p/s) is not real at p = -1, where N(q, p^2) is a law).
+    from benchmarks.oracle_tree import as_latex_reads, expect, kl
+
+    laws = {"m": "real", "q": "real", "s": "positive", "p": "real"}
+    m, q, s = var("m"), var("q"), var("s")
+    normal = kl(("Normal", (m, s)), ("Normal", (q, P)))
+    spread = div(add(pw(s, 2), pw(sub(m, q), 2)), mul(num(2), pw(P, 2)))
+    closed = sub(add(call("log", div(P, s)), spread), num(Fraction(1, 2)))
+    assert as_latex_reads(normal) == kl(("Normal", (m, call("abs", s))), ("Normal", (q, call("abs", P))))
+    assert as_latex_reads(expect(P, "t", "Normal", m, P)) == expect(P, "t", "Normal", m, call("abs", P))
+    doc = oracle.Doc(laws, prev=normal, this=closed)
+    assert _label(doc) is not False  # in YAML, Normal(q, p) is a law only for p > 0: no failing point
+    pair = oracle.Pair(1, "latex", "test", "base", doc, True, LatexStyle(cdot=False))
+    oracle.label(random.Random(0), pair)
+    assert pair.truth is False
+
+
 def test_divergences_literals_traces_and_categorical_laws_print_as_latex_authors_write_them() -> None:
     from benchmarks.oracle_tree import expect, kl, matrix, mvar
 

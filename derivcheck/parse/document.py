@@ -192,7 +192,11 @@ def _parse_chain(chain: Chain, scope: Scope, elements: ElementIndices) -> Parsed
     when = []
     for text in chain.when:
         when.extend(parse_conditions(text, scope))
+    known_ranges = len(scope.law_ranges)
     read = [parse_value_noted(step.expr, scope) for step in chain.steps]
+    for law_range in scope.law_ranges[known_ranges:]:  # a law's rate or scale, read in these steps, is > 0
+        if all(c.lhs != law_range.lhs for c in when):
+            when.append(law_range)
     exprs = scalar_steps(chain.steps, [value for value, _ in read], elements)  # vectors: a generic element
     steps = tuple(ParsedStep(step, expr, notes) for step, expr, (_, notes) in zip(chain.steps, exprs, read))
     return ParsedChain(chain, steps, tuple(when))

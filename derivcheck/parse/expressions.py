@@ -171,6 +171,16 @@ class Scope:
     _defined: dict[str, Defined] = field(default_factory=dict)
     _dependent: dict[str, Dependent] = field(default_factory=dict)
     _partials: dict[tuple[str, str], sympy.Symbol | sympy.IndexedBase] = field(default_factory=dict)
+    # The ranges of laws' parameters met while reading (a rate or a scale > 0, when its sign is not
+    # declared): the chain that uses the law is checked under them (parse/document.py).
+    law_ranges: list[Condition] = field(default_factory=list)
+
+    def need_positive(self, parameter: sympy.Expr, law: str, line: int) -> None:
+        """Record that ``parameter``, a rate or scale of ``law``, is taken in its range (> 0)."""
+        if parameter.is_positive:
+            return
+        text = f"{parameter} > 0 (a parameter of {law} is taken in its range)"
+        self.law_ranges.append(Condition(">", parameter, sympy.Integer(0), (), text, line))
 
     def known_names(self) -> list[str]:
         return [*self.symbols, *self.functions, *self.definitions, *self._dependent, *RESERVED]
@@ -1452,6 +1462,7 @@ class _Builder:
         for index in law.positive:
             if params[index].is_positive is False:
                 raise self._error(law_node, f"{law.spelling}: {law.params[index]} must be positive")
+            self.scope.need_positive(params[index], law.spelling, self.text.line)
         var = sympy.Dummy(var_node.id, integer=True) if law.discrete else sympy.Dummy(var_node.id, real=True)
         term = self._with_bound(var_node.id, var, node.args[0])
         mean = self._expected(term, var, law.name, params)

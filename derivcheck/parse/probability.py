@@ -46,6 +46,7 @@ class Reader(Protocol):
 
     scope: Any
     bound: dict[str, sympy.Expr]
+    text: Any
 
     def _expr(self, node: ast.expr) -> sympy.Expr: ...
 
@@ -372,4 +373,5 @@ def _law_params(reader: Reader, node: ast.Call) -> tuple[sympy.Expr, ...]:
     for index in law.positive:
         if params[index].is_positive is False:
             raise reader._error(node, f"{law.spelling}: {law.params[index]} must be positive")
+        reader.scope.need_positive(params[index], law.spelling, reader.text.line)
     return params

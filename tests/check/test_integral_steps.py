@@ -406,3 +406,33 @@ def test_a_function_of_a_constant_integral_is_checked_in_workers():
     (result,) = _steps(report)
     assert result.verdict.value == "wrong"
     assert result.outcome.values == ("0", "1")
+
+
+def test_a_rate_or_scale_of_unknown_sign_is_taken_in_its_range():
+    # Oracle F19: with p declared only real, KL(Exponential(s), Exponential(p)) was "wrong" at p = -1, where
+    # Exponential(p) is no distribution; the chain is checked under p > 0, as docs/format.md says.
+    symbols = {"s": "positive", "p": "real"}
+    steps = ["log(s/p) + p/s - 1", "KL(Exponential(s), Exponential(p))"]
+    assert step_verdicts(verify_text(derivation(steps, symbols=symbols))) == ["proved"]
+    (result,) = _steps(verify_text(derivation(["log(s/p) + p/s", steps[1]], symbols=symbols)))
+    assert result.verdict.value == "wrong" and sympy.Rational(result.outcome.counterexample["p"]) > 0
+
+
+def test_the_range_of_a_law_parameter_is_a_condition_of_its_chain_only():
+    from derivcheck.load.documents import documents_from_text
+    from derivcheck.parse.document import parse_document
+
+    text = derivation(
+        ["Expectation(x, (x, Exponential(s)))", "1/s"],
+        symbols={"x": "real", "s": "real", "p": "real"},
+        cases=[
+            {"when": "p > -1", "steps": ["Expectation(x, (x, Normal(p, s)))", "p"]},
+            {"when": "p > -1", "steps": ["sqrt(s**2)", "abs(s)"]},
+        ],
+    )
+    (document,) = documents_from_text(text, "test.yaml")
+    chains = parse_document(document).chains
+    s = sympy.Symbol("s", real=True)
+    assert [[(c.op, c.lhs, c.rhs) for c in chain.when if c.lhs == s] for chain in chains] == [
+        [(">", s, 0)], [(">", s, 0)], []
+    ]
