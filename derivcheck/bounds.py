@@ -180,6 +180,10 @@ MAX_BOUNDARY_POINTS = 96
 MAX_FAR_POINTS = 48
 """Far points (magnitudes 10 to 10**6, growing) an inequality step's search tries, per size assignment."""
 
+MAX_SCAN_POINTS = 96
+"""Points of the moderate-range scan (magnitudes 1/2 to 24 in steps of 1/2) an inequality step's search
+tries, per size assignment: a relation can fail on a bounded interval away from 0 that random values miss."""
+
 MAX_EARLY_PROOF_SECONDS = 0.5
 """CPU seconds of the proof an inequality step's search tries once its near points found nothing,
 before its far and sampled points (at most half of what is left of the search's share)."""

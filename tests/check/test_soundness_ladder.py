@@ -5,6 +5,7 @@ Each test names the mechanism it guards; each fails when that mechanism is rever
 
 from dataclasses import dataclass
 
+import pytest
 import sympy
 
 from derivcheck.check.ladder.engine import StepTask, _ladder
@@ -262,6 +263,19 @@ def test_the_search_tries_the_extrema_of_the_gap():
     assert result.verdict.value == "wrong", result.verdict
     previous, this = result.outcome.values
     assert previous == "1" and this.startswith("1.0000000000000000000000000000")
+
+
+@pytest.mark.parametrize("shift", ["5", "-7", "12"])
+def test_the_search_scans_moderate_values(shift: str):
+    # Oracle finding F20 (run I, pair 72): sin(y) + (y - 5)**2 >= -sin(y) fails only for 3.8 < y < 5.9,
+    # beyond the simple values, short of the far ones, and rarely drawn at random: the step was `numeric`.
+    text = derivation(
+        [f"sin(y) + (y - {shift})**2".replace("- -", "+ "), {"expr": "sin(-y)", "rel": ">="}], {"y": "real"}
+    )
+    (result,) = verify_text(text).results
+    assert result.verdict.value == "wrong", result.verdict
+    y = sympy.Rational(result.outcome.counterexample["y"])
+    assert sympy.sin(y) + (y - int(shift)) ** 2 + sympy.sin(y) < 0
 
 
 def test_the_search_tries_far_points_at_growing_scales():

@@ -29,6 +29,7 @@ from derivcheck.bounds import (
     MAX_BOUNDARY_POINTS,
     MAX_EARLY_PROOF_SECONDS,
     MAX_FAR_POINTS,
+    MAX_SCAN_POINTS,
     MAX_SOLVES,
     MIN_AGREEING_POINTS,
     MIN_HOLDING_POINTS,
@@ -415,7 +416,7 @@ def search_counterexample(
                 return search
         if early is not None and early.proves():
             return search
-        for values in _far_points(ai, bi, rels):
+        for values in itertools.chain(_far_points(ai, bi, rels), _scan_points(ai, bi, rels)):
             if _try_point(ai, bi, relation, rels, Point(dict(mapping), values, functions), search):
                 _simplify(ai, bi, relation, rels, search)
                 return search
@@ -539,6 +540,35 @@ def _far_points(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> Iterato
             if count > MAX_FAR_POINTS:
                 return
             yield point
+
+
+_SCAN_STEP = sympy.Rational(1, 2)
+
+
+def _scan_points(ai: sympy.Expr, bi: sympy.Expr, rels: list[Relation]) -> Iterator[dict]:
+    """A grid of moderate values: every atom together, then each atom alone (the others at 1).
+
+    ``sin(y) + (y - 5)**2 >= -sin(y)`` fails only for 3.8 < y < 5.9: too far out for the simple
+    values, too near for the far ones, and rarely drawn at random. Magnitudes grow by 1/2 from 1/2,
+    both signs, within MAX_SCAN_POINTS shared by the patterns; a grown argument past MAX_GROWTH
+    ends a pattern, as for the far points.
+    """
+    atoms = [a for a in _search_atoms(ai, bi, rels) if not a.is_integer]
+    if not atoms:
+        return
+    growth = growth_arguments([ai, bi])
+    patterns = [None, *atoms] if len(atoms) > 1 else [None]  # None: every atom together
+    per_pattern = MAX_SCAN_POINTS // (2 * len(patterns))
+    for pattern in patterns:
+        for sign in (1, -1):
+            for k in range(1, per_pattern + 1):
+                value = sign * k * _SCAN_STEP
+                point = {a: value if pattern is None or a == pattern else sympy.Integer(1) for a in atoms}
+                if not all(allowed_by_assumptions(a, v) for a, v in point.items()):
+                    break
+                if not moderate_growth(growth, point):
+                    break
+                yield point
 
 
 _BESIDE = sympy.Rational(1, 1000)
