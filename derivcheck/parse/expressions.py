@@ -1459,10 +1459,7 @@ class _Builder:
             raise self._error(law_node, f"unknown distribution; write one of {known}")
         self._arity(law_node, law.name, len(law.params), len(law.params))
         params = self._law_parameters(law_node, law.name)
-        for index in law.positive:
-            if params[index].is_positive is False:
-                raise self._error(law_node, f"{law.spelling}: {law.params[index]} must be positive")
-            self.scope.need_positive(params[index], law.spelling, self.text.line)
+        probability.take_in_range(self, law_node, law, params)
         var = sympy.Dummy(var_node.id, integer=True) if law.discrete else sympy.Dummy(var_node.id, real=True)
         term = self._with_bound(var_node.id, var, node.args[0])
         mean = self._expected(term, var, law.name, params)

@@ -28,6 +28,7 @@ from derivcheck.bounds import MAX_INTEGRAL_RANGES
 from derivcheck.errors import FormatError
 from derivcheck.parse.distributions import (
     DISTRIBUTIONS,
+    Distribution,
     bernoulli_sum,
     categorical_sum,
     distribution,
@@ -370,8 +371,13 @@ def _law_params(reader: Reader, node: ast.Call) -> tuple[sympy.Expr, ...]:
         params: tuple[sympy.Expr, ...] = (spec.obj, reader._expr(node.args[1]))
     else:
         params = tuple(reader._expr(arg) for arg in node.args)
+    take_in_range(reader, node, law, params)
+    return params
+
+
+def take_in_range(reader: Reader, node: ast.AST, law: Distribution, params: tuple[sympy.Expr, ...]) -> None:
+    """A law's rate or scale: an error when it cannot be positive, else taken positive in the chain that reads it."""
     for index in law.positive:
         if params[index].is_positive is False:
             raise reader._error(node, f"{law.spelling}: {law.params[index]} must be positive")
         reader.scope.need_positive(params[index], law.spelling, reader.text.line)
-    return params
